@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: MIT
+# lurewatch: one Makefile, pkg-config for every library, quiet unless V=1.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+DATADIR  = $(PREFIX)/share/lurewatch
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CC      ?= cc
+PKGS     = libhs libxml-2.0 libcurl libpq libutf8proc inih jansson libcrypto
+CFLAGS  ?= -O2 -g
+WARN     = -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes -Werror \
+           -Wno-overlength-strings
+CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+           -DLW_VERSION='"$(VERSION)"' -DLW_DATADIR='"$(DATADIR)"' \
+           -include util/banned.h
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS_ALL) $(DEPCFLAGS) -MMD -MP
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+B = build
+MODULES = $(foreach m,util matcher config store crawler,$(if $(wildcard $(m)/*.c),$(m)))
+LIBS = $(foreach m,$(MODULES),$(B)/lib$(m).a)
+# Link order: dependents first.
+LINKLIBS = $(foreach m,crawler store config matcher util,$(if $(filter $(m),$(MODULES)),$(B)/lib$(m).a))
+
+define module_rules
+$(1)_SRC := $$(wildcard $(1)/*.c)
+$(1)_OBJ := $$(patsubst %.c,$(B)/%.o,$$($(1)_SRC))
+$(B)/lib$(1).a: $$($(1)_OBJ)
+	@echo "  AR      $$@"
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
+
+CLI_SRC  = $(wildcard cli/*.c)
+CLI_OBJ  = $(patsubst %.c,$(B)/%.o,$(CLI_SRC))
+TEST_SRC = $(wildcard tests/unit/test_*.c)
+TEST_BIN = $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
+BENCH_SRC = $(wildcard bench/*.c)
+BENCH_BIN = $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+
+.PHONY: all deps test unit-tests sanitize bench eval demo install uninstall clean
+.DEFAULT_GOAL := all
+
+all: deps
+	$(Q)$(MAKE) --no-print-directory lurewatch
+
+deps:
+	$(Q)sh scripts/deps.sh
+
+lurewatch: $(CLI_OBJ) $(LIBS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LINKLIBS) $(DEPLIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< \
+		$(LINKLIBS) $(DEPLIBS) $(shell pkg-config --libs cmocka)
+
+$(B)/bench/%: bench/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags libpcre2-8) -o $@ $< \
+		$(LINKLIBS) $(DEPLIBS) $(shell pkg-config --libs libpcre2-8)
+
+unit-tests: $(TEST_BIN)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory lurewatch unit-tests
+	$(Q)sh tests/run.sh
+
+sanitize: deps
+	$(Q)$(MAKE) --no-print-directory B=build-san \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" lurewatch unit-tests
+	$(Q)LW_BUILD=build-san ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory lurewatch $(BENCH_BIN)
+	$(Q)sh bench/run.sh
+
+eval: deps
+	$(Q)$(MAKE) --no-print-directory lurewatch
+	$(Q)sh tests/eval.sh $(CORPUS)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory lurewatch
+	$(Q)sh scripts/demo.sh
+
+install: lurewatch
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules
+	install -m 755 lurewatch $(DESTDIR)$(BINDIR)/lurewatch
+	install -m 644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lurewatch
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-san lurewatch
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared pieces of the command-line tool: subcommand signature, pack
+ * loading, input reading and output helpers. */
+#ifndef LW_CLI_H
+#define LW_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "../matcher/matcher.h"
+#include "../util/error.h"
+
+/* Exit codes shared by every subcommand (grep's convention for match). */
+#define CLI_OK 0
+#define CLI_NONE 1
+#define CLI_ERROR 2
+
+int cmd_match(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
+/* The pack to use: path if given, else $LUREWATCH_RULES, else ./rules when it
+ * exists, else the installed rules folder. Returns a static or given string. */
+const char *cli_default_pack(const char *path);
+
+/* Loads and compiles a pack (path may be NULL for "no pack", then at least one
+ * ad-hoc pattern is needed). threshold < 0 keeps the pack's. Returns a
+ * matcher or NULL with err set. */
+struct matcher *cli_matcher_open(const char *path, char *const *adhoc, size_t nadhoc,
+				 double threshold, struct lw_error *err);
+
+/* Reads a whole file ("-" is standard input), at most max bytes. Returns a
+ * new buffer (caller frees) or NULL with err set. */
+char *cli_read_input(const char *path, size_t max, size_t *len, struct lw_error *err);
+
+/* 1 when colour should be used on stream f for mode "auto|always|never". */
+int cli_use_colour(FILE *f, const char *mode);
+
+/* A JSON string of n bytes, with invalid UTF-8 replaced by U+FFFD. */
+json_t *cli_json_text(const char *p, size_t n);
+
+/* Prints a JSON value on one line followed by a newline. */
+void cli_json_print(json_t *v);
+
+/* Parses a non-negative number option; returns 0 or -1 with a message. */
+int cli_parse_double(const char *opt, const char *s, double *out);
+
+#endif

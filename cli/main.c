@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* lurewatch's entry point: dispatches git-style subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include <hs/hs.h>
+
+#include "cli.h"
+
+#ifndef LW_VERSION
+#define LW_VERSION "dev"
+#endif
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "match", cmd_match, "test ad text against the rule pack and explain the score" },
+	{ "rules", cmd_rules, "check, list and inspect rule packs" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lurewatch [--version] [--help] COMMAND [ARGS]\n\n"
+		   "Finds deceptive-recruitment and coercion signals in public job and\n"
+		   "classified ads, and explains every hit.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'lurewatch COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_ERROR;
+	}
+	name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		printf("lurewatch %s (hyperscan %s)\n", LW_VERSION, hs_version());
+		return CLI_OK;
+	}
+	if (strcmp(name, "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return CLI_OK;
+		}
+		name = argv[2];
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (strcmp(commands[i].name, name) == 0) {
+				char *args[] = { argv[2], "--help", NULL };
+
+				return commands[i].fn(2, args);
+			}
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "lurewatch: '%s' is not a command; see 'lurewatch --help'\n", name);
+	return CLI_ERROR;
+}

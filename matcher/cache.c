@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/* The serialized-database cache: start-up with an unchanged pack skips
+ * compilation. Keyed by the pack's hash, Hyperscan's version and ours;
+ * written to a temporary file and renamed into place so a reader never sees
+ * half a file. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "../util/buf.h"
+#include "../util/xmalloc.h"
+#include "matcher_internal.h"
+
+#define CACHE_MAGIC "LWHSDB1"
+#define CACHE_MAX_FILE (1024u * 1024u * 1024u)
+
+#ifndef LW_VERSION
+#define LW_VERSION "dev"
+#endif
+
+char *cache_dir_resolve(const char *opt)
+{
+	const char *env;
+	struct lw_buf b;
+
+	if (opt)
+		return opt[0] ? xstrdup(opt) : NULL;
+	env = getenv("LUREWATCH_CACHE");
+	if (env)
+		return env[0] ? xstrdup(env) : NULL;
+	lw_buf_init(&b, 4096);
+	if ((env = getenv("XDG_CACHE_HOME")) && env[0])
+		lw_buf_printf(&b, "%s/lurewatch", env);
+	else if ((env = getenv("HOME")) && env[0])
+		lw_buf_printf(&b, "%s/.cache/lurewatch", env);
+	else
+		return NULL;
+	return lw_buf_detach(&b, NULL);
+}
+
+static void cache_key(const struct matcher *m, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	const char *hv = hs_version();
+
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	EVP_DigestUpdate(c, m->pack->hash, strlen(m->pack->hash));
+	EVP_DigestUpdate(c, hv, strlen(hv));
+	EVP_DigestUpdate(c, LW_VERSION, strlen(LW_VERSION));
+	EVP_DigestUpdate(c, CACHE_MAGIC, strlen(CACHE_MAGIC));
+	EVP_DigestFinal_ex(c, md, &len);
+	EVP_MD_CTX_free(c);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static char *cache_path(const struct matcher *m, const char *dir)
+{
+	char key[65];
+	struct lw_buf b;
+
+	cache_key(m, key);
+	lw_buf_init(&b, 8192);
+	if (lw_buf_printf(&b, "%s/%s.hsdb", dir, key) < 0) {
+		lw_buf_release(&b);
+		return NULL;
+	}
+	return lw_buf_detach(&b, NULL);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+struct reader {
+	const char *p;
+	size_t left;
+};
+
+static int take(struct reader *r, void *out, size_t n)
+{
+	if (n > r->left)
+		return -1;
+	memcpy(out, r->p, n);
+	r->p += n;
+	r->left -= n;
+	return 0;
+}
+
+static int take_db(struct reader *r, hs_database_t **db)
+{
+	uint64_t len;
+
+	if (take(r, &len, sizeof(len)) < 0 || len > r->left)
+		return -1;
+	if (len == 0)
+		return 0;
+	if (hs_deserialize_database(r->p, (size_t)len, db) != HS_SUCCESS)
+		return -1;
+	r->p += len;
+	r->left -= len;
+	return 0;
+}
+
+static int slurp(const char *path, char **data, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct lw_buf b;
+	char chunk[1 << 16];
+	size_t n;
+	int rc = -1;
+
+	if (!f)
+		return -1;
+	lw_buf_init(&b, CACHE_MAX_FILE);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (lw_buf_add(&b, chunk, n) < 0)
+			goto out;
+	if (ferror(f))
+		goto out;
+	*data = lw_buf_detach(&b, len);
+	rc = 0;
+out:
+	lw_buf_release(&b);
+	fclose(f);
+	return rc;
+}
+
+int cache_load(struct matcher *m, const char *dir)
+{
+	char *path = cache_path(m, dir);
+	char *data = NULL, magic[8];
+	size_t len = 0;
+	uint32_t npat;
+	struct reader r;
+	int rc = -1;
+
+	if (!path || slurp(path, &data, &len) < 0)
+		goto out;
+	r.p = data;
+	r.left = len;
+	if (take(&r, magic, sizeof(magic)) < 0 || memcmp(magic, CACHE_MAGIC, sizeof(magic)) != 0 ||
+	    take(&r, &npat, sizeof(npat)) < 0 || npat != m->npat ||
+	    take(&r, m->pat_width, sizeof(*m->pat_width) * npat) < 0 ||
+	    take(&r, m->pat_anch, npat) < 0 || take_db(&r, &m->db_main) < 0 ||
+	    take_db(&r, &m->db_terms) < 0 || take_db(&r, &m->db_anch) < 0 || r.left != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		hs_free_database(m->db_main);
+		hs_free_database(m->db_terms);
+		hs_free_database(m->db_anch);
+		m->db_main = m->db_terms = m->db_anch = NULL;
+	}
+	free(data);
+	free(path);
+	return rc;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+static int put_db(FILE *f, const hs_database_t *db)
+{
+	char *bytes = NULL;
+	size_t n = 0;
+	uint64_t len;
+	int rc;
+
+	if (db && hs_serialize_database(db, &bytes, &n) != HS_SUCCESS)
+		return -1;
+	len = n;
+	rc = fwrite(&len, sizeof(len), 1, f) == 1 && (!n || fwrite(bytes, n, 1, f) == 1) ? 0 : -1;
+	free(bytes);
+	return rc;
+}
+
+static int mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
+{
+	char *path = NULL, *tmp = NULL;
+	FILE *f = NULL;
+	uint32_t npat = (uint32_t)m->npat;
+	struct lw_buf b;
+	int rc = -1, write_ok;
+
+	if (mkdirs(dir) < 0)
+		return lw_error_set(err, "cannot create cache folder '%s': %s", dir, strerror(errno));
+	path = cache_path(m, dir);
+	if (!path)
+		return lw_error_set(err, "cache path too long");
+	lw_buf_init(&b, 8192);
+	lw_buf_printf(&b, "%s.tmp.%ld", path, (long)getpid());
+	tmp = lw_buf_detach(&b, NULL);
+	f = fopen(tmp, "wb");
+	if (!f) {
+		lw_error_set(err, "cannot write cache file '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	write_ok = fwrite(CACHE_MAGIC, 8, 1, f) == 1 && fwrite(&npat, sizeof(npat), 1, f) == 1 &&
+		   (npat == 0 || fwrite(m->pat_width, sizeof(*m->pat_width), npat, f) == npat) &&
+		   (npat == 0 || fwrite(m->pat_anch, 1, npat, f) == npat) &&
+		   put_db(f, m->db_main) == 0 && put_db(f, m->db_terms) == 0 &&
+		   put_db(f, m->db_anch) == 0;
+	/* A failed close is a failed write: keep the two results apart. */
+	if (fclose(f) != 0)
+		write_ok = 0;
+	f = NULL;
+	if (!write_ok) {
+		lw_error_set(err, "cannot write cache file '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		lw_error_set(err, "cannot rename '%s' into place: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(path);
+	return rc;
+}

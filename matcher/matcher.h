@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* The matcher: rule packs compiled into one Hyperscan database, documents
+ * normalised and scanned, hits mapped back to the original bytes and scored. */
+#ifndef LW_MATCHER_H
+#define LW_MATCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../util/error.h"
+
+/* ---- categories ------------------------------------------------------- */
+
+enum matcher_category {
+	MATCHER_CAT_DECEPTION,
+	MATCHER_CAT_OFFSHORE_RECRUITMENT,
+	MATCHER_CAT_FEE_DEBT,
+	MATCHER_CAT_DOCUMENTS,
+	MATCHER_CAT_WAGE_WITHHOLDING,
+	MATCHER_CAT_MOVEMENT_RESTRICTION,
+	MATCHER_CAT_ISOLATION_LIVING,
+	MATCHER_CAT_OFF_PLATFORM_CONTACT,
+	MATCHER_CAT_SEXUAL_EXPLOITATION,
+	MATCHER_CAT_MINORS,
+	MATCHER_CAT_DOMESTIC_SERVITUDE,
+	MATCHER_CAT_OBFUSCATION,
+	MATCHER_CAT_CONTEXT,    /* negative-weight legitimate-context rules */
+	MATCHER_CAT_ADHOC,      /* patterns given with -e */
+	MATCHER_CAT_COUNT
+};
+
+/* Returns the category's name ("fee_debt"), or NULL for an invalid value. */
+const char *matcher_category_name(int cat);
+/* Returns the category for a name, or -1. */
+int matcher_category_parse(const char *name);
+
+/* ---- rule packs --------------------------------------------------------- */
+
+/* A parsed, not yet compiled, rule pack. */
+struct matcher_pack;
+
+/* A rule as the pack describes it. Pointers stay valid while the pack (or the
+ * matcher that took it) lives. */
+struct matcher_rule {
+	const char *id;
+	int is_term;            /* quiet building block, never scored */
+	int category;           /* enum matcher_category; -1 for terms */
+	double weight;
+	const char *description;
+	const char *source;
+	const char *lang;
+	const char *file;       /* where it was defined */
+	int line;
+	const char *combine;    /* NULL unless a combination rule */
+	size_t npatterns;
+	const char *const *patterns;        /* as written, "/re/flags" or bare */
+	size_t nexamples;
+	const char *const *examples;
+	const int *example_lines;
+	size_t ncounterexamples;
+	const char *const *counterexamples;
+	const int *counterexample_lines;
+};
+
+/* Loads a pack from a .rules file or a folder of them (read in name order).
+ * Returns a new pack (free with matcher_pack_free), or NULL with err set to
+ * "file:line: reason". */
+struct matcher_pack *matcher_pack_load(const char *path, struct lw_error *err);
+
+/* Returns an empty pack, to which ad-hoc patterns can be added. */
+struct matcher_pack *matcher_pack_new(void);
+
+/* Adds an ad-hoc scored rule (category "adhoc", weight 1) with one pattern,
+ * as `lurewatch match -e` does. id must be unique. Returns 0 or -1 with err. */
+int matcher_pack_add_adhoc(struct matcher_pack *pack, const char *id,
+			   const char *pattern, struct lw_error *err);
+
+void matcher_pack_free(struct matcher_pack *pack);
+
+size_t matcher_pack_rule_count(const struct matcher_pack *pack);
+const struct matcher_rule *matcher_pack_rule(const struct matcher_pack *pack,
+					     size_t i);
+/* Pack metadata; name and version may be "" but never NULL. */
+const char *matcher_pack_name(const struct matcher_pack *pack);
+const char *matcher_pack_version(const struct matcher_pack *pack);
+/* Threshold the pack's [pack] section sets, or MATCHER_DEFAULT_THRESHOLD. */
+double matcher_pack_threshold(const struct matcher_pack *pack);
+/* Hex SHA-256 of every file's bytes and of the ad-hoc patterns: identifies
+ * the pack version that produced a hit. */
+const char *matcher_pack_hash(const struct matcher_pack *pack);
+
+#define MATCHER_DEFAULT_THRESHOLD 6.0
+
+/* ---- compiling ---------------------------------------------------------- */
+
+struct matcher;
+
+struct matcher_options {
+	const char *cache_dir;  /* NULL: $LUREWATCH_CACHE, else $XDG_CACHE_HOME/lurewatch,
+	                         * else $HOME/.cache/lurewatch; "" disables the cache */
+	double threshold;       /* <0: use the pack's threshold */
+};
+
+/* Compiles the pack into Hyperscan databases, or loads them from the
+ * serialized-database cache when the pack's hash is known. Takes ownership
+ * of pack whether it succeeds or fails. Returns a new matcher (free with
+ * matcher_free) or NULL with err set ("file:line: rule 'x': reason"). */
+struct matcher *matcher_compile(struct matcher_pack *pack,
+				const struct matcher_options *opts,
+				struct lw_error *err);
+void matcher_free(struct matcher *m);
+
+const struct matcher_pack *matcher_get_pack(const struct matcher *m);
+double matcher_threshold(const struct matcher *m);
+/* 1 when the last matcher_compile was served from the cache. */
+int matcher_from_cache(const struct matcher *m);
+
+/* ---- scanning ----------------------------------------------------------- */
+
+/* Per-thread scanning state (Hyperscan scratch and buffers). One per thread;
+ * the matcher must outlive it. */
+struct matcher_scanner;
+
+struct matcher_scanner *matcher_scanner_new(const struct matcher *m,
+					    struct lw_error *err);
+void matcher_scanner_free(struct matcher_scanner *s);
+
+struct matcher_hit {
+	size_t rule;            /* index into the pack's rules */
+	size_t start, end;      /* byte offsets into the scanned text (see text below) */
+};
+
+struct matcher_category_score {
+	int category;
+	size_t nrules;          /* distinct rules that fired */
+	double raw;             /* sum of their weights */
+	double score;           /* after within-category decay */
+};
+
+struct matcher_result {
+	/* Every match, in order of start; a rule may appear several times. For a
+	 * combination rule, the spans are its contributing terms' matches. */
+	struct matcher_hit *hits;
+	size_t nhits, hits_cap;
+	const char *text;       /* what offsets refer to: the input itself, or for
+	                         * HTML input the extracted visible text; owned by
+	                         * the result, valid until the next scan or release */
+	size_t text_len;
+	size_t repaired;        /* invalid UTF-8 sequences repaired in the input */
+	/* scoring */
+	double score;
+	int flagged;
+	uint32_t categories;    /* bit per enum matcher_category that scored */
+	struct matcher_category_score cats[MATCHER_CAT_COUNT];
+	size_t ncats;           /* filled entries of cats, highest score first */
+	double base, multiplier;/* score = base * multiplier */
+	/* private */
+	char *owned_text;
+};
+
+void matcher_result_init(struct matcher_result *r);
+void matcher_result_release(struct matcher_result *r);
+
+#define MATCHER_INPUT_TEXT 0
+#define MATCHER_INPUT_HTML 1
+
+/* Normalises and scans one document, filling r (previous content replaced):
+ * hits with offsets into r->text, then the score against the matcher's
+ * threshold. Returns 0, or -1 with err set (input too large, HTML that
+ * cannot be parsed at all, Hyperscan failure). */
+int matcher_scan(struct matcher_scanner *s, const char *input, size_t len,
+		 int input_kind, struct matcher_result *r, struct lw_error *err);
+
+/* Scans already-normalised, valid UTF-8 text with the main database only: no
+ * normalisation, no start-offset search, no scoring. For benchmarks of the
+ * raw Hyperscan path. Returns the number of matches, or -1 with err set. */
+long matcher_scan_raw(struct matcher_scanner *s, const char *text, size_t len,
+		      struct lw_error *err);
+
+/* Returns 1 when rule i fired in r. */
+int matcher_result_has_rule(const struct matcher_result *r, size_t rule);
+
+/* ---- scoring ------------------------------------------------------------ */
+
+/* Scores the hits in r (already done by matcher_scan; exposed so callers can
+ * re-score with another threshold). Per category, distinct rules' weights
+ * sorted high to low count 1, 1/2, 1/4, ...; categories add up; the sum is
+ * multiplied by 1 + 0.25 * (categories - 1) so several distinct indicators
+ * outweigh one repeated. Context rules (negative) subtract after that. */
+void matcher_score(const struct matcher *m, struct matcher_result *r,
+		   double threshold);
+
+#endif

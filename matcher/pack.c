@@ -1,0 +1,768 @@
+/* SPDX-License-Identifier: MIT */
+/* Rule-pack loading: INI files read with libinih into rules, with file:line
+ * errors for everything an analyst can get wrong. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+#include <openssl/evp.h>
+
+#include "../util/buf.h"
+#include "../util/xmalloc.h"
+#include "comb.h"
+#include "pack_internal.h"
+
+#define PACK_MAX_FILE (8u * 1024u * 1024u)
+#define PACK_MAX_ERRORS 8
+#define ID_MAX 64
+
+/* Parse state for one file. inih reports no line numbers, so the reader
+ * feeding it counts lines and also recognises section headers itself: that
+ * way an empty [rule x] section still exists and knows its line. */
+struct load {
+	struct matcher_pack *pack;
+	struct lw_buf errors;
+	int nerrors;
+	const char *file;
+	const char *data;
+	size_t len, pos;
+	int line;
+	int indented;           /* the line just read starts with whitespace */
+	long cur;               /* rule index of the current section, -1 none */
+	int in_pack;            /* inside [pack] */
+	int bad_section;        /* inside a section that could not be parsed */
+	char last_key[32];      /* for continuation lines */
+	int seen_pack;
+};
+
+static void add_error(struct load *ld, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_error(struct load *ld, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	ld->nerrors++;
+	if (ld->nerrors > PACK_MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ld->errors.len)
+		lw_buf_addc(&ld->errors, '\n');
+	lw_buf_printf(&ld->errors, "%s:%d: %s", ld->file, line, msg);
+}
+
+static void strv_push(struct strv *s, const char *v, int line)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 4;
+		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
+		s->lines = xreallocarray(s->lines, s->cap, sizeof(*s->lines));
+	}
+	s->v[s->n] = xstrdup(v);
+	s->lines[s->n] = line;
+	s->n++;
+}
+
+static void strv_append(struct strv *s, const char *v, const char *sep)
+{
+	char **last = &s->v[s->n - 1];
+	size_t a = strlen(*last), b = strlen(v), c = strlen(sep);
+	char *p = xmalloc(a + b + c + 1);
+
+	memcpy(p, *last, a);
+	memcpy(p + a, sep, c);
+	memcpy(p + a + c, v, b + 1);
+	free(*last);
+	*last = p;
+}
+
+static void strv_release(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	free(s->lines);
+}
+
+static int valid_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > ID_MAX || !isalpha((unsigned char)id[0]))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && id[i] != '_')
+			return 0;
+	return 1;
+}
+
+long pack_find(const struct matcher_pack *pack, const char *id)
+{
+	for (size_t i = 0; i < pack->nrules; i++)
+		if (strcmp(pack->rules[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+static struct pack_rule *new_rule(struct matcher_pack *pack, const char *id,
+				  const char *file, int line, int is_term)
+{
+	struct pack_rule *r;
+
+	if (pack->nrules == pack->cap) {
+		pack->cap = pack->cap ? pack->cap * 2 : 64;
+		pack->rules = xreallocarray(pack->rules, pack->cap, sizeof(*pack->rules));
+	}
+	r = &pack->rules[pack->nrules++];
+	memset(r, 0, sizeof(*r));
+	r->id = xstrdup(id);
+	r->file = file;
+	r->line = line;
+	r->pub.is_term = is_term;
+	r->pub.category = -1;
+	return r;
+}
+
+/* ---- section headers (seen by the reader) ------------------------------- */
+
+static void start_section(struct load *ld, const char *name)
+{
+	char kind[16], id[128];
+	long dup;
+	int n = 0;
+
+	ld->cur = -1;
+	ld->in_pack = 0;
+	ld->bad_section = 0;
+	ld->last_key[0] = '\0';
+	if (strcmp(name, "pack") == 0) {
+		if (ld->seen_pack || ld->pack->name)
+			add_error(ld, ld->line, "a pack has only one [pack] section");
+		ld->seen_pack = 1;
+		ld->in_pack = 1;
+		return;
+	}
+	if (sscanf(name, "%15s %127s%n", kind, id, &n) != 2 || name[n] != '\0' ||
+	    (strcmp(kind, "rule") != 0 && strcmp(kind, "term") != 0)) {
+		add_error(ld, ld->line, "bad section '[%s]': expected [pack], [rule ID] or [term ID]",
+			  name);
+		ld->bad_section = 1;
+		return;
+	}
+	if (!valid_id(id)) {
+		add_error(ld, ld->line, "bad id '%s': letters, digits and _, starting with a letter, at most %d",
+			  id, ID_MAX);
+		ld->bad_section = 1;
+		return;
+	}
+	dup = pack_find(ld->pack, id);
+	if (dup >= 0) {
+		add_error(ld, ld->line, "duplicate id '%s' (first defined at %s:%d)", id,
+			  ld->pack->rules[dup].file, ld->pack->rules[dup].line);
+		ld->bad_section = 1;
+		return;
+	}
+	new_rule(ld->pack, id, ld->file, ld->line, strcmp(kind, "term") == 0);
+	ld->cur = (long)ld->pack->nrules - 1;
+}
+
+static const char *skip_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* Mirrors inih's own order of checks: comment, continuation, section. */
+static void look_at_line(struct load *ld, const char *p, const char *end)
+{
+	const char *s = skip_space(p, end);
+	const char *close;
+
+	ld->indented = s > p;
+	if (s == end || *s == '\n' || *s == '\r' || *s == ';' || *s == '#')
+		return;
+	if (ld->indented && ld->last_key[0])
+		return;
+	if (*s != '[')
+		return;
+	close = memchr(s, ']', (size_t)(end - s));
+	if (!close)
+		return; /* inih reports the error itself */
+	{
+		char name[160];
+		size_t n = (size_t)(close - s - 1);
+
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;
+		memcpy(name, s + 1, n);
+		name[n] = '\0';
+		/* trim */
+		while (n && isspace((unsigned char)name[n - 1]))
+			name[--n] = '\0';
+		start_section(ld, name[0] == ' ' ? name + strspn(name, " \t") : name);
+	}
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct load *ld = stream;
+	const char *p = ld->data + ld->pos, *end = ld->data + ld->len;
+	const char *nl;
+	size_t n;
+
+	if (ld->pos >= ld->len)
+		return NULL;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+	ld->line++;
+	if (n > (size_t)num - 1) {
+		add_error(ld, ld->line, "line longer than %d characters: continue the value on an indented next line",
+			  num - 2);
+		return NULL;
+	}
+	if (memchr(p, '\0', n)) {
+		add_error(ld, ld->line, "NUL byte in rule file");
+		return NULL;
+	}
+	memcpy(str, p, n);
+	str[n] = '\0';
+	ld->pos += n;
+	look_at_line(ld, p, p + n);
+	return str;
+}
+
+/* ---- keys --------------------------------------------------------------- */
+
+static int parse_number(const char *v, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end != '\0')
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static void pack_key(struct load *ld, const char *name, const char *value)
+{
+	struct matcher_pack *pack = ld->pack;
+	char **slot = NULL;
+
+	if (strcmp(name, "name") == 0)
+		slot = &pack->name;
+	else if (strcmp(name, "version") == 0)
+		slot = &pack->version;
+	else if (strcmp(name, "description") == 0)
+		slot = &pack->description;
+	else if (strcmp(name, "threshold") == 0) {
+		if (parse_number(value, &pack->threshold) < 0 || pack->threshold <= 0)
+			add_error(ld, ld->line, "bad threshold '%s': expected a positive number", value);
+		else
+			pack->has_threshold = 1;
+		return;
+	} else {
+		add_error(ld, ld->line, "unknown key '%s' in [pack]", name);
+		return;
+	}
+	free(*slot);
+	*slot = xstrdup(value);
+}
+
+static void set_string(struct load *ld, char **slot, const char *name, const char *value)
+{
+	if (*slot) {
+		add_error(ld, ld->line, "key '%s' given twice", name);
+		return;
+	}
+	*slot = xstrdup(value);
+}
+
+static void rule_key(struct load *ld, struct pack_rule *r, const char *name, const char *value)
+{
+	int term = r->pub.is_term;
+
+	if (strcmp(name, "pattern") == 0) {
+		strv_push(&r->patterns, value, ld->line);
+	} else if (strcmp(name, "description") == 0) {
+		set_string(ld, &r->description, name, value);
+	} else if (term) {
+		add_error(ld, ld->line, "unknown key '%s' in [term %s]: a term has only pattern and description",
+			  name, r->id);
+	} else if (strcmp(name, "category") == 0) {
+		r->pub.category = matcher_category_parse(value);
+		r->has_category = 1;
+		if (r->pub.category < 0 || r->pub.category == MATCHER_CAT_ADHOC)
+			add_error(ld, ld->line, "unknown category '%s'", value);
+	} else if (strcmp(name, "weight") == 0) {
+		r->has_weight = 1;
+		if (parse_number(value, &r->pub.weight) < 0 || r->pub.weight < -10 || r->pub.weight > 10)
+			add_error(ld, ld->line, "bad weight '%s': expected a number from -10 to 10", value);
+	} else if (strcmp(name, "combine") == 0) {
+		set_string(ld, &r->combine, name, value);
+		r->combine_line = ld->line;
+	} else if (strcmp(name, "example") == 0) {
+		strv_push(&r->examples, value, ld->line);
+	} else if (strcmp(name, "counterexample") == 0) {
+		strv_push(&r->counterexamples, value, ld->line);
+	} else if (strcmp(name, "source") == 0) {
+		set_string(ld, &r->source, name, value);
+	} else if (strcmp(name, "lang") == 0) {
+		set_string(ld, &r->lang, name, value);
+	} else {
+		add_error(ld, ld->line, "unknown key '%s' in [rule %s]", name, r->id);
+	}
+}
+
+/* A continuation line extends the previous value of the same key. */
+static int continue_value(struct load *ld, struct pack_rule *r, const char *name,
+			  const char *value)
+{
+	struct strv *s = NULL;
+	const char *sep = " ";
+
+	if (!ld->indented || strcmp(ld->last_key, name) != 0)
+		return 0;
+	if (strcmp(name, "pattern") == 0) {
+		s = &r->patterns;
+		sep = "";
+	} else if (strcmp(name, "example") == 0) {
+		s = &r->examples;
+	} else if (strcmp(name, "counterexample") == 0) {
+		s = &r->counterexamples;
+	} else if (strcmp(name, "description") == 0 && r->description) {
+		char *old = r->description;
+		size_t a = strlen(old), b = strlen(value);
+
+		r->description = xmalloc(a + b + 2);
+		memcpy(r->description, old, a);
+		r->description[a] = ' ';
+		memcpy(r->description + a + 1, value, b + 1);
+		free(old);
+		return 1;
+	}
+	if (!s || s->n == 0)
+		return 0;
+	strv_append(s, value, sep);
+	return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct load *ld = user;
+	struct pack_rule *r;
+
+	(void)section;
+	if (ld->bad_section)
+		return 1;
+	if (ld->in_pack) {
+		pack_key(ld, name, value);
+		return 1;
+	}
+	if (ld->cur < 0) {
+		add_error(ld, ld->line, "key '%s' outside any [rule ID] or [term ID] section", name);
+		return 1;
+	}
+	r = &ld->pack->rules[ld->cur];
+	if (!continue_value(ld, r, name, value))
+		rule_key(ld, r, name, value);
+	snprintf(ld->last_key, sizeof(ld->last_key), "%s", name);
+	return 1;
+}
+
+/* ---- validation ----------------------------------------------------------- */
+
+static void check_rule(struct load *ld, struct pack_rule *r)
+{
+	int line = r->line;
+	const char *id = r->id;
+
+	if (r->patterns.n == 0 && !r->combine)
+		add_error(ld, line, "%s '%s' has no pattern%s", r->pub.is_term ? "term" : "rule", id,
+			  r->pub.is_term ? "" : " and no combine");
+	if (r->patterns.n && r->combine)
+		add_error(ld, r->combine_line, "rule '%s' has both pattern and combine: use one", id);
+	if (r->pub.is_term)
+		return;
+	if (!r->has_category)
+		add_error(ld, line, "rule '%s' has no category", id);
+	if (!r->has_weight)
+		add_error(ld, line, "rule '%s' has no weight", id);
+	if (!r->description)
+		add_error(ld, line, "rule '%s' has no description", id);
+	if (r->has_category && r->has_weight && r->pub.weight < 0 &&
+	    r->pub.category != MATCHER_CAT_CONTEXT)
+		add_error(ld, line, "rule '%s': negative weights are only for category 'context'", id);
+	for (size_t i = 0; i < r->patterns.n; i++) {
+		struct lw_error perr;
+		char *expr = NULL;
+		unsigned flags;
+
+		if (pack_parse_pattern(r->patterns.v[i], &expr, &flags, &perr) < 0)
+			add_error(ld, r->patterns.lines[i], "rule '%s': %s", id, perr.msg);
+		free(expr);
+	}
+}
+
+static void check_combinations(struct load *ld, size_t first)
+{
+	for (size_t i = first; i < ld->pack->nrules; i++) {
+		struct pack_rule *r = &ld->pack->rules[i];
+		struct comb c;
+		struct lw_error cerr;
+
+		if (!r->combine)
+			continue;
+		if (comb_parse(ld->pack, r->combine, &c, &cerr) < 0) {
+			ld->file = r->file;
+			add_error(ld, r->combine_line, "rule '%s': %s", r->id, cerr.msg);
+			continue;
+		}
+		comb_release(&c);
+	}
+}
+
+/* ---- loading files ---------------------------------------------------------- */
+
+static int read_file(const char *path, char **data, size_t *len, struct lw_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	struct lw_buf b;
+	char chunk[65536];
+	size_t n;
+	int rc = -1;
+
+	lw_buf_init(&b, PACK_MAX_FILE);
+	if (!f)
+		return lw_error_set(err, "cannot open '%s': %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (lw_buf_add(&b, chunk, n) < 0) {
+			lw_error_set(err, "'%s' is larger than %u bytes", path, PACK_MAX_FILE);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		lw_error_set(err, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	*data = lw_buf_detach(&b, len);
+	rc = 0;
+out:
+	lw_buf_release(&b);
+	fclose(f);
+	return rc;
+}
+
+static void load_one(struct load *ld, const char *path)
+{
+	struct lw_error ferr;
+	char *data = NULL;
+	size_t len = 0, first = ld->pack->nrules;
+	int rc;
+
+	ld->pack->files = xreallocarray(ld->pack->files, ld->pack->nfiles + 1, sizeof(char *));
+	ld->pack->files[ld->pack->nfiles] = xstrdup(path);
+	ld->file = ld->pack->files[ld->pack->nfiles++];
+	if (read_file(path, &data, &len, &ferr) < 0) {
+		ld->nerrors++;
+		if (ld->errors.len)
+			lw_buf_addc(&ld->errors, '\n');
+		lw_buf_adds(&ld->errors, ferr.msg);
+		return;
+	}
+	EVP_DigestUpdate(ld->pack->sha, path, strlen(path) + 1);
+	EVP_DigestUpdate(ld->pack->sha, data, len);
+	ld->data = data;
+	ld->len = len;
+	ld->pos = 0;
+	ld->line = 0;
+	ld->cur = -1;
+	ld->in_pack = 0;
+	ld->bad_section = 0;
+	ld->last_key[0] = '\0';
+	rc = ini_parse_stream(reader, ld, handler, ld);
+	if (rc > 0)
+		add_error(ld, rc, "cannot parse line (expected 'key = value' or '[section]')");
+	for (size_t i = first; i < ld->pack->nrules; i++)
+		check_rule(ld, &ld->pack->rules[i]);
+	free(data);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collects dir/ *.rules in name order. */
+static int list_dir(const char *dir, char ***out, size_t *nout, struct lw_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0;
+
+	if (!d)
+		return lw_error_set(err, "cannot open '%s': %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		struct lw_buf p;
+
+		if (l <= 6 || strcmp(de->d_name + l - 6, ".rules") != 0 || de->d_name[0] == '.')
+			continue;
+		lw_buf_init(&p, 4096);
+		if (lw_buf_printf(&p, "%s/%s", dir, de->d_name) < 0) {
+			lw_buf_release(&p);
+			continue;
+		}
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n++] = lw_buf_detach(&p, NULL);
+	}
+	closedir(d);
+	if (n == 0) {
+		free(v);
+		return lw_error_set(err, "'%s' holds no .rules files", dir);
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+static void finish_hash(struct matcher_pack *pack)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_DigestFinal_ex(pack->sha, md, &mdlen);
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(pack->hash + 2 * i, 3, "%02x", md[i]);
+	EVP_MD_CTX_free(pack->sha);
+	pack->sha = NULL;
+}
+
+struct matcher_pack *matcher_pack_new(void)
+{
+	struct matcher_pack *pack = xcalloc(1, sizeof(*pack));
+
+	pack->threshold = MATCHER_DEFAULT_THRESHOLD;
+	pack->sha = EVP_MD_CTX_new();
+	if (!pack->sha || EVP_DigestInit_ex(pack->sha, EVP_sha256(), NULL) != 1) {
+		fprintf(stderr, "lurewatch: cannot initialise sha-256\n");
+		abort();
+	}
+	finish_hash(pack);
+	return pack;
+}
+
+struct matcher_pack *matcher_pack_load(const char *path, struct lw_error *err)
+{
+	struct matcher_pack *pack = matcher_pack_new();
+	struct load ld;
+	struct stat st;
+	char **files = NULL;
+	size_t nfiles = 0;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.pack = pack;
+	lw_buf_init(&ld.errors, 16384);
+	pack->sha = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(pack->sha, EVP_sha256(), NULL);
+	if (stat(path, &st) < 0) {
+		lw_error_set(err, "cannot open rule pack '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (list_dir(path, &files, &nfiles, err) < 0)
+			goto fail;
+	} else {
+		files = xmalloc(sizeof(*files));
+		files[0] = xstrdup(path);
+		nfiles = 1;
+	}
+	for (size_t i = 0; i < nfiles; i++)
+		load_one(&ld, files[i]);
+	check_combinations(&ld, 0);
+	if (ld.nerrors) {
+		if (ld.nerrors > PACK_MAX_ERRORS)
+			lw_buf_printf(&ld.errors, "\n(%d more errors)", ld.nerrors - PACK_MAX_ERRORS);
+		lw_error_set(err, "%s", ld.errors.data ? ld.errors.data : "invalid rule pack");
+		goto fail;
+	}
+	if (pack->nrules == 0) {
+		lw_error_set(err, "rule pack '%s' defines no rules", path);
+		goto fail;
+	}
+	finish_hash(pack);
+	pack_publish(pack);
+	for (size_t i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	lw_buf_release(&ld.errors);
+	return pack;
+fail:
+	for (size_t i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	lw_buf_release(&ld.errors);
+	matcher_pack_free(pack);
+	return NULL;
+}
+
+int matcher_pack_add_adhoc(struct matcher_pack *pack, const char *id, const char *pattern,
+			   struct lw_error *err)
+{
+	struct pack_rule *r;
+	char *expr = NULL;
+	unsigned flags;
+	EVP_MD_CTX *sha;
+	unsigned char old[32];
+
+	if (!valid_id(id))
+		return lw_error_set(err, "bad ad-hoc id '%s'", id);
+	if (pack_find(pack, id) >= 0)
+		return lw_error_set(err, "id '%s' already in the pack", id);
+	if (pack_parse_pattern(pattern, &expr, &flags, err) < 0)
+		return lw_error_prefix(err, "-e '%s'", pattern);
+	free(expr);
+	r = new_rule(pack, id, "<command line>", ++pack->nadhoc, 0);
+	r->pub.category = MATCHER_CAT_ADHOC;
+	r->has_category = r->has_weight = 1;
+	r->pub.weight = 1;
+	r->description = xstrdup("ad-hoc pattern from the command line");
+	strv_push(&r->patterns, pattern, r->line);
+	/* The hash names the exact rules that produced a hit: chain the pattern in. */
+	for (int i = 0; i < 32; i++)
+		sscanf(pack->hash + 2 * i, "%2hhx", &old[i]);
+	sha = EVP_MD_CTX_new();
+	pack->sha = sha;
+	EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
+	EVP_DigestUpdate(sha, old, sizeof(old));
+	EVP_DigestUpdate(sha, pattern, strlen(pattern) + 1);
+	finish_hash(pack);
+	pack_publish(pack);
+	return 0;
+}
+
+void matcher_pack_free(struct matcher_pack *pack)
+{
+	if (!pack)
+		return;
+	for (size_t i = 0; i < pack->nrules; i++) {
+		struct pack_rule *r = &pack->rules[i];
+
+		free(r->id);
+		free(r->description);
+		free(r->source);
+		free(r->lang);
+		free(r->combine);
+		strv_release(&r->patterns);
+		strv_release(&r->examples);
+		strv_release(&r->counterexamples);
+	}
+	free(pack->rules);
+	for (size_t i = 0; i < pack->nfiles; i++)
+		free(pack->files[i]);
+	free(pack->files);
+	free(pack->name);
+	free(pack->version);
+	free(pack->description);
+	if (pack->sha)
+		EVP_MD_CTX_free(pack->sha);
+	free(pack);
+}
+
+void pack_publish(struct matcher_pack *pack)
+{
+	for (size_t i = 0; i < pack->nrules; i++) {
+		struct pack_rule *r = &pack->rules[i];
+		struct matcher_rule *p = &r->pub;
+
+		p->id = r->id;
+		p->description = r->description ? r->description : "";
+		p->source = r->source;
+		p->lang = r->lang;
+		p->file = r->file;
+		p->line = r->line;
+		p->combine = r->combine;
+		p->npatterns = r->patterns.n;
+		p->patterns = (const char *const *)r->patterns.v;
+		p->nexamples = r->examples.n;
+		p->examples = (const char *const *)r->examples.v;
+		p->example_lines = r->examples.lines;
+		p->ncounterexamples = r->counterexamples.n;
+		p->counterexamples = (const char *const *)r->counterexamples.v;
+		p->counterexample_lines = r->counterexamples.lines;
+	}
+}
+
+int pack_parse_pattern(const char *text, char **expr, unsigned *flags, struct lw_error *err)
+{
+	size_t n = strlen(text);
+	const char *close;
+
+	*flags = 0;
+	if (n == 0)
+		return lw_error_set(err, "empty pattern");
+	if (text[0] != '/') {
+		*expr = xstrdup(text);
+		return 0;
+	}
+	close = strrchr(text, '/');
+	if (close == text)
+		return lw_error_set(err, "pattern '%s' has no closing '/'", text);
+	for (const char *f = close + 1; *f; f++) {
+		switch (*f) {
+		case 'i': break; /* matching is always caseless */
+		case 's': *flags |= 2u; break; /* HS_FLAG_DOTALL */
+		case 'm': *flags |= 4u; break; /* HS_FLAG_MULTILINE */
+		default:
+			return lw_error_set(err, "unknown pattern flag '%c' in '%s' (known: i, s, m)",
+					    *f, text);
+		}
+	}
+	if (close == text + 1)
+		return lw_error_set(err, "empty pattern");
+	*expr = xstrndup(text + 1, (size_t)(close - text - 1));
+	return 0;
+}
+
+size_t matcher_pack_rule_count(const struct matcher_pack *pack)
+{
+	return pack->nrules;
+}
+
+const struct matcher_rule *matcher_pack_rule(const struct matcher_pack *pack, size_t i)
+{
+	return i < pack->nrules ? &pack->rules[i].pub : NULL;
+}
+
+const char *matcher_pack_name(const struct matcher_pack *pack)
+{
+	return pack->name ? pack->name : "";
+}
+
+const char *matcher_pack_version(const struct matcher_pack *pack)
+{
+	return pack->version ? pack->version : "";
+}
+
+double matcher_pack_threshold(const struct matcher_pack *pack)
+{
+	return pack->threshold;
+}
+
+const char *matcher_pack_hash(const struct matcher_pack *pack)
+{
+	return pack->hash;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* The pack's internals, shared by the parser, the compiler and the scanner. */
+#ifndef LW_MATCHER_PACK_INTERNAL_H
+#define LW_MATCHER_PACK_INTERNAL_H
+
+#include <stddef.h>
+
+#include "matcher.h"
+
+/* A growable list of strings, each with the line it came from. */
+struct strv {
+	char **v;
+	int *lines;
+	size_t n, cap;
+};
+
+struct pack_rule {
+	struct matcher_rule pub;        /* pointers below are exported through it */
+	char *id, *description, *source, *lang, *combine;
+	const char *file;               /* owned by the pack's file list */
+	int line, combine_line;
+	int has_category, has_weight;
+	struct strv patterns, examples, counterexamples;
+};
+
+struct matcher_pack {
+	struct pack_rule *rules;
+	size_t nrules, cap;
+	char **files;
+	size_t nfiles;
+	char *name, *version, *description;
+	double threshold;
+	int has_threshold;
+	int nadhoc;
+	char hash[65];
+	void *sha;                      /* EVP_MD_CTX while loading */
+};
+
+/* Finds a rule by id; returns its index or -1. */
+long pack_find(const struct matcher_pack *pack, const char *id);
+
+/* Splits "/re/flags" (or a bare regex) into a new expression string (caller
+ * frees) and Hyperscan flags. Returns 0 or -1 with err set. */
+int pack_parse_pattern(const char *text, char **expr, unsigned *flags,
+		       struct lw_error *err);
+
+/* Refreshes every rule's public view after the arrays stopped growing. */
+void pack_publish(struct matcher_pack *pack);
+
+#endif
