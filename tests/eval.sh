@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# `make eval`: measures the default pack against a labelled corpus (default
+# ../shared/corpus/dev) and reports recall on `flag` ads, the rate of
+# flagged `clear` ads, and precision. Not part of `make test`: the corpus is
+# not shipped with the project.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+corpus=${1:-${CORPUS:-$top/../shared/corpus/dev}}
+if [ ! -f "$corpus/labels.tsv" ]; then
+	echo "eval: no labels.tsv in '$corpus'; run 'make eval CORPUS=/path/to/corpus'" >&2
+	exit 2
+fi
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+cd "$corpus"
+# Exit status 1 just means "some input not flagged".
+"$top/lurewatch" match -r "${RULES:-$top/rules}" --json $(awk -F'\t' 'NR>1 {print $1}' labels.tsv) >"$out" || [ $? -eq 1 ]
+python3 - "$corpus/labels.tsv" "$out" <<'PY'
+import json, sys
+labels = {}
+with open(sys.argv[1], encoding="utf-8") as f:
+    next(f)
+    for line in f:
+        cols = line.rstrip("\n").split("\t")
+        labels[cols[0]] = (cols[1], cols[3] if len(cols) > 3 else "?", cols[5] if len(cols) > 5 else "")
+res = {}
+with open(sys.argv[2], encoding="utf-8") as f:
+    for line in f:
+        o = json.loads(line)
+        res[o["input"]] = o
+tp = fp = fn = tn = 0
+by_lang = {}
+misses = []
+for name, (label, lang, note) in sorted(labels.items()):
+    o = res.get(name)
+    if o is None:
+        print(f"eval: no result for {name}", file=sys.stderr)
+        sys.exit(2)
+    flagged = o["flagged"]
+    l = by_lang.setdefault(lang, [0, 0, 0, 0])
+    if label == "flag":
+        l[0] += 1
+        if flagged: tp += 1; l[1] += 1
+        else: fn += 1; misses.append(("missed", name, o["score"], note))
+    else:
+        l[2] += 1
+        if flagged: fp += 1; l[3] += 1; misses.append(("false alarm", name, o["score"], note))
+        else: tn += 1
+nflag, nclear = tp + fn, fp + tn
+recall = tp / nflag if nflag else 0
+fpr = fp / nclear if nclear else 0
+prec = tp / (tp + fp) if tp + fp else 0
+print(f"corpus: {nflag} flag ads, {nclear} clear ads")
+print(f"flag ads flagged:   {tp}/{nflag} = {100*recall:.1f}%  (recall; target >= 90%)")
+print(f"clear ads flagged:  {fp}/{nclear} = {100*fpr:.1f}%  (target <= 10%)")
+print(f"precision:          {100*prec:.1f}%")
+print("by language (flag flagged/total, clear flagged/total):")
+for lang, (nf, tf, nc, fc) in sorted(by_lang.items()):
+    print(f"  {lang:3} {tf}/{nf}  {fc}/{nc}")
+for kind, name, score, note in misses:
+    print(f"  {kind:11} {name} score {score:.2f}  {note[:70]}")
+PY
