@@ -9,10 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <ini.h>
 #include <openssl/evp.h>
 
 #include "../util/buf.h"
+#include "../util/ini.h"
 #include "../util/xmalloc.h"
 #include "comb.h"
 #include "pack_internal.h"
@@ -21,22 +21,16 @@
 #define PACK_MAX_ERRORS 8
 #define ID_MAX 64
 
-/* Parse state for one file. inih reports no line numbers, so the reader
- * feeding it counts lines and also recognises section headers itself: that
- * way an empty [rule x] section still exists and knows its line. */
+/* Parse state for one file. */
 struct load {
 	struct matcher_pack *pack;
 	struct lw_buf errors;
 	int nerrors;
 	const char *file;
-	const char *data;
-	size_t len, pos;
-	int line;
-	int indented;           /* the line just read starts with whitespace */
+	int line;               /* of the key being handled */
 	long cur;               /* rule index of the current section, -1 none */
 	int in_pack;            /* inside [pack] */
 	int bad_section;        /* inside a section that could not be parsed */
-	char last_key[32];      /* for continuation lines */
 	int seen_pack;
 };
 
@@ -131,18 +125,19 @@ static struct pack_rule *new_rule(struct matcher_pack *pack, const char *id,
 	return r;
 }
 
-/* ---- section headers (seen by the reader) ------------------------------- */
+/* ---- sections --------------------------------------------------------------- */
 
-static void start_section(struct load *ld, const char *name)
+static void start_section(void *user, const char *name, int line)
 {
+	struct load *ld = user;
 	char kind[16], id[128];
 	long dup;
 	int n = 0;
 
+	ld->line = line;
 	ld->cur = -1;
 	ld->in_pack = 0;
 	ld->bad_section = 0;
-	ld->last_key[0] = '\0';
 	if (strcmp(name, "pack") == 0) {
 		if (ld->seen_pack || ld->pack->name)
 			add_error(ld, ld->line, "a pack has only one [pack] section");
@@ -172,72 +167,6 @@ static void start_section(struct load *ld, const char *name)
 	}
 	new_rule(ld->pack, id, ld->file, ld->line, strcmp(kind, "term") == 0);
 	ld->cur = (long)ld->pack->nrules - 1;
-}
-
-static const char *skip_space(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
-
-/* Mirrors inih's own order of checks: comment, continuation, section. */
-static void look_at_line(struct load *ld, const char *p, const char *end)
-{
-	const char *s = skip_space(p, end);
-	const char *close;
-
-	ld->indented = s > p;
-	if (s == end || *s == '\n' || *s == '\r' || *s == ';' || *s == '#')
-		return;
-	if (ld->indented && ld->last_key[0])
-		return;
-	if (*s != '[')
-		return;
-	close = memchr(s, ']', (size_t)(end - s));
-	if (!close)
-		return; /* inih reports the error itself */
-	{
-		char name[160];
-		size_t n = (size_t)(close - s - 1);
-
-		if (n >= sizeof(name))
-			n = sizeof(name) - 1;
-		memcpy(name, s + 1, n);
-		name[n] = '\0';
-		/* trim */
-		while (n && isspace((unsigned char)name[n - 1]))
-			name[--n] = '\0';
-		start_section(ld, name[0] == ' ' ? name + strspn(name, " \t") : name);
-	}
-}
-
-static char *reader(char *str, int num, void *stream)
-{
-	struct load *ld = stream;
-	const char *p = ld->data + ld->pos, *end = ld->data + ld->len;
-	const char *nl;
-	size_t n;
-
-	if (ld->pos >= ld->len)
-		return NULL;
-	nl = memchr(p, '\n', (size_t)(end - p));
-	n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-	ld->line++;
-	if (n > (size_t)num - 1) {
-		add_error(ld, ld->line, "line longer than %d characters: continue the value on an indented next line",
-			  num - 2);
-		return NULL;
-	}
-	if (memchr(p, '\0', n)) {
-		add_error(ld, ld->line, "NUL byte in rule file");
-		return NULL;
-	}
-	memcpy(str, p, n);
-	str[n] = '\0';
-	ld->pos += n;
-	look_at_line(ld, p, p + n);
-	return str;
 }
 
 /* ---- keys --------------------------------------------------------------- */
@@ -326,14 +255,11 @@ static void rule_key(struct load *ld, struct pack_rule *r, const char *name, con
 }
 
 /* A continuation line extends the previous value of the same key. */
-static int continue_value(struct load *ld, struct pack_rule *r, const char *name,
-			  const char *value)
+static int continue_value(struct pack_rule *r, const char *name, const char *value)
 {
 	struct strv *s = NULL;
 	const char *sep = " ";
 
-	if (!ld->indented || strcmp(ld->last_key, name) != 0)
-		return 0;
 	if (strcmp(name, "pattern") == 0) {
 		s = &r->patterns;
 		sep = "";
@@ -358,28 +284,36 @@ static int continue_value(struct load *ld, struct pack_rule *r, const char *name
 	return 1;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+static void on_key(void *user, const char *name, const char *value, int line, int continued)
 {
 	struct load *ld = user;
 	struct pack_rule *r;
 
-	(void)section;
+	ld->line = line;
 	if (ld->bad_section)
-		return 1;
+		return;
 	if (ld->in_pack) {
-		pack_key(ld, name, value);
-		return 1;
+		if (continued)
+			add_error(ld, line, "[pack] values fit on one line");
+		else
+			pack_key(ld, name, value);
+		return;
 	}
 	if (ld->cur < 0) {
-		add_error(ld, ld->line, "key '%s' outside any [rule ID] or [term ID] section", name);
-		return 1;
+		add_error(ld, line, "key '%s' outside any [rule ID] or [term ID] section", name);
+		return;
 	}
 	r = &ld->pack->rules[ld->cur];
-	if (!continue_value(ld, r, name, value))
+	if (!continued || !continue_value(r, name, value))
 		rule_key(ld, r, name, value);
-	snprintf(ld->last_key, sizeof(ld->last_key), "%s", name);
-	return 1;
 }
+
+static void on_error(void *user, int line, const char *msg)
+{
+	add_error(user, line, "%s", msg);
+}
+
+static const struct lw_ini_handler ini_handler = { start_section, on_key, on_error };
 
 /* ---- validation ----------------------------------------------------------- */
 
@@ -469,7 +403,6 @@ static void load_one(struct load *ld, const char *path)
 	struct lw_error ferr;
 	char *data = NULL;
 	size_t len = 0, first = ld->pack->nrules;
-	int rc;
 
 	ld->pack->files = xreallocarray(ld->pack->files, ld->pack->nfiles + 1, sizeof(char *));
 	ld->pack->files[ld->pack->nfiles] = xstrdup(path);
@@ -483,17 +416,11 @@ static void load_one(struct load *ld, const char *path)
 	}
 	EVP_DigestUpdate(ld->pack->sha, path, strlen(path) + 1);
 	EVP_DigestUpdate(ld->pack->sha, data, len);
-	ld->data = data;
-	ld->len = len;
-	ld->pos = 0;
 	ld->line = 0;
 	ld->cur = -1;
 	ld->in_pack = 0;
 	ld->bad_section = 0;
-	ld->last_key[0] = '\0';
-	rc = ini_parse_stream(reader, ld, handler, ld);
-	if (rc > 0)
-		add_error(ld, rc, "cannot parse line (expected 'key = value' or '[section]')");
+	lw_ini_parse(data, len, &ini_handler, ld);
 	for (size_t i = first; i < ld->pack->nrules; i++)
 		check_rule(ld, &ld->pack->rules[i]);
 	free(data);
