@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MIT */
+/* Configuration loading: a table of known keys fills struct config; unknown
+ * keys and bad values are errors naming file and line. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/buf.h"
+#include "../util/ini.h"
+#include "../util/xmalloc.h"
+#include "config.h"
+
+#ifndef LW_VERSION
+#define LW_VERSION "dev"
+#endif
+
+#define CONFIG_MAX_FILE (1024u * 1024u)
+#define CONFIG_MAX_ERRORS 12
+
+enum key_type { T_STRING, T_DOUBLE, T_INT, T_LIST, T_LEVEL };
+
+struct key_def {
+	const char *section;
+	const char *key;
+	enum key_type type;
+	size_t offset;
+	double min, max;        /* numbers */
+};
+
+static const struct key_def keys[] = {
+	{ "lurewatch", "home", T_STRING, offsetof(struct config, home), 0, 0 },
+	{ "lurewatch", "user_agent", T_STRING, offsetof(struct config, user_agent), 0, 0 },
+	{ "lurewatch", "log_level", T_LEVEL, offsetof(struct config, log_level), 0, 0 },
+	{ "database", "url", T_STRING, offsetof(struct config, database_url), 0, 0 },
+	{ "matcher", "rules", T_STRING, offsetof(struct config, rules), 0, 0 },
+	{ "matcher", "threshold", T_DOUBLE, offsetof(struct config, threshold), 0, 1000 },
+	{ "queue", "claim_minutes", T_INT, offsetof(struct config, claim_minutes), 1, 7 * 24 * 60 },
+	{ "queue", "agencies", T_LIST, offsetof(struct config, agencies), 0, 0 },
+};
+
+struct load {
+	struct config *c;
+	const char *file;
+	char section[64];
+	struct lw_buf errors;
+	int nerrors;
+	unsigned char seen[sizeof(keys) / sizeof(keys[0])];
+};
+
+static void add_error(struct load *ld, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_error(struct load *ld, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (++ld->nerrors > CONFIG_MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ld->errors.len)
+		lw_buf_addc(&ld->errors, '\n');
+	lw_buf_printf(&ld->errors, "%s:%d: %s", ld->file, line, msg);
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* "a, b ,c" -> {"a","b","c"}; names are lowercase letters, digits and _. */
+static int parse_list(const char *value, char ***out, size_t *nout)
+{
+	char **v = NULL;
+	size_t n = 0;
+	const char *p = value;
+
+	while (*p) {
+		const char *s = p, *e;
+
+		while (*p && *p != ',')
+			p++;
+		e = p;
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		if (*p == ',')
+			p++;
+		if (e == s)
+			continue;
+		for (const char *q = s; q < e; q++)
+			if (!islower((unsigned char)*q) && !isdigit((unsigned char)*q) && *q != '_') {
+				free_list(v, n);
+				return -1;
+			}
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n++] = xstrndup(s, (size_t)(e - s));
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+static void set_key(struct load *ld, const struct key_def *k, const char *value, int line)
+{
+	char *base = (char *)ld->c;
+	char *end;
+
+	switch (k->type) {
+	case T_STRING: {
+		char **slot = (char **)(base + k->offset);
+
+		free(*slot);
+		*slot = value[0] ? xstrdup(value) : NULL;
+		break;
+	}
+	case T_LEVEL: {
+		char **slot = (char **)(base + k->offset);
+
+		if (strcmp(value, "debug") && strcmp(value, "info") && strcmp(value, "warn") &&
+		    strcmp(value, "error")) {
+			add_error(ld, line, "bad %s '%s': expected debug, info, warn or error", k->key, value);
+			return;
+		}
+		free(*slot);
+		*slot = xstrdup(value);
+		break;
+	}
+	case T_DOUBLE: {
+		double d;
+
+		errno = 0;
+		d = strtod(value, &end);
+		if (errno || end == value || *end || d < k->min || d > k->max) {
+			add_error(ld, line, "bad %s '%s': expected a number from %g to %g", k->key, value,
+				  k->min, k->max);
+			return;
+		}
+		*(double *)(base + k->offset) = d;
+		break;
+	}
+	case T_INT: {
+		long l;
+
+		errno = 0;
+		l = strtol(value, &end, 10);
+		if (errno || end == value || *end || l < k->min || l > k->max) {
+			add_error(ld, line, "bad %s '%s': expected a whole number from %g to %g", k->key,
+				  value, k->min, k->max);
+			return;
+		}
+		*(int *)(base + k->offset) = (int)l;
+		break;
+	}
+	case T_LIST: {
+		char **v;
+		size_t n;
+
+		if (parse_list(value, &v, &n) < 0 || n == 0) {
+			add_error(ld, line, "bad %s '%s': expected a comma-separated list of lowercase names",
+				  k->key, value);
+			return;
+		}
+		free_list(ld->c->agencies, ld->c->nagencies);
+		ld->c->agencies = v;
+		ld->c->nagencies = n;
+		break;
+	}
+	}
+}
+
+static void on_section(void *user, const char *name, int line)
+{
+	struct load *ld = user;
+	int known = 0;
+
+	snprintf(ld->section, sizeof(ld->section), "%s", name);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		known |= strcmp(keys[i].section, name) == 0;
+	if (!known)
+		add_error(ld, line, "unknown section '[%s]'", name);
+}
+
+static void on_key(void *user, const char *key, const char *value, int line, int continued)
+{
+	struct load *ld = user;
+
+	if (continued) {
+		add_error(ld, line, "unexpected indented line (values fit on one line)");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(keys[i].section, ld->section) || strcmp(keys[i].key, key))
+			continue;
+		if (ld->seen[i]++)
+			add_error(ld, line, "key '%s' given twice in [%s]", key, ld->section);
+		set_key(ld, &keys[i], value, line);
+		return;
+	}
+	if (!ld->section[0])
+		add_error(ld, line, "key '%s' outside any section", key);
+	else
+		add_error(ld, line, "unknown key '%s' in [%s]", key, ld->section);
+}
+
+static void on_error(void *user, int line, const char *msg)
+{
+	add_error(user, line, "%s", msg);
+}
+
+static const struct lw_ini_handler handler = { on_section, on_key, on_error };
+
+static void set_defaults(struct config *c)
+{
+	static const char *const agencies[] = { "police", "labour_inspectorate", "immigration",
+						"child_protection" };
+	struct lw_buf b;
+
+	c->threshold = -1;
+	c->claim_minutes = 30;
+	c->log_level = xstrdup("info");
+	lw_buf_init(&b, 512);
+	lw_buf_printf(&b, "lurewatch/%s (+https://github.com/lurewatch/lurewatch#crawling)",
+		      LW_VERSION);
+	c->user_agent = lw_buf_detach(&b, NULL);
+	c->nagencies = sizeof(agencies) / sizeof(agencies[0]);
+	c->agencies = xcalloc(c->nagencies, sizeof(char *));
+	for (size_t i = 0; i < c->nagencies; i++)
+		c->agencies[i] = xstrdup(agencies[i]);
+}
+
+static int file_exists(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Which file to read when none is named; NULL when there is none. */
+static char *find_file(void)
+{
+	const char *env = getenv("LUREWATCH_CONFIG"), *home = getenv("LUREWATCH_HOME");
+	struct lw_buf b;
+
+	if (env && env[0])
+		return xstrdup(env);
+	if (home && home[0]) {
+		lw_buf_init(&b, PATH_MAX);
+		lw_buf_printf(&b, "%s/lurewatch.conf", home);
+		if (b.data && file_exists(b.data))
+			return lw_buf_detach(&b, NULL);
+		lw_buf_release(&b);
+	}
+	if (file_exists("lurewatch.conf"))
+		return xstrdup("lurewatch.conf");
+	return NULL;
+}
+
+static int read_file(const char *path, struct lw_buf *b, struct lw_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[8192];
+	size_t n;
+	int rc = 0;
+
+	if (!f)
+		return lw_error_set(err, "cannot open configuration '%s': %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && rc == 0)
+		if (lw_buf_add(b, chunk, n) < 0)
+			rc = lw_error_set(err, "configuration '%s' is larger than %u bytes", path,
+					  CONFIG_MAX_FILE);
+	if (rc == 0 && ferror(f))
+		rc = lw_error_set(err, "cannot read configuration '%s': %s", path, strerror(errno));
+	fclose(f);
+	return rc;
+}
+
+/* The data folder, made absolute so that a daemon that changes directory
+ * or a server started elsewhere still finds it. */
+static char *absolute(const char *p)
+{
+	char cwd[PATH_MAX];
+	struct lw_buf b;
+
+	if (p[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return xstrdup(p);
+	lw_buf_init(&b, 2 * PATH_MAX);
+	lw_buf_printf(&b, "%s/%s", cwd, p);
+	return lw_buf_detach(&b, NULL);
+}
+
+static void apply_env(struct config *c)
+{
+	const char *v;
+
+	if ((v = getenv("LUREWATCH_HOME")) && v[0]) {
+		free(c->home);
+		c->home = xstrdup(v);
+	}
+	if ((v = getenv("LUREWATCH_DATABASE_URL")) && v[0]) {
+		free(c->database_url);
+		c->database_url = xstrdup(v);
+	}
+	if ((v = getenv("LUREWATCH_RULES")) && v[0]) {
+		free(c->rules);
+		c->rules = xstrdup(v);
+	}
+}
+
+struct config *config_load(const char *path, struct lw_error *err)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+	struct load ld;
+	struct lw_buf data;
+	char *tmp;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.c = c;
+	lw_buf_init(&ld.errors, 16384);
+	lw_buf_init(&data, CONFIG_MAX_FILE);
+	set_defaults(c);
+	c->path = path ? xstrdup(path) : find_file();
+	if (c->path) {
+		if (read_file(c->path, &data, err) < 0)
+			goto fail;
+		ld.file = c->path;
+		lw_ini_parse(data.data ? data.data : "", data.len, &handler, &ld);
+		if (ld.nerrors) {
+			if (ld.nerrors > CONFIG_MAX_ERRORS)
+				lw_buf_printf(&ld.errors, "\n(%d more errors)", ld.nerrors - CONFIG_MAX_ERRORS);
+			lw_error_set(err, "%s", ld.errors.data);
+			goto fail;
+		}
+	}
+	apply_env(c);
+	tmp = c->home;
+	c->home = absolute(tmp ? tmp : "var");
+	free(tmp);
+	lw_buf_release(&data);
+	lw_buf_release(&ld.errors);
+	return c;
+fail:
+	lw_buf_release(&data);
+	lw_buf_release(&ld.errors);
+	config_free(c);
+	return NULL;
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->home);
+	free(c->database_url);
+	free(c->rules);
+	free(c->user_agent);
+	free(c->log_level);
+	free_list(c->agencies, c->nagencies);
+	free(c);
+}
+
+int config_has_agency(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nagencies; i++)
+		if (strcmp(c->agencies[i], name) == 0)
+			return 1;
+	return 0;
+}
