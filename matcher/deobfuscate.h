@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to matcher/: the unit array that normalize.c builds and the
+ * de-obfuscation passes in deobfuscate.c rewrite. */
+#ifndef LW_MATCHER_DEOBFUSCATE_H
+#define LW_MATCHER_DEOBFUSCATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One output code point and the input bytes [start, end) it came from.
+ * Units are in input order, so start and end never decrease along the
+ * array; that is what keeps the offset map monotone. */
+struct text_unit {
+	uint32_t cp;        /* case-folded code point; ' ' or '\n' for whitespace */
+	uint32_t start;
+	uint32_t end;
+	uint8_t flags;      /* TEXT_UNIT_* */
+};
+
+#define TEXT_UNIT_UPPER 1u  /* the input letter was a capital: Greek H is eta */
+#define TEXT_UNIT_RUN 2u    /* whitespace collapsed from several characters */
+
+/* Rewrites u[0..n) in place: spaced letters joined, Cyrillic/Greek
+ * look-alikes in Latin words, digit words mixed with digits, leetspeak and
+ * spelled-out number runs. Expects folded units with whitespace already
+ * collapsed. Returns the new count, never more than n. */
+size_t text_deobfuscate(struct text_unit *u, size_t n);
+
+#endif
