@@ -40,6 +40,17 @@ $(B)/lib$(1).a: $$($(1)_OBJ)
 endef
 $(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
 
+# The schema travels inside the binary: migrations become a generated C table.
+MIGRATIONS = $(sort $(wildcard store/migrations/*.sql))
+$(B)/gen/migrations.c: $(MIGRATIONS) scripts/embed_sql.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)sh scripts/embed_sql.sh $@ $(MIGRATIONS)
+$(B)/gen/migrations.o: $(B)/gen/migrations.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/libstore.a: $(B)/gen/migrations.o
+
 CLI_SRC  = $(wildcard cli/*.c)
 CLI_OBJ  = $(patsubst %.c,$(B)/%.o,$(CLI_SRC))
 TEST_SRC = $(wildcard tests/unit/test_*.c)

@@ -19,6 +19,25 @@
 
 int cmd_match(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_queue(int argc, char **argv);
+
+struct config;
+struct store;
+
+/* The configuration file named by the global --config option, or NULL. */
+extern const char *cli_config_path;
+
+/* Loads the configuration (printing errors); NULL on failure. */
+struct config *cli_config_load(void);
+
+/* Connects to the configured database, starting the embedded one when
+ * needed and applying migrations. Prints errors; NULL on failure. */
+struct store *cli_store_open(const struct config *cfg);
+
+/* The analyst's name: opt, else $LUREWATCH_ANALYST, else the login name. */
+const char *cli_analyst(const char *opt);
 
 /* The pack to use: path if given, else $LUREWATCH_RULES, else ./rules when it
  * exists, else the installed rules folder. Returns a static or given string. */

@@ -2,12 +2,16 @@
 /* Helpers shared by subcommands: finding and compiling the pack, reading
  * capped input, colour and JSON output. */
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../config/config.h"
+#include "../store/store.h"
 #include "../util/buf.h"
+#include "../util/utf8.h"
 #include "../util/xmalloc.h"
 #include "cli.h"
 
@@ -96,60 +100,13 @@ int cli_use_colour(FILE *f, const char *mode)
 	return isatty(fileno(f));
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t len;
-	unsigned cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 json_t *cli_json_text(const char *p, size_t n)
 {
-	struct lw_buf b;
-	json_t *s;
-	size_t i = 0;
+	size_t len;
+	char *fixed = lw_utf8_repair(p, n, &len, NULL);
+	json_t *s = json_stringn(fixed, len);
 
-	lw_buf_init(&b, n * 3 + 16);
-	while (i < n) {
-		size_t l = utf8_len((const unsigned char *)p + i, n - i);
-
-		if (l == 0) {
-			lw_buf_add(&b, "\xef\xbf\xbd", 3);
-			i++;
-			continue;
-		}
-		/* jansson refuses NUL inside strings created from C strings. */
-		if (p[i] == '\0')
-			lw_buf_add(&b, "\xef\xbf\xbd", 3);
-		else
-			lw_buf_add(&b, p + i, l);
-		i += l;
-	}
-	s = json_stringn(b.data ? b.data : "", b.len);
-	lw_buf_release(&b);
+	free(fixed);
 	return s;
 }
 
@@ -178,4 +135,51 @@ int cli_parse_double(const char *opt, const char *s, double *out)
 	}
 	*out = d;
 	return 0;
+}
+
+/* ---- configuration and database ---------------------------------------------- */
+
+const char *cli_config_path;
+
+struct config *cli_config_load(void)
+{
+	struct lw_error err;
+	struct config *cfg = config_load(cli_config_path, &err);
+
+	if (!cfg)
+		fprintf(stderr, "%s\n", err.msg);
+	return cfg;
+}
+
+struct store *cli_store_open(const struct config *cfg)
+{
+	struct lw_error err;
+	char *ci = store_conninfo(cfg, 1, stderr, &err);
+	struct store *st;
+
+	if (!ci) {
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+		return NULL;
+	}
+	st = store_open(ci, 1, &err);
+	free(ci);
+	if (!st)
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+	return st;
+}
+
+const char *cli_analyst(const char *opt)
+{
+	const char *v = getenv("LUREWATCH_ANALYST");
+	struct passwd *pw;
+
+	if (opt && opt[0])
+		return opt;
+	if (v && v[0])
+		return v;
+	pw = getpwuid(geteuid());
+	if (pw && pw->pw_name[0])
+		return pw->pw_name;
+	v = getenv("USER");
+	return v && v[0] ? v : "unknown";
 }

@@ -20,22 +20,41 @@ struct command {
 static const struct command commands[] = {
 	{ "match", cmd_match, "test ad text against the rule pack and explain the score" },
 	{ "rules", cmd_rules, "check, list and inspect rule packs" },
+	{ "ingest", cmd_ingest, "score listings (JSON Lines or files) and queue flagged ones" },
+	{ "db", cmd_db, "the database: start, stop, status, migrate, url" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: lurewatch [--version] [--help] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: lurewatch [--version] [--help] [--config FILE] COMMAND [ARGS]\n\n"
 		   "Finds deceptive-recruitment and coercion signals in public job and\n"
 		   "classified ads, and explains every hit.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nRun 'lurewatch COMMAND --help' for a command's options.\n");
+	fprintf(f, "\nRun 'lurewatch COMMAND --help' for a command's options. The configuration\n"
+		   "is --config FILE, else $LUREWATCH_CONFIG, $LUREWATCH_HOME/lurewatch.conf or\n"
+		   "./lurewatch.conf; none is needed.\n");
 }
 
 int main(int argc, char **argv)
 {
 	const char *name;
 
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_ERROR;
+	}
+	/* Global options come before the command, as with git -C. */
+	while (argc >= 3 && (strcmp(argv[1], "--config") == 0 || strcmp(argv[1], "-c") == 0)) {
+		cli_config_path = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc >= 2 && strncmp(argv[1], "--config=", 9) == 0) {
+		cli_config_path = argv[1] + 9;
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_ERROR;

@@ -2,6 +2,7 @@
 /* Compiling a rule pack into Hyperscan databases (or loading them from the
  * cache), with every compile error traced back to a rule's file and line. */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,9 @@
 #include "text.h"
 
 /* No HS_FLAG_UCP: Hyperscan refuses \b in UCP mode, and rule authors need
- * \b far more than Unicode \w (text is folded to ASCII where it can be). */
-#define BASE_FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8)
+ * \b far more than Unicode \w (text is folded to ASCII where it can be).
+ * HS_FLAG_UTF8 only where a pattern needs it (see needs_utf8). */
+#define BASE_FLAGS HS_FLAG_CASELESS
 
 /* Expressions handed to one hs_compile_ext_multi call. */
 struct exprset {
@@ -77,6 +79,48 @@ static int pattern_error(const struct matcher *m, size_t pid, const char *msg,
 			    r->patterns.v[k], msg, hint_for(m->pat_expr[pid], msg));
 }
 
+/* Whether a pattern needs Hyperscan's UTF-8 mode, in which every '.',
+ * negated class and \W may span several bytes: bounded gaps such as
+ * [^\n]{0,80} then compile a hundred times slower (seconds per pattern).
+ * Byte mode matches UTF-8 literals exactly and reads {0,80} as bytes; only
+ * a class holding non-ASCII characters, Unicode escapes, or a quantifier
+ * right after a non-ASCII character need whole characters. */
+static int needs_utf8(const char *expr)
+{
+	int in_class = 0;
+
+	for (const unsigned char *p = (const unsigned char *)expr; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			if (strchr("pPX", p[1]) || (p[1] == 'x' && p[2] == '{'))
+				return 1;
+			p++;
+			continue;
+		}
+		if (*p >= 0x80) {
+			const unsigned char *q = p;
+
+			if (in_class)
+				return 1;
+			while ((q[1] & 0xc0) == 0x80)
+				q++;
+			if (q[1] == '?' || q[1] == '*' || q[1] == '+' || q[1] == '{')
+				return 1;
+			p = q;
+			continue;
+		}
+		if (in_class && *p == ']')
+			in_class = 0;
+		else if (!in_class && *p == '[') {
+			in_class = 1;
+			if (p[1] == '^')
+				p++;
+			if (p[1] == ']')
+				p++;
+		}
+	}
+	return 0;
+}
+
 /* Fills the pattern tables and checks each pattern on its own, so that every
  * error names its rule, and learns each pattern's widest match. */
 static int prepare_patterns(struct matcher *m, int need_info, struct lw_error *err)
@@ -110,7 +154,7 @@ static int prepare_patterns(struct matcher *m, int need_info, struct lw_error *e
 				return lw_error_prefix(err, "%s:%d: rule '%s'", r->file,
 						       r->patterns.lines[k], r->id);
 			m->pat_expr[pid] = norm;
-			m->pat_flags[pid] = flags | BASE_FLAGS;
+			m->pat_flags[pid] = flags | BASE_FLAGS | (needs_utf8(norm) ? HS_FLAG_UTF8 : 0);
 			if (!need_info)
 				continue;
 			if (hs_expression_info(norm, m->pat_flags[pid], &info, &cerr) != HS_SUCCESS) {
@@ -396,6 +440,40 @@ out:
 	return rc;
 }
 
+struct side_job {
+	struct matcher *m;
+	struct lw_error err;
+	int rc;
+};
+
+static void *side_builds(void *arg)
+{
+	struct side_job *j = arg;
+
+	j->rc = build_terms(j->m, &j->err) < 0 || build_anchored(j->m, &j->err) < 0 ? -1 : 0;
+	return NULL;
+}
+
+/* Hyperscan compiles on one core; the main database and the other two are
+ * independent, so they compile side by side (they write different fields). */
+static int build_all(struct matcher *m, struct lw_error *err)
+{
+	struct side_job job = { m, { { 0 } }, 0 };
+	pthread_t t;
+	int threaded = pthread_create(&t, NULL, side_builds, &job) == 0;
+	int rc = build_main(m, err);
+
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		side_builds(&job);
+	if (rc == 0 && job.rc < 0) {
+		lw_error_set(err, "%s", job.err.msg);
+		rc = -1;
+	}
+	return rc;
+}
+
 static int parse_combinations(struct matcher *m, struct lw_error *err)
 {
 	struct matcher_pack *pack = m->pack;
@@ -437,8 +515,7 @@ struct matcher *matcher_compile(struct matcher_pack *pack, const struct matcher_
 	free(m->pat_width);
 	free(m->pat_anch);
 	mark_always(m);
-	if (prepare_patterns(m, 1, err) < 0 || build_main(m, err) < 0 || build_terms(m, err) < 0 ||
-	    build_anchored(m, err) < 0)
+	if (prepare_patterns(m, 1, err) < 0 || build_all(m, err) < 0)
 		goto fail;
 	if (dir && !pack->nadhoc && cache_store(m, dir, &cerr) < 0)
 		fprintf(stderr, "lurewatch: warning: %s\n", cerr.msg);

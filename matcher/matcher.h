@@ -178,6 +178,11 @@ int matcher_scan(struct matcher_scanner *s, const char *input, size_t len,
 long matcher_scan_raw(struct matcher_scanner *s, const char *text, size_t len,
 		      struct lw_error *err);
 
+/* The visible text of an HTML document (script and style dropped, blocks
+ * on their own lines), as matcher_scan sees it. Returns a new UTF-8 string
+ * (caller frees; *len set) or NULL with err set. */
+char *matcher_html_text(const char *html, size_t len, size_t *out_len, struct lw_error *err);
+
 /* Returns 1 when rule i fired in r. */
 int matcher_result_has_rule(const struct matcher_result *r, size_t rule);
 

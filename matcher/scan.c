@@ -295,6 +295,16 @@ static void merge_hits(struct matcher_result *r)
 	qsort(r->hits, r->nhits, sizeof(*r->hits), cmp_by_start);
 }
 
+char *matcher_html_text(const char *html, size_t len, size_t *out_len, struct lw_error *err)
+{
+	if (len > TEXT_MAX_INPUT) {
+		lw_error_set(err, "document of %zu bytes is larger than the %u-byte limit", len,
+			     TEXT_MAX_INPUT);
+		return NULL;
+	}
+	return text_from_html(html, len, out_len, err);
+}
+
 int matcher_result_has_rule(const struct matcher_result *r, size_t rule)
 {
 	for (size_t i = 0; i < r->nhits; i++)

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT */
+/* `lurewatch ingest`: JSON Lines of listings, or plain text/HTML files and
+ * folders of them, scored and stored; flagged ones queued. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../config/config.h"
+#include "../matcher/text.h"
+#include "../store/store.h"
+#include "../util/buf.h"
+#include "../util/xmalloc.h"
+#include "cli.h"
+
+#define LINE_MAX_BYTES (32u * 1024u * 1024u)
+
+struct ingest_run {
+	struct store_ingest *in;
+	size_t bad;             /* inputs or lines rejected */
+	int fatal;              /* a batch failed: stop */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lurewatch ingest [--source NAME] [-r PACK] [--threshold N] [--batch N]\n"
+		"                        [--json] [FILE|DIR|-]...\n\n"
+		"Scores listings with the rule pack and stores them; flagged ones join the\n"
+		"review queue. Re-ingesting the same listing stores it once; a changed one\n"
+		"becomes a new version; a dismissed one returns only with new categories.\n\n"
+		"Inputs (default: standard input):\n"
+		"  *.jsonl, *.ndjson, *.json, or '-' starting with '{': JSON Lines, one listing\n"
+		"      per line: {\"url\", \"title\", \"body\" or \"html\", \"location\", \"posted\",\n"
+		"      \"source\"}; url and a title or body are required\n"
+		"  other files: one listing each; the first line is the title, the rest the\n"
+		"      body (*.html, *.htm: HTML); the url is file://PATH\n"
+		"  folders: their *.txt, *.html, *.htm, *.jsonl, *.ndjson and *.json files\n\n"
+		"  --source NAME    source for listings that name none (default: files, or stdin)\n"
+		"  -r, --rules PACK rule pack (default: matcher.rules, $LUREWATCH_RULES, ./rules)\n"
+		"  --threshold N    flagging threshold (default: the configuration's or pack's)\n"
+		"  --batch N        listings per transaction (default 500)\n"
+		"  --json           print the summary as JSON\n\n"
+		"Exit status: 0 all stored, 1 some inputs rejected (the rest stored), 2 error\n"
+		"(nothing after the failed batch was stored; re-running completes the work).\n");
+}
+
+static const char *jstr(json_t *o, const char *key, int *bad)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static void add_listing(struct ingest_run *run, const struct store_listing *l)
+{
+	struct lw_error err;
+
+	if (store_ingest_add(run->in, l, &err) == 0)
+		return;
+	fprintf(stderr, "lurewatch: %s: %s\n", l->origin, err.msg);
+	if (store_ingest_failed(run->in))
+		run->fatal = 1;
+	else
+		run->bad++;
+}
+
+static void ingest_json_line(struct ingest_run *run, const char *line, size_t len,
+			     const char *origin)
+{
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	struct store_listing l;
+	const char *body, *html;
+	int bad = 0;
+
+	if (!o || !json_is_object(o)) {
+		fprintf(stderr, "lurewatch: %s: bad JSON: %s\n", origin,
+			o ? "expected an object" : jerr.text);
+		run->bad++;
+		json_decref(o);
+		return;
+	}
+	memset(&l, 0, sizeof(l));
+	l.url = jstr(o, "url", &bad);
+	l.title = jstr(o, "title", &bad);
+	body = jstr(o, "body", &bad);
+	html = jstr(o, "html", &bad);
+	l.location = jstr(o, "location", &bad);
+	l.posted = jstr(o, "posted", &bad);
+	l.source = jstr(o, "source", &bad);
+	l.origin = origin;
+	if (bad) {
+		fprintf(stderr, "lurewatch: %s: url, title, body, html, location, posted and source must be strings\n",
+			origin);
+		run->bad++;
+	} else {
+		l.body = body ? body : html;
+		l.is_html = !body && html;
+		add_listing(run, &l);
+	}
+	json_decref(o);
+}
+
+static int is_blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return 0;
+	return 1;
+}
+
+/* Reads JSON Lines with a cap per line: an oversized line is reported and
+ * skipped, never buffered whole. */
+static void ingest_jsonl(struct ingest_run *run, FILE *f, const char *name)
+{
+	struct lw_buf line;
+	char chunk[65536], origin[PATH_MAX + 32];
+	size_t lineno = 1;
+	int overflow = 0;
+
+	lw_buf_init(&line, LINE_MAX_BYTES);
+	while (!run->fatal && fgets(chunk, sizeof(chunk), f)) {
+		size_t n = strlen(chunk);
+		int eol = n && chunk[n - 1] == '\n';
+
+		if (!overflow && lw_buf_add(&line, chunk, n) < 0)
+			overflow = 1;
+		if (!eol && !feof(f))
+			continue;
+		snprintf(origin, sizeof(origin), "%s:%zu", name, lineno);
+		if (overflow) {
+			fprintf(stderr, "lurewatch: %s: line longer than %u bytes, skipped\n", origin,
+				LINE_MAX_BYTES);
+			run->bad++;
+		} else if (!is_blank(line.data ? line.data : "", line.len)) {
+			ingest_json_line(run, line.data, line.len, origin);
+		}
+		lw_buf_reset(&line);
+		overflow = 0;
+		lineno++;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "lurewatch: %s: read error: %s\n", name, strerror(errno));
+		run->bad++;
+	}
+	lw_buf_release(&line);
+}
+
+static void ingest_document(struct ingest_run *run, const char *path, const char *data, size_t len,
+			    int html)
+{
+	char abs[PATH_MAX];
+	struct lw_buf url;
+	struct store_listing l;
+	const char *nl = html ? NULL : memchr(data, '\n', len);
+	char *title = NULL, *body;
+
+	if (memchr(data, '\0', len)) {
+		fprintf(stderr, "lurewatch: %s: NUL byte in a text file, skipped\n", path);
+		run->bad++;
+		return;
+	}
+	lw_buf_init(&url, PATH_MAX + 16);
+	if (strcmp(path, "-") == 0)
+		lw_buf_adds(&url, "stdin:");
+	else
+		lw_buf_printf(&url, "file://%s", realpath(path, abs) ? abs : path);
+	memset(&l, 0, sizeof(l));
+	if (!html) {
+		title = xstrndup(data, nl ? (size_t)(nl - data) : len);
+		body = nl ? xstrndup(nl + 1, len - (size_t)(nl + 1 - data)) : xstrdup("");
+	} else {
+		body = xstrndup(data, len);
+	}
+	l.url = url.data;
+	l.title = title;
+	l.body = body;
+	l.is_html = html;
+	l.origin = path;
+	add_listing(run, &l);
+	free(title);
+	free(body);
+	lw_buf_release(&url);
+}
+
+static int has_ext(const char *path, const char *const exts[])
+{
+	size_t l = strlen(path);
+
+	for (int i = 0; exts[i]; i++) {
+		size_t e = strlen(exts[i]);
+
+		if (l > e && strcmp(path + l - e, exts[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static const char *const jsonl_ext[] = { ".jsonl", ".ndjson", ".json", NULL };
+static const char *const html_ext[] = { ".html", ".htm", NULL };
+static const char *const dir_ext[] = { ".txt", ".html", ".htm", ".jsonl", ".ndjson", ".json", NULL };
+
+static void ingest_path(struct ingest_run *run, const char *path);
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void ingest_dir(struct ingest_run *run, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (!d) {
+		fprintf(stderr, "lurewatch: cannot open '%s': %s\n", dir, strerror(errno));
+		run->bad++;
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct lw_buf p;
+
+		if (de->d_name[0] == '.' || !has_ext(de->d_name, dir_ext))
+			continue;
+		lw_buf_init(&p, PATH_MAX);
+		lw_buf_printf(&p, "%s/%s", dir, de->d_name);
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = lw_buf_detach(&p, NULL);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (!run->fatal)
+			ingest_path(run, names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void ingest_path(struct ingest_run *run, const char *path)
+{
+	struct stat st;
+	struct lw_error err;
+	FILE *f;
+	char *data;
+	size_t len;
+	int c;
+
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		ingest_dir(run, path);
+		return;
+	}
+	if (has_ext(path, jsonl_ext)) {
+		f = fopen(path, "rb");
+		if (!f) {
+			fprintf(stderr, "lurewatch: cannot open '%s': %s\n", path, strerror(errno));
+			run->bad++;
+			return;
+		}
+		ingest_jsonl(run, f, path);
+		fclose(f);
+		return;
+	}
+	if (strcmp(path, "-") == 0) {
+		/* Peek: JSON Lines start with an object. */
+		while ((c = getc(stdin)) == ' ' || c == '\n' || c == '\t' || c == '\r')
+			;
+		if (c != EOF)
+			ungetc(c, stdin);
+		if (c == '{') {
+			ingest_jsonl(run, stdin, "(stdin)");
+			return;
+		}
+	}
+	data = cli_read_input(path, TEXT_MAX_INPUT, &len, &err);
+	if (!data) {
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+		run->bad++;
+		return;
+	}
+	ingest_document(run, path, data, len, has_ext(path, html_ext));
+	free(data);
+}
+
+static void print_summary(const struct store_ingest_stats *s, size_t bad, int json)
+{
+	if (json) {
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "listings",
+				      (json_int_t)s->seen, "new", (json_int_t)s->inserted, "changed",
+				      (json_int_t)s->changed, "unchanged", (json_int_t)s->unchanged,
+				      "flagged", (json_int_t)s->flagged, "queued", (json_int_t)s->queued,
+				      "requeued", (json_int_t)s->requeued, "rejected", (json_int_t)bad);
+
+		cli_json_print(o);
+		json_decref(o);
+		return;
+	}
+	printf("ingested %zu listings: %zu new, %zu changed, %zu unchanged; %zu flagged, "
+	       "%zu queue updates (%zu re-queued); %zu rejected\n",
+	       s->seen, s->inserted, s->changed, s->unchanged, s->flagged, s->queued, s->requeued,
+	       bad);
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "source", required_argument, NULL, 's' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *source = NULL, *rules = NULL;
+	double threshold = -1, batch = 500;
+	int c, json = 0, rc = CLI_ERROR;
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	struct matcher *m = NULL;
+	struct ingest_run run = { NULL, 0, 0 };
+	struct lw_error err;
+	struct lw_buf actor;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': source = optarg; break;
+		case 'r': rules = optarg; break;
+		case 't':
+			if (cli_parse_double("--threshold", optarg, &threshold) < 0)
+				return CLI_ERROR;
+			break;
+		case 'b':
+			if (cli_parse_double("--batch", optarg, &batch) < 0 || batch < 1 || batch > 100000) {
+				fprintf(stderr, "lurewatch: --batch takes 1 to 100000\n");
+				return CLI_ERROR;
+			}
+			break;
+		case 'j': json = 1; break;
+		case 'h': usage(stdout); return CLI_OK;
+		default: usage(stderr); return CLI_ERROR;
+		}
+	}
+	cfg = cli_config_load();
+	if (!cfg)
+		return CLI_ERROR;
+	if (threshold < 0)
+		threshold = cfg->threshold;
+	m = cli_matcher_open(cli_default_pack(rules ? rules : cfg->rules), NULL, 0, threshold, &err);
+	if (!m) {
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+		goto out;
+	}
+	st = cli_store_open(cfg);
+	if (!st)
+		goto out;
+	lw_buf_init(&actor, 512);
+	lw_buf_printf(&actor, "ingest:%s", cli_analyst(NULL));
+	run.in = store_ingest_new(st, m, source ? source : (optind == argc ? "stdin" : "files"),
+				  actor.data, (size_t)batch, &err);
+	lw_buf_release(&actor);
+	if (!run.in) {
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+		goto out;
+	}
+	if (optind == argc)
+		ingest_path(&run, "-");
+	for (int i = optind; i < argc && !run.fatal; i++)
+		ingest_path(&run, argv[i]);
+	if (!run.fatal && store_ingest_flush(run.in, &err) < 0) {
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+		run.fatal = 1;
+	}
+	print_summary(store_ingest_stats(run.in), run.bad, json);
+	rc = run.fatal ? CLI_ERROR : run.bad ? CLI_NONE : CLI_OK;
+out:
+	store_ingest_free(run.in);
+	store_close(st);
+	matcher_free(m);
+	config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/* Ingestion: listings are scored by the matcher, then written in batches
+ * (COPY into a session-temporary staging table, then set-based statements,
+ * one transaction per batch): new listings, changed listings as new
+ * versions, hits, and flagged ones queued or re-queued, every queue change
+ * audited. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "../util/buf.h"
+#include "../util/utf8.h"
+#include "../util/xmalloc.h"
+#include "store_internal.h"
+
+#define URL_MAX 4096
+#define FIELD_MAX (4u * 1024u * 1024u)
+#define BATCH_BYTES_MAX (32u * 1024u * 1024u)
+#define COPY_MAX (512u * 1024u * 1024u)
+
+struct pending {
+	char *url, *source, *title, *body, *location, *posted, *origin;
+	char posted_on[16];     /* "YYYY-MM-DD" or "" */
+	char hash[65];
+	double score;
+	int flagged, urgent;
+	char *categories;       /* PostgreSQL array literal */
+	char *hits;             /* JSON array */
+};
+
+struct store_ingest {
+	struct store *st;
+	const struct matcher *m;
+	struct matcher_scanner *sc;
+	struct matcher_result r;
+	char *default_source, *actor;
+	struct pending *batch;
+	size_t n, batch_size, bytes;
+	struct store_ingest_stats stats;
+	int failed, staged;
+};
+
+static void pending_release(struct pending *p)
+{
+	free(p->url);
+	free(p->source);
+	free(p->title);
+	free(p->body);
+	free(p->location);
+	free(p->posted);
+	free(p->origin);
+	free(p->categories);
+	free(p->hits);
+	memset(p, 0, sizeof(*p));
+}
+
+char *store_compose_text(const char *title, const char *body, size_t *len)
+{
+	struct lw_buf b;
+
+	lw_buf_init(&b, (size_t)-1);
+	lw_buf_adds(&b, title ? title : "");
+	lw_buf_adds(&b, "\n\n");
+	lw_buf_adds(&b, body ? body : "");
+	return lw_buf_detach(&b, len);
+}
+
+struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
+				      const char *default_source, const char *actor,
+				      size_t batch_size, struct lw_error *err)
+{
+	struct store_ingest *in = xcalloc(1, sizeof(*in));
+
+	in->st = st;
+	in->m = m;
+	in->default_source = xstrdup(default_source ? default_source : "default");
+	in->actor = xstrdup(actor ? actor : "ingest");
+	in->batch_size = batch_size ? batch_size : 500;
+	in->batch = xcalloc(in->batch_size, sizeof(*in->batch));
+	matcher_result_init(&in->r);
+	in->sc = matcher_scanner_new(m, err);
+	if (!in->sc) {
+		store_ingest_free(in);
+		return NULL;
+	}
+	return in;
+}
+
+void store_ingest_free(struct store_ingest *in)
+{
+	if (!in)
+		return;
+	for (size_t i = 0; i < in->n; i++)
+		pending_release(&in->batch[i]);
+	free(in->batch);
+	matcher_scanner_free(in->sc);
+	matcher_result_release(&in->r);
+	free(in->default_source);
+	free(in->actor);
+	free(in);
+}
+
+int store_ingest_failed(const struct store_ingest *in)
+{
+	return in->failed;
+}
+
+const struct store_ingest_stats *store_ingest_stats(const struct store_ingest *in)
+{
+	return &in->stats;
+}
+
+/* ---- scoring one listing ---------------------------------------------------- */
+
+static char *clean(const char *s)
+{
+	return s ? lw_utf8_repair(s, strlen(s), NULL, NULL) : NULL;
+}
+
+/* Only real calendar dates become posted_on; anything else stays text. */
+static void parse_date(const char *s, char out[16])
+{
+	static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, n = 0;
+
+	out[0] = '\0';
+	if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return;
+	if (y < 1990 || y > 2999 || mo < 1 || mo > 12 || d < 1 || d > days[mo - 1])
+		return;
+	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return;
+	snprintf(out, 16, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)mo % 100u, (unsigned)d % 100u);
+}
+
+static void content_hash(const struct pending *p, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	const char *parts[4] = { p->title, p->body, p->location, p->posted };
+
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	for (int i = 0; i < 4; i++) {
+		const char *s = parts[i] ? parts[i] : "";
+
+		EVP_DigestUpdate(c, s, strlen(s) + 1); /* NUL keeps fields apart */
+	}
+	EVP_DigestFinal_ex(c, md, &len);
+	EVP_MD_CTX_free(c);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Fills the score, categories and hits of p from a scan of its text. */
+static int score(struct store_ingest *in, struct pending *p, struct lw_error *err)
+{
+	const struct matcher_pack *pack = matcher_get_pack(in->m);
+	size_t len;
+	char *text = store_compose_text(p->title, p->body, &len);
+	struct lw_buf cats;
+	json_t *hits;
+	int rc = -1;
+
+	if (matcher_scan(in->sc, text, len, MATCHER_INPUT_TEXT, &in->r, err) < 0)
+		goto out;
+	p->score = in->r.score;
+	p->flagged = in->r.flagged;
+	p->urgent = (in->r.categories >> MATCHER_CAT_MINORS) & 1;
+	lw_buf_init(&cats, 4096);
+	lw_buf_addc(&cats, '{');
+	for (int c = 0, first = 1; c < MATCHER_CAT_COUNT; c++) {
+		if (!((in->r.categories >> c) & 1))
+			continue;
+		lw_buf_printf(&cats, "%s%s", first ? "" : ",", matcher_category_name(c));
+		first = 0;
+	}
+	lw_buf_addc(&cats, '}');
+	p->categories = lw_buf_detach(&cats, NULL);
+	hits = json_array();
+	for (size_t i = 0; i < in->r.nhits; i++) {
+		const struct matcher_hit *h = &in->r.hits[i];
+		const struct matcher_rule *rule = matcher_pack_rule(pack, h->rule);
+		size_t ml;
+		char *match = lw_utf8_repair(text + h->start, h->end - h->start, &ml, NULL);
+
+		json_array_append_new(hits, json_pack("{s:s, s:s, s:f, s:I, s:I, s:s%}", "rule", rule->id,
+					      "category", matcher_category_name(rule->category),
+					      "weight", rule->weight, "start", (json_int_t)h->start,
+					      "end", (json_int_t)h->end, "match", match, ml));
+		free(match);
+	}
+	p->hits = json_dumps(hits, JSON_COMPACT);
+	json_decref(hits);
+	rc = p->hits ? 0 : lw_error_set(err, "cannot encode hits");
+out:
+	free(text);
+	return rc;
+}
+
+static int url_in_batch(const struct store_ingest *in, const char *url)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (strcmp(in->batch[i].url, url) == 0)
+			return 1;
+	return 0;
+}
+
+static int check_listing(const struct store_listing *l, struct lw_error *err)
+{
+	const char *fields[] = { l->url, l->source, l->title, l->body, l->location, l->posted };
+
+	if (!l->url || !l->url[0])
+		return lw_error_set(err, "listing has no url");
+	if (strlen(l->url) > URL_MAX)
+		return lw_error_set(err, "url longer than %d bytes", URL_MAX);
+	if ((!l->title || !l->title[0]) && (!l->body || !l->body[0]))
+		return lw_error_set(err, "listing '%s' has neither title nor body", l->url);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i] && strlen(fields[i]) > FIELD_MAX)
+			return lw_error_set(err, "a field of '%s' is larger than %u bytes", l->url,
+					    FIELD_MAX);
+	return 0;
+}
+
+int store_ingest_add(struct store_ingest *in, const struct store_listing *l, struct lw_error *err)
+{
+	struct pending p;
+
+	if (in->failed)
+		return lw_error_set(err, "ingestion stopped after a failed batch");
+	if (check_listing(l, err) < 0) {
+		in->stats.failed++;
+		return -1;
+	}
+	/* Each batch holds a URL once, so set-based statements see one row per
+	 * listing; a repeat starts a new batch and becomes a later version. */
+	if (url_in_batch(in, l->url) && store_ingest_flush(in, err) < 0)
+		return -1;
+	memset(&p, 0, sizeof(p));
+	p.url = clean(l->url);
+	p.source = clean(l->source && l->source[0] ? l->source : in->default_source);
+	p.title = clean(l->title ? l->title : "");
+	if (l->is_html && l->body) {
+		size_t n;
+		char *t = matcher_html_text(l->body, strlen(l->body), &n, err);
+
+		if (!t) {
+			pending_release(&p);
+			in->stats.failed++;
+			return lw_error_prefix(err, "listing '%s'", l->url);
+		}
+		p.body = lw_utf8_repair(t, n, NULL, NULL);
+		free(t);
+	} else {
+		p.body = clean(l->body ? l->body : "");
+	}
+	p.location = clean(l->location);
+	p.posted = clean(l->posted);
+	p.origin = xstrdup(l->origin ? l->origin : l->url);
+	parse_date(p.posted, p.posted_on);
+	content_hash(&p, p.hash);
+	if (score(in, &p, err) < 0) {
+		pending_release(&p);
+		in->stats.failed++;
+		return lw_error_prefix(err, "listing '%s'", l->url);
+	}
+	in->stats.seen++;
+	in->stats.flagged += p.flagged;
+	in->bytes += strlen(p.body) + strlen(p.title) + strlen(p.hits);
+	in->batch[in->n++] = p;
+	if (in->n == in->batch_size || in->bytes > BATCH_BYTES_MAX)
+		return store_ingest_flush(in, err);
+	return 0;
+}
+
+/* ---- writing a batch ------------------------------------------------------------ */
+
+static const char stage_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS ingest_stage ("
+	" seq integer, url text, source text, title text, body text, location text,"
+	" posted text, posted_on date, content_hash text, score real, flagged boolean,"
+	" categories text[], urgent boolean, hits jsonb,"
+	" listing_id bigint, old_hash text, version integer, is_new boolean NOT NULL DEFAULT false,"
+	" changed boolean NOT NULL DEFAULT false, requeue boolean NOT NULL DEFAULT false,"
+	" version_id bigint) ON COMMIT DELETE ROWS";
+
+/* In order; $1 is the rule pack's hash, $2 the actor. */
+static const char *const batch_sql[] = {
+	"INSERT INTO sources (name) SELECT DISTINCT source FROM ingest_stage "
+	"ON CONFLICT (name) DO NOTHING",
+	/* New listings; a concurrent ingester that wins the race makes ours "existing". */
+	"WITH ins AS (INSERT INTO listings (url, source_id, title, body, location, posted, posted_on,"
+	" content_hash) SELECT s.url, src.id, s.title, s.body, s.location, s.posted, s.posted_on,"
+	" s.content_hash FROM ingest_stage s JOIN sources src ON src.name = s.source ORDER BY s.seq"
+	" ON CONFLICT (url) DO NOTHING RETURNING id, url)"
+	" UPDATE ingest_stage s SET listing_id = ins.id, is_new = true, version = 1"
+	" FROM ins WHERE ins.url = s.url",
+	/* Existing listings, locked so two ingesters cannot both add version N+1. */
+	"WITH l AS (SELECT l.id, l.url, l.content_hash, l.current_version FROM listings l"
+	" JOIN ingest_stage s ON s.url = l.url WHERE s.listing_id IS NULL FOR UPDATE OF l)"
+	" UPDATE ingest_stage s SET listing_id = l.id, old_hash = l.content_hash,"
+	" version = l.current_version + 1, changed = (l.content_hash <> s.content_hash)"
+	" FROM l WHERE l.url = s.url",
+	"UPDATE listings l SET last_seen = now() FROM ingest_stage s"
+	" WHERE s.listing_id = l.id AND NOT s.is_new AND NOT s.changed",
+	"UPDATE listings l SET title = s.title, body = s.body, location = s.location,"
+	" posted = s.posted, posted_on = s.posted_on, content_hash = s.content_hash,"
+	" current_version = s.version, last_seen = now()"
+	" FROM ingest_stage s WHERE s.listing_id = l.id AND s.changed",
+	"WITH v AS (INSERT INTO listing_versions (listing_id, version, title, body, location, posted,"
+	" content_hash, rule_pack, score, flagged, categories) SELECT listing_id, version, title,"
+	" body, location, posted, content_hash, $1, score, flagged, categories FROM ingest_stage"
+	" WHERE is_new OR changed RETURNING id, listing_id)"
+	" UPDATE ingest_stage s SET version_id = v.id FROM v WHERE v.listing_id = s.listing_id",
+	"INSERT INTO hits (version_id, rule_pack, rule_id, category, weight, start_offset,"
+	" end_offset, matched) SELECT s.version_id, $1, h.rule, h.category, h.weight, h.start,"
+	" h.\"end\", h.match FROM ingest_stage s CROSS JOIN LATERAL jsonb_to_recordset(s.hits)"
+	" AS h(rule text, category text, weight real, start integer, \"end\" integer, match text)"
+	" WHERE s.version_id IS NOT NULL",
+	/* A dismissed listing comes back only with categories the analyst has not seen. */
+	"UPDATE ingest_stage s SET requeue = true FROM queue_items q"
+	" WHERE q.listing_id = s.listing_id AND s.version_id IS NOT NULL AND s.flagged"
+	" AND q.status = 'resolved' AND q.verdict = 'dismissed' AND NOT (s.categories <@ q.categories)",
+	"WITH q AS (INSERT INTO queue_items AS qi (listing_id, version_id, score, categories,"
+	" priority, urgent) SELECT listing_id, version_id, score, categories, score, urgent"
+	" FROM ingest_stage WHERE version_id IS NOT NULL AND flagged ORDER BY seq"
+	" ON CONFLICT (listing_id) DO UPDATE SET version_id = excluded.version_id,"
+	" score = excluded.score, categories = excluded.categories, priority = excluded.priority,"
+	" urgent = excluded.urgent, updated_at = now(),"
+	" status = CASE WHEN qi.status = 'resolved' THEN 'new' ELSE qi.status END,"
+	" verdict = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.verdict END,"
+	" escalated_to = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.escalated_to END,"
+	" resolved_by = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.resolved_by END,"
+	" resolved_at = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.resolved_at END"
+	" WHERE qi.status <> 'resolved' OR (qi.verdict = 'dismissed' AND NOT (excluded.categories <@ qi.categories))"
+	" RETURNING qi.id, qi.listing_id, qi.version_id, (xmax = 0) AS inserted)"
+	" INSERT INTO audit_log (actor, action, item_id, listing_id, details)"
+	" SELECT $2, CASE WHEN q.inserted THEN 'queued' WHEN s.requeue THEN 'requeued' ELSE 'updated' END,"
+	" q.id, q.listing_id, jsonb_build_object('version_id', q.version_id, 'score', s.score,"
+	" 'categories', to_jsonb(s.categories), 'rule_pack', $1::text)"
+	" FROM q JOIN ingest_stage s ON s.listing_id = q.listing_id",
+};
+
+/* Appends s for COPY's text format: backslash escapes, \N for NULL. */
+static void copy_field(struct lw_buf *b, const char *s, int last)
+{
+	if (!s) {
+		lw_buf_adds(b, "\\N");
+	} else {
+		for (const char *p = s; *p; p++) {
+			switch (*p) {
+			case '\\': lw_buf_adds(b, "\\\\"); break;
+			case '\n': lw_buf_adds(b, "\\n"); break;
+			case '\r': lw_buf_adds(b, "\\r"); break;
+			case '\t': lw_buf_adds(b, "\\t"); break;
+			default: lw_buf_addc(b, *p);
+			}
+		}
+	}
+	lw_buf_addc(b, last ? '\n' : '\t');
+}
+
+static int copy_batch(struct store_ingest *in, struct lw_error *err)
+{
+	PGconn *c = in->st->conn;
+	PGresult *r;
+	struct lw_buf b;
+	int rc = -1;
+
+	lw_buf_init(&b, COPY_MAX);
+	for (size_t i = 0; i < in->n; i++) {
+		struct pending *p = &in->batch[i];
+		char seq[24], sc[32];
+
+		snprintf(seq, sizeof(seq), "%zu", i);
+		snprintf(sc, sizeof(sc), "%.4f", p->score);
+		copy_field(&b, seq, 0);
+		copy_field(&b, p->url, 0);
+		copy_field(&b, p->source, 0);
+		copy_field(&b, p->title, 0);
+		copy_field(&b, p->body, 0);
+		copy_field(&b, p->location, 0);
+		copy_field(&b, p->posted, 0);
+		copy_field(&b, p->posted_on[0] ? p->posted_on : NULL, 0);
+		copy_field(&b, p->hash, 0);
+		copy_field(&b, sc, 0);
+		copy_field(&b, p->flagged ? "t" : "f", 0);
+		copy_field(&b, p->categories, 0);
+		copy_field(&b, p->urgent ? "t" : "f", 0);
+		copy_field(&b, p->hits, 1);
+	}
+	if (!b.data)
+		return lw_error_set(err, "empty batch");
+	r = PQexec(c, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
+		      " content_hash, score, flagged, categories, urgent, hits) FROM STDIN");
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		lw_error_set(err, "cannot start COPY: %s", PQerrorMessage(c));
+		PQclear(r);
+		goto out;
+	}
+	PQclear(r);
+	if (PQputCopyData(c, b.data, (int)b.len) != 1 || PQputCopyEnd(c, NULL) != 1) {
+		lw_error_set(err, "COPY failed: %s", PQerrorMessage(c));
+		goto out;
+	}
+	/* Drain every result: the last one says whether COPY worked. */
+	rc = 0;
+	while ((r = PQgetResult(c)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			lw_error_set(err, "COPY failed: %s", PQresultErrorMessage(r));
+			rc = -1;
+		}
+		PQclear(r);
+	}
+out:
+	lw_buf_release(&b);
+	return rc;
+}
+
+static int count_outcomes(struct store_ingest *in, struct lw_error *err)
+{
+	PGresult *res = NULL;
+
+	if (db_exec(in->st,
+		    "SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE changed),"
+		    " count(*) FILTER (WHERE NOT is_new AND NOT changed),"
+		    " count(*) FILTER (WHERE version_id IS NOT NULL AND flagged AND requeue)"
+		    " FROM ingest_stage",
+		    0, NULL, &res, err) < 0)
+		return -1;
+	in->stats.inserted += strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	in->stats.changed += strtoul(PQgetvalue(res, 0, 1), NULL, 10);
+	in->stats.unchanged += strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+	in->stats.requeued += strtoul(PQgetvalue(res, 0, 3), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
+{
+	const struct matcher_pack *pack = matcher_get_pack(in->m);
+	const char *pk[3] = { matcher_pack_hash(pack), matcher_pack_name(pack),
+			      matcher_pack_version(pack) };
+	const char *params[2] = { matcher_pack_hash(pack), in->actor };
+	PGresult *res = NULL;
+	int rc = -1;
+
+	if (in->n == 0)
+		return 0;
+	if (db_begin(in->st, err) < 0)
+		goto fail;
+	if (!in->staged && db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0)
+		goto fail;
+	in->staged = 1;
+	if (db_exec(in->st, "INSERT INTO rule_packs (hash, name, version) VALUES ($1, $2, $3)"
+			    " ON CONFLICT (hash) DO NOTHING", 3, pk, NULL, err) < 0 ||
+	    copy_batch(in, err) < 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++) {
+		int np = strstr(batch_sql[i], "$2") ? 2 : strstr(batch_sql[i], "$1") ? 1 : 0;
+
+		if (db_exec(in->st, batch_sql[i], np, params, i + 1 == sizeof(batch_sql) / sizeof(batch_sql[0]) ? &res : NULL, err) < 0)
+			goto fail;
+	}
+	in->stats.queued += strtoul(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	res = NULL;
+	if (count_outcomes(in, err) < 0 || db_commit(in->st, err) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	db_rollback(in->st);
+	in->failed = 1;
+	/* The temp table dies with a broken connection: re-create it next time. */
+	in->staged = 0;
+	lw_error_prefix(err, "batch of %zu listings (%s to %s) not committed", in->n,
+			in->batch[0].origin, in->batch[in->n - 1].origin);
+out:
+	for (size_t i = 0; i < in->n; i++)
+		pending_release(&in->batch[i]);
+	in->n = 0;
+	in->bytes = 0;
+	return rc;
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* The store: listings, hits, the analysts' review queue and its audit log
+ * in PostgreSQL (libpq), plus the embedded cluster used when no database is
+ * configured. Query results that callers only display come back as jansson
+ * values built by the server (json_agg), so the shape is defined once, in
+ * SQL. */
+#ifndef LW_STORE_H
+#define LW_STORE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "../config/config.h"
+#include "../matcher/matcher.h"
+#include "../util/error.h"
+
+/* ---- embedded cluster ------------------------------------------------------ */
+
+enum store_db_state { STORE_DB_MISSING, STORE_DB_STOPPED, STORE_DB_RUNNING };
+
+/* Paths and state of the private cluster under home ($LUREWATCH_HOME). */
+struct store_embedded {
+	char *home;
+	char *datadir;          /* where the cluster lives (may be outside home when
+	                         * the server's user cannot reach home) */
+	char *sockdir;
+	char *logfile;
+	char *bindir;           /* PostgreSQL server binaries */
+	char *run_as;           /* OS user running the server, NULL: ourselves */
+	int relocated;          /* datadir is outside home (unreachable or too long) */
+};
+
+/* Resolves paths and binaries (no side effects). Returns 0 or -1 with err
+ * naming what is missing (e.g. the postgresql package). */
+int store_embedded_init(struct store_embedded *e, const char *home, struct lw_error *err);
+void store_embedded_release(struct store_embedded *e);
+
+/* Creates the cluster if missing, starts it on a Unix socket only (no TCP),
+ * creates the database; idempotent. notes, when not NULL, receives lines for
+ * the user ("created cluster in ..."). Returns 0 or -1 with err. */
+int store_embedded_start(struct store_embedded *e, FILE *notes, struct lw_error *err);
+int store_embedded_stop(struct store_embedded *e, struct lw_error *err);
+enum store_db_state store_embedded_state(const struct store_embedded *e);
+/* libpq conninfo for the embedded database; caller frees. */
+char *store_embedded_conninfo(const struct store_embedded *e);
+
+/* The conninfo to use for cfg: database.url / LUREWATCH_DATABASE_URL, else
+ * "" when libpq's PG* variables name a server, else the embedded cluster
+ * (started when start is 1). Caller frees. */
+char *store_conninfo(const struct config *cfg, int start, FILE *notes, struct lw_error *err);
+
+/* ---- connection ------------------------------------------------------------- */
+
+struct store;
+
+/* Connects, sets a safe search_path, and (when migrate is 1) applies any
+ * pending migrations. Returns a new store (store_close) or NULL with err
+ * holding the server's message. */
+struct store *store_open(const char *conninfo, int migrate, struct lw_error *err);
+void store_close(struct store *st);
+
+/* Applies pending migrations in order, each in its own transaction, under an
+ * advisory lock so concurrent processes serialise. *applied (may be NULL)
+ * receives how many were applied. Returns 0 or -1. */
+int store_migrate(struct store *st, int *applied, struct lw_error *err);
+/* Highest applied migration version, or -1 with err. */
+int store_schema_version(struct store *st, struct lw_error *err);
+
+/* ---- ingestion --------------------------------------------------------------- */
+
+struct store_listing {
+	const char *url;        /* required; canonical form is the caller's job */
+	const char *source;     /* NULL: the ingest's default source */
+	const char *title;
+	const char *body;       /* plain text, or HTML when is_html */
+	const char *location;   /* may be NULL */
+	const char *posted;     /* may be NULL; ISO-8601 dates are also kept as dates */
+	int is_html;
+	const char *origin;     /* "file:line" for messages */
+};
+
+struct store_ingest_stats {
+	size_t seen, inserted, changed, unchanged, flagged, queued, requeued, failed;
+};
+
+struct store_ingest;
+
+/* Starts an ingestion session: listings are scored with m (borrowed; must
+ * outlive the session) and written in batches of batch_size, one
+ * transaction each. actor names the ingester in the audit log. */
+struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
+				      const char *default_source, const char *actor,
+				      size_t batch_size, struct lw_error *err);
+/* Scores and buffers one listing; writes a batch when full. Returns 0, or -1
+ * with err when the listing itself is invalid (the session goes on) or when
+ * a batch could not be written (the batch is not committed: see
+ * store_ingest_failed). */
+int store_ingest_add(struct store_ingest *in, const struct store_listing *l, struct lw_error *err);
+/* Writes what is buffered. Returns 0 or -1 with err. */
+int store_ingest_flush(struct store_ingest *in, struct lw_error *err);
+/* 1 after a batch failed to commit (database trouble): stop feeding it. */
+int store_ingest_failed(const struct store_ingest *in);
+const struct store_ingest_stats *store_ingest_stats(const struct store_ingest *in);
+void store_ingest_free(struct store_ingest *in);
+
+/* The text that was scanned for a listing version: title, blank line, body.
+ * Hit offsets refer to it. Caller frees. */
+char *store_compose_text(const char *title, const char *body, size_t *len);
+
+/* ---- queue -------------------------------------------------------------------- */
+
+struct store_filter {
+	const char *status;     /* NULL: any */
+	double min_score;       /* < 0: any */
+	const char *category;   /* NULL: any */
+	const char *since;      /* NULL or a timestamp: queued at or after */
+	long limit;             /* <= 0: no limit */
+};
+
+/* Each returns 0 and a new JSON value in *out (caller json_decref), or -1
+ * with err. Items are objects with at least id, listing_id, url, title,
+ * source, score, priority, urgent, categories, status, claimed_by,
+ * claim_expires, verdict, escalated_to, created_at. */
+int store_queue_list(struct store *st, const struct store_filter *f, json_t **out,
+		     struct lw_error *err);
+/* One item with listing fields, "text", "hits", "notes" and "history". */
+int store_queue_show(struct store *st, long id, json_t **out, struct lw_error *err);
+/* Claims up to count items by priority for minutes (FOR UPDATE SKIP LOCKED). */
+int store_queue_claim(struct store *st, const char *analyst, long count, int minutes,
+		      json_t **out, struct lw_error *err);
+int store_queue_release(struct store *st, long id, const char *analyst, json_t **out,
+			struct lw_error *err);
+/* verdict: confirmed, dismissed or escalated (agency required then). */
+int store_queue_resolve(struct store *st, long id, const char *analyst, const char *verdict,
+			const char *agency, const char *note, json_t **out, struct lw_error *err);
+int store_queue_note(struct store *st, long id, const char *analyst, const char *note,
+		     json_t **out, struct lw_error *err);
+/* Counts by status, verdict, category; open urgent items. */
+int store_queue_stats(struct store *st, json_t **out, struct lw_error *err);
+/* Returns expired claims to the queue (audited); *n receives how many. */
+int store_queue_expire(struct store *st, long *n, struct lw_error *err);
+/* Per rule: queued items it hit, and how many analysts confirmed, dismissed,
+ * escalated. */
+int store_rules_stats(struct store *st, json_t **out, struct lw_error *err);
+
+/* Calls fn for each item queued from now on (LISTEN/NOTIFY) until fn returns
+ * non-zero or *stop becomes non-zero. Returns 0 or -1 with err. */
+int store_queue_watch(struct store *st, int (*fn)(json_t *item, void *ctx), void *ctx,
+		      volatile int *stop, struct lw_error *err);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by the store's files: the connection and query helpers. */
+#ifndef LW_STORE_INTERNAL_H
+#define LW_STORE_INTERNAL_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "store.h"
+
+struct store {
+	PGconn *conn;
+	char *conninfo;
+};
+
+struct store_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+
+/* Generated from store/migrations/ at build time. */
+extern const struct store_migration store_migrations[];
+extern const size_t store_nmigrations;
+
+/* Runs a parameterised statement (text parameters, NULL for SQL NULL).
+ * On success returns 0 and, when res is not NULL, the result (caller
+ * PQclear); on failure returns -1 with err holding the server's message
+ * and clears the result itself. A connection found broken beforehand is
+ * reset once. */
+int db_exec(struct store *st, const char *sql, int n, const char *const *params,
+	    PGresult **res, struct lw_error *err);
+
+/* Runs a statement returning one row with one json column and parses it.
+ * A NULL value becomes JSON null. Returns 0 with *out set, or -1. */
+int db_json(struct store *st, const char *sql, int n, const char *const *params,
+	    json_t **out, struct lw_error *err);
+
+int db_begin(struct store *st, struct lw_error *err);
+int db_commit(struct store *st, struct lw_error *err);
+/* Rolls back, ignoring errors (used on failure paths). */
+void db_rollback(struct store *st);
+
+#endif
