@@ -61,13 +61,16 @@ BENCH_BIN = $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 .PHONY: all deps test unit-tests sanitize bench eval demo install uninstall clean
 .DEFAULT_GOAL := all
 
+# The sanitizer build keeps its binary apart so it never replaces ./lurewatch.
+BIN ?= lurewatch
+
 all: deps
-	$(Q)$(MAKE) --no-print-directory lurewatch
+	$(Q)$(MAKE) --no-print-directory $(BIN)
 
 deps:
 	$(Q)sh scripts/deps.sh
 
-lurewatch: $(CLI_OBJ) $(LIBS)
+$(BIN): $(CLI_OBJ) $(LIBS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LINKLIBS) $(DEPLIBS)
 
@@ -91,14 +94,14 @@ $(B)/bench/%: bench/%.c $(LIBS)
 unit-tests: $(TEST_BIN)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory lurewatch unit-tests
+	$(Q)$(MAKE) --no-print-directory $(BIN) unit-tests
 	$(Q)sh tests/run.sh
 
 sanitize: deps
 	$(Q)$(MAKE) --no-print-directory B=build-san \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		LDFLAGS="-fsanitize=address,undefined" lurewatch unit-tests
-	$(Q)LW_BUILD=build-san ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
+		LDFLAGS="-fsanitize=address,undefined" BIN=build-san/lurewatch build-san/lurewatch unit-tests
+	$(Q)LW_BUILD=build-san LW_BIN=$(CURDIR)/build-san/lurewatch ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory lurewatch $(BENCH_BIN)

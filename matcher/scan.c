@@ -280,6 +280,8 @@ static void merge_hits(struct matcher_result *r)
 {
 	size_t o = 0;
 
+	if (r->nhits < 2)
+		return;
 	qsort(r->hits, r->nhits, sizeof(*r->hits), cmp_by_rule);
 	for (size_t i = 0; i < r->nhits; i++) {
 		struct matcher_hit *h = &r->hits[i];

@@ -58,7 +58,8 @@ static double decayed(double *w, size_t n)
 {
 	double sum = 0, f = 1;
 
-	qsort(w, n, sizeof(*w), cmp_weight_desc);
+	if (n > 1)
+		qsort(w, n, sizeof(*w), cmp_weight_desc);
 	for (size_t i = 0; i < n; i++, f /= 2)
 		sum += w[i] * f;
 	return sum;
@@ -76,7 +77,8 @@ void matcher_score(const struct matcher *m, struct matcher_result *r, double thr
 	 * counts once. */
 	for (size_t i = 0; i < r->nhits; i++)
 		uniq[i] = r->hits[i].rule;
-	qsort(uniq, r->nhits, sizeof(*uniq), cmp_size);
+	if (r->nhits > 1)
+		qsort(uniq, r->nhits, sizeof(*uniq), cmp_size);
 	for (size_t i = 0; i < r->nhits; i++)
 		if (!nuniq || uniq[nuniq - 1] != uniq[i])
 			uniq[nuniq++] = uniq[i];
@@ -110,7 +112,8 @@ void matcher_score(const struct matcher *m, struct matcher_result *r, double thr
 			r->categories |= 1u << cat;
 		}
 	}
-	qsort(r->cats, r->ncats, sizeof(r->cats[0]), cmp_cat_desc);
+	if (r->ncats > 1)
+		qsort(r->cats, r->ncats, sizeof(r->cats[0]), cmp_cat_desc);
 	r->base = base;
 	r->multiplier = npositive ? 1.0 + 0.25 * (double)(npositive - 1) : 1.0;
 	r->score = base * r->multiplier + context;

@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 build=${LW_BUILD:-build}
 export LW_TOP="$top"
-export LW_BIN="$top/lurewatch"
+export LW_BIN="${LW_BIN:-$top/lurewatch}"
 # Tests never share the user's compiled-database cache.
 LUREWATCH_CACHE=$(mktemp -d /tmp/lw-test-cache.XXXXXX)
 export LUREWATCH_CACHE
