@@ -2,6 +2,7 @@
 /* Configuration loading: a table of known keys fills struct config; unknown
  * keys and bad values are errors naming file and line. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "../util/ini.h"
 #include "../util/xmalloc.h"
 #include "config.h"
+#include "config_internal.h"
 
 #ifndef LW_VERSION
 #define LW_VERSION "dev"
@@ -42,21 +44,19 @@ static const struct key_def keys[] = {
 	{ "matcher", "threshold", T_DOUBLE, offsetof(struct config, threshold), 0, 1000 },
 	{ "queue", "claim_minutes", T_INT, offsetof(struct config, claim_minutes), 1, 7 * 24 * 60 },
 	{ "queue", "agencies", T_LIST, offsetof(struct config, agencies), 0, 0 },
+	{ "lurewatch", "sources", T_STRING, offsetof(struct config, sources_dir), 0, 0 },
+	{ "crawler", "connect_timeout", T_INT, offsetof(struct config, crawler.connect_timeout), 1, 600 },
+	{ "crawler", "timeout", T_INT, offsetof(struct config, crawler.timeout), 1, 3600 },
+	{ "crawler", "low_speed_time", T_INT, offsetof(struct config, crawler.low_speed_time), 1, 3600 },
+	{ "crawler", "low_speed_limit", T_INT, offsetof(struct config, crawler.low_speed_limit), 1, 1 << 30 },
+	{ "crawler", "max_body", T_INT, offsetof(struct config, crawler.max_body), 1024, 1 << 30 },
+	{ "crawler", "retries", T_INT, offsetof(struct config, crawler.retries), 0, 20 },
+	{ "crawler", "backoff", T_DOUBLE, offsetof(struct config, crawler.backoff), 0.01, 3600 },
+	{ "crawler", "lease_seconds", T_INT, offsetof(struct config, crawler.lease_seconds), 5, 86400 },
+	{ "crawler", "connections", T_INT, offsetof(struct config, crawler.connections), 1, 1000 },
 };
 
-struct load {
-	struct config *c;
-	const char *file;
-	char section[64];
-	struct lw_buf errors;
-	int nerrors;
-	unsigned char seen[sizeof(keys) / sizeof(keys[0])];
-};
-
-static void add_error(struct load *ld, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void add_error(struct load *ld, int line, const char *fmt, ...)
+void add_error(struct load *ld, int line, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -71,7 +71,7 @@ static void add_error(struct load *ld, int line, const char *fmt, ...)
 	lw_buf_printf(&ld->errors, "%s:%d: %s", ld->file, line, msg);
 }
 
-static void free_list(char **v, size_t n)
+void config_free_list(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -79,7 +79,7 @@ static void free_list(char **v, size_t n)
 }
 
 /* "a, b ,c" -> {"a","b","c"}; names are lowercase letters, digits and _. */
-static int parse_list(const char *value, char ***out, size_t *nout)
+int config_parse_list(const char *value, int names_only, char ***out, size_t *nout)
 {
 	char **v = NULL;
 	size_t n = 0;
@@ -99,9 +99,9 @@ static int parse_list(const char *value, char ***out, size_t *nout)
 			p++;
 		if (e == s)
 			continue;
-		for (const char *q = s; q < e; q++)
+		for (const char *q = s; q < e && names_only; q++)
 			if (!islower((unsigned char)*q) && !isdigit((unsigned char)*q) && *q != '_') {
-				free_list(v, n);
+				config_free_list(v, n);
 				return -1;
 			}
 		v = xreallocarray(v, n + 1, sizeof(*v));
@@ -167,12 +167,12 @@ static void set_key(struct load *ld, const struct key_def *k, const char *value,
 		char **v;
 		size_t n;
 
-		if (parse_list(value, &v, &n) < 0 || n == 0) {
+		if (config_parse_list(value, 1, &v, &n) < 0 || n == 0) {
 			add_error(ld, line, "bad %s '%s': expected a comma-separated list of lowercase names",
 				  k->key, value);
 			return;
 		}
-		free_list(ld->c->agencies, ld->c->nagencies);
+		config_free_list(ld->c->agencies, ld->c->nagencies);
 		ld->c->agencies = v;
 		ld->c->nagencies = n;
 		break;
@@ -186,6 +186,16 @@ static void on_section(void *user, const char *name, int line)
 	int known = 0;
 
 	snprintf(ld->section, sizeof(ld->section), "%s", name);
+	ld->source = NULL;
+	ld->in_source = 0;
+	if (strncmp(name, "source ", 7) == 0 || strcmp(name, "source") == 0) {
+		config_source_begin(ld, name + (name[6] ? 7 : 6), line);
+		return;
+	}
+	if (ld->sources_only) {
+		add_error(ld, line, "only [source NAME] sections belong in a sources folder file");
+		return;
+	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		known |= strcmp(keys[i].section, name) == 0;
 	if (!known)
@@ -198,6 +208,10 @@ static void on_key(void *user, const char *key, const char *value, int line, int
 
 	if (continued) {
 		add_error(ld, line, "unexpected indented line (values fit on one line)");
+		return;
+	}
+	if (ld->in_source) {
+		config_source_key(ld, key, value, line);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -229,6 +243,15 @@ static void set_defaults(struct config *c)
 
 	c->threshold = -1;
 	c->claim_minutes = 30;
+	c->crawler.connect_timeout = 10;
+	c->crawler.timeout = 60;
+	c->crawler.low_speed_time = 20;
+	c->crawler.low_speed_limit = 100;
+	c->crawler.max_body = 5 * 1024 * 1024;
+	c->crawler.retries = 3;
+	c->crawler.backoff = 2;
+	c->crawler.lease_seconds = 120;
+	c->crawler.connections = 32;
 	c->log_level = xstrdup("info");
 	lw_buf_init(&b, 512);
 	lw_buf_printf(&b, "lurewatch/%s (+https://github.com/lurewatch/lurewatch#crawling)",
@@ -318,40 +341,104 @@ static void apply_env(struct config *c)
 	}
 }
 
+/* Reads one file into ld (its errors pile up in ld). */
+static void parse_file(struct load *ld, const char *path, struct lw_error *ferr)
+{
+	struct lw_buf data;
+
+	lw_buf_init(&data, CONFIG_MAX_FILE);
+	if (read_file(path, &data, ferr) < 0) {
+		add_error(ld, 0, "%s", ferr->msg);
+	} else {
+		ld->file = path;
+		ld->section[0] = '\0';
+		ld->in_source = 0;
+		ld->source = NULL;
+		lw_ini_parse(data.data ? data.data : "", data.len, &handler, ld);
+	}
+	lw_buf_release(&data);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* [lurewatch] sources = DIR: every DIR/ *.conf, in name order, holds
+ * [source NAME] sections (one file per site is easy to add or drop). */
+static void parse_sources_dir(struct load *ld, const char *dir, struct lw_error *ferr)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **files = NULL;
+	size_t n = 0;
+
+	if (!d) {
+		add_error(ld, 0, "cannot open sources folder '%s': %s", dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		struct lw_buf p;
+
+		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".conf") != 0)
+			continue;
+		lw_buf_init(&p, PATH_MAX);
+		lw_buf_printf(&p, "%s/%s", dir, de->d_name);
+		files = xreallocarray(files, n + 1, sizeof(*files));
+		files[n++] = lw_buf_detach(&p, NULL);
+	}
+	closedir(d);
+	qsort(files, n, sizeof(*files), cmp_str);
+	ld->sources_only = 1;
+	for (size_t i = 0; i < n; i++) {
+		/* Messages name the file; keep its path alive with the config. */
+		ld->c->extra_files = xreallocarray(ld->c->extra_files, ld->c->nextra_files + 1,
+						   sizeof(char *));
+		ld->c->extra_files[ld->c->nextra_files++] = files[i];
+		parse_file(ld, files[i], ferr);
+	}
+	ld->sources_only = 0;
+	free(files);
+}
+
 struct config *config_load(const char *path, struct lw_error *err)
 {
 	struct config *c = xcalloc(1, sizeof(*c));
 	struct load ld;
-	struct lw_buf data;
+	struct lw_error ferr;
 	char *tmp;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.c = c;
+	ld.file = "(configuration)";
 	lw_buf_init(&ld.errors, 16384);
-	lw_buf_init(&data, CONFIG_MAX_FILE);
 	set_defaults(c);
 	c->path = path ? xstrdup(path) : find_file();
 	if (c->path) {
-		if (read_file(c->path, &data, err) < 0)
-			goto fail;
-		ld.file = c->path;
-		lw_ini_parse(data.data ? data.data : "", data.len, &handler, &ld);
-		if (ld.nerrors) {
-			if (ld.nerrors > CONFIG_MAX_ERRORS)
-				lw_buf_printf(&ld.errors, "\n(%d more errors)", ld.nerrors - CONFIG_MAX_ERRORS);
-			lw_error_set(err, "%s", ld.errors.data);
+		if (access(c->path, R_OK) < 0) {
+			lw_error_set(err, "cannot open configuration '%s': %s", c->path, strerror(errno));
 			goto fail;
 		}
+		parse_file(&ld, c->path, &ferr);
+	}
+	if (c->sources_dir && !ld.nerrors)
+		parse_sources_dir(&ld, c->sources_dir, &ferr);
+	if (!ld.nerrors)
+		config_sources_validate(&ld);
+	if (ld.nerrors) {
+		if (ld.nerrors > CONFIG_MAX_ERRORS)
+			lw_buf_printf(&ld.errors, "\n(%d more errors)", ld.nerrors - CONFIG_MAX_ERRORS);
+		lw_error_set(err, "%s", ld.errors.data);
+		goto fail;
 	}
 	apply_env(c);
 	tmp = c->home;
 	c->home = absolute(tmp ? tmp : "var");
 	free(tmp);
-	lw_buf_release(&data);
 	lw_buf_release(&ld.errors);
 	return c;
 fail:
-	lw_buf_release(&data);
 	lw_buf_release(&ld.errors);
 	config_free(c);
 	return NULL;
@@ -367,7 +454,10 @@ void config_free(struct config *c)
 	free(c->rules);
 	free(c->user_agent);
 	free(c->log_level);
-	free_list(c->agencies, c->nagencies);
+	config_free_list(c->agencies, c->nagencies);
+	free(c->sources_dir);
+	config_sources_free(c);
+	config_free_list(c->extra_files, c->nextra_files);
 	free(c);
 }
 

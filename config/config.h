@@ -8,6 +8,41 @@
 
 #include "../util/error.h"
 
+/* One site to crawl: a [source NAME] section. */
+struct config_source {
+	char *name;
+	char *file;             /* where it was defined, for messages */
+	int line;
+	char *kind;             /* html, rss, atom or sitemap */
+	char **start;           /* start URLs (repeated "start =" lines) */
+	size_t nstart;
+	/* XPath selectors; links and next apply to listing pages, the rest to
+	 * detail pages. NULL when not set. */
+	char *links, *next, *title, *body, *location, *posted, *contact;
+	int interval;           /* seconds between passes */
+	int max_pages;          /* per pass */
+	int max_depth;          /* listing-page hops from a start URL */
+	char **allow_hosts;     /* hosts the crawl may enter; default: the start URLs' */
+	size_t nallow_hosts;
+	double rate;            /* requests per second per host */
+	int connections;        /* concurrent transfers per host */
+	int allow_private;      /* may fetch loopback/private/link-local addresses */
+	int enabled;
+};
+
+/* Crawler-wide settings: the [crawler] section. */
+struct config_crawler {
+	int connect_timeout;    /* seconds */
+	int timeout;            /* seconds, whole transfer */
+	int low_speed_time;     /* seconds under low_speed_limit bytes/s */
+	int low_speed_limit;
+	int max_body;           /* bytes, after decompression */
+	int retries;            /* further attempts after a retryable failure */
+	double backoff;         /* seconds: first retry delay, doubling each time */
+	int lease_seconds;      /* how long a worker holds a URL */
+	int connections;        /* concurrent transfers in all */
+};
+
 struct config {
 	char *path;             /* the file read, or NULL when only defaults apply */
 	char *home;             /* data folder: embedded database, caches (absolute) */
@@ -19,6 +54,12 @@ struct config {
 	int claim_minutes;      /* how long an analyst's claim lasts */
 	char **agencies;        /* escalation targets */
 	size_t nagencies;
+	char *sources_dir;      /* extra *.conf files holding [source] sections */
+	struct config_crawler crawler;
+	struct config_source *sources;
+	size_t nsources;
+	char **extra_files;     /* files of the sources folder (owned) */
+	size_t nextra_files;
 };
 
 /* Reads path, or when path is NULL the first of $LUREWATCH_CONFIG,
@@ -29,6 +70,9 @@ struct config {
  * listed, one per line). */
 struct config *config_load(const char *path, struct lw_error *err);
 void config_free(struct config *c);
+
+/* The source called name, or NULL. */
+const struct config_source *config_source_find(const struct config *c, const char *name);
 
 /* 1 when name is one of the configured escalation agencies. */
 int config_has_agency(const struct config *c, const char *name);
