@@ -142,7 +142,7 @@ static void set_key(struct load *ld, const struct key_def *k, const char *value,
 
 		errno = 0;
 		d = strtod(value, &end);
-		if (errno || end == value || *end || d < k->min || d > k->max) {
+		if (errno || end == value || *end || d != d || d < k->min || d > k->max) {
 			add_error(ld, line, "bad %s '%s': expected a number from %g to %g", k->key, value,
 				  k->min, k->max);
 			return;

@@ -178,7 +178,8 @@ static int parse_number(const char *v, double *out)
 
 	errno = 0;
 	d = strtod(v, &end);
-	if (errno || end == v || *end != '\0')
+	/* Every range check is false for NaN: refuse it (and infinities) here. */
+	if (errno || end == v || *end != '\0' || d != d || d > 1e300 || d < -1e300)
 		return -1;
 	*out = d;
 	return 0;

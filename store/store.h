@@ -78,6 +78,14 @@ struct store_listing {
 	const char *posted;     /* may be NULL; ISO-8601 dates are also kept as dates */
 	int is_html;
 	const char *origin;     /* "file:line" for messages */
+	/* From the crawler (0/NULL otherwise): the frontier row marked done in
+	 * the same transaction as the listing is stored, so a crash can never
+	 * leave one without the other; the conditional-GET validators; the
+	 * redirect chain and outbound contact links, each a JSON array. */
+	long frontier_id;
+	const char *etag, *last_modified;
+	long http_status;
+	const char *redirects_json, *outlinks_json;
 };
 
 struct store_ingest_stats {
@@ -107,6 +115,58 @@ void store_ingest_free(struct store_ingest *in);
 /* The text that was scanned for a listing version: title, blank line, body.
  * Hit offsets refer to it. Caller frees. */
 char *store_compose_text(const char *title, const char *body, size_t *len);
+
+/* ---- crawl frontier ---------------------------------------------------------- */
+
+struct store_frontier_url {
+	long id, source_id;
+	char *url, *kind, *etag, *last_modified;
+	int depth, attempts, pass;
+};
+
+/* Makes sure source name exists (and its crawl row); *source_id set. */
+int store_frontier_source(struct store *st, const char *name, long *source_id,
+			  struct lw_error *err);
+/* Starts a pass for the source when none is running and it is due (or
+ * force): bumps the pass number and queues the start URLs of the given
+ * kind. Serialised across processes by an advisory lock. *pass receives the
+ * current pass, *started whether this call started it. */
+int store_frontier_begin_pass(struct store *st, long source_id, char *const *start, size_t n,
+			      const char *kind, int force, int *pass, int *started,
+			      struct lw_error *err);
+/* Adds discovered URLs to the current pass; a URL already fetched in this
+ * pass is left alone, one from an older pass is queued again. Returns how
+ * many were (re)queued in *added. */
+int store_frontier_add(struct store *st, long source_id, int pass, char *const *urls, size_t n,
+		       const char *kind, int depth, size_t *added, struct lw_error *err);
+/* Leases up to max due URLs of the given sources for lease_seconds
+ * (FOR UPDATE SKIP LOCKED; expired leases count as due). *out is a new
+ * array (store_frontier_urls_free). */
+int store_frontier_lease(struct store *st, const long *source_ids, size_t nsources, long max,
+			 const char *owner, int lease_seconds, struct store_frontier_url **out,
+			 size_t *n, struct lw_error *err);
+void store_frontier_urls_free(struct store_frontier_url *v, size_t n);
+/* Settles a leased URL: state done, failed, skipped, or queued again after
+ * delay seconds (a retry). status is the HTTP status (0: none); error and
+ * the validators may be NULL. */
+int store_frontier_settle(struct store *st, long id, const char *state, double delay,
+			  long status, const char *error, const char *etag,
+			  const char *last_modified, const char *redirects_json,
+			  struct lw_error *err);
+/* Gives back every lease owner holds (a clean shutdown). */
+int store_frontier_release(struct store *st, const char *owner, long *n, struct lw_error *err);
+/* URLs of the pass still queued or leased, and whether the pass is over
+ * (finished by anyone). */
+int store_frontier_remaining(struct store *st, long source_id, int pass, long *remaining,
+			     int *finished, struct lw_error *err);
+/* Closes the pass: next run after interval seconds. Counts are added to the
+ * source's totals. */
+int store_frontier_end_pass(struct store *st, long source_id, int pass, int interval,
+			    long fetched, long failed, struct lw_error *err);
+/* Session-level advisory lock for a cron run of a source: 1 taken, 0 held
+ * by another process. Released by store_frontier_unlock or on disconnect. */
+int store_frontier_trylock(struct store *st, long source_id, struct lw_error *err);
+int store_frontier_unlock(struct store *st, long source_id, struct lw_error *err);
 
 /* ---- queue -------------------------------------------------------------------- */
 

@@ -62,10 +62,12 @@ static char *reader(char *str, int num, void *stream)
 	nl = memchr(p, '\n', (size_t)(end - p));
 	n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
 	st->line++;
-	if (n > (size_t)num - 1) {
+	/* inih's buffer holds num - 1 bytes; the line ending need not fit (it is
+	 * dropped below), so only the content counts. */
+	if (n - (nl != NULL) - (nl && nl > p && nl[-1] == '\r') > (size_t)num - 1) {
 		snprintf(msg, sizeof(msg),
 			 "line longer than %d characters: continue the value on an indented next line",
-			 num - 2);
+			 num - 1);
 		st->h->error(st->user, st->line, msg);
 		return NULL;
 	}
@@ -73,10 +75,13 @@ static char *reader(char *str, int num, void *stream)
 		st->h->error(st->user, st->line, "NUL byte in file");
 		return NULL;
 	}
-	memcpy(str, p, n);
-	str[n] = '\0';
 	st->pos += n;
 	look_at_line(st, p, p + n);
+	/* Hand inih the line without its newline if the newline does not fit. */
+	if (n > (size_t)num - 1)
+		n = (size_t)num - 1;
+	memcpy(str, p, n);
+	str[n] = '\0';
 	return str;
 }
 
