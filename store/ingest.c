@@ -28,6 +28,10 @@ struct pending {
 	int flagged, urgent;
 	char *categories;       /* PostgreSQL array literal */
 	char *hits;             /* JSON array */
+	/* crawler only */
+	long frontier_id;
+	long http_status;
+	char *etag, *last_modified, *redirects, *outlinks;
 };
 
 struct store_ingest {
@@ -53,6 +57,10 @@ static void pending_release(struct pending *p)
 	free(p->origin);
 	free(p->categories);
 	free(p->hits);
+	free(p->etag);
+	free(p->last_modified);
+	free(p->redirects);
+	free(p->outlinks);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -260,6 +268,12 @@ int store_ingest_add(struct store_ingest *in, const struct store_listing *l, str
 	p.location = clean(l->location);
 	p.posted = clean(l->posted);
 	p.origin = xstrdup(l->origin ? l->origin : l->url);
+	p.frontier_id = l->frontier_id;
+	p.http_status = l->http_status;
+	p.etag = clean(l->etag);
+	p.last_modified = clean(l->last_modified);
+	p.redirects = clean(l->redirects_json);
+	p.outlinks = clean(l->outlinks_json);
 	parse_date(p.posted, p.posted_on);
 	content_hash(&p, p.hash);
 	if (score(in, &p, err) < 0) {
@@ -283,6 +297,8 @@ static const char stage_sql[] =
 	" seq integer, url text, source text, title text, body text, location text,"
 	" posted text, posted_on date, content_hash text, score real, flagged boolean,"
 	" categories text[], urgent boolean, hits jsonb,"
+	" frontier_id bigint, http_status integer, etag text, last_modified text, redirects jsonb,"
+	" outlinks jsonb,"
 	" listing_id bigint, old_hash text, version integer, is_new boolean NOT NULL DEFAULT false,"
 	" changed boolean NOT NULL DEFAULT false, requeue boolean NOT NULL DEFAULT false,"
 	" version_id bigint) ON COMMIT DELETE ROWS";
@@ -320,6 +336,23 @@ static const char *const batch_sql[] = {
 	" h.\"end\", h.match FROM ingest_stage s CROSS JOIN LATERAL jsonb_to_recordset(s.hits)"
 	" AS h(rule text, category text, weight real, start integer, \"end\" integer, match text)"
 	" WHERE s.version_id IS NOT NULL",
+	/* Where the ad sends people: its latest redirect chain and contact links. */
+	"DELETE FROM listing_links l USING ingest_stage s WHERE l.listing_id = s.listing_id"
+	" AND ((l.kind = 'redirect' AND s.redirects IS NOT NULL)"
+	" OR (l.kind = 'outlink' AND s.outlinks IS NOT NULL))",
+	"INSERT INTO listing_links (listing_id, kind, position, url)"
+	" SELECT s.listing_id, 'redirect', r.pos, r.url FROM ingest_stage s"
+	" CROSS JOIN LATERAL jsonb_array_elements_text(s.redirects) WITH ORDINALITY AS r(url, pos)"
+	" WHERE s.redirects IS NOT NULL"
+	" UNION ALL SELECT s.listing_id, 'outlink', o.pos, o.url FROM ingest_stage s"
+	" CROSS JOIN LATERAL jsonb_array_elements_text(s.outlinks) WITH ORDINALITY AS o(url, pos)"
+	" WHERE s.outlinks IS NOT NULL",
+	/* The crawled page is done in the same transaction as its listing. */
+	"UPDATE crawl_urls c SET state = 'done', lease_owner = NULL, lease_expires = NULL,"
+	" last_status = s.http_status, last_error = NULL, etag = COALESCE(s.etag, c.etag),"
+	" last_modified = COALESCE(s.last_modified, c.last_modified),"
+	" redirects = COALESCE(s.redirects, c.redirects), last_fetched = now(),"
+	" fetches = c.fetches + 1 FROM ingest_stage s WHERE c.id = s.frontier_id",
 	/* A dismissed listing comes back only with categories the analyst has not seen. */
 	"UPDATE ingest_stage s SET requeue = true FROM queue_items q"
 	" WHERE q.listing_id = s.listing_id AND s.version_id IS NOT NULL AND s.flagged"
@@ -373,9 +406,11 @@ static int copy_batch(struct store_ingest *in, struct lw_error *err)
 	lw_buf_init(&b, COPY_MAX);
 	for (size_t i = 0; i < in->n; i++) {
 		struct pending *p = &in->batch[i];
-		char seq[24], sc[32];
+		char seq[24], sc[32], fid[24], hs[24];
 
 		snprintf(seq, sizeof(seq), "%zu", i);
+		snprintf(fid, sizeof(fid), "%ld", p->frontier_id);
+		snprintf(hs, sizeof(hs), "%ld", p->http_status);
 		snprintf(sc, sizeof(sc), "%.4f", p->score);
 		copy_field(&b, seq, 0);
 		copy_field(&b, p->url, 0);
@@ -390,12 +425,19 @@ static int copy_batch(struct store_ingest *in, struct lw_error *err)
 		copy_field(&b, p->flagged ? "t" : "f", 0);
 		copy_field(&b, p->categories, 0);
 		copy_field(&b, p->urgent ? "t" : "f", 0);
-		copy_field(&b, p->hits, 1);
+		copy_field(&b, p->hits, 0);
+		copy_field(&b, p->frontier_id ? fid : NULL, 0);
+		copy_field(&b, p->http_status ? hs : NULL, 0);
+		copy_field(&b, p->etag, 0);
+		copy_field(&b, p->last_modified, 0);
+		copy_field(&b, p->redirects, 0);
+		copy_field(&b, p->outlinks, 1);
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
 	r = PQexec(c, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
-		      " content_hash, score, flagged, categories, urgent, hits) FROM STDIN");
+		      " content_hash, score, flagged, categories, urgent, hits, frontier_id, http_status,"
+		      " etag, last_modified, redirects, outlinks) FROM STDIN");
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		lw_error_set(err, "cannot start COPY: %s", PQerrorMessage(c));
 		PQclear(r);
