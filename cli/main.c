@@ -21,6 +21,9 @@ static const struct command commands[] = {
 	{ "match", cmd_match, "test ad text against the rule pack and explain the score" },
 	{ "rules", cmd_rules, "check, list and inspect rule packs" },
 	{ "ingest", cmd_ingest, "score listings (JSON Lines or files) and queue flagged ones" },
+	{ "queue", cmd_queue, "the analysts' review queue: list, show, claim, resolve, export" },
+	{ "robots", cmd_robots, "check URLs against a robots.txt file" },
+	{ "crawl", cmd_crawl, "crawl the configured sources into the review queue" },
 	{ "db", cmd_db, "the database: start, stop, status, migrate, url" },
 };
 

@@ -58,7 +58,8 @@ int store_frontier_begin_pass(struct store *st, long source_id, char *const *sta
 {
 	char sid[24], fs[2] = { force ? 't' : 'f', 0 };
 	char *arr = text_array(start, n);
-	const char *p[4] = { sid, fs, arr, kind };
+	const char *p[2] = { sid, fs };
+	const char *pi[3] = { sid, arr, kind };
 	PGresult *res = NULL;
 	int rc = -1;
 
@@ -80,11 +81,11 @@ int store_frontier_begin_pass(struct store *st, long source_id, char *const *sta
 	if (*started &&
 	    db_exec(st,
 		    "INSERT INTO crawl_urls (source_id, url, kind, depth, pass)"
-		    " SELECT $1, u, $4, 0, c.pass FROM unnest($3::text[]) AS u, crawl_sources c"
+		    " SELECT $1, u, $3, 0, c.pass FROM unnest($2::text[]) AS u, crawl_sources c"
 		    " WHERE c.source_id = $1"
 		    " ON CONFLICT (source_id, url) DO UPDATE SET state = 'queued', pass = excluded.pass,"
 		    " next_fetch = now(), attempts = 0, lease_owner = NULL, lease_expires = NULL",
-		    4, p, NULL, err) < 0)
+		    3, pi, NULL, err) < 0)
 		goto fail;
 	if (db_exec(st, "SELECT pass FROM crawl_sources WHERE source_id = $1", 1, p, &res, err) < 0)
 		goto fail;

@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: MIT */
+/* The fetcher: per-host politeness queues in front of one curl multi
+ * handle. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "../util/buf.h"
+#include "../util/xmalloc.h"
+#include "fetch.h"
+#include "robots.h"
+#include "url.h"
+
+#define ROBOTS_MAX (500u * 1024u)
+#define HEADER_MAX 4096
+
+struct host;
+
+struct job {
+	struct job *next;               /* host queue */
+	struct job *rnext, *rprev;      /* transfers in flight */
+	struct host *host;
+	char *url;                      /* current hop */
+	char *orig;
+	char *etag, *last_modified;
+	char **hops;
+	size_t nhops;
+	struct fetch_policy pol;
+	fetch_allow_fn allow;
+	void *ctx;
+	int is_robots;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct lw_buf body;
+	int too_big, refused_private;
+	char refused_ip[64];
+	char errbuf[CURL_ERROR_SIZE];
+	double started;
+};
+
+struct host {
+	struct host *next;
+	char *key;                      /* scheme://host:port */
+	double next_start;
+	int active;
+	struct fetch_policy pol;
+	int robots_state;               /* 0 unknown, 1 fetching, 2 known */
+	struct robots *robots;
+	struct job *head, *tail;
+};
+
+struct fetcher {
+	struct fetch_options o;
+	char *agent_token;
+	CURLM *multi;
+	struct host *hosts;
+	struct job *inflight;           /* to end them all in fetcher_free */
+	size_t queued, running;
+	fetch_done_fn done;
+	void *arg;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- jobs and hosts --------------------------------------------------------- */
+
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	free(j->url);
+	free(j->orig);
+	free(j->etag);
+	free(j->last_modified);
+	for (size_t i = 0; i < j->nhops; i++)
+		free(j->hops[i]);
+	free(j->hops);
+	curl_slist_free_all(j->headers);
+	lw_buf_release(&j->body);
+	free(j);
+}
+
+static char *host_key(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *key = NULL;
+	struct lw_buf b;
+
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		lw_buf_init(&b, 4096);
+		lw_buf_printf(&b, "%s://%s:%s", scheme, host, port);
+		key = lw_buf_detach(&b, NULL);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return key;
+}
+
+static struct host *host_get(struct fetcher *f, const char *key, const struct fetch_policy *pol)
+{
+	struct host *h;
+
+	for (h = f->hosts; h; h = h->next)
+		if (strcmp(h->key, key) == 0)
+			return h;
+	h = xcalloc(1, sizeof(*h));
+	h->key = xstrdup(key);
+	h->pol = *pol;
+	if (h->pol.connections < 1)
+		h->pol.connections = 1;
+	if (f->o.ignore_robots)
+		h->robots_state = 2;
+	h->next = f->hosts;
+	f->hosts = h;
+	return h;
+}
+
+static void enqueue(struct fetcher *f, struct job *j)
+{
+	j->next = NULL;
+	if (j->host->tail)
+		j->host->tail->next = j;
+	else
+		j->host->head = j;
+	j->host->tail = j;
+	f->queued++;
+}
+
+static void push_hop(struct job *j, const char *url)
+{
+	j->hops = xreallocarray(j->hops, j->nhops + 1, sizeof(*j->hops));
+	j->hops[j->nhops++] = xstrdup(url);
+}
+
+/* ---- curl callbacks -------------------------------------------------------------- */
+
+static size_t on_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct job *j = arg;
+
+	/* The cap applies to decoded bytes: a gzip bomb stops here. */
+	if (lw_buf_add(&j->body, p, size * n) < 0) {
+		j->too_big = 1;
+		return 0;
+	}
+	return size * n;
+}
+
+static int on_prereq(void *arg, char *ip, char *local_ip, int remote_port, int local_port)
+{
+	struct job *j = arg;
+
+	(void)local_ip;
+	(void)remote_port;
+	(void)local_port;
+	if (!j->pol.allow_private && url_ip_is_private(ip) == 1) {
+		j->refused_private = 1;
+		snprintf(j->refused_ip, sizeof(j->refused_ip), "%s", ip);
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
+
+static int start_job(struct fetcher *f, struct job *j, struct lw_error *err)
+{
+	CURL *e = curl_easy_init();
+	struct lw_buf hb;
+
+	if (!e)
+		return lw_error_set(err, "cannot create a curl handle");
+	j->easy = e;
+	lw_buf_init(&j->body, j->is_robots ? ROBOTS_MAX : f->o.max_body);
+	curl_slist_free_all(j->headers);
+	j->headers = NULL;
+	lw_buf_init(&hb, HEADER_MAX);
+	if (j->etag && !j->is_robots && j->nhops == 1) {
+		lw_buf_printf(&hb, "If-None-Match: %s", j->etag);
+		j->headers = curl_slist_append(j->headers, hb.data);
+		lw_buf_reset(&hb);
+	}
+	if (j->last_modified && !j->is_robots && j->nhops == 1) {
+		lw_buf_printf(&hb, "If-Modified-Since: %s", j->last_modified);
+		j->headers = curl_slist_append(j->headers, hb.data);
+	}
+	lw_buf_release(&hb);
+	curl_easy_setopt(e, CURLOPT_URL, j->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, f->o.user_agent);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, f->o.connect_timeout);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, f->o.timeout);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, f->o.low_speed_time);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, f->o.low_speed_limit);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)j->body.max);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, j);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+	if (j->headers)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
+	/* Redirects of ordinary requests are followed by hand so each hop is
+	 * checked and recorded; robots.txt may follow five on its own (RFC 9309). */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, j->is_robots ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+	j->errbuf[0] = '\0';
+	if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		j->easy = NULL;
+		return lw_error_set(err, "cannot add a transfer");
+	}
+	j->host->active++;
+	f->running++;
+	j->rprev = NULL;
+	j->rnext = f->inflight;
+	if (f->inflight)
+		f->inflight->rprev = j;
+	f->inflight = j;
+	return 0;
+}
+
+static void unlink_inflight(struct fetcher *f, struct job *j)
+{
+	if (j->rprev)
+		j->rprev->rnext = j->rnext;
+	else
+		f->inflight = j->rnext;
+	if (j->rnext)
+		j->rnext->rprev = j->rprev;
+	j->rnext = j->rprev = NULL;
+}
+
+/* ---- finishing ---------------------------------------------------------------- */
+
+static const char *header(CURL *e, const char *name)
+{
+	struct curl_header *h = NULL;
+
+	if (curl_easy_header(e, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
+		return NULL;
+	return h->value;
+}
+
+/* Retry-After is seconds or an HTTP date. */
+static double retry_after(CURL *e)
+{
+	const char *v = header(e, "Retry-After");
+	char *end;
+	double d;
+	time_t t;
+
+	if (!v)
+		return -1;
+	d = strtod(v, &end);
+	if (end != v && *end == '\0' && d >= 0)
+		return d;
+	t = curl_getdate(v, NULL);
+	if (t < 0)
+		return -1;
+	d = difftime(t, time(NULL));
+	return d > 0 ? d : 0;
+}
+
+static void deliver(struct fetcher *f, struct job *j, long status, const char *error,
+		    int retryable, double ra, const char *ctype, const char *etag, const char *lm)
+{
+	struct fetch_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.ctx = j->ctx;
+	r.url = j->orig;
+	r.final_url = j->url;
+	r.hops = j->hops;
+	r.nhops = j->nhops;
+	r.status = status;
+	r.body = j->body.data;
+	r.len = j->body.len;
+	r.content_type = ctype;
+	r.etag = etag;
+	r.last_modified = lm;
+	r.error = error;
+	r.retryable = retryable;
+	r.retry_after = ra;
+	r.seconds = now_s() - j->started;
+	f->done(&r, f->arg);
+}
+
+static void deliver_robots_refusal(struct fetcher *f, struct job *j)
+{
+	struct fetch_result r;
+	char why[512];
+	char *path = robots_url_path(j->url);
+
+	robots_explain(j->host->robots, path ? path : "/", why, sizeof(why));
+	free(path);
+	memset(&r, 0, sizeof(r));
+	r.ctx = j->ctx;
+	r.url = j->orig;
+	r.final_url = j->url;
+	r.hops = j->hops;
+	r.nhops = j->nhops;
+	r.error = why;
+	r.robots_disallowed = 1;
+	r.retry_after = -1;
+	r.seconds = now_s() - j->started;
+	f->done(&r, f->arg);
+}
+
+/* robots.txt answered: 2xx parse, 4xx allow all, anything else disallow all
+ * (RFC 9309 2.3.1). */
+static void finish_robots(struct fetcher *f, struct job *j, CURLcode cc, long status)
+{
+	struct host *h = j->host;
+
+	if (cc == CURLE_OK && status >= 200 && status < 300)
+		h->robots = robots_parse(j->body.data ? j->body.data : "", j->body.len, f->agent_token);
+	else if (cc == CURLE_OK && status >= 400 && status < 500)
+		h->robots = robots_allow_all();
+	else
+		h->robots = robots_disallow_all();
+	h->robots_state = 2;
+	if (robots_crawl_delay(h->robots) > h->pol.min_interval)
+		h->pol.min_interval = robots_crawl_delay(h->robots);
+}
+
+/* A 3xx with a Location becomes another hop of the same request. Returns 1
+ * when the job was requeued, 0 when it is finished (delivered). */
+static int follow(struct fetcher *f, struct job *j, long status)
+{
+	char *loc = NULL, *canon = NULL, *key;
+	struct lw_error err;
+	char msg[600];
+
+	if (status < 300 || status > 399 || status == 304 ||
+	    curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc)
+		return 0;
+	if ((int)j->nhops > f->o.max_redirects) {
+		snprintf(msg, sizeof(msg), "more than %d redirects", f->o.max_redirects);
+		deliver(f, j, status, msg, 0, -1, NULL, NULL, NULL);
+		return -1;
+	}
+	if (url_canonicalize(NULL, loc, &canon, &err) < 0 || (j->allow && !j->allow(j->ctx, canon)) ||
+	    !(key = host_key(canon))) {
+		snprintf(msg, sizeof(msg), "redirect to '%.400s' not followed%s", loc,
+			 canon ? ": host not allowed for this source" : ": bad URL");
+		deliver(f, j, status, msg, 0, -1, NULL, NULL, NULL);
+		free(canon);
+		return -1;
+	}
+	free(j->url);
+	j->url = canon;
+	push_hop(j, canon);
+	j->host = host_get(f, key, &j->pol);
+	free(key);
+	lw_buf_release(&j->body);
+	enqueue(f, j);
+	return 1;
+}
+
+static void finish_job(struct fetcher *f, struct job *j, CURLcode cc)
+{
+	long status = 0;
+	char msg[CURL_ERROR_SIZE + 200];
+	int fw;
+
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (j->is_robots) {
+		finish_robots(f, j, cc, status);
+		job_free(j);
+		return;
+	}
+	if (cc == CURLE_OK && (fw = follow(f, j, status)) != 0) {
+		if (fw < 0)
+			job_free(j);
+		else
+			j->easy = NULL; /* requeued: the next hop gets a new handle */
+		return;
+	}
+	if (cc != CURLE_OK) {
+		int retry = cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_COULDNT_CONNECT ||
+			    cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING ||
+			    cc == CURLE_PARTIAL_FILE || cc == CURLE_COULDNT_RESOLVE_HOST;
+
+		if (j->too_big || cc == CURLE_FILESIZE_EXCEEDED)
+			snprintf(msg, sizeof(msg), "body larger than %zu bytes", j->body.max), retry = 0;
+		else if (j->refused_private)
+			snprintf(msg, sizeof(msg), "refused: %s is a private or loopback address (set allow_private for this source)",
+				 j->refused_ip), retry = 0;
+		else
+			snprintf(msg, sizeof(msg), "%s", j->errbuf[0] ? j->errbuf : curl_easy_strerror(cc));
+		deliver(f, j, status, msg, retry, -1, NULL, NULL, NULL);
+	} else {
+		char *ct = NULL;
+		int retry = status >= 500 || status == 429;
+
+		curl_easy_getinfo(j->easy, CURLINFO_CONTENT_TYPE, &ct);
+		snprintf(msg, sizeof(msg), "HTTP %ld", status);
+		deliver(f, j, status, status >= 400 ? msg : NULL, retry,
+			retry ? retry_after(j->easy) : -1, ct, header(j->easy, "ETag"),
+			header(j->easy, "Last-Modified"));
+	}
+	job_free(j);
+}
+
+static void drain_done(struct fetcher *f)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
+		struct job *j = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		CURL *e = m->easy_handle;
+		CURLcode cc = m->data.result;
+
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+		curl_multi_remove_handle(f->multi, e);
+		unlink_inflight(f, j);
+		j->host->active--;
+		f->running--;
+		/* finish_job frees or requeues j; the handle is ours to drop after. */
+		finish_job(f, j, cc);
+		curl_easy_cleanup(e);
+	}
+}
+
+/* ---- scheduling -------------------------------------------------------------- */
+
+static struct job *new_robots_job(struct host *h)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+	struct lw_buf b;
+
+	lw_buf_init(&b, 4096);
+	lw_buf_printf(&b, "%s/robots.txt", h->key);
+	j->url = lw_buf_detach(&b, NULL);
+	j->orig = xstrdup(j->url);
+	j->host = h;
+	j->pol = h->pol;
+	j->is_robots = 1;
+	j->started = now_s();
+	lw_buf_init(&j->body, ROBOTS_MAX);
+	return j;
+}
+
+/* Starts what each host's politeness allows; returns seconds until the next
+ * host becomes ready (or a large value). */
+static double start_due(struct fetcher *f, struct lw_error *err)
+{
+	double now = now_s(), wait = 60;
+
+	for (struct host *h = f->hosts; h; h = h->next) {
+		if (!h->head)
+			continue;
+		if (h->robots_state == 0) {
+			struct job *rj = new_robots_job(h);
+
+			h->robots_state = 1;
+			h->next_start = now + h->pol.min_interval;
+			if (start_job(f, rj, err) < 0) {
+				job_free(rj);
+				h->robots = robots_disallow_all();
+				h->robots_state = 2;
+			}
+			continue;
+		}
+		if (h->robots_state == 1)
+			continue;
+		while (h->head && h->active < h->pol.connections &&
+		       (int)f->running < f->o.total_connections && now >= h->next_start) {
+			struct job *j = h->head;
+
+			h->head = j->next;
+			if (!h->head)
+				h->tail = NULL;
+			f->queued--;
+			if (!f->o.ignore_robots && h->robots && !robots_allowed_url(h->robots, j->url)) {
+				deliver_robots_refusal(f, j);
+				job_free(j);
+				continue;
+			}
+			h->next_start = now + h->pol.min_interval;
+			if (start_job(f, j, err) < 0) {
+				deliver(f, j, 0, err->msg, 1, -1, NULL, NULL, NULL);
+				job_free(j);
+			}
+		}
+		if (h->head && h->next_start - now < wait)
+			wait = h->next_start - now;
+	}
+	return wait;
+}
+
+int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
+{
+	double wait = start_due(f, err);
+	int running = 0, ms = timeout_ms;
+
+	if (wait * 1000 < ms)
+		ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
+	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
+		return lw_error_set(err, "curl multi perform failed");
+	if (curl_multi_poll(f->multi, NULL, 0, ms, NULL) != CURLM_OK)
+		return lw_error_set(err, "curl multi poll failed");
+	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
+		return lw_error_set(err, "curl multi perform failed");
+	drain_done(f);
+	start_due(f, err);
+	return 0;
+}
+
+int fetcher_add(struct fetcher *f, const char *url, const char *etag, const char *last_modified,
+		const struct fetch_policy *pol, fetch_allow_fn allow, void *ctx,
+		struct lw_error *err)
+{
+	char *key = host_key(url);
+	struct job *j;
+
+	if (!key)
+		return lw_error_set(err, "cannot fetch '%s': not an absolute URL", url);
+	j = xcalloc(1, sizeof(*j));
+	j->url = xstrdup(url);
+	j->orig = xstrdup(url);
+	j->etag = etag ? xstrdup(etag) : NULL;
+	j->last_modified = last_modified ? xstrdup(last_modified) : NULL;
+	j->pol = *pol;
+	j->allow = allow;
+	j->ctx = ctx;
+	j->started = now_s();
+	lw_buf_init(&j->body, f->o.max_body);
+	push_hop(j, url);
+	j->host = host_get(f, key, pol);
+	free(key);
+	enqueue(f, j);
+	return 0;
+}
+
+size_t fetcher_pending(const struct fetcher *f)
+{
+	return f->queued + f->running;
+}
+
+void fetcher_wakeup(struct fetcher *f)
+{
+	curl_multi_wakeup(f->multi);
+}
+
+struct fetcher *fetcher_new(const struct fetch_options *o, fetch_done_fn done, void *arg,
+			    struct lw_error *err)
+{
+	struct fetcher *f = xcalloc(1, sizeof(*f));
+	size_t n;
+
+	f->o = *o;
+	f->o.user_agent = xstrdup(o->user_agent ? o->user_agent : "lurewatch");
+	if (f->o.max_redirects <= 0)
+		f->o.max_redirects = 5;
+	if (f->o.total_connections <= 0)
+		f->o.total_connections = 32;
+	/* The product token: "lurewatch/0.1 (+url)" -> "lurewatch". */
+	n = strcspn(f->o.user_agent, "/ ");
+	f->agent_token = xstrndup(f->o.user_agent, n);
+	f->done = done;
+	f->arg = arg;
+	f->multi = curl_multi_init();
+	if (!f->multi) {
+		lw_error_set(err, "cannot create a curl multi handle");
+		fetcher_free(f);
+		return NULL;
+	}
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)f->o.total_connections);
+	return f;
+}
+
+void fetcher_free(struct fetcher *f)
+{
+	if (!f)
+		return;
+	while (f->inflight) {
+		struct job *j = f->inflight;
+
+		unlink_inflight(f, j);
+		curl_multi_remove_handle(f->multi, j->easy);
+		curl_easy_cleanup(j->easy);
+		if (f->o.ctx_free && j->ctx)
+			f->o.ctx_free(j->ctx);
+		job_free(j);
+	}
+	if (f->multi)
+		curl_multi_cleanup(f->multi);
+	while (f->hosts) {
+		struct host *h = f->hosts;
+
+		f->hosts = h->next;
+		while (h->head) {
+			struct job *j = h->head;
+
+			h->head = j->next;
+			if (f->o.ctx_free && j->ctx)
+				f->o.ctx_free(j->ctx);
+			job_free(j);
+		}
+		robots_free(h->robots);
+		free(h->key);
+		free(h);
+	}
+	free((char *)f->o.user_agent);
+	free(f->agent_token);
+	free(f);
+}
