@@ -21,6 +21,7 @@ int cmd_match(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_crawl(int argc, char **argv);
+int cmd_rescan(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_robots(int argc, char **argv);

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "queue", cmd_queue, "the analysts' review queue: list, show, claim, resolve, export" },
 	{ "robots", cmd_robots, "check URLs against a robots.txt file" },
 	{ "crawl", cmd_crawl, "crawl the configured sources into the review queue" },
+	{ "rescan", cmd_rescan, "score stored listings again with the current rule pack" },
 	{ "db", cmd_db, "the database: start, stop, status, migrate, url" },
 };
 

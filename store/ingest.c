@@ -28,6 +28,8 @@ struct pending {
 	int flagged, urgent;
 	char *categories;       /* PostgreSQL array literal */
 	char *hits;             /* JSON array */
+	/* rescan only: the stored version being scored again */
+	long rescore_listing, rescore_version;
 	/* crawler only */
 	long frontier_id;
 	long http_status;
@@ -233,6 +235,38 @@ static int check_listing(const struct store_listing *l, struct lw_error *err)
 	return 0;
 }
 
+int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row *row,
+			 struct lw_error *err)
+{
+	struct pending p;
+
+	if (in->failed)
+		return lw_error_set(err, "rescan stopped after a failed batch");
+	if (url_in_batch(in, row->url) && store_ingest_flush(in, err) < 0)
+		return -1;
+	memset(&p, 0, sizeof(p));
+	p.url = xstrdup(row->url);
+	p.source = xstrdup(row->source);
+	p.title = xstrdup(row->title);
+	p.body = xstrdup(row->body);
+	p.origin = xstrdup(row->url);
+	p.rescore_listing = row->listing_id;
+	p.rescore_version = row->version_id;
+	content_hash(&p, p.hash);
+	if (score(in, &p, err) < 0) {
+		pending_release(&p);
+		in->stats.failed++;
+		return lw_error_prefix(err, "listing '%s'", row->url);
+	}
+	in->stats.seen++;
+	in->stats.flagged += p.flagged;
+	in->bytes += strlen(p.body) + strlen(p.title) + strlen(p.hits);
+	in->batch[in->n++] = p;
+	if (in->n == in->batch_size || in->bytes > BATCH_BYTES_MAX)
+		return store_ingest_flush(in, err);
+	return 0;
+}
+
 int store_ingest_add(struct store_ingest *in, const struct store_listing *l, struct lw_error *err)
 {
 	struct pending p;
@@ -298,7 +332,8 @@ static const char stage_sql[] =
 	" posted text, posted_on date, content_hash text, score real, flagged boolean,"
 	" categories text[], urgent boolean, hits jsonb,"
 	" frontier_id bigint, http_status integer, etag text, last_modified text, redirects jsonb,"
-	" outlinks jsonb,"
+	" outlinks jsonb, rescore_listing bigint, rescore_version bigint,"
+	" rescore boolean GENERATED ALWAYS AS (rescore_version IS NOT NULL) STORED,"
 	" listing_id bigint, old_hash text, version integer, is_new boolean NOT NULL DEFAULT false,"
 	" changed boolean NOT NULL DEFAULT false, requeue boolean NOT NULL DEFAULT false,"
 	" version_id bigint) ON COMMIT DELETE ROWS";
@@ -310,18 +345,27 @@ static const char *const batch_sql[] = {
 	/* New listings; a concurrent ingester that wins the race makes ours "existing". */
 	"WITH ins AS (INSERT INTO listings (url, source_id, title, body, location, posted, posted_on,"
 	" content_hash) SELECT s.url, src.id, s.title, s.body, s.location, s.posted, s.posted_on,"
-	" s.content_hash FROM ingest_stage s JOIN sources src ON src.name = s.source ORDER BY s.seq"
+	" s.content_hash FROM ingest_stage s JOIN sources src ON src.name = s.source"
+	" WHERE NOT s.rescore ORDER BY s.seq"
 	" ON CONFLICT (url) DO NOTHING RETURNING id, url)"
 	" UPDATE ingest_stage s SET listing_id = ins.id, is_new = true, version = 1"
 	" FROM ins WHERE ins.url = s.url",
 	/* Existing listings, locked so two ingesters cannot both add version N+1. */
 	"WITH l AS (SELECT l.id, l.url, l.content_hash, l.current_version FROM listings l"
-	" JOIN ingest_stage s ON s.url = l.url WHERE s.listing_id IS NULL FOR UPDATE OF l)"
+	" JOIN ingest_stage s ON s.url = l.url WHERE s.listing_id IS NULL AND NOT s.rescore"
+	" FOR UPDATE OF l)"
 	" UPDATE ingest_stage s SET listing_id = l.id, old_hash = l.content_hash,"
 	" version = l.current_version + 1, changed = (l.content_hash <> s.content_hash)"
 	" FROM l WHERE l.url = s.url",
 	"UPDATE listings l SET last_seen = now() FROM ingest_stage s"
-	" WHERE s.listing_id = l.id AND NOT s.is_new AND NOT s.changed",
+	" WHERE s.listing_id = l.id AND NOT s.is_new AND NOT s.changed AND NOT s.rescore",
+	/* A rescan scores a stored version with today's pack: the version keeps
+	 * the old pack's hits and gains the new pack's as its current verdict. */
+	"UPDATE ingest_stage SET listing_id = rescore_listing WHERE rescore",
+	"WITH v AS (UPDATE listing_versions v SET rule_pack = $1, score = s.score, flagged = s.flagged,"
+	" categories = s.categories FROM ingest_stage s WHERE s.rescore AND v.id = s.rescore_version"
+	" AND v.rule_pack <> $1 RETURNING v.id)"
+	" UPDATE ingest_stage s SET version_id = v.id FROM v WHERE s.rescore_version = v.id",
 	"UPDATE listings l SET title = s.title, body = s.body, location = s.location,"
 	" posted = s.posted, posted_on = s.posted_on, content_hash = s.content_hash,"
 	" current_version = s.version, last_seen = now()"
@@ -431,13 +475,18 @@ static int copy_batch(struct store_ingest *in, struct lw_error *err)
 		copy_field(&b, p->etag, 0);
 		copy_field(&b, p->last_modified, 0);
 		copy_field(&b, p->redirects, 0);
-		copy_field(&b, p->outlinks, 1);
+		copy_field(&b, p->outlinks, 0);
+		snprintf(fid, sizeof(fid), "%ld", p->rescore_listing);
+		copy_field(&b, p->rescore_listing ? fid : NULL, 0);
+		snprintf(fid, sizeof(fid), "%ld", p->rescore_version);
+		copy_field(&b, p->rescore_version ? fid : NULL, 1);
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
 	r = PQexec(c, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
 		      " content_hash, score, flagged, categories, urgent, hits, frontier_id, http_status,"
-		      " etag, last_modified, redirects, outlinks) FROM STDIN");
+		      " etag, last_modified, redirects, outlinks, rescore_listing, rescore_version)"
+		      " FROM STDIN");
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		lw_error_set(err, "cannot start COPY: %s", PQerrorMessage(c));
 		PQclear(r);
@@ -468,8 +517,9 @@ static int count_outcomes(struct store_ingest *in, struct lw_error *err)
 
 	if (db_exec(in->st,
 		    "SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE changed),"
-		    " count(*) FILTER (WHERE NOT is_new AND NOT changed),"
-		    " count(*) FILTER (WHERE version_id IS NOT NULL AND flagged AND requeue)"
+		    " count(*) FILTER (WHERE NOT is_new AND NOT changed AND NOT rescore),"
+		    " count(*) FILTER (WHERE version_id IS NOT NULL AND flagged AND requeue),"
+		    " count(*) FILTER (WHERE rescore AND version_id IS NOT NULL)"
 		    " FROM ingest_stage",
 		    0, NULL, &res, err) < 0)
 		return -1;
@@ -477,6 +527,7 @@ static int count_outcomes(struct store_ingest *in, struct lw_error *err)
 	in->stats.changed += strtoul(PQgetvalue(res, 0, 1), NULL, 10);
 	in->stats.unchanged += strtoul(PQgetvalue(res, 0, 2), NULL, 10);
 	in->stats.requeued += strtoul(PQgetvalue(res, 0, 3), NULL, 10);
+	in->stats.rescored += strtoul(PQgetvalue(res, 0, 4), NULL, 10);
 	PQclear(res);
 	return 0;
 }

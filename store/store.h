@@ -90,6 +90,13 @@ struct store_listing {
 
 struct store_ingest_stats {
 	size_t seen, inserted, changed, unchanged, flagged, queued, requeued, failed;
+	size_t rescored;        /* rescans: versions scored afresh with a new pack */
+};
+
+/* A stored listing's current version, for a rescan. */
+struct store_rescan_row {
+	long listing_id, version_id;
+	char *url, *source, *title, *body;
 };
 
 struct store_ingest;
@@ -105,6 +112,22 @@ struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
  * a batch could not be written (the batch is not committed: see
  * store_ingest_failed). */
 int store_ingest_add(struct store_ingest *in, const struct store_listing *l, struct lw_error *err);
+/* Scores a stored version again with the session's pack; when the pack
+ * differs from the one that last scored it, the version gets the new hits
+ * and score, and a newly flagged listing is queued as ingestion would. */
+int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row *row,
+			 struct lw_error *err);
+
+/* Listings' current versions with id > after_id, oldest first, at most
+ * limit, optionally last seen since a date and from one source. *rows is a
+ * new array (store_rescan_rows_free). */
+int store_rescan_fetch(struct store *st, long after_id, const char *since, const char *source,
+		       long limit, struct store_rescan_row **rows, size_t *n, struct lw_error *err);
+/* How many listings such a rescan covers. */
+int store_rescan_count(struct store *st, const char *since, const char *source, long *n,
+		       struct lw_error *err);
+void store_rescan_rows_free(struct store_rescan_row *rows, size_t n);
+
 /* Writes what is buffered. Returns 0 or -1 with err. */
 int store_ingest_flush(struct store_ingest *in, struct lw_error *err);
 /* 1 after a batch failed to commit (database trouble): stop feeding it. */
