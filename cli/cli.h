@@ -22,6 +22,8 @@ int cmd_rules(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_crawl(int argc, char **argv);
 int cmd_rescan(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_robots(int argc, char **argv);

@@ -191,6 +191,12 @@ int store_frontier_end_pass(struct store *st, long source_id, int pass, int inte
 int store_frontier_trylock(struct store *st, long source_id, struct lw_error *err);
 int store_frontier_unlock(struct store *st, long source_id, struct lw_error *err);
 
+/* ---- status --------------------------------------------------------------------- */
+
+/* Sources (last and next run, pages fetched and failed, frontier), queue
+ * counts by status and category, recent rule packs: one JSON object. */
+int store_status(struct store *st, json_t **out, struct lw_error *err);
+
 /* ---- queue -------------------------------------------------------------------- */
 
 struct store_filter {
