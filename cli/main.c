@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "robots", cmd_robots, "check URLs against a robots.txt file" },
 	{ "crawl", cmd_crawl, "crawl the configured sources into the review queue" },
 	{ "rescan", cmd_rescan, "score stored listings again with the current rule pack" },
+	{ "daemon", cmd_daemon, "crawl on schedule, match and queue until stopped" },
 	{ "status", cmd_status, "sources, frontier, queue and rule pack at a glance" },
 	{ "config", cmd_config, "check the configuration without starting anything" },
 	{ "db", cmd_db, "the database: start, stop, status, migrate, url" },
