@@ -203,6 +203,8 @@ static int start_job(struct fetcher *f, struct job *j, struct lw_error *err)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* Loopback is never reached through a proxy named in the environment. */
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, f->o.connect_timeout);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, f->o.timeout);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, f->o.low_speed_time);
