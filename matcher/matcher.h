@@ -186,6 +186,15 @@ char *matcher_html_text(const char *html, size_t len, size_t *out_len, struct lw
 /* Returns 1 when rule i fired in r. */
 int matcher_result_has_rule(const struct matcher_result *r, size_t rule);
 
+/* ---- near-duplicates ------------------------------------------------------ */
+
+/* A 64-bit SimHash of the normalised text's word 3-grams: ads re-posted
+ * from one template with small edits differ in a few bits. Returns 0 with
+ * *out set, or -1 with err (input too large). */
+int matcher_simhash(const char *text, size_t len, uint64_t *out, struct lw_error *err);
+/* Bits in which two fingerprints differ. */
+int matcher_simhash_distance(uint64_t a, uint64_t b);
+
 /* ---- scoring ------------------------------------------------------------ */
 
 /* Scores the hits in r (already done by matcher_scan; exposed so callers can

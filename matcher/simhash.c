@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* SimHash fingerprints of ad text: re-posted templates with small edits
+ * (another phone number, a changed wage) land a few bits apart. */
+#include <stdint.h>
+#include <string.h>
+
+#include "matcher.h"
+#include "text.h"
+
+#define SHINGLE 3               /* words per shingle */
+#define MAX_WORDS 4096          /* a long ad's first words say enough */
+
+static uint64_t fnv1a(const char *p, size_t n, uint64_t h)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* A stronger mix so neighbouring shingles spread over all 64 bits. */
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static int is_word_byte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+}
+
+int matcher_simhash(const char *text, size_t len, uint64_t *out, struct lw_error *err)
+{
+	struct lw_text t;
+	size_t starts[MAX_WORDS], lens[MAX_WORDS], nw = 0, i = 0;
+	int64_t acc[64];
+
+	text_init(&t);
+	if (text_normalize(text, len, &t, err) < 0) {
+		text_release(&t);
+		return -1;
+	}
+	/* Words of the normalised text (lower-case, accents and tricks undone). */
+	while (i < t.len && nw < MAX_WORDS) {
+		while (i < t.len && !is_word_byte((unsigned char)t.buf[i]))
+			i++;
+		if (i >= t.len)
+			break;
+		starts[nw] = i;
+		while (i < t.len && is_word_byte((unsigned char)t.buf[i]))
+			i++;
+		lens[nw] = i - starts[nw];
+		nw++;
+	}
+	memset(acc, 0, sizeof(acc));
+	for (size_t w = 0; w + (nw >= SHINGLE ? SHINGLE : nw) <= nw && nw; w++) {
+		uint64_t h = 0xcbf29ce484222325ULL;
+		size_t k = nw >= SHINGLE ? SHINGLE : nw;
+
+		for (size_t j = 0; j < k; j++)
+			h = fnv1a(t.buf + starts[w + j], lens[w + j], fnv1a(" ", 1, h));
+		h = mix(h);
+		for (int b = 0; b < 64; b++)
+			acc[b] += (h >> b) & 1 ? 1 : -1;
+		if (k < SHINGLE)
+			break;
+	}
+	*out = 0;
+	for (int b = 0; b < 64; b++)
+		if (acc[b] > 0)
+			*out |= 1ULL << b;
+	text_release(&t);
+	return 0;
+}
+
+int matcher_simhash_distance(uint64_t a, uint64_t b)
+{
+	return __builtin_popcountll(a ^ b);
+}
