@@ -121,7 +121,7 @@ int cmd_config(int argc, char **argv)
 	if (argc != 2 || strcmp(argv[1], "check") != 0) {
 		FILE *f = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? stdout : stderr;
 
-		fprintf(f, "usage: lurewatch [--config FILE] config check\n\n"
+		fprintf(f, "usage: lurewatch config check   (global: lurewatch --config FILE ...)\n\n"
 			   "Validates every key of the configuration (file:line errors), every\n"
 			   "source's URLs and XPath selectors, and compiles the rule pack, without\n"
 			   "starting anything. Exit 0 when all is well, 2 otherwise.\n");

@@ -494,7 +494,7 @@ static double start_due(struct fetcher *f, struct lw_error *err)
 			if (!h->head)
 				h->tail = NULL;
 			f->queued--;
-			if (!f->o.ignore_robots && h->robots && !robots_allowed_url(h->robots, j->url)) {
+			if (!f->o.ignore_robots && h->robots && robots_allowed_url(h->robots, j->url) != 1) {
 				deliver_robots_refusal(f, j);
 				job_free(j);
 				continue;
