@@ -5,20 +5,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../config/config.h"
+#include "../store/store.h"
 #include "cli.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lurewatch rules check [--strict] [--quiet] [PACK]\n"
-		"       lurewatch rules list [--all] [--json] [PACK]\n\n"
+		"       lurewatch rules list [--all] [--json] [PACK]\n"
+		"       lurewatch rules stats [--json]\n\n"
 		"  check    compile PACK (default: $LUREWATCH_RULES, ./rules, or the installed\n"
 		"           pack) and run every rule's example (must fire) and counterexample\n"
 		"           (must not fire); --strict also requires at least two examples and\n"
 		"           one counterexample per rule. Exit 0 when all pass, 1 when an\n"
 		"           example fails, 2 when the pack does not compile.\n"
 		"  list     show rule ids, categories, weights, languages and descriptions;\n"
-		"           --all includes terms, --json prints a JSON array\n");
+		"           --all includes terms, --json prints a JSON array\n"
+		"  stats    per rule, the queue items it hit and the analysts' verdicts on\n"
+		"           them (most dismissed first: candidates for tuning)\n");
 }
 
 static const char *kind_name(const struct matcher_rule *r)
@@ -126,6 +131,44 @@ static int list_rules(const struct matcher_pack *pack, int all, int json)
 	return CLI_OK;
 }
 
+/* Verdicts per rule, from the queue in the configured database. */
+static int rules_stats(int json)
+{
+	struct config *cfg = cli_config_load();
+	struct store *st = cfg ? cli_store_open(cfg) : NULL;
+	struct lw_error err;
+	json_t *rows = NULL, *r;
+	size_t i;
+	int rc = CLI_ERROR;
+
+	if (!st)
+		goto out;
+	if (store_rules_stats(st, &rows, &err) < 0) {
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+		goto out;
+	}
+	if (json)
+		cli_json_print(rows);
+	else
+		printf("%-34s %-21s %6s %9s %9s %9s %6s\n", "RULE", "CATEGORY", "ITEMS", "CONFIRMED",
+		       "DISMISSED", "ESCALATED", "OPEN");
+	json_array_foreach(json ? NULL : rows, i, r)
+		printf("%-34s %-21s %6lld %9lld %9lld %9lld %6lld\n",
+		       json_string_value(json_object_get(r, "rule")),
+		       json_string_value(json_object_get(r, "category")),
+		       (long long)json_integer_value(json_object_get(r, "items")),
+		       (long long)json_integer_value(json_object_get(r, "confirmed")),
+		       (long long)json_integer_value(json_object_get(r, "dismissed")),
+		       (long long)json_integer_value(json_object_get(r, "escalated")),
+		       (long long)json_integer_value(json_object_get(r, "open")));
+	rc = CLI_OK;
+out:
+	json_decref(rows);
+	store_close(st);
+	config_free(cfg);
+	return rc;
+}
+
 int cmd_rules(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -160,6 +203,8 @@ int cmd_rules(int argc, char **argv)
 		fprintf(stderr, "lurewatch: rules %s takes at most one pack\n", sub);
 		return CLI_ERROR;
 	}
+	if (strcmp(sub, "stats") == 0)
+		return optind < argc - 1 ? (usage(stderr), CLI_ERROR) : rules_stats(json);
 	path = cli_default_pack(optind < argc - 1 ? argv[optind + 1] : NULL);
 	if (strcmp(sub, "check") == 0) {
 		struct matcher *m = cli_matcher_open(path, NULL, 0, -1, &err);
