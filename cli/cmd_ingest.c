@@ -376,6 +376,8 @@ int cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;
 	}
+	store_ingest_set_links(run.in, cfg->network_exclude, cfg->nnetwork_exclude,
+			       cfg->near_duplicate_bits, cfg->phone_region);
 	if (optind == argc)
 		ingest_path(&run, "-");
 	for (int i = optind; i < argc && !run.fatal; i++)

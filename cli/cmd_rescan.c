@@ -148,6 +148,8 @@ int cmd_rescan(int argc, char **argv)
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;
 	}
+	store_ingest_set_links(in, cfg->network_exclude, cfg->nnetwork_exclude,
+			       cfg->near_duplicate_bits, cfg->phone_region);
 	if (run(st, in, since, source, !quiet && isatty(2)) == 0) {
 		const struct store_ingest_stats *s = store_ingest_stats(in);
 

@@ -25,7 +25,7 @@
 #define CONFIG_MAX_FILE (1024u * 1024u)
 #define CONFIG_MAX_ERRORS 12
 
-enum key_type { T_STRING, T_DOUBLE, T_INT, T_LIST, T_LEVEL };
+enum key_type { T_STRING, T_DOUBLE, T_INT, T_LIST, T_LEVEL, T_EXCLUDE };
 
 struct key_def {
 	const char *section;
@@ -45,6 +45,9 @@ static const struct key_def keys[] = {
 	{ "queue", "claim_minutes", T_INT, offsetof(struct config, claim_minutes), 1, 7 * 24 * 60 },
 	{ "queue", "agencies", T_LIST, offsetof(struct config, agencies), 0, 0 },
 	{ "lurewatch", "sources", T_STRING, offsetof(struct config, sources_dir), 0, 0 },
+	{ "networks", "exclude", T_EXCLUDE, offsetof(struct config, network_exclude), 0, 0 },
+	{ "networks", "near_duplicate_bits", T_INT, offsetof(struct config, near_duplicate_bits), -1, 16 },
+	{ "networks", "phone_region", T_STRING, offsetof(struct config, phone_region), 0, 0 },
 	{ "crawler", "connect_timeout", T_INT, offsetof(struct config, crawler.connect_timeout), 1, 600 },
 	{ "crawler", "timeout", T_INT, offsetof(struct config, crawler.timeout), 1, 3600 },
 	{ "crawler", "low_speed_time", T_INT, offsetof(struct config, crawler.low_speed_time), 1, 3600 },
@@ -163,6 +166,19 @@ static void set_key(struct load *ld, const struct key_def *k, const char *value,
 		*(int *)(base + k->offset) = (int)l;
 		break;
 	}
+	case T_EXCLUDE: {
+		char **v;
+		size_t n;
+
+		if (config_parse_list(value, 0, &v, &n) < 0) {
+			add_error(ld, line, "bad %s '%s': expected a comma-separated list", k->key, value);
+			return;
+		}
+		config_free_list(ld->c->network_exclude, ld->c->nnetwork_exclude);
+		ld->c->network_exclude = v;
+		ld->c->nnetwork_exclude = n;
+		break;
+	}
 	case T_LIST: {
 		char **v;
 		size_t n;
@@ -252,6 +268,8 @@ static void set_defaults(struct config *c)
 	c->crawler.backoff = 2;
 	c->crawler.lease_seconds = 120;
 	c->crawler.connections = 32;
+	c->near_duplicate_bits = 3;
+	c->phone_region = xstrdup("NZ");
 	c->log_level = xstrdup("info");
 	lw_buf_init(&b, 512);
 	lw_buf_printf(&b, "lurewatch/%s (+https://github.com/lurewatch/lurewatch#crawling)",
@@ -456,6 +474,8 @@ void config_free(struct config *c)
 	free(c->log_level);
 	config_free_list(c->agencies, c->nagencies);
 	free(c->sources_dir);
+	config_free_list(c->network_exclude, c->nnetwork_exclude);
+	free(c->phone_region);
 	config_sources_free(c);
 	config_free_list(c->extra_files, c->nextra_files);
 	free(c);

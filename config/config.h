@@ -55,6 +55,11 @@ struct config {
 	char **agencies;        /* escalation targets */
 	size_t nagencies;
 	char *sources_dir;      /* extra *.conf files holding [source] sections */
+	/* [networks] */
+	char **network_exclude; /* normalised entities that never link ads */
+	size_t nnetwork_exclude;
+	int near_duplicate_bits;/* SimHash distance that links texts; -1: off */
+	char *phone_region;     /* default country for national phone numbers */
 	struct config_crawler crawler;
 	struct config_source *sources;
 	size_t nsources;

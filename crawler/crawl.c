@@ -548,6 +548,8 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	c.in = c.f ? store_ingest_new(st, m, "crawler", o->owner, INGEST_BATCH, err) : NULL;
 	if (!c.in)
 		goto out;
+	store_ingest_set_links(c.in, cfg->network_exclude, cfg->nnetwork_exclude,
+			       cfg->near_duplicate_bits, cfg->phone_region);
 	if (run_loop(&c, err) < 0)
 		goto out;
 	flush(&c);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/buf.h"
 #include "../util/xmalloc.h"
 #include "store_internal.h"
 
@@ -156,6 +157,26 @@ void db_rollback(struct store *st)
 		return;
 	r = PQexec(st->conn, "ROLLBACK");
 	PQclear(r);
+}
+
+/* Text for a PostgreSQL array literal parameter: {"a","b"} with escapes. */
+char *db_text_array(char *const *v, size_t n)
+{
+	struct lw_buf b;
+
+	lw_buf_init(&b, (size_t)-1);
+	lw_buf_addc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		lw_buf_adds(&b, i ? ",\"" : "\"");
+		for (const char *s = v[i]; *s; s++) {
+			if (*s == '"' || *s == '\\')
+				lw_buf_addc(&b, '\\');
+			lw_buf_addc(&b, *s);
+		}
+		lw_buf_addc(&b, '"');
+	}
+	lw_buf_addc(&b, '}');
+	return lw_buf_detach(&b, NULL);
 }
 
 /* ---- migrations --------------------------------------------------------------- */

@@ -32,32 +32,12 @@ int store_frontier_source(struct store *st, const char *name, long *source_id,
 	return 0;
 }
 
-/* Text for a PostgreSQL array literal parameter: {"a","b"} with escapes. */
-static char *text_array(char *const *v, size_t n)
-{
-	struct lw_buf b;
-
-	lw_buf_init(&b, (size_t)-1);
-	lw_buf_addc(&b, '{');
-	for (size_t i = 0; i < n; i++) {
-		lw_buf_adds(&b, i ? ",\"" : "\"");
-		for (const char *s = v[i]; *s; s++) {
-			if (*s == '"' || *s == '\\')
-				lw_buf_addc(&b, '\\');
-			lw_buf_addc(&b, *s);
-		}
-		lw_buf_addc(&b, '"');
-	}
-	lw_buf_addc(&b, '}');
-	return lw_buf_detach(&b, NULL);
-}
-
 int store_frontier_begin_pass(struct store *st, long source_id, char *const *start, size_t n,
 			      const char *kind, int force, int *pass, int *started,
 			      struct lw_error *err)
 {
 	char sid[24], fs[2] = { force ? 't' : 'f', 0 };
-	char *arr = text_array(start, n);
+	char *arr = db_text_array(start, n);
 	const char *p[2] = { sid, fs };
 	const char *pi[3] = { sid, arr, kind };
 	PGresult *res = NULL;
@@ -116,7 +96,7 @@ int store_frontier_add(struct store *st, long source_id, int pass, char *const *
 	snprintf(sid, sizeof(sid), "%ld", source_id);
 	snprintf(ps, sizeof(ps), "%d", pass);
 	snprintf(ds, sizeof(ds), "%d", depth);
-	arr = text_array(urls, n);
+	arr = db_text_array(urls, n);
 	p[2] = arr;
 	/* Never twice in one pass: only rows from an older pass are re-queued. */
 	if (db_exec(st,

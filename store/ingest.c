@@ -12,6 +12,7 @@
 
 #include "../util/buf.h"
 #include "../util/utf8.h"
+#include "../matcher/entities.h"
 #include "../util/xmalloc.h"
 #include "store_internal.h"
 
@@ -28,6 +29,8 @@ struct pending {
 	int flagged, urgent;
 	char *categories;       /* PostgreSQL array literal */
 	char *hits;             /* JSON array */
+	char *entities;         /* JSON array of contact details */
+	long long simhash;
 	/* rescan only: the stored version being scored again */
 	long rescore_listing, rescore_version;
 	/* crawler only */
@@ -46,6 +49,10 @@ struct store_ingest {
 	size_t n, batch_size, bytes;
 	struct store_ingest_stats stats;
 	int failed, staged;
+	/* network linking */
+	char *exclude;          /* PostgreSQL array literal of excluded entities */
+	char max_bits[8];
+	char *region;
 };
 
 static void pending_release(struct pending *p)
@@ -59,6 +66,7 @@ static void pending_release(struct pending *p)
 	free(p->origin);
 	free(p->categories);
 	free(p->hits);
+	free(p->entities);
 	free(p->etag);
 	free(p->last_modified);
 	free(p->redirects);
@@ -89,6 +97,9 @@ struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
 	in->actor = xstrdup(actor ? actor : "ingest");
 	in->batch_size = batch_size ? batch_size : 500;
 	in->batch = xcalloc(in->batch_size, sizeof(*in->batch));
+	in->exclude = xstrdup("{}");
+	snprintf(in->max_bits, sizeof(in->max_bits), "3");
+	in->region = xstrdup("NZ");
 	matcher_result_init(&in->r);
 	in->sc = matcher_scanner_new(m, err);
 	if (!in->sc) {
@@ -109,6 +120,8 @@ void store_ingest_free(struct store_ingest *in)
 	matcher_result_release(&in->r);
 	free(in->default_source);
 	free(in->actor);
+	free(in->exclude);
+	free(in->region);
 	free(in);
 }
 
@@ -164,6 +177,50 @@ static void content_hash(const struct pending *p, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+/* The contact details and the SimHash that tie this listing to others. */
+static int link_keys(struct store_ingest *in, struct pending *p, const char *text, size_t len,
+		     struct lw_error *err)
+{
+	struct entity_list el;
+	json_t *a;
+	uint64_t h = 0;
+	int rc = -1;
+
+	entity_list_init(&el);
+	if (entities_extract(text, len, in->region, &el, err) < 0 ||
+	    matcher_simhash(text, len, &h, err) < 0)
+		goto out;
+	a = json_array();
+	for (size_t i = 0; i < el.n; i++) {
+		const struct entity *e = &el.v[i];
+		size_t vl;
+		char *value = lw_utf8_repair(text + e->start, e->end - e->start, &vl, NULL);
+
+		json_array_append_new(a, json_pack("{s:s, s:s%, s:s, s:I, s:I}", "kind",
+					   entity_kind_name(e->kind), "value", value, vl,
+					   "normalized", e->normalized, "start", (json_int_t)e->start,
+					   "end", (json_int_t)e->end));
+		free(value);
+	}
+	p->entities = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	p->simhash = (long long)h;
+	rc = p->entities ? 0 : lw_error_set(err, "cannot encode entities");
+out:
+	entity_list_release(&el);
+	return rc;
+}
+
+void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_t n,
+			    int max_bits, const char *region)
+{
+	free(in->exclude);
+	in->exclude = db_text_array(exclude, n);
+	snprintf(in->max_bits, sizeof(in->max_bits), "%d", max_bits);
+	free(in->region);
+	in->region = xstrdup(region && region[0] ? region : "NZ");
+}
+
 /* Fills the score, categories and hits of p from a scan of its text. */
 static int score(struct store_ingest *in, struct pending *p, struct lw_error *err)
 {
@@ -204,7 +261,11 @@ static int score(struct store_ingest *in, struct pending *p, struct lw_error *er
 	}
 	p->hits = json_dumps(hits, JSON_COMPACT);
 	json_decref(hits);
-	rc = p->hits ? 0 : lw_error_set(err, "cannot encode hits");
+	if (!p->hits) {
+		lw_error_set(err, "cannot encode hits");
+		goto out;
+	}
+	rc = link_keys(in, p, text, len, err);
 out:
 	free(text);
 	return rc;
@@ -332,7 +393,8 @@ static const char stage_sql[] =
 	" posted text, posted_on date, content_hash text, score real, flagged boolean,"
 	" categories text[], urgent boolean, hits jsonb,"
 	" frontier_id bigint, http_status integer, etag text, last_modified text, redirects jsonb,"
-	" outlinks jsonb, rescore_listing bigint, rescore_version bigint,"
+	" outlinks jsonb, rescore_listing bigint, rescore_version bigint, entities jsonb,"
+	" simhash bigint,"
 	" rescore boolean GENERATED ALWAYS AS (rescore_version IS NOT NULL) STORED,"
 	" listing_id bigint, old_hash text, version integer, is_new boolean NOT NULL DEFAULT false,"
 	" changed boolean NOT NULL DEFAULT false, requeue boolean NOT NULL DEFAULT false,"
@@ -397,6 +459,23 @@ static const char *const batch_sql[] = {
 	" last_modified = COALESCE(s.last_modified, c.last_modified),"
 	" redirects = COALESCE(s.redirects, c.redirects), last_fetched = now(),"
 	" fetches = c.fetches + 1 FROM ingest_stage s WHERE c.id = s.frontier_id",
+	/* Networks: this version's contact details and fingerprint, then each
+	 * listing joins (and merges) the networks of the ads it shares them with. */
+	"DELETE FROM listing_entities e USING ingest_stage s WHERE e.listing_id = s.listing_id"
+	" AND s.version_id IS NOT NULL",
+	"INSERT INTO listing_entities (listing_id, version_id, kind, value, normalized, start_offset,"
+	" end_offset) SELECT s.listing_id, s.version_id, x.kind, x.value, x.normalized, x.start,"
+	" x.\"end\" FROM ingest_stage s CROSS JOIN LATERAL jsonb_to_recordset(s.entities)"
+	" AS x(kind text, value text, normalized text, start integer, \"end\" integer)"
+	" WHERE s.version_id IS NOT NULL ON CONFLICT DO NOTHING",
+	"INSERT INTO listing_fingerprints (listing_id, simhash, band0, band1, band2, band3)"
+	" SELECT listing_id, simhash, (simhash & 65535)::integer, ((simhash >> 16) & 65535)::integer,"
+	" ((simhash >> 32) & 65535)::integer, ((simhash >> 48) & 65535)::integer"
+	" FROM ingest_stage WHERE version_id IS NOT NULL AND simhash IS NOT NULL"
+	" ON CONFLICT (listing_id) DO UPDATE SET simhash = excluded.simhash, band0 = excluded.band0,"
+	" band1 = excluded.band1, band2 = excluded.band2, band3 = excluded.band3",
+	"SELECT network_link(listing_id, $1::text[], $2::integer) FROM ingest_stage"
+	" WHERE version_id IS NOT NULL ORDER BY seq",
 	/* A dismissed listing comes back only with categories the analyst has not seen. */
 	"UPDATE ingest_stage s SET requeue = true FROM queue_items q"
 	" WHERE q.listing_id = s.listing_id AND s.version_id IS NOT NULL AND s.flagged"
@@ -419,6 +498,17 @@ static const char *const batch_sql[] = {
 	" q.id, q.listing_id, jsonb_build_object('version_id', q.version_id, 'score', s.score,"
 	" 'categories', to_jsonb(s.categories), 'rule_pack', $1::text)"
 	" FROM q JOIN ingest_stage s ON s.listing_id = q.listing_id",
+	/* Items in a large or fast network rise in the queue, with the reason. */
+	"WITH t AS (SELECT DISTINCT n.network_id FROM listing_networks n JOIN ingest_stage s"
+	" ON s.listing_id = n.listing_id WHERE s.version_id IS NOT NULL),"
+	" ns AS (SELECT st.* FROM network_stats st JOIN t ON t.network_id = st.network_id"
+	" WHERE st.listings >= 3 OR st.posting_rate >= 2)"
+	" UPDATE queue_items q SET priority = q.score * (1 + 0.25 * ln(ns.listings::numeric)"
+	" + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END),"
+	" priority_reason = format('network %s: %s ads from %s sources in %s places, %s a day',"
+	" ns.network_id, ns.listings, ns.sources, ns.locations, round(ns.posting_rate::numeric, 1))"
+	" FROM listing_networks n JOIN ns ON ns.network_id = n.network_id"
+	" WHERE q.listing_id = n.listing_id",
 };
 
 /* Appends s for COPY's text format: backslash escapes, \N for NULL. */
@@ -479,14 +569,17 @@ static int copy_batch(struct store_ingest *in, struct lw_error *err)
 		snprintf(fid, sizeof(fid), "%ld", p->rescore_listing);
 		copy_field(&b, p->rescore_listing ? fid : NULL, 0);
 		snprintf(fid, sizeof(fid), "%ld", p->rescore_version);
-		copy_field(&b, p->rescore_version ? fid : NULL, 1);
+		copy_field(&b, p->rescore_version ? fid : NULL, 0);
+		copy_field(&b, p->entities, 0);
+		snprintf(fid, sizeof(fid), "%lld", p->simhash);
+		copy_field(&b, p->entities ? fid : NULL, 1);
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
 	r = PQexec(c, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
 		      " content_hash, score, flagged, categories, urgent, hits, frontier_id, http_status,"
-		      " etag, last_modified, redirects, outlinks, rescore_listing, rescore_version)"
-		      " FROM STDIN");
+		      " etag, last_modified, redirects, outlinks, rescore_listing, rescore_version,"
+		      " entities, simhash) FROM STDIN");
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		lw_error_set(err, "cannot start COPY: %s", PQerrorMessage(c));
 		PQclear(r);
@@ -538,6 +631,7 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	const char *pk[3] = { matcher_pack_hash(pack), matcher_pack_name(pack),
 			      matcher_pack_version(pack) };
 	const char *params[2] = { matcher_pack_hash(pack), in->actor };
+	const char *link_params[2] = { in->exclude, in->max_bits };
 	PGresult *res = NULL;
 	int rc = -1;
 
@@ -553,14 +647,21 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	    copy_batch(in, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++) {
+		/* Statements name the pack ($1) and actor ($2), or for network
+		 * linking the excluded entities ($1) and SimHash distance ($2). */
+		const char *const *pv = strstr(batch_sql[i], "network_link(") ? link_params : params;
 		int np = strstr(batch_sql[i], "$2") ? 2 : strstr(batch_sql[i], "$1") ? 1 : 0;
+		/* The audit insert's row count is the number of queue changes. */
+		int counts = strstr(batch_sql[i], "INSERT INTO audit_log") != NULL;
 
-		if (db_exec(in->st, batch_sql[i], np, params, i + 1 == sizeof(batch_sql) / sizeof(batch_sql[0]) ? &res : NULL, err) < 0)
+		if (db_exec(in->st, batch_sql[i], np, pv, counts ? &res : NULL, err) < 0)
 			goto fail;
+		if (counts) {
+			in->stats.queued += strtoul(PQcmdTuples(res), NULL, 10);
+			PQclear(res);
+			res = NULL;
+		}
 	}
-	in->stats.queued += strtoul(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
-	res = NULL;
 	if (count_outcomes(in, err) < 0 || db_commit(in->st, err) < 0)
 		goto fail;
 	rc = 0;

@@ -112,6 +112,12 @@ struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
  * a batch could not be written (the batch is not committed: see
  * store_ingest_failed). */
 int store_ingest_add(struct store_ingest *in, const struct store_listing *l, struct lw_error *err);
+/* How listings link into networks: normalised entities that never link
+ * (a job board's own number), the SimHash distance for near-duplicates (-1:
+ * none), the default phone region. Defaults: none, 3, "NZ". */
+void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_t n,
+			    int max_bits, const char *region);
+
 /* Scores a stored version again with the session's pack; when the pack
  * differs from the one that last scored it, the version gets the new hits
  * and score, and a newly flagged listing is queued as ingestion would. */
@@ -190,6 +196,26 @@ int store_frontier_end_pass(struct store *st, long source_id, int pass, int inte
  * by another process. Released by store_frontier_unlock or on disconnect. */
 int store_frontier_trylock(struct store *st, long source_id, struct lw_error *err);
 int store_frontier_unlock(struct store *st, long source_id, struct lw_error *err);
+
+/* ---- networks ------------------------------------------------------------------ */
+
+/* Networks of at least min_size listings, largest first: id, listings,
+ * sources, locations, first/last seen, posting_rate, max_score, categories,
+ * members [{id, url, ...}] and the shared entities that join them. */
+int store_network_list(struct store *st, long min_size, json_t **out, struct lw_error *err);
+/* One network in the same shape (members ordered by first seen: the
+ * timeline); JSON null when there is none. */
+int store_network_show(struct store *st, long id, json_t **out, struct lw_error *err);
+/* The network a listing belongs to ({id, listings, sources, posting_rate}) or null. */
+int store_network_of_listing(struct store *st, long listing_id, json_t **out,
+			     struct lw_error *err);
+/* Nodes and edges for link charts: listings, shared entities, listing-entity
+ * edges and near-duplicate listing pairs within max_bits. */
+int store_network_graph(struct store *st, long id, int max_bits, json_t **out,
+			struct lw_error *err);
+/* Recomputes every network from scratch (after changing exclusions). */
+int store_network_rebuild(struct store *st, char *const *exclude, size_t n, int max_bits,
+			  long *networks, struct lw_error *err);
 
 /* ---- status --------------------------------------------------------------------- */
 

@@ -37,6 +37,10 @@ int db_exec(struct store *st, const char *sql, int n, const char *const *params,
 int db_json(struct store *st, const char *sql, int n, const char *const *params,
 	    json_t **out, struct lw_error *err);
 
+/* A PostgreSQL array literal ({"a","b"}) of n strings, for a text[]
+ * parameter. Caller frees. */
+char *db_text_array(char *const *v, size_t n);
+
 int db_begin(struct store *st, struct lw_error *err);
 int db_commit(struct store *st, struct lw_error *err);
 /* Rolls back, ignoring errors (used on failure paths). */
