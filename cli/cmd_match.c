@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../matcher/entities.h"
 #include "../matcher/text.h"
 #include "../util/xmalloc.h"
 #include "cli.h"
@@ -20,6 +21,7 @@ struct match_opts {
 	int kind;               /* -1 auto */
 	int json, explain, quiet, colour;
 	double threshold;
+	const char *region;
 };
 
 static void usage(FILE *f)
@@ -34,7 +36,10 @@ static void usage(FILE *f)
 		"  -e, --regexp PAT     add an ad-hoc Hyperscan pattern (repeatable); with -e and no\n"
 		"                       -r, only the ad-hoc patterns are used\n"
 		"      --html, --text   treat input as HTML or plain text (default: guess)\n"
-		"      --json           one JSON object per input\n"
+		"      --json           one JSON object per input, with the contact details\n"
+		"                       (\"entities\": phone, whatsapp, email, telegram, wechat,\n"
+		"                       line, url) found in it\n"
+		"      --region CC      country for national phone numbers (default NZ)\n"
 		"      --explain        show how the score was reached\n"
 		"      --threshold N    score at which an input is flagged (default: the pack's)\n"
 		"      --color WHEN     auto, always or never (default auto: only on a terminal)\n"
@@ -205,8 +210,31 @@ static json_t *categories_json(const struct matcher_result *r)
 	return a;
 }
 
+/* Contact details in the text, as written, with their normalised form. */
+static json_t *entities_json(const struct matcher_result *r, const char *region)
+{
+	struct entity_list el;
+	struct lw_error err;
+	json_t *a = json_array();
+
+	entity_list_init(&el);
+	if (entities_extract(r->text, r->text_len, region, &el, &err) == 0) {
+		for (size_t i = 0; i < el.n; i++) {
+			const struct entity *e = &el.v[i];
+
+			json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:I, s:I}", "kind",
+						   entity_kind_name(e->kind), "value",
+						   cli_json_text(r->text + e->start, e->end - e->start),
+						   "normalized", e->normalized, "start", (json_int_t)e->start,
+						   "end", (json_int_t)e->end));
+		}
+	}
+	entity_list_release(&el);
+	return a;
+}
+
 static json_t *result_json(const struct matcher *m, const char *input,
-			   const struct matcher_result *r, int explain)
+			   const struct matcher_result *r, int explain, const char *region)
 {
 	const struct matcher_pack *pack = matcher_get_pack(m);
 	json_t *o = json_object(), *hits = json_array();
@@ -229,6 +257,7 @@ static json_t *result_json(const struct matcher *m, const char *input,
 		json_array_append_new(hits, hj);
 	}
 	json_object_set_new(o, "hits", hits);
+	json_object_set_new(o, "entities", entities_json(r, region));
 	if (r->repaired)
 		json_object_set_new(o, "repaired_utf8", json_integer((json_int_t)r->repaired));
 	if (explain) {
@@ -287,7 +316,7 @@ static int match_one(struct matcher_scanner *sc, const struct matcher *m,
 			      MATCHER_CAT_ADHOC;
 	if (o->quiet) {
 	} else if (o->json) {
-		json_t *j = result_json(m, path, r, o->explain);
+		json_t *j = result_json(m, path, r, o->explain, o->region);
 
 		cli_json_print(j);
 		json_decref(j);
@@ -326,10 +355,11 @@ int cmd_match(int argc, char **argv)
 		{ "color", required_argument, NULL, 'c' },
 		{ "colour", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "region", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct match_opts o = { NULL, NULL, 0, -1, 0, 0, 0, 0, -1 };
+	struct match_opts o = { NULL, NULL, 0, -1, 0, 0, 0, 0, -1, "NZ" };
 	const char *colour = "auto", *rules_opt = NULL;
 	struct matcher *m = NULL;
 	struct matcher_scanner *sc = NULL;
@@ -351,6 +381,7 @@ int cmd_match(int argc, char **argv)
 		case 'j': o.json = 1; break;
 		case 'x': o.explain = 1; break;
 		case 'q': o.quiet = 1; break;
+		case 'R': o.region = optarg; break;
 		case 't':
 			if (cli_parse_double("--threshold", optarg, &o.threshold) < 0)
 				goto usage_error;

@@ -454,6 +454,25 @@ static void show_explain(json_t *item, json_t *hits)
 	free(r);
 }
 
+/* The listing's network, when it shares contacts or text with other ads. */
+static void show_network(json_t *n)
+{
+	if (!json_is_object(n)) {
+		printf("  network:    none (no shared contact or template)\n");
+		return;
+	}
+	printf("  network:    %lld: %lld ads from %lld sources in %lld places, %.2f a day"
+	       " (lurewatch network show %lld)\n",
+	       (long long)json_integer_value(json_object_get(n, "id")),
+	       (long long)json_integer_value(json_object_get(n, "listings")),
+	       (long long)json_integer_value(json_object_get(n, "sources")),
+	       (long long)json_integer_value(json_object_get(n, "locations")),
+	       json_number_value(json_object_get(n, "posting_rate")),
+	       (long long)json_integer_value(json_object_get(n, "id")));
+	if (jstr(n, "reason")[0])
+		printf("  priority:   raised: %s\n", jstr(n, "reason"));
+}
+
 static void show_fields(json_t *it)
 {
 	char t1[20], t2[20], cats[256];
@@ -486,6 +505,7 @@ static void show_fields(json_t *it)
 	       (long long)json_integer_value(json_object_get(it, "version")),
 	       (long long)json_integer_value(json_object_get(it, "current_version")),
 	       (long long)json_integer_value(json_object_get(it, "versions")));
+	show_network(json_object_get(it, "network"));
 }
 
 static void show_notes_history(json_t *it)
