@@ -16,7 +16,7 @@ trap 'rm -f "$out"' EXIT
 cd "$corpus"
 # Exit status 1 just means "some input not flagged".
 "$top/lurewatch" match -r "${RULES:-$top/rules}" --json $(awk -F'\t' 'NR>1 {print $1}' labels.tsv) >"$out" || [ $? -eq 1 ]
-python3 - "$corpus/labels.tsv" "$out" <<'PY'
+python3 - "$corpus/labels.tsv" "$out" "$corpus" <<'PY'
 import json, sys
 labels = {}
 with open(sys.argv[1], encoding="utf-8") as f:
@@ -60,4 +60,54 @@ for lang, (nf, tf, nc, fc) in sorted(by_lang.items()):
     print(f"  {lang:3} {tf}/{nf}  {fc}/{nc}")
 for kind, name, score, note in misses:
     print(f"  {kind:11} {name} score {score:.2f}  {note[:70]}")
+
+# Contact details: lurewatch match --json lists them; entities.tsv has the truth.
+import os
+ent_path = os.path.join(sys.argv[3], "entities.tsv")
+if os.path.exists(ent_path):
+    truth = set()
+    with open(ent_path, encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            c = line.rstrip("\n").split("\t")
+            if len(c) >= 4:
+                truth.add((c[0], c[1], c[3]))
+    found = set()
+    for name, o in res.items():
+        for e in o.get("entities", []):
+            found.add((name, e["kind"], e["normalized"]))
+    print("entities (file, kind, normalized value):")
+    kinds = sorted({k for _, k, _ in truth | found})
+    for k in kinds + ["all"]:
+        t = {x for x in truth if k == "all" or x[1] == k}
+        fd = {x for x in found if k == "all" or x[1] == k}
+        tp = len(t & fd)
+        p = tp / len(fd) if fd else 0
+        r = tp / len(t) if t else 0
+        print(f"  {k:9} precision {100*p:5.1f}%  recall {100*r:5.1f}%  ({tp} of {len(t)} found, {len(fd) - tp} extra)")
+    # Networks: ads joined through shared normalised entities (union-find).
+    net_path = os.path.join(sys.argv[3], "networks.tsv")
+    if os.path.exists(net_path):
+        parent = {}
+        def find(x):
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+        by_value = {}
+        for name, kind, value in found:
+            by_value.setdefault(value, []).append(name)
+        for names in by_value.values():
+            for n in names[1:]:
+                parent[find(n)] = find(names[0])
+        ok = 0
+        total = 0
+        with open(net_path, encoding="utf-8") as f:
+            next(f)
+            for line in f:
+                c = line.rstrip("\n").split("\t")
+                files = c[1].split(",")
+                total += 1
+                ok += len({find(x) for x in files}) == 1
+        print(f"networks recovered from shared entities: {ok}/{total}")
 PY
