@@ -11,7 +11,7 @@
 #   BENCH_RAW_SECONDS   cap on timed raw scanning of the corpus (45)
 #   BENCH_FULL_SECONDS  cap on timed full-path scanning of the corpus (45)
 #   BENCH_SLICE_SECONDS minimum timed raw scanning of each slice, repeating it (3)
-#   BENCH_PCRE2_BYTES   slice for PCRE2 (2000000)  BENCH_RG_BYTES  slice for ripgrep (250000)
+#   BENCH_PCRE2_BYTES   slice for PCRE2 (2000000)  BENCH_RG_BYTES  slice for ripgrep (100000)
 #   BENCH_KEEP_CACHE=1  keep the compiled-database cache of the last run (the compile figure is then
 #                       a cache load, and says so)
 #   BENCH_RANK=1        also rank the pack's slowest patterns, each compiled alone (about 2 minutes)
@@ -28,7 +28,7 @@ RAW_SECONDS=${BENCH_RAW_SECONDS:-45}
 FULL_SECONDS=${BENCH_FULL_SECONDS:-45}
 SLICE_SECONDS=${BENCH_SLICE_SECONDS:-3}
 PCRE2_BYTES=${BENCH_PCRE2_BYTES:-2000000}
-RG_BYTES=${BENCH_RG_BYTES:-250000}
+RG_BYTES=${BENCH_RG_BYTES:-100000}
 
 [ -x "$BIN" ] || { echo "bench: $BIN missing: run 'make bench'" >&2; exit 2; }
 command -v rg >/dev/null || { echo "bench: ripgrep (rg) missing: run 'make deps'" >&2; exit 2; }
@@ -116,7 +116,7 @@ with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="
                 i += 1
         o.write("".join(out) + "\n")
 EOF
-say "bench: raw Hyperscan and ripgrep on the $(mb "$RG_BYTES") slice (rg takes a minute or two)"
+say "bench: raw Hyperscan and ripgrep on the $(mb "$RG_BYTES") slice (rg takes a minute or more)"
 harness_as rawr raw "$DIR/pack" "$DIR/rg.txt" "$SLICE_SECONDS"
 RG="rg --no-config -i -c --stats --dfa-size-limit 4G --regex-size-limit 4G"
 TIME=""
