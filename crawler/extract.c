@@ -1,0 +1,978 @@
+/* SPDX-License-Identifier: MIT */
+/* Links and fields out of HTML pages (libxml2's HTML parser and XPath), and
+ * items out of feeds and sitemaps (its XML parser, with entities and DTDs
+ * left alone). */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/encoding.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xpath.h>
+
+#include "extract.h"
+#include "url.h"
+#include "../matcher/matcher.h"
+#include "../util/buf.h"
+#include "../util/utf8.h"
+#include "../util/xmalloc.h"
+
+/* A feed field longer than this is cut: it bounds the text collected from
+ * one element, whatever the document holds. */
+#define FIELD_MAX (1024u * 1024u)
+/* How far into a page a <meta> charset counts (the HTML standard's prescan). */
+#define META_SCAN 1024
+
+struct extract_page {
+	htmlDocPtr doc;
+	char *url;      /* canonical base_url, or NULL */
+	char *base;     /* what relative links resolve against, or NULL */
+	char *host;     /* the page's host for extract_outlinks, or NULL */
+};
+
+static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
+
+static void init_parser(void)
+{
+	xmlInitParser();
+}
+
+/* ---- libxml2 error capture ------------------------------------------------ */
+
+/* libxml2 reports some errors (XPath, encodings) through per-thread
+ * handlers that print to stderr by default. While a quiet scope is open,
+ * this thread's handlers keep the first message instead. */
+struct quiet {
+	xmlStructuredErrorFunc serr;
+	void *sctx;
+	xmlGenericErrorFunc gerr;
+	void *gctx;
+	char msg[256];
+};
+
+static void keep_error(void *ctx, xmlErrorPtr e)
+{
+	struct quiet *q = ctx;
+	size_t n;
+
+	if (q->msg[0] || !e || !e->message)
+		return;
+	snprintf(q->msg, sizeof(q->msg), "%s", e->message);
+	n = strlen(q->msg);
+	while (n && (q->msg[n - 1] == '\n' || q->msg[n - 1] == ' '))
+		q->msg[--n] = '\0';
+}
+
+static void drop_error(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
+static void quiet_begin(struct quiet *q)
+{
+	pthread_once(&parser_once, init_parser);
+	q->serr = xmlStructuredError;
+	q->sctx = xmlStructuredErrorContext;
+	q->gerr = xmlGenericError;
+	q->gctx = xmlGenericErrorContext;
+	q->msg[0] = '\0';
+	xmlSetStructuredErrorFunc(q, keep_error);
+	xmlSetGenericErrorFunc(NULL, drop_error);
+}
+
+static void quiet_end(struct quiet *q)
+{
+	xmlSetStructuredErrorFunc(q->sctx, q->serr);
+	xmlSetGenericErrorFunc(q->gctx, q->gerr);
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	       c == '\v';
+}
+
+/* A new copy of s[0..len) without surrounding whitespace, or NULL when
+ * nothing is left. */
+static char *trim_dup(const char *s, size_t len)
+{
+	while (len && is_space((unsigned char)s[len - 1]))
+		len--;
+	while (len && is_space((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	return len ? xstrndup(s, len) : NULL;
+}
+
+/* An ordered set of strings: the array callers receive, plus an index to
+ * find duplicates among up to EXTRACT_MAX_ITEMS entries in constant time. */
+struct strset {
+	char **v;
+	size_t n, cap;
+	size_t *slot;   /* 0 empty, else index + 1 */
+	size_t nslot;
+};
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* Adds s (taking it) unless present or the set is full, when s is freed. */
+static void strset_take(struct strset *set, char *s)
+{
+	size_t i;
+
+	if (set->n >= EXTRACT_MAX_ITEMS)
+		goto drop;
+	if (!set->nslot) {
+		set->nslot = 1024;
+		set->slot = xcalloc(set->nslot, sizeof(*set->slot));
+	}
+	for (i = hash(s) & (set->nslot - 1); set->slot[i]; i = (i + 1) & (set->nslot - 1))
+		if (!strcmp(set->v[set->slot[i] - 1], s))
+			goto drop;
+	if (set->n == set->cap) {
+		set->cap = set->cap ? 2 * set->cap : 16;
+		set->v = xreallocarray(set->v, set->cap, sizeof(*set->v));
+	}
+	set->v[set->n++] = s;
+	set->slot[i] = set->n;
+	if (2 * set->n > set->nslot) {      /* keep the table half empty */
+		free(set->slot);
+		set->nslot *= 2;
+		set->slot = xcalloc(set->nslot, sizeof(*set->slot));
+		for (size_t k = 0; k < set->n; k++) {
+			for (i = hash(set->v[k]) & (set->nslot - 1); set->slot[i];
+			     i = (i + 1) & (set->nslot - 1))
+				;
+			set->slot[i] = k + 1;
+		}
+	}
+	return;
+drop:
+	free(s);
+}
+
+/* Hands the strings to the caller and releases the index. */
+static void strset_detach(struct strset *set, char ***urls, size_t *n)
+{
+	free(set->slot);
+	if (!set->n) {
+		free(set->v);
+		set->v = NULL;
+	}
+	*urls = set->v;
+	*n = set->n;
+	memset(set, 0, sizeof(*set));
+}
+
+void extract_strings_free(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* ---- character set --------------------------------------------------------- */
+
+static int label_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':';
+}
+
+/* Copies the value of the first "charset=" parameter in [p, end) into out
+ * (lowercased); returns 0, or -1 when there is none. */
+static int charset_param(const char *p, const char *end, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	for (; end - p >= 7; p++) {
+		if (strncasecmp(p, "charset", 7))
+			continue;
+		p += 7;
+		while (p < end && is_space((unsigned char)*p))
+			p++;
+		if (p == end || *p != '=')
+			continue;
+		for (p++; p < end && (is_space((unsigned char)*p) || *p == '"' || *p == '\''); p++)
+			;
+		for (; p < end && n + 1 < outsz && label_char((unsigned char)*p); p++)
+			out[n++] = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+		out[n] = '\0';
+		return n ? 0 : -1;
+	}
+	return -1;
+}
+
+/* The charset of the first <meta> that names one in the page's start. */
+static int meta_charset(const char *data, size_t len, char *out, size_t outsz)
+{
+	const char *end = data + (len < META_SCAN ? len : META_SCAN), *p, *gt;
+
+	for (p = data; end - p >= 5; p++) {
+		if (*p != '<' || strncasecmp(p + 1, "meta", 4))
+			continue;
+		gt = memchr(p, '>', (size_t)(end - p));
+		if (!gt)
+			return -1;
+		if (!charset_param(p, gt, out, outsz))
+			return 0;
+		p = gt;
+	}
+	return -1;
+}
+
+/* Maps a label to what libxml2 should decode with, or NULL when unknown. */
+static const char *known_charset(const char *label, int from_meta)
+{
+	static const char *const cp1252[] = {
+		"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1",
+		"us-ascii", "ascii", "cp1252", "windows-1252", "x-cp1252", NULL
+	};
+	xmlCharEncodingHandlerPtr h;
+
+	for (size_t i = 0; cp1252[i]; i++)
+		if (!strcmp(label, cp1252[i]))
+			return "windows-1252";
+	if (!strcmp(label, "utf-8") || !strcmp(label, "utf8") ||
+	    (from_meta && !strncmp(label, "utf-16", 6)))
+		return "UTF-8";
+	h = xmlFindCharEncodingHandler(label);
+	if (!h)
+		return NULL;
+	xmlCharEncCloseFunc(h);
+	return label;
+}
+
+static int valid_utf8(const char *data, size_t len)
+{
+	size_t i = 0, k;
+
+	while (i < len) {
+		k = lw_utf8_seq_len((const unsigned char *)data + i, len - i);
+		if (!k)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* Chooses the encoding and skips a byte-order mark. label holds a copy of
+ * a label when the returned pointer refers to it. */
+static const char *choose_charset(const char **data, size_t *len, const char *ctype,
+				  char *label, size_t labelsz)
+{
+	const unsigned char *d = (const unsigned char *)*data;
+	const char *enc;
+
+	if (*len >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf) {
+		*data += 3;
+		*len -= 3;
+		return "UTF-8";
+	}
+	if (*len >= 2 && ((d[0] == 0xff && d[1] == 0xfe) || (d[0] == 0xfe && d[1] == 0xff))) {
+		*data += 2;
+		*len -= 2;
+		return d[0] == 0xff ? "UTF-16LE" : "UTF-16BE";
+	}
+	if (ctype && !charset_param(ctype, ctype + strlen(ctype), label, labelsz) &&
+	    (enc = known_charset(label, 0)))
+		return enc;
+	if (!meta_charset(*data, *len, label, labelsz) && (enc = known_charset(label, 1)))
+		return enc;
+	return valid_utf8(*data, *len) ? "UTF-8" : "windows-1252";
+}
+
+/* ---- pages ------------------------------------------------------------------ */
+
+/* Runs xpath on p's document. Returns the result (caller frees with
+ * xmlXPathFreeObject) or NULL with err set. */
+static xmlXPathObjectPtr eval(struct extract_page *p, const char *xpath,
+			      struct lw_error *err)
+{
+	xmlXPathContextPtr ctx = NULL;
+	xmlXPathObjectPtr obj = NULL;
+	struct quiet q;
+
+	quiet_begin(&q);
+	ctx = xmlXPathNewContext(p->doc);
+	if (!ctx) {
+		lw_error_set(err, "xpath '%s': cannot create a context", xpath);
+		goto out;
+	}
+	obj = xmlXPathEvalExpression((const xmlChar *)xpath, ctx);
+	if (!obj)
+		lw_error_set(err, "xpath '%s': %s", xpath,
+			     q.msg[0] ? q.msg : "evaluation failed");
+out:
+	xmlXPathFreeContext(ctx);
+	quiet_end(&q);
+	return obj;
+}
+
+int extract_xpath_check(const char *xpath, struct lw_error *err)
+{
+	xmlXPathContextPtr ctx = NULL;
+	xmlXPathCompExprPtr comp = NULL;
+	struct quiet q;
+	int ret = -1;
+
+	quiet_begin(&q);
+	if (!xpath || !*xpath) {
+		lw_error_set(err, "xpath '': empty expression");
+		goto out;
+	}
+	ctx = xmlXPathNewContext(NULL);
+	if (!ctx) {
+		lw_error_set(err, "xpath '%s': cannot create a context", xpath);
+		goto out;
+	}
+	comp = xmlXPathCtxtCompile(ctx, (const xmlChar *)xpath);
+	if (!comp) {
+		lw_error_set(err, "xpath '%s': %s at offset %d", xpath,
+			     q.msg[0] ? q.msg : "invalid expression", ctx->lastError.int1);
+		goto out;
+	}
+	ret = 0;
+out:
+	xmlXPathFreeCompExpr(comp);
+	xmlXPathFreeContext(ctx);
+	quiet_end(&q);
+	return ret;
+}
+
+/* Sets p->base from the first <base href>, else the page's URL. */
+static void find_base(struct extract_page *p)
+{
+	xmlXPathObjectPtr obj = eval(p, "(//base[@href])[1]/@href", NULL);
+	xmlChar *href = NULL;
+	char *abs = NULL;
+
+	if (obj && obj->type == XPATH_NODESET && obj->nodesetval &&
+	    obj->nodesetval->nodeNr > 0)
+		href = xmlNodeGetContent(obj->nodesetval->nodeTab[0]);
+	if (href && !url_canonicalize(p->url, (const char *)href, &abs, NULL))
+		p->base = abs;
+	else if (p->url)
+		p->base = xstrdup(p->url);
+	xmlFree(href);
+	xmlXPathFreeObject(obj);
+}
+
+static void find_host(struct extract_page *p)
+{
+	const char *u = p->url ? p->url : p->base;
+	int port;
+
+	if (u && url_host(u, &p->host, &port, NULL) == 0 &&
+	    !strncmp(p->host, "www.", 4))
+		memmove(p->host, p->host + 4, strlen(p->host + 4) + 1);
+}
+
+struct extract_page *extract_page_parse(const char *data, size_t len,
+					const char *content_type,
+					const char *base_url,
+					struct lw_error *err)
+{
+	struct extract_page *p = NULL;
+	const char *enc;
+	char label[64];
+	struct quiet q;
+
+	quiet_begin(&q);
+	if (len > EXTRACT_MAX_INPUT) {
+		lw_error_set(err, "html: document of %zu bytes exceeds the %u byte limit",
+			     len, EXTRACT_MAX_INPUT);
+		goto fail;
+	}
+	p = xcalloc(1, sizeof(*p));
+	if (base_url && url_canonicalize(NULL, base_url, &p->url, err) < 0) {
+		lw_error_prefix(err, "html: base");
+		goto fail;
+	}
+	enc = choose_charset(&data, &len, content_type, label, sizeof(label));
+	/* The encoding is settled above, so the page's own hints are ignored;
+	 * XML_PARSE_HUGE lifts the nesting limit as the matcher does. */
+	if (len)
+		p->doc = htmlReadMemory(data, (int)len, NULL, enc,
+					HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+					HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+					HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC |
+					XML_PARSE_HUGE);
+	if (!p->doc)    /* empty or nothing readable: an empty page */
+		p->doc = htmlNewDocNoDtD(NULL, NULL);
+	if (!p->doc) {
+		lw_error_set(err, "html: cannot create a document");
+		goto fail;
+	}
+	find_base(p);
+	find_host(p);
+	quiet_end(&q);
+	return p;
+fail:
+	extract_page_free(p);
+	quiet_end(&q);
+	return NULL;
+}
+
+void extract_page_free(struct extract_page *p)
+{
+	if (!p)
+		return;
+	if (p->doc)
+		xmlFreeDoc(p->doc);
+	free(p->url);
+	free(p->base);
+	free(p->host);
+	free(p);
+}
+
+const char *extract_page_base(const struct extract_page *p)
+{
+	return p->base;
+}
+
+/* The string value of a result that is not a node-set, or NULL. */
+static char *scalar_value(xmlXPathObjectPtr obj)
+{
+	xmlChar *s = xmlXPathCastToString(obj);
+	char *r = s ? trim_dup((const char *)s, strlen((const char *)s)) : NULL;
+
+	xmlFree(s);
+	return r;
+}
+
+static char *node_value(xmlNodePtr node)
+{
+	xmlChar *s = xmlNodeGetContent(node);
+	char *r = s ? trim_dup((const char *)s, strlen((const char *)s)) : NULL;
+
+	xmlFree(s);
+	return r;
+}
+
+static void add_link(struct extract_page *p, struct strset *set, char *value)
+{
+	char *url = NULL;
+
+	if (value && url_canonicalize(p->base, value, &url, NULL) == 0)
+		strset_take(set, url);
+	free(value);
+}
+
+int extract_links(struct extract_page *p, const char *xpath, char ***urls,
+		  size_t *n, struct lw_error *err)
+{
+	xmlXPathObjectPtr obj = eval(p, xpath, err);
+	struct strset set = { 0 };
+	xmlNodeSetPtr ns;
+
+	if (!obj)
+		return -1;
+	ns = obj->type == XPATH_NODESET ? obj->nodesetval : NULL;
+	if (obj->type != XPATH_NODESET)
+		add_link(p, &set, scalar_value(obj));
+	for (int i = 0; ns && i < ns->nodeNr && set.n < EXTRACT_MAX_ITEMS; i++)
+		add_link(p, &set, node_value(ns->nodeTab[i]));
+	xmlXPathFreeObject(obj);
+	strset_detach(&set, urls, n);
+	return 0;
+}
+
+/* Visible text of an element: the serialised subtree through the matcher's
+ * HTML-to-text. The leading <meta> makes it read as UTF-8 whatever <meta>
+ * the subtree itself carries; the <body> after it keeps the element out of
+ * the (hidden) <head> the <meta> opens. */
+static int element_text(struct extract_page *p, xmlNodePtr node, char **out,
+			struct lw_error *err)
+{
+	static const char utf8_meta[] = "<meta charset=\"utf-8\"><body>";
+	xmlBufferPtr buf = xmlBufferCreate();
+	struct lw_buf html;
+	char *text = NULL;
+	size_t len;
+	int ret = -1;
+
+	lw_buf_init(&html, EXTRACT_MAX_INPUT);
+	if (!buf || htmlNodeDump(buf, p->doc, node) < 0) {
+		lw_error_set(err, "html: cannot serialise element '%s'", (const char *)node->name);
+		goto out;
+	}
+	if (lw_buf_adds(&html, utf8_meta) < 0 ||
+	    lw_buf_add(&html, xmlBufferContent(buf), (size_t)xmlBufferLength(buf)) < 0) {
+		lw_error_set(err, "html: element '%s' exceeds the %u byte limit",
+			     (const char *)node->name, EXTRACT_MAX_INPUT);
+		goto out;
+	}
+	text = matcher_html_text(html.data, html.len, &len, err);
+	if (!text)
+		goto out;
+	*out = trim_dup(text, len);
+	ret = 0;
+out:
+	free(text);
+	lw_buf_release(&html);
+	if (buf)
+		xmlBufferFree(buf);
+	return ret;
+}
+
+static int node_text(struct extract_page *p, xmlNodePtr node, char **out,
+		     struct lw_error *err)
+{
+	if (node->type == XML_DOCUMENT_NODE || node->type == XML_HTML_DOCUMENT_NODE) {
+		node = xmlDocGetRootElement(p->doc);
+		if (!node) {
+			*out = NULL;
+			return 0;
+		}
+	}
+	if (node->type == XML_ELEMENT_NODE)
+		return element_text(p, node, out, err);
+	*out = node_value(node);
+	return 0;
+}
+
+/* Appends text to acc (taking it), a blank line apart. */
+static int join(struct lw_buf *acc, char *text, struct lw_error *err)
+{
+	int rc = 0;
+
+	if (!text)
+		return 0;
+	if ((acc->len && lw_buf_adds(acc, "\n\n") < 0) || lw_buf_adds(acc, text) < 0)
+		rc = lw_error_set(err, "html: text exceeds the %u byte limit",
+				  EXTRACT_MAX_INPUT);
+	free(text);
+	return rc;
+}
+
+int extract_text(struct extract_page *p, const char *xpath, int all,
+		 char **out, struct lw_error *err)
+{
+	xmlXPathObjectPtr obj = eval(p, xpath, err);
+	struct lw_buf acc;
+	xmlNodeSetPtr ns;
+	char *text;
+	int ret = -1;
+
+	lw_buf_init(&acc, EXTRACT_MAX_INPUT);
+	if (!obj)
+		goto out;
+	ns = obj->type == XPATH_NODESET ? obj->nodesetval : NULL;
+	if (obj->type != XPATH_NODESET && join(&acc, scalar_value(obj), err) < 0)
+		goto out;
+	for (int i = 0; ns && i < ns->nodeNr && (all || !acc.len); i++)
+		if (node_text(p, ns->nodeTab[i], &text, err) < 0 || join(&acc, text, err) < 0)
+			goto out;
+	*out = acc.len ? lw_buf_detach(&acc, NULL) : NULL;
+	ret = 0;
+out:
+	lw_buf_release(&acc);
+	xmlXPathFreeObject(obj);
+	return ret;
+}
+
+/* ---- outlinks --------------------------------------------------------------- */
+
+/* "mailto:x" style links to a messaging app or contact channel, as written
+ * with the scheme lowercased; NULL for anything else. */
+static char *channel_link(const char *href)
+{
+	static const char *const schemes[] = {
+		"mailto", "tel", "sms", "whatsapp", "tg", "viber", "line",
+		"weixin", "skype", "signal", NULL
+	};
+	size_t len;
+	char *s;
+
+	for (size_t i = 0; schemes[i]; i++) {
+		len = strlen(schemes[i]);
+		if (strncasecmp(href, schemes[i], len) || href[len] != ':')
+			continue;
+		s = xstrdup(href);
+		for (size_t k = 0; k < len; k++)
+			if (s[k] >= 'A' && s[k] <= 'Z')
+				s[k] = (char)(s[k] - 'A' + 'a');
+		return s;
+	}
+	return NULL;
+}
+
+static int host_is(const char *host, const char *domain)
+{
+	size_t h = strlen(host), d = strlen(domain);
+
+	return !strcmp(host, domain) ||
+	       (h > d && host[h - d - 1] == '.' && !strcmp(host + h - d, domain));
+}
+
+static int messaging_host(const char *host)
+{
+	static const char *const hosts[] = {
+		"wa.me", "api.whatsapp.com", "chat.whatsapp.com", "web.whatsapp.com",
+		"t.me", "telegram.me", "telegram.dog", "line.me", "lin.ee",
+		"weixin.qq.com", "wechat.com", "viber.com", "signal.me", "m.me", NULL
+	};
+
+	for (size_t i = 0; hosts[i]; i++)
+		if (host_is(host, hosts[i]))
+			return 1;
+	return 0;
+}
+
+/* Keeps url when it leads to a channel or off the page's host. */
+static int leaves_page(const struct extract_page *p, const char *url)
+{
+	char *host = NULL;
+	const char *h;
+	int port, ret = 0;
+
+	if (url_host(url, &host, &port, NULL) < 0)
+		return 0;
+	h = strncmp(host, "www.", 4) ? host : host + 4;
+	ret = messaging_host(host) || !p->host || strcmp(h, p->host);
+	free(host);
+	return ret;
+}
+
+static void add_outlink(struct extract_page *p, struct strset *set, char *href)
+{
+	char *url = NULL;
+
+	if (!href)
+		return;
+	url = channel_link(href);
+	if (!url && url_canonicalize(p->base, href, &url, NULL) == 0 &&
+	    !leaves_page(p, url)) {
+		free(url);
+		url = NULL;
+	}
+	if (url)
+		strset_take(set, url);
+	free(href);
+}
+
+int extract_outlinks(struct extract_page *p, char ***urls, size_t *n,
+		     struct lw_error *err)
+{
+	xmlXPathObjectPtr obj = eval(p, "//a[@href]/@href | //area[@href]/@href", err);
+	struct strset set = { 0 };
+	xmlNodeSetPtr ns;
+
+	if (!obj)
+		return -1;
+	ns = obj->type == XPATH_NODESET ? obj->nodesetval : NULL;
+	for (int i = 0; ns && i < ns->nodeNr && set.n < EXTRACT_MAX_ITEMS; i++)
+		add_outlink(p, &set, node_value(ns->nodeTab[i]));
+	xmlXPathFreeObject(obj);
+	strset_detach(&set, urls, n);
+	return 0;
+}
+
+/* ---- XML documents ------------------------------------------------------------ */
+
+/* No external entity or DTD is ever read, whatever the options say. */
+static xmlParserInputPtr refuse_entity(void *ctx, const xmlChar *public_id,
+				       const xmlChar *system_id)
+{
+	(void)ctx;
+	(void)public_id;
+	(void)system_id;
+	return NULL;
+}
+
+/* Parses data as XML without DTD loading, entity substitution or network.
+ * Returns the document (caller frees) or NULL with err "what: line N: ...". */
+static xmlDocPtr read_xml(const char *what, const char *data, size_t len,
+			  size_t max, struct lw_error *err)
+{
+	xmlParserCtxtPtr ctxt = NULL;
+	xmlDocPtr doc = NULL;
+	xmlErrorPtr e;
+	struct quiet q;
+
+	quiet_begin(&q);
+	if (len > max) {
+		lw_error_set(err, "%s: document of %zu bytes exceeds the %zu byte limit",
+			     what, len, max);
+		goto out;
+	}
+	if (!len) {
+		lw_error_set(err, "%s: empty document", what);
+		goto out;
+	}
+	ctxt = xmlNewParserCtxt();
+	if (!ctxt) {
+		lw_error_set(err, "%s: cannot create a parser", what);
+		goto out;
+	}
+	ctxt->sax->resolveEntity = refuse_entity;
+	doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc || !ctxt->wellFormed) {
+		e = xmlCtxtGetLastError(ctxt);
+		lw_error_set(err, "%s: line %d: %s", what, e ? e->line : 0,
+			     e && e->message ? e->message : "not well-formed");
+		if (err)
+			err->msg[strcspn(err->msg, "\n")] = '\0';
+		if (doc)
+			xmlFreeDoc(doc);
+		doc = NULL;
+	}
+out:
+	if (ctxt)
+		xmlFreeParserCtxt(ctxt);
+	quiet_end(&q);
+	return doc;
+}
+
+static int named(const xmlNode *node, const char *name)
+{
+	return node->type == XML_ELEMENT_NODE && !strcmp((const char *)node->name, name);
+}
+
+static xmlNodePtr child(const xmlNode *node, const char *name)
+{
+	for (xmlNodePtr c = node->children; c; c = c->next)
+		if (named(c, name))
+			return c;
+	return NULL;
+}
+
+/* Text and CDATA under node, entity references left out (never expanded,
+ * so a billion laughs stays a few bytes). */
+static void collect(const xmlNode *node, struct lw_buf *b)
+{
+	for (const xmlNode *c = node->children; c; c = c->next) {
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+		    c->content && lw_buf_adds(b, (const char *)c->content) < 0)
+			return;
+		if (c->type == XML_ELEMENT_NODE)
+			collect(c, b);
+	}
+}
+
+/* Trimmed text of node (may be NULL), or NULL when empty. */
+static char *xml_text(const xmlNode *node)
+{
+	struct lw_buf b;
+	char *r = NULL;
+
+	if (!node)
+		return NULL;
+	lw_buf_init(&b, FIELD_MAX);
+	collect(node, &b);
+	if (b.len)
+		r = trim_dup(b.data, b.len);
+	lw_buf_release(&b);
+	return r;
+}
+
+static char *attr(const xmlNode *node, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
+	char *r = v ? trim_dup((const char *)v, strlen((const char *)v)) : NULL;
+
+	xmlFree(v);
+	return r;
+}
+
+struct items {
+	struct extract_item *v;
+	size_t n, cap;
+	const char *base;
+	int is_index;
+};
+
+/* Adds an item whose URL is link resolved (taking every string), or drops
+ * them all when link is not an http(s) URL or the array is full. */
+static void add_item(struct items *it, char *link, char *title, char *summary,
+		     char *published)
+{
+	char *url = NULL;
+
+	if (link && it->n < EXTRACT_MAX_ITEMS &&
+	    url_canonicalize(it->base, link, &url, NULL) == 0) {
+		if (it->n == it->cap) {
+			it->cap = it->cap ? 2 * it->cap : 16;
+			it->v = xreallocarray(it->v, it->cap, sizeof(*it->v));
+		}
+		it->v[it->n++] = (struct extract_item){ url, title, summary, published };
+		title = summary = published = NULL;
+	}
+	free(link);
+	free(title);
+	free(summary);
+	free(published);
+}
+
+static char *first_text(const xmlNode *node, const char *a, const char *b)
+{
+	char *s = xml_text(child(node, a));
+
+	return s ? s : (b ? xml_text(child(node, b)) : NULL);
+}
+
+void extract_items_free(struct extract_item *items, size_t n)
+{
+	if (!items)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(items[i].url);
+		free(items[i].title);
+		free(items[i].summary);
+		free(items[i].published);
+	}
+	free(items);
+}
+
+/* ---- feeds ----------------------------------------------------------------- */
+
+static void rss_item(struct items *it, const xmlNode *item)
+{
+	xmlNodePtr guid = child(item, "guid");
+	char *link = first_text(item, "link", NULL), *perma = NULL;
+
+	if (!link && guid) {
+		perma = attr(guid, "isPermaLink");
+		if (!perma || strcasecmp(perma, "false"))
+			link = xml_text(guid);
+	}
+	free(perma);
+	add_item(it, link, first_text(item, "title", NULL),
+		 first_text(item, "description", "encoded"),
+		 first_text(item, "pubDate", "date"));
+}
+
+static char *atom_link(const xmlNode *entry)
+{
+	char *rel, *href;
+
+	for (xmlNodePtr c = entry->children; c; c = c->next) {
+		if (!named(c, "link"))
+			continue;
+		rel = attr(c, "rel");
+		href = (!rel || !strcmp(rel, "alternate")) ? attr(c, "href") : NULL;
+		free(rel);
+		if (href)
+			return href;
+	}
+	return NULL;
+}
+
+static void walk_feed(struct items *it, const xmlNode *root)
+{
+	const char *name = (const char *)root->name;
+
+	for (xmlNodePtr c = root->children; c; c = c->next) {
+		if (!strcmp(name, "rss") && named(c, "channel"))
+			walk_feed(it, c);
+		else if (named(c, "item"))
+			rss_item(it, c);
+		else if (named(c, "entry"))
+			add_item(it, atom_link(c), first_text(c, "title", NULL),
+				 first_text(c, "summary", "content"),
+				 first_text(c, "published", "updated"));
+	}
+}
+
+static int collect_items(const char *what, const char *data, size_t len, size_t max,
+			 const char *base_url, struct items *it,
+			 int (*walk)(struct items *, const xmlNode *, struct lw_error *),
+			 struct lw_error *err)
+{
+	xmlDocPtr doc = read_xml(what, data, len, max, err);
+	xmlNodePtr root;
+	int ret = -1;
+
+	if (!doc)
+		return -1;
+	it->base = base_url;
+	root = xmlDocGetRootElement(doc);
+	if (!root) {
+		lw_error_set(err, "%s: no root element", what);
+		goto out;
+	}
+	ret = walk(it, root, err);
+out:
+	xmlFreeDoc(doc);
+	return ret;
+}
+
+static int feed_root(struct items *it, const xmlNode *root, struct lw_error *err)
+{
+	const char *name = (const char *)root->name;
+
+	if (strcmp(name, "rss") && strcmp(name, "RDF") && strcmp(name, "feed"))
+		return lw_error_set(err, "feed: not RSS or Atom (root element '%.100s')", name);
+	walk_feed(it, root);
+	return 0;
+}
+
+int extract_feed(const char *data, size_t len, const char *base_url,
+		 struct extract_item **items, size_t *n, struct lw_error *err)
+{
+	struct items it = { 0 };
+
+	if (collect_items("feed", data, len, EXTRACT_MAX_INPUT, base_url, &it,
+			  feed_root, err) < 0) {
+		extract_items_free(it.v, it.n);
+		return -1;
+	}
+	*items = it.v;
+	*n = it.n;
+	return 0;
+}
+
+/* ---- sitemaps ----------------------------------------------------------------- */
+
+static int sitemap_root(struct items *it, const xmlNode *root, struct lw_error *err)
+{
+	const char *name = (const char *)root->name;
+	const char *entry = !strcmp(name, "urlset") ? "url" :
+			    !strcmp(name, "sitemapindex") ? "sitemap" : NULL;
+
+	if (!entry)
+		return lw_error_set(err, "sitemap: not a sitemap (root element '%.100s')", name);
+	it->is_index = !strcmp(entry, "sitemap");
+	for (xmlNodePtr c = root->children; c; c = c->next)
+		if (named(c, entry))
+			add_item(it, xml_text(child(c, "loc")), NULL, NULL,
+				 xml_text(child(c, "lastmod")));
+	return 0;
+}
+
+int extract_sitemap(const char *data, size_t len, const char *base_url,
+		    struct extract_item **items, size_t *n, int *is_index,
+		    struct lw_error *err)
+{
+	struct items it = { 0 };
+
+	if (collect_items("sitemap", data, len, EXTRACT_MAX_SITEMAP, base_url, &it,
+			  sitemap_root, err) < 0) {
+		extract_items_free(it.v, it.n);
+		return -1;
+	}
+	*items = it.v;
+	*n = it.n;
+	*is_index = it.is_index;
+	return 0;
+}
