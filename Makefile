@@ -8,7 +8,7 @@ DATADIR  = $(PREFIX)/share/lurewatch
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CC      ?= cc
-PKGS     = libhs libxml-2.0 libcurl libpq libutf8proc inih jansson libcrypto
+PKGS     = libhs libxml-2.0 libcurl libpq libutf8proc inih jansson libcrypto libpcre2-8
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes -Werror \
            -Wno-overlength-strings
@@ -88,8 +88,7 @@ $(B)/tests/%: tests/unit/%.c $(LIBS)
 $(B)/bench/%: bench/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags libpcre2-8) -o $@ $< \
-		$(LINKLIBS) $(DEPLIBS) $(shell pkg-config --libs libpcre2-8)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LINKLIBS) $(DEPLIBS)
 
 unit-tests: $(TEST_BIN)
 

@@ -206,21 +206,20 @@ static size_t db_size(const hs_database_t *db)
 static void describe(const struct matcher *m)
 {
 	const struct matcher_pack *pack = matcher_get_pack(m);
-	size_t nterm = 0, ncomb = 0, nanch = 0, nunb = 0, nrules = matcher_pack_rule_count(pack);
+	size_t nterm = 0, ncomb = 0, nunb = 0, nrules = matcher_pack_rule_count(pack);
 
 	for (size_t i = 0; i < nrules; i++) {
 		nterm += matcher_pack_rule(pack, i)->is_term;
 		ncomb += matcher_pack_rule(pack, i)->combine != NULL;
 	}
 	for (size_t p = 0; p < m->npat; p++) {
-		nanch += m->pat_anch[p];
 		nunb += m->pat_width[p] == WIDTH_UNBOUNDED;
 	}
 	printf("pack.rules=%zu\npack.terms=%zu\npack.combinations=%zu\npack.patterns=%zu\n",
 	       nrules - nterm, nterm, ncomb, m->npat);
-	printf("pack.anchored=%zu\npack.unbounded_width=%zu\n", nanch, nunb);
-	printf("pack.db_main_bytes=%zu\npack.db_terms_bytes=%zu\npack.db_anch_bytes=%zu\n",
-	       db_size(m->db_main), db_size(m->db_terms), db_size(m->db_anch));
+	printf("pack.unbounded_width=%zu\n", nunb);
+	printf("pack.db_main_bytes=%zu\npack.db_terms_bytes=%zu\n", db_size(m->db_main),
+	       db_size(m->db_terms));
 }
 
 /* Cold compile (the cache folder is expected empty), then a second load

@@ -166,7 +166,7 @@ echo "corpus   $(mb "$(get corpus.bytes)") in $(get corpus.docs) ads (seed $SEED
 cold="cold"
 [ "$(get compile.from_cache)" = 1 ] && cold="FROM THE KEPT CACHE, not cold"
 echo "compile  $(get compile.seconds) s $cold, $(get cacheload.seconds) s from the cache (LUREWATCH_CACHE=$DIR/cache);" \
-	"databases: main $(mb "$(get pack.db_main_bytes)"), terms $(mb "$(get pack.db_terms_bytes)"), start-offset $(mb "$(get pack.db_anch_bytes)");" \
+	"databases: main $(mb "$(get pack.db_main_bytes)"), terms $(mb "$(get pack.db_terms_bytes)");" \
 	"compile peak RSS $(kbmb "$(get compile.maxrss_kb)")"
 echo "normalise $(get raw.norm_mbps) MB/s (text_normalize alone, measured during the raw run)"
 echo

@@ -135,7 +135,6 @@ static int prepare_patterns(struct matcher *m, int need_info, struct lw_error *e
 	m->pat_expr = xcalloc(n, sizeof(*m->pat_expr));
 	m->pat_flags = xcalloc(n, sizeof(*m->pat_flags));
 	m->pat_width = xcalloc(n, sizeof(*m->pat_width));
-	m->pat_anch = xcalloc(n, 1);
 	for (size_t i = 0; i < pack->nrules; i++) {
 		struct pack_rule *r = &pack->rules[i];
 
@@ -393,53 +392,6 @@ static int build_terms(struct matcher *m, struct lw_error *err)
 	return rc;
 }
 
-/* \A-anchored copies find where a match starts; a pattern Hyperscan will
- * not anchor is left out and its hits start at the search window. */
-static int build_anchored(struct matcher *m, struct lw_error *err)
-{
-	struct exprset s = { 0 };
-	hs_compile_error_t *cerr = NULL;
-	int rc = -1;
-
-	for (size_t p = 0; p < m->npat; p++) {
-		struct lw_buf b;
-
-		lw_buf_init(&b, 1u << 20);
-		lw_buf_printf(&b, "\\A(?:%s)", m->pat_expr[p]);
-		set_add(&s, lw_buf_detach(&b, NULL), m->pat_flags[p], (unsigned)p, 1);
-		m->pat_anch[p] = 1;
-	}
-	for (int tries = 0; s.n && tries < 64; tries++) {
-		if (hs_compile_ext_multi(s.expr, s.flags, s.ids, NULL, (unsigned)s.n, HS_MODE_BLOCK,
-					 NULL, &m->db_anch, &cerr) == HS_SUCCESS) {
-			rc = 0;
-			goto out;
-		}
-		if (cerr->expression < 0) {
-			lw_error_set(err, "cannot compile the start-offset database: %s", cerr->message);
-			goto out;
-		}
-		m->pat_anch[s.ids[cerr->expression]] = 0;
-		free(s.owned[cerr->expression]);
-		s.n--;
-		s.expr[cerr->expression] = s.expr[s.n];
-		s.flags[cerr->expression] = s.flags[s.n];
-		s.ids[cerr->expression] = s.ids[s.n];
-		s.owned[cerr->expression] = s.owned[s.n];
-		hs_free_compile_error(cerr);
-		cerr = NULL;
-	}
-	if (s.n == 0)
-		rc = 0;
-	else
-		lw_error_set(err, "cannot compile the start-offset database: too many unanchorable patterns");
-out:
-	if (cerr)
-		hs_free_compile_error(cerr);
-	set_release(&s);
-	return rc;
-}
-
 struct side_job {
 	struct matcher *m;
 	struct lw_error err;
@@ -450,11 +402,11 @@ static void *side_builds(void *arg)
 {
 	struct side_job *j = arg;
 
-	j->rc = build_terms(j->m, &j->err) < 0 || build_anchored(j->m, &j->err) < 0 ? -1 : 0;
+	j->rc = build_terms(j->m, &j->err) < 0 ? -1 : 0;
 	return NULL;
 }
 
-/* Hyperscan compiles on one core; the main database and the other two are
+/* Hyperscan compiles on one core; the main and terms databases are
  * independent, so they compile side by side (they write different fields). */
 static int build_all(struct matcher *m, struct lw_error *err)
 {
@@ -513,7 +465,6 @@ struct matcher *matcher_compile(struct matcher_pack *pack, const struct matcher_
 	free(m->pat_expr);
 	free(m->pat_flags);
 	free(m->pat_width);
-	free(m->pat_anch);
 	mark_always(m);
 	if (prepare_patterns(m, 1, err) < 0 || build_all(m, err) < 0)
 		goto fail;
@@ -533,7 +484,6 @@ void matcher_free(struct matcher *m)
 		return;
 	hs_free_database(m->db_main);
 	hs_free_database(m->db_terms);
-	hs_free_database(m->db_anch);
 	if (m->pat_expr)
 		for (size_t p = 0; p < m->npat; p++)
 			free((char *)m->pat_expr[p]);
@@ -541,7 +491,6 @@ void matcher_free(struct matcher *m)
 	free(m->pat_expr);
 	free(m->pat_flags);
 	free(m->pat_width);
-	free(m->pat_anch);
 	if (m->combs)
 		for (size_t i = 0; i < m->pack->nrules; i++)
 			comb_release(&m->combs[i]);

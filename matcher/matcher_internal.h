@@ -19,13 +19,11 @@ struct matcher {
 	struct matcher_pack *pack;
 	hs_database_t *db_main;     /* rule patterns, trigger copies, combinations */
 	hs_database_t *db_terms;    /* exact term patterns, for whole-document checks */
-	hs_database_t *db_anch;     /* \A(?:pattern) for every pattern, for match starts */
 	size_t npat;
 	size_t *pat_rule;           /* pattern id -> rule index */
 	const char **pat_expr;      /* pattern id -> normalised expression (owned) */
 	unsigned *pat_flags;
 	unsigned *pat_width;        /* max match width in bytes, or WIDTH_UNBOUNDED */
-	unsigned char *pat_anch;    /* 1 when present in db_anch */
 	struct comb *combs;         /* per rule; n == 0 when not a combination */
 	unsigned char *always;      /* per rule: combination without a trigger */
 	int has_always;

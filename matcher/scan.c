@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "../util/xmalloc.h"
 #include "matcher_internal.h"
 #include "text.h"
@@ -13,8 +16,11 @@
  * fired, but further spans are not kept for highlighting. */
 #define MAX_RAW 4096
 #define MAX_RAW_PER_PATTERN 16
-#define SOM_WINDOW_UNBOUNDED 256u
+#define SOM_WINDOW_UNBOUNDED 512u
 #define SOM_WINDOW_MAX 1024u
+/* Backtracking budget for one start search: a pathological pattern gives
+ * up and starts its highlight at the window instead. */
+#define SOM_MATCH_LIMIT 200000u
 
 struct raw_match {
 	unsigned pid;
@@ -32,10 +38,11 @@ struct matcher_scanner {
 	unsigned char *cand;            /* per rule: combination trigger fired */
 	size_t *touched;                /* rules whose fired/cand flags are set */
 	size_t ntouched;
-	/* start-offset search */
-	unsigned want_pid;
-	size_t want_len;
-	int found;
+	/* start-offset search: each pattern compiled by PCRE2 on first use */
+	pcre2_code **re;
+	unsigned char *re_state;        /* 0 not tried, 1 compiled, 2 PCRE2 refuses it */
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
 };
 
 static int grow_scratch(hs_database_t *db, hs_scratch_t **s, struct lw_error *err)
@@ -57,9 +64,21 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 	s->fired = xcalloc(nrules, 1);
 	s->cand = xcalloc(nrules, 1);
 	s->touched = xcalloc(nrules, sizeof(*s->touched));
+	s->re = xcalloc(m->npat ? m->npat : 1, sizeof(*s->re));
+	s->re_state = xcalloc(m->npat ? m->npat : 1, 1);
+	s->md = pcre2_match_data_create(2, NULL);
+	s->mctx = pcre2_match_context_create(NULL);
+	if (s->mctx) {
+		pcre2_set_match_limit(s->mctx, SOM_MATCH_LIMIT);
+		pcre2_set_depth_limit(s->mctx, SOM_MATCH_LIMIT / 10);
+	}
+	if (!s->md || !s->mctx) {
+		lw_error_set(err, "cannot allocate PCRE2 match data");
+		matcher_scanner_free(s);
+		return NULL;
+	}
 	if (grow_scratch(m->db_main, &s->scratch, err) < 0 ||
-	    grow_scratch(m->db_terms, &s->scratch, err) < 0 ||
-	    grow_scratch(m->db_anch, &s->scratch, err) < 0) {
+	    grow_scratch(m->db_terms, &s->scratch, err) < 0) {
 		matcher_scanner_free(s);
 		return NULL;
 	}
@@ -71,6 +90,12 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	if (!s)
 		return;
 	hs_free_scratch(s->scratch);
+	for (size_t i = 0; s->re && i < s->m->npat; i++)
+		pcre2_code_free(s->re[i]);
+	free(s->re);
+	free(s->re_state);
+	pcre2_match_data_free(s->md);
+	pcre2_match_context_free(s->mctx);
 	text_release(&s->norm);
 	free(s->raw);
 	free(s->per_pat);
@@ -127,24 +152,35 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	return 0;
 }
 
-static int on_anchored(unsigned id, unsigned long long from, unsigned long long to,
-		       unsigned flags, void *ctx)
+/* The pattern as PCRE2 sees it, with the flags Hyperscan used: PCRE2 shares
+ * Hyperscan's syntax, and its end-anchored search finds a match start in
+ * one pass over the window. NULL when PCRE2 refuses the pattern. */
+static pcre2_code *start_re(struct matcher_scanner *s, unsigned pid)
 {
-	struct matcher_scanner *s = ctx;
+	const struct matcher *m = s->m;
+	unsigned f = m->pat_flags[pid];
+	uint32_t opts = PCRE2_CASELESS;
+	int code;
+	PCRE2_SIZE off;
 
-	(void)from;
-	(void)flags;
-	if (id == s->want_pid && to == s->want_len) {
-		s->found = 1;
-		return 1; /* stop: the leftmost start is the first found */
+	if (s->re_state[pid] == 0) {
+		if (f & HS_FLAG_DOTALL)
+			opts |= PCRE2_DOTALL;
+		if (f & HS_FLAG_MULTILINE)
+			opts |= PCRE2_MULTILINE;
+		if (f & HS_FLAG_UTF8)
+			opts |= PCRE2_UTF | PCRE2_NO_UTF_CHECK;
+		s->re[pid] = pcre2_compile((PCRE2_SPTR)m->pat_expr[pid], PCRE2_ZERO_TERMINATED, opts,
+					   &code, &off, NULL);
+		s->re_state[pid] = s->re[pid] ? 1 : 2;
 	}
-	return 0;
+	return s->re[pid];
 }
 
-/* Finds where the match of pattern pid ending at end starts, by trying the
- * \A-anchored pattern from each character boundary of a small window, left
- * to right. Hyperscan's own start-of-match tracking costs the whole scan
- * dearly and refuses some patterns; this costs only the few hits. */
+/* Finds where the match of pattern pid ending at end starts: the leftmost
+ * start in a small window from which the pattern matches up to exactly end.
+ * Hyperscan's own start-of-match tracking costs the whole scan dearly and
+ * refuses some patterns; this costs only the few hits. */
 static size_t find_start(struct matcher_scanner *s, unsigned pid, size_t end)
 {
 	const struct matcher *m = s->m;
@@ -152,20 +188,23 @@ static size_t find_start(struct matcher_scanner *s, unsigned pid, size_t end)
 	unsigned w = m->pat_width[pid];
 	size_t win = w == WIDTH_UNBOUNDED ? SOM_WINDOW_UNBOUNDED : (w > SOM_WINDOW_MAX ? SOM_WINDOW_MAX : w);
 	size_t lo = end > win ? end - win : 0;
+	pcre2_code *re;
+	int rc;
 
 	while (lo < end && ((unsigned char)buf[lo] & 0xc0) == 0x80)
 		lo++;
-	if (!m->pat_anch[pid] || !m->db_anch)
+	re = start_re(s, pid);
+	if (!re)
 		return lo;
-	s->want_pid = pid;
-	for (size_t st = lo; st < end; st++) {
-		if (((unsigned char)buf[st] & 0xc0) == 0x80)
-			continue;
-		s->found = 0;
-		s->want_len = end - st;
-		hs_scan(m->db_anch, buf + st, (unsigned)(end - st), 0, s->scratch, on_anchored, s);
-		if (s->found)
-			return st;
+	/* The subject ends at the match end and is searched from lo: text
+	 * before lo still counts for \b, and ENDANCHORED pins the end. */
+	rc = pcre2_match(re, (PCRE2_SPTR)buf, end, lo, PCRE2_ENDANCHORED | PCRE2_NO_UTF_CHECK, s->md,
+			 s->mctx);
+	if (rc > 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+
+		if (ov[0] < end)
+			return ov[0];
 	}
 	return lo;
 }
