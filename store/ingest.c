@@ -296,6 +296,26 @@ static int check_listing(const struct store_listing *l, struct lw_error *err)
 	return 0;
 }
 
+/* Scores p, adds it to the batch (taking its strings), and writes the batch
+ * when it is full. */
+static int enqueue(struct store_ingest *in, struct pending *p, struct lw_error *err)
+{
+	content_hash(p, p->hash);
+	if (score(in, p, err) < 0) {
+		lw_error_prefix(err, "listing '%s'", p->url);
+		pending_release(p);
+		in->stats.failed++;
+		return -1;
+	}
+	in->stats.seen++;
+	in->stats.flagged += p->flagged;
+	in->bytes += strlen(p->body) + strlen(p->title) + strlen(p->hits);
+	in->batch[in->n++] = *p;
+	if (in->n == in->batch_size || in->bytes > BATCH_BYTES_MAX)
+		return store_ingest_flush(in, err);
+	return 0;
+}
+
 int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row *row,
 			 struct lw_error *err)
 {
@@ -313,19 +333,7 @@ int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row 
 	p.origin = xstrdup(row->url);
 	p.rescore_listing = row->listing_id;
 	p.rescore_version = row->version_id;
-	content_hash(&p, p.hash);
-	if (score(in, &p, err) < 0) {
-		pending_release(&p);
-		in->stats.failed++;
-		return lw_error_prefix(err, "listing '%s'", row->url);
-	}
-	in->stats.seen++;
-	in->stats.flagged += p.flagged;
-	in->bytes += strlen(p.body) + strlen(p.title) + strlen(p.hits);
-	in->batch[in->n++] = p;
-	if (in->n == in->batch_size || in->bytes > BATCH_BYTES_MAX)
-		return store_ingest_flush(in, err);
-	return 0;
+	return enqueue(in, &p, err);
 }
 
 int store_ingest_add(struct store_ingest *in, const struct store_listing *l, struct lw_error *err)
@@ -370,19 +378,7 @@ int store_ingest_add(struct store_ingest *in, const struct store_listing *l, str
 	p.redirects = clean(l->redirects_json);
 	p.outlinks = clean(l->outlinks_json);
 	parse_date(p.posted, p.posted_on);
-	content_hash(&p, p.hash);
-	if (score(in, &p, err) < 0) {
-		pending_release(&p);
-		in->stats.failed++;
-		return lw_error_prefix(err, "listing '%s'", l->url);
-	}
-	in->stats.seen++;
-	in->stats.flagged += p.flagged;
-	in->bytes += strlen(p.body) + strlen(p.title) + strlen(p.hits);
-	in->batch[in->n++] = p;
-	if (in->n == in->batch_size || in->bytes > BATCH_BYTES_MAX)
-		return store_ingest_flush(in, err);
-	return 0;
+	return enqueue(in, &p, err);
 }
 
 /* ---- writing a batch ------------------------------------------------------------ */
