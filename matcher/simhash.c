@@ -46,17 +46,22 @@ int matcher_simhash(const char *text, size_t len, uint64_t *out, struct lw_error
 		text_release(&t);
 		return -1;
 	}
-	/* Words of the normalised text (lower-case, accents and tricks undone). */
+	/* Words of the normalised text (lower-case, accents and tricks undone).
+	 * Words with digits are left out: a re-posted template keeps its words
+	 * but changes wages, dates and numbers. */
 	while (i < t.len && nw < MAX_WORDS) {
+		int digits = 0;
+
 		while (i < t.len && !is_word_byte((unsigned char)t.buf[i]))
 			i++;
 		if (i >= t.len)
 			break;
 		starts[nw] = i;
 		while (i < t.len && is_word_byte((unsigned char)t.buf[i]))
-			i++;
+			digits |= t.buf[i] >= '0' && t.buf[i] <= '9', i++;
 		lens[nw] = i - starts[nw];
-		nw++;
+		if (!digits)
+			nw++;
 	}
 	memset(acc, 0, sizeof(acc));
 	for (size_t w = 0; w + (nw >= SHINGLE ? SHINGLE : nw) <= nw && nw; w++) {

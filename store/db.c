@@ -120,15 +120,17 @@ int db_json(struct store *st, const char *sql, int n, const char *const *params,
 	PGresult *res = NULL;
 	json_error_t jerr;
 	json_t *v;
+	int rows;
 
 	if (db_exec(st, sql, n, params, &res, err) < 0)
 		return -1;
-	if (PQntuples(res) != 1 || PQnfields(res) != 1) {
+	rows = PQntuples(res);
+	if (rows > 1 || PQnfields(res) != 1) {
 		PQclear(res);
-		return lw_error_set(err, "database returned %d rows where one was expected",
-				    PQntuples(res));
+		return lw_error_set(err, "database returned %d rows where one was expected", rows);
 	}
-	if (PQgetisnull(res, 0, 0))
+	/* No row is "nothing there", as a NULL value is. */
+	if (rows == 0 || PQgetisnull(res, 0, 0))
 		v = json_null();
 	else
 		v = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &jerr);

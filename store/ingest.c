@@ -184,11 +184,18 @@ static int link_keys(struct store_ingest *in, struct pending *p, const char *tex
 	struct entity_list el;
 	json_t *a;
 	uint64_t h = 0;
+	char *blank = NULL;
 	int rc = -1;
 
 	entity_list_init(&el);
-	if (entities_extract(text, len, in->region, &el, err) < 0 ||
-	    matcher_simhash(text, len, &h, err) < 0)
+	if (entities_extract(text, len, in->region, &el, err) < 0)
+		goto out;
+	/* The template without its contact details: those link by themselves,
+	 * and a re-post with another number is still the same template. */
+	blank = xstrndup(text, len);
+	for (size_t i = 0; i < el.n; i++)
+		memset(blank + el.v[i].start, ' ', el.v[i].end - el.v[i].start);
+	if (matcher_simhash(blank, len, &h, err) < 0)
 		goto out;
 	a = json_array();
 	for (size_t i = 0; i < el.n; i++) {
@@ -207,6 +214,7 @@ static int link_keys(struct store_ingest *in, struct pending *p, const char *tex
 	p->simhash = (long long)h;
 	rc = p->entities ? 0 : lw_error_set(err, "cannot encode entities");
 out:
+	free(blank);
 	entity_list_release(&el);
 	return rc;
 }
