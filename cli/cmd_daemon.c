@@ -91,7 +91,8 @@ static void reload(struct state *s)
 	       cfg->nsources);
 }
 
-/* One crawl of every due source; returns 1 when it did any work. */
+/* One crawl of every due source; returns 1 when it did any work, -1 when it
+ * failed. */
 static int crawl_round(struct state *s, const char *owner)
 {
 	struct crawler_options o;
@@ -105,7 +106,7 @@ static int crawl_round(struct state *s, const char *owner)
 		/* The database may be restarting: leases expire and the work is
 		 * picked up on a later round, nothing is lost. */
 		lw_log(LW_LOG_ERROR, "crawl_failed", "err=%s", lw_log_q(err.msg));
-		return 1;
+		return -1;
 	}
 	if (stats.fetched || stats.not_modified || stats.failed || stats.skipped)
 		lw_log(stats.failed ? LW_LOG_WARN : LW_LOG_INFO, "crawl_round",
@@ -201,7 +202,8 @@ int cmd_daemon(int argc, char **argv)
 		worked = crawl_round(&s, owner.data);
 		if (term_flag || (once_idle && !worked && !hup_flag))
 			break;
-		if (!worked)
+		/* A failure (the database is down) waits too, not to spin. */
+		if (worked <= 0)
 			idle(IDLE_SECONDS);
 	}
 	lw_log(LW_LOG_INFO, "stopped", "pid=%ld", (long)getpid());

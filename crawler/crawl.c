@@ -395,18 +395,22 @@ static int setup_sources(struct crawl *c, struct lw_error *err)
 static long lease_more(struct crawl *c)
 {
 	long want = (long)c->cfg->crawler.connections * 2 - (long)fetcher_pending(c->f);
-	long ids[1024];
+	long ids[1024], room = LEASE_BATCH;
 	size_t nids = 0, n = 0;
 	struct store_frontier_url *rows = NULL;
 	struct lw_error err;
 
 	for (size_t i = 0; i < c->nsrcs && nids < 1024; i++)
-		if (c->srcs[i].active && c->srcs[i].leased < c->srcs[i].limit)
+		if (c->srcs[i].active && c->srcs[i].leased < c->srcs[i].limit) {
 			ids[nids++] = c->srcs[i].id;
+			/* One lease serves every source: none may pass its page limit. */
+			if (c->srcs[i].limit - c->srcs[i].leased < room)
+				room = c->srcs[i].limit - c->srcs[i].leased;
+		}
 	if (want <= 0 || nids == 0)
 		return 0;
-	if (want > LEASE_BATCH)
-		want = LEASE_BATCH;
+	if (want > room)
+		want = room;
 	if (store_frontier_lease(c->st, ids, nids, want, c->o->owner, c->cfg->crawler.lease_seconds,
 				 &rows, &n, &err) < 0) {
 		fail(c, &err);
@@ -416,6 +420,7 @@ static long lease_more(struct crawl *c)
 		struct task *t = xcalloc(1, sizeof(*t));
 		struct src *x = NULL;
 		struct fetch_policy pol;
+		int cond;
 
 		for (size_t k = 0; k < c->nsrcs; k++)
 			if (c->srcs[k].id == rows[i].source_id)
@@ -427,8 +432,11 @@ static long lease_more(struct crawl *c)
 		pol.min_interval = 1.0 / x->cfg->rate;
 		pol.connections = x->cfg->connections;
 		pol.allow_private = x->cfg->allow_private;
-		if (fetcher_add(c->f, t->u.url, t->u.etag, t->u.last_modified, &pol, allow_redirect, t,
-				&err) < 0) {
+		/* Conditional GET for ad pages only: a 304 on a listing page, feed
+		 * or sitemap would leave the pages it links to unvisited this pass. */
+		cond = !strcmp(t->u.kind, "detail");
+		if (fetcher_add(c->f, t->u.url, cond ? t->u.etag : NULL, cond ? t->u.last_modified : NULL,
+				&pol, allow_redirect, t, &err) < 0) {
 			settle(c, t, "failed", 0, NULL, err.msg);
 			c->stats->failed++;
 			task_free(t);
@@ -542,7 +550,9 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	fo.total_connections = cfg->crawler.connections;
 	fo.ignore_robots = o->ignore_robots;
 	fo.ctx_free = (void (*)(void *))task_free;
-	if (setup_sources(&c, err) < 0)
+	/* Leases under our name now are left from a run that lost the database
+	 * (a daemon's earlier round): none is in flight, give them back. */
+	if (store_frontier_release(st, o->owner, NULL, err) < 0 || setup_sources(&c, err) < 0)
 		goto out;
 	c.f = fetcher_new(&fo, on_fetched, &c, err);
 	c.in = c.f ? store_ingest_new(st, m, "crawler", o->owner, INGEST_BATCH, err) : NULL;

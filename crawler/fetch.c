@@ -16,6 +16,8 @@
 
 #define ROBOTS_MAX (500u * 1024u)
 #define HEADER_MAX 4096
+#define REFUSED_PRIVATE \
+	"refused: %s is a private or loopback address (set allow_private for this source)"
 
 struct host;
 
@@ -49,6 +51,7 @@ struct host {
 	struct fetch_policy pol;
 	int robots_state;               /* 0 unknown, 1 fetching, 2 known */
 	struct robots *robots;
+	char refused_ip[64];            /* robots.txt refused: a private address */
 	struct job *head, *tail;
 };
 
@@ -337,8 +340,15 @@ static void finish_robots(struct fetcher *f, struct job *j, CURLcode cc, long st
 	else
 		h->robots = robots_disallow_all();
 	h->robots_state = 2;
-	if (robots_crawl_delay(h->robots) > h->pol.min_interval)
+	/* Not a robots.txt answer: the host's pages get the same refusal. */
+	if (j->refused_private)
+		snprintf(h->refused_ip, sizeof(h->refused_ip), "%s", j->refused_ip);
+	if (robots_crawl_delay(h->robots) > h->pol.min_interval) {
 		h->pol.min_interval = robots_crawl_delay(h->robots);
+		/* The delay counts from the robots.txt request, a request too. */
+		if (h->next_start < j->started + h->pol.min_interval)
+			h->next_start = j->started + h->pol.min_interval;
+	}
 }
 
 /* A 3xx with a Location becomes another hop of the same request. Returns 1
@@ -402,8 +412,7 @@ static void finish_job(struct fetcher *f, struct job *j, CURLcode cc)
 		if (j->too_big || cc == CURLE_FILESIZE_EXCEEDED)
 			snprintf(msg, sizeof(msg), "body larger than %zu bytes", j->body.max), retry = 0;
 		else if (j->refused_private)
-			snprintf(msg, sizeof(msg), "refused: %s is a private or loopback address (set allow_private for this source)",
-				 j->refused_ip), retry = 0;
+			snprintf(msg, sizeof(msg), REFUSED_PRIVATE, j->refused_ip), retry = 0;
 		else
 			snprintf(msg, sizeof(msg), "%s", j->errbuf[0] ? j->errbuf : curl_easy_strerror(cc));
 		deliver(f, j, status, msg, retry, -1, NULL, NULL, NULL);
@@ -494,6 +503,14 @@ static double start_due(struct fetcher *f, struct lw_error *err)
 			if (!h->head)
 				h->tail = NULL;
 			f->queued--;
+			if (h->refused_ip[0] && !j->pol.allow_private) {
+				char msg[200];
+
+				snprintf(msg, sizeof(msg), REFUSED_PRIVATE, h->refused_ip);
+				deliver(f, j, 0, msg, 0, -1, NULL, NULL, NULL);
+				job_free(j);
+				continue;
+			}
 			if (!f->o.ignore_robots && h->robots && robots_allowed_url(h->robots, j->url) != 1) {
 				deliver_robots_refusal(f, j);
 				job_free(j);
