@@ -353,7 +353,7 @@ import os, sys
 root = sys.argv[1]
 os.makedirs(root + "/ads")
 os.makedirs(root + "/list")
-ADS, PER = 200, 10
+ADS, PER = 200, 50  # wide pages: a second crawler finds work at once
 for i in range(ADS):
     text = ("Earn big abroad, we keep your passport and you repay the agency fee from your wages."
             if i % 4 == 0 else "Friendly cafe team, fair pay, weekends off.")
@@ -396,8 +396,8 @@ big_conf big1 "$port" >"$TMP/big1.conf"
 cpid=$!
 pids="$pids $cpid"
 i=0
-# Killed once 30 ads are done and more are in flight.
-midway="SELECT count(*) FILTER (WHERE c.state = 'done' AND c.kind = 'detail') >= 30 AND count(*) FILTER (WHERE c.state = 'leased') > 0 FROM crawl_urls c JOIN sources s ON s.id = c.source_id WHERE s.name = 'big1'"
+# Killed once 30 ads are done and several more are in flight.
+midway="SELECT count(*) FILTER (WHERE c.state = 'done' AND c.kind = 'detail') >= 30 AND count(*) FILTER (WHERE c.state = 'leased') >= 3 FROM crawl_urls c JOIN sources s ON s.id = c.source_id WHERE s.name = 'big1'"
 while [ "$(sql "$midway")" != t ] && [ $i -lt 300 ] && kill -0 $cpid 2>/dev/null; do
 	sleep 0.1
 	i=$((i + 1))

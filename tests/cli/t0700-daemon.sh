@@ -144,6 +144,9 @@ t=$(date +%s)
 wait_for 250 q_ge "$PASS" 2
 t=$(($(date +%s) - t))
 expect_eq "$(sql "$PASS")" 2 "a second pass starts on its own (after ${t}s)"
+# The pass counter moves before the start page is fetched: wait for the server's log.
+page1_twice() { [ "$(grep -c '"path": "/jobs/page/1.html"' "$TMP/site.log")" -ge 2 ]; }
+wait_for 50 page1_twice
 gap=$(python3 -c '
 import json, sys
 t = sorted(json.loads(l)["mono"] for l in open(sys.argv[1]) if "\"/jobs/page/1.html\"" in l)
