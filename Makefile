@@ -51,6 +51,14 @@ $(B)/gen/migrations.o: $(B)/gen/migrations.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 $(B)/libstore.a: $(B)/gen/migrations.o
 
+# The installed rules folder is compiled in: rebuild when PREFIX changes.
+$(B)/prefix.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(B)/cli/common.o: $(B)/prefix.stamp
+.PHONY: FORCE
+FORCE:
+
 CLI_SRC  = $(wildcard cli/*.c)
 CLI_OBJ  = $(patsubst %.c,$(B)/%.o,$(CLI_SRC))
 TEST_SRC = $(wildcard tests/unit/test_*.c)
