@@ -15,6 +15,9 @@
 #   BENCH_KEEP_CACHE=1  keep the compiled-database cache of the last run (the compile figure is then
 #                       a cache load, and says so)
 #   BENCH_RANK=1        also rank the pack's slowest patterns, each compiled alone (about 2 minutes)
+#   BENCH_EXTRA=0       skip the ingestion, crawling and networks benchmarks that follow the table
+#   BENCH_QUICK=1       small sizes for those three (see bench/bench_ingest.sh, bench_crawl.sh and
+#                       bench_network.sh for their own variables)
 set -eu
 
 BUILD=${LW_BUILD:-build}
@@ -208,3 +211,16 @@ if [ "${BENCH_RANK:-0}" = 1 ]; then
 fi
 echo
 echo "bench: total $(get bench.seconds) s; raw figures in $RES"
+
+# ---- ingestion, crawling, networks (each in its own temp folder and throwaway cluster) -------------
+if [ "${BENCH_EXTRA:-1}" = 1 ]; then
+	# The default pack's compiled database is kept apart from the generated pack's cache above.
+	export LUREWATCH_CACHE="$DIR/cache-default"
+	mkdir -p "$LUREWATCH_CACHE"
+	export LW="${LW_BIN:-$(pwd)/lurewatch}" BENCH_DIR="$DIR"
+	for b in ingest crawl network; do
+		sh "bench/bench_$b.sh" || say "bench: bench/bench_$b.sh failed (exit $?)"
+	done
+	echo
+	echo "bench: everything took $(( $(date +%s) - T0 )) s"
+fi

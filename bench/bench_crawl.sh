@@ -1,0 +1,158 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Crawling benchmark: a generated site of ad pages served by nginx on 127.0.0.1, fetched by
+# `curl --parallel`, by the crawler's fetcher alone (build/bench/bench_fetch) and crawled by
+# `lurewatch crawl` (fetch, parse, score, store), with lurewatch's peak memory at two sizes.
+#
+# Environment (all optional): BENCH_CRAWL_PAGES ad pages (20000; BENCH_QUICK=1: 4000),
+# BENCH_CRAWL_SMALL the smaller crawl for the memory comparison (5000; quick: 1000),
+# BENCH_CRAWL_PER_PAGE ad links per listing page (100), BENCH_CRAWL_CONNECTIONS (50),
+# BENCH_SEED (42). Installs nginx-light with apt-get when no nginx is found.
+set -eu
+
+LW=${LW:-$(pwd)/lurewatch}
+BUILD=${LW_BUILD:-build}
+QUICK=${BENCH_QUICK:-0}
+PAGES=${BENCH_CRAWL_PAGES:-$([ "$QUICK" = 1 ] && echo 4000 || echo 20000)}
+SMALL=${BENCH_CRAWL_SMALL:-$([ "$QUICK" = 1 ] && echo 1000 || echo 5000)}
+PER_PAGE=${BENCH_CRAWL_PER_PAGE:-100}
+CONNS=${BENCH_CRAWL_CONNECTIONS:-50}
+SEED=${BENCH_SEED:-42}
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v nginx > /dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+	say "bench: installing nginx-light (a static server fast enough not to be the bottleneck)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light > /dev/null 2>&1 || {
+		apt-get update -qq > /dev/null 2>&1
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light > /dev/null; }
+fi
+[ -x /usr/bin/time ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time > /dev/null
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+W=$(mktemp -d /tmp/lw-bench.XXXXXX)
+chmod 755 "$W"
+RES=$W/results.txt
+: > "$RES"
+NGINX_PID=""
+stop_nginx() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null; NGINX_PID=""; }
+trap 'stop_nginx || true; clusters_stop; rm -rf "$W"' EXIT
+trap 'exit 130' INT TERM
+export LUREWATCH_CACHE=${LUREWATCH_CACHE:-${TMPDIR:-/tmp}/lurewatch-bench-cache}
+
+say "bench: crawling: generating a site of $PAGES ad pages"
+python3 bench/gen_listings.py site "$W/site" "$PAGES" "$PER_PAGE" "$SEED" >&2
+chmod -R a+rX "$W/site"
+put site.bytes "$(du -sb "$W/site" | cut -f1)"
+
+# ---- nginx on 127.0.0.1, a temporary configuration, in the foreground ---------------------------
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$W/nginx"
+cat > "$W/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 2;
+pid $W/nginx/nginx.pid;
+error_log $W/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    types { text/html html; text/plain txt; }
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    client_body_temp_path $W/nginx/body;
+    proxy_temp_path $W/nginx/proxy;
+    fastcgi_temp_path $W/nginx/fastcgi;
+    server {
+        listen 127.0.0.1:$PORT;
+        root $W/site;
+    }
+}
+EOF
+"$NGINX" -p "$W/nginx" -c "$W/nginx/nginx.conf" 2> "$W/nginx/start.err" &
+NGINX_PID=$!
+i=0
+until curl -s --noproxy 127.0.0.1 -o /dev/null "http://127.0.0.1:$PORT/jobs/page/1.html"; do
+	i=$((i + 1))
+	if [ $i -gt 50 ] || ! kill -0 "$NGINX_PID" 2>/dev/null; then
+		say "bench: nginx did not start:"; cat "$W/nginx/start.err" "$W/nginx/error.log" >&2 2>/dev/null; exit 1
+	fi
+	sleep 0.1
+done
+BASE=http://127.0.0.1:$PORT
+sed "s|^|$BASE|" "$W/site/paths.txt" > "$W/urls.txt"
+NURLS=$(wc -l < "$W/urls.txt")
+put urls "$NURLS"
+
+# ---- curl --parallel ------------------------------------------------------------------------------
+say "bench: curl --parallel --parallel-max $CONNS over the $NURLS URLs"
+sed 's|.*|url = "&"\noutput = "/dev/null"|' "$W/urls.txt" > "$W/curl.cfg"
+t0=$(now)
+/usr/bin/time -f '%M' -o "$W/curl.time" curl -s --noproxy 127.0.0.1 --parallel --parallel-max "$CONNS" \
+	-w '%{http_code}\n' -K "$W/curl.cfg" > "$W/curl.codes" 2> "$W/curl.err"
+t1=$(now)
+put curl.seconds "$(elapsed "$t0" "$t1")"
+put curl.ok "$(grep -c '^200$' "$W/curl.codes" || true)"
+put curl.maxrss_kb "$(tail -n 1 "$W/curl.time")"
+
+# ---- the fetcher alone ------------------------------------------------------------------------------
+say "bench: bench_fetch (crawler/fetch.c, no parsing) over the same URLs"
+/usr/bin/time -f '%M' -o "$W/fetch.time" "$BUILD/bench/bench_fetch" "$W/urls.txt" "$CONNS" > "$W/fetch.out" || {
+	say "bench: bench_fetch failed"; cat "$W/fetch.out" >&2; }
+cat "$W/fetch.out" >> "$RES"
+
+# ---- lurewatch crawl ---------------------------------------------------------------------------------
+# crawl_run NAME MAX_PAGES: a fresh cluster, one pass of the site, figures as NAME.*.
+crawl_run() {
+	cluster_new "$1" "[crawler]
+connections = $CONNS
+[source bench]
+kind = html
+start = $BASE/jobs/page/1.html
+links = //a[@class='ad-link']/@href
+next = //a[@rel='next']/@href
+title = //h1[@class='ad-title']
+body = //div[@class='ad-body']
+location = //span[@class='ad-location']
+posted = //time[@class='ad-posted']/@datetime
+rate = 1000
+connections = $CONNS
+max_pages = $2
+max_depth = 1000
+allow_private = yes"
+	t0=$(now)
+	/usr/bin/time -v -o "$W/$1.time" "$LW" --config "$CONF" crawl --source bench > "$W/$1.out" 2> "$W/$1.err" || {
+		rc=$?; [ $rc -eq 1 ] || { say "bench: lurewatch crawl failed ($rc):"; tail -n 5 "$W/$1.err" >&2; return 1; }; }
+	t1=$(now)
+	put "$1.seconds" "$(elapsed "$t0" "$t1")"
+	put "$1.fetched" "$(sed -n 's/^crawl: \([0-9]*\) pages fetched.*/\1/p' "$W/$1.out")"
+	put "$1.stored" "$(sed -n 's/.* \([0-9]*\) ads stored.*/\1/p' "$W/$1.out")"
+	put "$1.failed" "$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' "$W/$1.out")"
+	put "$1.maxrss_kb" "$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/$1.time")"
+	put "$1.cpu" "$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$W/$1.time")"
+	cluster_stop "$CONF"
+}
+say "bench: lurewatch crawl of $SMALL pages (memory at the smaller size)"
+crawl_run small "$SMALL"
+say "bench: lurewatch crawl of all $NURLS pages (rate = 1000, connections = $CONNS)"
+crawl_run big "$NURLS"
+stop_nginx || true
+
+# ---- the table ----------------------------------------------------------------------------------------
+cps=$(per_s "$(get curl.ok)" "$(get curl.seconds)")
+fps=$(get fetch.pps)
+bps=$(per_s "$(get big.fetched)" "$(get big.seconds)")
+row() { printf '%-58s %8s %9s %10s %10s\n' "$@"; }
+echo
+echo "crawling: $NURLS URLs ($PAGES ad pages + listing pages, $(awk -v b="$(get site.bytes)" 'BEGIN { printf "%.0f MB", b / 1e6 }')) from nginx on 127.0.0.1, $CONNS connections, no gzip"
+row "client" "pages" "seconds" "pages/s" "peak RSS"
+row "curl --parallel --parallel-max $CONNS (baseline)" "$(get curl.ok)" "$(get curl.seconds)" "$cps" "$(kbmb "$(get curl.maxrss_kb)")"
+row "fetch only: bench_fetch (fetch.c, ignore_robots, interval 0)" "$(get fetch.ok)" "$(get fetch.seconds)" "$(printf '%.0f' "$fps" 2>/dev/null || echo -)" "$(kbmb "$(get fetch.maxrss_kb)")"
+row "lurewatch crawl: fetch+parse+score+store, rate = 1000" "$(get big.fetched)" "$(get big.seconds)" "$bps" "$(kbmb "$(get big.maxrss_kb)")"
+row "lurewatch crawl, smaller run (memory comparison)" "$(get small.fetched)" "$(get small.seconds)" "$(per_s "$(get small.fetched)" "$(get small.seconds)")" "$(kbmb "$(get small.maxrss_kb)")"
+echo
+echo "ratios: fetch only / curl = $(ratio "$fps" "$cps" 2)x   crawl / curl = $(ratio "$bps" "$cps" 2)x (aim >= 1)" \
+	"  crawl peak RSS $(get big.fetched) vs $(get small.fetched) pages: $(kbmb "$(get big.maxrss_kb)") vs $(kbmb "$(get small.maxrss_kb)") ($(ratio "$(get big.maxrss_kb)" "$(get small.maxrss_kb)" 2)x; flat = 1)"
+echo "notes: crawl time starts with the cluster already up and includes robots.txt, listing pages, parsing, scoring and storing;"
+echo "  $(get big.stored) ads stored, $(get big.failed) failed, $(get big.cpu) s CPU in lurewatch; rate = 1000/s per host is the highest a source may set,"
+echo "  so the crawl cannot pass 1000 pages/s whatever the fetcher does. Fetch CPU: $(get fetch.cpu_seconds) s."
