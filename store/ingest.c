@@ -49,6 +49,7 @@ struct store_ingest {
 	size_t n, batch_size, bytes;
 	struct store_ingest_stats stats;
 	int failed, staged;
+	unsigned batches;       /* committed, for refresh_statistics */
 	/* network linking */
 	char *exclude;          /* PostgreSQL array literal of excluded entities */
 	char max_bits[8];
@@ -502,11 +503,17 @@ static const char *const batch_sql[] = {
 	" q.id, q.listing_id, jsonb_build_object('version_id', q.version_id, 'score', s.score,"
 	" 'categories', to_jsonb(s.categories), 'rule_pack', $1::text)"
 	" FROM q JOIN ingest_stage s ON s.listing_id = q.listing_id",
-	/* Items in a large or fast network rise in the queue, with the reason. */
+	/* Items in a large or fast network rise in the queue, with the reason.
+	 * Only the networks this batch touched are counted. */
 	"WITH t AS (SELECT DISTINCT n.network_id FROM listing_networks n JOIN ingest_stage s"
 	" ON s.listing_id = n.listing_id WHERE s.version_id IS NOT NULL),"
-	" ns AS (SELECT st.* FROM network_stats st JOIN t ON t.network_id = st.network_id"
-	" WHERE st.listings >= 3 OR st.posting_rate >= 2)"
+	" ns AS (SELECT n.network_id, count(*) AS listings, count(DISTINCT l.source_id) AS sources,"
+	" count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
+	" count(*) / GREATEST(EXTRACT(EPOCH FROM max(l.first_seen) - min(l.first_seen)) / 86400, 1)"
+	" AS posting_rate FROM listing_networks n JOIN t ON t.network_id = n.network_id"
+	" JOIN listings l ON l.id = n.listing_id GROUP BY n.network_id"
+	" HAVING count(*) >= 3 OR count(*) / GREATEST(EXTRACT(EPOCH FROM max(l.first_seen)"
+	" - min(l.first_seen)) / 86400, 1) >= 2)"
 	" UPDATE queue_items q SET priority = q.score * (1 + 0.25 * ln(ns.listings::numeric)"
 	" + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END),"
 	" priority_reason = format('network %s: %s ads from %s sources in %s places, %s a day',"
@@ -629,6 +636,20 @@ static int count_outcomes(struct store_ingest *in, struct lw_error *err)
 	return 0;
 }
 
+/* A long ingestion grows the tables faster than autovacuum re-plans them:
+ * with statistics from when they were small, linking's lookups turn into
+ * scans and every batch gets slower. Refresh them every few batches (a
+ * role that does not own the tables gets a warning, which is ignored). */
+static void refresh_statistics(struct store_ingest *in)
+{
+	struct lw_error ignored;
+
+	if (++in->batches % 8 != 1)
+		return;
+	db_exec(in->st, "ANALYZE listings, listing_entities, listing_fingerprints, listing_networks",
+		0, NULL, NULL, &ignored);
+}
+
 int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 {
 	const struct matcher_pack *pack = matcher_get_pack(in->m);
@@ -668,6 +689,7 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	}
 	if (count_outcomes(in, err) < 0 || db_commit(in->st, err) < 0)
 		goto fail;
+	refresh_statistics(in);
 	rc = 0;
 	goto out;
 fail:
