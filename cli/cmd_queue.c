@@ -473,6 +473,20 @@ static void show_network(json_t *n)
 		printf("  priority:   raised: %s\n", jstr(n, "reason"));
 }
 
+/* Where the ad sends people: the redirect chain that led to it, and its
+ * links to messaging channels and other sites. */
+static void show_links(json_t *links)
+{
+	size_t i;
+	json_t *l;
+
+	json_array_foreach(links, i, l) {
+		printf("  %-11s ", strcmp(jstr(l, "kind"), "redirect") ? "links to:" : "reached via:");
+		put_text(jstr(l, "url"), 0);
+		printf("\n");
+	}
+}
+
 static void show_fields(json_t *it)
 {
 	char t1[20], t2[20], cats[256];
@@ -506,6 +520,7 @@ static void show_fields(json_t *it)
 	       (long long)json_integer_value(json_object_get(it, "current_version")),
 	       (long long)json_integer_value(json_object_get(it, "versions")));
 	show_network(json_object_get(it, "network"));
+	show_links(json_object_get(it, "links"));
 }
 
 static void show_notes_history(json_t *it)

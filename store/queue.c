@@ -137,6 +137,8 @@ static const char show_sql[] =
 	" 'posting_rate', round(ns.posting_rate::numeric, 2), 'reason', q.priority_reason)"
 	" FROM listing_networks ln JOIN network_stats ns ON ns.network_id = ln.network_id"
 	" WHERE ln.listing_id = l.id AND ns.listings > 1),"
+	" 'links', (SELECT coalesce(json_agg(json_build_object('kind', k.kind, 'url', k.url)"
+	" ORDER BY k.kind DESC, k.position), '[]') FROM listing_links k WHERE k.listing_id = l.id),"
 	" 'notes', (SELECT coalesce(json_agg(json_build_object('id', n.id, 'analyst', n.analyst,"
 	" 'note', n.note, 'created_at', n.created_at) ORDER BY n.id), '[]')"
 	" FROM queue_notes n WHERE n.item_id = q.id),"
