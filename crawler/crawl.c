@@ -34,7 +34,6 @@ struct src {
 
 /* One leased URL travelling through the fetcher. */
 struct task {
-	struct crawl *c;
 	struct src *src;
 	struct store_frontier_url u;
 };
@@ -298,8 +297,6 @@ static void on_fetched(const struct fetch_result *r, void *arg)
 	struct crawl *c = arg;
 	const char *kind = t->u.kind;
 
-	(void)c;
-	c = t->c;
 	if (r->error && !r->robots_disallowed && !(r->retryable && t->u.attempts <= c->cfg->crawler.retries))
 		t->src->failed++;
 	else if (!r->error)
@@ -425,7 +422,6 @@ static long lease_more(struct crawl *c)
 		for (size_t k = 0; k < c->nsrcs; k++)
 			if (c->srcs[k].id == rows[i].source_id)
 				x = &c->srcs[k];
-		t->c = c;
 		t->src = x;
 		t->u = rows[i];
 		x->leased++;
