@@ -191,8 +191,9 @@ int matcher_result_has_rule(const struct matcher_result *r, size_t rule);
 /* A 64-bit SimHash of the normalised text's word 3-grams (words holding
  * digits left out): ads re-posted from one template with other numbers
  * differ in a few bits. Callers blank out contact details first, since
- * those link ads by themselves. Returns 0 with *out set, or -1 with err
- * (input too large). */
+ * those link ads by themselves. Texts of fewer than 12 such words get 0:
+ * no fingerprint. Returns 0 with *out set, or -1 with err (input too
+ * large). */
 int matcher_simhash(const char *text, size_t len, uint64_t *out, struct lw_error *err);
 /* Bits in which two fingerprints differ. */
 int matcher_simhash_distance(uint64_t a, uint64_t b);

@@ -9,6 +9,7 @@
 
 #define SHINGLE 3               /* words per shingle */
 #define MAX_WORDS 4096          /* a long ad's first words say enough */
+#define MIN_WORDS 12            /* fewer: no fingerprint */
 
 static uint64_t fnv1a(const char *p, size_t n, uint64_t h)
 {
@@ -77,9 +78,14 @@ int matcher_simhash(const char *text, size_t len, uint64_t *out, struct lw_error
 			break;
 	}
 	*out = 0;
+	/* Too few words to tell a template from a coincidence: no fingerprint
+	 * (0), or every short ad would look like every other. */
+	if (nw < MIN_WORDS)
+		goto done;
 	for (int b = 0; b < 64; b++)
 		if (acc[b] > 0)
 			*out |= 1ULL << b;
+done:
 	text_release(&t);
 	return 0;
 }

@@ -49,7 +49,7 @@ struct store_ingest {
 	size_t n, batch_size, bytes;
 	struct store_ingest_stats stats;
 	int failed, staged;
-	unsigned batches;       /* committed, for refresh_statistics */
+	size_t next_refresh;    /* listings seen at the next statistics refresh */
 	/* network linking */
 	char *exclude;          /* PostgreSQL array literal of excluded entities */
 	char max_bits[8];
@@ -99,6 +99,7 @@ struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
 	in->batch_size = batch_size ? batch_size : 500;
 	in->batch = xcalloc(in->batch_size, sizeof(*in->batch));
 	in->exclude = xstrdup("{}");
+	in->next_refresh = 1000;
 	snprintf(in->max_bits, sizeof(in->max_bits), "3");
 	in->region = xstrdup("NZ");
 	matcher_result_init(&in->r);
@@ -583,7 +584,7 @@ static int copy_batch(struct store_ingest *in, struct lw_error *err)
 		copy_field(&b, p->rescore_version ? fid : NULL, 0);
 		copy_field(&b, p->entities, 0);
 		snprintf(fid, sizeof(fid), "%lld", p->simhash);
-		copy_field(&b, p->entities ? fid : NULL, 1);
+		copy_field(&b, p->entities && p->simhash ? fid : NULL, 1);
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
@@ -638,14 +639,17 @@ static int count_outcomes(struct store_ingest *in, struct lw_error *err)
 
 /* A long ingestion grows the tables faster than autovacuum re-plans them:
  * with statistics from when they were small, linking's lookups turn into
- * scans and every batch gets slower. Refresh them every few batches (a
- * role that does not own the tables gets a warning, which is ignored). */
+ * scans and every batch gets slower. Refresh them when this session has
+ * written 1,000, 2,000, 4,000 ... listings (then every 64,000), so their
+ * cost stays small beside the ingestion's. A role that does not own the
+ * tables gets a warning, which is ignored. */
 static void refresh_statistics(struct store_ingest *in)
 {
 	struct lw_error ignored;
 
-	if (++in->batches % 8 != 1)
+	if (in->stats.seen < in->next_refresh)
 		return;
+	in->next_refresh = in->next_refresh < 64000 ? in->next_refresh * 2 : in->next_refresh + 64000;
 	db_exec(in->st, "ANALYZE listings, listing_entities, listing_fingerprints, listing_networks",
 		0, NULL, NULL, &ignored);
 }
