@@ -15,37 +15,11 @@
 #include <cmocka.h>
 
 #include "../../matcher/matcher.h"
+#include "test_fs.h"
 
 static char tmpdir[] = "/tmp/lw-test-pack.XXXXXX";
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static void rm_rf(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	d = opendir(path);
-	if (d) {
-		while ((de = readdir(d)) != NULL) {
-			char sub[4096];
-
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
 
 /* Writes len bytes to tmpdir/name and returns the path in a static buffer. */
 static const char *write_bytes(const char *name, const char *data, size_t len)
