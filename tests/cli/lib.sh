@@ -31,3 +31,52 @@ expect_grep() {
 }
 
 finish() { [ "$fails" -eq 0 ]; exit $?; }
+
+# use_pg: a throwaway lurewatch (embedded PostgreSQL in LUREWATCH_HOME under
+# /tmp, world-searchable so the server's user - postgres under root - reaches
+# it), stopped and removed on exit together with $TMP and the servers that
+# start_server started. The compiled-rules cache is shared unless set.
+use_pg() {
+	: "${LUREWATCH_CACHE:=$TMP/cache}"
+	export LUREWATCH_CACHE
+	unset LUREWATCH_RULES LUREWATCH_DATABASE_URL LUREWATCH_CONFIG LUREWATCH_ANALYST \
+		PGHOST PGDATABASE PGSERVICE
+	LUREWATCH_HOME=$(mktemp -d /tmp/lw-XXXXXX)
+	chmod 755 "$LUREWATCH_HOME"
+	LUREWATCH_PG_FAST=1
+	export LUREWATCH_HOME LUREWATCH_PG_FAST
+	SERVE="$TOP/tests/server/lwserve.py"
+	pids=""
+	trap lw_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+lw_cleanup() {
+	for p in $pids; do kill -9 "$p" 2>/dev/null; done
+	"$LW" db stop >/dev/null 2>&1
+	rm -rf "$LUREWATCH_HOME" "$TMP"
+}
+
+# start_server NAME ARGS...: tests/server/lwserve.py on a free port of
+# 127.0.0.1, logging to $TMP/NAME.log; sets $port and $spid.
+start_server() {
+	sname=$1
+	shift
+	python3 "$SERVE" --port 0 --idle-exit 180 --log "$TMP/$sname.log" "$@" \
+		>"$TMP/$sname.out" 2>"$TMP/$sname.err" &
+	spid=$!
+	pids="$pids $spid"
+	port=
+	i=0
+	while [ -z "$port" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		port=$(sed -n '1s/^PORT=\([0-9][0-9]*\)$/\1/p' "$TMP/$sname.out")
+		i=$((i + 1))
+	done
+	if [ -z "$port" ]; then
+		echo "Bail out! lwserve did not start" >&2
+		cat "$TMP/$sname.err" >&2
+		exit 1
+	fi
+	: >>"$TMP/$sname.log"
+}

@@ -6,49 +6,9 @@
 # GET, every injected fault, private addresses, a crawl killed with SIGKILL and
 # resumed, two crawlers sharing one frontier, the cron lock, bad configuration.
 . "$(dirname "$0")/lib.sh"
-: "${LUREWATCH_CACHE:=$TMP/cache}"
-export LUREWATCH_CACHE
-unset LUREWATCH_RULES LUREWATCH_DATABASE_URL LUREWATCH_CONFIG LUREWATCH_ANALYST PGHOST PGDATABASE PGSERVICE
-# Under /tmp and world-searchable: the server's user (postgres under root) reaches it.
-LUREWATCH_HOME=$(mktemp -d /tmp/lw-XXXXXX)
-chmod 755 "$LUREWATCH_HOME"
-LUREWATCH_PG_FAST=1
-export LUREWATCH_HOME LUREWATCH_PG_FAST
-SERVE="$TOP/tests/server/lwserve.py"
+use_pg
 SITE="$TOP/sample/site"
-pids=""
-cleanup() {
-	for p in $pids; do kill -9 "$p" 2>/dev/null; done
-	"$LW" db stop >/dev/null 2>&1
-	rm -rf "$LUREWATCH_HOME" "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 T0=$(date +%s)
-
-# start_server NAME ARGS...: lwserve on a free port of 127.0.0.1, logging to
-# $TMP/NAME.log; sets $port and $spid.
-start_server() {
-	sname=$1
-	shift
-	python3 "$SERVE" --port 0 --idle-exit 120 --log "$TMP/$sname.log" "$@" \
-		>"$TMP/$sname.out" 2>"$TMP/$sname.err" &
-	spid=$!
-	pids="$pids $spid"
-	port=
-	i=0
-	while [ -z "$port" ] && [ $i -lt 200 ]; do
-		sleep 0.05
-		port=$(sed -n '1s/^PORT=\([0-9][0-9]*\)$/\1/p' "$TMP/$sname.out")
-		i=$((i + 1))
-	done
-	if [ -z "$port" ]; then
-		echo "Bail out! lwserve did not start" >&2
-		cat "$TMP/$sname.err" >&2
-		exit 1
-	fi
-	: >>"$TMP/$sname.log"
-}
 
 # sql QUERY: one value per line, unaligned, UTF-8.
 sql() {
