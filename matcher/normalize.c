@@ -378,6 +378,10 @@ void text_release(struct lw_text *t)
 	free(t->buf);
 	free(t->start);
 	free(t->end);
+	free(t->word_start);
+	free(t->word_end);
+	free(t->sent_first);
+	free(t->para_first);
 	text_init(t);
 }
 
@@ -402,6 +406,7 @@ int text_normalize(const char *in, size_t len, struct lw_text *t,
 	us.n = text_deobfuscate(us.u, us.n);
 	serialize(us.u, us.n, t);
 	t->repaired = repaired;
+	text_index(t, in, len);
 	rc = 0;
 out:
 	free(us.u);

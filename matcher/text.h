@@ -24,6 +24,15 @@ struct lw_text {
 	uint32_t *end;      /* len entries */
 	size_t cap;
 	size_t repaired;    /* invalid UTF-8 sequences replaced in the input */
+	/* The word index that proximity operators count in (text_index):
+	 * word w is buf[word_start[w] .. word_end[w]); sentence s begins at
+	 * word sent_first[s], paragraph p at word para_first[p]. */
+	uint32_t *word_start, *word_end;
+	size_t nwords, words_cap;
+	uint32_t *sent_first;
+	size_t nsents, sents_cap;
+	uint32_t *para_first;
+	size_t nparas, paras_cap;
 };
 
 void text_init(struct lw_text *t);
@@ -49,6 +58,25 @@ void text_release(struct lw_text *t);
  * Returns 0, or -1 with err set when the input exceeds TEXT_MAX_INPUT. */
 int text_normalize(const char *in, size_t len, struct lw_text *t,
 		   struct lw_error *err);
+
+/* Builds t's word index from t->buf and the input in it was normalised
+ * from (paragraph breaks are blank lines of the input, which the text
+ * itself collapses to one '\n'). A word is a maximal run of letters,
+ * digits and marks, except that every Han, Hiragana and Katakana character
+ * is a word by itself (those scripts do not space words). A sentence ends
+ * at a line break or at . ! ? ; followed by a space or the end, and at the
+ * full-width 。！？；. The document's first word opens a sentence and a
+ * paragraph. text_normalize calls it; it is exposed for tests. */
+void text_index(struct lw_text *t, const char *in, size_t in_len);
+
+/* The word holding byte off of t->buf, or else the first word after it;
+ * t->nwords when none follows. */
+size_t text_word_at(const struct lw_text *t, size_t off);
+/* The last word that starts before byte off; (size_t)-1 when none does. */
+size_t text_word_before(const struct lw_text *t, size_t off);
+/* The sentence and paragraph that word w belongs to. */
+size_t text_sentence_of(const struct lw_text *t, size_t w);
+size_t text_paragraph_of(const struct lw_text *t, size_t w);
 
 /* Applies only the Unicode part (NFKC, case folding, Latin accent removal)
  * to the non-ASCII characters of a pattern, so rule authors can write

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* The word, sentence and paragraph index of normalised text: proximity
+ * operators (NEAR/n, BEFORE/n, SENT, PARA) count in it. */
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "text.h"
+#include "../util/xmalloc.h"
+
+static void push(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[(*n)++] = x;
+}
+
+/* Decodes the valid UTF-8 code point at p (the text is valid UTF-8). */
+static uint32_t decode(const unsigned char *p, size_t *len)
+{
+	if (p[0] < 0x80) {
+		*len = 1;
+		return p[0];
+	}
+	if (p[0] < 0xE0) {
+		*len = 2;
+		return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+	}
+	if (p[0] < 0xF0) {
+		*len = 3;
+		return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+	}
+	*len = 4;
+	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
+	       (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+}
+
+/* 0: not a word character; 1: part of a word; 2: a word by itself. */
+static int word_class(uint32_t cp)
+{
+	utf8proc_category_t c;
+
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+		       (cp >= '0' && cp <= '9');
+	if ((cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+	    (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	    (cp >= 0x20000 && cp <= 0x2FA1F))
+		return 2;
+	c = utf8proc_category((utf8proc_int32_t)cp);
+	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_ME) ||
+	       c == UTF8PROC_CATEGORY_ND;
+}
+
+static int ends_sentence(uint32_t cp, uint32_t next)
+{
+	if (cp == '.' || cp == '!' || cp == '?' || cp == ';')
+		return next == 0 || next == ' ' || next == '\n';
+	return cp == 0x3002 || cp == 0xFF01 || cp == 0xFF1F || cp == 0xFF1B;
+}
+
+/* Line breaks in the input span of a '\n' of the text: two or more make a
+ * blank line, and so a paragraph break. */
+static int blank_line(const char *in, size_t from, size_t to)
+{
+	int n = 0;
+
+	for (size_t i = from; i < to && n < 2; i++) {
+		if (in[i] == '\n' || (in[i] == '\r' && (i + 1 >= to || in[i + 1] != '\n')))
+			n++;
+		else if ((unsigned char)in[i] == 0xE2 && i + 2 < to &&
+			 (unsigned char)in[i + 1] == 0x80 && (unsigned char)in[i + 2] == 0xA9)
+			n += 2; /* U+2029 PARAGRAPH SEPARATOR */
+	}
+	return n >= 2;
+}
+
+void text_index(struct lw_text *t, const char *in, size_t in_len)
+{
+	const unsigned char *b = (const unsigned char *)t->buf;
+	int new_sent = 1, new_para = 1, in_word = 0;
+	size_t i = 0, n;
+
+	t->nwords = t->nsents = t->nparas = 0;
+	while (i < t->len) {
+		uint32_t cp = decode(b + i, &n), next = 0;
+		int wc = word_class(cp);
+
+		if (wc == 1 && in_word) {
+			t->word_end[t->nwords - 1] = (uint32_t)(i + n);
+		} else if (wc) {
+			if (new_sent)
+				push(&t->sent_first, &t->nsents, &t->sents_cap, (uint32_t)t->nwords);
+			if (new_para)
+				push(&t->para_first, &t->nparas, &t->paras_cap, (uint32_t)t->nwords);
+			new_sent = new_para = 0;
+			if (t->nwords == t->words_cap) {
+				t->words_cap = t->words_cap ? t->words_cap * 2 : 256;
+				t->word_start = xreallocarray(t->word_start, t->words_cap,
+							      sizeof(*t->word_start));
+				t->word_end = xreallocarray(t->word_end, t->words_cap,
+							    sizeof(*t->word_end));
+			}
+			t->word_start[t->nwords] = (uint32_t)i;
+			t->word_end[t->nwords] = (uint32_t)(i + n);
+			t->nwords++;
+		}
+		in_word = wc == 1;
+		if (!wc) {
+			if (i + n < t->len) {
+				size_t m;
+
+				next = decode(b + i + n, &m);
+			}
+			if (cp == '\n') {
+				new_sent = 1;
+				if (in && t->start && t->end[i] <= in_len &&
+				    blank_line(in, t->start[i], t->end[i]))
+					new_para = 1;
+			} else if (ends_sentence(cp, next)) {
+				new_sent = 1;
+			}
+		}
+		i += n;
+	}
+}
+
+/* The first word whose end is after off. */
+size_t text_word_at(const struct lw_text *t, size_t off)
+{
+	size_t lo = 0, hi = t->nwords;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->word_end[mid] <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t text_word_before(const struct lw_text *t, size_t off)
+{
+	size_t lo = 0, hi = t->nwords;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->word_start[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : (size_t)-1;
+}
+
+static size_t group_of(const uint32_t *first, size_t n, size_t w)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (first[mid] <= w)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : 0;
+}
+
+size_t text_sentence_of(const struct lw_text *t, size_t w)
+{
+	return group_of(t->sent_first, t->nsents, w);
+}
+
+size_t text_paragraph_of(const struct lw_text *t, size_t w)
+{
+	return group_of(t->para_first, t->nparas, w);
+}
