@@ -17,7 +17,7 @@
 #include "../util/xmalloc.h"
 #include "matcher_internal.h"
 
-#define CACHE_MAGIC "LWHSDB2"
+#define CACHE_MAGIC "LWHSDB3"
 #define CACHE_MAX_FILE (1024u * 1024u * 1024u)
 
 #ifndef LW_VERSION
@@ -148,14 +148,14 @@ int cache_load(struct matcher *m, const char *dir)
 	if (take(&r, magic, sizeof(magic)) < 0 || memcmp(magic, CACHE_MAGIC, sizeof(magic)) != 0 ||
 	    take(&r, &npat, sizeof(npat)) < 0 || npat != m->npat ||
 	    take(&r, m->pat_width, sizeof(*m->pat_width) * npat) < 0 ||
-	    take_db(&r, &m->db_main) < 0 || take_db(&r, &m->db_terms) < 0 || r.left != 0)
+	    take(&r, m->pat_fixed, sizeof(*m->pat_fixed) * npat) < 0 ||
+	    take_db(&r, &m->db_main) < 0 || r.left != 0)
 		goto out;
 	rc = 0;
 out:
 	if (rc < 0) {
 		hs_free_database(m->db_main);
-		hs_free_database(m->db_terms);
-		m->db_main = m->db_terms = NULL;
+		m->db_main = NULL;
 	}
 	free(data);
 	free(path);
@@ -221,7 +221,8 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 	}
 	write_ok = fwrite(CACHE_MAGIC, 8, 1, f) == 1 && fwrite(&npat, sizeof(npat), 1, f) == 1 &&
 		   (npat == 0 || fwrite(m->pat_width, sizeof(*m->pat_width), npat, f) == npat) &&
-		   put_db(f, m->db_main) == 0 && put_db(f, m->db_terms) == 0;
+		   (npat == 0 || fwrite(m->pat_fixed, sizeof(*m->pat_fixed), npat, f) == npat) &&
+		   put_db(f, m->db_main) == 0;
 	/* A failed close is a failed write: keep the two results apart. */
 	if (fclose(f) != 0)
 		write_ok = 0;

@@ -1,33 +1,40 @@
 /* SPDX-License-Identifier: MIT */
-/* Combination expressions: parsed once to reverse Polish order, then written
- * out for Hyperscan and evaluated over a whole document. */
+/* Combination expressions: parsed once into a tree by recursive descent.
+ * Evaluation over a document's matches lives in prox.c. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../util/xmalloc.h"
 #include "comb.h"
 #include "pack_internal.h"
 
-#define COMB_MAX_OPS 512 /* < COMB_MAX_DEPTH */
+#define COMB_MAX_DEPTH 64
 
 struct parser {
 	const struct matcher_pack *pack;
+	const char *expr;
 	const char *p;
 	struct comb *c;
 	struct lw_error *err;
 	int depth;
 };
 
-static void emit(struct parser *ps, enum comb_kind k, size_t rule, int negated)
+static int node(struct parser *ps, enum comb_kind k, int a, int b)
 {
 	struct comb *c = ps->c;
 
-	c->ops = xreallocarray(c->ops, c->n + 1, sizeof(*c->ops));
-	c->ops[c->n].kind = k;
-	c->ops[c->n].rule = rule;
-	c->ops[c->n].negated = negated;
-	c->n++;
+	if (c->n >= COMB_MAX_NODES)
+		return lw_error_set(ps->err, "combination is too complex (more than %d operands and operators)",
+				    COMB_MAX_NODES);
+	c->nodes = xreallocarray(c->nodes, c->n + 1, sizeof(*c->nodes));
+	memset(&c->nodes[c->n], 0, sizeof(c->nodes[c->n]));
+	c->nodes[c->n].kind = k;
+	c->nodes[c->n].a = a;
+	c->nodes[c->n].b = b;
+	return (int)c->n++;
 }
 
 static void skip(struct parser *ps)
@@ -36,110 +43,232 @@ static void skip(struct parser *ps)
 		ps->p++;
 }
 
-static int parse_or(struct parser *ps, int negated);
+/* Where the parser stands, for messages: "at column 12 ('NEAR/x b')". */
+static int fail_at(struct parser *ps, const char *what)
+{
+	return lw_error_set(ps->err, "%s at column %d ('%.20s')", what, (int)(ps->p - ps->expr) + 1,
+			    *ps->p ? ps->p : "end of expression");
+}
+
+/* Reads a keyword if the input has it as a whole word. */
+static int keyword(struct parser *ps, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	if (strncmp(ps->p, kw, n) != 0)
+		return 0;
+	if (isalnum((unsigned char)ps->p[n]) || ps->p[n] == '_')
+		return 0;
+	ps->p += n;
+	return 1;
+}
+
+/* "/n" after NEAR, BEFORE, W or PRE. */
+static int distance(struct parser *ps, unsigned *out)
+{
+	char *end;
+	long v;
+
+	if (*ps->p != '/')
+		return fail_at(ps, "expected '/n' (a number of words)");
+	ps->p++;
+	if (!isdigit((unsigned char)*ps->p))
+		return fail_at(ps, "expected a number of words after '/'");
+	v = strtol(ps->p, &end, 10);
+	if (v < 1 || v > COMB_MAX_DISTANCE) {
+		lw_error_set(ps->err, "distance %ld out of range: from 1 to %d words", v,
+			     COMB_MAX_DISTANCE);
+		return -1;
+	}
+	ps->p = end;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* A proximity operator at the cursor, if any: returns 1 and fills kind,
+ * negated and dist; 0 when none; -1 on a malformed one. Lexis and
+ * Westlaw spellings are accepted beside ours (w/5, pre/5, /s, /p). */
+static int prox_op(struct parser *ps, enum comb_kind *kind, int *negated, unsigned *dist)
+{
+	const char *save = ps->p;
+
+	*negated = 0;
+	*dist = 0;
+	if (keyword(ps, "NOT")) {
+		skip(ps);
+		*negated = 1;
+	}
+	if (keyword(ps, "SENT") || (ps->p[0] == '/' && (ps->p[1] == 's' || ps->p[1] == 'S') &&
+				    !isalnum((unsigned char)ps->p[2]) && (ps->p += 2))) {
+		*kind = COMB_SENT;
+		return 1;
+	}
+	if (keyword(ps, "PARA") || (ps->p[0] == '/' && (ps->p[1] == 'p' || ps->p[1] == 'P') &&
+				    !isalnum((unsigned char)ps->p[2]) && (ps->p += 2))) {
+		*kind = COMB_PARA;
+		return 1;
+	}
+	if (!strncmp(ps->p, "NEAR", 4) || !strncmp(ps->p, "BEFORE", 6) ||
+	    ((ps->p[0] == 'w' || ps->p[0] == 'W') && ps->p[1] == '/') ||
+	    (!strncasecmp(ps->p, "pre/", 4))) {
+		*kind = (ps->p[0] == 'B' || ps->p[0] == 'p' || ps->p[0] == 'P') ? COMB_BEFORE : COMB_NEAR;
+		ps->p += ps->p[0] == 'N' ? 4 : ps->p[0] == 'B' ? 6 : (ps->p[1] == '/' ? 1 : 3);
+		return distance(ps, dist) < 0 ? -1 : 1;
+	}
+	if (*negated) {
+		ps->p = save;
+		return fail_at(ps, "NOT must be followed by NEAR/n, BEFORE/n, SENT or PARA (use '!' for a negation)");
+	}
+	return 0;
+}
+
+static int parse_or(struct parser *ps);
+
+/* An operand of a proximity operator must have word positions: '!' and '&'
+ * have none. */
+static int check_span_operand(struct parser *ps, int i)
+{
+	const struct comb_node *x = &ps->c->nodes[i];
+
+	if (x->kind == COMB_NOT)
+		return lw_error_set(ps->err, "a negation ('!') cannot be an operand of a proximity operator: "
+					     "write 'a NOT NEAR/n b' instead");
+	if (x->kind == COMB_AND)
+		return lw_error_set(ps->err, "'&' cannot be an operand of a proximity operator: "
+					     "use NEAR, SENT or PARA between the parts");
+	if (x->kind == COMB_OR)
+		return check_span_operand(ps, x->a) < 0 ? -1 : check_span_operand(ps, x->b);
+	return 0;
+}
 
 /* primary := '!' primary | '(' or ')' | id */
-static int parse_primary(struct parser *ps, int negated)
+static int parse_primary(struct parser *ps)
 {
 	char id[80];
 	size_t n = 0;
 	long idx;
+	int a;
 
 	skip(ps);
-	if (ps->c->n > COMB_MAX_OPS || ps->depth > 64)
-		return lw_error_set(ps->err, "combination is too complex");
+	if (ps->depth > COMB_MAX_DEPTH)
+		return lw_error_set(ps->err, "combination is nested too deeply");
 	if (*ps->p == '!') {
 		ps->p++;
-		if (parse_primary(ps, !negated) < 0)
-			return -1;
-		emit(ps, COMB_NOT, 0, 0);
-		return 0;
+		ps->depth++;
+		a = parse_primary(ps);
+		ps->depth--;
+		return a < 0 ? -1 : node(ps, COMB_NOT, a, -1);
 	}
 	if (*ps->p == '(') {
 		ps->p++;
 		ps->depth++;
-		if (parse_or(ps, negated) < 0)
-			return -1;
+		a = parse_or(ps);
 		ps->depth--;
+		if (a < 0)
+			return -1;
 		skip(ps);
 		if (*ps->p != ')')
-			return lw_error_set(ps->err, "missing ')' in combination");
+			return fail_at(ps, "missing ')'");
 		ps->p++;
-		return 0;
+		return a;
 	}
 	while (isalnum((unsigned char)ps->p[n]) || ps->p[n] == '_')
 		n++;
 	if (n == 0)
-		return lw_error_set(ps->err, "expected a rule id at '%.20s'", *ps->p ? ps->p : "end");
+		return fail_at(ps, "expected a rule, term or word-list id");
 	if (n >= sizeof(id))
-		return lw_error_set(ps->err, "id too long in combination");
+		return fail_at(ps, "id too long");
 	memcpy(id, ps->p, n);
 	id[n] = '\0';
-	ps->p += n;
 	idx = pack_find(ps->pack, id);
 	if (idx < 0)
-		return lw_error_set(ps->err, "combination names unknown rule '%s'", id);
+		return lw_error_set(ps->err, "unknown rule '%s' (no rule, term or word list has that id) at column %d",
+				    id, (int)(ps->p - ps->expr) + 1);
 	if (ps->pack->rules[idx].combine)
 		return lw_error_set(ps->err, "combination names '%s', itself a combination: name its terms instead",
 				    id);
-	emit(ps, COMB_ID, (size_t)idx, negated);
-	return 0;
+	ps->p += n;
+	a = node(ps, COMB_ID, -1, -1);
+	if (a >= 0)
+		ps->c->nodes[a].rule = (size_t)idx;
+	return a;
 }
 
-static int parse_and(struct parser *ps, int negated)
+/* prox := primary (proxop primary)*, left to right */
+static int parse_prox(struct parser *ps)
 {
-	if (parse_primary(ps, negated) < 0)
-		return -1;
-	for (;;) {
+	int a = parse_primary(ps), b, r, neg = 0;
+	enum comb_kind kind = COMB_NEAR;
+	unsigned dist;
+
+	while (a >= 0) {
+		skip(ps);
+		r = prox_op(ps, &kind, &neg, &dist);
+		if (r <= 0)
+			return r < 0 ? -1 : a;
+		b = parse_primary(ps);
+		if (b < 0 || check_span_operand(ps, a) < 0 || check_span_operand(ps, b) < 0)
+			return -1;
+		a = node(ps, kind, a, b);
+		if (a >= 0) {
+			ps->c->nodes[a].negated = neg;
+			ps->c->nodes[a].dist = dist;
+		}
+	}
+	return a;
+}
+
+static int parse_and(struct parser *ps)
+{
+	int a = parse_prox(ps), b;
+
+	while (a >= 0) {
 		skip(ps);
 		if (*ps->p != '&')
-			return 0;
-		ps->p++;
-		if (*ps->p == '&')
-			ps->p++;
-		if (parse_primary(ps, negated) < 0)
-			return -1;
-		emit(ps, COMB_AND, 0, 0);
+			return a;
+		ps->p += ps->p[1] == '&' ? 2 : 1;
+		b = parse_prox(ps);
+		a = b < 0 ? -1 : node(ps, COMB_AND, a, b);
 	}
+	return a;
 }
 
-static int parse_or(struct parser *ps, int negated)
+static int parse_or(struct parser *ps)
 {
-	if (parse_and(ps, negated) < 0)
-		return -1;
-	for (;;) {
+	int a = parse_and(ps), b;
+
+	while (a >= 0) {
 		skip(ps);
 		if (*ps->p != '|')
-			return 0;
-		ps->p++;
-		if (*ps->p == '|')
-			ps->p++;
-		if (parse_and(ps, negated) < 0)
-			return -1;
-		emit(ps, COMB_OR, 0, 0);
+			return a;
+		ps->p += ps->p[1] == '|' ? 2 : 1;
+		b = parse_and(ps);
+		a = b < 0 ? -1 : node(ps, COMB_OR, a, b);
 	}
+	return a;
 }
 
 int comb_parse(const struct matcher_pack *pack, const char *expr, struct comb *c,
 	       struct lw_error *err)
 {
-	struct parser ps = { pack, expr, c, err, 0 };
+	struct parser ps = { pack, expr, expr, c, err, 0 };
 	unsigned char *none = NULL;
 	int rc = -1;
 
-	c->ops = NULL;
+	c->nodes = NULL;
 	c->n = 0;
-	if (parse_or(&ps, 0) < 0)
+	c->root = parse_or(&ps);
+	if (c->root < 0)
 		goto out;
 	skip(&ps);
 	if (*ps.p) {
-		lw_error_set(err, "unexpected '%.20s' in combination", ps.p);
+		fail_at(&ps, "unexpected text (an operator is missing?)");
 		goto out;
 	}
-	/* Hyperscan only evaluates a combination when one of its operands
-	 * matches, so one that holds for an empty document would never fire. */
+	/* A combination is only evaluated when one of its operands matched, so
+	 * one that holds for an empty document would never fire. */
 	none = xcalloc(pack->nrules ? pack->nrules : 1, 1);
-	if (comb_eval(c, none)) {
+	if (comb_eval_bool(c, none)) {
 		lw_error_set(err, "combination is true when nothing matches: it needs a positive operand");
 		goto out;
 	}
@@ -153,77 +282,46 @@ out:
 
 void comb_release(struct comb *c)
 {
-	free(c->ops);
-	c->ops = NULL;
+	free(c->nodes);
+	c->nodes = NULL;
 	c->n = 0;
+	c->root = -1;
 }
 
-int comb_eval(const struct comb *c, const unsigned char *state)
+static int eval_bool(const struct comb *c, int i, const unsigned char *state)
 {
-	unsigned char stack[COMB_MAX_DEPTH];
-	size_t sp = 0;
+	const struct comb_node *x = &c->nodes[i];
 
-	for (size_t i = 0; i < c->n; i++) {
-		const struct comb_op *op = &c->ops[i];
-
-		switch (op->kind) {
-		case COMB_ID:
-			stack[sp++] = state[op->rule] != 0;
-			break;
-		case COMB_NOT:
-			stack[sp - 1] = !stack[sp - 1];
-			break;
-		case COMB_AND:
-			sp--;
-			stack[sp - 1] = stack[sp - 1] && stack[sp];
-			break;
-		case COMB_OR:
-			sp--;
-			stack[sp - 1] = stack[sp - 1] || stack[sp];
-			break;
-		}
+	switch (x->kind) {
+	case COMB_ID:
+		return state[x->rule] != 0;
+	case COMB_NOT:
+		return !eval_bool(c, x->a, state);
+	case COMB_AND:
+		return eval_bool(c, x->a, state) && eval_bool(c, x->b, state);
+	case COMB_OR:
+		return eval_bool(c, x->a, state) || eval_bool(c, x->b, state);
+	default:
+		/* NOT NEAR may hold whenever a matched; NEAR needs both. */
+		if (x->negated)
+			return eval_bool(c, x->a, state);
+		return eval_bool(c, x->a, state) && eval_bool(c, x->b, state);
 	}
-	return sp == 1 && stack[0];
 }
 
-int comb_to_hs(const struct comb *c, const unsigned *first_id, const size_t *npat,
-	       struct lw_buf *out)
+int comb_eval_bool(const struct comb *c, const unsigned char *state)
 {
-	/* Rebuild infix from RPN with a stack of strings. */
-	char **st = xcalloc(c->n + 1, sizeof(*st));
-	size_t sp = 0;
-	int rc = -1;
+	return c->root >= 0 && eval_bool(c, c->root, state);
+}
 
-	for (size_t i = 0; i < c->n; i++) {
-		const struct comb_op *op = &c->ops[i];
-		struct lw_buf b;
+void comb_op_name(const struct comb_node *x, char *buf, size_t cap)
+{
+	const char *name = x->kind == COMB_NEAR ? "NEAR" : x->kind == COMB_BEFORE ? "BEFORE" :
+			   x->kind == COMB_SENT ? "SENT" : x->kind == COMB_PARA ? "PARA" :
+			   x->kind == COMB_AND ? "&" : x->kind == COMB_OR ? "|" : "!";
 
-		lw_buf_init(&b, 1u << 20);
-		if (op->kind == COMB_ID) {
-			lw_buf_addc(&b, '(');
-			for (size_t k = 0; k < npat[op->rule]; k++)
-				lw_buf_printf(&b, "%s%u", k ? " | " : "", first_id[op->rule] + (unsigned)k);
-			lw_buf_addc(&b, ')');
-		} else if (op->kind == COMB_NOT) {
-			lw_buf_printf(&b, "!%s", st[sp - 1]);
-			free(st[--sp]);
-		} else {
-			lw_buf_printf(&b, "(%s %c %s)", st[sp - 2], op->kind == COMB_AND ? '&' : '|',
-				      st[sp - 1]);
-			free(st[--sp]);
-			free(st[--sp]);
-		}
-		if (!b.data) {
-			lw_buf_release(&b);
-			goto out;
-		}
-		st[sp++] = lw_buf_detach(&b, NULL);
-	}
-	if (sp == 1 && lw_buf_adds(out, st[0]) == 0)
-		rc = 0;
-out:
-	while (sp)
-		free(st[--sp]);
-	free(st);
-	return rc;
+	if (x->kind == COMB_NEAR || x->kind == COMB_BEFORE)
+		snprintf(buf, cap, "%s%s/%u", x->negated ? "NOT " : "", name, x->dist);
+	else
+		snprintf(buf, cap, "%s%s", x->negated ? "NOT " : "", name);
 }

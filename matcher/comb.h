@@ -1,47 +1,64 @@
 /* SPDX-License-Identifier: MIT */
-/* Combination expressions ("a & !b | (c & d)") over rule and term ids. */
+/* Combination expressions over rule, term and word-list ids: boolean
+ * operators ("a & !b | (c & d)") and proximity operators ("pay NEAR/5
+ * withheld", "fee BEFORE/3 visa", "a SENT b", "a PARA b", "a NOT NEAR/8
+ * never"), parsed once into a tree and evaluated after a document's scan. */
 #ifndef LW_MATCHER_COMB_H
 #define LW_MATCHER_COMB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-/* Most operators an expression may hold, and so its deepest stack. */
-#define COMB_MAX_DEPTH 600
-
-#include "../util/buf.h"
 #include "../util/error.h"
+
+/* Most nodes an expression may hold. */
+#define COMB_MAX_NODES 512
+/* Largest n in NEAR/n and BEFORE/n. */
+#define COMB_MAX_DISTANCE 1000
 
 struct matcher_pack;
 
-enum comb_kind { COMB_ID, COMB_NOT, COMB_AND, COMB_OR };
+enum comb_kind {
+	COMB_ID,        /* an operand: rule, term or word list */
+	COMB_NOT,       /* !a */
+	COMB_AND,       /* a & b */
+	COMB_OR,        /* a | b */
+	COMB_NEAR,      /* a NEAR/n b: within n words, either order */
+	COMB_BEFORE,    /* a BEFORE/n b: a ends, then b starts within n words */
+	COMB_SENT,      /* a SENT b: in one sentence */
+	COMB_PARA       /* a PARA b: in one paragraph */
+};
 
-struct comb_op {
+struct comb_node {
 	enum comb_kind kind;
+	int negated;            /* proximity: NOT NEAR, NOT BEFORE, NOT SENT, NOT PARA */
+	unsigned dist;          /* NEAR/BEFORE: n */
 	size_t rule;            /* COMB_ID: index in the pack */
-	int negated;            /* COMB_ID: under an odd number of '!' */
+	int a, b;               /* children (b unused for NOT and ID), -1 none */
 };
 
-/* The expression in reverse Polish order. */
 struct comb {
-	struct comb_op *ops;
+	struct comb_node *nodes;
 	size_t n;
+	int root;               /* -1 when empty */
 };
 
-/* Parses expr, resolving ids in pack. Operands must be pattern rules or
- * terms, not other combinations. Fills c (release with comb_release) or
- * returns -1 with err set. */
+/* Parses expr, resolving ids in pack. Operands are pattern rules, terms or
+ * word lists, never other combinations. Proximity operators bind tighter
+ * than '&', which binds tighter than '|'; their operands are ids, '|'
+ * groups of them, or other proximity expressions, never '!' or '&'. Fills
+ * c (release with comb_release) or returns -1 with err set. */
 int comb_parse(const struct matcher_pack *pack, const char *expr, struct comb *c,
 	       struct lw_error *err);
 void comb_release(struct comb *c);
 
-/* Evaluates c with state[rule] != 0 meaning "rule matched anywhere in the
- * document". Returns 1 or 0. */
-int comb_eval(const struct comb *c, const unsigned char *state);
+/* Evaluates c as if every proximity operator held whenever both operands
+ * matched, with state[rule] != 0 meaning "rule matched somewhere": an upper
+ * bound of the real value, used to reject combinations that hold on an
+ * empty document and to skip ones that cannot hold. Returns 1 or 0. */
+int comb_eval_bool(const struct comb *c, const unsigned char *state);
 
-/* Writes c as a Hyperscan combination expression, each operand replaced by
- * "(id1 | id2 ...)" of its patterns' Hyperscan ids: first_id[rule] is the id
- * of the rule's first pattern and npat[rule] their count. Returns 0 or -1. */
-int comb_to_hs(const struct comb *c, const unsigned *first_id, const size_t *npat,
-	       struct lw_buf *out);
+/* The operator's name as written ("NEAR/5", "NOT SENT"). */
+void comb_op_name(const struct comb_node *node, char *buf, size_t cap);
 
 #endif

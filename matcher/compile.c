@@ -65,18 +65,34 @@ static const char *hint_for(const char *expr, const char *msg)
 	return "";
 }
 
-static int pattern_error(const struct matcher *m, size_t pid, const char *msg,
-			 struct lw_error *err)
+/* The line of pattern pid in its rule's file, and what it is called. */
+static int pattern_line(const struct matcher *m, size_t pid, const char **text)
 {
 	const struct pack_rule *r = &m->pack->rules[m->pat_rule[pid]];
 	size_t k = 0;
 
-	/* Which of the rule's patterns this is, for its line. */
+	/* Which of the rule's patterns (or items) this is. */
 	for (size_t p = pid; p > 0 && m->pat_rule[p - 1] == m->pat_rule[pid]; p--)
 		k++;
-	return lw_error_set(err, "%s:%d: %s '%s': pattern '%s': %s%s", r->file,
-			    r->patterns.lines[k], r->pub.is_term ? "term" : "rule", r->id,
-			    r->patterns.v[k], msg, hint_for(m->pat_expr[pid], msg));
+	if (r->pub.is_words) {
+		*text = r->words.v[k];
+		return r->words.lines[k];
+	}
+	*text = r->patterns.v[k];
+	return r->patterns.lines[k];
+}
+
+static int pattern_error(const struct matcher *m, size_t pid, const char *msg,
+			 struct lw_error *err)
+{
+	const struct pack_rule *r = &m->pack->rules[m->pat_rule[pid]];
+	const char *text;
+	int line = pattern_line(m, pid, &text);
+
+	return lw_error_set(err, "%s:%d: %s '%s': %s '%s': %s%s", r->file, line,
+			    r->pub.is_words ? "word list" : r->pub.is_term ? "term" : "rule", r->id,
+			    r->pub.is_words ? "item" : "pattern", text, msg,
+			    hint_for(m->pat_expr[pid], msg));
 }
 
 /* Whether a pattern needs Hyperscan's UTF-8 mode, in which every '.',
@@ -121,192 +137,198 @@ static int needs_utf8(const char *expr)
 	return 0;
 }
 
-/* Fills the pattern tables and checks each pattern on its own, so that every
- * error names its rule, and learns each pattern's widest match. */
-static int prepare_patterns(struct matcher *m, int need_info, struct lw_error *err)
+/* Scripts written without spaces between words: an item in them is a plain
+ * substring, with no word boundary to check. */
+static int unspaced_script(uint32_t cp)
 {
-	struct matcher_pack *pack = m->pack;
-	size_t n = 0, pid = 0;
+	return (cp >= 0x0E00 && cp <= 0x0EFF) || (cp >= 0x1000 && cp <= 0x109F) ||
+	       (cp >= 0x1780 && cp <= 0x17FF) || (cp >= 0x3040 && cp <= 0x30FF) ||
+	       (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	       (cp >= 0x20000 && cp <= 0x2FA1F);
+}
 
-	for (size_t i = 0; i < pack->nrules; i++)
-		n += pack->rules[i].patterns.n;
+static uint32_t first_cp(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return p[0];
+	if (p[0] < 0xE0)
+		return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+	if (p[0] < 0xF0)
+		return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
+	       (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+}
+
+static uint32_t last_cp(const unsigned char *p, size_t n)
+{
+	size_t i = n - 1;
+
+	while (i > 0 && (p[i] & 0xC0) == 0x80)
+		i--;
+	return first_cp(p + i);
+}
+
+static int ascii_alnum(uint32_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Turns a word-list item into a Hyperscan expression over normalised text:
+ * the item is normalised as documents are (so "Pasaporte" or "p@ssport"
+ * match what the text becomes), every byte but letters and digits is
+ * escaped, a space matches a space or a line break, and word boundaries
+ * are asserted with \b where the edge is ASCII or left to the scan
+ * callback (PAT_CHECK_*) where it is not. Every match has the same width,
+ * so its start is known without a second search. */
+static int item_regex(struct matcher *m, size_t pid, const char *item, struct lw_error *err)
+{
+	size_t n = strlen(item);
+	int stem = n && item[n - 1] == '*';
+	char *word = xstrndup(item, stem ? n - 1 : n);
+	struct lw_text t;
+	struct lw_buf b;
+	uint32_t a, z;
+	int rc = -1;
+
+	text_init(&t);
+	lw_buf_init(&b, 1u << 20);
+	if (text_normalize(word, strlen(word), &t, err) < 0)
+		goto out;
+	if (t.len == 0 || t.len > 4096) {
+		lw_error_set(err, "item normalises to %s", t.len ? "more than 4096 bytes" : "nothing");
+		goto out;
+	}
+	a = first_cp((const unsigned char *)t.buf);
+	z = last_cp((const unsigned char *)t.buf, t.len);
+	if (ascii_alnum(a))
+		lw_buf_adds(&b, "\\b");
+	else if (a >= 0x80 && !unspaced_script(a))
+		m->pat_check[pid] |= PAT_CHECK_LEFT;
+	for (size_t i = 0; i < t.len; i++) {
+		unsigned char c = (unsigned char)t.buf[i];
+
+		if (ascii_alnum(c))
+			lw_buf_addc(&b, (char)c);
+		else if (c == ' ' || c == '\n')
+			lw_buf_adds(&b, "[ \\n]");
+		else
+			lw_buf_printf(&b, "\\x%02x", c);
+	}
+	if (stem)
+		m->pat_check[pid] |= PAT_STEM;
+	else if (ascii_alnum(z))
+		lw_buf_adds(&b, "\\b");
+	else if (z >= 0x80 && !unspaced_script(z))
+		m->pat_check[pid] |= PAT_CHECK_RIGHT;
+	m->pat_expr[pid] = lw_buf_detach(&b, NULL);
+	m->pat_fixed[pid] = (unsigned)t.len;
+	m->pat_width[pid] = (unsigned)t.len;
+	m->pat_flags[pid] = HS_FLAG_CASELESS;
+	m->pat_item[pid] = item;
+	rc = m->pat_expr[pid] ? 0 : lw_error_set(err, "item too long");
+out:
+	lw_buf_release(&b);
+	text_release(&t);
+	free(word);
+	return rc;
+}
+
+static void alloc_tables(struct matcher *m)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->pack->nrules; i++)
+		n += m->pack->rules[i].pub.is_words ? m->pack->rules[i].words.n
+						     : m->pack->rules[i].patterns.n;
 	m->npat = n;
+	if (!n)
+		n = 1;
 	m->pat_rule = xcalloc(n, sizeof(*m->pat_rule));
 	m->pat_expr = xcalloc(n, sizeof(*m->pat_expr));
 	m->pat_flags = xcalloc(n, sizeof(*m->pat_flags));
 	m->pat_width = xcalloc(n, sizeof(*m->pat_width));
-	for (size_t i = 0; i < pack->nrules; i++) {
-		struct pack_rule *r = &pack->rules[i];
+	m->pat_fixed = xcalloc(n, sizeof(*m->pat_fixed));
+	m->pat_check = xcalloc(n, sizeof(*m->pat_check));
+	m->pat_item = xcalloc(n, sizeof(*m->pat_item));
+}
 
-		for (size_t k = 0; k < r->patterns.n; k++, pid++) {
-			char *raw = NULL, *norm;
-			unsigned flags;
-			hs_expr_info_t *info = NULL;
-			hs_compile_error_t *cerr = NULL;
+static void free_tables(struct matcher *m)
+{
+	if (m->pat_expr)
+		for (size_t p = 0; p < m->npat; p++)
+			free((char *)m->pat_expr[p]);
+	free(m->pat_rule);
+	free(m->pat_expr);
+	free(m->pat_flags);
+	free(m->pat_width);
+	free(m->pat_fixed);
+	free(m->pat_check);
+	free(m->pat_item);
+	m->pat_rule = NULL;
+	m->pat_expr = NULL;
+	m->pat_flags = m->pat_width = m->pat_fixed = NULL;
+	m->pat_check = NULL;
+	m->pat_item = NULL;
+	m->npat = 0;
+}
 
-			m->pat_rule[pid] = i;
-			if (pack_parse_pattern(r->patterns.v[k], &raw, &flags, err) < 0)
-				return lw_error_prefix(err, "%s:%d", r->file, r->patterns.lines[k]);
-			norm = text_normalize_pattern(raw, err);
-			free(raw);
-			if (!norm)
-				return lw_error_prefix(err, "%s:%d: rule '%s'", r->file,
-						       r->patterns.lines[k], r->id);
-			m->pat_expr[pid] = norm;
-			m->pat_flags[pid] = flags | BASE_FLAGS | (needs_utf8(norm) ? HS_FLAG_UTF8 : 0);
-			if (!need_info)
-				continue;
-			if (hs_expression_info(norm, m->pat_flags[pid], &info, &cerr) != HS_SUCCESS) {
-				pattern_error(m, pid, cerr->message, err);
-				hs_free_compile_error(cerr);
-				return -1;
-			}
-			m->pat_width[pid] = info->max_width == UINT_MAX ? WIDTH_UNBOUNDED
-								       : info->max_width;
-			free(info);
-		}
+/* One regular-expression pattern: parsed, normalised, and (need_info) its
+ * widest match learnt, which also checks it on its own so that every error
+ * names its rule. */
+static int regex_pattern(struct matcher *m, size_t pid, struct pack_rule *r, size_t k,
+			 int need_info, struct lw_error *err)
+{
+	char *raw = NULL, *norm;
+	unsigned flags;
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *cerr = NULL;
+
+	if (pack_parse_pattern(r->patterns.v[k], &raw, &flags, err) < 0)
+		return lw_error_prefix(err, "%s:%d", r->file, r->patterns.lines[k]);
+	norm = text_normalize_pattern(raw, err);
+	free(raw);
+	if (!norm)
+		return lw_error_prefix(err, "%s:%d: rule '%s'", r->file, r->patterns.lines[k], r->id);
+	m->pat_expr[pid] = norm;
+	m->pat_flags[pid] = flags | BASE_FLAGS | (needs_utf8(norm) ? HS_FLAG_UTF8 : 0);
+	if (!need_info)
+		return 0;
+	if (hs_expression_info(norm, m->pat_flags[pid], &info, &cerr) != HS_SUCCESS) {
+		pattern_error(m, pid, cerr->message, err);
+		hs_free_compile_error(cerr);
+		return -1;
 	}
+	m->pat_width[pid] = info->max_width == UINT_MAX ? WIDTH_UNBOUNDED : info->max_width;
+	if (info->min_width == info->max_width && info->max_width != UINT_MAX &&
+	    info->max_width > 0)
+		m->pat_fixed[pid] = info->max_width;
+	free(info);
 	return 0;
 }
 
-/* A copy of a pattern without \b, \B, $, \z, \Z: a superset of its matches
- * that Hyperscan accepts as a combination operand (it refuses operands that
- * may report after their last byte with "unordered match"). */
-static char *strip_end_assertions(const char *expr)
+/* Fills the pattern tables: rule and term patterns, and word-list items. */
+static int prepare_patterns(struct matcher *m, int need_info, struct lw_error *err)
 {
-	size_t n = strlen(expr), o = 0;
-	char *out = xmalloc(n + 1);
-	int in_class = 0;
+	struct matcher_pack *pack = m->pack;
+	size_t pid = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		char c = expr[i];
+	alloc_tables(m);
+	for (size_t i = 0; i < pack->nrules; i++) {
+		struct pack_rule *r = &pack->rules[i];
+		size_t n = r->pub.is_words ? r->words.n : r->patterns.n;
 
-		if (c == '\\' && i + 1 < n) {
-			char d = expr[i + 1];
-
-			if (!in_class && (d == 'b' || d == 'B' || d == 'z' || d == 'Z')) {
-				i++;
-				continue;
-			}
-			out[o++] = c;
-			out[o++] = d;
-			i++;
-			continue;
-		}
-		if (in_class) {
-			if (c == ']')
-				in_class = 0;
-		} else if (c == '[') {
-			in_class = 1;
-			if (expr[i + 1] == '^' || expr[i + 1] == ']') {
-				out[o++] = c;
-				c = expr[++i];
-			}
-		} else if (c == '$') {
-			continue;
-		}
-		out[o++] = c;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/* Builds the positive part of a combination for Hyperscan: negated
- * sub-expressions become "true" (a weaker trigger), since exclusions are
- * decided over the whole document after the scan. Returns NULL when nothing
- * positive is left, else a new string of the trigger expression. */
-static char *trigger_expr(const struct comb *c, const unsigned *first, const size_t *npat)
-{
-	/* Each stack entry is an expression string, or NULL for "true". */
-	char **st = xcalloc(c->n + 1, sizeof(*st));
-	size_t sp = 0;
-	char *res;
-
-	for (size_t i = 0; i < c->n; i++) {
-		const struct comb_op *op = &c->ops[i];
-		struct lw_buf b;
-
-		lw_buf_init(&b, 1u << 20);
-		if (op->kind == COMB_ID) {
-			lw_buf_addc(&b, '(');
-			for (size_t k = 0; k < npat[op->rule]; k++)
-				lw_buf_printf(&b, "%s%u", k ? " | " : "", first[op->rule] + (unsigned)k);
-			lw_buf_addc(&b, ')');
-			st[sp++] = lw_buf_detach(&b, NULL);
-			continue;
-		}
-		lw_buf_release(&b);
-		if (op->kind == COMB_NOT) {
-			free(st[sp - 1]);
-			st[sp - 1] = NULL;
-			continue;
-		}
-		sp--;
-		if (op->kind == COMB_AND) {
-			if (!st[sp - 1]) {
-				st[sp - 1] = st[sp];
-			} else if (st[sp]) {
-				lw_buf_init(&b, 1u << 20);
-				lw_buf_printf(&b, "(%s & %s)", st[sp - 1], st[sp]);
-				free(st[sp - 1]);
-				free(st[sp]);
-				st[sp - 1] = lw_buf_detach(&b, NULL);
-			}
-		} else {
-			if (!st[sp - 1] || !st[sp]) {
-				free(st[sp - 1]);
-				free(st[sp]);
-				st[sp - 1] = NULL;
-			} else {
-				lw_buf_init(&b, 1u << 20);
-				lw_buf_printf(&b, "(%s | %s)", st[sp - 1], st[sp]);
-				free(st[sp - 1]);
-				free(st[sp]);
-				st[sp - 1] = lw_buf_detach(&b, NULL);
+		for (size_t k = 0; k < n; k++, pid++) {
+			m->pat_rule[pid] = i;
+			if (r->pub.is_words) {
+				if (item_regex(m, pid, r->words.v[k], err) < 0)
+					return lw_error_prefix(err, "%s:%d: word list '%s': item '%s'", r->file,
+							       r->words.lines[k], r->id, r->words.v[k]);
+			} else if (regex_pattern(m, pid, r, k, need_info, err) < 0) {
+				return -1;
 			}
 		}
-		st[sp] = NULL;
 	}
-	res = sp == 1 ? st[0] : NULL;
-	free(st);
-	/* Hyperscan wants at least one operator ("No logical operation"). */
-	if (res && !strpbrk(res, "&|")) {
-		struct lw_buf b;
-
-		lw_buf_init(&b, 1u << 20);
-		lw_buf_printf(&b, "(%s | %s)", res, res);
-		free(res);
-		res = lw_buf_detach(&b, NULL);
-	}
-	return res;
-}
-
-/* Whether trigger_expr would leave a positive part: the same folding on
- * booleans ("has a trigger") instead of strings. */
-static int has_trigger(const struct comb *c)
-{
-	unsigned char st[COMB_MAX_DEPTH];
-	size_t sp = 0;
-
-	for (size_t i = 0; i < c->n && sp < COMB_MAX_DEPTH; i++) {
-		switch (c->ops[i].kind) {
-		case COMB_ID: st[sp++] = 1; break;
-		case COMB_NOT: st[sp - 1] = 0; break;
-		case COMB_AND: sp--; st[sp - 1] = st[sp - 1] || st[sp]; break;
-		case COMB_OR: sp--; st[sp - 1] = st[sp - 1] && st[sp]; break;
-		}
-	}
-	return sp == 1 && st[0];
-}
-
-static void mark_always(struct matcher *m)
-{
-	for (size_t i = 0; i < m->pack->nrules; i++) {
-		if (m->combs[i].n && !has_trigger(&m->combs[i])) {
-			m->always[i] = 1;
-			m->has_always = 1;
-		}
-	}
+	return 0;
 }
 
 static int compile_set(const struct matcher *m, struct exprset *s, hs_database_t **db,
@@ -325,119 +347,88 @@ static int compile_set(const struct matcher *m, struct exprset *s, hs_database_t
 	return -1;
 }
 
-/* The main database: rule patterns, quiet trigger copies, combinations. */
+/* One database holds every pattern and item: one pass over the text finds
+ * everything the rules and combinations need. */
 static int build_main(struct matcher *m, struct lw_error *err)
-{
-	struct matcher_pack *pack = m->pack;
-	struct exprset s = { 0 };
-	unsigned *first = xcalloc(pack->nrules, sizeof(*first));
-	size_t *npat = xcalloc(pack->nrules, sizeof(*npat));
-	unsigned next = (unsigned)m->npat;
-	int rc = -1;
-
-	for (size_t p = 0; p < m->npat; p++)
-		if (!pack->rules[m->pat_rule[p]].pub.is_term)
-			set_add(&s, m->pat_expr[p], m->pat_flags[p], (unsigned)p, 0);
-	/* Quiet weakened copies of every rule or term a combination uses. */
-	for (size_t i = 0; i < pack->nrules; i++) {
-		struct comb *c = &m->combs[i];
-
-		for (size_t k = 0; k < c->n; k++) {
-			size_t r = c->ops[k].rule, p0 = 0;
-
-			if (c->ops[k].kind != COMB_ID || npat[r])
-				continue;
-			for (size_t p = 0; p < m->npat; p++)
-				if (m->pat_rule[p] == r && !npat[r]++)
-					p0 = p;
-			first[r] = next;
-			for (size_t p = p0; p < p0 + npat[r]; p++)
-				set_add(&s, strip_end_assertions(m->pat_expr[p]),
-					m->pat_flags[p] | HS_FLAG_QUIET, next++, 1);
-		}
-	}
-	for (size_t i = 0; i < pack->nrules; i++) {
-		char *t;
-
-		if (!m->combs[i].n)
-			continue;
-		t = trigger_expr(&m->combs[i], first, npat);
-		if (!t)
-			continue; /* mark_always() has it */
-		set_add(&s, t, HS_FLAG_COMBINATION, COMB_ID_BASE + (unsigned)i, 1);
-	}
-	if (s.n == 0) {
-		rc = 0; /* a pack of terms and trigger-less combinations only */
-		goto out;
-	}
-	rc = compile_set(m, &s, &m->db_main, "main", err);
-out:
-	set_release(&s);
-	free(first);
-	free(npat);
-	return rc;
-}
-
-static int build_terms(struct matcher *m, struct lw_error *err)
 {
 	struct exprset s = { 0 };
 	int rc = 0;
 
 	for (size_t p = 0; p < m->npat; p++)
-		if (m->pack->rules[m->pat_rule[p]].pub.is_term)
-			set_add(&s, m->pat_expr[p], m->pat_flags[p], (unsigned)p, 0);
+		set_add(&s, m->pat_expr[p], m->pat_flags[p], (unsigned)p, 0);
 	if (s.n)
-		rc = compile_set(m, &s, &m->db_terms, "terms", err);
+		rc = compile_set(m, &s, &m->db_main, "main", err);
 	set_release(&s);
 	return rc;
 }
 
-struct side_job {
-	struct matcher *m;
-	struct lw_error err;
-	int rc;
-};
-
-static void *side_builds(void *arg)
+static void collect_operands(const struct comb *c, int i, unsigned char *seen, size_t *list,
+			     size_t *n)
 {
-	struct side_job *j = arg;
+	const struct comb_node *x = &c->nodes[i];
 
-	j->rc = build_terms(j->m, &j->err) < 0 ? -1 : 0;
-	return NULL;
+	if (x->kind == COMB_ID) {
+		if (!seen[x->rule]) {
+			seen[x->rule] = 1;
+			list[(*n)++] = x->rule;
+		}
+		return;
+	}
+	collect_operands(c, x->a, seen, list, n);
+	if (x->b >= 0)
+		collect_operands(c, x->b, seen, list, n);
 }
 
-/* Hyperscan compiles on one core; the main and terms databases are
- * independent, so they compile side by side (they write different fields). */
-static int build_all(struct matcher *m, struct lw_error *err)
+/* The reverse index from an operand to the combinations that name it. */
+static void index_users(struct matcher *m)
 {
-	struct side_job job = { m, { { 0 } }, 0 };
-	pthread_t t;
-	int threaded = pthread_create(&t, NULL, side_builds, &job) == 0;
-	int rc = build_main(m, err);
+	size_t nr = m->pack->nrules, total = 0;
+	unsigned char *seen = xcalloc(nr ? nr : 1, 1);
+	size_t *ops = xcalloc(COMB_MAX_NODES, sizeof(*ops));
+	size_t *count = xcalloc(nr + 1, sizeof(*count));
 
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		side_builds(&job);
-	if (rc == 0 && job.rc < 0) {
-		lw_error_set(err, "%s", job.err.msg);
-		rc = -1;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			m->user_first = xcalloc(nr + 1, sizeof(*m->user_first));
+			for (size_t r = 0; r < nr; r++)
+				m->user_first[r + 1] = m->user_first[r] + count[r];
+			m->users = xcalloc(total ? total : 1, sizeof(*m->users));
+			memset(count, 0, (nr + 1) * sizeof(*count));
+		}
+		for (size_t i = 0; i < nr; i++) {
+			size_t n = 0;
+
+			if (!m->combs[i].n)
+				continue;
+			collect_operands(&m->combs[i], m->combs[i].root, seen, ops, &n);
+			for (size_t k = 0; k < n; k++) {
+				seen[ops[k]] = 0;
+				if (pass == 0) {
+					count[ops[k]]++;
+					total++;
+				} else {
+					m->users[m->user_first[ops[k]] + count[ops[k]]++] = i;
+				}
+			}
+		}
 	}
-	return rc;
+	free(seen);
+	free(ops);
+	free(count);
 }
 
 static int parse_combinations(struct matcher *m, struct lw_error *err)
 {
 	struct matcher_pack *pack = m->pack;
 
-	m->combs = xcalloc(pack->nrules, sizeof(*m->combs));
-	m->always = xcalloc(pack->nrules, 1);
+	m->combs = xcalloc(pack->nrules ? pack->nrules : 1, sizeof(*m->combs));
 	for (size_t i = 0; i < pack->nrules; i++) {
 		struct pack_rule *r = &pack->rules[i];
 
 		if (r->combine && comb_parse(pack, r->combine, &m->combs[i], err) < 0)
 			return lw_error_prefix(err, "%s:%d: rule '%s'", r->file, r->combine_line, r->id);
 	}
+	index_users(m);
 	return 0;
 }
 
@@ -455,18 +446,11 @@ struct matcher *matcher_compile(struct matcher_pack *pack, const struct matcher_
 	/* Ad-hoc patterns change every run: not worth a cache entry. */
 	if (dir && !pack->nadhoc && prepare_patterns(m, 0, err) == 0 && cache_load(m, dir) == 0) {
 		m->from_cache = 1;
-		mark_always(m);
 		free(dir);
 		return m;
 	}
-	for (size_t p = 0; p < m->npat; p++)
-		free((char *)m->pat_expr[p]);
-	free(m->pat_rule);
-	free(m->pat_expr);
-	free(m->pat_flags);
-	free(m->pat_width);
-	mark_always(m);
-	if (prepare_patterns(m, 1, err) < 0 || build_all(m, err) < 0)
+	free_tables(m);
+	if (prepare_patterns(m, 1, err) < 0 || build_main(m, err) < 0)
 		goto fail;
 	if (dir && !pack->nadhoc && cache_store(m, dir, &cerr) < 0)
 		fprintf(stderr, "lurewatch: warning: %s\n", cerr.msg);
@@ -483,19 +467,13 @@ void matcher_free(struct matcher *m)
 	if (!m)
 		return;
 	hs_free_database(m->db_main);
-	hs_free_database(m->db_terms);
-	if (m->pat_expr)
-		for (size_t p = 0; p < m->npat; p++)
-			free((char *)m->pat_expr[p]);
-	free(m->pat_rule);
-	free(m->pat_expr);
-	free(m->pat_flags);
-	free(m->pat_width);
+	free_tables(m);
 	if (m->combs)
 		for (size_t i = 0; i < m->pack->nrules; i++)
 			comb_release(&m->combs[i]);
 	free(m->combs);
-	free(m->always);
+	free(m->user_first);
+	free(m->users);
 	matcher_pack_free(m->pack);
 	free(m);
 }

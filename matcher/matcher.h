@@ -45,6 +45,7 @@ struct matcher_pack;
 struct matcher_rule {
 	const char *id;
 	int is_term;            /* quiet building block, never scored */
+	int is_words;           /* a [words ID] list (also is_term) */
 	int category;           /* enum matcher_category; -1 for terms */
 	double weight;
 	const char *description;
@@ -58,6 +59,8 @@ struct matcher_rule {
 	size_t nexamples;
 	const char *const *examples;
 	const int *example_lines;
+	size_t nwords;          /* [words ID]: its items as written */
+	const char *const *words;
 	size_t ncounterexamples;
 	const char *const *counterexamples;
 	const int *counterexample_lines;
@@ -138,11 +141,21 @@ struct matcher_category_score {
 	double score;           /* after within-category decay */
 };
 
+/* Why a combination held: which words and which distance satisfied its
+ * proximity operators ("'wages' NEAR/5 'withheld': 2 words apart"). */
+struct matcher_reason {
+	size_t rule;
+	char *text;             /* owned by the result */
+};
+
 struct matcher_result {
 	/* Every match, in order of start; a rule may appear several times. For a
-	 * combination rule, the spans are its contributing terms' matches. */
+	 * combination rule, the spans are the words of its operands that
+	 * satisfied it. */
 	struct matcher_hit *hits;
 	size_t nhits, hits_cap;
+	struct matcher_reason *reasons; /* one per combination with proximity that held */
+	size_t nreasons, reasons_cap;
 	const char *text;       /* what offsets refer to: the input itself, or for
 	                         * HTML input the extracted visible text; owned by
 	                         * the result, valid until the next scan or release */

@@ -9,24 +9,34 @@
 #include "matcher.h"
 #include "pack_internal.h"
 
-/* Hyperscan ids: exact patterns of rules and terms are 0..npat-1 (the same id
- * in every database); weakened quiet copies that feed combination triggers
- * follow; a combination rule r reports COMB_ID_BASE + r. */
-#define COMB_ID_BASE 0x40000000u
+/* Hyperscan ids are pattern ids 0..npat-1: the patterns of rules and terms
+ * and the items of word lists, all in one database scanned once.
+ * Combinations are evaluated after the scan (prox.c). */
 #define WIDTH_UNBOUNDED 0xffffffffu
+
+/* pat_check bits: what the scan callback checks around a word-list item,
+ * where Hyperscan's ASCII-only \b cannot. */
+#define PAT_CHECK_LEFT 1u       /* no letter just before the match */
+#define PAT_CHECK_RIGHT 2u      /* no letter just after it */
+#define PAT_STEM 4u             /* "recruit*": evidence runs to the word's end */
 
 struct matcher {
 	struct matcher_pack *pack;
-	hs_database_t *db_main;     /* rule patterns, trigger copies, combinations */
-	hs_database_t *db_terms;    /* exact term patterns, for whole-document checks */
+	hs_database_t *db_main;     /* every pattern and word-list item */
 	size_t npat;
 	size_t *pat_rule;           /* pattern id -> rule index */
 	const char **pat_expr;      /* pattern id -> normalised expression (owned) */
 	unsigned *pat_flags;
 	unsigned *pat_width;        /* max match width in bytes, or WIDTH_UNBOUNDED */
+	unsigned *pat_fixed;        /* width of every match when fixed (word items), else 0 */
+	unsigned char *pat_check;   /* PAT_CHECK_* bits */
+	const char **pat_item;      /* word-list item as written, or NULL */
 	struct comb *combs;         /* per rule; n == 0 when not a combination */
-	unsigned char *always;      /* per rule: combination without a trigger */
-	int has_always;
+	/* For each rule, the combinations that name it: users[user_first[r] ..
+	 * user_first[r + 1]). A combination is evaluated only when one of its
+	 * operands matched. */
+	size_t *user_first;
+	size_t *users;
 	double threshold;
 	int from_cache;
 };

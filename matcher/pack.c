@@ -146,9 +146,9 @@ static void start_section(void *user, const char *name, int line)
 		return;
 	}
 	if (sscanf(name, "%15s %127s%n", kind, id, &n) != 2 || name[n] != '\0' ||
-	    (strcmp(kind, "rule") != 0 && strcmp(kind, "term") != 0)) {
-		add_error(ld, ld->line, "bad section '[%s]': expected [pack], [rule ID] or [term ID]",
-			  name);
+	    (strcmp(kind, "rule") != 0 && strcmp(kind, "term") != 0 && strcmp(kind, "words") != 0)) {
+		add_error(ld, ld->line,
+			  "bad section '[%s]': expected [pack], [rule ID], [term ID] or [words ID]", name);
 		ld->bad_section = 1;
 		return;
 	}
@@ -165,7 +165,8 @@ static void start_section(void *user, const char *name, int line)
 		ld->bad_section = 1;
 		return;
 	}
-	new_rule(ld->pack, id, ld->file, ld->line, strcmp(kind, "term") == 0);
+	new_rule(ld->pack, id, ld->file, ld->line, strcmp(kind, "rule") != 0);
+	ld->pack->rules[ld->pack->nrules - 1].pub.is_words = strcmp(kind, "words") == 0;
 	ld->cur = (long)ld->pack->nrules - 1;
 }
 
@@ -219,10 +220,51 @@ static void set_string(struct load *ld, char **slot, const char *name, const cha
 	*slot = xstrdup(value);
 }
 
+/* Splits a words value at commas; every item keeps the line it is on. */
+static void add_words(struct load *ld, struct pack_rule *r, const char *value)
+{
+	const char *p = value;
+
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char item[256];
+
+		while (n && isspace((unsigned char)*p)) {
+			p++;
+			n--;
+		}
+		while (n && isspace((unsigned char)p[n - 1]))
+			n--;
+		if (n >= sizeof(item))
+			add_error(ld, ld->line, "word list '%s': item '%.30s...' longer than %zu bytes", r->id,
+				  p, sizeof(item) - 1);
+		else if (n) {
+			memcpy(item, p, n);
+			item[n] = '\0';
+			strv_push(&r->words, item, ld->line);
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+}
+
 static void rule_key(struct load *ld, struct pack_rule *r, const char *name, const char *value)
 {
 	int term = r->pub.is_term;
 
+	if (r->pub.is_words) {
+		if (strcmp(name, "words") == 0)
+			add_words(ld, r, value);
+		else if (strcmp(name, "description") == 0)
+			set_string(ld, &r->description, name, value);
+		else
+			add_error(ld, ld->line,
+				  "unknown key '%s' in [words %s]: a word list has only words and description",
+				  name, r->id);
+		return;
+	}
 	if (strcmp(name, "pattern") == 0) {
 		strv_push(&r->patterns, value, ld->line);
 	} else if (strcmp(name, "description") == 0) {
@@ -305,7 +347,8 @@ static void on_key(void *user, const char *name, const char *value, int line, in
 		return;
 	}
 	r = &ld->pack->rules[ld->cur];
-	if (!continued || !continue_value(r, name, value))
+	/* A continuation line of a word list holds more items. */
+	if (!continued || r->pub.is_words || !continue_value(r, name, value))
 		rule_key(ld, r, name, value);
 }
 
@@ -318,10 +361,35 @@ static const struct lw_ini_handler ini_handler = { start_section, on_key, on_err
 
 /* ---- validation ----------------------------------------------------------- */
 
+/* A word-list item: words and phrases, '*' only as the last character
+ * (a stem, at least three characters long). */
+static void check_words(struct load *ld, struct pack_rule *r)
+{
+	if (r->words.n == 0)
+		add_error(ld, r->line, "word list '%s' has no words", r->id);
+	for (size_t i = 0; i < r->words.n; i++) {
+		const char *w = r->words.v[i], *star = strchr(w, '*');
+		size_t n = strlen(w);
+
+		if (star && star != w + n - 1)
+			add_error(ld, r->words.lines[i],
+				  "word list '%s': item '%s': '*' is allowed only at the end (a stem)", r->id, w);
+		else if (star && n < 4)
+			add_error(ld, r->words.lines[i],
+				  "word list '%s': item '%s': a stem needs at least three characters before '*'",
+				  r->id, w);
+	}
+}
+
 static void check_rule(struct load *ld, struct pack_rule *r)
 {
 	int line = r->line;
 	const char *id = r->id;
+
+	if (r->pub.is_words) {
+		check_words(ld, r);
+		return;
+	}
 
 	if (r->patterns.n == 0 && !r->combine)
 		add_error(ld, line, "%s '%s' has no pattern%s", r->pub.is_term ? "term" : "rule", id,
@@ -597,6 +665,7 @@ void matcher_pack_free(struct matcher_pack *pack)
 		strv_release(&r->patterns);
 		strv_release(&r->examples);
 		strv_release(&r->counterexamples);
+		strv_release(&r->words);
 	}
 	free(pack->rules);
 	for (size_t i = 0; i < pack->nfiles; i++)
@@ -631,6 +700,8 @@ void pack_publish(struct matcher_pack *pack)
 		p->ncounterexamples = r->counterexamples.n;
 		p->counterexamples = (const char *const *)r->counterexamples.v;
 		p->counterexample_lines = r->counterexamples.lines;
+		p->nwords = r->words.n;
+		p->words = (const char *const *)r->words.v;
 	}
 }
 

@@ -21,6 +21,7 @@ struct pack_rule {
 	int line, combine_line;
 	int has_category, has_weight;
 	struct strv patterns, examples, counterexamples;
+	struct strv words;              /* [words ID]: items as written */
 };
 
 struct matcher_pack {

@@ -1,71 +1,43 @@
 /* SPDX-License-Identifier: MIT */
-/* Scanning one document: normalise, run the main database, settle
- * combinations over the whole document, find where each match starts in a
- * small second pass, and map every hit back to the original bytes. */
+/* Scanning one document: normalise, one Hyperscan pass over every pattern
+ * and word-list item, then combinations settled over the whole document
+ * (prox.c), match starts found only for the matches that become evidence,
+ * and every hit mapped back to the original bytes. */
 #include <stdlib.h>
 #include <string.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include <utf8proc.h>
 
 #include "../util/xmalloc.h"
-#include "matcher_internal.h"
-#include "text.h"
+#include "scan_internal.h"
 
 /* Bounds on what one document may record: beyond them a rule still counts as
- * fired, but further spans are not kept for highlighting. */
-#define MAX_RAW 4096
-#define MAX_RAW_PER_PATTERN 16
+ * fired, but further matches are not kept for evidence or proximity. */
+#define MAX_RAW 65536
+#define MAX_RAW_PER_PATTERN 256
 #define SOM_WINDOW_UNBOUNDED 512u
 #define SOM_WINDOW_MAX 1024u
 /* Backtracking budget for one start search: a pathological pattern gives
  * up and starts its highlight at the window instead. */
 #define SOM_MATCH_LIMIT 200000u
 
-struct raw_match {
-	unsigned pid;
-	size_t end;
-};
-
-struct matcher_scanner {
-	const struct matcher *m;
-	hs_scratch_t *scratch;          /* big enough for all three databases */
-	struct lw_text norm;
-	struct raw_match *raw;
-	size_t nraw;
-	unsigned char *per_pat;         /* spans kept per pattern */
-	unsigned char *fired;           /* per rule or term: matched anywhere */
-	unsigned char *cand;            /* per rule: combination trigger fired */
-	size_t *touched;                /* rules whose fired/cand flags are set */
-	size_t ntouched;
-	/* start-offset search: each pattern compiled by PCRE2 on first use */
-	pcre2_code **re;
-	unsigned char *re_state;        /* 0 not tried, 1 compiled, 2 PCRE2 refuses it */
-	pcre2_match_data *md;
-	pcre2_match_context *mctx;
-};
-
-static int grow_scratch(hs_database_t *db, hs_scratch_t **s, struct lw_error *err)
-{
-	if (db && hs_alloc_scratch(db, s) != HS_SUCCESS)
-		return lw_error_set(err, "cannot allocate hyperscan scratch space");
-	return 0;
-}
-
 struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_error *err)
 {
 	struct matcher_scanner *s = xcalloc(1, sizeof(*s));
-	size_t nrules = m->pack->nrules;
+	size_t nrules = m->pack->nrules ? m->pack->nrules : 1, npat = m->npat ? m->npat : 1;
 
 	s->m = m;
 	text_init(&s->norm);
-	s->raw = xcalloc(MAX_RAW, sizeof(*s->raw));
-	s->per_pat = xcalloc(m->npat ? m->npat : 1, 1);
+	s->raw_cap = 1024;
+	s->raw = xcalloc(s->raw_cap, sizeof(*s->raw));
+	s->per_pat = xcalloc(npat, sizeof(*s->per_pat));
+	s->head = xcalloc(nrules, sizeof(*s->head));
+	s->tail = xcalloc(nrules, sizeof(*s->tail));
 	s->fired = xcalloc(nrules, 1);
-	s->cand = xcalloc(nrules, 1);
+	s->done = xcalloc(nrules, 1);
 	s->touched = xcalloc(nrules, sizeof(*s->touched));
-	s->re = xcalloc(m->npat ? m->npat : 1, sizeof(*s->re));
-	s->re_state = xcalloc(m->npat ? m->npat : 1, 1);
+	s->re = xcalloc(npat, sizeof(*s->re));
+	s->re_state = xcalloc(npat, 1);
 	s->md = pcre2_match_data_create(2, NULL);
 	s->mctx = pcre2_match_context_create(NULL);
 	if (s->mctx) {
@@ -77,8 +49,8 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 		matcher_scanner_free(s);
 		return NULL;
 	}
-	if (grow_scratch(m->db_main, &s->scratch, err) < 0 ||
-	    grow_scratch(m->db_terms, &s->scratch, err) < 0) {
+	if (m->db_main && hs_alloc_scratch(m->db_main, &s->scratch) != HS_SUCCESS) {
+		lw_error_set(err, "cannot allocate hyperscan scratch space");
 		matcher_scanner_free(s);
 		return NULL;
 	}
@@ -99,23 +71,21 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	text_release(&s->norm);
 	free(s->raw);
 	free(s->per_pat);
+	free(s->head);
+	free(s->tail);
 	free(s->fired);
-	free(s->cand);
+	free(s->done);
 	free(s->touched);
+	free(s->spans);
+	free(s->leaves);
 	free(s);
-}
-
-static void touch(struct matcher_scanner *s, size_t rule)
-{
-	if (!s->fired[rule] && !s->cand[rule])
-		s->touched[s->ntouched++] = rule;
 }
 
 static void reset(struct matcher_scanner *s)
 {
 	for (size_t i = 0; i < s->ntouched; i++) {
 		s->fired[s->touched[i]] = 0;
-		s->cand[s->touched[i]] = 0;
+		s->done[s->touched[i]] = 0;
 	}
 	s->ntouched = 0;
 	for (size_t i = 0; i < s->nraw; i++)
@@ -123,34 +93,94 @@ static void reset(struct matcher_scanner *s)
 	s->nraw = 0;
 }
 
+/* ---- the scan callback ------------------------------------------------------ */
+
+static uint32_t cp_at(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return p[0];
+	if (p[0] < 0xE0)
+		return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+	if (p[0] < 0xF0)
+		return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
+	       (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+}
+
+static int letter(uint32_t cp)
+{
+	utf8proc_category_t c;
+
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9');
+	c = utf8proc_category((utf8proc_int32_t)cp);
+	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_ME) || c == UTF8PROC_CATEGORY_ND;
+}
+
+/* Word boundaries around a non-ASCII item edge, which Hyperscan's \b does
+ * not see: "паспорт" must not match inside "загранпаспорт". */
+static int bounded(const struct matcher_scanner *s, unsigned pid, size_t end)
+{
+	const unsigned char *b = (const unsigned char *)s->norm.buf;
+	unsigned check = s->m->pat_check[pid];
+
+	if (check & PAT_CHECK_LEFT) {
+		size_t i = end - s->m->pat_fixed[pid];
+
+		if (i > 0) {
+			do
+				i--;
+			while (i > 0 && (b[i] & 0xC0) == 0x80);
+			if (letter(cp_at(b + i)))
+				return 0;
+		}
+	}
+	if ((check & PAT_CHECK_RIGHT) && end < s->norm.len && letter(cp_at(b + end)))
+		return 0;
+	return 1;
+}
+
 static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 		    unsigned flags, void *ctx)
 {
 	struct matcher_scanner *s = ctx;
 	const struct matcher *m = s->m;
+	struct raw_match *x;
 	size_t rule;
 
 	(void)from;
 	(void)flags;
-	if (id >= COMB_ID_BASE) {
-		rule = id - COMB_ID_BASE;
-		touch(s, rule);
-		s->cand[rule] = 1;
-		return 0;
-	}
-	if (id >= m->npat)
+	if (id >= m->npat || (m->pat_check[id] & (PAT_CHECK_LEFT | PAT_CHECK_RIGHT) &&
+			      !bounded(s, id, (size_t)to)))
 		return 0;
 	rule = m->pat_rule[id];
-	touch(s, rule);
-	s->fired[rule] = 1;
-	if (s->per_pat[id] < MAX_RAW_PER_PATTERN && s->nraw < MAX_RAW) {
-		s->per_pat[id]++;
-		s->raw[s->nraw].pid = id;
-		s->raw[s->nraw].end = (size_t)to;
-		s->nraw++;
+	if (!s->fired[rule]) {
+		s->fired[rule] = 1;
+		s->touched[s->ntouched++] = rule;
+		s->head[rule] = s->tail[rule] = RAW_NONE;
 	}
+	if (s->per_pat[id] >= MAX_RAW_PER_PATTERN || s->nraw >= MAX_RAW)
+		return 0;
+	if (s->nraw == s->raw_cap) {
+		s->raw_cap *= 2;
+		s->raw = xreallocarray(s->raw, s->raw_cap, sizeof(*s->raw));
+	}
+	s->per_pat[id]++;
+	x = &s->raw[s->nraw];
+	x->pid = id;
+	x->end = (uint32_t)to;
+	x->start = RAW_NONE;
+	x->next = RAW_NONE;
+	if (s->tail[rule] == RAW_NONE)
+		s->head[rule] = (uint32_t)s->nraw;
+	else
+		s->raw[s->tail[rule]].next = (uint32_t)s->nraw;
+	s->tail[rule] = (uint32_t)s->nraw;
+	s->nraw++;
 	return 0;
 }
+
+/* ---- match starts -------------------------------------------------------------- */
 
 /* The pattern as PCRE2 sees it, with the flags Hyperscan used: PCRE2 shares
  * Hyperscan's syntax, and its end-anchored search finds a match start in
@@ -177,37 +207,71 @@ static pcre2_code *start_re(struct matcher_scanner *s, unsigned pid)
 	return s->re[pid];
 }
 
-/* Finds where the match of pattern pid ending at end starts: the leftmost
- * start in a small window from which the pattern matches up to exactly end.
- * Hyperscan's own start-of-match tracking costs the whole scan dearly and
- * refuses some patterns; this costs only the few hits. */
+/* Finds where the match of pattern pid ending at end starts: the rightmost
+ * start in a small window from which the pattern matches up to exactly end,
+ * so a hit covers the fewest words that make it. Hyperscan's own
+ * start-of-match tracking costs the whole scan dearly; this costs only the
+ * few matches that become evidence. */
 static size_t find_start(struct matcher_scanner *s, unsigned pid, size_t end)
 {
 	const struct matcher *m = s->m;
 	const char *buf = s->norm.buf;
 	unsigned w = m->pat_width[pid];
 	size_t win = w == WIDTH_UNBOUNDED ? SOM_WINDOW_UNBOUNDED : (w > SOM_WINDOW_MAX ? SOM_WINDOW_MAX : w);
-	size_t lo = end > win ? end - win : 0;
+	size_t lo = end > win ? end - win : 0, best = lo;
 	pcre2_code *re;
-	int rc;
+	PCRE2_SIZE *ov;
+	int tries = 0;
 
 	while (lo < end && ((unsigned char)buf[lo] & 0xc0) == 0x80)
 		lo++;
 	re = start_re(s, pid);
 	if (!re)
 		return lo;
-	/* The subject ends at the match end and is searched from lo: text
-	 * before lo still counts for \b, and ENDANCHORED pins the end. */
-	rc = pcre2_match(re, (PCRE2_SPTR)buf, end, lo, PCRE2_ENDANCHORED | PCRE2_NO_UTF_CHECK, s->md,
-			 s->mctx);
-	if (rc > 0) {
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+	ov = pcre2_get_ovector_pointer(s->md);
+	/* The subject ends at the match end and is searched from a start: text
+	 * before it still counts for \b, and ENDANCHORED pins the end. The
+	 * leftmost start comes first; later starts are tried after it, as long
+	 * as a match from there still reaches the end. */
+	for (size_t from = lo; from < end;) {
+		int rc = pcre2_match(re, (PCRE2_SPTR)buf, end, from,
+				     PCRE2_ENDANCHORED | PCRE2_NO_UTF_CHECK, s->md, s->mctx);
 
-		if (ov[0] < end)
-			return ov[0];
+		if (rc <= 0 || ov[0] >= end)
+			break;
+		best = ov[0];
+		from = ov[0] + 1;
+		while (from < end && ((unsigned char)buf[from] & 0xc0) == 0x80)
+			from++;
+		if (++tries >= 8)
+			break; /* close enough: bounded work per match */
 	}
-	return lo;
+	return best;
 }
+
+uint32_t raw_start(struct matcher_scanner *s, size_t i)
+{
+	struct raw_match *x = &s->raw[i];
+	unsigned fixed = s->m->pat_fixed[x->pid];
+
+	if (x->start == RAW_NONE)
+		x->start = fixed && fixed <= x->end ? x->end - fixed
+						    : (uint32_t)find_start(s, x->pid, x->end);
+	return x->start;
+}
+
+uint32_t raw_end(const struct matcher_scanner *s, size_t i)
+{
+	const struct raw_match *x = &s->raw[i];
+	size_t w;
+
+	if (!(s->m->pat_check[x->pid] & PAT_STEM) || x->end == 0)
+		return x->end;
+	w = text_word_at(&s->norm, x->end - 1);
+	return w < s->norm.nwords && s->norm.word_end[w] > x->end ? s->norm.word_end[w] : x->end;
+}
+
+/* ---- hits ------------------------------------------------------------------------ */
 
 static void add_hit(struct matcher_result *r, size_t rule, size_t start, size_t end)
 {
@@ -222,73 +286,70 @@ static void add_hit(struct matcher_result *r, size_t rule, size_t start, size_t 
 }
 
 /* Records raw match i as a hit of rule (its own rule, or a combination it
- * contributes to), in original-input offsets. */
-static void emit_raw(struct matcher_scanner *s, struct matcher_result *r, size_t i, size_t rule,
-		     size_t *starts)
+ * is evidence for), in original-input offsets. */
+static void emit_raw(struct matcher_scanner *s, struct matcher_result *r, size_t i, size_t rule)
 {
-	const struct raw_match *rm = &s->raw[i];
+	uint32_t a = raw_start(s, i), b = raw_end(s, i);
 
-	if (starts[i] == (size_t)-1)
-		starts[i] = find_start(s, rm->pid, rm->end);
-	if (rm->end == 0 || starts[i] >= rm->end)
+	if (b == 0 || a >= b)
 		return;
-	add_hit(r, rule, s->norm.start[starts[i]], s->norm.end[rm->end - 1]);
+	add_hit(r, rule, s->norm.start[a], s->norm.end[b - 1]);
 }
 
-/* Settles combination rules over the whole document: Hyperscan only says a
- * combination's positive part held at some point; an exclusion must hold
- * for all of the document, including text after that point. */
-static int settle_combinations(struct matcher_scanner *s, struct lw_error *err)
+static void add_reason(struct matcher_result *r, size_t rule, struct lw_buf *why)
+{
+	if (!why->len)
+		return;
+	if (r->nreasons == r->reasons_cap) {
+		r->reasons_cap = r->reasons_cap ? r->reasons_cap * 2 : 8;
+		r->reasons = xreallocarray(r->reasons, r->reasons_cap, sizeof(*r->reasons));
+	}
+	r->reasons[r->nreasons].rule = rule;
+	r->reasons[r->nreasons].text = lw_buf_detach(why, NULL);
+	r->nreasons++;
+}
+
+/* Combinations whose operands matched are settled over the whole document:
+ * an exclusion or a NOT NEAR must hold for all of it. */
+static void settle_combinations(struct matcher_scanner *s, struct matcher_result *r)
 {
 	const struct matcher *m = s->m;
-	int any = m->has_always;
+	size_t ntouched = s->ntouched;
 
-	for (size_t i = 0; i < s->ntouched && !any; i++)
-		any = s->cand[s->touched[i]];
-	if (!any || !m->db_terms)
-		return 0;
-	if (hs_scan(m->db_terms, s->norm.buf, (unsigned)s->norm.len, 0, s->scratch, on_match, s) !=
-	    HS_SUCCESS)
-		return lw_error_set(err, "hyperscan scan of terms failed");
-	return 0;
+	for (size_t t = 0; t < ntouched; t++) {
+		size_t op = s->touched[t];
+
+		for (size_t u = m->user_first[op]; u < m->user_first[op + 1]; u++) {
+			size_t rule = m->users[u];
+			struct lw_buf why;
+
+			if (s->done[rule])
+				continue;
+			/* Listed so that reset() clears the flag; a combination
+			 * is never an operand, so it is not listed twice. */
+			s->done[rule] = 1;
+			s->touched[s->ntouched++] = rule;
+			if (!comb_eval_bool(&m->combs[rule], s->fired))
+				continue;
+			lw_buf_init(&why, 4096);
+			if (prox_eval_rule(s, rule, &why)) {
+				for (size_t k = 0; k < s->nleaves; k++)
+					emit_raw(s, r, s->leaves[k], rule);
+				add_reason(r, rule, &why);
+			}
+			lw_buf_release(&why);
+		}
+	}
 }
 
 static void collect_hits(struct matcher_scanner *s, struct matcher_result *r)
 {
 	const struct matcher *m = s->m;
-	size_t *starts = xmalloc((s->nraw ? s->nraw : 1) * sizeof(*starts));
-	size_t ncheck = s->ntouched;
 
 	for (size_t i = 0; i < s->nraw; i++)
-		starts[i] = (size_t)-1;
-	for (size_t i = 0; i < s->nraw; i++) {
-		size_t rule = m->pat_rule[s->raw[i].pid];
-
-		if (!m->pack->rules[rule].pub.is_term)
-			emit_raw(s, r, i, rule, starts);
-	}
-	for (size_t rule = 0; m->has_always && rule < m->pack->nrules; rule++)
-		if (m->always[rule] && !s->cand[rule]) {
-			touch(s, rule);
-			s->cand[rule] = 1;
-		}
-	ncheck = s->ntouched;
-	for (size_t t = 0; t < ncheck; t++) {
-		size_t rule = s->touched[t];
-		const struct comb *c = &m->combs[rule];
-
-		if (!s->cand[rule] || !comb_eval(c, s->fired))
-			continue;
-		/* Evidence: the matches of every operand not under a negation. */
-		for (size_t k = 0; k < c->n; k++) {
-			if (c->ops[k].kind != COMB_ID || c->ops[k].negated)
-				continue;
-			for (size_t i = 0; i < s->nraw; i++)
-				if (m->pat_rule[s->raw[i].pid] == c->ops[k].rule)
-					emit_raw(s, r, i, rule, starts);
-		}
-	}
-	free(starts);
+		if (!m->pack->rules[m->pat_rule[s->raw[i].pid]].pub.is_term)
+			emit_raw(s, r, i, m->pat_rule[s->raw[i].pid]);
+	settle_combinations(s, r);
 }
 
 static int cmp_by_rule(const void *a, const void *b)
@@ -359,8 +420,17 @@ void matcher_result_init(struct matcher_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void clear_reasons(struct matcher_result *r)
+{
+	for (size_t i = 0; i < r->nreasons; i++)
+		free(r->reasons[i].text);
+	r->nreasons = 0;
+}
+
 void matcher_result_release(struct matcher_result *r)
 {
+	clear_reasons(r);
+	free(r->reasons);
 	free(r->hits);
 	free(r->owned_text);
 	memset(r, 0, sizeof(*r));
@@ -375,6 +445,7 @@ int matcher_scan(struct matcher_scanner *s, const char *input, size_t len, int i
 	int rc = -1;
 
 	r->nhits = 0;
+	clear_reasons(r);
 	free(r->owned_text);
 	r->owned_text = NULL;
 	reset(s);
@@ -398,8 +469,6 @@ int matcher_scan(struct matcher_scanner *s, const char *input, size_t len, int i
 		lw_error_set(err, "hyperscan scan failed");
 		goto out;
 	}
-	if (settle_combinations(s, err) < 0)
-		goto out;
 	collect_hits(s, r);
 	merge_hits(r);
 	matcher_score(m, r, m->threshold);

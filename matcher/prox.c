@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/* Combinations evaluated over a scanned document: boolean operators over
+ * "matched anywhere", proximity operators over the words each match
+ * covers. Every match of an operand becomes a span of words; NEAR/n,
+ * BEFORE/n, SENT and PARA pair spans, and the pairs that hold are the
+ * evidence. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/xmalloc.h"
+#include "scan_internal.h"
+
+/* Bounds that keep one document's evaluation linear in practice: spans
+ * taken per operand, and spans a proximity operator keeps once it holds. */
+#define SPANS_PER_OPERAND 1024
+#define SPANS_PER_RESULT 64
+#define SPANS_MAX (1u << 16)
+
+struct set {
+	int truth;
+	size_t first, n;        /* spans in s->spans */
+};
+
+static size_t add_span(struct matcher_scanner *s, const struct prox_span *x)
+{
+	if (s->nspans >= SPANS_MAX)
+		return 0;
+	if (s->nspans == s->spans_cap) {
+		s->spans_cap = s->spans_cap ? s->spans_cap * 2 : 256;
+		s->spans = xreallocarray(s->spans, s->spans_cap, sizeof(*s->spans));
+	}
+	s->spans[s->nspans++] = *x;
+	return 1;
+}
+
+/* The span of raw match i: its words, sentences and paragraphs. */
+static void leaf_span(struct matcher_scanner *s, size_t i, struct prox_span *x)
+{
+	const struct lw_text *t = &s->norm;
+	uint32_t a = raw_start(s, i), b = raw_end(s, i);
+	size_t w0 = text_word_at(t, a), w1 = text_word_before(t, b);
+
+	if (t->nwords == 0) {
+		w0 = w1 = 0;
+	} else {
+		if (w0 >= t->nwords)
+			w0 = t->nwords - 1;
+		if (w1 == (size_t)-1 || w1 < w0)
+			w1 = w0;
+	}
+	x->w0 = (uint32_t)w0;
+	x->w1 = (uint32_t)w1;
+	x->s0 = (uint32_t)(t->nsents ? text_sentence_of(t, w0) : 0);
+	x->s1 = (uint32_t)(t->nsents ? text_sentence_of(t, w1) : 0);
+	x->p0 = (uint32_t)(t->nparas ? text_paragraph_of(t, w0) : 0);
+	x->p1 = (uint32_t)(t->nparas ? text_paragraph_of(t, w1) : 0);
+	x->leaf[0] = (uint32_t)i;
+	x->nleaf = 1;
+}
+
+static unsigned gap(const struct prox_span *x, const struct prox_span *y)
+{
+	if (y->w0 > x->w1)
+		return y->w0 - x->w1;
+	if (x->w0 > y->w1)
+		return x->w0 - y->w1;
+	return 0;
+}
+
+static int holds(const struct comb_node *op, const struct prox_span *x, const struct prox_span *y)
+{
+	switch (op->kind) {
+	case COMB_NEAR:
+		return gap(x, y) <= op->dist;
+	case COMB_BEFORE:
+		return y->w0 > x->w1 && y->w0 - x->w1 <= op->dist;
+	case COMB_SENT:
+		return x->s0 <= y->s1 && y->s0 <= x->s1;
+	case COMB_PARA:
+		return x->p0 <= y->p1 && y->p0 <= x->p1;
+	default:
+		return 0;
+	}
+}
+
+static void merge(struct prox_span *out, const struct prox_span *x, const struct prox_span *y)
+{
+	*out = *x;
+	out->w0 = x->w0 < y->w0 ? x->w0 : y->w0;
+	out->w1 = x->w1 > y->w1 ? x->w1 : y->w1;
+	out->s0 = x->s0 < y->s0 ? x->s0 : y->s0;
+	out->s1 = x->s1 > y->s1 ? x->s1 : y->s1;
+	out->p0 = x->p0 < y->p0 ? x->p0 : y->p0;
+	out->p1 = x->p1 > y->p1 ? x->p1 : y->p1;
+	for (unsigned k = 0; k < y->nleaf && out->nleaf < PROX_LEAVES; k++)
+		out->leaf[out->nleaf++] = y->leaf[k];
+}
+
+/* The words of raw match i as they read in the normalised text, quoted. */
+static void quote_leaf(struct matcher_scanner *s, struct lw_buf *why, uint32_t i)
+{
+	uint32_t a = raw_start(s, i), b = raw_end(s, i);
+	int n = (int)(b - a > 40 ? 40 : b - a);
+
+	lw_buf_printf(why, "'%.*s%s'", n, s->norm.buf + a, b - a > 40 ? "..." : "");
+}
+
+/* Says, once per operator, which words satisfied it. */
+static void explain(struct matcher_scanner *s, struct lw_buf *why, const struct comb_node *op,
+		    const struct prox_span *x, const struct prox_span *y)
+{
+	char name[32];
+
+	if (!why || why->len > 1024)
+		return;
+	comb_op_name(op, name, sizeof(name));
+	if (why->len)
+		lw_buf_adds(why, "; ");
+	quote_leaf(s, why, x->leaf[0]);
+	if (op->negated) {
+		lw_buf_printf(why, " %s: nothing of the other side %s", name,
+			      op->kind == COMB_SENT ? "in its sentence" :
+			      op->kind == COMB_PARA ? "in its paragraph" : "close enough");
+		return;
+	}
+	lw_buf_printf(why, " %s ", name);
+	quote_leaf(s, why, y->leaf[0]);
+	if (op->kind == COMB_SENT)
+		lw_buf_adds(why, ": same sentence");
+	else if (op->kind == COMB_PARA)
+		lw_buf_adds(why, ": same paragraph");
+	else
+		lw_buf_printf(why, ": %u word%s apart", gap(x, y), gap(x, y) == 1 ? "" : "s");
+}
+
+static struct set eval(struct matcher_scanner *s, const struct comb *c, int i, struct lw_buf *why);
+
+static struct set eval_id(struct matcher_scanner *s, size_t rule)
+{
+	struct set r = { s->fired[rule], s->nspans, 0 };
+	struct prox_span x;
+
+	if (!r.truth)
+		return r;
+	for (uint32_t k = s->head[rule]; k != RAW_NONE && r.n < SPANS_PER_OPERAND; k = s->raw[k].next) {
+		leaf_span(s, k, &x);
+		r.n += add_span(s, &x);
+	}
+	return r;
+}
+
+/* Copies two sets' spans into one (a | b, or the evidence of a & b). */
+static struct set join(struct matcher_scanner *s, struct set a, struct set b, int truth)
+{
+	struct set r = { truth, s->nspans, 0 };
+
+	if (!truth)
+		return r;
+	for (size_t k = 0; k < a.n && a.truth; k++)
+		r.n += add_span(s, &s->spans[a.first + k]);
+	for (size_t k = 0; k < b.n && b.truth; k++)
+		r.n += add_span(s, &s->spans[b.first + k]);
+	return r;
+}
+
+static struct set eval_prox(struct matcher_scanner *s, const struct comb_node *op, struct set a,
+			    struct set b, struct lw_buf *why)
+{
+	struct set r = { 0, s->nspans, 0 };
+	struct prox_span m;
+
+	if (!a.truth)
+		return r;
+	for (size_t i = 0; i < a.n && r.n < SPANS_PER_RESULT; i++) {
+		const struct prox_span *x = &s->spans[a.first + i];
+		int found = 0;
+
+		for (size_t j = 0; j < b.n && b.truth; j++) {
+			const struct prox_span *y = &s->spans[b.first + j];
+
+			if (!holds(op, x, y))
+				continue;
+			found = 1;
+			if (op->negated)
+				break;
+			if (!r.n)
+				explain(s, why, op, x, y);
+			merge(&m, x, y);
+			r.n += add_span(s, &m);
+			if (r.n >= SPANS_PER_RESULT)
+				break;
+		}
+		if (op->negated && !found) {
+			if (!r.n)
+				explain(s, why, op, x, x);
+			r.n += add_span(s, &s->spans[a.first + i]);
+		}
+	}
+	r.truth = r.n > 0;
+	return r;
+}
+
+static struct set eval(struct matcher_scanner *s, const struct comb *c, int i, struct lw_buf *why)
+{
+	const struct comb_node *x = &c->nodes[i];
+	struct set a, b, none = { 0, s->nspans, 0 };
+
+	switch (x->kind) {
+	case COMB_ID:
+		return eval_id(s, x->rule);
+	case COMB_NOT:
+		/* "!!a" is a, evidence included. */
+		if (c->nodes[x->a].kind == COMB_NOT)
+			return eval(s, c, c->nodes[x->a].a, why);
+		a = eval(s, c, x->a, NULL);
+		none.truth = !a.truth;
+		return none;
+	case COMB_AND:
+		a = eval(s, c, x->a, why);
+		if (!a.truth)
+			return none;
+		b = eval(s, c, x->b, why);
+		return join(s, a, b, b.truth);
+	case COMB_OR:
+		a = eval(s, c, x->a, why);
+		b = eval(s, c, x->b, why);
+		return join(s, a, b, a.truth || b.truth);
+	default:
+		a = eval(s, c, x->a, why);
+		if (!a.truth)
+			return none;
+		b = eval(s, c, x->b, why);
+		return eval_prox(s, x, a, b, why);
+	}
+}
+
+static void add_leaf(struct matcher_scanner *s, uint32_t leaf)
+{
+	if (s->nleaves == s->leaves_cap) {
+		s->leaves_cap = s->leaves_cap ? s->leaves_cap * 2 : 64;
+		s->leaves = xreallocarray(s->leaves, s->leaves_cap, sizeof(*s->leaves));
+	}
+	s->leaves[s->nleaves++] = leaf;
+}
+
+int prox_eval_rule(struct matcher_scanner *s, size_t rule, struct lw_buf *why)
+{
+	const struct comb *c = &s->m->combs[rule];
+	struct set r;
+
+	s->nspans = 0;
+	s->nleaves = 0;
+	if (c->root < 0)
+		return 0;
+	r = eval(s, c, c->root, why);
+	if (!r.truth) {
+		if (why)
+			why->len = 0;
+		return 0;
+	}
+	for (size_t k = 0; k < r.n; k++)
+		for (unsigned l = 0; l < s->spans[r.first + k].nleaf; l++)
+			add_leaf(s, s->spans[r.first + k].leaf[l]);
+	return 1;
+}

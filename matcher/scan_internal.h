@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* The scanner's state, shared by scan.c (one Hyperscan pass, hits) and
+ * prox.c (combinations over the matches' word positions). */
+#ifndef LW_MATCHER_SCAN_INTERNAL_H
+#define LW_MATCHER_SCAN_INTERNAL_H
+
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "../util/buf.h"
+#include "matcher_internal.h"
+#include "text.h"
+
+#define RAW_NONE 0xffffffffu
+
+/* One match Hyperscan reported: pattern, end, and (found when needed) its
+ * start, chained to the next match of the same rule. */
+struct raw_match {
+	unsigned pid;
+	uint32_t end;
+	uint32_t start;         /* RAW_NONE until raw_start() */
+	uint32_t next;          /* next match of the same rule, or RAW_NONE */
+};
+
+/* A stretch of words that satisfied (part of) a combination, with the
+ * matches that make it up: those are the evidence an analyst reads. */
+#define PROX_LEAVES 4
+struct prox_span {
+	uint32_t w0, w1;        /* first and last word */
+	uint32_t s0, s1;        /* sentences */
+	uint32_t p0, p1;        /* paragraphs */
+	uint32_t leaf[PROX_LEAVES];
+	unsigned nleaf;
+};
+
+struct matcher_scanner {
+	const struct matcher *m;
+	hs_scratch_t *scratch;
+	struct lw_text norm;
+	struct raw_match *raw;
+	size_t nraw, raw_cap;
+	uint16_t *per_pat;              /* matches kept per pattern */
+	uint32_t *head, *tail;          /* per rule: its first and last match */
+	unsigned char *fired;           /* per rule: matched anywhere */
+	unsigned char *done;            /* per rule: combination evaluated */
+	size_t *touched;                /* rules with fired set */
+	size_t ntouched;
+	/* combination evaluation (prox.c) */
+	struct prox_span *spans;
+	size_t nspans, spans_cap;
+	uint32_t *leaves;               /* evidence of the rule being evaluated */
+	size_t nleaves, leaves_cap;
+	/* start-offset search: each pattern compiled by PCRE2 on first use */
+	pcre2_code **re;
+	unsigned char *re_state;        /* 0 not tried, 1 compiled, 2 PCRE2 refuses it */
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+};
+
+/* Where raw match i starts in s->norm (found once, then remembered). */
+uint32_t raw_start(struct matcher_scanner *s, size_t i);
+/* Where its evidence ends: the match end, or for a stem the word's end. */
+uint32_t raw_end(const struct matcher_scanner *s, size_t i);
+
+/* Evaluates combination rule `rule` over the scanned document. Returns 1
+ * when it holds, with the raw matches that make its evidence in
+ * s->leaves[0 .. s->nleaves) and, when why is not NULL, a line saying
+ * which words and which distance satisfied its proximity operators. */
+int prox_eval_rule(struct matcher_scanner *s, size_t rule, struct lw_buf *why);
+
+#endif
