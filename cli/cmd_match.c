@@ -195,6 +195,11 @@ static void show_explain(const struct matcher *m, const struct matcher_result *r
 		printf(" %s %.2f context", context < 0 ? "-" : "+", context < 0 ? -context : context);
 	printf("\n    score %.2f %s threshold %.2f: %s\n", r->score, r->flagged ? ">=" : "<",
 	       matcher_threshold(m), r->flagged ? "FLAGGED" : "not flagged");
+	if (r->nreasons)
+		printf("  which words satisfied the proximity operators:\n");
+	for (size_t i = 0; i < r->nreasons; i++)
+		printf("    %-30s %s\n", matcher_pack_rule(pack, r->reasons[i].rule)->id,
+		       r->reasons[i].text);
 	free(rules);
 }
 
@@ -261,7 +266,7 @@ static json_t *result_json(const struct matcher *m, const char *input,
 	if (r->repaired)
 		json_object_set_new(o, "repaired_utf8", json_integer((json_int_t)r->repaired));
 	if (explain) {
-		json_t *e = json_object(), *cats = json_array();
+		json_t *e = json_object(), *cats = json_array(), *reasons = json_array();
 
 		for (size_t c = 0; c < r->ncats; c++) {
 			json_t *cj = json_object();
@@ -277,6 +282,16 @@ static json_t *result_json(const struct matcher *m, const char *input,
 		json_object_set_new(e, "base", json_real(r->base));
 		json_object_set_new(e, "multiplier", json_real(r->multiplier));
 		json_object_set_new(e, "threshold", json_real(matcher_threshold(m)));
+		for (size_t i = 0; i < r->nreasons; i++) {
+			json_t *rj = json_object();
+
+			json_object_set_new(rj, "rule",
+					    json_string(matcher_pack_rule(pack, r->reasons[i].rule)->id));
+			json_object_set_new(rj, "why", cli_json_text(r->reasons[i].text,
+								     strlen(r->reasons[i].text)));
+			json_array_append_new(reasons, rj);
+		}
+		json_object_set_new(e, "proximity", reasons);
 		json_object_set_new(o, "explain", e);
 	}
 	return o;

@@ -28,7 +28,7 @@ static void usage(FILE *f)
 
 static const char *kind_name(const struct matcher_rule *r)
 {
-	return r->is_term ? "term" : "rule";
+	return r->is_words ? "words" : r->is_term ? "term" : "rule";
 }
 
 /* Scans text and reports whether rule i fired. */
