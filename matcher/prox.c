@@ -34,27 +34,39 @@ static size_t add_span(struct matcher_scanner *s, const struct prox_span *x)
 	return 1;
 }
 
-/* The span of raw match i: its words, sentences and paragraphs. */
+/* The span of raw match i: its words, sentences and paragraphs, found by
+ * binary search once and kept, since one match often serves several
+ * combinations. */
 static void leaf_span(struct matcher_scanner *s, size_t i, struct prox_span *x)
 {
 	const struct lw_text *t = &s->norm;
-	uint32_t a = raw_start(s, i), b = raw_end(s, i);
-	size_t w0 = text_word_at(t, a), w1 = text_word_before(t, b);
+	struct raw_match *r = &s->raw[i];
 
-	if (t->nwords == 0) {
-		w0 = w1 = 0;
-	} else {
-		if (w0 >= t->nwords)
-			w0 = t->nwords - 1;
-		if (w1 == (size_t)-1 || w1 < w0)
-			w1 = w0;
+	if (r->w0 == RAW_NONE) {
+		uint32_t a = raw_start(s, i), b = raw_end(s, i);
+		size_t w0 = text_word_at(t, a), w1 = text_word_before(t, b);
+
+		if (t->nwords == 0) {
+			w0 = w1 = 0;
+		} else {
+			if (w0 >= t->nwords)
+				w0 = t->nwords - 1;
+			if (w1 == (size_t)-1 || w1 < w0)
+				w1 = w0;
+		}
+		r->w0 = (uint32_t)w0;
+		r->w1 = (uint32_t)w1;
+		r->s0 = (uint32_t)(t->nsents ? text_sentence_of(t, w0) : 0);
+		r->s1 = w1 == w0 ? r->s0 : (uint32_t)(t->nsents ? text_sentence_of(t, w1) : 0);
+		r->p0 = (uint32_t)(t->nparas ? text_paragraph_of(t, w0) : 0);
+		r->p1 = w1 == w0 ? r->p0 : (uint32_t)(t->nparas ? text_paragraph_of(t, w1) : 0);
 	}
-	x->w0 = (uint32_t)w0;
-	x->w1 = (uint32_t)w1;
-	x->s0 = (uint32_t)(t->nsents ? text_sentence_of(t, w0) : 0);
-	x->s1 = (uint32_t)(t->nsents ? text_sentence_of(t, w1) : 0);
-	x->p0 = (uint32_t)(t->nparas ? text_paragraph_of(t, w0) : 0);
-	x->p1 = (uint32_t)(t->nparas ? text_paragraph_of(t, w1) : 0);
+	x->w0 = r->w0;
+	x->w1 = r->w1;
+	x->s0 = r->s0;
+	x->s1 = r->s1;
+	x->p0 = r->p0;
+	x->p1 = r->p1;
 	x->leaf[0] = (uint32_t)i;
 	x->nleaf = 1;
 }

@@ -171,6 +171,7 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	x->end = (uint32_t)to;
 	x->start = RAW_NONE;
 	x->next = RAW_NONE;
+	x->w0 = RAW_NONE;
 	if (s->tail[rule] == RAW_NONE)
 		s->head[rule] = (uint32_t)s->nraw;
 	else

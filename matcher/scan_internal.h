@@ -22,6 +22,8 @@ struct raw_match {
 	uint32_t end;
 	uint32_t start;         /* RAW_NONE until raw_start() */
 	uint32_t next;          /* next match of the same rule, or RAW_NONE */
+	uint32_t w0;            /* RAW_NONE until its span is needed (prox.c): then its */
+	uint32_t w1, s0, s1, p0, p1; /* words, sentences and paragraphs, kept for the next rule */
 };
 
 /* A stretch of words that satisfied (part of) a combination, with the
