@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"  --source NAME    source for listings that name none (default: files, or stdin)\n"
 		"  -r, --rules PACK rule pack (default: matcher.rules, $LUREWATCH_RULES, ./rules)\n"
 		"  --threshold N    flagging threshold (default: the configuration's or pack's)\n"
-		"  --batch N        listings per transaction (default 500)\n"
+		"  --batch N        listings per transaction (default 2000)\n"
 		"  -j, --jobs N     analysing threads (default: one per core)\n"
 		"  --json           print the summary as JSON\n\n"
 		"Exit status: 0 all stored, 1 some inputs rejected (the rest stored), 2 error\n"
@@ -337,7 +337,7 @@ int cmd_ingest(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *source = NULL, *rules = NULL;
-	double threshold = -1, batch = 500, jobs = 0;
+	double threshold = -1, batch = 2000, jobs = 0;
 	int c, json = 0, rc = CLI_ERROR;
 	struct config *cfg = NULL;
 	struct store *st = NULL;

@@ -162,7 +162,7 @@ int cmd_rescan(int argc, char **argv)
 	st = cli_store_open(cfg);
 	if (!st)
 		goto out;
-	in = engine_ingest_new(st, m, NULL, "rescan", 500, (int)jobs, &err);
+	in = engine_ingest_new(st, m, NULL, "rescan", 2000, (int)jobs, &err);
 	if (!in) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;

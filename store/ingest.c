@@ -604,19 +604,34 @@ static int count_outcomes(struct store_ingest *in, struct lw_error *err)
 
 /* A long ingestion grows the tables faster than autovacuum re-plans them:
  * with statistics from when they were small, linking's lookups turn into
- * scans and every batch gets slower. Refresh them when this session has
- * written 1,000, 2,000, 4,000 ... listings (then every 64,000), so their
- * cost stays small beside the ingestion's. A role that does not own the
- * tables gets a warning, which is ignored. */
+ * scans and every batch gets slower. Every 2,000 listings this session
+ * looks at how much of listings changed since its last ANALYZE (by anyone)
+ * and refreshes the statistics once that is a quarter of the table, so
+ * their cost stays small beside the ingestion's however the work is split
+ * into runs (a fixed schedule per session re-analysed at the start of
+ * every run). A role that does not own the tables gets a warning, which is
+ * ignored. */
 static void refresh_statistics(struct store_ingest *in)
 {
 	struct lw_error ignored;
+	PGresult *res = NULL;
+	int stale;
 
 	if (in->stats.seen < in->next_refresh)
 		return;
-	in->next_refresh = in->next_refresh < 64000 ? in->next_refresh * 2 : in->next_refresh + 64000;
-	db_exec(in->st, "ANALYZE listings, listing_entities, listing_fingerprints, listing_networks",
-		0, NULL, NULL, &ignored);
+	in->next_refresh = in->stats.seen + 2000;
+	if (db_exec(in->st,
+		    "SELECT n_mod_since_analyze >= greatest(1000, c.reltuples / 4)"
+		    " FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid"
+		    " WHERE t.relid = 'listings'::regclass",
+		    0, NULL, &res, &ignored) < 0)
+		return;
+	stale = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (stale)
+		db_exec(in->st,
+			"ANALYZE listings, listing_entities, listing_fingerprints, listing_networks",
+			0, NULL, NULL, &ignored);
 }
 
 int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
