@@ -26,10 +26,10 @@ Q = @
 endif
 
 B = build
-MODULES = $(foreach m,util matcher config store crawler,$(if $(wildcard $(m)/*.c),$(m)))
+MODULES = $(foreach m,util matcher config store engine crawler,$(if $(wildcard $(m)/*.c),$(m)))
 LIBS = $(foreach m,$(MODULES),$(B)/lib$(m).a)
 # Link order: dependents first.
-LINKLIBS = $(foreach m,crawler store config matcher util,$(if $(filter $(m),$(MODULES)),$(B)/lib$(m).a))
+LINKLIBS = $(foreach m,crawler engine store config matcher util,$(if $(filter $(m),$(MODULES)),$(B)/lib$(m).a))
 
 define module_rules
 $(1)_SRC := $$(wildcard $(1)/*.c)

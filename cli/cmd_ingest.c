@@ -11,6 +11,7 @@
 
 #include "../config/config.h"
 #include "../matcher/text.h"
+#include "../engine/engine.h"
 #include "../store/store.h"
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
@@ -19,7 +20,7 @@
 #define LINE_MAX_BYTES (32u * 1024u * 1024u)
 
 struct ingest_run {
-	struct store_ingest *in;
+	struct engine_ingest *in;
 	size_t bad;             /* inputs or lines rejected */
 	int fatal;              /* a batch failed: stop */
 };
@@ -28,7 +29,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lurewatch ingest [--source NAME] [-r PACK] [--threshold N] [--batch N]\n"
-		"                        [--json] [FILE|DIR|-]...\n\n"
+		"                        [-j N] [--json] [FILE|DIR|-]...\n\n"
 		"Scores listings with the rule pack and stores them; flagged ones join the\n"
 		"review queue. Re-ingesting the same listing stores it once; a changed one\n"
 		"becomes a new version; a dismissed one returns only with new categories.\n\n"
@@ -42,7 +43,8 @@ static void usage(FILE *f)
 		"  --source NAME    source for listings that name none (default: files, or stdin)\n"
 		"  -r, --rules PACK rule pack (default: matcher.rules, $LUREWATCH_RULES, ./rules)\n"
 		"  --threshold N    flagging threshold (default: the configuration's or pack's)\n"
-		"  --batch N        listings per transaction (default 500)\n"
+		"  --batch N        listings per transaction (default 2000)\n"
+		"  -j, --jobs N     analysing threads (default: one per core)\n"
 		"  --json           print the summary as JSON\n\n"
 		"Exit status: 0 all stored, 1 some inputs rejected (the rest stored), 2 error\n"
 		"(nothing after the failed batch was stored; re-running completes the work).\n");
@@ -65,13 +67,22 @@ static void add_listing(struct ingest_run *run, const struct store_listing *l)
 {
 	struct lw_error err;
 
-	if (store_ingest_add(run->in, l, &err) == 0)
+	if (engine_ingest_add(run->in, l, &err) == 0)
 		return;
 	fprintf(stderr, "lurewatch: %s: %s\n", l->origin, err.msg);
-	if (store_ingest_failed(run->in))
+	if (engine_ingest_failed(run->in))
 		run->fatal = 1;
 	else
 		run->bad++;
+}
+
+/* A listing the store or the analyser turned down after it was queued. */
+static void on_reject(const struct store_listing *l, const char *msg, void *ctx)
+{
+	struct ingest_run *run = ctx;
+
+	fprintf(stderr, "lurewatch: %s: %s\n", l->origin, msg);
+	run->bad++;
 }
 
 static void ingest_json_line(struct ingest_run *run, const char *line, size_t len,
@@ -320,12 +331,13 @@ int cmd_ingest(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "batch", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *source = NULL, *rules = NULL;
-	double threshold = -1, batch = 500;
+	double threshold = -1, batch = 2000, jobs = 0;
 	int c, json = 0, rc = CLI_ERROR;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
@@ -335,7 +347,7 @@ int cmd_ingest(int argc, char **argv)
 	struct lw_buf actor;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:j:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': source = optarg; break;
 		case 'r': rules = optarg; break;
@@ -349,7 +361,13 @@ int cmd_ingest(int argc, char **argv)
 				return CLI_ERROR;
 			}
 			break;
-		case 'j': json = 1; break;
+		case 'J': json = 1; break;
+		case 'j':
+			if (cli_parse_double("--jobs", optarg, &jobs) < 0 || jobs < 1 || jobs > 64) {
+				fprintf(stderr, "lurewatch: --jobs takes 1 to 64\n");
+				return CLI_ERROR;
+			}
+			break;
 		case 'h': usage(stdout); return CLI_OK;
 		default: usage(stderr); return CLI_ERROR;
 		}
@@ -369,27 +387,28 @@ int cmd_ingest(int argc, char **argv)
 		goto out;
 	lw_buf_init(&actor, 512);
 	lw_buf_printf(&actor, "ingest:%s", cli_analyst(NULL));
-	run.in = store_ingest_new(st, m, source ? source : (optind == argc ? "stdin" : "files"),
-				  actor.data, (size_t)batch, &err);
+	run.in = engine_ingest_new(st, m, source ? source : (optind == argc ? "stdin" : "files"),
+				   actor.data, (size_t)batch, (int)jobs, &err);
 	lw_buf_release(&actor);
 	if (!run.in) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;
 	}
-	store_ingest_set_links(run.in, cfg->network_exclude, cfg->nnetwork_exclude,
+	engine_ingest_on_reject(run.in, on_reject, &run);
+	engine_ingest_set_links(run.in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
 	if (optind == argc)
 		ingest_path(&run, "-");
 	for (int i = optind; i < argc && !run.fatal; i++)
 		ingest_path(&run, argv[i]);
-	if (!run.fatal && store_ingest_flush(run.in, &err) < 0) {
+	if (!run.fatal && engine_ingest_flush(run.in, &err) < 0) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		run.fatal = 1;
 	}
-	print_summary(store_ingest_stats(run.in), run.bad, json);
+	print_summary(engine_ingest_stats(run.in), run.bad, json);
 	rc = run.fatal ? CLI_ERROR : run.bad ? CLI_NONE : CLI_OK;
 out:
-	store_ingest_free(run.in);
+	engine_ingest_free(run.in);
 	store_close(st);
 	matcher_free(m);
 	config_free(cfg);

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "../config/config.h"
+#include "../engine/engine.h"
 #include "../store/store.h"
 #include "cli.h"
 
-#define PAGE 1000
+/* Rows a FETCH brings: enough to keep the pool busy, little memory. */
+#define PAGE 2000
 
 static volatile sig_atomic_t stop_flag;
 
@@ -25,7 +27,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lurewatch rescan [--since DATE] [--source NAME] [-r PACK] [--quiet]\n\n"
+		"usage: lurewatch rescan [--since DATE] [--source NAME] [-r PACK] [-j N] [--quiet]\n\n"
 		"Scores stored listings (their current versions) again with the current rule\n"
 		"pack. A version scored by another pack gets the new hits and score; listings\n"
 		"that are now flagged join the queue (a dismissed one only with new categories).\n"
@@ -33,6 +35,7 @@ static void usage(FILE *f)
 		"  --since DATE    only listings seen since DATE (e.g. 2026-11-01)\n"
 		"  --source NAME   only listings of this source\n"
 		"  -r, --rules PACK  rule pack (default: matcher.rules, ./rules)\n"
+		"  -j, --jobs N    analysing threads (default: one per core)\n"
 		"  -q, --quiet     no progress bar\n");
 }
 
@@ -54,27 +57,34 @@ static void bar(long done, long total, double t0, int final)
 		t > 0 ? (double)done / t : 0, final ? "\n" : "");
 }
 
-static int run(struct store *st, struct store_ingest *in, const char *since, const char *source,
+static void on_reject(const struct store_listing *l, const char *msg, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "\nlurewatch: %s: %s\n", l->origin, msg);
+}
+
+static int run(struct store *st, struct engine_ingest *in, const char *since, const char *source,
 	       int progress)
 {
 	struct store_rescan_row *rows = NULL;
+	struct store_rescan *cur = NULL;
 	struct lw_error err;
-	long total = 0, done = 0, after = 0;
+	long total = 0, done = 0;
 	size_t n = 0;
 	double t0 = now_s(), last = 0;
+	int rc = -1;
 
 	if (store_rescan_count(st, since, source, &total, &err) < 0)
 		goto fail;
+	cur = store_rescan_open(st, since, source, &err);
+	if (!cur)
+		goto fail;
 	do {
-		if (store_rescan_fetch(st, after, since, source, PAGE, &rows, &n, &err) < 0)
+		if (store_rescan_next(cur, PAGE, &rows, &n, &err) < 0)
 			goto fail;
 		for (size_t i = 0; i < n && !stop_flag; i++) {
-			if (store_ingest_rescore(in, &rows[i], &err) < 0) {
-				fprintf(stderr, "\nlurewatch: %s\n", err.msg);
-				if (store_ingest_failed(in))
-					goto fail_rows;
-			}
-			after = rows[i].listing_id;
+			if (engine_ingest_rescore(in, &rows[i], &err) < 0)
+				goto fail;
 			done++;
 		}
 		store_rescan_rows_free(rows, n);
@@ -83,18 +93,19 @@ static int run(struct store *st, struct store_ingest *in, const char *since, con
 			bar(done, total, t0, 0);
 			last = now_s();
 		}
-	} while (n == PAGE && !stop_flag);
-	if (store_ingest_flush(in, &err) < 0)
+	} while (n > 0 && !stop_flag);
+	if (engine_ingest_flush(in, &err) < 0)
 		goto fail;
 	if (progress)
 		bar(done, total, t0, 1);
-	return 0;
-fail_rows:
-	store_rescan_rows_free(rows, n);
-	return -1;
+	rc = 0;
+	goto out;
 fail:
 	fprintf(stderr, "%slurewatch: %s\n", progress ? "\n" : "", err.msg);
-	return -1;
+out:
+	store_rescan_rows_free(rows, rows ? n : 0);
+	store_rescan_close(cur);
+	return rc;
 }
 
 int cmd_rescan(int argc, char **argv)
@@ -104,6 +115,7 @@ int cmd_rescan(int argc, char **argv)
 		{ "source", required_argument, NULL, 'S' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -111,17 +123,24 @@ int cmd_rescan(int argc, char **argv)
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct matcher *m = NULL;
-	struct store_ingest *in = NULL;
+	struct engine_ingest *in = NULL;
+	double jobs = 0;
 	struct lw_error err;
 	int c, quiet = 0, rc = CLI_ERROR;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:j:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': since = optarg; break;
 		case 'S': source = optarg; break;
 		case 'r': rules = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'j':
+			if (cli_parse_double("--jobs", optarg, &jobs) < 0 || jobs < 1 || jobs > 64) {
+				fprintf(stderr, "lurewatch: --jobs takes 1 to 64\n");
+				return CLI_ERROR;
+			}
+			break;
 		case 'h': usage(stdout); return CLI_OK;
 		default: usage(stderr); return CLI_ERROR;
 		}
@@ -143,15 +162,16 @@ int cmd_rescan(int argc, char **argv)
 	st = cli_store_open(cfg);
 	if (!st)
 		goto out;
-	in = store_ingest_new(st, m, NULL, "rescan", 500, &err);
+	in = engine_ingest_new(st, m, NULL, "rescan", 2000, (int)jobs, &err);
 	if (!in) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;
 	}
-	store_ingest_set_links(in, cfg->network_exclude, cfg->nnetwork_exclude,
+	engine_ingest_on_reject(in, on_reject, NULL);
+	engine_ingest_set_links(in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
 	if (run(st, in, since, source, !quiet && isatty(2)) == 0) {
-		const struct store_ingest_stats *s = store_ingest_stats(in);
+		const struct store_ingest_stats *s = engine_ingest_stats(in);
 
 		printf("rescanned %zu listings with pack %.12s: %zu scored afresh, %zu flagged, "
 		       "%zu queue updates (%zu re-queued)%s\n",
@@ -160,7 +180,7 @@ int cmd_rescan(int argc, char **argv)
 		rc = stop_flag ? CLI_NONE : CLI_OK;
 	}
 out:
-	store_ingest_free(in);
+	engine_ingest_free(in);
 	store_close(st);
 	matcher_free(m);
 	config_free(cfg);

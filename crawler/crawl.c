@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "../engine/engine.h"
 #include "../util/xmalloc.h"
 #include "crawler.h"
 #include "extract.h"
@@ -46,7 +47,7 @@ struct crawl {
 	struct src *srcs;
 	size_t nsrcs;
 	struct fetcher *f;
-	struct store_ingest *in;
+	struct engine_ingest *in;
 	struct lw_error fatal;
 	int failed;             /* database or ingestion failure: stop */
 	double last_flush, last_progress, started;
@@ -222,6 +223,20 @@ static char *field(struct extract_page *p, const char *xpath, int all)
 	return out;
 }
 
+/* A page the analyser or the store turned down after it was queued: its
+ * frontier row fails as it would have at once. */
+static void on_reject(const struct store_listing *l, const char *msg, void *ctx)
+{
+	struct crawl *c = ctx;
+	struct lw_error err;
+
+	if (l->frontier_id && store_frontier_settle(c->st, l->frontier_id, "failed", 0,
+						    l->http_status, msg, NULL, NULL, NULL, &err) < 0)
+		fail(c, &err);
+	c->stats->listings--;
+	c->stats->failed++;
+}
+
 /* An ad page: its fields go to the store's ingestion, which also marks the
  * frontier row done in the same transaction. */
 static void on_ad_page(struct crawl *c, struct task *t, const struct fetch_result *r)
@@ -263,8 +278,8 @@ static void on_ad_page(struct crawl *c, struct task *t, const struct fetch_resul
 	if ((!title || !title[0]) && (!body || !body[0])) {
 		settle(c, t, "failed", 0, r, "no title or body found with the source's selectors");
 		c->stats->failed++;
-	} else if (store_ingest_add(c->in, &l, &err) < 0) {
-		if (store_ingest_failed(c->in))
+	} else if (engine_ingest_add(c->in, &l, &err) < 0) {
+		if (engine_ingest_failed(c->in))
 			fail(c, &err);
 		else {
 			settle(c, t, "failed", 0, r, err.msg);
@@ -475,7 +490,7 @@ static void flush(struct crawl *c)
 {
 	struct lw_error err;
 
-	if (store_ingest_flush(c->in, &err) < 0)
+	if (engine_ingest_flush(c->in, &err) < 0)
 		fail(c, &err);
 	c->last_flush = now_s();
 }
@@ -551,10 +566,11 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	if (store_frontier_release(st, o->owner, NULL, err) < 0 || setup_sources(&c, err) < 0)
 		goto out;
 	c.f = fetcher_new(&fo, on_fetched, &c, err);
-	c.in = c.f ? store_ingest_new(st, m, "crawler", o->owner, INGEST_BATCH, err) : NULL;
+	c.in = c.f ? engine_ingest_new(st, m, "crawler", o->owner, INGEST_BATCH, 0, err) : NULL;
 	if (!c.in)
 		goto out;
-	store_ingest_set_links(c.in, cfg->network_exclude, cfg->nnetwork_exclude,
+	engine_ingest_on_reject(c.in, on_reject, &c);
+	engine_ingest_set_links(c.in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
 	if (run_loop(&c, err) < 0)
 		goto out;
@@ -569,9 +585,9 @@ out:
 		progress(&c, 1);
 	/* In-flight transfers end without a result: their leases go back. */
 	fetcher_free(c.f);
-	if (c.in && !store_ingest_failed(c.in))
-		store_ingest_flush(c.in, &e2);
-	store_ingest_free(c.in);
+	if (c.in && !engine_ingest_failed(c.in))
+		engine_ingest_flush(c.in, &e2);
+	engine_ingest_free(c.in);
 	store_frontier_release(st, o->owner, NULL, &e2);
 	for (size_t i = 0; i < c.nsrcs; i++)
 		if (c.srcs[i].locked)

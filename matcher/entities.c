@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "entities_internal.h"
+#include "prepared.h"
 #include "phone.h"
 #include "../util/xmalloc.h"
 
@@ -244,17 +245,45 @@ static void to_list(struct ent_ctx *c, struct entity_list *out)
 	qsort(out->v, out->n, sizeof(*out->v), by_start);
 }
 
+int entities_extract_text(const struct lw_text *t, const char *orig, size_t orig_len,
+			  const char *default_region, struct entity_list *out,
+			  struct lw_error *err)
+{
+	struct ent_ctx c;
+	size_t i;
+
+	entity_list_release(out);
+	if (!default_region)
+		default_region = "NZ";
+	if (!phone_region_find(default_region))
+		return lw_error_set(err, "unknown phone region '%s'", default_region);
+	memset(&c, 0, sizeof(c));
+	c.t = t;
+	c.orig = orig ? orig : "";
+	c.orig_len = orig_len;
+	c.region = default_region;
+	c.claimed = xcalloc(t->len / 8 + 1, 1);
+	ent_find_emails(&c);
+	ent_find_urls(&c);
+	ent_find_handles(&c);
+	ent_find_phones(&c);
+	to_list(&c, out);
+	for (i = 0; i < c.n; i++)
+		free(c.v[i].norm);
+	free(c.v);
+	free(c.claimed);
+	return 0;
+}
+
+/* One normalisation of its own; matcher_analyze shares the scan's instead. */
 int entities_extract(const char *text, size_t len, const char *default_region,
 		     struct entity_list *out, struct lw_error *err)
 {
 	struct lw_text t;
-	struct ent_ctx c;
-	size_t i;
 	int ret = -1;
 
 	entity_list_release(out);
 	text_init(&t);
-	memset(&c, 0, sizeof(c));
 	if (!default_region)
 		default_region = "NZ";
 	if (!phone_region_find(default_region)) {
@@ -265,22 +294,8 @@ int entities_extract(const char *text, size_t len, const char *default_region,
 		text = "";
 	if (text_normalize(text, len, &t, err) < 0)
 		goto out;
-	c.t = &t;
-	c.orig = text;
-	c.orig_len = len;
-	c.region = default_region;
-	c.claimed = xcalloc(t.len / 8 + 1, 1);
-	ent_find_emails(&c);
-	ent_find_urls(&c);
-	ent_find_handles(&c);
-	ent_find_phones(&c);
-	to_list(&c, out);
-	ret = 0;
+	ret = entities_extract_text(&t, text, len, default_region, out, err);
 out:
-	for (i = 0; i < c.n; i++)
-		free(c.v[i].norm);
-	free(c.v);
-	free(c.claimed);
 	text_release(&t);
 	return ret;
 }

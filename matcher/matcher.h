@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "../util/error.h"
+#include "entities.h"
 
 /* ---- categories ------------------------------------------------------- */
 
@@ -210,6 +211,64 @@ int matcher_result_has_rule(const struct matcher_result *r, size_t rule);
 int matcher_simhash(const char *text, size_t len, uint64_t *out, struct lw_error *err);
 /* Bits in which two fingerprints differ. */
 int matcher_simhash_distance(uint64_t a, uint64_t b);
+
+/* ---- analysis -------------------------------------------------------------- */
+
+/* What the matcher makes of one listing: score and hits, contact details,
+ * and the SimHash of the text without them. All offsets refer to
+ * result.text (the input, or for HTML its visible text). */
+struct matcher_analysis {
+	struct matcher_result result;
+	struct entity_list entities;
+	uint64_t simhash;       /* 0: too few words for a fingerprint */
+};
+
+void matcher_analysis_init(struct matcher_analysis *a);
+void matcher_analysis_release(struct matcher_analysis *a);
+
+/* Analyses one document with a single normalisation shared by matching,
+ * contact extraction and fingerprinting: the same score, hits and entities
+ * as matcher_scan and entities_extract give, and a SimHash defined on the
+ * normalised text with every byte that came from a contact detail left
+ * out (the same as matcher_simhash of the text with the contacts blanked,
+ * except where blanking would change how neighbouring text normalises).
+ * phone_region as for entities_extract. Fills a (previous content
+ * replaced); returns 0, or -1 with err. */
+int matcher_analyze(struct matcher_scanner *s, const char *text, size_t len, int input_kind,
+		    const char *phone_region, struct matcher_analysis *a, struct lw_error *err);
+
+/* ---- analysing on all cores ---------------------------------------------------- */
+
+/* Threads that analyse documents in parallel, each with its own scanner; the
+ * matcher is shared read-only and must outlive the pool. */
+struct matcher_pool;
+
+/* One document to analyse. The caller fills text, len, kind and region
+ * (borrowed until matcher_pool_wait returns), initialises a, and reads rc
+ * (0, or -1 with err) and a after the wait. */
+struct matcher_job {
+	const char *text;
+	size_t len;
+	int kind;               /* MATCHER_INPUT_TEXT or _HTML */
+	const char *region;     /* default phone region, NULL: "NZ" */
+	int rc;
+	struct lw_error err;
+	struct matcher_analysis a;
+};
+
+/* Starts threads workers (0: one per online core). Returns a new pool (free
+ * with matcher_pool_free) or NULL with err. */
+struct matcher_pool *matcher_pool_new(const struct matcher *m, int threads,
+				      struct lw_error *err);
+void matcher_pool_free(struct matcher_pool *p);
+int matcher_pool_threads(const struct matcher_pool *p);
+
+/* Hands n jobs to the workers and returns at once, so the caller can do
+ * other work (write the previous batch) meanwhile. One submission at a time:
+ * call matcher_pool_wait before the next. */
+void matcher_pool_submit(struct matcher_pool *p, struct matcher_job *jobs, size_t n);
+/* Blocks until every job of the last submission is done. */
+void matcher_pool_wait(struct matcher_pool *p);
 
 /* ---- scoring ------------------------------------------------------------ */
 

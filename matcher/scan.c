@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "../util/xmalloc.h"
+#include "prepared.h"
 #include "scan_internal.h"
 
 /* Bounds on what one document may record: beyond them a rule still counts as
@@ -437,19 +438,16 @@ void matcher_result_release(struct matcher_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int matcher_scan(struct matcher_scanner *s, const char *input, size_t len, int input_kind,
+int scan_prepare(struct matcher_scanner *s, const char *input, size_t len, int input_kind,
 		 struct matcher_result *r, struct lw_error *err)
 {
-	const struct matcher *m = s->m;
 	const char *text = input;
 	size_t text_len = len;
-	int rc = -1;
 
 	r->nhits = 0;
 	clear_reasons(r);
 	free(r->owned_text);
 	r->owned_text = NULL;
-	reset(s);
 	if (len > TEXT_MAX_INPUT)
 		return lw_error_set(err, "document of %zu bytes is larger than the %u-byte limit", len,
 				    TEXT_MAX_INPUT);
@@ -464,6 +462,20 @@ int matcher_scan(struct matcher_scanner *s, const char *input, size_t len, int i
 	if (text_normalize(text, text_len, &s->norm, err) < 0)
 		return -1;
 	r->repaired = s->norm.repaired;
+	return 0;
+}
+
+const struct lw_text *scan_norm(const struct matcher_scanner *s)
+{
+	return &s->norm;
+}
+
+int scan_prepared(struct matcher_scanner *s, struct matcher_result *r, struct lw_error *err)
+{
+	const struct matcher *m = s->m;
+	int rc = -1;
+
+	reset(s);
 	if (m->db_main && s->norm.len &&
 	    hs_scan(m->db_main, s->norm.buf, (unsigned)s->norm.len, 0, s->scratch, on_match, s) !=
 		    HS_SUCCESS) {
@@ -477,6 +489,14 @@ int matcher_scan(struct matcher_scanner *s, const char *input, size_t len, int i
 out:
 	reset(s);
 	return rc;
+}
+
+int matcher_scan(struct matcher_scanner *s, const char *input, size_t len, int input_kind,
+		 struct matcher_result *r, struct lw_error *err)
+{
+	if (scan_prepare(s, input, len, input_kind, r, err) < 0)
+		return -1;
+	return scan_prepared(s, r, err);
 }
 
 static int count_match(unsigned id, unsigned long long from, unsigned long long to,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Ingestion: listings are scored by the matcher, then written in batches
+/* Ingestion: listings with their analyses (made by the caller: see
+ * matcher_analyze) are turned into rows and written in batches
  * (COPY into a session-temporary staging table, then set-based statements,
  * one transaction per batch): new listings, changed listings as new
  * versions, hits, and flagged ones queued or re-queued, every queue change
@@ -12,7 +13,6 @@
 
 #include "../util/buf.h"
 #include "../util/utf8.h"
-#include "../matcher/entities.h"
 #include "../util/xmalloc.h"
 #include "store_internal.h"
 
@@ -42,8 +42,6 @@ struct pending {
 struct store_ingest {
 	struct store *st;
 	const struct matcher *m;
-	struct matcher_scanner *sc;
-	struct matcher_result r;
 	char *default_source, *actor;
 	struct pending *batch;
 	size_t n, batch_size, bytes;
@@ -53,7 +51,6 @@ struct store_ingest {
 	/* network linking */
 	char *exclude;          /* PostgreSQL array literal of excluded entities */
 	char max_bits[8];
-	char *region;
 };
 
 static void pending_release(struct pending *p)
@@ -78,12 +75,19 @@ static void pending_release(struct pending *p)
 char *store_compose_text(const char *title, const char *body, size_t *len)
 {
 	struct lw_buf b;
+	char *raw, *text;
+	size_t n;
 
 	lw_buf_init(&b, (size_t)-1);
 	lw_buf_adds(&b, title ? title : "");
 	lw_buf_adds(&b, "\n\n");
 	lw_buf_adds(&b, body ? body : "");
-	return lw_buf_detach(&b, len);
+	raw = lw_buf_detach(&b, &n);
+	/* Stored fields are repaired one by one; repairing the whole gives the
+	 * same bytes, since no invalid sequence runs across the ASCII "\n\n". */
+	text = lw_utf8_repair(raw, n, len, NULL);
+	free(raw);
+	return text;
 }
 
 struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
@@ -101,13 +105,7 @@ struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
 	in->exclude = xstrdup("{}");
 	in->next_refresh = 1000;
 	snprintf(in->max_bits, sizeof(in->max_bits), "3");
-	in->region = xstrdup("NZ");
-	matcher_result_init(&in->r);
-	in->sc = matcher_scanner_new(m, err);
-	if (!in->sc) {
-		store_ingest_free(in);
-		return NULL;
-	}
+	(void)err;
 	return in;
 }
 
@@ -118,12 +116,9 @@ void store_ingest_free(struct store_ingest *in)
 	for (size_t i = 0; i < in->n; i++)
 		pending_release(&in->batch[i]);
 	free(in->batch);
-	matcher_scanner_free(in->sc);
-	matcher_result_release(&in->r);
 	free(in->default_source);
 	free(in->actor);
 	free(in->exclude);
-	free(in->region);
 	free(in);
 }
 
@@ -179,77 +174,60 @@ static void content_hash(const struct pending *p, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* The contact details and the SimHash that tie this listing to others. */
-static int link_keys(struct store_ingest *in, struct pending *p, const char *text, size_t len,
-		     struct lw_error *err)
+/* The contact details (JSON for listing_entities) and the SimHash that tie
+ * this listing to others. */
+static int link_keys(struct pending *p, const struct matcher_analysis *a, struct lw_error *err)
 {
-	struct entity_list el;
-	json_t *a;
-	uint64_t h = 0;
-	char *blank = NULL;
-	int rc = -1;
+	const char *text = a->result.text;
+	json_t *arr = json_array();
 
-	entity_list_init(&el);
-	if (entities_extract(text, len, in->region, &el, err) < 0)
-		goto out;
-	/* The template without its contact details: those link by themselves,
-	 * and a re-post with another number is still the same template. */
-	blank = xstrndup(text, len);
-	for (size_t i = 0; i < el.n; i++)
-		memset(blank + el.v[i].start, ' ', el.v[i].end - el.v[i].start);
-	if (matcher_simhash(blank, len, &h, err) < 0)
-		goto out;
-	a = json_array();
-	for (size_t i = 0; i < el.n; i++) {
-		const struct entity *e = &el.v[i];
+	for (size_t i = 0; i < a->entities.n; i++) {
+		const struct entity *e = &a->entities.v[i];
 		size_t vl;
 		char *value = lw_utf8_repair(text + e->start, e->end - e->start, &vl, NULL);
 
-		json_array_append_new(a, json_pack("{s:s, s:s%, s:s, s:I, s:I}", "kind",
-					   entity_kind_name(e->kind), "value", value, vl,
-					   "normalized", e->normalized, "start", (json_int_t)e->start,
-					   "end", (json_int_t)e->end));
+		json_array_append_new(arr, json_pack("{s:s, s:s%, s:s, s:I, s:I}", "kind",
+					     entity_kind_name(e->kind), "value", value, vl,
+					     "normalized", e->normalized, "start", (json_int_t)e->start,
+					     "end", (json_int_t)e->end));
 		free(value);
 	}
-	p->entities = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	p->simhash = (long long)h;
-	rc = p->entities ? 0 : lw_error_set(err, "cannot encode entities");
-out:
-	free(blank);
-	entity_list_release(&el);
-	return rc;
+	p->entities = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	p->simhash = (long long)a->simhash;
+	return p->entities ? 0 : lw_error_set(err, "cannot encode entities");
 }
 
 void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_t n,
-			    int max_bits, const char *region)
+			    int max_bits)
 {
 	free(in->exclude);
 	in->exclude = db_text_array(exclude, n);
 	snprintf(in->max_bits, sizeof(in->max_bits), "%d", max_bits);
-	free(in->region);
-	in->region = xstrdup(region && region[0] ? region : "NZ");
 }
 
-/* Fills the score, categories and hits of p from a scan of its text. */
-static int score(struct store_ingest *in, struct pending *p, struct lw_error *err)
+/* Fills the score, categories, hits and link keys of p from its analysis,
+ * which must be of the text store_compose_text makes of p. */
+static int score(struct store_ingest *in, struct pending *p, const struct matcher_analysis *a,
+		 struct lw_error *err)
 {
 	const struct matcher_pack *pack = matcher_get_pack(in->m);
-	size_t len;
-	char *text = store_compose_text(p->title, p->body, &len);
+	const struct matcher_result *r = &a->result;
+	const char *text = r->text;
 	struct lw_buf cats;
 	json_t *hits;
-	int rc = -1;
 
-	if (matcher_scan(in->sc, text, len, MATCHER_INPUT_TEXT, &in->r, err) < 0)
-		goto out;
-	p->score = in->r.score;
-	p->flagged = in->r.flagged;
-	p->urgent = (in->r.categories >> MATCHER_CAT_MINORS) & 1;
+	/* Offsets are stored against the composed text: an analysis of other
+	 * text would point analysts at the wrong words. */
+	if (!text || r->text_len != strlen(p->title) + 2 + strlen(p->body))
+		return lw_error_set(err, "analysis is not of the listing's text");
+	p->score = r->score;
+	p->flagged = r->flagged;
+	p->urgent = (r->categories >> MATCHER_CAT_MINORS) & 1;
 	lw_buf_init(&cats, 4096);
 	lw_buf_addc(&cats, '{');
 	for (int c = 0, first = 1; c < MATCHER_CAT_COUNT; c++) {
-		if (!((in->r.categories >> c) & 1))
+		if (!((r->categories >> c) & 1))
 			continue;
 		lw_buf_printf(&cats, "%s%s", first ? "" : ",", matcher_category_name(c));
 		first = 0;
@@ -257,8 +235,8 @@ static int score(struct store_ingest *in, struct pending *p, struct lw_error *er
 	lw_buf_addc(&cats, '}');
 	p->categories = lw_buf_detach(&cats, NULL);
 	hits = json_array();
-	for (size_t i = 0; i < in->r.nhits; i++) {
-		const struct matcher_hit *h = &in->r.hits[i];
+	for (size_t i = 0; i < r->nhits; i++) {
+		const struct matcher_hit *h = &r->hits[i];
 		const struct matcher_rule *rule = matcher_pack_rule(pack, h->rule);
 		size_t ml;
 		char *match = lw_utf8_repair(text + h->start, h->end - h->start, &ml, NULL);
@@ -271,14 +249,9 @@ static int score(struct store_ingest *in, struct pending *p, struct lw_error *er
 	}
 	p->hits = json_dumps(hits, JSON_COMPACT);
 	json_decref(hits);
-	if (!p->hits) {
-		lw_error_set(err, "cannot encode hits");
-		goto out;
-	}
-	rc = link_keys(in, p, text, len, err);
-out:
-	free(text);
-	return rc;
+	if (!p->hits)
+		return lw_error_set(err, "cannot encode hits");
+	return link_keys(p, a, err);
 }
 
 static int url_in_batch(const struct store_ingest *in, const char *url)
@@ -295,6 +268,9 @@ static int check_listing(const struct store_listing *l, struct lw_error *err)
 
 	if (!l->url || !l->url[0])
 		return lw_error_set(err, "listing has no url");
+	if (l->is_html)
+		return lw_error_set(err, "listing '%s' is HTML: its text is the analyser's to extract",
+				    l->url);
 	if (strlen(l->url) > URL_MAX)
 		return lw_error_set(err, "url longer than %d bytes", URL_MAX);
 	if ((!l->title || !l->title[0]) && (!l->body || !l->body[0]))
@@ -308,10 +284,11 @@ static int check_listing(const struct store_listing *l, struct lw_error *err)
 
 /* Scores p, adds it to the batch (taking its strings), and writes the batch
  * when it is full. */
-static int enqueue(struct store_ingest *in, struct pending *p, struct lw_error *err)
+static int enqueue(struct store_ingest *in, struct pending *p, const struct matcher_analysis *a,
+		   struct lw_error *err)
 {
 	content_hash(p, p->hash);
-	if (score(in, p, err) < 0) {
+	if (score(in, p, a, err) < 0) {
 		lw_error_prefix(err, "listing '%s'", p->url);
 		pending_release(p);
 		in->stats.failed++;
@@ -327,7 +304,7 @@ static int enqueue(struct store_ingest *in, struct pending *p, struct lw_error *
 }
 
 int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row *row,
-			 struct lw_error *err)
+			 const struct matcher_analysis *a, struct lw_error *err)
 {
 	struct pending p;
 
@@ -343,10 +320,11 @@ int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row 
 	p.origin = xstrdup(row->url);
 	p.rescore_listing = row->listing_id;
 	p.rescore_version = row->version_id;
-	return enqueue(in, &p, err);
+	return enqueue(in, &p, a, err);
 }
 
-int store_ingest_add(struct store_ingest *in, const struct store_listing *l, struct lw_error *err)
+int store_ingest_add(struct store_ingest *in, const struct store_listing *l,
+		     const struct matcher_analysis *a, struct lw_error *err)
 {
 	struct pending p;
 
@@ -364,20 +342,7 @@ int store_ingest_add(struct store_ingest *in, const struct store_listing *l, str
 	p.url = clean(l->url);
 	p.source = clean(l->source && l->source[0] ? l->source : in->default_source);
 	p.title = clean(l->title ? l->title : "");
-	if (l->is_html && l->body) {
-		size_t n;
-		char *t = matcher_html_text(l->body, strlen(l->body), &n, err);
-
-		if (!t) {
-			pending_release(&p);
-			in->stats.failed++;
-			return lw_error_prefix(err, "listing '%s'", l->url);
-		}
-		p.body = lw_utf8_repair(t, n, NULL, NULL);
-		free(t);
-	} else {
-		p.body = clean(l->body ? l->body : "");
-	}
+	p.body = clean(l->body ? l->body : "");
 	p.location = clean(l->location);
 	p.posted = clean(l->posted);
 	p.origin = xstrdup(l->origin ? l->origin : l->url);
@@ -388,7 +353,7 @@ int store_ingest_add(struct store_ingest *in, const struct store_listing *l, str
 	p.redirects = clean(l->redirects_json);
 	p.outlinks = clean(l->outlinks_json);
 	parse_date(p.posted, p.posted_on);
-	return enqueue(in, &p, err);
+	return enqueue(in, &p, a, err);
 }
 
 /* ---- writing a batch ------------------------------------------------------------ */
@@ -639,19 +604,34 @@ static int count_outcomes(struct store_ingest *in, struct lw_error *err)
 
 /* A long ingestion grows the tables faster than autovacuum re-plans them:
  * with statistics from when they were small, linking's lookups turn into
- * scans and every batch gets slower. Refresh them when this session has
- * written 1,000, 2,000, 4,000 ... listings (then every 64,000), so their
- * cost stays small beside the ingestion's. A role that does not own the
- * tables gets a warning, which is ignored. */
+ * scans and every batch gets slower. Every 2,000 listings this session
+ * looks at how much of listings changed since its last ANALYZE (by anyone)
+ * and refreshes the statistics once that is a quarter of the table, so
+ * their cost stays small beside the ingestion's however the work is split
+ * into runs (a fixed schedule per session re-analysed at the start of
+ * every run). A role that does not own the tables gets a warning, which is
+ * ignored. */
 static void refresh_statistics(struct store_ingest *in)
 {
 	struct lw_error ignored;
+	PGresult *res = NULL;
+	int stale;
 
 	if (in->stats.seen < in->next_refresh)
 		return;
-	in->next_refresh = in->next_refresh < 64000 ? in->next_refresh * 2 : in->next_refresh + 64000;
-	db_exec(in->st, "ANALYZE listings, listing_entities, listing_fingerprints, listing_networks",
-		0, NULL, NULL, &ignored);
+	in->next_refresh = in->stats.seen + 2000;
+	if (db_exec(in->st,
+		    "SELECT n_mod_since_analyze >= greatest(1000, c.reltuples / 4)"
+		    " FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid"
+		    " WHERE t.relid = 'listings'::regclass",
+		    0, NULL, &res, &ignored) < 0)
+		return;
+	stale = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (stale)
+		db_exec(in->st,
+			"ANALYZE listings, listing_entities, listing_fingerprints, listing_networks",
+			0, NULL, NULL, &ignored);
 }
 
 int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
@@ -674,6 +654,12 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	if (db_exec(in->st, "INSERT INTO rule_packs (hash, name, version) VALUES ($1, $2, $3)"
 			    " ON CONFLICT (hash) DO NOTHING", 3, pk, NULL, err) < 0 ||
 	    copy_batch(in, err) < 0)
+		goto fail;
+	/* Autovacuum never analyses temporary tables: without this the planner
+	 * guesses the staging table's size and, for a rescan's join on version
+	 * ids, scanned listing_versions once per staged row (20 s a batch at
+	 * 30k listings). A few milliseconds for a batch. */
+	if (db_exec(in->st, "ANALYZE ingest_stage", 0, NULL, NULL, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++) {
 		/* Statements name the pack ($1) and actor ($2), or for network

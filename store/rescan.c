@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading stored listings back for a rescan, in id order (keyset pages, so
- * memory stays flat however many listings there are). */
+/* Reading stored listings back for a rescan, in id order, through a
+ * server-side cursor (memory stays flat however many listings there are). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,23 +25,57 @@ int store_rescan_count(struct store *st, const char *since, const char *source, 
 	return 0;
 }
 
-int store_rescan_fetch(struct store *st, long after_id, const char *since, const char *source,
-		       long limit, struct store_rescan_row **rows, size_t *n, struct lw_error *err)
+struct store_rescan {
+	struct store *conn;     /* a connection of its own, inside one transaction */
+};
+
+void store_rescan_close(struct store_rescan *r)
 {
-	char after[24], lim[24];
-	const char *p[4] = { since, source, after, lim };
+	if (!r)
+		return;
+	/* Ending the connection ends its transaction and the cursor with it. */
+	store_close(r->conn);
+	free(r);
+}
+
+struct store_rescan *store_rescan_open(struct store *st, const char *since, const char *source,
+				       struct lw_error *err)
+{
+	const char *p[2] = { since, source };
+	struct store_rescan *r = xcalloc(1, sizeof(*r));
+
+	r->conn = store_open(st->conninfo, 0, err);
+	if (!r->conn)
+		goto fail;
+	/* REPEATABLE READ: the stream is one snapshot, however long it runs
+	 * and whatever the rescan itself writes meanwhile. */
+	if (db_exec(r->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
+		    err) < 0 ||
+	    db_exec(r->conn,
+		    "DECLARE rescan NO SCROLL CURSOR FOR"
+		    " SELECT l.id, v.id, l.url, s.name, v.title, v.body FROM listings l"
+		    " JOIN listing_versions v ON v.listing_id = l.id AND v.version = l.current_version"
+		    " JOIN sources s ON s.id = l.source_id"
+		    " WHERE" RESCAN_FILTER " ORDER BY l.id",
+		    2, p, NULL, err) < 0)
+		goto fail;
+	return r;
+fail:
+	store_rescan_close(r);
+	return NULL;
+}
+
+int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row **rows, size_t *n,
+		      struct lw_error *err)
+{
+	char sql[64];
 	PGresult *res = NULL;
 	struct store_rescan_row *v;
 	int nr;
 
-	snprintf(after, sizeof(after), "%ld", after_id);
-	snprintf(lim, sizeof(lim), "%ld", limit);
-	if (db_exec(st,
-		    "SELECT l.id, v.id, l.url, s.name, v.title, v.body FROM listings l"
-		    " JOIN listing_versions v ON v.listing_id = l.id AND v.version = l.current_version"
-		    " JOIN sources s ON s.id = l.source_id"
-		    " WHERE l.id > $3::bigint AND" RESCAN_FILTER " ORDER BY l.id LIMIT $4::bigint",
-		    4, p, &res, err) < 0)
+	/* FETCH takes no parameters: the count is a number we format. */
+	snprintf(sql, sizeof(sql), "FETCH FORWARD %ld FROM rescan", max > 0 ? max : 1);
+	if (db_exec(r->conn, sql, 0, NULL, &res, err) < 0)
 		return -1;
 	nr = PQntuples(res);
 	v = xcalloc(nr ? (size_t)nr : 1, sizeof(*v));

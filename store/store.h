@@ -73,7 +73,9 @@ struct store_listing {
 	const char *url;        /* required; canonical form is the caller's job */
 	const char *source;     /* NULL: the ingest's default source */
 	const char *title;
-	const char *body;       /* plain text, or HTML when is_html */
+	const char *body;       /* plain text, or HTML when is_html (which the
+	                         * store does not take: the analysing caller
+	                         * turns HTML into text first) */
 	const char *location;   /* may be NULL */
 	const char *posted;     /* may be NULL; ISO-8601 dates are also kept as dates */
 	int is_html;
@@ -100,35 +102,47 @@ struct store_rescan_row {
 };
 
 struct store_ingest;
+struct store_rescan;
 
-/* Starts an ingestion session: listings are scored with m (borrowed; must
- * outlive the session) and written in batches of batch_size, one
- * transaction each. actor names the ingester in the audit log. */
+/* Starts an ingestion session: listings come with their analyses and are
+ * written in batches of batch_size, one transaction each. m (borrowed; must
+ * outlive the session) names the pack and its rules; the store does not
+ * scan. actor names the ingester in the audit log. */
 struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
 				      const char *default_source, const char *actor,
 				      size_t batch_size, struct lw_error *err);
-/* Scores and buffers one listing; writes a batch when full. Returns 0, or -1
- * with err when the listing itself is invalid (the session goes on) or when
- * a batch could not be written (the batch is not committed: see
- * store_ingest_failed). */
-int store_ingest_add(struct store_ingest *in, const struct store_listing *l, struct lw_error *err);
+/* Buffers one listing with a, the analysis (matcher_analyze) of the text
+ * store_compose_text makes of its title and body; writes a batch when full.
+ * a is only read during the call. Returns 0, or -1 with err when the
+ * listing itself is invalid (the session goes on) or when a batch could not
+ * be written (the batch is not committed: see store_ingest_failed). */
+int store_ingest_add(struct store_ingest *in, const struct store_listing *l,
+		     const struct matcher_analysis *a, struct lw_error *err);
 /* How listings link into networks: normalised entities that never link
  * (a job board's own number), the SimHash distance for near-duplicates (-1:
- * none), the default phone region. Defaults: none, 3, "NZ". */
+ * none). Defaults: none, 3. */
 void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_t n,
-			    int max_bits, const char *region);
+			    int max_bits);
 
-/* Scores a stored version again with the session's pack; when the pack
- * differs from the one that last scored it, the version gets the new hits
- * and score, and a newly flagged listing is queued as ingestion would. */
+/* Stores a stored version's new analysis (of store_compose_text of the row's
+ * title and body) made with the session's pack; when the pack differs from
+ * the one that last scored it, the version gets the new hits and score, and
+ * a newly flagged listing is queued as ingestion would. */
 int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row *row,
-			 struct lw_error *err);
+			 const struct matcher_analysis *a, struct lw_error *err);
 
-/* Listings' current versions with id > after_id, oldest first, at most
- * limit, optionally last seen since a date and from one source. *rows is a
- * new array (store_rescan_rows_free). */
-int store_rescan_fetch(struct store *st, long after_id, const char *since, const char *source,
-		       long limit, struct store_rescan_row **rows, size_t *n, struct lw_error *err);
+/* A stream of listings' current versions for a rescan, oldest first,
+ * optionally last seen since a date and from one source: a server-side
+ * cursor on a connection of its own, so memory stays flat however many
+ * listings there are and the session's own transactions are not disturbed.
+ * Returns a new stream (store_rescan_close) or NULL with err. */
+struct store_rescan *store_rescan_open(struct store *st, const char *since, const char *source,
+				       struct lw_error *err);
+/* The next at most max rows: *rows a new array (store_rescan_rows_free),
+ * *n 0 at the end. Returns 0 or -1 with err. */
+int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row **rows, size_t *n,
+		      struct lw_error *err);
+void store_rescan_close(struct store_rescan *r);
 /* How many listings such a rescan covers. */
 int store_rescan_count(struct store *st, const char *since, const char *source, long *n,
 		       struct lw_error *err);
@@ -141,8 +155,9 @@ int store_ingest_failed(const struct store_ingest *in);
 const struct store_ingest_stats *store_ingest_stats(const struct store_ingest *in);
 void store_ingest_free(struct store_ingest *in);
 
-/* The text that was scanned for a listing version: title, blank line, body.
- * Hit offsets refer to it. Caller frees. */
+/* The text that is analysed for a listing version: title, blank line, body,
+ * invalid UTF-8 repaired as the stored fields are. Hit and entity offsets
+ * refer to it. Caller frees. */
 char *store_compose_text(const char *title, const char *body, size_t *len);
 
 /* ---- crawl frontier ---------------------------------------------------------- */

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "../../engine/engine.h"
 #include "../../store/store_internal.h"
 #include "pg_helper.h"
 
@@ -68,26 +69,70 @@ static int teardown(void **state)
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-/* Ingests n listings given as url, title, body triples. */
+static void reject_fails(const struct store_listing *l, const char *msg, void *ctx)
+{
+	(void)ctx;
+	fail_msg("ingest %s: %s", l->url, msg);
+}
+
+/* Ingests n listings given as url, title, body triples, analysed on two
+ * threads as `lurewatch ingest` does. */
 static struct store_ingest_stats ingest(struct store *s, const char *const (*l)[3], size_t n)
 {
 	struct lw_error err;
-	struct store_ingest *in = store_ingest_new(s, m, "test", "ingest:test", 50, &err);
+	struct engine_ingest *in = engine_ingest_new(s, m, "test", "ingest:test", 50, 2, &err);
 	struct store_ingest_stats stats;
 
 	assert_non_null(in);
+	engine_ingest_on_reject(in, reject_fails, NULL);
 	for (size_t i = 0; i < n; i++) {
 		struct store_listing li = { .url = l[i][0], .title = l[i][1], .body = l[i][2],
 					    .origin = l[i][0] };
 
-		if (store_ingest_add(in, &li, &err) < 0)
+		if (engine_ingest_add(in, &li, &err) < 0)
 			fail_msg("ingest %s: %s", l[i][0], err.msg);
 	}
-	if (store_ingest_flush(in, &err) < 0)
+	if (engine_ingest_flush(in, &err) < 0)
 		fail_msg("flush: %s", err.msg);
-	stats = *store_ingest_stats(in);
-	store_ingest_free(in);
+	stats = *engine_ingest_stats(in);
+	engine_ingest_free(in);
 	return stats;
+}
+
+/* The store takes an analysis only of the listing's own text, and no HTML:
+ * offsets into other text would point analysts at the wrong words. */
+static void test_ingest_checks_analysis(void **state)
+{
+	struct lw_error err;
+	struct store_ingest *in = store_ingest_new(st, m, "test", "ingest:test", 50, &err);
+	struct matcher_scanner *sc = matcher_scanner_new(m, &err);
+	struct matcher_analysis a;
+	struct store_listing li = { .url = "https://x.test/1", .title = "Cleaner",
+				    .body = "Hotel job abroad, free flight", .origin = "t" };
+	char *text;
+	size_t len;
+
+	(void)state;
+	assert_non_null(in);
+	assert_non_null(sc);
+	matcher_analysis_init(&a);
+	assert_int_equal(matcher_analyze(sc, "other text", 10, MATCHER_INPUT_TEXT, NULL, &a, &err), 0);
+	assert_int_equal(store_ingest_add(in, &li, &a, &err), -1);
+	assert_non_null(strstr(err.msg, "not of the listing's text"));
+	text = store_compose_text(li.title, li.body, &len);
+	assert_int_equal(matcher_analyze(sc, text, len, MATCHER_INPUT_TEXT, NULL, &a, &err), 0);
+	li.is_html = 1;
+	assert_int_equal(store_ingest_add(in, &li, &a, &err), -1);
+	assert_non_null(strstr(err.msg, "HTML"));
+	li.is_html = 0;
+	assert_int_equal(store_ingest_add(in, &li, &a, &err), 0);
+	assert_int_equal(store_ingest_flush(in, &err), 0);
+	assert_int_equal(store_ingest_stats(in)->inserted, 1);
+	assert_int_equal(store_ingest_failed(in), 0);
+	free(text);
+	matcher_analysis_release(&a);
+	matcher_scanner_free(sc);
+	store_ingest_free(in);
 }
 
 static void ingest_one(const char *url, const char *title, const char *body)
@@ -584,6 +629,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_checks_analysis, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_versions_and_requeue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_claims, setup, teardown),
