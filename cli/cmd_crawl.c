@@ -66,6 +66,9 @@ static void summary(const struct crawler_stats *s)
 		printf("; %ld source%s skipped: another run holds %s", s->sources_locked,
 		       s->sources_locked == 1 ? "" : "s", s->sources_locked == 1 ? "it" : "them");
 	printf("\n");
+	if (s->cut_short[0])
+		printf("crawl: stopped short by a limit (%s): raise it in the source's section "
+		       "to crawl further\n", s->cut_short);
 }
 
 int cmd_crawl(int argc, char **argv)

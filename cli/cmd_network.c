@@ -34,12 +34,18 @@ static const char *s_or(json_t *o, const char *k, const char *dflt)
 
 static void print_shared(json_t *n)
 {
-	size_t i;
-	json_t *e;
+	size_t i, k;
+	json_t *e, *kind;
 
-	json_array_foreach(json_object_get(n, "shared"), i, e)
-		printf("%s%s (%lld ads)", i ? ", " : "    shared: ", s_or(e, "normalized", "?"),
+	/* Ads link on the value whatever the channel it was offered on; the
+	 * channels (whatsapp, phone; telegram) are said beside it. */
+	json_array_foreach(json_object_get(n, "shared"), i, e) {
+		printf("%s%s (%lld ads", i ? ", " : "    shared: ", s_or(e, "normalized", "?"),
 		       (long long)json_integer_value(json_object_get(e, "listings")));
+		json_array_foreach(json_object_get(e, "kinds"), k, kind)
+			printf("%s%s", k ? ", " : "; as ", json_string_value(kind));
+		printf(")");
+	}
 	if (json_array_size(json_object_get(n, "shared")))
 		printf("\n");
 	else

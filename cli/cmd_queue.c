@@ -135,8 +135,8 @@ static void join_categories(json_t *item, char *out, size_t n)
 
 static void print_header(void)
 {
-	printf("%6s %1s %6s %-9s %-12s %-*s %s\n", "ID", "!", "SCORE", "STATUS", "CLAIMED_BY",
-	       CATS_WIDTH, "CATEGORIES", "TITLE");
+	printf("%6s %1s %6s %6s %-9s %-12s %-*s %-*s %s\n", "ID", "!", "SCORE", "PRIO", "STATUS",
+	       "CLAIMED_BY", CATS_WIDTH, "CATEGORIES", TITLE_WIDTH, "TITLE", "WHY THIS PRIORITY");
 }
 
 static void print_row(json_t *item)
@@ -144,12 +144,17 @@ static void print_row(json_t *item)
 	char cats[256];
 
 	join_categories(item, cats, sizeof(cats));
-	printf("%6lld %1s %6.2f %-9s %-12.12s %-*.*s ",
+	const char *why = jstr(item, "priority_reason");
+
+	printf("%6lld %1s %6.2f %6.2f %-9s %-12.12s %-*.*s ",
 	       (long long)json_integer_value(json_object_get(item, "id")),
 	       json_is_true(json_object_get(item, "urgent")) ? "!" : "", jnum(item, "score"),
-	       jstr(item, "status"), jstr(item, "claimed_by"), CATS_WIDTH, CATS_WIDTH, cats);
+	       jnum(item, "priority"), jstr(item, "status"), jstr(item, "claimed_by"), CATS_WIDTH,
+	       CATS_WIDTH, cats);
+	/* The order is urgent, then priority: the row says why it sits where it does. */
 	put_text(jstr(item, "title"), TITLE_WIDTH);
-	fputc('\n', stdout);
+	printf(" %s\n", json_is_true(json_object_get(item, "urgent")) ? "urgent (minors)" :
+	       why[0] ? why : "score");
 }
 
 static void print_items(json_t *items)
@@ -777,7 +782,8 @@ static void usage(FILE *f)
 		fprintf(f, "%s lurewatch queue %s\n", i ? "      " : "", subs[i].usage);
 	fprintf(f,
 		"\nThe analysts' review queue. Items are listed and claimed urgent first (hits in\n"
-		"the minors category), then by priority. A claim lasts --minutes (default: the\n"
+		"the minors category), then by priority: the score, raised for an ad in a large\n"
+		"or fast network (the PRIO column, with the reason). A claim lasts --minutes (default: the\n"
 		"configuration's queue.claim_minutes) and then returns to the queue. Every\n"
 		"change is recorded in the audit log, and a verdict is never overwritten.\n\n"
 		"Every subcommand takes:\n"

@@ -49,6 +49,10 @@ static void print_status(const struct config *cfg, const struct matcher_pack *pa
 		       num(src, "pass"), str(src, "last_run"), str(src, "next_run"),
 		       num(src, "pages_fetched"), num(src, "pages_failed"), num(src, "frontier"),
 		       num(src, "listings"));
+	json_array_foreach(json_object_get(s, "sources"), i, src)
+		if (json_is_string(json_object_get(src, "cut_short")))
+			printf("%s: last pass stopped short at %s\n", str(src, "name"),
+			       str(src, "cut_short"));
 	printf("\n");
 	print_counts("frontier", json_object_get(s, "frontier"));
 	print_counts("queue", json_object_get(q, "by_status"));

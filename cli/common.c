@@ -2,6 +2,7 @@
 /* Helpers shared by subcommands: finding and compiling the pack, reading
  * capped input, colour and JSON output. */
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,41 @@
 #define LW_DATADIR "/usr/local/share/lurewatch"
 #endif
 
-const char *cli_default_pack(const char *path)
+/* Where the default lookup looked, for the error when nothing was there. */
+static char looked[3 * PATH_MAX + 64];
+
+static int is_dir(const char *path)
 {
 	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The folder holding the running binary, or "" (Linux /proc). */
+static void exe_dir(char *out, size_t n)
+{
+	ssize_t k = readlink("/proc/self/exe", out, n - 1);
+	char *slash;
+
+	if (k <= 0 || (size_t)k >= n - 1) {
+		out[0] = '\0';
+		return;
+	}
+	out[k] = '\0';
+	slash = strrchr(out, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		out[0] = '\0';
+}
+
+/* Like git's RUNTIME_PREFIX: an uninstalled binary finds the rules of its
+ * checkout beside itself, an installed one under ../share/lurewatch, so
+ * neither depends on the folder it is run from. */
+const char *cli_default_pack(const char *path)
+{
+	static char beside[PATH_MAX + 32], shared[PATH_MAX + 64];
+	char dir[PATH_MAX];
 	const char *env;
 
 	if (path)
@@ -29,8 +62,20 @@ const char *cli_default_pack(const char *path)
 	env = getenv("LUREWATCH_RULES");
 	if (env && env[0])
 		return env;
-	if (stat("rules", &st) == 0 && S_ISDIR(st.st_mode))
+	if (is_dir("rules"))
 		return "rules";
+	exe_dir(dir, sizeof(dir));
+	beside[0] = shared[0] = '\0';
+	if (dir[0]) {
+		snprintf(beside, sizeof(beside), "%s/rules", dir);
+		snprintf(shared, sizeof(shared), "%s/../share/lurewatch/rules", dir);
+		if (is_dir(beside))
+			return beside;
+		if (is_dir(shared))
+			return shared;
+	}
+	snprintf(looked, sizeof(looked), "./rules%s%s%s%s, " LW_DATADIR "/rules",
+		 beside[0] ? ", " : "", beside, shared[0] ? ", " : "", shared);
 	return LW_DATADIR "/rules";
 }
 
@@ -41,6 +86,11 @@ struct matcher *cli_matcher_open(const char *path, char *const *adhoc, size_t na
 	struct matcher_options opts = { NULL, threshold };
 
 	pack = path ? matcher_pack_load(path, err) : matcher_pack_new();
+	if (!pack && looked[0] && !strcmp(path, LW_DATADIR "/rules")) {
+		lw_error_set(err, "no rule pack found (looked in %s); point to one with --rules DIR, "
+			     "LUREWATCH_RULES=DIR or 'rules = DIR' in the [matcher] section", looked);
+		return NULL;
+	}
 	if (!pack)
 		return NULL;
 	for (size_t i = 0; i < nadhoc; i++) {
@@ -52,6 +102,9 @@ struct matcher *cli_matcher_open(const char *path, char *const *adhoc, size_t na
 			return NULL;
 		}
 	}
+	/* A compile takes seconds with nothing on the screen: say why. */
+	if (!nadhoc && isatty(2) && !matcher_cache_has(pack, &opts))
+		fprintf(stderr, "compiling rule pack (first run)...\n");
 	return matcher_compile(pack, &opts, err);
 }
 

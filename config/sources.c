@@ -54,7 +54,9 @@ void config_source_begin(struct load *ld, const char *name, int line)
 	s->line = line;
 	s->interval = 6 * 3600;
 	s->max_pages = 1000;
-	s->max_depth = 5;
+	/* Listing sites paginate far; max_pages is the guard, so the depth
+	 * limit only stops a pagination loop that never ends. */
+	s->max_depth = 1000;
 	s->rate = 1.0;
 	s->connections = 2;
 	s->enabled = 1;

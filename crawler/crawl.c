@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "../engine/engine.h"
+#include "../util/log.h"
 #include "../util/xmalloc.h"
 #include "crawler.h"
 #include "extract.h"
@@ -31,6 +32,7 @@ struct src {
 	long limit;
 	int active;             /* pass not finished by this run yet */
 	int locked;             /* we hold its cron lock */
+	int depth_cut;          /* a next-page link was left at max_depth */
 };
 
 /* One leased URL travelling through the fetcher. */
@@ -170,8 +172,15 @@ static void on_listing_page(struct crawl *c, struct task *t, const struct fetch_
 	urls = NULL;
 	n = 0;
 	/* Pagination counts as depth: max_depth bounds how far it walks. */
-	if (s->next && t->u.depth < s->max_depth && extract_links(p, s->next, &urls, &n, &err) == 0)
-		add_urls(c, t, urls, n, "listing", t->u.depth + 1);
+	if (s->next && extract_links(p, s->next, &urls, &n, &err) == 0) {
+		if (t->u.depth < s->max_depth) {
+			add_urls(c, t, urls, n, "listing", t->u.depth + 1);
+		} else {
+			t->src->depth_cut |= n > 0;     /* said when the pass ends */
+			for (size_t i = 0; i < n; i++)
+				free(urls[i]);
+		}
+	}
 	free(urls);
 	extract_page_free(p);
 	settle(c, t, "done", 0, r, NULL);
@@ -457,11 +466,34 @@ static long lease_more(struct crawl *c)
 	return (long)n;
 }
 
+/* The limit that ended x's pass early ("max_pages=1000"), or NULL when it
+ * ran to the end. A silent stop looks like a small site, so it is said in
+ * the summary (stats), the log and, through the store, `status`. */
+static const char *cut_short(struct crawl *c, struct src *x, int left, char *name, size_t n)
+{
+	size_t used = strlen(c->stats->cut_short);
+
+	if (left && c->o->max_pages > 0)
+		snprintf(name, n, "--max-pages=%ld", c->o->max_pages);
+	else if (left)
+		snprintf(name, n, "max_pages=%d", x->cfg->max_pages);
+	else if (x->depth_cut)
+		snprintf(name, n, "max_depth=%d", x->cfg->max_depth);
+	else
+		return NULL;
+	lw_log(LW_LOG_WARN, "crawl_cut_short", "source=%s limit=%s", lw_log_q(x->cfg->name), name);
+	snprintf(c->stats->cut_short + used, sizeof(c->stats->cut_short) - used, "%s%s: %s",
+		 used ? "; " : "", x->cfg->name, name);
+	return name;
+}
+
 /* Ends the passes with nothing left; returns how many sources are still active. */
 static size_t finish_passes(struct crawl *c)
 {
 	size_t active = 0;
 	struct lw_error err;
+	char name[64];
+	const char *cut;
 
 	for (size_t i = 0; i < c->nsrcs; i++) {
 		struct src *x = &c->srcs[i];
@@ -478,7 +510,8 @@ static size_t finish_passes(struct crawl *c)
 			active++;
 			continue;
 		}
-		if (store_frontier_end_pass(c->st, x->id, x->pass, x->cfg->interval, x->fetched,
+		cut = cut_short(c, x, remaining > 0 && !finished, name, sizeof(name));
+		if (store_frontier_end_pass(c->st, x->id, x->pass, x->cfg->interval, cut, x->fetched,
 					    x->failed, &err) < 0)
 			fail(c, &err);
 		x->active = 0;

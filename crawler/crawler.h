@@ -33,6 +33,8 @@ struct crawler_stats {
 	long listings;                  /* ad pages handed to ingestion */
 	long discovered;                /* URLs added to the frontier */
 	long sources_run, sources_locked;
+	char cut_short[512];            /* "name: max_depth=5; ..." for each source
+	                                 * whose pass a limit ended early, or "" */
 	double seconds;
 };
 

@@ -44,7 +44,7 @@ char *cache_dir_resolve(const char *opt)
 	return lw_buf_detach(&b, NULL);
 }
 
-static void cache_key(const struct matcher *m, char out[65])
+static void cache_key_hash(const char *hash, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
@@ -52,7 +52,7 @@ static void cache_key(const struct matcher *m, char out[65])
 	const char *hv = hs_version();
 
 	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	EVP_DigestUpdate(c, m->pack->hash, strlen(m->pack->hash));
+	EVP_DigestUpdate(c, hash, strlen(hash));
 	EVP_DigestUpdate(c, hv, strlen(hv));
 	EVP_DigestUpdate(c, LW_VERSION, strlen(LW_VERSION));
 	EVP_DigestUpdate(c, CACHE_MAGIC, strlen(CACHE_MAGIC));
@@ -62,18 +62,34 @@ static void cache_key(const struct matcher *m, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static char *cache_path(const struct matcher *m, const char *dir)
+static char *cache_path_hash(const char *hash, const char *dir)
 {
 	char key[65];
 	struct lw_buf b;
 
-	cache_key(m, key);
+	cache_key_hash(hash, key);
 	lw_buf_init(&b, 8192);
 	if (lw_buf_printf(&b, "%s/%s.hsdb", dir, key) < 0) {
 		lw_buf_release(&b);
 		return NULL;
 	}
 	return lw_buf_detach(&b, NULL);
+}
+
+static char *cache_path(const struct matcher *m, const char *dir)
+{
+	return cache_path_hash(m->pack->hash, dir);
+}
+
+int matcher_cache_has(const struct matcher_pack *pack, const struct matcher_options *opts)
+{
+	char *dir = cache_dir_resolve(opts ? opts->cache_dir : NULL);
+	char *path = dir ? cache_path_hash(matcher_pack_hash(pack), dir) : NULL;
+	int has = path && access(path, R_OK) == 0;
+
+	free(path);
+	free(dir);
+	return has;
 }
 
 /* ---- reading ------------------------------------------------------------- */

@@ -14,19 +14,20 @@
 const char *const ent_kw_whatsapp[] = {
 	"whatsapp", "whats app", "whatapp", "watsapp", "watsup", "whatsup",
 	"wassap", "wasap", "=wa", "=w.a", "viber", "ватсап", "вотсап",
-	"вацап", "واتس", NULL
+	"вацап", "واتس", "=zap", NULL
 };
 
 const char *const ent_kw_telegram[] = {
-	"telegram", "=tg", "=t-g", "=t.g", "телеграм", "电报", "เทเลแกรม", NULL
+	"telegram", "=tg", "=t-g", "=t.g", "=tele", "телеграм", "电报", "纸飞机",
+	"เทเลแกรม", "텔레", "تلغرام", "تيليجرام", NULL
 };
 
 const char *const ent_kw_wechat[] = {
-	"wechat", "we chat", "weixin", "微信", "威信", "薇信", "v信", "=vx", NULL
+	"wechat", "we chat", "weixin", "微信", "威信", "薇信", "v信", "薇", "=vx", NULL
 };
 
 const char *const ent_kw_line[] = {
-	"=line", "=line id", "=lineid", "ไลน์", NULL
+	"=line", "=line id", "=lineid", "ไลน์", "라인", NULL
 };
 
 static int ascii_letter(unsigned char ch)
@@ -176,6 +177,7 @@ int ent_add(struct ent_ctx *c, int kind, size_t a, size_t b, char *norm)
 	c->v[c->n].a = a;
 	c->v[c->n].b = b;
 	c->v[c->n].norm = norm;
+	c->v[c->n].region = NULL;
 	c->n++;
 	for (i = a; i < b; i++)
 		c->claimed[i / 8] |= (uint8_t)(1u << (i % 8));
@@ -206,7 +208,7 @@ void entity_list_release(struct entity_list *l)
 const char *entity_kind_name(int kind)
 {
 	static const char *const names[ENTITY_KIND_COUNT] = {
-		"phone", "whatsapp", "email", "telegram", "wechat", "line", "url",
+		"phone", "whatsapp", "email", "telegram", "wechat", "line", "url", "zalo",
 	};
 
 	if (kind < 0 || kind >= ENTITY_KIND_COUNT)
@@ -239,6 +241,7 @@ static void to_list(struct ent_ctx *c, struct entity_list *out)
 		out->v[i].start = c->t->start[c->v[i].a];
 		out->v[i].end = c->t->end[c->v[i].b - 1];
 		out->v[i].normalized = c->v[i].norm;
+		out->v[i].region = c->v[i].region;
 	}
 	out->n = c->n;
 	c->n = 0;

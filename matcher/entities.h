@@ -17,6 +17,7 @@ enum entity_kind {
 	ENTITY_WECHAT,
 	ENTITY_LINE,
 	ENTITY_URL,
+	ENTITY_ZALO,
 	ENTITY_KIND_COUNT
 };
 
@@ -30,6 +31,12 @@ struct entity {
 	                         * handles lowercased without '@', inserted
 	                         * spaces (and, for Telegram, dots); url
 	                         * lowercased without its scheme */
+	const char *region;     /* phone/whatsapp written without a country
+	                         * code and read as a number of another region
+	                         * than the default one ("US" for a number in an
+	                         * ad that names a US place, "AU" for one only
+	                         * Australia could have): that region's id, a
+	                         * static string. NULL otherwise. */
 };
 
 struct entity_list {
@@ -50,14 +57,17 @@ void entity_list_release(struct entity_list *l);
  * tolerated, invalid sequences are repaired first). National phone numbers
  * are read as numbers of default_region (ISO 3166 id such as "NZ"; NULL means
  * "NZ"); a national number that cannot belong there is tried as Australian,
- * British and North American. Every occurrence is listed, so a value written
+ * British and North American (without any shape to go on, as North American
+ * when the ad names a place in the US or Canada), and the region assumed is
+ * set in the entity. Every occurrence is listed, so a value written
  * twice appears twice. Fills out (previous content released) and returns 0,
  * or returns -1 with err set (input larger than the matcher accepts, unknown
  * default_region) leaving out empty. */
 int entities_extract(const char *text, size_t len, const char *default_region,
 		     struct entity_list *out, struct lw_error *err);
 
-/* "phone" "whatsapp" "email" "telegram" "wechat" "line" "url", or NULL. */
+/* "phone" "whatsapp" "email" "telegram" "wechat" "line" "url" "zalo", or
+ * NULL. */
 const char *entity_kind_name(int kind);
 
 #endif

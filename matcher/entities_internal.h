@@ -15,6 +15,7 @@ struct ent_found {
 	int kind;
 	size_t a, b;
 	char *norm;
+	const char *region;     /* see struct entity's region */
 };
 
 struct ent_ctx {

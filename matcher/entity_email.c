@@ -61,7 +61,10 @@ static size_t dot_at(const char *s, size_t i, size_t len, int strong, int *obf)
 	if (j == i && i < len && s[i] == '.')
 		return i + 1;
 	*obf = 1;
-	if ((e = bracketed(s, j, len, "dot")) || (e = bracketed(s, j, len, ".")))
+	/* Spanish, Portuguese and French posters write their own word. */
+	if ((e = bracketed(s, j, len, "dot")) || (e = bracketed(s, j, len, ".")) ||
+	    (e = bracketed(s, j, len, "punto")) || (e = bracketed(s, j, len, "ponto")) ||
+	    (e = bracketed(s, j, len, "point")))
 		return spaces(s, e, len, 2);
 	if (j > i && j + 4 <= len && !memcmp(s + j, "dot ", 4))
 		return j + 4;
@@ -78,7 +81,8 @@ static size_t at_at(const char *s, size_t i, size_t len, enum at_kind *kind)
 	*kind = AT_STRONG;
 	if (j < len && s[j] == '@')
 		return spaces(s, j + 1, len, 2);
-	if ((e = bracketed(s, j, len, "at")) || (e = bracketed(s, j, len, "@")))
+	if ((e = bracketed(s, j, len, "at")) || (e = bracketed(s, j, len, "@")) ||
+	    (e = bracketed(s, j, len, "arroba")))
 		return spaces(s, e, len, 2);
 	*kind = AT_WEAK;
 	if (j == i + 1 && j + 3 <= len && !memcmp(s + j, "at ", 3))
@@ -133,6 +137,21 @@ static int tld_ok(const char *s, size_t a, size_t b)
 	return 1;
 }
 
+/* A local part of letters with a dot or '_' ("the.smith.farm at
+ * example.net") reads as an address even after a bare " at ": prose before
+ * "at" is a plain word ("look at example.com"), a time has no letter. */
+static int local_marked(const char *s, size_t a, size_t b)
+{
+	size_t i;
+	int mark = 0, letter = 0;
+
+	for (i = a; i < b; i++) {
+		mark |= s[i] == '.' || s[i] == '_';
+		letter |= s[i] >= 'a' && s[i] <= 'z';
+	}
+	return mark && letter;
+}
+
 /* An address starting at i; adds it and returns its end, or returns 0. */
 static size_t email_at(struct ent_ctx *c, size_t i)
 {
@@ -140,17 +159,18 @@ static size_t email_at(struct ent_ctx *c, size_t i)
 	struct lw_buf out;
 	size_t len = c->t->len, e, d, n, last = 0;
 	enum at_kind at;
-	int obf = 0, ret = 0;
+	int obf = 0, ret = 0, marked;
 
 	lw_buf_init(&out, EMAIL_MAX);
 	e = dotted(c, i, local_char, 1, &obf, &n, &last, &out);
 	if (!e || !(d = at_at(s, e, len, &at)))
 		goto out;
+	marked = local_marked(s, i, e);
 	obf = 0;
 	if (lw_buf_addc(&out, '@') < 0)
 		goto out;
 	e = dotted(c, d, domain_char, at == AT_STRONG, &obf, &n, &last, &out);
-	if (!e || n < 2 || !tld_ok(s, last, e) || (at == AT_WEAK && !obf) ||
+	if (!e || n < 2 || !tld_ok(s, last, e) || (at == AT_WEAK && !obf && !marked) ||
 	    ent_claimed(c, i, e))
 		goto out;
 	if (!ent_add(c, ENTITY_EMAIL, i, e, lw_buf_detach(&out, NULL)))

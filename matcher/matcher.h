@@ -117,6 +117,9 @@ void matcher_free(struct matcher *m);
 
 const struct matcher_pack *matcher_get_pack(const struct matcher *m);
 double matcher_threshold(const struct matcher *m);
+/* 1 when matcher_compile would find pack's databases in the cache (opts as
+ * for matcher_compile): callers say "compiling" before a slow compile. */
+int matcher_cache_has(const struct matcher_pack *pack, const struct matcher_options *opts);
 /* 1 when the last matcher_compile was served from the cache. */
 int matcher_from_cache(const struct matcher *m);
 

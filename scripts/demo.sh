@@ -59,7 +59,7 @@ say "Starting the embedded PostgreSQL (under $LUREWATCH_HOME)"
 say "Crawling the sample site (robots.txt obeyed: /private/ is never fetched)"
 "$LW" --config "$conf" crawl --source sample || [ $? -eq 1 ]
 
-say "The review queue (urgent first, then by score)"
+say "The review queue (urgent first, then by priority)"
 "$LW" --config "$conf" queue list --limit 10
 
 top_id=$("$LW" --config "$conf" queue list --limit 1 --json |

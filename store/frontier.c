@@ -248,10 +248,10 @@ int store_frontier_remaining(struct store *st, long source_id, int pass, long *r
 }
 
 int store_frontier_end_pass(struct store *st, long source_id, int pass, int interval,
-			    long fetched, long failed, struct lw_error *err)
+			    const char *cut_short, long fetched, long failed, struct lw_error *err)
 {
 	char sid[24], ps[16], is[16], fs[24], es[24];
-	const char *p[5] = { sid, ps, is, fs, es };
+	const char *p[6] = { sid, ps, is, fs, es, cut_short };
 
 	snprintf(sid, sizeof(sid), "%ld", source_id);
 	snprintf(ps, sizeof(ps), "%d", pass);
@@ -263,9 +263,10 @@ int store_frontier_end_pass(struct store *st, long source_id, int pass, int inte
 		       " pass_finished = CASE WHEN pass = $2 THEN COALESCE(pass_finished, now()) ELSE pass_finished END,"
 		       " next_run = CASE WHEN pass = $2 AND pass_finished IS NULL"
 		       "   THEN now() + make_interval(secs => $3::integer) ELSE next_run END,"
-		       " pages_fetched = pages_fetched + $4, pages_failed = pages_failed + $5"
+		       " pages_fetched = pages_fetched + $4, pages_failed = pages_failed + $5,"
+		       " cut_short = CASE WHEN pass = $2 THEN $6::text ELSE cut_short END"
 		       " WHERE source_id = $1",
-		       5, p, NULL, err);
+		       6, p, NULL, err);
 }
 
 int store_frontier_trylock(struct store *st, long source_id, struct lw_error *err)

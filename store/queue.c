@@ -24,6 +24,9 @@
 	"'id', q.id, 'listing_id', q.listing_id, 'url', l.url, 'title', v.title,"   \
 	" 'source', s.name, 'location', v.location, 'posted', v.posted,"            \
 	" 'version', v.version, 'score', q.score, 'priority', q.priority,"          \
+	" 'priority_reason', q.priority_reason,"                                    \
+	" 'network_id', (SELECT ln.network_id FROM listing_networks ln"             \
+	"   WHERE ln.listing_id = q.listing_id),"                                   \
 	" 'urgent', q.urgent, 'categories', to_json(q.categories),"                 \
 	" 'status', q.status, 'claimed_by', q.claimed_by,"                          \
 	" 'claim_expires', q.claim_expires, 'verdict', q.verdict,"                  \

@@ -10,6 +10,7 @@ int store_status(struct store *st, json_t **out, struct lw_error *err)
 		"   'name', s.name, 'pass', c.pass, 'last_run', c.pass_started,"
 		"   'last_finished', c.pass_finished, 'next_run', c.next_run,"
 		"   'pages_fetched', c.pages_fetched, 'pages_failed', c.pages_failed,"
+		"   'cut_short', c.cut_short,"
 		"   'frontier', (SELECT count(*) FROM crawl_urls u WHERE u.source_id = s.id),"
 		"   'frontier_due', (SELECT count(*) FROM crawl_urls u WHERE u.source_id = s.id"
 		"     AND u.state IN ('queued', 'leased')),"

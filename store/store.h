@@ -206,6 +206,7 @@ int store_frontier_remaining(struct store *st, long source_id, int pass, long *r
 /* Closes the pass: next run after interval seconds. Counts are added to the
  * source's totals. */
 int store_frontier_end_pass(struct store *st, long source_id, int pass, int interval,
+			    const char *cut_short,
 			    long fetched, long failed, struct lw_error *err);
 /* Session-level advisory lock for a cron run of a source: 1 taken, 0 held
  * by another process. Released by store_frontier_unlock or on disconnect. */

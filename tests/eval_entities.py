@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 
-KINDS = ['phone', 'whatsapp', 'email', 'telegram', 'wechat', 'line', 'url']
+KINDS = ['phone', 'whatsapp', 'email', 'telegram', 'wechat', 'line', 'url', 'zalo']
 
 
 def read_rows(lines):

@@ -266,4 +266,31 @@ expect_rc 1 "an ordinary ad is not flagged by the default pack" sh -c \
 	"echo 'Accountant wanted in Leeds. Salary 32,000 GBP per year, paid monthly. Apply with your CV.' | \"$LW\" match"
 expect_grep '^(stdin): not flagged' "$TMP/out" "ordinary ad reported as not flagged"
 
+# ---- finding the rules from another folder ------------------------------------------------
+# An uninstalled binary finds the rules beside itself, whatever the folder.
+mkdir -p "$TMP/elsewhere"
+printf 'Room to let, quiet street.\n' >"$TMP/elsewhere/ad.txt"
+expect_rc 1 "match from another folder finds the rules beside the binary" sh -c \
+	"cd '$TMP/elsewhere' && env -u LUREWATCH_RULES '$LW' match ad.txt"
+expect_grep '^ad.txt: not flagged' "$TMP/out" "and reads the ad there"
+# A copy with no rules beside it says where it looked and how to point elsewhere.
+cp "$LW" "$TMP/elsewhere/lw"
+expect_rc 2 "a binary with no rules near it fails" sh -c \
+	"cd '$TMP/elsewhere' && env -u LUREWATCH_RULES ./lw match ad.txt"
+expect_grep "looked in ./rules, $TMP/elsewhere/rules, $TMP/elsewhere/../share/lurewatch/rules" \
+	"$TMP/err" "the error lists the folders it looked in"
+expect_grep "point to one with --rules DIR, LUREWATCH_RULES=DIR" "$TMP/err" "and how to point elsewhere"
+
+# ---- saying so when the pack compiles -------------------------------------------------------
+# On a terminal (script gives one) a cache miss says it compiles; a hit, or a pipe, is quiet.
+command -v script >/dev/null || { echo "Bail out! script(1) from util-linux is needed" >&2; exit 1; }
+export LUREWATCH_CACHE="$TMP/cache-tty"
+script -qc "'$LW' match '$TMP/elsewhere/ad.txt'" /dev/null >"$TMP/tty1" 2>&1
+expect_grep 'compiling rule pack (first run)' "$TMP/tty1" "a cache miss on a terminal says it compiles"
+script -qc "'$LW' match '$TMP/elsewhere/ad.txt'" /dev/null >"$TMP/tty2" 2>&1
+if grep -q compiling "$TMP/tty2"; then notok "a cache hit says nothing"; else ok "a cache hit says nothing"; fi
+export LUREWATCH_CACHE="$TMP/cache-pipe"
+"$LW" match "$TMP/elsewhere/ad.txt" >"$TMP/pipe" 2>&1
+if grep -q compiling "$TMP/pipe"; then notok "not on a terminal: quiet"; else ok "not on a terminal: quiet"; fi
+
 finish

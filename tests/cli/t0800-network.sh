@@ -110,4 +110,52 @@ text = open(sys.argv[1].replace("m.json", "bodies.txt"), "rb").read()
 for e in phones:
     assert text[e["start"]:e["end"]].decode() == e["value"], e
 PY
+# One number offered as WhatsApp in one ad and as a plain number in another
+# (a wa.me link in a third): one network, the channels kept per mention.
+cat >"$TMP/wa.jsonl" <<'JSONL'
+{"url": "http://127.0.0.1/ads/w1.html", "title": "Cleaners wanted abroad", "body": "Flights paid, no fee. WhatsApp +44 7700 900431 to apply.", "location": "Manila", "source": "wasample"}
+{"url": "http://127.0.0.1/ads/w2.html", "title": "Hotel housekeeping staff", "body": "Good salary, free room. Call 07700 900431 for details.", "location": "Cebu", "source": "wasample"}
+{"url": "http://127.0.0.1/ads/w3.html", "title": "Hotel staff, start next month", "body": "Message us: https://wa.me/447700900431", "location": "Davao", "source": "wasample"}
+JSONL
+expect_rc 0 "ingest a WhatsApp number, a plain number and a wa.me link" "$LW" ingest "$TMP/wa.jsonl"
+"$LW" network list --json >"$TMP/wa.json"
+python3 - "$TMP/wa.json" <<'PY' && ok "whatsapp, phone and wa.me: one network on the E.164 number" || notok "channel-independent network"
+import json, sys
+nets = json.load(open(sys.argv[1]))
+n = next(n for n in nets if any(m["url"].endswith("/w1.html") for m in n["members"]))
+assert sorted(m["url"].rsplit("/", 1)[1] for m in n["members"]) == ["w1.html", "w2.html", "w3.html"], n
+s = next(s for s in n["shared"] if s["normalized"] == "+447700900431")
+assert sorted(s["kinds"]) == ["phone", "whatsapp"], s
+PY
+wnid=$(python3 -c '
+import json, sys
+print(next(n["id"] for n in json.load(open(sys.argv[1])) if any(m["url"].endswith("/w1.html") for m in n["members"])))' "$TMP/wa.json")
+expect_rc 0 "network show of the mixed-channel network" "$LW" network show "$wnid"
+expect_grep '+447700900431 (3 ads; as phone, whatsapp)' "$TMP/out" "show names the channels of the number"
+expect_rc 0 "export csv of the mixed-channel network" "$LW" network export "$wnid" --format csv
+expect_grep 'whatsapp' "$TMP/out" "the export keeps the whatsapp channel"
+expect_grep 'phone' "$TMP/out" "and the phone channel"
+
+# queue list: the priority it sorts by, and why; --json carries the network id.
+expect_rc 0 "queue list" "$LW" queue list
+expect_grep '^ *ID ! *SCORE *PRIO ' "$TMP/out" "queue list has a priority column"
+expect_grep "network $nid: 3 ads" "$TMP/out" "and the reason a network member rose"
+python3 - "$TMP/out" <<'PY' && ok "rows are in priority order" || notok "rows in priority order"
+import sys
+rows = [l.split() for l in open(sys.argv[1]).read().splitlines()[1:]]
+vals = []
+for r in rows:
+    i = 2 if r[1] == "!" else 1     # ID [!] SCORE PRIO STATUS ...
+    vals.append((r[1] == "!", float(r[i + 1])))
+assert vals == sorted(vals, key=lambda v: (not v[0], -v[1])), vals
+PY
+"$LW" queue list --json >"$TMP/q.json"
+python3 - "$TMP/q.json" "$nid" <<'PY' && ok "queue list --json: network_id and priority_reason" || notok "queue list --json network"
+import json, sys
+items = json.load(open(sys.argv[1]))
+a1 = next(i for i in items if i["url"].endswith("/a1.html"))
+assert a1["network_id"] == int(sys.argv[2]), a1
+assert a1["priority_reason"].startswith("network %s:" % sys.argv[2]), a1
+assert all("network_id" in i for i in items)
+PY
 finish

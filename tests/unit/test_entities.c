@@ -36,6 +36,7 @@ struct ent_case {
 #define WC ENTITY_WECHAT
 #define LN ENTITY_LINE
 #define U ENTITY_URL
+#define ZL ENTITY_ZALO
 
 static void check_one(const struct ent_case *c, const char *region)
 {
@@ -452,12 +453,156 @@ static void test_bounded(void **state)
 	free(buf);
 }
 
+/* ---- phones as real posters write them ----------------------------------- */
+
+/* Number words run together or mixed with digits in one token. */
+static void test_phone_words_in_tokens(void **state)
+{
+	static const struct ent_case cases[] = {
+		{ "call ohtwoone fivefive5 0one4five", { { P, "ohtwoone fivefive5 0one4five",
+							   "+64215550145" }, END } },
+		{ "txt 02one 5fivefive 0seven78", { { P, "02one 5fivefive 0seven78",
+						      "+64215550778" }, END } },
+		{ "ring 0twoate 555 01nine6", { { P, "0twoate 555 01nine6", "+64285550196" }, END } },
+		{ "mob 027 5fivefive 01six3", { { P, "027 5fivefive 01six3", "+64275550163" }, END } },
+	};
+
+	(void)state;
+	CHECK(cases);
+}
+
+/* Homophones stand for digits only between groups that are clearly a number. */
+static void test_phone_homophones(void **state)
+{
+	static const struct ent_case cases[] = {
+		{ "call 021 555 01 for 6", { { P, "021 555 01 for 6", "+64215550146" }, END } },
+		{ "txt 021 to 555 0177 now", { { P, "021 to 555 0177", "+642125550177" }, END } },
+		{ "Reach me at 021 555 0138 for 2 hours", { { P, "021 555 0138", "+64215550138" }, END } },
+		{ "from 9 to 5, 7 days a week, for 2 people", { END } },
+		{ "won 2 for 1 deal, to be paid 4 to 8", { END } },
+	};
+
+	(void)state;
+	CHECK(cases);
+}
+
+/* Country codes with odd spacing, words for '+', digits of other scripts. */
+static void test_phone_international_forms(void **state)
+{
+	static const struct ent_case cases[] = {
+		{ "Handy +49 157 5550 1234", { { P, "+49 157 5550 1234", "+4915755501234" }, END } },
+		{ "+1 (647) 555-0142 Toronto", { { P, "+1 (647) 555-0142", "+16475550142" }, END } },
+		{ "+44 7700.900 4.21", { { P, "+44 7700.900 4.21", "+447700900421" }, END } },
+		{ "+ 44 77 00 90 04 22", { { P, "+ 44 77 00 90 04 22", "+447700900422" }, END } },
+		{ "whatsapp plus four four 77oo 9oo 423", { { W, "plus four four 77oo 9oo 423",
+							       "+447700900423" }, END } },
+		{ "Viber: +\xd9\xa4\xd9\xa4 \xd9\xa7\xd9\xa7\xd9\xa0\xd9\xa0 "
+		  "\xd9\xa9\xd9\xa0\xd9\xa0 \xd9\xa4\xd9\xa2\xd9\xa4",
+		  { { W, "+\xd9\xa4\xd9\xa4 \xd9\xa7\xd9\xa7\xd9\xa0\xd9\xa0 "
+			 "\xd9\xa9\xd9\xa0\xd9\xa0 \xd9\xa4\xd9\xa2\xd9\xa4", "+447700900424" }, END } },
+		/* семь-ноль-ноль ... in Russian words after the digits */
+		{ "\xd0\xb2\xd0\xbe\xd1\x82\xd1\x81\xd0\xb0\xd0\xbf: +44 7700 900 "
+		  "\xd1\x87\xd0\xb5\xd1\x82\xd1\x8b\xd1\x80\xd0\xb5-\xd0\xb4\xd0\xb2\xd0\xb0-"
+		  "\xd0\xbf\xd1\x8f\xd1\x82\xd1\x8c",
+		  { { W, "+44 7700 900 \xd1\x87\xd0\xb5\xd1\x82\xd1\x8b\xd1\x80\xd0\xb5-"
+			 "\xd0\xb4\xd0\xb2\xd0\xb0-\xd0\xbf\xd1\x8f\xd1\x82\xd1\x8c",
+		      "+447700900425" }, END } },
+	};
+
+	(void)state;
+	CHECK(cases);
+}
+
+/* North American numbers without "+1": the ad's place says where. */
+static void test_phone_na_region(void **state)
+{
+	static const struct ent_case cases[] = {
+		{ "Job in Houston, call 7 1 3 5 5 5 0 1 4 3", { { P, "7 1 3 5 5 5 0 1 4 3",
+								 "+17135550143" }, END } },
+		{ "Toronto office: 416 555 01 44", { { P, "416 555 01 44", "+14165550144" }, END } },
+		{ "call (2 1 2) 5 5 5 - 0 1 4 5", { { P, "(2 1 2) 5 5 5 - 0 1 4 5",
+						   "+12125550145" }, END } },
+		{ "Nelson office: 416 555 01 44", { END } },
+	};
+	struct entity_list l;
+	struct lw_error err;
+	static const char ad[] = "Work in Vancouver! text 604 555 0146";
+	static const char nz[] = "Work in Nelson! text 021 555 0146";
+
+	(void)state;
+	CHECK(cases);
+	entity_list_init(&l);
+	assert_int_equal(entities_extract(ad, sizeof(ad) - 1, "NZ", &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].normalized, "+16045550146");
+	assert_non_null(l.v[0].region);
+	assert_string_equal(l.v[0].region, "CA");
+	assert_int_equal(entities_extract(nz, sizeof(nz) - 1, "NZ", &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_null(l.v[0].region);
+	assert_int_equal(entities_extract(ad, sizeof(ad) - 1, "US", &l, &err), 0);
+	assert_null(l.v[0].region);
+	entity_list_release(&l);
+}
+
+/* Split across a line break or by emoji, and in the title line. */
+static void test_phone_split(void **state)
+{
+	static const struct ent_case cases[] = {
+		{ "call 021 555\n0147 anytime", { { P, "021 555\n0147", "+64215550147" }, END } },
+		{ "Call 021 555 0148\n2 rooms free", { { P, "021 555 0148", "+64215550148" }, END } },
+		{ "txt 021 \xf0\x9f\x94\xa5 555 \xf0\x9f\x92\x8b 0149", { { P,
+		  "021 \xf0\x9f\x94\xa5 555 \xf0\x9f\x92\x8b 0149", "+64215550149" }, END } },
+		{ "New girls 021 555 0150\nbody text here", { { P, "021 555 0150", "+64215550150" }, END } },
+		{ "ring 415 \xe2\x80\x93 555 \xe2\x80\x93 0151 in the USA",
+		  { { P, "415 \xe2\x80\x93 555 \xe2\x80\x93 0151", "+14155550151" }, END } },
+	};
+
+	(void)state;
+	CHECK(cases);
+}
+
+/* ---- handles as real posters write them ---------------------------------- */
+
+static void test_handles_more(void **state)
+{
+	static const struct ent_case cases[] = {
+		{ "nhan Zalo: lan.tuyen.dung", { { ZL, "lan.tuyen.dung", "lan.tuyen.dung" }, END } },
+		{ "Zalo chi Mai: mai.hcm.job nhe", { { ZL, "mai.hcm.job", "mai.hcm.job" }, END } },
+		{ "ask on tele: harbourdeskhq", { { TG, "harbourdeskhq", "harbourdeskhq" }, END } },
+		{ "chat tele @ kerja_hq", { { TG, "@ kerja_hq", "kerja_hq" }, END } },
+		{ "join t . m e / harbour_jobs now", { { TG, "harbour_jobs", "harbour_jobs" }, END } },
+		{ "add vx, no calls: h a r b _ 7 7", { { WC, "h a r b _ 7 7", "harb_77" }, END } },
+		{ "add wechat : harbourjob 5 5", { { WC, "harbourjob 5 5", "harbourjob55" }, END } },
+		{ "LINE only: harbourthaispa", { { LN, "harbourthaispa", "harbourthaispa" }, END } },
+		{ "LINE ID: harbour.thai.nz", { { LN, "harbour.thai.nz", "harbour.thai.nz" }, END } },
+		{ "Telegram: harbour_admin (no calls)", { { TG, "harbour_admin", "harbour_admin" }, END } },
+		{ "\xe5\x8a\xa0\xe7\xba\xb8\xe9\xa3\x9e\xe6\x9c\xba @harbour_hr",
+		  { { TG, "@harbour_hr", "harbour_hr" }, END } },
+		{ "Telegram group rules: please be kind", { END } },
+		{ "Meet the.harbour.team at example.net", { { EM, "the.harbour.team at example.net",
+							      "the.harbour.team@example.net" }, END } },
+		{ "correo: harbour_ops (arroba) example (punto) org",
+		  { { EM, "harbour_ops (arroba) example (punto) org", "harbour_ops@example.org" }, END } },
+		{ "look at example.net today", { { U, "example.net", "example.net" }, END } },
+	};
+
+	(void)state;
+	CHECK(cases);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phone_obfuscation),
 		cmocka_unit_test(test_phone_e164),
 		cmocka_unit_test(test_phone_region),
+		cmocka_unit_test(test_phone_words_in_tokens),
+		cmocka_unit_test(test_phone_homophones),
+		cmocka_unit_test(test_phone_international_forms),
+		cmocka_unit_test(test_phone_na_region),
+		cmocka_unit_test(test_phone_split),
+		cmocka_unit_test(test_handles_more),
 		cmocka_unit_test(test_whatsapp),
 		cmocka_unit_test(test_email),
 		cmocka_unit_test(test_handles),
