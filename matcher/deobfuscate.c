@@ -226,22 +226,37 @@ static void fold_word(struct text_unit *u, size_t a, size_t b, int mostly_latin)
 	}
 }
 
-static void fold_homoglyphs(struct text_unit *u, size_t n)
+void text_script_count(const struct text_unit *u, size_t n, size_t *latin,
+		       size_t *other)
 {
-	size_t i, a, latin = 0, other = 0;
+	size_t i;
 
+	*latin = *other = 0;
 	for (i = 0; i < n; i++) {
-		latin += is_latin(u[i].cp);
-		other += is_cyrillic_greek(u[i].cp);
+		*latin += is_latin(u[i].cp);
+		*other += is_cyrillic_greek(u[i].cp);
 	}
+}
+
+/* mostly_latin(arg), when given, says whether the whole document is mostly
+ * Latin, u being only part of it; it is asked only when u holds Cyrillic
+ * or Greek letters, since counting a whole document costs. */
+static void fold_homoglyphs(struct text_unit *u, size_t n,
+			    int (*mostly_latin)(void *), void *arg)
+{
+	size_t i, a, latin, other;
+	int mostly;
+
+	text_script_count(u, n, &latin, &other);
 	if (!other)
 		return;
+	mostly = mostly_latin ? mostly_latin(arg) : latin > 4 * other;
 	for (i = 0; i < n; i++) {
 		if (!is_word(u[i].cp))
 			continue;
 		for (a = i; i < n && is_word(u[i].cp); i++)
 			;
-		fold_word(u, a, i, latin > 4 * other);
+		fold_word(u, a, i, mostly);
 	}
 }
 
@@ -523,8 +538,14 @@ static size_t join_number_runs(struct text_unit *u, size_t n)
 
 size_t text_deobfuscate(struct text_unit *u, size_t n)
 {
+	return text_deobfuscate_part(u, n, NULL, NULL);
+}
+
+size_t text_deobfuscate_part(struct text_unit *u, size_t n,
+			     int (*mostly_latin)(void *), void *arg)
+{
 	n = join_spaced(u, n);
-	fold_homoglyphs(u, n);
+	fold_homoglyphs(u, n, mostly_latin, arg);
 	n = join_mixed_digits(u, n);
 	undo_leet(u, n);
 	return join_number_runs(u, n);
