@@ -15,6 +15,9 @@
  * beyond it (deobfuscate.h, text_deobfuscate_part). */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "text.h"
 #include "fold.h"
@@ -76,24 +79,25 @@ struct chunk {
 };
 
 /* "double"/"triple" and the digit words of deobfuscate.c: the words that
- * can make a number run worth rewriting. w is lowercase. */
+ * can make a number run worth rewriting. w is lowercase. Most words of
+ * prose come here, so it is a switch rather than a search. */
 static int number_word(const char *w, size_t n)
 {
-	static const char *const words[] = {
-		"zero", "oh", "one", "two", "three", "four", "five", "six",
-		"seven", "eight", "nine", "cero", "uno", "dos", "tres",
-		"cuatro", "cinco", "seis", "siete", "ocho", "nueve",
-		"double", "triple",
-	};
-	size_t k;
-
-	if (n < 2 || n > 6 || !strchr("zotfsencudz", w[0]))
-		return 0;
-	for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
-		if (words[k][0] == w[0] && strlen(words[k]) == n &&
-		    !memcmp(words[k], w, n))
-			return 1;
-	return 0;
+#define IS(s) (n == sizeof(s) - 1 && !memcmp(w, s, n))
+	switch (w[0]) {
+	case 'c': return IS("cero") || IS("cuatro") || IS("cinco");
+	case 'd': return IS("dos") || IS("double");
+	case 'e': return IS("eight");
+	case 'f': return IS("four") || IS("five");
+	case 'n': return IS("nine") || IS("nueve");
+	case 'o': return IS("oh") || IS("one") || IS("ocho");
+	case 's': return IS("six") || IS("seven") || IS("seis") || IS("siete");
+	case 't': return IS("two") || IS("three") || IS("tres") || IS("triple");
+	case 'u': return IS("uno");
+	case 'z': return IS("zero");
+	default: return 0;
+	}
+#undef IS
 }
 
 /* 1 when a digit word starts at w[0..n): mixed_token in deobfuscate.c reads
@@ -190,7 +194,12 @@ static void save(const struct norm *nm, struct mark *m)
 	m->nsents = nm->t->nsents;
 	m->nparas = nm->t->nparas;
 	m->ix = nm->ix;
-	m->pend = nm->pend;
+	/* Field by field: add_space has just written them one at a time, and
+	 * a copy of the whole struct would wait on those stores. */
+	m->pend.cp = nm->pend.cp;
+	m->pend.start = nm->pend.start;
+	m->pend.end = nm->pend.end;
+	m->pend.flags = nm->pend.flags;
 	m->has_pend = nm->has_pend;
 	m->started = nm->started;
 	m->budget = nm->budget;
@@ -226,15 +235,10 @@ static void reserve(struct lw_text *t, size_t len)
 
 /* The whitespace in[a..b) collapses into the pending space, which is
  * written before whatever comes next, and dropped at the end. */
-static int add_space(struct norm *nm, size_t a, size_t b)
+static int add_space(struct norm *nm, size_t a, size_t b, int nl)
 {
-	int nl = 0;
-	size_t i;
-
 	if (!nm->started)
 		return 0;
-	for (i = a; i < b; i++)
-		nl |= cls[nm->in[i]] & C_NL;
 	if (nm->has_pend) {
 		nm->pend.end = (uint32_t)b;
 		nm->pend.flags |= TEXT_UNIT_RUN;
@@ -265,6 +269,26 @@ static void put_space(struct norm *nm)
 	nm->has_pend = 0;
 	if (nm->pend.cp == '\n')
 		text_index_line(t, &nm->ix, o, (const char *)nm->in, nm->len);
+}
+
+/* Output byte j of a copied stretch came from input byte a + j. */
+static void fill_map(uint32_t *start, uint32_t *end, size_t n, uint32_t a)
+{
+	size_t j = 0;
+#ifdef __SSE2__
+	__m128i v = _mm_set_epi32((int)a + 3, (int)a + 2, (int)a + 1, (int)a);
+	const __m128i one = _mm_set1_epi32(1), four = _mm_set1_epi32(4);
+
+	for (; j + 4 <= n; j += 4) {
+		_mm_storeu_si128((__m128i *)(void *)(start + j), v);
+		_mm_storeu_si128((__m128i *)(void *)(end + j), _mm_add_epi32(v, one));
+		v = _mm_add_epi32(v, four);
+	}
+#endif
+	for (; j < n; j++) {
+		start[j] = a + (uint32_t)j;
+		end[j] = a + (uint32_t)j + 1;
+	}
 }
 
 /* What a word of the chunk says about it. w is the word in the output. */
@@ -300,12 +324,14 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 {
 	const unsigned char *in = nm->in;
 	struct lw_text *t = nm->t;
-	size_t i = a, n = nm->len, w, o, lone_end = (size_t)-1, j;
+	size_t i = a, n = nm->len, w, o, lone_end = (size_t)-1;
 	char *out;
 	int k, seen = 0, words = 0;
 
-	memset(c, 0, sizeof(*c));
 	c->a = a;
+	c->hot = HOT_NONE;
+	c->numberish = 0;
+	c->lone_first = c->bar_first = c->bar_last = 0;
 	if (nm->has_pend)
 		put_space(nm);
 	o = t->len;
@@ -359,10 +385,7 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 	/* As the unit path would, byte by byte. */
 	if (nm->budget < i - a)
 		return -1;
-	for (j = 0; j < i - a; j++) {
-		t->start[o + j] = (uint32_t)(a + j);
-		t->end[o + j] = (uint32_t)(a + j + 1);
-	}
+	fill_map(t->start + o, t->end + o, i - a, (uint32_t)a);
 	t->len = o + (i - a);
 	nm->budget -= i - a;
 	nm->started = 1;
@@ -481,7 +504,7 @@ static int unit_path(struct norm *nm, size_t a, size_t b)
 
 struct component {
 	size_t a;               /* input offset of its first chunk */
-	struct mark m;          /* the output before it */
+	const struct mark *m;   /* the output before it */
 	int hot;                /* something can fire: take the unit path */
 	int numword;            /* holds a digit word */
 	int numberish;
@@ -492,7 +515,7 @@ static void comp_start(struct component *cp, const struct mark *m,
 		       const struct chunk *c)
 {
 	cp->a = c->a;
-	cp->m = *m;
+	cp->m = m;
 	cp->hot = c->hot == HOT_UNITS;
 	cp->numword = c->hot == HOT_NUMWORD;
 	cp->numberish = c->numberish;
@@ -501,14 +524,11 @@ static void comp_start(struct component *cp, const struct mark *m,
 
 /* Whether a pass could reach from chunk p across the whitespace
  * in[p->b .. c->a) into chunk c; adds c to the component when it could. */
-static int comp_link(struct norm *nm, struct component *cp,
-		     const struct chunk *p, const struct chunk *c)
+static int comp_link(struct component *cp, const struct chunk *p,
+		     const struct chunk *c, int nl)
 {
-	size_t i;
-	int nl = 0, spaced, number;
+	int spaced, number;
 
-	for (i = p->b; i < c->a; i++)
-		nl |= cls[nm->in[i]] & C_NL;
 	/* A spaced-letter run crosses one space, never two or a line. */
 	spaced = c->a - p->b == 1 && !nl && p->lone_last && c->lone_first;
 	/* A number run crosses spaces, not lines, and an ordinary word ends it. */
@@ -530,14 +550,18 @@ static int comp_finish(struct norm *nm, struct component *cp, size_t b)
 {
 	if (!cp->hot && !(cp->numword && cp->numberish >= 3))
 		return 0;
-	restore(nm, &cp->m);
+	restore(nm, cp->m);
 	return unit_path(nm, cp->a, b);
 }
 
-static size_t skip_space(const unsigned char *in, size_t i, size_t n)
+/* Skips the whitespace at in[i], saying in *nl whether it breaks a line. */
+static size_t skip_space(const unsigned char *in, size_t i, size_t n, int *nl)
 {
+	int k = 0;
+
 	while (i < n && (cls[in[i]] & C_WS))
-		i++;
+		k |= cls[in[i++]];
+	*nl = k & C_NL;
 	return i;
 }
 
@@ -546,40 +570,48 @@ static int run(struct norm *nm)
 	const unsigned char *in = nm->in;
 	size_t n = nm->len, p, q;
 	struct component comp;
-	struct chunk prev, cur;
-	struct mark m;
+	/* Two chunks, the previous and the current, swapped rather than
+	 * copied: a copy would wait on the stores that just filled them. */
+	struct chunk chunks[2], *prev = &chunks[0], *cur = &chunks[1], *tmp;
+	/* The mark before the current component, and one for the chunk being
+	 * read, which may start the next. */
+	struct mark marks[2], *m;
+	int nl;
 
-	p = skip_space(in, 0, n);
+	p = skip_space(in, 0, n, &nl);
 	if (p == n)
 		return 0;
-	save(nm, &m);
-	if (scan_chunk(nm, p, &prev) < 0)
+	save(nm, &marks[0]);
+	if (scan_chunk(nm, p, prev) < 0)
 		return -1;
-	comp_start(&comp, &m, &prev);
+	comp_start(&comp, &marks[0], prev);
 	for (;;) {
-		q = prev.b;
-		p = skip_space(in, q, n);
+		q = prev->b;
+		p = skip_space(in, q, n, &nl);
 		if (p == n)
 			break;
-		if (add_space(nm, q, p) < 0)
+		if (add_space(nm, q, p, nl) < 0)
 			return -1;
-		save(nm, &m);
-		if (scan_chunk(nm, p, &cur) < 0)
+		m = comp.m == &marks[0] ? &marks[1] : &marks[0];
+		save(nm, m);
+		if (scan_chunk(nm, p, cur) < 0)
 			return -1;
-		if (!comp_link(nm, &comp, &prev, &cur)) {
+		if (!comp_link(&comp, prev, cur, nl)) {
 			if (comp.hot || (comp.numword && comp.numberish >= 3)) {
-				if (comp_finish(nm, &comp, prev.b) < 0 ||
-				    add_space(nm, q, p) < 0)
+				if (comp_finish(nm, &comp, prev->b) < 0 ||
+				    add_space(nm, q, p, nl) < 0)
 					return -1;
-				save(nm, &m);
-				if (scan_chunk(nm, p, &cur) < 0)
+				save(nm, m);
+				if (scan_chunk(nm, p, cur) < 0)
 					return -1;
 			}
-			comp_start(&comp, &m, &cur);
+			comp_start(&comp, m, cur);
 		}
+		tmp = prev;
 		prev = cur;
+		cur = tmp;
 	}
-	return comp_finish(nm, &comp, prev.b);
+	return comp_finish(nm, &comp, prev->b);
 }
 
 int text_normalize(const char *in, size_t len, struct lw_text *t,
