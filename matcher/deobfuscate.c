@@ -541,12 +541,57 @@ size_t text_deobfuscate(struct text_unit *u, size_t n)
 	return text_deobfuscate_part(u, n, NULL, NULL);
 }
 
+/* ---- triggers ------------------------------------------------------------ */
+
+#define T_DIGIT 1u      /* mixed digit words need a digit */
+#define T_LEET 2u       /* leetspeak needs one of 0 1 3 4 5 7 ! @ $ */
+#define T_ASCII 4u      /* digit words are ASCII letters */
+#define T_CYRGREEK 8u   /* look-alikes need Cyrillic or Greek (which may
+			 * also become ASCII letters) */
+
+/* The characters present that some pass cannot do without: a pass whose
+ * trigger is absent would change nothing, so it is not run. */
+static unsigned triggers(const struct text_unit *u, size_t n)
+{
+	unsigned t = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t cp = u[i].cp;
+
+		if (cp < 0x80) {
+			if (is_digit(cp))
+				t |= T_DIGIT;
+			if (leet_letter(cp))
+				t |= T_LEET;
+			if (is_ascii_letter(cp))
+				t |= T_ASCII;
+		} else if ((cp >= 0x370 && cp <= 0x52F) ||
+			   (cp >= 0x1F00 && cp <= 0x1FFF)) {
+			t |= T_CYRGREEK;
+		}
+	}
+	return t;
+}
+
 size_t text_deobfuscate_part(struct text_unit *u, size_t n,
 			     int (*mostly_latin)(void *), void *arg)
 {
-	n = join_spaced(u, n);
-	fold_homoglyphs(u, n, mostly_latin, arg);
-	n = join_mixed_digits(u, n);
-	undo_leet(u, n);
-	return join_number_runs(u, n);
+	unsigned t = triggers(u, n);
+
+	/* Four lone letters and three separators at least. */
+	if (n >= 7)
+		n = join_spaced(u, n);
+	if (t & T_CYRGREEK)
+		fold_homoglyphs(u, n, mostly_latin, arg);
+	if (t & T_DIGIT)
+		n = join_mixed_digits(u, n);
+	/* Digit words turned into digits can only join a leet run through
+	 * a ! @ $ beside them, so digits count as a trigger too. */
+	if (t & (T_LEET | T_DIGIT))
+		undo_leet(u, n);
+	/* Three numbers, one a word, and two gaps: "1 1 oh". */
+	if ((t & (T_ASCII | T_CYRGREEK)) && n >= 6)
+		n = join_number_runs(u, n);
+	return n;
 }
