@@ -291,6 +291,9 @@ static int digit_word_at(const struct text_unit *u, size_t i, size_t end)
 {
 	size_t k;
 
+	/* Most words start with none of the table's first letters. */
+	if (!u[i].cp || u[i].cp > 'z' || !strchr("zotfsencud", (int)u[i].cp))
+		return -1;
 	for (k = 0; k < sizeof(digit_words) / sizeof(digit_words[0]); k++)
 		if (match_at(u, i, end, digit_words[k].word))
 			return (int)k;
