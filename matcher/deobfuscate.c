@@ -226,22 +226,37 @@ static void fold_word(struct text_unit *u, size_t a, size_t b, int mostly_latin)
 	}
 }
 
-static void fold_homoglyphs(struct text_unit *u, size_t n)
+void text_script_count(const struct text_unit *u, size_t n, size_t *latin,
+		       size_t *other)
 {
-	size_t i, a, latin = 0, other = 0;
+	size_t i;
 
+	*latin = *other = 0;
 	for (i = 0; i < n; i++) {
-		latin += is_latin(u[i].cp);
-		other += is_cyrillic_greek(u[i].cp);
+		*latin += is_latin(u[i].cp);
+		*other += is_cyrillic_greek(u[i].cp);
 	}
+}
+
+/* mostly_latin(arg), when given, says whether the whole document is mostly
+ * Latin, u being only part of it; it is asked only when u holds Cyrillic
+ * or Greek letters, since counting a whole document costs. */
+static void fold_homoglyphs(struct text_unit *u, size_t n,
+			    int (*mostly_latin)(void *), void *arg)
+{
+	size_t i, a, latin, other;
+	int mostly;
+
+	text_script_count(u, n, &latin, &other);
 	if (!other)
 		return;
+	mostly = mostly_latin ? mostly_latin(arg) : latin > 4 * other;
 	for (i = 0; i < n; i++) {
 		if (!is_word(u[i].cp))
 			continue;
 		for (a = i; i < n && is_word(u[i].cp); i++)
 			;
-		fold_word(u, a, i, latin > 4 * other);
+		fold_word(u, a, i, mostly);
 	}
 }
 
@@ -276,6 +291,9 @@ static int digit_word_at(const struct text_unit *u, size_t i, size_t end)
 {
 	size_t k;
 
+	/* Most words start with none of the table's first letters. */
+	if (!u[i].cp || u[i].cp > 'z' || !strchr("zotfsencud", (int)u[i].cp))
+		return -1;
 	for (k = 0; k < sizeof(digit_words) / sizeof(digit_words[0]); k++)
 		if (match_at(u, i, end, digit_words[k].word))
 			return (int)k;
@@ -523,9 +541,60 @@ static size_t join_number_runs(struct text_unit *u, size_t n)
 
 size_t text_deobfuscate(struct text_unit *u, size_t n)
 {
-	n = join_spaced(u, n);
-	fold_homoglyphs(u, n);
-	n = join_mixed_digits(u, n);
-	undo_leet(u, n);
-	return join_number_runs(u, n);
+	return text_deobfuscate_part(u, n, NULL, NULL);
+}
+
+/* ---- triggers ------------------------------------------------------------ */
+
+#define T_DIGIT 1u      /* mixed digit words need a digit */
+#define T_LEET 2u       /* leetspeak needs one of 0 1 3 4 5 7 ! @ $ */
+#define T_ASCII 4u      /* digit words are ASCII letters */
+#define T_CYRGREEK 8u   /* look-alikes need Cyrillic or Greek (which may
+			 * also become ASCII letters) */
+
+/* The characters present that some pass cannot do without: a pass whose
+ * trigger is absent would change nothing, so it is not run. */
+static unsigned triggers(const struct text_unit *u, size_t n)
+{
+	unsigned t = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t cp = u[i].cp;
+
+		if (cp < 0x80) {
+			if (is_digit(cp))
+				t |= T_DIGIT;
+			if (leet_letter(cp))
+				t |= T_LEET;
+			if (is_ascii_letter(cp))
+				t |= T_ASCII;
+		} else if ((cp >= 0x370 && cp <= 0x52F) ||
+			   (cp >= 0x1F00 && cp <= 0x1FFF)) {
+			t |= T_CYRGREEK;
+		}
+	}
+	return t;
+}
+
+size_t text_deobfuscate_part(struct text_unit *u, size_t n,
+			     int (*mostly_latin)(void *), void *arg)
+{
+	unsigned t = triggers(u, n);
+
+	/* Four lone letters and three separators at least. */
+	if (n >= 7)
+		n = join_spaced(u, n);
+	if (t & T_CYRGREEK)
+		fold_homoglyphs(u, n, mostly_latin, arg);
+	if (t & T_DIGIT)
+		n = join_mixed_digits(u, n);
+	/* Digit words turned into digits can only join a leet run through
+	 * a ! @ $ beside them, so digits count as a trigger too. */
+	if (t & (T_LEET | T_DIGIT))
+		undo_leet(u, n);
+	/* Three numbers, one a word, and two gaps: "1 1 oh". */
+	if ((t & (T_ASCII | T_CYRGREEK)) && n >= 6)
+		n = join_number_runs(u, n);
+	return n;
 }

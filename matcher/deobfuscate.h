@@ -26,4 +26,18 @@ struct text_unit {
  * collapsed. Returns the new count, never more than n. */
 size_t text_deobfuscate(struct text_unit *u, size_t n);
 
+/* As text_deobfuscate for u[0..n), a stretch of a longer document that no
+ * pass reaches across: whitespace-delimited, with no spaced-letter or
+ * number run running over its ends. Only the look-alike pass looks at the
+ * whole document, for whether it is mostly Latin: it calls
+ * mostly_latin(arg) for the answer, at most once and only when u holds
+ * Cyrillic or Greek letters. */
+size_t text_deobfuscate_part(struct text_unit *u, size_t n,
+			     int (*mostly_latin)(void *), void *arg);
+
+/* Counts the Latin and the Cyrillic or Greek letters of u[0..n), as the
+ * look-alike pass does. */
+void text_script_count(const struct text_unit *u, size_t n, size_t *latin,
+		       size_t *other);
+
 #endif

@@ -1,513 +1,653 @@
 /* SPDX-License-Identifier: MIT */
-/* Unicode normalisation of documents and rule patterns, keeping for every
- * output byte the span of input bytes it came from. */
+/* Document normalisation at memory speed: plain ASCII goes straight to the
+ * output, and only the stretches where a Unicode fold or a de-obfuscation
+ * pass could change something take the unit path (fold.c, deobfuscate.c).
+ * The result is byte for byte that of text_normalize_reference.
+ *
+ * The input is read as chunks (maximal runs of bytes other than ASCII
+ * whitespace and control characters) separated by whitespace runs, each of
+ * which becomes one ' ' or '\n'. A chunk of printable ASCII is copied
+ * lowercased unless a pass could fire inside it. The passes reach across
+ * whitespace in two ways only: spaced letters ("w h a t s") and number
+ * runs ("zero two one five"). Neighbouring chunks that one of those could
+ * join are linked into a component; a component in which something can
+ * fire is handed to the unit path whole, so no pass ever needs what lies
+ * beyond it (deobfuscate.h, text_deobfuscate_part). */
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "text.h"
-#include "deobfuscate.h"
-#include "../util/buf.h"
+#include "fold.h"
+#include "textindex.h"
 #include "../util/xmalloc.h"
 
-/* Folding can expand text (U+FDFA becomes 18 code points), and every output
- * byte costs 8 more bytes of offset map, so the output is capped relative to
- * the input; only crafted input comes near this. */
-#define OUT_FACTOR 3u
-#define OUT_SLACK 64u
+/* ---- byte classes -------------------------------------------------------- */
 
-#define DECOMP_MAX 32
-
-/* ---- strict UTF-8 ------------------------------------------------------ */
-
-/* Decodes the code point at p[0..n) and returns its length. On an invalid
- * sequence returns 0 and sets *bad to the length of its maximal invalid
- * prefix (at least 1), so the caller can skip exactly that. The second-byte
- * bounds reject overlongs, surrogates and code points above U+10FFFF. */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp,
-			  size_t *bad)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-	size_t len, i;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		v = c & 0x1Fu;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		v = c & 0x0Fu;
-		lo = c == 0xE0 ? 0xA0 : 0x80;
-		hi = c == 0xED ? 0x9F : 0xBF;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		v = c & 0x07u;
-		lo = c == 0xF0 ? 0x90 : 0x80;
-		hi = c == 0xF4 ? 0x8F : 0xBF;
-	} else {
-		*bad = 1;
-		return 0;
-	}
-	for (i = 1; i < len; i++) {
-		if (i >= n || p[i] < lo || p[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		v = v << 6 | (p[i] & 0x3Fu);
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	*cp = v;
-	return len;
-}
-
-int text_utf8_valid(const char *p, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0, n, bad;
-	uint32_t cp;
-
-	while (i < len) {
-		n = utf8_decode(s + i, len - i, &cp, &bad);
-		if (!n)
-			return 0;
-		i += n;
-	}
-	return 1;
-}
-
-/* ---- classification of input code points ------------------------------- */
-
-static int is_latin_mark(uint32_t cp)
-{
-	return cp >= 0x300 && cp <= 0x36F;
-}
-
-/* Invisible characters used to break up words: dropped outright. */
-static int is_dropped(uint32_t cp)
-{
-	if (is_latin_mark(cp) || cp == 0x20E3)
-		return 1;
-	if ((cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF))
-		return 1;
-	if (cp >= 0x1F3FB && cp <= 0x1F3FF)     /* skin-tone modifiers */
-		return 1;
-	return utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_CF;
-}
-
-static int is_line_break(uint32_t cp)
-{
-	return cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' ||
-	       cp == 0x85 || cp == 0x2028 || cp == 0x2029;
-}
-
-static int is_blank(uint32_t cp)
-{
-	utf8proc_category_t c;
-
-	if (cp == ' ' || cp == '\t' || cp == 0)
-		return 1;
-	if (cp < 0x80)
-		return cp < 0x20 || cp == 0x7F;
-	c = utf8proc_category((utf8proc_int32_t)cp);
-	return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_CC;
-}
-
-static int is_phone_emoji(uint32_t cp)
-{
-	return cp == 0x1F4DE || cp == 0x260E || cp == 0x260F ||
-	       cp == 0x1F4F1 || cp == 0x1F4F2;
-}
-
-static int is_pictograph(uint32_t cp)
-{
-	if (!((cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2600 && cp <= 0x27BF)))
-		return 0;
-	return utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_SO;
-}
-
-/* ---- the unit array ------------------------------------------------------ */
-
-struct units {
-	struct text_unit *u;
-	size_t n;
-	size_t cap;
-	size_t budget;      /* output bytes still allowed */
+enum {
+	C_WS = 1,       /* whitespace or control: ends a chunk, collapses */
+	C_NL = 2,       /* a line break: the collapsed run becomes '\n' */
+	C_ALPHA = 4,
+	C_DIGIT = 8,
+	C_HIGH = 16,    /* not ASCII: the chunk takes the unit path */
+	C_ATS = 32,     /* '@' '$': leet, or an element of spaced letters */
+	C_LEET = 64,    /* 0 1 3 4 5 7 ! @ $: a letter when between letters */
+	C_SP2 = 128     /* . - _ * | /: separates spaced letters */
 };
+
+#define CLS(c) ((c) <= 0x20 || (c) == 0x7F ? \
+		C_WS | ((c) >= 0x0A && (c) <= 0x0D ? C_NL : 0) : \
+	(c) >= 0x80 ? C_HIGH : \
+	((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') ? C_ALPHA : \
+	(c) == '0' || (c) == '1' || (c) == '3' || (c) == '4' || (c) == '5' || \
+	(c) == '7' ? C_DIGIT | C_LEET : \
+	(c) >= '0' && (c) <= '9' ? C_DIGIT : \
+	(c) == '@' || (c) == '$' ? C_ATS | C_LEET : \
+	(c) == '!' ? C_LEET : \
+	(c) == '.' || (c) == '-' || (c) == '_' || (c) == '*' || (c) == '|' || \
+	(c) == '/' ? C_SP2 : 0)
+#define LOW(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+
+#define R4(f, b) f(b), f(b + 1), f(b + 2), f(b + 3)
+#define R16(f, b) R4(f, b), R4(f, b + 4), R4(f, b + 8), R4(f, b + 12)
+#define R64(f, b) R16(f, b), R16(f, b + 16), R16(f, b + 32), R16(f, b + 48)
+#define R256(f) R64(f, 0), R64(f, 64), R64(f, 128), R64(f, 192)
+
+static const unsigned char cls[256] = { R256(CLS) };
+static const unsigned char lower[256] = { R256(LOW) };
+
+/* ---- chunks -------------------------------------------------------------- */
+
+enum {
+	HOT_NONE,       /* nothing can fire: copy it */
+	HOT_NUMWORD,    /* holds a digit word: fires in a run of 3 or more */
+	HOT_UNITS       /* take the unit path */
+};
+
+/* What the fast path learns of a chunk, enough to decide whether a pass
+ * could reach across the whitespace on either side of it. */
+struct chunk {
+	size_t a, b;            /* input bytes */
+	int hot;                /* HOT_* */
+	int numberish;          /* words that are digits, digit words, double... */
+	int lone_first;         /* the first unit may be a lone letter */
+	int lone_last;
+	int bar_first;          /* the first word is one that ends number runs */
+	int bar_last;
+};
+
+/* "double"/"triple" and the digit words of deobfuscate.c: the words that
+ * can make a number run worth rewriting. w is lowercase. Most words of
+ * prose come here, so it is a switch rather than a search. */
+static int number_word(const char *w, size_t n)
+{
+#define IS(s) (n == sizeof(s) - 1 && !memcmp(w, s, n))
+	switch (w[0]) {
+	case 'c': return IS("cero") || IS("cuatro") || IS("cinco");
+	case 'd': return IS("dos") || IS("double");
+	case 'e': return IS("eight");
+	case 'f': return IS("four") || IS("five");
+	case 'n': return IS("nine") || IS("nueve");
+	case 'o': return IS("oh") || IS("one") || IS("ocho");
+	case 's': return IS("six") || IS("seven") || IS("seis") || IS("siete");
+	case 't': return IS("two") || IS("three") || IS("tres") || IS("triple");
+	case 'u': return IS("uno");
+	case 'z': return IS("zero");
+	default: return 0;
+	}
+#undef IS
+}
+
+/* 1 when a digit word starts at w[0..n): mixed_token in deobfuscate.c reads
+ * "5five5" as a number only if every letter run parses into such words. */
+static int digit_word_prefix(const char *w, size_t n)
+{
+	static const char *const words[] = {
+		"zero", "oh", "one", "two", "three", "four", "five", "six",
+		"seven", "eight", "nine", "cero", "uno", "dos", "tres",
+		"cuatro", "cinco", "seis", "siete", "ocho", "nueve",
+	};
+	size_t k, l;
+
+	for (k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+		l = strlen(words[k]);
+		if (l <= n && !memcmp(words[k], w, l))
+			return 1;
+	}
+	return 0;
+}
+
+/* A word of letters and digits: could "5five5" fire here? w is lowercase. */
+static int mixed_fires(const char *w, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (cls[(unsigned char)w[i]] & C_DIGIT) {
+			i++;
+			continue;
+		}
+		if (digit_word_prefix(w + i, n - i))
+			return 1;
+		while (i < n && (cls[(unsigned char)w[i]] & C_ALPHA))
+			i++;
+	}
+	return 0;
+}
+
+/* Leetspeak (undo_leet): a run of 0 1 3 4 5 7 ! @ $ with letters on both
+ * sides, or '@'/'$' standing between separators as spaced letters allow
+ * ("w h @ t s", "w.h.@.t"). */
+static int leet_fires(const unsigned char *p, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!(cls[p[i]] & C_LEET))
+			continue;
+		if ((cls[p[i]] & C_ATS) && (i == 0 || (cls[p[i - 1]] & C_SP2)) &&
+		    (i + 1 == n || (cls[p[i + 1]] & C_SP2)))
+			return 1;
+		if (i == 0 || !(cls[p[i - 1]] & C_ALPHA))
+			continue;
+		for (j = i; j < n && (cls[p[j]] & C_LEET); j++)
+			;
+		if (j < n && (cls[p[j]] & C_ALPHA))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- state of one call ------------------------------------------------- */
+
+/* Everything a component may have to take back when it turns out to need
+ * the unit path after all. */
+struct mark {
+	size_t len, nwords, nsents, nparas;
+	struct text_index_state ix;
+	struct text_unit pend;
+	int has_pend;
+	int started;
+	size_t budget;
+};
+
+struct norm {
+	const unsigned char *in;
+	size_t len;
+	struct lw_text *t;
+	size_t budget;          /* output bytes still allowed, as units count them */
+	size_t repaired;
+	int started;            /* output has begun: whitespace is no longer leading */
+	struct text_unit pend;  /* collapsed whitespace not yet written */
+	int has_pend;
+	struct text_index_state ix;
+	int mostly_latin;       /* -1 until a look-alike pass asks */
+	struct units us;        /* the unit path's scratch */
+};
+
+static void save(const struct norm *nm, struct mark *m)
+{
+	m->len = nm->t->len;
+	m->nwords = nm->t->nwords;
+	m->nsents = nm->t->nsents;
+	m->nparas = nm->t->nparas;
+	m->ix = nm->ix;
+	/* Field by field: add_space has just written them one at a time, and
+	 * a copy of the whole struct would wait on those stores. */
+	m->pend.cp = nm->pend.cp;
+	m->pend.start = nm->pend.start;
+	m->pend.end = nm->pend.end;
+	m->pend.flags = nm->pend.flags;
+	m->has_pend = nm->has_pend;
+	m->started = nm->started;
+	m->budget = nm->budget;
+}
+
+static void restore(struct norm *nm, const struct mark *m)
+{
+	nm->t->len = m->len;
+	nm->t->nwords = m->nwords;
+	nm->t->nsents = m->nsents;
+	nm->t->nparas = m->nparas;
+	nm->ix = m->ix;
+	nm->pend = m->pend;
+	nm->has_pend = m->has_pend;
+	nm->started = m->started;
+	nm->budget = m->budget;
+}
+
+/* Grows the output arrays, keeping what they hold, to take len bytes. */
+static void reserve(struct lw_text *t, size_t len)
+{
+	if (t->buf && len <= t->cap)
+		return;
+	if (len < t->cap * 2)
+		len = t->cap * 2;
+	t->buf = xrealloc(t->buf, len + 1);
+	t->start = xreallocarray(t->start, len ? len : 1, sizeof(*t->start));
+	t->end = xreallocarray(t->end, len ? len : 1, sizeof(*t->end));
+	t->cap = len;
+}
+
+/* ---- the fast path ------------------------------------------------------- */
+
+/* The whitespace in[a..b) collapses into the pending space, which is
+ * written before whatever comes next, and dropped at the end. */
+static int add_space(struct norm *nm, size_t a, size_t b, int nl)
+{
+	if (!nm->started)
+		return 0;
+	if (nm->has_pend) {
+		nm->pend.end = (uint32_t)b;
+		nm->pend.flags |= TEXT_UNIT_RUN;
+		if (nl)
+			nm->pend.cp = '\n';
+		return 0;
+	}
+	if (!nm->budget)
+		return -1;
+	nm->budget--;
+	nm->pend.cp = nl ? '\n' : ' ';
+	nm->pend.start = (uint32_t)a;
+	nm->pend.end = (uint32_t)b;
+	nm->pend.flags = b - a > 1 ? TEXT_UNIT_RUN : 0;
+	nm->has_pend = 1;
+	return 0;
+}
+
+static void put_space(struct norm *nm)
+{
+	struct lw_text *t = nm->t;
+	size_t o = t->len;
+
+	t->buf[o] = (char)nm->pend.cp;
+	t->start[o] = nm->pend.start;
+	t->end[o] = nm->pend.end;
+	t->len++;
+	nm->has_pend = 0;
+	if (nm->pend.cp == '\n')
+		text_index_line(t, &nm->ix, o, (const char *)nm->in, nm->len);
+}
+
+/* Output byte j of a copied stretch came from input byte a + j. */
+static void fill_map(uint32_t *start, uint32_t *end, size_t n, uint32_t a)
+{
+	size_t j = 0;
+#ifdef __SSE2__
+	__m128i v = _mm_set_epi32((int)a + 3, (int)a + 2, (int)a + 1, (int)a);
+	const __m128i one = _mm_set1_epi32(1), four = _mm_set1_epi32(4);
+
+	for (; j + 4 <= n; j += 4) {
+		_mm_storeu_si128((__m128i *)(void *)(start + j), v);
+		_mm_storeu_si128((__m128i *)(void *)(end + j), _mm_add_epi32(v, one));
+		v = _mm_add_epi32(v, four);
+	}
+#endif
+	for (; j < n; j++) {
+		start[j] = a + (uint32_t)j;
+		end[j] = a + (uint32_t)j + 1;
+	}
+}
+
+/* What a word of the chunk says about it. w is the word in the output. */
+static void chunk_word(struct chunk *c, const char *w, size_t n, int k,
+		       int first)
+{
+	int bar;
+
+	if (!(k & C_DIGIT)) {
+		bar = n == 1 || !number_word(w, n);
+		if (!bar) {
+			c->numberish++;
+			if (c->hot < HOT_NUMWORD)
+				c->hot = HOT_NUMWORD;
+		}
+	} else if (!(k & C_ALPHA)) {
+		bar = 0;
+		c->numberish++;
+	} else {
+		bar = 1;
+		if (mixed_fires(w, n))
+			c->hot = HOT_UNITS;
+	}
+	if (first)
+		c->bar_first = bar;
+	c->bar_last = bar;
+}
+
+/* Scans the chunk at in[a], writing it lowercased to the output with its
+ * words indexed, and classifies it. Stops writing at a non-ASCII byte:
+ * such a chunk takes the unit path, and the component rolls back. */
+static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
+{
+	const unsigned char *in = nm->in;
+	struct lw_text *t = nm->t;
+	size_t i = a, n = nm->len, w, o, lone_end = (size_t)-1;
+	char *out;
+	int k, seen = 0, words = 0;
+
+	c->a = a;
+	c->hot = HOT_NONE;
+	c->numberish = 0;
+	c->lone_first = c->bar_first = c->bar_last = 0;
+	if (nm->has_pend)
+		put_space(nm);
+	o = t->len;
+	out = t->buf + o;               /* out[i - a] is the output of in[i] */
+	while (i < n) {
+		k = cls[in[i]];
+		if (!(k & (C_ALPHA | C_DIGIT))) {
+			if (k & (C_WS | C_HIGH))
+				break;
+			seen |= k;
+			out[i - a] = (char)in[i];
+			i++;
+			continue;
+		}
+		w = i;
+		do {
+			out[i - a] = (char)lower[in[i]];
+			k |= cls[in[i]];
+			i++;
+		} while (i < n && (cls[in[i]] & (C_ALPHA | C_DIGIT)));
+		seen |= k;
+		chunk_word(c, out + (w - a), i - w, k, !words);
+		if (i - w == 1 && (k & C_ALPHA)) {
+			/* "t.e.l.e": lone letters one separator apart */
+			if (lone_end + 1 == w && (cls[in[w - 1]] & C_SP2))
+				c->hot = HOT_UNITS;
+			lone_end = i;
+			if (w == a)
+				c->lone_first = 1;
+		}
+		text_index_word(t, &nm->ix, (uint32_t)(o + w - a),
+				(uint32_t)(o + i - a));
+		words++;
+	}
+	if (i < n && (cls[in[i]] & C_HIGH)) {
+		while (i < n && !(cls[in[i]] & C_WS))
+			i++;
+		c->hot = HOT_UNITS;
+	}
+	c->b = i;
+	c->lone_last = lone_end == i;
+	if ((seen & C_LEET) && (seen & (C_ALPHA | C_ATS)) &&
+	    c->hot != HOT_UNITS && leet_fires(in + a, i - a))
+		c->hot = HOT_UNITS;
+	if (c->hot == HOT_UNITS) {
+		/* Unknown edges: assume the worst. */
+		c->lone_first = c->lone_last = 1;
+		c->bar_first = c->bar_last = 0;
+		return 0;
+	}
+	/* As the unit path would, byte by byte. */
+	if (nm->budget < i - a)
+		return -1;
+	fill_map(t->start + o, t->end + o, i - a, (uint32_t)a);
+	t->len = o + (i - a);
+	nm->budget -= i - a;
+	nm->started = 1;
+	if (in[i - 1] == '.' || in[i - 1] == '!' || in[i - 1] == '?' ||
+	    in[i - 1] == ';')
+		nm->ix.new_sent = 1;
+	return 0;
+}
+
+/* ---- the unit path ------------------------------------------------------- */
+
+/* Whether the whole document is mostly Latin, for the look-alike pass;
+ * counted once, from the document's units. */
+static int doc_mostly_latin(void *arg)
+{
+	struct norm *nm = arg;
+	struct units all = { NULL, 0, 0, (size_t)-1 };
+	size_t latin, other, repaired = 0;
+
+	if (nm->mostly_latin >= 0)
+		return nm->mostly_latin;
+	units_add(&all, nm->in, 0, nm->len, nm->len, &repaired);
+	text_script_count(all.u, all.n, &latin, &other);
+	units_release(&all);
+	nm->mostly_latin = latin > 4 * other;
+	return nm->mostly_latin;
+}
 
 static size_t utf8_len(uint32_t cp)
 {
 	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
-static int push(struct units *us, uint32_t cp, uint32_t start, uint32_t end,
-		int upper)
+static size_t encode(uint32_t cp, char *p)
 {
-	size_t bytes = utf8_len(cp);
-	struct text_unit *x;
-
-	if (bytes > us->budget)
-		return -1;
-	us->budget -= bytes;
-	if (us->n == us->cap) {
-		us->cap = us->cap ? us->cap * 2 : 256;
-		us->u = xreallocarray(us->u, us->cap, sizeof(*us->u));
+	if (cp < 0x80) {
+		p[0] = (char)cp;
+		return 1;
 	}
-	x = &us->u[us->n++];
-	x->cp = cp;
-	x->start = start;
-	x->end = end;
-	x->flags = upper ? TEXT_UNIT_UPPER : 0;
-	return 0;
-}
-
-/* Whitespace is collapsed as it arrives: a run becomes one unit covering the
- * whole run, '\n' when any of it broke the line; leading runs are dropped. */
-static int push_space(struct units *us, int nl, uint32_t start, uint32_t end)
-{
-	struct text_unit *last;
-
-	if (!us->n)
-		return 0;
-	last = &us->u[us->n - 1];
-	if (last->cp == ' ' || last->cp == '\n') {
-		last->end = end;
-		last->flags |= TEXT_UNIT_RUN;
-		if (nl)
-			last->cp = '\n';
-		return 0;
+	if (cp < 0x800) {
+		p[0] = (char)(0xC0 | cp >> 6);
+		p[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
 	}
-	return push(us, nl ? '\n' : ' ', start, end, 0);
-}
-
-static int push_word(struct units *us, const char *w, uint32_t start,
-		     uint32_t end)
-{
-	if (push_space(us, 0, start, end) < 0)
-		return -1;
-	for (; *w; w++)
-		if (push(us, (unsigned char)*w, start, end, 0) < 0)
-			return -1;
-	return push_space(us, 0, start, end);
-}
-
-/* Accents are dropped from Latin and Greek letters, as readers of those
- * scripts ignore them; elsewhere a mark in U+0300..U+036F is part of the
- * letter (Cyrillic й is not и). */
-static int drops_marks(uint32_t base)
-{
-	return base <= 0x3FF || (base >= 0x1E00 && base <= 0x1FFF) ||
-	       (base >= 0x2C60 && base <= 0x2C7F) ||
-	       (base >= 0xA720 && base <= 0xA7FF);
-}
-
-/* NFKC plus case folding of one code point, Latin accents removed.
- * utf8proc decomposes fully, so what stays is composed again (Hangul
- * syllables would otherwise come out as jamo). Returns the count, or -1 when
- * the code point cannot be decomposed (never for valid scalar values). */
-static utf8proc_ssize_t fold_cp(uint32_t cp, utf8proc_int32_t *out)
-{
-	utf8proc_int32_t tmp[DECOMP_MAX];
-	utf8proc_ssize_t n, i, k = 0;
-	uint32_t base = 0;
-	int bc = 0;
-
-	n = utf8proc_decompose_char((utf8proc_int32_t)cp, tmp, DECOMP_MAX,
-				    UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT |
-				    UTF8PROC_CASEFOLD, &bc);
-	if (n < 0 || n > DECOMP_MAX)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!is_latin_mark((uint32_t)tmp[i]))
-			base = (uint32_t)tmp[i];
-		else if (drops_marks(base))
-			continue;
-		out[k++] = tmp[i];
+	if (cp < 0x10000) {
+		p[0] = (char)(0xE0 | cp >> 12);
+		p[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		p[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
 	}
-	if (k > 1)
-		k = utf8proc_normalize_utf32(out, k, UTF8PROC_COMPOSE);
-	return k;
+	p[0] = (char)(0xF0 | cp >> 18);
+	p[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	p[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	p[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
 }
 
-/* A combining mark arriving on its own joins the letter before it when the
- * two compose (и + breve is й, as NFKC would have it); otherwise it goes,
- * like every accent the folding drops. */
-static void attach_mark(struct units *us, uint32_t cp, uint32_t end)
+/* Writes units u[0..n) to the output. */
+static void serialize(struct norm *nm, const struct text_unit *u, size_t n,
+		      size_t rest)
 {
-	utf8proc_int32_t pair[2];
-	struct text_unit *last;
-
-	if (!us->n)
-		return;
-	last = &us->u[us->n - 1];
-	if (drops_marks(last->cp))
-		return;
-	pair[0] = (utf8proc_int32_t)last->cp;
-	pair[1] = (utf8proc_int32_t)cp;
-	if (utf8proc_normalize_utf32(pair, 2, UTF8PROC_COMPOSE) != 1 ||
-	    utf8_len((uint32_t)pair[0]) > utf8_len(last->cp) + us->budget)
-		return;
-	us->budget += utf8_len(last->cp);
-	us->budget -= utf8_len((uint32_t)pair[0]);
-	last->cp = (uint32_t)pair[0];
-	last->end = end;
-}
-
-static int add_cp(struct units *us, uint32_t cp, uint32_t start, uint32_t end)
-{
-	utf8proc_int32_t d[DECOMP_MAX];
-	utf8proc_ssize_t n, i;
-	utf8proc_category_t cat;
-	int upper;
-
-	if (cp > 0x20 && cp < 0x7F)     /* the common case, folded by hand */
-		return push(us, cp >= 'A' && cp <= 'Z' ? cp + 32 : cp, start, end,
-			    cp >= 'A' && cp <= 'Z');
-	if (is_line_break(cp))
-		return push_space(us, 1, start, end);
-	if (is_blank(cp))
-		return push_space(us, 0, start, end);
-	if (is_latin_mark(cp)) {
-		attach_mark(us, cp, end);
-		return 0;
-	}
-	if (is_dropped(cp))
-		return 0;
-	if (is_phone_emoji(cp))
-		return push_word(us, "phone", start, end);
-	n = fold_cp(cp, d);
-	if (n < 0 || (n == 1 && (uint32_t)d[0] == cp && is_pictograph(cp)))
-		return push_space(us, 0, start, end);
-	cat = utf8proc_category((utf8proc_int32_t)cp);
-	upper = cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT;
-	for (i = 0; i < n; i++) {
-		uint32_t c = (uint32_t)d[i];
-		int rc = c == ' ' ? push_space(us, 0, start, end) :
-			 push(us, c, start, end, upper);
-
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Decodes the input into folded units; each maximal run of invalid bytes
- * becomes one space and is counted in *repaired. */
-static int build_units(const unsigned char *in, size_t len, struct units *us,
-		       size_t *repaired)
-{
-	size_t i = 0, n, bad, bad_from = 0;
-	int in_bad = 0;
-	uint32_t cp;
-
-	while (i < len) {
-		n = utf8_decode(in + i, len - i, &cp, &bad);
-		if (!n) {
-			if (!in_bad)
-				bad_from = i;
-			in_bad = 1;
-			i += bad;
-			continue;
-		}
-		if (in_bad) {
-			(*repaired)++;
-			in_bad = 0;
-			if (push_space(us, 0, (uint32_t)bad_from, (uint32_t)i) < 0)
-				return -1;
-		}
-		if (add_cp(us, cp, (uint32_t)i, (uint32_t)(i + n)) < 0)
-			return -1;
-		i += n;
-	}
-	if (in_bad)
-		(*repaired)++;
-	if (us->n && (us->u[us->n - 1].cp == ' ' || us->u[us->n - 1].cp == '\n'))
-		us->n--;
-	return 0;
-}
-
-/* ---- output ------------------------------------------------------------ */
-
-static void reserve(struct lw_text *t, size_t len)
-{
-	if (t->buf && len <= t->cap)
-		return;
-	free(t->buf);
-	free(t->start);
-	free(t->end);
-	t->buf = xmalloc(len + 1);
-	t->start = xreallocarray(NULL, len ? len : 1, sizeof(*t->start));
-	t->end = xreallocarray(NULL, len ? len : 1, sizeof(*t->end));
-	t->cap = len;
-}
-
-static void serialize(const struct text_unit *u, size_t n, struct lw_text *t)
-{
-	size_t i, len = 0, k;
-	utf8proc_uint8_t enc[4];
-	utf8proc_ssize_t m;
+	struct lw_text *t = nm->t;
+	size_t i, k, m, bytes = 0, o;
 
 	for (i = 0; i < n; i++)
-		len += utf8_len(u[i].cp);
-	reserve(t, len);
-	len = 0;
+		bytes += utf8_len(u[i].cp);
+	reserve(t, t->len + bytes + rest);
+	o = t->len;
 	for (i = 0; i < n; i++) {
-		m = utf8proc_encode_char((utf8proc_int32_t)u[i].cp, enc);
-		for (k = 0; k < (size_t)m; k++) {
-			t->buf[len] = (char)enc[k];
-			t->start[len] = u[i].start;
-			t->end[len] = u[i].end;
-			len++;
+		m = encode(u[i].cp, t->buf + o);
+		for (k = 0; k < m; k++) {
+			t->start[o + k] = u[i].start;
+			t->end[o + k] = u[i].end;
 		}
+		o += m;
 	}
-	t->buf[len] = '\0';
-	t->len = len;
+	t->len = o;
 }
 
-void text_init(struct lw_text *t)
+/* Runs the chunks in[a..b) of one component, and the whitespace between
+ * them, through the unit path. The pending space, if any, goes in first so
+ * that whitespace the chunks open with (an emoji reads as a space)
+ * collapses into it; a space the component ends with stays pending. */
+static int unit_path(struct norm *nm, size_t a, size_t b)
 {
-	memset(t, 0, sizeof(*t));
+	struct units *us = &nm->us;
+	size_t n, from = nm->t->len;
+
+	us->n = 0;
+	us->budget = nm->budget;
+	if (nm->has_pend) {
+		if (!us->cap) {
+			us->cap = 256;
+			us->u = xreallocarray(NULL, us->cap, sizeof(*us->u));
+		}
+		us->u[us->n++] = nm->pend;
+		nm->has_pend = 0;
+	}
+	if (units_add(us, nm->in, a, b, nm->len, &nm->repaired) < 0)
+		return -1;
+	nm->budget = us->budget;
+	n = text_deobfuscate_part(us->u, us->n, doc_mostly_latin, nm);
+	if (n && (us->u[n - 1].cp == ' ' || us->u[n - 1].cp == '\n')) {
+		nm->pend = us->u[--n];
+		nm->has_pend = 1;
+	}
+	if (!n)
+		return 0;
+	nm->started = 1;
+	serialize(nm, us->u, n, nm->len - b + 1);
+	text_index_feed(nm->t, &nm->ix, from, (const char *)nm->in, nm->len);
+	return 0;
 }
 
-void text_release(struct lw_text *t)
+/* ---- components ---------------------------------------------------------- */
+
+struct component {
+	size_t a;               /* input offset of its first chunk */
+	const struct mark *m;   /* the output before it */
+	int hot;                /* something can fire: take the unit path */
+	int numword;            /* holds a digit word */
+	int numberish;
+	int chain;              /* spaced-letter links in a row */
+};
+
+static void comp_start(struct component *cp, const struct mark *m,
+		       const struct chunk *c)
 {
-	free(t->buf);
-	free(t->start);
-	free(t->end);
-	free(t->word_start);
-	free(t->word_end);
-	free(t->sent_first);
-	free(t->para_first);
-	text_init(t);
+	cp->a = c->a;
+	cp->m = m;
+	cp->hot = c->hot == HOT_UNITS;
+	cp->numword = c->hot == HOT_NUMWORD;
+	cp->numberish = c->numberish;
+	cp->chain = 0;
+}
+
+/* Whether a pass could reach from chunk p across the whitespace
+ * in[p->b .. c->a) into chunk c; adds c to the component when it could. */
+static int comp_link(struct component *cp, const struct chunk *p,
+		     const struct chunk *c, int nl)
+{
+	int spaced, number;
+
+	/* A spaced-letter run crosses one space, never two or a line. */
+	spaced = c->a - p->b == 1 && !nl && p->lone_last && c->lone_first;
+	/* A number run crosses spaces, not lines, and an ordinary word ends it. */
+	number = !nl && !p->bar_last && !c->bar_first;
+	if (!spaced && !number)
+		return 0;
+	cp->hot |= c->hot == HOT_UNITS;
+	cp->numword |= c->hot == HOT_NUMWORD;
+	cp->numberish += c->numberish;
+	cp->chain = spaced ? cp->chain + 1 : 0;
+	/* Spaced letters need four in a row; a number run needs three
+	 * numbers, one of them a word. */
+	if (cp->chain >= 3 || (cp->numword && cp->numberish >= 3))
+		cp->hot = 1;
+	return 1;
+}
+
+static int comp_finish(struct norm *nm, struct component *cp, size_t b)
+{
+	if (!cp->hot && !(cp->numword && cp->numberish >= 3))
+		return 0;
+	restore(nm, cp->m);
+	return unit_path(nm, cp->a, b);
+}
+
+/* Skips the whitespace at in[i], saying in *nl whether it breaks a line. */
+static size_t skip_space(const unsigned char *in, size_t i, size_t n, int *nl)
+{
+	int k = 0;
+
+	while (i < n && (cls[in[i]] & C_WS))
+		k |= cls[in[i++]];
+	*nl = k & C_NL;
+	return i;
+}
+
+static int run(struct norm *nm)
+{
+	const unsigned char *in = nm->in;
+	size_t n = nm->len, p, q;
+	struct component comp;
+	/* Two chunks, the previous and the current, swapped rather than
+	 * copied: a copy would wait on the stores that just filled them. */
+	struct chunk chunks[2], *prev = &chunks[0], *cur = &chunks[1], *tmp;
+	/* The mark before the current component, and one for the chunk being
+	 * read, which may start the next. */
+	struct mark marks[2], *m;
+	int nl;
+
+	p = skip_space(in, 0, n, &nl);
+	if (p == n)
+		return 0;
+	save(nm, &marks[0]);
+	if (scan_chunk(nm, p, prev) < 0)
+		return -1;
+	comp_start(&comp, &marks[0], prev);
+	for (;;) {
+		q = prev->b;
+		p = skip_space(in, q, n, &nl);
+		if (p == n)
+			break;
+		if (add_space(nm, q, p, nl) < 0)
+			return -1;
+		m = comp.m == &marks[0] ? &marks[1] : &marks[0];
+		save(nm, m);
+		if (scan_chunk(nm, p, cur) < 0)
+			return -1;
+		if (!comp_link(&comp, prev, cur, nl)) {
+			if (comp.hot || (comp.numword && comp.numberish >= 3)) {
+				if (comp_finish(nm, &comp, prev->b) < 0 ||
+				    add_space(nm, q, p, nl) < 0)
+					return -1;
+				save(nm, m);
+				if (scan_chunk(nm, p, cur) < 0)
+					return -1;
+			}
+			comp_start(&comp, m, cur);
+		}
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
+	}
+	return comp_finish(nm, &comp, prev->b);
 }
 
 int text_normalize(const char *in, size_t len, struct lw_text *t,
 		   struct lw_error *err)
 {
-	struct units us = { NULL, 0, 0, 0 };
-	size_t repaired = 0;
+	struct norm nm;
 	int rc = -1;
 
+	memset(&nm, 0, sizeof(nm));
 	if (len > TEXT_MAX_INPUT) {
 		lw_error_set(err, "document of %zu bytes exceeds the %u byte limit",
 			     len, TEXT_MAX_INPUT);
 		goto out;
 	}
-	us.budget = len * OUT_FACTOR + OUT_SLACK;
-	if (build_units((const unsigned char *)in, len, &us, &repaired) < 0) {
+	nm.in = (const unsigned char *)in;
+	nm.len = len;
+	nm.t = t;
+	nm.budget = len * TEXT_OUT_FACTOR + TEXT_OUT_SLACK;
+	nm.mostly_latin = -1;
+	/* The fast path writes at most a byte per input byte; the unit path
+	 * reserves more when it expands. */
+	reserve(t, len + 1);
+	t->len = 0;
+	text_index_start(t, &nm.ix);
+	if (run(&nm) < 0) {
+		t->len = 0;
+		t->buf[0] = '\0';
+		t->nwords = t->nsents = t->nparas = 0;
 		lw_error_set(err, "document of %zu bytes expands beyond %zu bytes "
-			     "when normalised", len, len * OUT_FACTOR + OUT_SLACK);
+			     "when normalised", len, len * TEXT_OUT_FACTOR + TEXT_OUT_SLACK);
 		goto out;
 	}
-	us.n = text_deobfuscate(us.u, us.n);
-	serialize(us.u, us.n, t);
-	t->repaired = repaired;
-	text_index(t, in, len);
+	t->buf[t->len] = '\0';
+	t->repaired = nm.repaired;
 	rc = 0;
 out:
-	free(us.u);
+	units_release(&nm.us);
 	return rc;
-}
-
-/* ---- patterns ------------------------------------------------------------ */
-
-static int is_regex_punct(unsigned char c)
-{
-	return c > 0x20 && c < 0x7F && !(c >= '0' && c <= '9') &&
-	       !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z');
-}
-
-/* The last character a pattern produced, where a mark may still attach. */
-struct last_char {
-	uint32_t cp;        /* 0 after ASCII or a multi-character folding */
-	size_t at;          /* its offset in the output */
-};
-
-/* As attach_mark() for documents, so that a decomposed "й" in a pattern
- * matches the same in a document. */
-static int attach_pattern_mark(struct lw_buf *b, struct last_char *last,
-			       uint32_t cp)
-{
-	utf8proc_int32_t pair[2];
-	utf8proc_uint8_t enc[4];
-	utf8proc_ssize_t m;
-
-	if (!last->cp || drops_marks(last->cp))
-		return 0;
-	pair[0] = (utf8proc_int32_t)last->cp;
-	pair[1] = (utf8proc_int32_t)cp;
-	if (utf8proc_normalize_utf32(pair, 2, UTF8PROC_COMPOSE) != 1)
-		return 0;
-	m = utf8proc_encode_char(pair[0], enc);
-	b->len = last->at;
-	last->cp = (uint32_t)pair[0];
-	return lw_buf_add(b, enc, (size_t)m);
-}
-
-/* Appends the folded form of the non-ASCII cp. Returns -1 when the
- * buffer's cap is reached. */
-static int pattern_char(struct lw_buf *b, struct last_char *last, uint32_t cp)
-{
-	utf8proc_int32_t d[DECOMP_MAX];
-	utf8proc_uint8_t enc[4];
-	utf8proc_ssize_t k, j, m;
-
-	if (is_latin_mark(cp))
-		return attach_pattern_mark(b, last, cp);
-	/* The text never holds these, so a pattern keeping them could never
-	 * match. */
-	if (is_dropped(cp))
-		return 0;
-	k = fold_cp(cp, d);
-	last->cp = k == 1 ? (uint32_t)d[0] : 0;
-	last->at = b->len;
-	for (j = 0; j < k; j++) {
-		m = utf8proc_encode_char(d[j], enc);
-		/* "（" folds to "(": keep it a literal, not a group */
-		if (m == 1 && is_regex_punct(enc[0]) && lw_buf_addc(b, '\\') < 0)
-			return -1;
-		if (lw_buf_add(b, enc, (size_t)m) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-char *text_normalize_pattern(const char *pattern, struct lw_error *err)
-{
-	const unsigned char *p = (const unsigned char *)pattern;
-	size_t len = strlen(pattern), i = 0, n, bad;
-	struct last_char last = { 0, 0 };
-	struct lw_buf b;
-	uint32_t cp;
-	char *res = NULL;
-	int rc;
-
-	lw_buf_init(&b, len * OUT_FACTOR + OUT_SLACK);
-	while (i < len) {
-		n = utf8_decode(p + i, len - i, &cp, &bad);
-		if (!n) {
-			lw_error_set(err, "pattern is not valid utf-8 at byte %zu", i);
-			goto out;
-		}
-		i += n;
-		if (cp < 0x80) {
-			last.cp = 0;
-			rc = lw_buf_addc(&b, (char)cp);
-		} else {
-			rc = pattern_char(&b, &last, cp);
-		}
-		if (rc < 0) {
-			lw_error_set(err, "pattern expands beyond %zu bytes when "
-				     "normalised", b.max);
-			goto out;
-		}
-	}
-	res = lw_buf_detach(&b, NULL);
-out:
-	lw_buf_release(&b);
-	return res;
 }

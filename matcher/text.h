@@ -59,6 +59,12 @@ void text_release(struct lw_text *t);
 int text_normalize(const char *in, size_t len, struct lw_text *t,
 		   struct lw_error *err);
 
+/* The same normalisation, done the plain way: every code point through
+ * the unit pipeline and every pass over the whole document. Many times
+ * slower; kept so that tests can hold text_normalize to it byte for byte. */
+int text_normalize_reference(const char *in, size_t len, struct lw_text *t,
+			     struct lw_error *err);
+
 /* Builds t's word index from t->buf and the input in it was normalised
  * from (paragraph breaks are blank lines of the input, which the text
  * itself collapses to one '\n'). A word is a maximal run of letters,

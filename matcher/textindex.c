@@ -6,6 +6,7 @@
 #include <utf8proc.h>
 
 #include "text.h"
+#include "textindex.h"
 #include "../util/xmalloc.h"
 
 static void push(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
@@ -15,6 +16,24 @@ static void push(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 		*v = xreallocarray(*v, *cap, sizeof(**v));
 	}
 	(*v)[(*n)++] = x;
+}
+
+void text_index_grow_words(struct lw_text *t)
+{
+	t->words_cap = t->words_cap ? t->words_cap * 2 : 256;
+	t->word_start = xreallocarray(t->word_start, t->words_cap,
+				      sizeof(*t->word_start));
+	t->word_end = xreallocarray(t->word_end, t->words_cap,
+				    sizeof(*t->word_end));
+}
+
+void text_index_opens(struct lw_text *t, struct text_index_state *st)
+{
+	if (st->new_sent)
+		push(&t->sent_first, &t->nsents, &t->sents_cap, (uint32_t)t->nwords);
+	if (st->new_para)
+		push(&t->para_first, &t->nparas, &t->paras_cap, (uint32_t)t->nwords);
+	st->new_sent = st->new_para = 0;
 }
 
 /* Decodes the valid UTF-8 code point at p (the text is valid UTF-8). */
@@ -63,7 +82,7 @@ static int ends_sentence(uint32_t cp, uint32_t next)
 
 /* Line breaks in the input span of a '\n' of the text: two or more make a
  * blank line, and so a paragraph break. */
-static int blank_line(const char *in, size_t from, size_t to)
+int text_blank_line(const char *in, size_t from, size_t to)
 {
 	int n = 0;
 
@@ -77,13 +96,19 @@ static int blank_line(const char *in, size_t from, size_t to)
 	return n >= 2;
 }
 
-void text_index(struct lw_text *t, const char *in, size_t in_len)
+void text_index_start(struct lw_text *t, struct text_index_state *st)
+{
+	t->nwords = t->nsents = t->nparas = 0;
+	st->new_sent = st->new_para = 1;
+}
+
+void text_index_feed(struct lw_text *t, struct text_index_state *st,
+		     size_t from, const char *in, size_t in_len)
 {
 	const unsigned char *b = (const unsigned char *)t->buf;
-	int new_sent = 1, new_para = 1, in_word = 0;
-	size_t i = 0, n;
+	int in_word = 0;
+	size_t i = from, n;
 
-	t->nwords = t->nsents = t->nparas = 0;
 	while (i < t->len) {
 		uint32_t cp = decode(b + i, &n), next = 0;
 		int wc = word_class(cp);
@@ -91,21 +116,7 @@ void text_index(struct lw_text *t, const char *in, size_t in_len)
 		if (wc == 1 && in_word) {
 			t->word_end[t->nwords - 1] = (uint32_t)(i + n);
 		} else if (wc) {
-			if (new_sent)
-				push(&t->sent_first, &t->nsents, &t->sents_cap, (uint32_t)t->nwords);
-			if (new_para)
-				push(&t->para_first, &t->nparas, &t->paras_cap, (uint32_t)t->nwords);
-			new_sent = new_para = 0;
-			if (t->nwords == t->words_cap) {
-				t->words_cap = t->words_cap ? t->words_cap * 2 : 256;
-				t->word_start = xreallocarray(t->word_start, t->words_cap,
-							      sizeof(*t->word_start));
-				t->word_end = xreallocarray(t->word_end, t->words_cap,
-							    sizeof(*t->word_end));
-			}
-			t->word_start[t->nwords] = (uint32_t)i;
-			t->word_end[t->nwords] = (uint32_t)(i + n);
-			t->nwords++;
+			text_index_word(t, st, (uint32_t)i, (uint32_t)(i + n));
 		}
 		in_word = wc == 1;
 		if (!wc) {
@@ -114,17 +125,21 @@ void text_index(struct lw_text *t, const char *in, size_t in_len)
 
 				next = decode(b + i + n, &m);
 			}
-			if (cp == '\n') {
-				new_sent = 1;
-				if (in && t->start && t->end[i] <= in_len &&
-				    blank_line(in, t->start[i], t->end[i]))
-					new_para = 1;
-			} else if (ends_sentence(cp, next)) {
-				new_sent = 1;
-			}
+			if (cp == '\n')
+				text_index_line(t, st, i, in, in_len);
+			else if (ends_sentence(cp, next))
+				st->new_sent = 1;
 		}
 		i += n;
 	}
+}
+
+void text_index(struct lw_text *t, const char *in, size_t in_len)
+{
+	struct text_index_state st;
+
+	text_index_start(t, &st);
+	text_index_feed(t, &st, 0, in, in_len);
 }
 
 /* The first word whose end is after off. */

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+/* The reference normaliser: the straightforward unit-by-unit pipeline that
+ * text_normalize must reproduce byte for byte. Kept verbatim, slow as it
+ * is, so that tests can hold the fast path to it. */
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "text.h"
+#include "deobfuscate.h"
+#include "../util/xmalloc.h"
+
+/* Folding can expand text (U+FDFA becomes 18 code points), and every output
+ * byte costs 8 more bytes of offset map, so the output is capped relative to
+ * the input; only crafted input comes near this. */
+#define OUT_FACTOR 3u
+#define OUT_SLACK 64u
+
+#define DECOMP_MAX 32
+
+/* ---- strict UTF-8 ------------------------------------------------------ */
+
+/* Decodes the code point at p[0..n) and returns its length. On an invalid
+ * sequence returns 0 and sets *bad to the length of its maximal invalid
+ * prefix (at least 1), so the caller can skip exactly that. The second-byte
+ * bounds reject overlongs, surrogates and code points above U+10FFFF. */
+static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp,
+			  size_t *bad)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+	size_t len, i;
+	uint32_t v;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		v = c & 0x1Fu;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		v = c & 0x0Fu;
+		lo = c == 0xE0 ? 0xA0 : 0x80;
+		hi = c == 0xED ? 0x9F : 0xBF;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		v = c & 0x07u;
+		lo = c == 0xF0 ? 0x90 : 0x80;
+		hi = c == 0xF4 ? 0x8F : 0xBF;
+	} else {
+		*bad = 1;
+		return 0;
+	}
+	for (i = 1; i < len; i++) {
+		if (i >= n || p[i] < lo || p[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		v = v << 6 | (p[i] & 0x3Fu);
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	*cp = v;
+	return len;
+}
+
+/* ---- classification of input code points ------------------------------- */
+
+static int is_latin_mark(uint32_t cp)
+{
+	return cp >= 0x300 && cp <= 0x36F;
+}
+
+/* Invisible characters used to break up words: dropped outright. */
+static int is_dropped(uint32_t cp)
+{
+	if (is_latin_mark(cp) || cp == 0x20E3)
+		return 1;
+	if ((cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF))
+		return 1;
+	if (cp >= 0x1F3FB && cp <= 0x1F3FF)     /* skin-tone modifiers */
+		return 1;
+	return utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_CF;
+}
+
+static int is_line_break(uint32_t cp)
+{
+	return cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' ||
+	       cp == 0x85 || cp == 0x2028 || cp == 0x2029;
+}
+
+static int is_blank(uint32_t cp)
+{
+	utf8proc_category_t c;
+
+	if (cp == ' ' || cp == '\t' || cp == 0)
+		return 1;
+	if (cp < 0x80)
+		return cp < 0x20 || cp == 0x7F;
+	c = utf8proc_category((utf8proc_int32_t)cp);
+	return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_CC;
+}
+
+static int is_phone_emoji(uint32_t cp)
+{
+	return cp == 0x1F4DE || cp == 0x260E || cp == 0x260F ||
+	       cp == 0x1F4F1 || cp == 0x1F4F2;
+}
+
+static int is_pictograph(uint32_t cp)
+{
+	if (!((cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2600 && cp <= 0x27BF)))
+		return 0;
+	return utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_SO;
+}
+
+/* ---- the unit array ------------------------------------------------------ */
+
+struct units {
+	struct text_unit *u;
+	size_t n;
+	size_t cap;
+	size_t budget;      /* output bytes still allowed */
+};
+
+static size_t utf8_len(uint32_t cp)
+{
+	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+static int push(struct units *us, uint32_t cp, uint32_t start, uint32_t end,
+		int upper)
+{
+	size_t bytes = utf8_len(cp);
+	struct text_unit *x;
+
+	if (bytes > us->budget)
+		return -1;
+	us->budget -= bytes;
+	if (us->n == us->cap) {
+		us->cap = us->cap ? us->cap * 2 : 256;
+		us->u = xreallocarray(us->u, us->cap, sizeof(*us->u));
+	}
+	x = &us->u[us->n++];
+	x->cp = cp;
+	x->start = start;
+	x->end = end;
+	x->flags = upper ? TEXT_UNIT_UPPER : 0;
+	return 0;
+}
+
+/* Whitespace is collapsed as it arrives: a run becomes one unit covering the
+ * whole run, '\n' when any of it broke the line; leading runs are dropped. */
+static int push_space(struct units *us, int nl, uint32_t start, uint32_t end)
+{
+	struct text_unit *last;
+
+	if (!us->n)
+		return 0;
+	last = &us->u[us->n - 1];
+	if (last->cp == ' ' || last->cp == '\n') {
+		last->end = end;
+		last->flags |= TEXT_UNIT_RUN;
+		if (nl)
+			last->cp = '\n';
+		return 0;
+	}
+	return push(us, nl ? '\n' : ' ', start, end, 0);
+}
+
+static int push_word(struct units *us, const char *w, uint32_t start,
+		     uint32_t end)
+{
+	if (push_space(us, 0, start, end) < 0)
+		return -1;
+	for (; *w; w++)
+		if (push(us, (unsigned char)*w, start, end, 0) < 0)
+			return -1;
+	return push_space(us, 0, start, end);
+}
+
+/* Accents are dropped from Latin and Greek letters, as readers of those
+ * scripts ignore them; elsewhere a mark in U+0300..U+036F is part of the
+ * letter (Cyrillic й is not и). */
+static int drops_marks(uint32_t base)
+{
+	return base <= 0x3FF || (base >= 0x1E00 && base <= 0x1FFF) ||
+	       (base >= 0x2C60 && base <= 0x2C7F) ||
+	       (base >= 0xA720 && base <= 0xA7FF);
+}
+
+/* NFKC plus case folding of one code point, Latin accents removed.
+ * utf8proc decomposes fully, so what stays is composed again (Hangul
+ * syllables would otherwise come out as jamo). Returns the count, or -1 when
+ * the code point cannot be decomposed (never for valid scalar values). */
+static utf8proc_ssize_t fold_cp(uint32_t cp, utf8proc_int32_t *out)
+{
+	utf8proc_int32_t tmp[DECOMP_MAX];
+	utf8proc_ssize_t n, i, k = 0;
+	uint32_t base = 0;
+	int bc = 0;
+
+	n = utf8proc_decompose_char((utf8proc_int32_t)cp, tmp, DECOMP_MAX,
+				    UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT |
+				    UTF8PROC_CASEFOLD, &bc);
+	if (n < 0 || n > DECOMP_MAX)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!is_latin_mark((uint32_t)tmp[i]))
+			base = (uint32_t)tmp[i];
+		else if (drops_marks(base))
+			continue;
+		out[k++] = tmp[i];
+	}
+	if (k > 1)
+		k = utf8proc_normalize_utf32(out, k, UTF8PROC_COMPOSE);
+	return k;
+}
+
+/* A combining mark arriving on its own joins the letter before it when the
+ * two compose (и + breve is й, as NFKC would have it); otherwise it goes,
+ * like every accent the folding drops. */
+static void attach_mark(struct units *us, uint32_t cp, uint32_t end)
+{
+	utf8proc_int32_t pair[2];
+	struct text_unit *last;
+
+	if (!us->n)
+		return;
+	last = &us->u[us->n - 1];
+	if (drops_marks(last->cp))
+		return;
+	pair[0] = (utf8proc_int32_t)last->cp;
+	pair[1] = (utf8proc_int32_t)cp;
+	if (utf8proc_normalize_utf32(pair, 2, UTF8PROC_COMPOSE) != 1 ||
+	    utf8_len((uint32_t)pair[0]) > utf8_len(last->cp) + us->budget)
+		return;
+	us->budget += utf8_len(last->cp);
+	us->budget -= utf8_len((uint32_t)pair[0]);
+	last->cp = (uint32_t)pair[0];
+	last->end = end;
+}
+
+static int add_cp(struct units *us, uint32_t cp, uint32_t start, uint32_t end)
+{
+	utf8proc_int32_t d[DECOMP_MAX];
+	utf8proc_ssize_t n, i;
+	utf8proc_category_t cat;
+	int upper;
+
+	if (cp > 0x20 && cp < 0x7F)     /* the common case, folded by hand */
+		return push(us, cp >= 'A' && cp <= 'Z' ? cp + 32 : cp, start, end,
+			    cp >= 'A' && cp <= 'Z');
+	if (is_line_break(cp))
+		return push_space(us, 1, start, end);
+	if (is_blank(cp))
+		return push_space(us, 0, start, end);
+	if (is_latin_mark(cp)) {
+		attach_mark(us, cp, end);
+		return 0;
+	}
+	if (is_dropped(cp))
+		return 0;
+	if (is_phone_emoji(cp))
+		return push_word(us, "phone", start, end);
+	n = fold_cp(cp, d);
+	if (n < 0 || (n == 1 && (uint32_t)d[0] == cp && is_pictograph(cp)))
+		return push_space(us, 0, start, end);
+	cat = utf8proc_category((utf8proc_int32_t)cp);
+	upper = cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT;
+	for (i = 0; i < n; i++) {
+		uint32_t c = (uint32_t)d[i];
+		int rc = c == ' ' ? push_space(us, 0, start, end) :
+			 push(us, c, start, end, upper);
+
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Decodes the input into folded units; each maximal run of invalid bytes
+ * becomes one space and is counted in *repaired. */
+static int build_units(const unsigned char *in, size_t len, struct units *us,
+		       size_t *repaired)
+{
+	size_t i = 0, n, bad, bad_from = 0;
+	int in_bad = 0;
+	uint32_t cp;
+
+	while (i < len) {
+		n = utf8_decode(in + i, len - i, &cp, &bad);
+		if (!n) {
+			if (!in_bad)
+				bad_from = i;
+			in_bad = 1;
+			i += bad;
+			continue;
+		}
+		if (in_bad) {
+			(*repaired)++;
+			in_bad = 0;
+			if (push_space(us, 0, (uint32_t)bad_from, (uint32_t)i) < 0)
+				return -1;
+		}
+		if (add_cp(us, cp, (uint32_t)i, (uint32_t)(i + n)) < 0)
+			return -1;
+		i += n;
+	}
+	if (in_bad)
+		(*repaired)++;
+	if (us->n && (us->u[us->n - 1].cp == ' ' || us->u[us->n - 1].cp == '\n'))
+		us->n--;
+	return 0;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static void reserve(struct lw_text *t, size_t len)
+{
+	if (t->buf && len <= t->cap)
+		return;
+	free(t->buf);
+	free(t->start);
+	free(t->end);
+	t->buf = xmalloc(len + 1);
+	t->start = xreallocarray(NULL, len ? len : 1, sizeof(*t->start));
+	t->end = xreallocarray(NULL, len ? len : 1, sizeof(*t->end));
+	t->cap = len;
+}
+
+static void serialize(const struct text_unit *u, size_t n, struct lw_text *t)
+{
+	size_t i, len = 0, k;
+	utf8proc_uint8_t enc[4];
+	utf8proc_ssize_t m;
+
+	for (i = 0; i < n; i++)
+		len += utf8_len(u[i].cp);
+	reserve(t, len);
+	len = 0;
+	for (i = 0; i < n; i++) {
+		m = utf8proc_encode_char((utf8proc_int32_t)u[i].cp, enc);
+		for (k = 0; k < (size_t)m; k++) {
+			t->buf[len] = (char)enc[k];
+			t->start[len] = u[i].start;
+			t->end[len] = u[i].end;
+			len++;
+		}
+	}
+	t->buf[len] = '\0';
+	t->len = len;
+}
+
+int text_normalize_reference(const char *in, size_t len, struct lw_text *t,
+		   struct lw_error *err)
+{
+	struct units us = { NULL, 0, 0, 0 };
+	size_t repaired = 0;
+	int rc = -1;
+
+	if (len > TEXT_MAX_INPUT) {
+		lw_error_set(err, "document of %zu bytes exceeds the %u byte limit",
+			     len, TEXT_MAX_INPUT);
+		goto out;
+	}
+	us.budget = len * OUT_FACTOR + OUT_SLACK;
+	if (build_units((const unsigned char *)in, len, &us, &repaired) < 0) {
+		lw_error_set(err, "document of %zu bytes expands beyond %zu bytes "
+			     "when normalised", len, len * OUT_FACTOR + OUT_SLACK);
+		goto out;
+	}
+	us.n = text_deobfuscate(us.u, us.n);
+	serialize(us.u, us.n, t);
+	t->repaired = repaired;
+	text_index(t, in, len);
+	rc = 0;
+out:
+	free(us.u);
+	return rc;
+}
