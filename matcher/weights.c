@@ -69,6 +69,8 @@ static int apply_line(struct matcher_pack *pack, char *line, const char *path, i
 	if (*val)
 		*val++ = '\0';
 	val += strspn(val, " \t");
+	/* `rules fit --write` notes each rule's support after its weight. */
+	val[strcspn(val, "#")] = '\0';
 	end = val + strlen(val);
 	while (end > val && isspace((unsigned char)end[-1]))
 		*--end = '\0';
