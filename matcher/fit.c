@@ -429,9 +429,36 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+static double midway(double lo, double hi)
+{
+	double t = ceil((lo + hi) / 2 * 100) / 100;
+
+	t = t > hi ? hi : t;
+	return t < MIN_THRESHOLD ? MIN_THRESHOLD : t;
+}
+
+/* Raises t as far as it goes without losing a lure it flags: when recall is
+ * already complete at a higher threshold, fewer false alarms are free. */
+static double widen(const struct matcher_fit_data *d, const double *scores, const size_t *docs,
+		    size_t n, double t)
+{
+	double fmin = INFINITY, below = -INFINITY;
+
+	for (size_t i = 0; i < n; i++)
+		if (d->flag[docs[i]] && scores[docs[i]] >= t && scores[docs[i]] < fmin)
+			fmin = scores[docs[i]];
+	if (isinf(fmin))
+		return t;
+	for (size_t i = 0; i < n; i++)
+		if (!d->flag[docs[i]] && scores[docs[i]] < fmin && scores[docs[i]] > below)
+			below = scores[docs[i]];
+	return isinf(below) ? midway(0, fmin) : midway(below, fmin);
+}
+
 /* The lowest threshold at which at most target_far of the clear documents
- * among docs score at or above it: halfway between the first clear score
- * that must stay below and the next score above it, rounded up to 0.01. */
+ * among docs score at or above it (halfway between the first clear score
+ * that must stay below and the next score above it, rounded up to 0.01),
+ * then raised while no lure is lost. */
 static double far_threshold(const struct matcher_fit_data *d, const double *scores,
 			    const size_t *docs, size_t n, double target_far)
 {
@@ -450,10 +477,8 @@ static double far_threshold(const struct matcher_fit_data *d, const double *scor
 			next = scores[docs[i]];
 	if (isinf(next))
 		return v + 1;   /* nothing scores above: flag nothing */
-	t = ceil((v + next) / 2 * 100) / 100;
-	if (t > next)
-		t = next;
-	return t < MIN_THRESHOLD ? MIN_THRESHOLD : t;
+	t = midway(v, next);
+	return widen(d, scores, docs, n, t);
 }
 
 /* ---- fitting, folds, report ----------------------------------------------------- */
@@ -567,7 +592,9 @@ static void fill_rules(const struct matcher_fit_data *d, const double *coef, con
 	for (size_t f = 0; f < d->nfeat; f++) {
 		struct matcher_fit_rule *r = &rep->rules[f];
 
-		r->mostly_clear = r->nflag + r->nclear >= 2 && r->nclear > r->nflag;
+		/* Context rules are meant to fire on clear documents. */
+		r->mostly_clear = r->nflag + r->nclear >= 2 && r->nclear > r->nflag &&
+				  pack->rules[r->rule].pub.category != MATCHER_CAT_CONTEXT;
 	}
 }
 

@@ -249,7 +249,8 @@ struct matcher_fit_rule {
 	double coef;            /* logistic-regression coefficient (log-odds) */
 	double fitted;          /* pack weight mapped from coef; current when it never fired */
 	size_t nflag, nclear;   /* documents it fired on, by label */
-	int mostly_clear;       /* fired at least twice, more often on clear documents */
+	int mostly_clear;       /* not context, fired at least twice, more often on
+	                         * clear documents (dismissed ads) than on lures */
 };
 
 struct matcher_fit_report {
