@@ -224,32 +224,30 @@ static json_t *report_json(const struct matcher_pack *pack, const struct matcher
 	return root;
 }
 
-/* Rules that fired on a clear document at least once come first: those are
- * the weights the fit moved for a reason an analyst can check. */
+/* The rules that never fired (ids wrapped: there may be dozens), or those
+ * that fired mostly on clear documents, with their support. */
 static void print_list(const struct matcher_pack *pack, const struct matcher_fit_report *rep,
 		       int never, const char *title)
 {
-	size_t n = 0, col = 1;
+	size_t n = 0, col = 0;
 
 	for (size_t i = 0; i < rep->nrules; i++) {
 		const struct matcher_fit_rule *fr = &rep->rules[i];
+		const char *id = matcher_pack_rule(pack, fr->rule)->id;
 
 		if (never ? fr->nflag + fr->nclear != 0 : !fr->mostly_clear)
 			continue;
 		if (n++ == 0)
-			printf("\n%s:\n ", title);
-		if (never) {
-			const char *id = matcher_pack_rule(pack, fr->rule)->id;
-
-			/* Dozens of ids: wrapped, not one per line. */
-			if (col + strlen(id) + 1 > 88) {
-				printf("\n ");
-				col = 1;
-			}
-			col += printf(" %s", id);
-		} else
-			printf(" %-34s %zu clear, %zu flag\n ", matcher_pack_rule(pack, fr->rule)->id,
-			       fr->nclear, fr->nflag);
+			printf("\n%s:\n", title);
+		if (!never) {
+			printf("  %-34s %zu clear, %zu flag\n", id, fr->nclear, fr->nflag);
+			continue;
+		}
+		if (col && col + strlen(id) + 1 > 88) {
+			printf("\n");
+			col = 0;
+		}
+		col += (size_t)printf("%s%s", col ? " " : "  ", id);
 	}
 	if (n == 0)
 		printf("\n%s: none\n", title);
