@@ -19,6 +19,7 @@
 
 int cmd_match(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_rules_fit(int argc, char **argv);  /* `rules fit`, from cmd_rules */
 int cmd_db(int argc, char **argv);
 int cmd_crawl(int argc, char **argv);
 int cmd_rescan(int argc, char **argv);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `lurewatch rules`: check a pack (compile it and run every inline example
- * and counterexample) and list its rules. */
+ * and counterexample) and list its rules; `rules fit` is in cmd_rules_fit.c. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lurewatch rules check [--strict] [--quiet] [PACK]\n"
 		"       lurewatch rules list [--all] [--json] [PACK]\n"
-		"       lurewatch rules stats [--json]\n\n"
+		"       lurewatch rules stats [--json]\n"
+		"       lurewatch rules fit [options] (CORPUS | --queue)\n\n"
 		"  check    compile PACK (default: $LUREWATCH_RULES, ./rules, or the installed\n"
 		"           pack) and run every rule's example (must fire) and counterexample\n"
 		"           (must not fire); --strict also requires at least two examples and\n"
@@ -23,7 +24,9 @@ static void usage(FILE *f)
 		"  list     show rule ids, categories, weights, languages and descriptions;\n"
 		"           --all includes terms, --json prints a JSON array\n"
 		"  stats    per rule, the queue items it hit and the analysts' verdicts on\n"
-		"           them (most dismissed first: candidates for tuning)\n");
+		"           them (most dismissed first: candidates for tuning)\n"
+		"  fit      learn weights from a labelled corpus or the queue's verdicts;\n"
+		"           see 'lurewatch rules fit --help'\n");
 }
 
 static const char *kind_name(const struct matcher_rule *r)
@@ -188,6 +191,9 @@ int cmd_rules(int argc, char **argv)
 		return argc < 2 ? CLI_ERROR : CLI_OK;
 	}
 	sub = argv[1];
+	/* fit has options of its own. */
+	if (strcmp(sub, "fit") == 0)
+		return cmd_rules_fit(argc - 1, argv + 1);
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "qh", longopts, NULL)) != -1) {
 		switch (c) {

@@ -283,4 +283,72 @@ void matcher_pool_wait(struct matcher_pool *p);
 void matcher_score(const struct matcher *m, struct matcher_result *r,
 		   double threshold);
 
+/* ---- fitting weights to labelled documents ------------------------------- */
+
+/* Labelled documents reduced to which scored rules fired on each. */
+struct matcher_fit_data;
+
+/* Returns a new, empty set for m's pack (free with matcher_fit_data_free);
+ * m must outlive it. */
+struct matcher_fit_data *matcher_fit_data_new(const struct matcher *m);
+void matcher_fit_data_free(struct matcher_fit_data *d);
+/* Records the scored rules that fired in r (a matcher_scan result of m) as
+ * one document; flag is 1 for a lure, 0 for a clear document. */
+void matcher_fit_data_add(struct matcher_fit_data *d, const struct matcher_result *r, int flag);
+size_t matcher_fit_data_count(const struct matcher_fit_data *d);
+
+struct matcher_fit_options {
+	double l2;              /* L2 penalty on rule coefficients (not the intercept) */
+	double target_far;      /* false-alarm rate the suggested threshold meets */
+	int folds;              /* cross-validation folds, >= 2 */
+	unsigned long seed;     /* fold assignment; the same seed gives the same folds */
+};
+#define MATCHER_FIT_DEFAULTS { 1.0, 0.03, 5, 17 }
+
+struct matcher_fit_rule {
+	size_t rule;            /* index into the pack */
+	double current;         /* the pack's weight */
+	double coef;            /* logistic-regression coefficient (log-odds) */
+	double fitted;          /* pack weight mapped from coef; current when it never fired */
+	size_t nflag, nclear;   /* documents it fired on, by label */
+	int mostly_clear;       /* not context, fired at least twice, more often on
+	                         * clear documents (dismissed ads) than on lures */
+};
+
+struct matcher_fit_report {
+	struct matcher_fit_rule *rules; /* every scored rule, pack order (owned) */
+	size_t nrules;
+	size_t nflag, nclear;
+	double intercept, scale;        /* pack weight = clip(scale * coef) */
+	double pack_threshold;          /* the matcher's threshold */
+	int converged;
+	/* The real scoring (matcher_score) over all documents. */
+	double cur_recall, cur_far;     /* current weights at the pack threshold */
+	double fit_recall, fit_far;     /* fitted weights at the pack threshold */
+	double suggested;               /* threshold meeting target_far with fitted weights */
+	double sug_recall, sug_far;     /* fitted weights at the suggested threshold */
+	/* k-fold cross-validation: fit, map and choose the threshold on k-1
+	 * folds, count on the held-out one; counts pooled over folds. */
+	int folds;
+	double cv_recall, cv_far;
+};
+
+/* Fits an L2-regularised logistic regression of the label on the scored
+ * rules' firings (Newton's method), maps coefficients to pack weights so the
+ * fitted decision boundary lands at the pack threshold (clipped to -10..10;
+ * context rules <= 0, others >= 0; rounded to 0.01), and measures them with
+ * the pack's real scoring. Needs at least one document of each label and at
+ * least opts->folds documents. Fills rep (matcher_fit_report_release) and
+ * returns 0, or -1 with err set. */
+int matcher_fit(const struct matcher_fit_data *d, const struct matcher_fit_options *opts,
+		struct matcher_fit_report *rep, struct lw_error *err);
+void matcher_fit_report_release(struct matcher_fit_report *rep);
+
+/* Writes rep's fitted weights as a weights file for `[pack] weights = FILE`
+ * (written to a temporary file, then renamed over path). what describes the
+ * labelled data for the file's header comment. Returns 0 or -1 with err. */
+int matcher_fit_write(const struct matcher *m, const struct matcher_fit_report *rep,
+		      const struct matcher_fit_options *opts, const char *what,
+		      const char *path, struct lw_error *err);
+
 #endif

@@ -32,6 +32,7 @@ struct load {
 	int in_pack;            /* inside [pack] */
 	int bad_section;        /* inside a section that could not be parsed */
 	int seen_pack;
+	char *weights;          /* [pack] weights, resolved against its file's folder */
 };
 
 static void add_error(struct load *ld, int line, const char *fmt, ...)
@@ -186,6 +187,32 @@ static int parse_number(const char *v, double *out)
 	return 0;
 }
 
+/* A relative weights path is relative to the pack file that names it, so a
+ * pack folder can be moved or installed with its weights beside it. */
+static void set_weights(struct load *ld, const char *value)
+{
+	const char *slash = strrchr(ld->file, '/');
+	struct lw_buf p;
+	int rc;
+
+	if (ld->weights) {
+		add_error(ld, ld->line, "a pack has only one weights file");
+		return;
+	}
+	if (!value[0]) {
+		add_error(ld, ld->line, "empty weights: expected a file name");
+		return;
+	}
+	lw_buf_init(&p, 8192);
+	rc = value[0] == '/' || !slash ? lw_buf_adds(&p, value)
+		: lw_buf_printf(&p, "%.*s/%s", (int)(slash - ld->file), ld->file, value);
+	if (rc < 0 || !p.data)
+		add_error(ld, ld->line, "weights path '%s' is too long", value);
+	else
+		ld->weights = lw_buf_detach(&p, NULL);
+	lw_buf_release(&p);
+}
+
 static void pack_key(struct load *ld, const char *name, const char *value)
 {
 	struct matcher_pack *pack = ld->pack;
@@ -197,7 +224,10 @@ static void pack_key(struct load *ld, const char *name, const char *value)
 		slot = &pack->version;
 	else if (strcmp(name, "description") == 0)
 		slot = &pack->description;
-	else if (strcmp(name, "threshold") == 0) {
+	else if (strcmp(name, "weights") == 0) {
+		set_weights(ld, value);
+		return;
+	} else if (strcmp(name, "threshold") == 0) {
 		if (parse_number(value, &pack->threshold) < 0 || pack->threshold <= 0)
 			add_error(ld, ld->line, "bad threshold '%s': expected a positive number", value);
 		else
@@ -589,6 +619,14 @@ struct matcher_pack *matcher_pack_load(const char *path, struct lw_error *err)
 	for (size_t i = 0; i < nfiles; i++)
 		load_one(&ld, files[i]);
 	check_combinations(&ld, 0);
+	if (!ld.nerrors && ld.weights) {
+		struct lw_error werr;
+
+		if (pack_apply_weights(pack, ld.weights, &werr) < 0) {
+			ld.nerrors++;
+			lw_buf_adds(&ld.errors, werr.msg);
+		}
+	}
 	if (ld.nerrors) {
 		if (ld.nerrors > PACK_MAX_ERRORS)
 			lw_buf_printf(&ld.errors, "\n(%d more errors)", ld.nerrors - PACK_MAX_ERRORS);
@@ -604,12 +642,14 @@ struct matcher_pack *matcher_pack_load(const char *path, struct lw_error *err)
 	for (size_t i = 0; i < nfiles; i++)
 		free(files[i]);
 	free(files);
+	free(ld.weights);
 	lw_buf_release(&ld.errors);
 	return pack;
 fail:
 	for (size_t i = 0; i < nfiles; i++)
 		free(files[i]);
 	free(files);
+	free(ld.weights);
 	lw_buf_release(&ld.errors);
 	matcher_pack_free(pack);
 	return NULL;

@@ -45,6 +45,11 @@ long pack_find(const struct matcher_pack *pack, const char *id);
 int pack_parse_pattern(const char *text, char **expr, unsigned *flags,
 		       struct lw_error *err);
 
+/* Applies a weights file ("rule_id<TAB>weight" lines, # comments) to the
+ * loaded rules and adds its bytes to the pack's hash (pack->sha must be
+ * open). Returns 0 or -1 with err set to "file:line: reason". */
+int pack_apply_weights(struct matcher_pack *pack, const char *path, struct lw_error *err);
+
 /* Refreshes every rule's public view after the arrays stopped growing. */
 void pack_publish(struct matcher_pack *pack);
 

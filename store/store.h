@@ -280,4 +280,20 @@ int store_rules_stats(struct store *st, json_t **out, struct lw_error *err);
 int store_queue_watch(struct store *st, int (*fn)(json_t *item, void *ctx), void *ctx,
 		      volatile int *stop, struct lw_error *err);
 
+/* ---- verdicts as labelled documents -------------------------------------------- */
+
+/* A resolved queue item: the verdict and the version the analyst judged. */
+struct store_fit_row {
+	long item_id;
+	int flag;               /* 1: confirmed or escalated, 0: dismissed */
+	char *verdict, *title, *body;
+};
+
+/* Resolved items with id > after_id in id order, at most limit (keyset
+ * pages). *rows is a new array (store_fit_rows_free). Returns 0 or -1 with
+ * err. */
+int store_fit_fetch(struct store *st, long after_id, long limit, struct store_fit_row **rows,
+		    size_t *n, struct lw_error *err);
+void store_fit_rows_free(struct store_fit_row *rows, size_t n);
+
 #endif
