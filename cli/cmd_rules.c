@@ -118,6 +118,7 @@ static int list_rules(const struct matcher_pack *pack, int all, int json)
 			json_object_set_new(o, "category", r->is_term ? json_null() : json_string(cat));
 			json_object_set_new(o, "weight", json_real(r->weight));
 			json_object_set_new(o, "lang", r->lang ? json_string(r->lang) : json_null());
+			json_object_set_new(o, "family", r->family ? json_string(r->family) : json_null());
 			json_object_set_new(o, "description", cli_json_text(r->description, strlen(r->description)));
 			json_object_set_new(o, "file", json_string(r->file));
 			json_object_set_new(o, "line", json_integer(r->line));

@@ -52,6 +52,7 @@ struct matcher_rule {
 	const char *description;
 	const char *source;
 	const char *lang;
+	const char *family;     /* recruitment family ("scam_centre"), or NULL */
 	const char *file;       /* where it was defined */
 	int line;
 	const char *combine;    /* NULL unless a combination rule */

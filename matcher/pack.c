@@ -280,6 +280,16 @@ static void add_words(struct load *ld, struct pack_rule *r, const char *value)
 	}
 }
 
+static int valid_family(const char *v)
+{
+	if (!*v || strlen(v) > ID_MAX)
+		return 0;
+	for (; *v; v++)
+		if (!(*v >= 'a' && *v <= 'z') && !(*v >= '0' && *v <= '9') && *v != '_')
+			return 0;
+	return 1;
+}
+
 static void rule_key(struct load *ld, struct pack_rule *r, const char *name, const char *value)
 {
 	int term = r->pub.is_term;
@@ -322,6 +332,11 @@ static void rule_key(struct load *ld, struct pack_rule *r, const char *name, con
 		set_string(ld, &r->source, name, value);
 	} else if (strcmp(name, "lang") == 0) {
 		set_string(ld, &r->lang, name, value);
+	} else if (strcmp(name, "family") == 0) {
+		if (!valid_family(value))
+			add_error(ld, ld->line, "bad family '%s': lower-case letters, digits and _", value);
+		else
+			set_string(ld, &r->family, name, value);
 	} else {
 		add_error(ld, ld->line, "unknown key '%s' in [rule %s]", name, r->id);
 	}
@@ -701,6 +716,7 @@ void matcher_pack_free(struct matcher_pack *pack)
 		free(r->description);
 		free(r->source);
 		free(r->lang);
+		free(r->family);
 		free(r->combine);
 		strv_release(&r->patterns);
 		strv_release(&r->examples);
@@ -729,6 +745,7 @@ void pack_publish(struct matcher_pack *pack)
 		p->description = r->description ? r->description : "";
 		p->source = r->source;
 		p->lang = r->lang;
+		p->family = r->family;
 		p->file = r->file;
 		p->line = r->line;
 		p->combine = r->combine;

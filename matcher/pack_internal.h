@@ -16,7 +16,7 @@ struct strv {
 
 struct pack_rule {
 	struct matcher_rule pub;        /* pointers below are exported through it */
-	char *id, *description, *source, *lang, *combine;
+	char *id, *description, *source, *lang, *combine, *family;
 	const char *file;               /* owned by the pack's file list */
 	int line, combine_line;
 	int has_category, has_weight;
