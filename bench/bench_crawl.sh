@@ -99,7 +99,7 @@ put curl.maxrss_kb "$(tail -n 1 "$W/curl.time")"
 say "bench: bench_fetch (crawler/fetch.c, no parsing) over the same URLs"
 /usr/bin/time -f '%M' -o "$W/fetch.time" "$BUILD/bench/bench_fetch" "$W/urls.txt" "$CONNS" > "$W/fetch.out" || {
 	say "bench: bench_fetch failed"; cat "$W/fetch.out" >&2; }
-cat "$W/fetch.out" >> "$RES"
+put_lines "$W/fetch.out"
 
 # ---- lurewatch crawl ---------------------------------------------------------------------------------
 # crawl_run NAME MAX_PAGES: a fresh cluster, one pass of the site, figures as NAME.*.
@@ -151,7 +151,7 @@ row "fetch only: bench_fetch (fetch.c, ignore_robots, interval 0)" "$(get fetch.
 row "lurewatch crawl: fetch+parse+score+store, rate = 1000" "$(get big.fetched)" "$(get big.seconds)" "$bps" "$(kbmb "$(get big.maxrss_kb)")"
 row "lurewatch crawl, smaller run (memory comparison)" "$(get small.fetched)" "$(get small.seconds)" "$(per_s "$(get small.fetched)" "$(get small.seconds)")" "$(kbmb "$(get small.maxrss_kb)")"
 echo
-echo "ratios: fetch only / curl = $(ratio "$fps" "$cps" 2)x   crawl / curl = $(ratio "$bps" "$cps" 2)x (aim >= 1)" \
+echo "ratios: fetch only / curl = $(ratio "$fps" "$cps" 2)x   crawl / curl = $(ratio "$bps" "$cps" 2)x (aim >= 0.5)" \
 	"  crawl peak RSS $(get big.fetched) vs $(get small.fetched) pages: $(kbmb "$(get big.maxrss_kb)") vs $(kbmb "$(get small.maxrss_kb)") ($(ratio "$(get big.maxrss_kb)" "$(get small.maxrss_kb)" 2)x; flat = 1)"
 echo "notes: crawl time starts with the cluster already up and includes robots.txt, listing pages, parsing, scoring and storing;"
 echo "  $(get big.stored) ads stored, $(get big.failed) failed, $(get big.cpu) s CPU in lurewatch; rate = 1000/s per host is the highest a source may set,"
