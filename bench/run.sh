@@ -280,11 +280,11 @@ fi
 cps=$(calc 'if (x2 + 0 == 0) print "-"; else printf "%.0f", x1 / x2' "$(get crawl.curl.ok)" "$(get crawl.curl.seconds)")
 bps=$(calc 'if (x2 + 0 == 0) print "-"; else printf "%.0f", x1 / x2' "$(get crawl.big.fetched)" "$(get crawl.big.seconds)")
 x=$(calc 'if (x2 + 0 == 0) print "-"; else printf "%.2f", x1 / x2' "$bps" "$cps")
-row "whole crawl of $(get crawl.urls) local pages" "$bps pages/s = ${x}x" "curl --parallel: $cps pages/s" ">= 0.5x curl" "$(met_ge "$x" 0.5)"
+row "whole crawl of $(get crawl.urls) local pages, $(get crawl.hosts) hosts" "$bps pages/s = ${x}x" "curl --parallel: $cps pages/s" ">= 0.5x curl" "$(met_ge "$x" 0.5)"
 lps=$(calc 'if (x2 + 0 == 0) print "-"; else printf "%.0f", x1 / x2' "$(get ingest.in.listings)" "$(get ingest.in.seconds)")
 rates=$(get ingest.in.chunk_rates)
 flat=$(printf '%s\n' "$rates" | awk '$1 != "-" && NF > 1 { printf "%.2f", $NF / $1 }')
-row "ingestion, $(get ingest.in.listings) listings, default durability" "$lps/s, last/first ${flat:--}" \
+row "ingestion of $(get ingest.in.listings) listings (default fsync)" "$lps/s, last/first ${flat:--}" \
 	"psql \\copy: $(calc 'if (x2 + 0 == 0) print "-"; else printf "%.0f/s", x1 / x2' "$(get ingest.copy.rows)" "$(get ingest.copy.seconds)")" \
 	">= 15000/s, flat" "$(met_ge "$lps" 15000)$([ -n "$flat" ] && calc 'if (x1 < 0.9) printf ", not flat"' "$flat")"
 row "rescan of $(get rescan.listings) stored listings" "$(calc 'printf "%.1f s", x1' "$(get rescan.seconds)")" \
