@@ -51,16 +51,19 @@ say() { printf '%s\n' "$*" >&2; }
 # The last value recorded for a key, or "-".
 get() { v=$(sed -n "s/^$1=//p" "$RES" | tail -n 1); printf '%s' "${v:--}"; }
 put() { printf '%s=%s\n' "$1" "$2" >> "$RES"; }
-# Runs the harness, keeping its key=value lines (renamed to AS.key by harness_as AS ...);
-# stops the benchmark when it fails.
-harness_as() {
-	as=$1
+# Runs the harness, keeping its key=value lines: as they are (harness ...), renamed from mode.key to
+# AS.key (harness_as AS ...) or prefixed to PRE_mode.key (harness_pre PRE ...); stops the benchmark
+# when it fails.
+harness_sed() {
+	e=$1
 	shift
 	"$BIN" "$@" > "$DIR/out.txt" 2> "$DIR/err.txt" || {
 		say "bench: bench_match $1 failed:"; tail -n 20 "$DIR/err.txt" >&2; exit 1; }
-	if [ -n "$as" ]; then sed "s/^[a-z0-9_]*\./$as./" "$DIR/out.txt"; else cat "$DIR/out.txt"; fi >> "$RES"
+	sed "$e" "$DIR/out.txt" >> "$RES"
 }
-harness() { harness_as "" "$@"; }
+harness() { harness_sed "" "$@"; }
+harness_as() { as=$1; shift; harness_sed "s/^[a-z0-9_]*\./$as./" "$@"; }
+harness_pre() { pre=$1; shift; harness_sed "s/^/${pre}_/" "$@"; }
 # calc 'AWK STATEMENTS' A [B [C]]: runs them with x1=A, x2=B, x3=C; prints "-" when any is missing.
 calc() {
 	e=$1
@@ -202,8 +205,8 @@ put rg.rc "$rgrc"
 [ "$rgrc" -le 1 ] && put rg.mbps "$(calc 'if (x2 + 0 == 0) print "-"; else printf "%.4f", x1 / 1e6 / x2' "$(get rg.bytes)" "$(get rg.seconds)")"
 
 if [ "${BENCH_RANK:-0}" = 1 ]; then
-	say "bench: ranking the default pack's patterns, each compiled alone, on the ripgrep slice"
-	harness rank rules "$DIR/rg.txt" 15
+	say "bench: ranking the default pack's patterns, each compiled alone, on the PCRE2 slice"
+	harness rank rules "$DIR/pcre2.txt" 15
 fi
 
 # ---- optional: the default pack plus generated rules ------------------------------------------------
@@ -213,8 +216,10 @@ if [ "$NRULES" -gt 0 ]; then
 	cp rules/*.rules "$DIR/pack-gen/"
 	python3 bench/gen_rules.py "$DIR/pack-gen/zz-bench-generated.rules" "$NRULES" "${BENCH_RULES_SEED:-1234}"
 	say "bench: compiling the default pack + $NRULES generated rules (cold; minutes)"
-	LUREWATCH_CACHE="$DIR/cache-gen" harness_as gcompile compile "$DIR/pack-gen"
-	LUREWATCH_CACHE="$DIR/cache-gen" harness_as raw_gen raw "$DIR/pack-gen" "$DIR/corpus-en.txt" "$SLICE_SECONDS" "$RAW_SECONDS"
+	LUREWATCH_CACHE="$DIR/cache-gen"
+	harness_pre gen compile "$DIR/pack-gen"
+	harness_as raw_gen raw "$DIR/pack-gen" "$DIR/corpus-en.txt" "$SLICE_SECONDS" "$RAW_SECONDS"
+	LUREWATCH_CACHE="$DIR/cache"
 fi
 
 # ---- echo x | lurewatch match, warm cache --------------------------------------------------------
@@ -275,7 +280,7 @@ row "raw Hyperscan vs ripgrep -f, default pack" "${x}x ($(mbs "$(get rawr.mbps)"
 	"rg -i -f, $(( $(get pack.patterns) - rejected )) patterns: $(calc 'printf "%.3f MB/s", x1' "$(get rg.mbps)")" "ahead (> 1x)" "$(calc 'if (x1 > 1) print "yes"; else printf "no, %.1fx behind", 1 / x1' "$x")"
 if [ "$NRULES" -gt 0 ]; then
 	row "raw Hyperscan, default + $NRULES generated rules" "$(mbs "$(get raw_gen.cpu_mbps)")" \
-		"default pack alone: $(mbs "$(get raw_en.cpu_mbps)")" "-" "(compile $(get gcompile.seconds) s)"
+		"default pack alone: $(mbs "$(get raw_en.cpu_mbps)")" "-" "(compile $(get gen_compile.seconds) s)"
 fi
 cps=$(calc 'if (x2 + 0 == 0) print "-"; else printf "%.0f", x1 / x2' "$(get crawl.curl.ok)" "$(get crawl.curl.seconds)")
 bps=$(calc 'if (x2 + 0 == 0) print "-"; else printf "%.0f", x1 / x2' "$(get crawl.big.fetched)" "$(get crawl.big.seconds)")
@@ -304,7 +309,7 @@ echo "  PCRE2 and rg read the same $(mb "$(get pslice.bytes)") / $(mb "$(get rsl
 	"PCRE2 rejected $(get pcre2.rejected), $(get pcre2.nojit) without JIT; rg refused $rejected (see $DIR/rg_rejected.txt)."
 if [ "${BENCH_RANK:-0}" = 1 ]; then
 	echo
-	echo "slowest patterns of the default pack, each compiled alone, on the rg slice (share of the sum of single-pattern times):"
+	echo "slowest patterns of the default pack, each compiled alone, on the PCRE2 slice (share of the sum of single-pattern times):"
 	sed -n 's/^rank\.top=/  /p' "$RES"
 fi
 echo
