@@ -4,11 +4,14 @@
 #
 # bench/run.sh reads every figure a script records with put: it sets BENCH_RESULTS (its own results
 # file) and BENCH_AS (a prefix such as "ingest"), and put copies each key=value there as
-# BENCH_AS.key=value, so a script's figures outlive its temp folder. run.sh's table reads
+# BENCH_AS.key=value (a key that already starts with BENCH_AS. is kept as it is), so a script's
+# figures outlive its temp folder. run.sh's table reads
 #   ingest.in.listings, ingest.in.seconds, ingest.in.chunk_rates, ingest.copy.rows, ingest.copy.seconds
 #   crawl.curl.ok, crawl.curl.seconds, crawl.big.fetched, crawl.big.seconds
-#   rescan.listings, rescan.seconds (and, when there is one, rescan.baseline_seconds with
-#   rescan.baseline, what the baseline did)
+#   rescan.store (listings stored), rescan.listings and rescan.seconds (those rescanned, in how
+#   long), rescan.seconds_for_n (all of the store, extrapolated when capped), rescan.setup_seconds
+#   (loading the store in SQL; the baseline unless rescan.baseline_seconds and rescan.baseline, what
+#   that baseline did, are given)
 
 say() { printf '%s\n' "$*" >&2; }
 now() { date +%s.%N; }
@@ -22,7 +25,12 @@ per_s() { awk -v n="$1" -v s="$2" 'BEGIN { if (n == "-" || s == "-" || s + 0 == 
 kbmb() { awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.0f MB", k / 1024 }'; }
 put() {
 	printf '%s=%s\n' "$1" "$2" >> "$RES"
-	if [ -n "${BENCH_RESULTS:-}" ]; then printf '%s.%s=%s\n' "${BENCH_AS:-x}" "$1" "$2" >> "$BENCH_RESULTS"; fi
+	if [ -n "${BENCH_RESULTS:-}" ]; then
+		case $1 in
+		"${BENCH_AS:-x}".*) printf '%s=%s\n' "$1" "$2" ;;
+		*) printf '%s.%s=%s\n' "${BENCH_AS:-x}" "$1" "$2" ;;
+		esac >> "$BENCH_RESULTS"
+	fi
 }
 # put_lines FILE: puts every key=value line of FILE.
 put_lines() {

@@ -20,6 +20,7 @@
 #   BENCH_RG_BYTES      slice for ripgrep (100000; quick: 30000)
 #   BENCH_RANK=1        also rank the default pack's slowest patterns, each compiled alone
 #   BENCH_EXTRA=0       only the matcher rows (no crawl, ingestion, rescan, daemon)
+#   BENCH_EXTRAS        which of those to run ("crawl ingest rescan daemon")
 #   BENCH_NETWORK=1     also run bench/bench_network.sh (entity extraction and linking rates)
 # The crawl, ingestion, rescan and daemon scripts take their own variables (see each script).
 set -eu
@@ -239,7 +240,7 @@ fi
 # ---- crawl, ingestion, rescan, daemon (each in its own temp folder and throwaway cluster) --------------
 if [ "${BENCH_EXTRA:-1}" = 1 ]; then
 	export LW BENCH_DIR="$DIR" BENCH_RESULTS="$RES" BENCH_QUICK="$QUICK"
-	subs="crawl ingest rescan daemon"
+	subs=${BENCH_EXTRAS:-crawl ingest rescan daemon}
 	[ "${BENCH_NETWORK:-0}" = 1 ] && subs="$subs network"
 	for b in $subs; do
 		if [ ! -f "bench/bench_$b.sh" ]; then
@@ -292,13 +293,22 @@ flat=$(printf '%s\n' "$rates" | awk '$1 != "-" && NF > 1 { printf "%.2f", $NF / 
 row "ingestion of $(get ingest.in.listings) listings (default fsync)" "$lps/s, last/first ${flat:--}" \
 	"psql \\copy: $(calc 'if (x2 + 0 == 0) print "-"; else printf "%.0f/s", x1 / x2' "$(get ingest.copy.rows)" "$(get ingest.copy.seconds)")" \
 	">= 15000/s, flat" "$(met_ge "$lps" 15000)$([ -n "$flat" ] && calc 'if (x1 < 0.9) printf ", not flat"' "$flat")"
-row "rescan of $(get rescan.listings) stored listings" "$(calc 'printf "%.1f s", x1' "$(get rescan.seconds)")" \
-	"$(get rescan.baseline | cut -c1-28): $(calc 'printf "%.1f s", x1' "$(get rescan.baseline_seconds)")" "< 60 s (1M)" "$(met_lt "$(get rescan.seconds)" 60)"
+rbase=$(get rescan.baseline)
+rbsecs=$(get rescan.baseline_seconds)
+[ "$rbsecs" = - ] && { rbase="loading the store in SQL"; rbsecs=$(get rescan.setup_seconds); }
+rsecs=$(get rescan.seconds_for_n)
+[ "$rsecs" = - ] && rsecs=$(get rescan.seconds)
+rnote=""
+[ "$(get rescan.listings)" != "$(get rescan.store)" ] && [ "$(get rescan.listings)" != - ] &&
+	rnote=" (from $(get rescan.listings))"
+row "rescan of $(get rescan.store) stored listings" "$(calc 'printf "%.0f s", x1' "$rsecs")$rnote" \
+	"$rbase: $(calc 'printf "%.0f s", x1' "$rbsecs")" "< 60 s (1M)" \
+	"$(met_lt "$rsecs" 60)$([ "$(get rescan.store)" != 1000000 ] && [ "$(get rescan.store)" != - ] && echo ' (not 1M)')"
 row "echo x | lurewatch match, warm cache" "$(calc 'printf "%.1f ms", x1' "$(get hf_match.mean_ms)")" \
 	"lurewatch --version: $(calc 'printf "%.1f ms", x1' "$(get hf_version.mean_ms)")" "< 30 ms" "$(met_lt "$(get hf_match.mean_ms)" 30)"
 row "cold compile of the default pack" "$(calc 'printf "%.1f s", x1' "$(get compile.seconds)")" \
 	"load from the cache: $(calc 'printf "%.2f s", x1' "$(get cacheload.seconds)")" "< 10 s" "$(met_lt "$(get compile.seconds)" 10)"
-row "peak RSS of lurewatch daemon, idle" "$(kbmb "$(get daemon.daemon.vmhwm_kb)")" \
+row "peak RSS of lurewatch daemon, idle" "$(kbmb "$(get daemon.vmhwm_kb)")" \
 	"lurewatch match, one line: $(kbmb "$(get daemon.match.maxrss_kb)")" "reported" "-"
 echo
 echo "notes: per core = one thread, CPU time (the machine is shared); wall-clock MB/s and everything else are in"
