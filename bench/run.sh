@@ -306,7 +306,7 @@ row "rescan of $(get rescan.store) stored listings" "$(calc 'printf "%.0f s", x1
 	"$(met_lt "$rsecs" 60)$([ "$(get rescan.store)" != 1000000 ] && [ "$(get rescan.store)" != - ] && echo ' (not 1M)')"
 row "echo x | lurewatch match, warm cache" "$(calc 'printf "%.1f ms", x1' "$(get hf_match.mean_ms)")" \
 	"lurewatch --version: $(calc 'printf "%.1f ms", x1' "$(get hf_version.mean_ms)")" "< 30 ms" "$(met_lt "$(get hf_match.mean_ms)" 30)"
-row "cold compile of the default pack" "$(calc 'printf "%.1f s", x1' "$(get compile.seconds)")" \
+row "cold compile of the default pack" "$(calc 'printf "%.1f s (%.1f CPU)", x1, x2' "$(get compile.seconds)" "$(get compile.cpu_seconds)")" \
 	"load from the cache: $(calc 'printf "%.2f s", x1' "$(get cacheload.seconds)")" "< 10 s" "$(met_lt "$(get compile.seconds)" 10)"
 row "peak RSS of lurewatch daemon, idle" "$(kbmb "$(get daemon.vmhwm_kb)")" \
 	"lurewatch match, one line: $(kbmb "$(get daemon.match.maxrss_kb)")" "reported" "-"
