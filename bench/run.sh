@@ -19,6 +19,7 @@
 #   BENCH_PCRE2_BYTES   slice for PCRE2 (1000000; quick: 200000)
 #   BENCH_RG_BYTES      slice for ripgrep (100000; quick: 30000)
 #   BENCH_RANK=1        also rank the default pack's slowest patterns, each compiled alone
+#   BENCH_PROFILE=0     skip the perf profile of the full path (printed when perf is installed)
 #   BENCH_EXTRA=0       only the matcher rows (no crawl, ingestion, rescan, daemon)
 #   BENCH_EXTRAS        which of those to run ("crawl ingest rescan daemon")
 #   BENCH_NETWORK=1     also run bench/bench_network.sh (entity extraction and linking rates)
@@ -145,6 +146,27 @@ for c in $CORPORA; do
 	harness_as "full_$k" full rules "$f" "$SLICE_SECONDS" "$FULL_SECONDS"
 	harness_as "raw_$k" raw rules "$f" "$SLICE_SECONDS" "$RAW_SECONDS"
 done
+
+# ---- where the full path spends its time (the issue asks what the profile shows) -------------------
+if [ "${BENCH_PROFILE:-1}" = 1 ]; then
+	if command -v perf > /dev/null 2>&1; then
+		for c in en mixed; do
+			say "bench: perf profile of the full path on the $c corpus"
+			perf record -q -F 999 -o "$DIR/perf-$c.data" -- \
+				"$BIN" full rules "$DIR/corpus-$c.txt" 0 "$(q 3 10)" > /dev/null 2> "$DIR/perf-$c.err" &&
+				perf report -i "$DIR/perf-$c.data" --stdio --no-children --sort dso,symbol -q 2> /dev/null |
+				grep -v '^$' | head -n 15 > "$DIR/profile-$c.txt" || say "bench: perf failed (see $DIR/perf-$c.err)"
+		done
+		echo
+		for c in en mixed; do
+			echo "profile of the full path, $c corpus (self time, top 15; full report: perf report -i $DIR/perf-$c.data):"
+			sed 's/^ */  /; s/[[:space:]]*-[[:space:]]*-[[:space:]]*$//' "$DIR/profile-$c.txt" 2> /dev/null
+			echo
+		done
+	else
+		say "bench: no perf (Debian package linux-perf): no profile of the full path"
+	fi
+fi
 
 # ---- raw Hyperscan against PCRE2-JIT and ripgrep, on slices of the English corpus ------------------
 harness_as pslice slice "$DIR/corpus-en.txt" "$DIR/pcre2.txt" "$PCRE2_BYTES"
