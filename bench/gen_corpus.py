@@ -130,18 +130,18 @@ ZH = [
 ]
 
 
-# The mixed corpus: per language, ordinary sentences (kept apart from the lists above, which
-# gen_listings.py reuses) and lure sentences, so that lures keep to a few per cent in every
-# language and not only in English.
+# The mixed corpus: per language, ordinary sentences, red flags and lure sentences (the lists
+# above, which gen_listings.py reuses as they are, mix all three), so that flags and lures keep to
+# the same shares in every language as in English.
 MIXED = {
-    "es": ES + [
+    "es": [ES[i] for i in (0, 1, 2, 5, 6)] + [
         "Empresa de limpieza busca personal para oficinas en {city}, jornada parcial.",
         "Se requiere carnet de conducir y vehículo propio, valorable experiencia en reparto.",
         "Buscamos dependiente/a para tienda de ropa, turno de tarde, contrato de seis meses.",
         "Salario bruto anual de {sal} euros, catorce pagas y seguro médico.",
         "Interesados llamar de lunes a viernes de 9 a 14 horas o enviar CV por correo.",
     ],
-    "tl": TL + [
+    "tl": [TL[2]] + [
         "Naghahanap kami ng cashier para sa aming tindahan sa Quezon City, walang bayad ang training.",
         "Kumpletong benepisyo: SSS, PhilHealth at Pag-IBIG, may 13th month pay.",
         "Mag-apply nang personal dala ang resume at dalawang ID mula Lunes hanggang Biyernes.",
@@ -155,13 +155,13 @@ MIXED = {
         "Pengalaman minimal {n} tahun di posisi yang sama, mampu bekerja dalam tim.",
         "Jam kerja Senin sampai Jumat pukul 08.00 sampai 17.00, Sabtu setengah hari.",
     ],
-    "vi": VI + [
+    "vi": [VI[1], VI[3]] + [
         "Cửa hàng cần tuyển thu ngân ca chiều, ưu tiên sinh viên gần {city}.",
         "Hồ sơ gồm đơn xin việc, sơ yếu lý lịch và bản sao chứng minh nhân dân.",
         "Lương cơ bản {n} triệu đồng, thưởng lễ tết, đóng bảo hiểm xã hội đầy đủ.",
         "Phỏng vấn trực tiếp tại văn phòng công ty từ thứ Hai đến thứ Sáu.",
     ],
-    "ru": RU + [
+    "ru": [RU[0]] + [
         "В кафе требуется повар горячего цеха, график два через два, официальное оформление.",
         "Заработная плата выплачивается два раза в месяц на банковскую карту.",
         "Резюме присылайте на электронную почту отдела кадров до {date} числа.",
@@ -180,36 +180,49 @@ MIXED = {
         "ผู้สนใจสามารถส่งประวัติส่วนตัวทางอีเมลหรือสมัครด้วยตนเองที่บริษัท",
         "มีค่าคอมมิชชั่นและโบนัสประจำปี วุฒิการศึกษาขั้นต่ำ ม.6",
     ],
-    "zh": ZH + [
+    "zh": [ZH[3]] + [
         "本店招聘收银员一名，要求认真负责，有相关经验者优先。",
         "公司为员工缴纳五险一金，每年带薪年假十天。",
         "有意者请将简历发送至人事部邮箱，合适者将通知面试。",
         "工作时间为周一至周五上午九点至下午六点。",
     ],
 }
+MIXED_FLAGS = {
+    "es": [ES[3], "Sin experiencia, incorporación inmediata, pago en efectivo cada semana."],
+    "tl": [TL[0], TL[1], "Walang experience, pwede agad, PM lang sa Messenger."],
+    "id": ["Tanpa pengalaman, langsung kerja, hubungi WhatsApp {phone}.",
+           "Mess dan makan disediakan, berangkat cepat ke {abroad}."],
+    "vi": [VI[0], VI[2]],
+    "ru": [RU[2], "Жильё и питание бесплатно, выезд в {abroad} через неделю."],
+    "hi": ["बिना अनुभव के विदेश में नौकरी, तुरंत संपर्क करें व्हाट्सएप {phone}।",
+           "Dubai mein naukri, rehna khana free, jaldi apply karein."],
+    "th": ["ไม่ต้องมีประสบการณ์ รายได้ดี ติดต่อไลน์ {handle}",
+           "มีที่พักฟรี เดินทางไป{abroad}ภายในสองสัปดาห์"],
+    "zh": [ZH[0], "无需经验，工资日结，加微信{handle}详聊。"],
+}
 MIXED_LURES = {
-    "es": ["Viaje pagado a {abroad}, la deuda del billete se descuenta de tu sueldo.",
+    "es": [ES[4], "Viaje pagado a {abroad}, la deuda del billete se descuenta de tu sueldo.",
            "La agencia guarda tu pasaporte hasta que termines el contrato.",
            "Chicas jóvenes sin experiencia, trabajo de alterne, pago diario en efectivo."],
     "tl": ["Kukunin ng agency ang passport mo pagdating sa {abroad}, huwag mag-alala.",
            "Walang day off sa unang tatlong buwan, bawas sa sahod ang pamasahe.",
-           "Tourist visa muna, aayusin ang working visa pagdating doon, libre lahat."],
+           TL[3]],
     "id": ["Paspor akan disimpan oleh agen selama masa kontrak di {abroad}.",
            "Biaya keberangkatan dipotong dari gaji selama {n} bulan pertama.",
            "Dicari wanita muda 18-25 tahun untuk kerja di karaoke luar negeri, gaji besar."],
     "vi": ["Công ty sẽ giữ hộ chiếu của bạn cho đến khi hết hợp đồng ở {abroad}.",
            "Chi phí vé máy bay trừ dần vào lương {n} tháng đầu, không cần đặt cọc.",
-           "Tuyển nữ 18-25 tuổi làm tiếp viên karaoke ở nước ngoài, lương cao, bao ăn ở."],
+           VI[4]],
     "ru": ["Паспорт на время работы хранится у работодателя в {abroad}.",
            "Дорогу оплачиваем, долг вычитается из зарплаты первых {n} месяцев.",
-           "Молодые девушки для работы хостес за границей, высокий доход, без опыта."],
+           RU[1]],
     "hi": ["विदेश में नौकरी, पासपोर्ट एजेंट के पास जमा रहेगा, वीज़ा फीस पहले जमा करें।",
            "लड़कियाँ चाहिए दुबई में डांस बार के लिए, रहना खाना फ्री, तुरंत संपर्क करें।",
            "Visa processing fee {fee} rupees advance, passport agent ke paas rahega."],
     "th": ["นายจ้างจะเก็บหนังสือเดินทางไว้จนกว่าจะครบสัญญา",
            "รับสมัครสาวอายุ 18-25 ทำงานต่างประเทศ รายได้ดี ไม่ต้องมีประสบการณ์",
            "ค่าเดินทางและค่าวีซ่าหักจากเงินเดือน {n} เดือนแรก"],
-    "zh": ["护照由公司统一保管，合同结束后归还。",
+    "zh": [ZH[1], ZH[2],
            "机票和签证费用从前{n}个月工资中扣除，先上岗后付款。",
            "招聘年轻女孩出国工作，月入过万，包吃包住，私聊微信。"],
 }
@@ -254,9 +267,9 @@ def other_body(rng, p, lang, r):
     body = rng.choices(p["other"][lang], k=rng.randint(3, 9))
     if r < 0.03:
         body[1:1] = rng.choices(p["olur"][lang], k=rng.randint(2, 3))
-        body.append(rng.choice(p["flg"]))
-    elif r < 0.12:
-        body.append(rng.choice(p["olur"][lang]) if r < 0.05 else rng.choice(p["flg"]))
+        body.append(rng.choice(p["oflg"][lang]))
+    elif r < 0.18:
+        body.insert(rng.randrange(len(body) + 1), rng.choice(p["oflg"][lang]))
     if rng.random() < 0.25:
         body += rng.choices(p["inn"], k=rng.randint(1, 3))
     return body
@@ -298,6 +311,7 @@ def main():
          "lur": pool(rng, LURES, 4000),
          "other": {k: pool(rng, t, 2000) for k, t in MIXED.items()},
          "olur": {k: pool(rng, t, 500) for k, t in MIXED_LURES.items()},
+         "oflg": {k: pool(rng, t, 500) for k, t in MIXED_FLAGS.items()},
          "titles": ["%s wanted - %s" % (rng.choice(JOBS).title(), rng.choice(CITIES))
                     for _ in range(5000)]}
     written = 0
