@@ -7,7 +7,8 @@
 # BENCH_AS.key=value (a key that already starts with BENCH_AS. is kept as it is), so a script's
 # figures outlive its temp folder. run.sh's table reads
 #   ingest.in.listings, ingest.in.seconds, ingest.in.chunk_rates, ingest.copy.rows, ingest.copy.seconds
-#   crawl.curl.ok, crawl.curl.seconds, crawl.big.fetched, crawl.big.seconds
+#   crawl.urls, crawl.hosts, crawl.curl.ok, crawl.curl.seconds, crawl.big.fetched, crawl.big.seconds
+#   daemon.vmhwm_kb, daemon.match.maxrss_kb
 #   rescan.store (listings stored), rescan.listings and rescan.seconds (those rescanned, in how
 #   long), rescan.seconds_for_n (all of the store, extrapolated when capped), rescan.setup_seconds
 #   (loading the store in SQL; the baseline unless rescan.baseline_seconds and rescan.baseline, what
