@@ -117,8 +117,9 @@ if [ -d "$REAL" ]; then
 		[ -n "$(ls "$d" 2>/dev/null | grep '\.txt$' | head -n 1)" ] || continue
 		name=$(basename "$d")
 		c=$DIR/corpus-$name.txt
-		# One posting per document: its title line, then its body, form feeds dropped.
-		for f in "$d"*.txt; do tr -d '\f' < "$f"; printf '\f'; done > "$c"
+		# One posting per document: its title line, then its body, form feeds dropped; invalid
+		# UTF-8 dropped too, since matcher_scan_raw (Hyperscan alone) expects valid text.
+		for f in "$d"*.txt; do tr -d '\f' < "$f"; printf '\f'; done | iconv -f UTF-8 -t UTF-8 -c > "$c"
 		CORPORA="$CORPORA $name"
 	done
 else
