@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Benchmark harness: times compiling a pack, the raw Hyperscan scan, the full
- * normalise+match path and PCRE2-JIT over the same patterns, and prints
- * "mode.key=value" lines that bench/run.sh turns into a table. */
+ * path of a listing (normalise, match, score, contacts) and PCRE2-JIT over the
+ * same patterns, and prints "mode.key=value" lines that bench/run.sh turns
+ * into a table. It uses the matcher's public API only, plus four fields of
+ * struct matcher (npat, pat_expr, pat_flags, pat_rule) for the pattern-level
+ * comparisons, which the rewritten compiler keeps. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +14,15 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "../matcher/entities.h"
 #include "../matcher/matcher.h"
 #include "../matcher/matcher_internal.h"
-#include "../matcher/text.h"
 #include "../util/xmalloc.h"
+
+/* The full path of a listing. 0: matcher_scan then entities_extract, each
+ * normalising the text on its own (today's ingest). 1: matcher_analyze, one
+ * call that normalises once and also fingerprints. Switching is this line. */
+#define BENCH_ANALYZE 0
 
 /* Documents are separated by form feeds; the reader hands out whole
  * documents a chunk at a time, so memory stays flat whatever the corpus
@@ -37,6 +45,14 @@ static double cpu_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double proc_cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -194,43 +210,32 @@ static struct matcher *load(const char *pack_path, double *secs)
 	return m;
 }
 
-static size_t db_size(const hs_database_t *db)
-{
-	size_t n = 0;
-
-	if (db && hs_database_size(db, &n) != HS_SUCCESS)
-		return 0;
-	return n;
-}
-
 static void describe(const struct matcher *m)
 {
 	const struct matcher_pack *pack = matcher_get_pack(m);
-	size_t nterm = 0, ncomb = 0, nunb = 0, nrules = matcher_pack_rule_count(pack);
+	size_t nterm = 0, ncomb = 0, nrules = matcher_pack_rule_count(pack);
 
 	for (size_t i = 0; i < nrules; i++) {
 		nterm += matcher_pack_rule(pack, i)->is_term;
 		ncomb += matcher_pack_rule(pack, i)->combine != NULL;
 	}
-	for (size_t p = 0; p < m->npat; p++) {
-		nunb += m->pat_width[p] == WIDTH_UNBOUNDED;
-	}
 	printf("pack.rules=%zu\npack.terms=%zu\npack.combinations=%zu\npack.patterns=%zu\n",
 	       nrules - nterm, nterm, ncomb, m->npat);
-	printf("pack.unbounded_width=%zu\n", nunb);
-	printf("pack.db_main_bytes=%zu\npack.db_terms_bytes=0\n", db_size(m->db_main));
 }
 
 /* Cold compile (the cache folder is expected empty), then a second load
  * that the cache must serve. */
 static int run_compile(const char *pack_path)
 {
-	double cold = 0, warm = 0;
+	double cold = 0, warm = 0, c0 = proc_cpu_now();
 	struct matcher *m = load(pack_path, &cold);
 
 	if (!m)
 		return 1;
-	printf("compile.from_cache=%d\ncompile.seconds=%.3f\n", matcher_from_cache(m), cold);
+	/* CPU time as well: on a shared machine the wall time says more about
+	 * the neighbours than about the compiler. */
+	printf("compile.from_cache=%d\ncompile.seconds=%.3f\ncompile.cpu_seconds=%.3f\n",
+	       matcher_from_cache(m), cold, proc_cpu_now() - c0);
 	describe(m);
 	matcher_free(m);
 	m = load(pack_path, &warm);
@@ -269,56 +274,6 @@ out:
 
 /* ---- corpus preparation ------------------------------------------------------ */
 
-/* Normalises every document of the corpus into out, form-feed separated,
- * as matcher_scan would before its Hyperscan pass. */
-static int run_norm(const char *corpus, const char *out)
-{
-	struct reader r;
-	struct lw_text t;
-	struct lw_error err;
-	FILE *f = NULL;
-	size_t in_bytes = 0, out_bytes = 0;
-	double secs = 0;
-	long n;
-	int rc = 1;
-
-	text_init(&t);
-	if (reader_open(&r, corpus) < 0)
-		goto out;
-	if (!(f = fopen(out, "wb"))) {
-		fprintf(stderr, "bench_match: cannot write '%s': %s\n", out, strerror(errno));
-		goto out;
-	}
-	while ((n = reader_fill(&r)) > 0) {
-		const char *doc;
-		size_t len, pos = 0;
-
-		while (next_doc(r.buf, (size_t)n, &pos, &doc, &len)) {
-			double t0 = now();
-
-			if (text_normalize(doc, len, &t, &err) < 0) {
-				fprintf(stderr, "bench_match: %s\n", err.msg);
-				goto out;
-			}
-			secs += now() - t0;
-			in_bytes += len;
-			out_bytes += t.len + 1;
-			fwrite(t.buf, 1, t.len, f);
-			fputc(DOC_SEP, f);
-		}
-	}
-	if (n == 0 && !ferror(f))
-		rc = 0;
-	report_rate("norm", in_bytes, secs);
-	printf("norm.out_bytes=%zu\n", out_bytes);
-out:
-	if (f && fclose(f) != 0)
-		rc = 1;
-	reader_close(&r);
-	text_release(&t);
-	return rc;
-}
-
 /* Copies the first whole documents of in, at least limit bytes of them. */
 static int run_slice(const char *in, const char *out, size_t limit)
 {
@@ -354,45 +309,75 @@ out:
 
 /* ---- raw and full scans -------------------------------------------------------- */
 
+/* One listing's analysis as the full path produces it. */
+#if BENCH_ANALYZE
+#define full_out matcher_analysis
+#define full_init matcher_analysis_init
+#define full_release matcher_analysis_release
+#else
+struct full_out {
+	struct matcher_result result;
+	struct entity_list entities;
+};
+
+static void full_init(struct full_out *o)
+{
+	matcher_result_init(&o->result);
+	entity_list_init(&o->entities);
+}
+
+static void full_release(struct full_out *o)
+{
+	matcher_result_release(&o->result);
+	entity_list_release(&o->entities);
+}
+#endif
+
 struct scan_run {
 	struct matcher_scanner *s;
-	struct matcher_result res;
-	struct lw_text norm;            /* raw mode: the document as matcher_scan sees it */
+	struct full_out out;
 	int full;
 	double max_secs;                /* stop once this much scanning is timed; 0: no cap */
-	size_t bytes, docs, hits, flagged, norm_bytes;
-	double secs, cpu, norm_secs;
+	size_t bytes, docs, hits, flagged, entities;
+	double secs, cpu, match_cpu;    /* match_cpu: the matcher_scan share of cpu */
 	int capped;
 };
 
-/* Scans one document. Raw mode normalises it first, untimed (timed apart
- * as norm_secs), so raw figures cover Hyperscan over normalised text only. */
+/* The full path of one listing: fills r->out and returns 0, or -1 with err. */
+static int full_doc(struct scan_run *r, const char *doc, size_t len, struct lw_error *err)
+{
+#if BENCH_ANALYZE
+	return matcher_analyze(r->s, doc, len, MATCHER_INPUT_TEXT, NULL, &r->out, err);
+#else
+	double c0 = cpu_now();
+
+	if (matcher_scan(r->s, doc, len, MATCHER_INPUT_TEXT, &r->out.result, err) < 0)
+		return -1;
+	r->match_cpu += cpu_now() - c0;
+	return entities_extract(doc, len, NULL, &r->out.entities, err);
+#endif
+}
+
+/* Scans one document: raw mode hands the text as it is to
+ * matcher_scan_raw (Hyperscan alone), full mode runs the full path. */
 static int scan_doc(struct scan_run *r, const char *doc, size_t len, struct lw_error *err)
 {
-	double t0, c0;
+	double t0 = now(), c0 = cpu_now();
 	long k = 0;
 
-	if (!r->full) {
-		t0 = now();
-		if (text_normalize(doc, len, &r->norm, err) < 0)
-			return -1;
-		r->norm_secs += now() - t0;
-		r->norm_bytes += r->norm.len;
-	}
-	t0 = now();
-	c0 = cpu_now();
 	if (r->full) {
-		if (matcher_scan(r->s, doc, len, MATCHER_INPUT_TEXT, &r->res, err) < 0)
+		if (full_doc(r, doc, len, err) < 0)
 			return -1;
-		k = (long)r->res.nhits;
-		r->flagged += r->res.flagged != 0;
-	} else if ((k = matcher_scan_raw(r->s, r->norm.buf, r->norm.len, err)) < 0) {
+		k = (long)r->out.result.nhits;
+		r->flagged += r->out.result.flagged != 0;
+		r->entities += r->out.entities.n;
+	} else if ((k = matcher_scan_raw(r->s, doc, len, err)) < 0) {
 		return -1;
 	}
 	r->secs += now() - t0;
 	r->cpu += cpu_now() - c0;
 	r->hits += (size_t)k;
-	r->bytes += r->full ? len : r->norm.len;
+	r->bytes += len;
 	r->docs++;
 	return 0;
 }
@@ -426,17 +411,18 @@ static void scan_report(const char *mode, const struct scan_run *r, int passes)
 	       r->cpu > 0 ? (double)r->bytes / 1e6 / r->cpu : 0.0);
 	printf("%s.passes=%d\n%s.capped=%d\n%s.docs=%zu\n%s.%s=%zu\n", mode, passes, mode,
 	       r->capped, mode, r->docs, mode, r->full ? "hits" : "matches", r->hits);
-	if (r->full)
-		printf("%s.flagged=%zu\n", mode, r->flagged);
-	else
-		printf("%s.norm_mbps=%.3f\n", mode,
-		       r->norm_secs > 0 ? (double)r->norm_bytes / 1e6 / r->norm_secs : 0.0);
+	if (r->full) {
+		printf("%s.flagged=%zu\n%s.entities=%zu\n%s.analyze=%d\n", mode, r->flagged, mode,
+		       r->entities, mode, BENCH_ANALYZE);
+		if (!BENCH_ANALYZE && r->cpu > 0)
+			printf("%s.match_share=%.3f\n", mode, r->match_cpu / r->cpu);
+	}
 	report_rss(mode);
 }
 
 /* Scans the documents of a plain-text file: raw mode with
- * matcher_scan_raw over each normalised document, full mode with
- * matcher_scan. Repeats the pass until min_secs of scanning, stops early at
+ * matcher_scan_raw over each document as it is, full mode through the full
+ * path. Repeats the pass until min_secs of scanning, stops early at
  * max_secs (0: none). */
 static int run_scan(const char *mode, const char *pack_path, const char *path, double min_secs,
 		    double max_secs)
@@ -448,8 +434,7 @@ static int run_scan(const char *mode, const char *pack_path, const char *path, d
 	int passes = 0, rc = 1, st = 0;
 
 	memset(&r, 0, sizeof(r));
-	matcher_result_init(&r.res);
-	text_init(&r.norm);
+	full_init(&r.out);
 	r.full = strcmp(mode, "full") == 0;
 	r.max_secs = max_secs;
 	if (!m || reader_open(&rd, path) < 0)
@@ -467,8 +452,7 @@ static int run_scan(const char *mode, const char *pack_path, const char *path, d
 	scan_report(mode, &r, passes);
 	rc = 0;
 out:
-	matcher_result_release(&r.res);
-	text_release(&r.norm);
+	full_release(&r.out);
 	matcher_scanner_free(r.s);
 	reader_close(&rd);
 	matcher_free(m);
@@ -730,12 +714,11 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_match compile PACK\n"
 		"       bench_match patterns PACK OUT\n"
-		"       bench_match norm CORPUS OUT\n"
 		"       bench_match slice IN OUT BYTES\n"
 		"       bench_match raw|full PACK PLAIN_FILE [MIN_SECONDS [MAX_SECONDS]]\n"
 		"       bench_match blob PACK FILE [MIN_SECONDS]\n"
-		"       bench_match pcre2 PACK NORMALISED_FILE\n"
-		"       bench_match rank PACK NORMALISED_FILE [TOP]\n"
+		"       bench_match pcre2 PACK FILE\n"
+		"       bench_match rank PACK FILE [TOP]\n"
 		"Files hold documents separated by form feeds. Set LUREWATCH_CACHE to a\n"
 		"folder of its own: 'compile' expects it empty.\n");
 }
@@ -749,8 +732,6 @@ int main(int argc, char **argv)
 		return run_compile(argv[2]);
 	if (!strcmp(mode, "patterns") && argc == 4)
 		return run_patterns(argv[2], argv[3]);
-	if (!strcmp(mode, "norm") && argc == 4)
-		return run_norm(argv[2], argv[3]);
 	if (!strcmp(mode, "slice") && argc == 5)
 		return run_slice(argv[2], argv[3], strtoull(argv[4], NULL, 10));
 	if ((!strcmp(mode, "raw") || !strcmp(mode, "full")) && argc >= 4 && argc <= 6)

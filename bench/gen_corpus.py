@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: MIT
 # Writes a deterministic corpus of job/classified-ad-like documents, separated
 # by form feeds, for the matcher benchmark.
-"""usage: gen_corpus.py OUT SIZE_MB [SEED]
+"""usage: gen_corpus.py OUT SIZE_MB [SEED [KIND]]
 
-Mostly ordinary ads; some carry one or two recruitment red flags; a few per
-cent read like trafficking lures (several strong indicators, obfuscated
-contacts). About 15% are in Spanish, Vietnamese, Tagalog, Russian or
-Chinese, and some carry emoji. Documents never contain a form feed."""
+KIND en: job and classified ads in English only. KIND mixed (the default): about a third in
+English, the rest in the default pack's other languages (Spanish, Tagalog, Indonesian,
+Vietnamese, Russian, Hindi, Thai, Chinese), some ads switching script mid-text. In both, most
+ads are ordinary; about one in six carries one or two recruitment red flags; about 3% read like
+trafficking lures (several strong indicators, obfuscated contacts). Some carry emoji. Documents
+never contain a form feed."""
 
 import random
 import sys
@@ -128,6 +130,107 @@ ZH = [
 ]
 
 
+# The mixed corpus: per language, ordinary sentences, red flags and lure sentences (the lists
+# above, which gen_listings.py reuses as they are, mix all three), so that flags and lures keep to
+# the same shares in every language as in English.
+MIXED = {
+    "es": [ES[i] for i in (0, 1, 2, 5, 6)] + [
+        "Empresa de limpieza busca personal para oficinas en {city}, jornada parcial.",
+        "Se requiere carnet de conducir y vehículo propio, valorable experiencia en reparto.",
+        "Buscamos dependiente/a para tienda de ropa, turno de tarde, contrato de seis meses.",
+        "Salario bruto anual de {sal} euros, catorce pagas y seguro médico.",
+        "Interesados llamar de lunes a viernes de 9 a 14 horas o enviar CV por correo.",
+    ],
+    "tl": [TL[2]] + [
+        "Naghahanap kami ng cashier para sa aming tindahan sa Quezon City, walang bayad ang training.",
+        "Kumpletong benepisyo: SSS, PhilHealth at Pag-IBIG, may 13th month pay.",
+        "Mag-apply nang personal dala ang resume at dalawang ID mula Lunes hanggang Biyernes.",
+        "Kailangan ng driver na may professional license at dalawang taon na karanasan.",
+    ],
+    "id": [
+        "Dibutuhkan segera karyawan toko untuk cabang {city}, pendidikan minimal SMA.",
+        "Gaji pokok sesuai UMR ditambah tunjangan makan dan transport, BPJS Kesehatan.",
+        "Lamaran dikirim melalui email paling lambat tanggal {date} bulan ini.",
+        "Perusahaan kami bergerak di bidang logistik dan sedang membuka lowongan admin gudang.",
+        "Pengalaman minimal {n} tahun di posisi yang sama, mampu bekerja dalam tim.",
+        "Jam kerja Senin sampai Jumat pukul 08.00 sampai 17.00, Sabtu setengah hari.",
+    ],
+    "vi": [VI[1], VI[3]] + [
+        "Cửa hàng cần tuyển thu ngân ca chiều, ưu tiên sinh viên gần {city}.",
+        "Hồ sơ gồm đơn xin việc, sơ yếu lý lịch và bản sao chứng minh nhân dân.",
+        "Lương cơ bản {n} triệu đồng, thưởng lễ tết, đóng bảo hiểm xã hội đầy đủ.",
+        "Phỏng vấn trực tiếp tại văn phòng công ty từ thứ Hai đến thứ Sáu.",
+    ],
+    "ru": [RU[0]] + [
+        "В кафе требуется повар горячего цеха, график два через два, официальное оформление.",
+        "Заработная плата выплачивается два раза в месяц на банковскую карту.",
+        "Резюме присылайте на электронную почту отдела кадров до {date} числа.",
+        "Компания предоставляет спецодежду и оплачиваемый отпуск 28 дней.",
+    ],
+    "hi": [
+        "दिल्ली में होटल के लिए रिसेप्शनिस्ट की आवश्यकता है, अनुभव वाले उम्मीदवार आवेदन करें।",
+        "वेतन {n}0000 रुपये प्रति माह, साथ में पीएफ और ईएसआई की सुविधा।",
+        "इच्छुक उम्मीदवार अपना बायोडाटा कंपनी के ईमेल पर भेजें।",
+        "कार्य समय सुबह नौ बजे से शाम छह बजे तक, रविवार की छुट्टी।",
+        "Walk-in interview for data entry operators in Noida, freshers can apply.",
+    ],
+    "th": [
+        "รับสมัครพนักงานขายประจำร้านในกรุงเทพฯ เงินเดือนตามตกลง มีประกันสังคม",
+        "ต้องการพนักงานทำความสะอาด ทำงานวันจันทร์ถึงวันศุกร์ มีวันหยุดประจำปี",
+        "ผู้สนใจสามารถส่งประวัติส่วนตัวทางอีเมลหรือสมัครด้วยตนเองที่บริษัท",
+        "มีค่าคอมมิชชั่นและโบนัสประจำปี วุฒิการศึกษาขั้นต่ำ ม.6",
+    ],
+    "zh": [ZH[3]] + [
+        "本店招聘收银员一名，要求认真负责，有相关经验者优先。",
+        "公司为员工缴纳五险一金，每年带薪年假十天。",
+        "有意者请将简历发送至人事部邮箱，合适者将通知面试。",
+        "工作时间为周一至周五上午九点至下午六点。",
+    ],
+}
+MIXED_FLAGS = {
+    "es": [ES[3], "Sin experiencia, incorporación inmediata, pago en efectivo cada semana."],
+    "tl": [TL[0], TL[1], "Walang experience, pwede agad, PM lang sa Messenger."],
+    "id": ["Tanpa pengalaman, langsung kerja, hubungi WhatsApp {phone}.",
+           "Mess dan makan disediakan, berangkat cepat ke {abroad}."],
+    "vi": [VI[0], VI[2]],
+    "ru": [RU[2], "Жильё и питание бесплатно, выезд в {abroad} через неделю."],
+    "hi": ["बिना अनुभव के विदेश में नौकरी, तुरंत संपर्क करें व्हाट्सएप {phone}।",
+           "Dubai mein naukri, rehna khana free, jaldi apply karein."],
+    "th": ["ไม่ต้องมีประสบการณ์ รายได้ดี ติดต่อไลน์ {handle}",
+           "มีที่พักฟรี เดินทางไป{abroad}ภายในสองสัปดาห์"],
+    "zh": [ZH[0], "无需经验，工资日结，加微信{handle}详聊。"],
+}
+MIXED_LURES = {
+    "es": [ES[4], "Viaje pagado a {abroad}, la deuda del billete se descuenta de tu sueldo.",
+           "La agencia guarda tu pasaporte hasta que termines el contrato.",
+           "Chicas jóvenes sin experiencia, trabajo de alterne, pago diario en efectivo."],
+    "tl": ["Kukunin ng agency ang passport mo pagdating sa {abroad}, huwag mag-alala.",
+           "Walang day off sa unang tatlong buwan, bawas sa sahod ang pamasahe.",
+           TL[3]],
+    "id": ["Paspor akan disimpan oleh agen selama masa kontrak di {abroad}.",
+           "Biaya keberangkatan dipotong dari gaji selama {n} bulan pertama.",
+           "Dicari wanita muda 18-25 tahun untuk kerja di karaoke luar negeri, gaji besar."],
+    "vi": ["Công ty sẽ giữ hộ chiếu của bạn cho đến khi hết hợp đồng ở {abroad}.",
+           "Chi phí vé máy bay trừ dần vào lương {n} tháng đầu, không cần đặt cọc.",
+           VI[4]],
+    "ru": ["Паспорт на время работы хранится у работодателя в {abroad}.",
+           "Дорогу оплачиваем, долг вычитается из зарплаты первых {n} месяцев.",
+           RU[1]],
+    "hi": ["विदेश में नौकरी, पासपोर्ट एजेंट के पास जमा रहेगा, वीज़ा फीस पहले जमा करें।",
+           "लड़कियाँ चाहिए दुबई में डांस बार के लिए, रहना खाना फ्री, तुरंत संपर्क करें।",
+           "Visa processing fee {fee} rupees advance, passport agent ke paas rahega."],
+    "th": ["นายจ้างจะเก็บหนังสือเดินทางไว้จนกว่าจะครบสัญญา",
+           "รับสมัครสาวอายุ 18-25 ทำงานต่างประเทศ รายได้ดี ไม่ต้องมีประสบการณ์",
+           "ค่าเดินทางและค่าวีซ่าหักจากเงินเดือน {n} เดือนแรก"],
+    "zh": [ZH[1], ZH[2],
+           "机票和签证费用从前{n}个月工资中扣除，先上岗后付款。",
+           "招聘年轻女孩出国工作，月入过万，包吃包住，私聊微信。"],
+}
+# Shares of the mixed corpus's ads by language (the rest is English).
+MIXED_SHARES = (("es", 0.10), ("tl", 0.08), ("id", 0.08), ("vi", 0.09), ("ru", 0.08),
+                ("hi", 0.08), ("th", 0.07), ("zh", 0.09))
+
+
 def filler(rng):
     return {
         "job": rng.choice(JOBS), "city": rng.choice(CITIES), "company": rng.choice(COMPANIES),
@@ -146,41 +249,77 @@ def pool(rng, templates, n):
     return [rng.choice(templates).format(**filler(rng)) for _ in range(n)]
 
 
+def english_body(rng, p, r):
+    """Sentences of one English ad: ordinary, with red flags (r < 0.18) or a lure (r < 0.03)."""
+    body = rng.choices(p["inn"], k=rng.randint(4, 14))
+    if r < 0.03:
+        body[1:1] = rng.choices(p["lur"], k=rng.randint(2, 5))
+        body.extend(rng.choices(p["flg"], k=rng.randint(1, 3)))
+    elif r < 0.18:
+        body.insert(rng.randrange(len(body) + 1), rng.choice(p["flg"]))
+        if r < 0.08:
+            body.append(rng.choice(p["flg"]))
+    return body
+
+
+def other_body(rng, p, lang, r):
+    """Sentences of one ad in another language; some switch to English part-way."""
+    body = rng.choices(p["other"][lang], k=rng.randint(3, 9))
+    if r < 0.03:
+        body[1:1] = rng.choices(p["olur"][lang], k=rng.randint(2, 3))
+        body.append(rng.choice(p["oflg"][lang]))
+    elif r < 0.18:
+        body.insert(rng.randrange(len(body) + 1), rng.choice(p["oflg"][lang]))
+    if rng.random() < 0.25:
+        body += rng.choices(p["inn"], k=rng.randint(1, 3))
+    return body
+
+
+def pick_lang(rng):
+    x = rng.random()
+    for lang, share in MIXED_SHARES:
+        if x < share:
+            return lang
+        x -= share
+    return "en"
+
+
+def one_doc(rng, p, kind):
+    r = rng.random()
+    lang = pick_lang(rng) if kind == "mixed" else "en"
+    body = english_body(rng, p, r) if lang == "en" else other_body(rng, p, lang, r)
+    if rng.random() < 0.10:
+        body.insert(rng.randrange(len(body) + 1), " ".join(rng.choices(EMOJI, k=rng.randint(1, 3))))
+    paras = []
+    while body:
+        k = rng.randint(2, 5)
+        paras.append(" ".join(body[:k]))
+        body = body[k:]
+    return rng.choice(p["titles"]) + "\n\n" + "\n".join(paras) + "\n\f"
+
+
 def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
     out, size_mb = sys.argv[1], float(sys.argv[2])
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 42)
+    kind = sys.argv[4] if len(sys.argv) > 4 else "mixed"
+    if kind not in ("en", "mixed"):
+        sys.exit("gen_corpus.py: kind must be 'en' or 'mixed', not '%s'" % kind)
     target = int(size_mb * 1024 * 1024)
-    inn, flg, lur = pool(rng, INNOCUOUS, 40000), pool(rng, FLAGS, 4000), pool(rng, LURES, 4000)
-    other = {"es": pool(rng, ES, 2000), "vi": pool(rng, VI, 2000), "tl": pool(rng, TL, 1000),
-             "ru": pool(rng, RU, 1000), "zh": pool(rng, ZH, 1000)}
-    titles = ["%s wanted - %s" % (rng.choice(JOBS).title(), rng.choice(CITIES)) for _ in range(5000)]
+    p = {"inn": pool(rng, INNOCUOUS, 40000), "flg": pool(rng, FLAGS, 4000),
+         "lur": pool(rng, LURES, 4000),
+         "other": {k: pool(rng, t, 2000) for k, t in MIXED.items()},
+         "olur": {k: pool(rng, t, 500) for k, t in MIXED_LURES.items()},
+         "oflg": {k: pool(rng, t, 500) for k, t in MIXED_FLAGS.items()},
+         "titles": ["%s wanted - %s" % (rng.choice(JOBS).title(), rng.choice(CITIES))
+                    for _ in range(5000)]}
     written = 0
     ndocs = 0
     with open(out, "w", encoding="utf-8", newline="\n") as f:
         chunk = []
         while written < target:
-            r = rng.random()
-            body = rng.choices(inn, k=rng.randint(4, 14))
-            if r < 0.03:                                  # trafficking-like
-                body[1:1] = rng.choices(lur, k=rng.randint(2, 5))
-                body.extend(rng.choices(flg, k=rng.randint(1, 3)))
-            elif r < 0.18:                                # one or two red flags
-                body.insert(rng.randrange(len(body) + 1), rng.choice(flg))
-                if r < 0.08:
-                    body.append(rng.choice(flg))
-            lang = rng.random()
-            if lang < 0.15:
-                key = "es" if lang < 0.06 else "vi" if lang < 0.10 else "tl" if lang < 0.12 \
-                    else "ru" if lang < 0.135 else "zh"
-                body = rng.choices(other[key], k=rng.randint(3, 8)) + body[:rng.randint(0, 3)]
-            if rng.random() < 0.10:
-                body.insert(rng.randrange(len(body) + 1), " ".join(rng.choices(EMOJI, k=rng.randint(1, 3))))
-            paras = []
-            while body:
-                k = rng.randint(2, 5)
-                paras.append(" ".join(body[:k]))
-                body = body[k:]
-            doc = rng.choice(titles) + "\n\n" + "\n".join(paras) + "\n\f"
+            doc = one_doc(rng, p, kind)
             chunk.append(doc)
             written += len(doc.encode("utf-8"))
             ndocs += 1
@@ -188,7 +327,7 @@ def main():
                 f.write("".join(chunk))
                 chunk = []
         f.write("".join(chunk))
-    print("corpus: %d documents, %d bytes" % (ndocs, written))
+    print("corpus (%s): %d documents, %d bytes" % (kind, ndocs, written))
 
 
 if __name__ == "__main__":

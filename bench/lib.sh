@@ -1,6 +1,18 @@
 # SPDX-License-Identifier: MIT
 # Helpers sourced by bench/bench_*.sh: throwaway embedded clusters, timing, key=value results.
 # Expects LW (the lurewatch binary), W (the run's temp folder) and RES (results file) to be set.
+#
+# bench/run.sh reads every figure a script records with put: it sets BENCH_RESULTS (its own results
+# file) and BENCH_AS (a prefix such as "ingest"), and put copies each key=value there as
+# BENCH_AS.key=value (a key that already starts with BENCH_AS. is kept as it is), so a script's
+# figures outlive its temp folder. run.sh's table reads
+#   ingest.in.listings, ingest.in.seconds, ingest.in.chunk_rates, ingest.copy.rows, ingest.copy.seconds
+#   crawl.urls, crawl.hosts, crawl.curl.ok, crawl.curl.seconds, crawl.big.fetched, crawl.big.seconds
+#   daemon.vmhwm_kb, daemon.match.maxrss_kb
+#   rescan.store (listings stored), rescan.listings and rescan.seconds (those rescanned, in how
+#   long), rescan.seconds_for_n (all of the store, extrapolated when capped), rescan.setup_seconds
+#   (loading the store in SQL; the baseline unless rescan.baseline_seconds and rescan.baseline, what
+#   that baseline did, are given)
 
 say() { printf '%s\n' "$*" >&2; }
 now() { date +%s.%N; }
@@ -12,7 +24,21 @@ ratio() { awk -v x="$1" -v y="$2" -v d="${3:-1}" 'BEGIN { if (x == "-" || y == "
 # n / s, no decimals.
 per_s() { awk -v n="$1" -v s="$2" 'BEGIN { if (n == "-" || s == "-" || s + 0 == 0) print "-"; else printf "%.0f", n / s }'; }
 kbmb() { awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.0f MB", k / 1024 }'; }
-put() { printf '%s=%s\n' "$1" "$2" >> "$RES"; }
+put() {
+	printf '%s=%s\n' "$1" "$2" >> "$RES"
+	if [ -n "${BENCH_RESULTS:-}" ]; then
+		case $1 in
+		"${BENCH_AS:-x}".*) printf '%s=%s\n' "$1" "$2" ;;
+		*) printf '%s.%s=%s\n' "${BENCH_AS:-x}" "$1" "$2" ;;
+		esac >> "$BENCH_RESULTS"
+	fi
+}
+# put_lines FILE: puts every key=value line of FILE.
+put_lines() {
+	while IFS= read -r l; do
+		case $l in *=*) put "${l%%=*}" "${l#*=}" ;; esac
+	done < "$1"
+}
 get() { v=$(sed -n "s/^$1=//p" "$RES" | tail -n 1); printf '%s' "${v:--}"; }
 
 # cluster_new NAME [EXTRA_CONF_LINES]: a fresh embedded cluster in $W/NAME with default durability
