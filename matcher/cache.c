@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,28 +126,29 @@ static int take_db(struct reader *r, hs_database_t **db)
 	return 0;
 }
 
-static int slurp(const char *path, char **data, size_t *len)
+/* Maps the cache file read-only: Hyperscan copies the database out of it
+ * once, so reading it into a buffer first would only add a copy and page
+ * faults to every start-up. */
+static int map_file(const char *path, char **data, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	struct lw_buf b;
-	char chunk[1 << 16];
-	size_t n;
-	int rc = -1;
+	struct stat st;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (!f)
+	if (fd < 0)
 		return -1;
-	lw_buf_init(&b, CACHE_MAX_FILE);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (lw_buf_add(&b, chunk, n) < 0)
-			goto out;
-	if (ferror(f))
-		goto out;
-	*data = lw_buf_detach(&b, len);
-	rc = 0;
-out:
-	lw_buf_release(&b);
-	fclose(f);
-	return rc;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (unsigned long long)st.st_size > CACHE_MAX_FILE) {
+		close(fd);
+		return -1;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	*data = p;
+	*len = (size_t)st.st_size;
+	return 0;
 }
 
 int cache_load(struct matcher *m, const char *dir)
@@ -157,7 +160,7 @@ int cache_load(struct matcher *m, const char *dir)
 	struct reader r;
 	int rc = -1;
 
-	if (!path || slurp(path, &data, &len) < 0)
+	if (!path || map_file(path, &data, &len) < 0)
 		goto out;
 	r.p = data;
 	r.left = len;
@@ -173,7 +176,8 @@ out:
 		hs_free_database(m->db_main);
 		m->db_main = NULL;
 	}
-	free(data);
+	if (data)
+		munmap(data, len);
 	free(path);
 	return rc;
 }
