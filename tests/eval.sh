@@ -19,6 +19,21 @@ if [ -z "${1:-}" ] && [ -z "${CORPUS:-}" ]; then
 		echo "== $c"
 		sh "$0" "$shared/$c" || rc=$?
 	done
+	real=$top/../shared/ext/real-ads
+	if [ -d "$real" ]; then
+		echo "== real legitimate postings ($real): every one should stay unflagged"
+		for d in "$real"/*/; do
+			set -- "$d"*.txt
+			[ -f "$1" ] || continue
+			n=$#
+			flagged=$("$top/lurewatch" match -r "${RULES:-$top/rules}" --json "$@" |
+				python3 -c 'import json,sys
+rows=[json.loads(l) for l in sys.stdin]
+bad=[r for r in rows if r["flagged"]]
+print(len(bad)); [print("  flagged", r["input"].rsplit("/",1)[-1], "score %.2f" % r["score"], ",".join(sorted({h["rule"] for h in r["hits"]}))[:90], file=sys.stderr) for r in bad[:10]]') || rc=$?
+			echo "$(basename "$d"): $flagged/$n flagged ($(awk -v a="$flagged" -v b="$n" 'BEGIN{printf "%.1f", 100*a/b}')%; aim <= 1%)"
+		done
+	fi
 	exit $rc
 fi
 corpus=${1:-$CORPUS}
@@ -31,48 +46,92 @@ trap 'rm -f "$out"' EXIT
 cd "$corpus"
 # Exit status 1 just means "some input not flagged".
 "$top/lurewatch" match -r "${RULES:-$top/rules}" --json $(awk -F'\t' 'NR>1 {print $1}' labels.tsv) >"$out" || [ $? -eq 1 ]
-python3 - "$corpus/labels.tsv" "$out" "$corpus" <<'PY'
+rules_json=$(mktemp)
+trap 'rm -f "$out" "$rules_json"' EXIT
+"$top/lurewatch" rules list --json "${RULES:-$top/rules}" >"$rules_json"
+python3 - "$corpus/labels.tsv" "$out" "$corpus" "$rules_json" <<'PY'
 import json, sys
 labels = {}
 with open(sys.argv[1], encoding="utf-8") as f:
     next(f)
     for line in f:
         cols = line.rstrip("\n").split("\t")
-        labels[cols[0]] = (cols[1], cols[3] if len(cols) > 3 else "?", cols[5] if len(cols) > 5 else "")
+        labels[cols[0]] = (cols[1], cols[3] if len(cols) > 3 else "?", cols[5] if len(cols) > 5 else "",
+                           [c for c in (cols[2].split(",") if len(cols) > 2 else []) if c])
 res = {}
 with open(sys.argv[2], encoding="utf-8") as f:
     for line in f:
         o = json.loads(line)
         res[o["input"]] = o
+rules = {}
+if len(sys.argv) > 4:
+    with open(sys.argv[4], encoding="utf-8") as f:
+        for r in json.load(f):
+            rules[r["id"]] = r
+def ratio(a, b):
+    return f"{a}/{b}" if b else "-"
+def pct(a, b):
+    return f"{100 * a / b:5.1f}%" if b else "   - "
 tp = fp = fn = tn = 0
-by_lang = {}
-misses = []
-for name, (label, lang, note) in sorted(labels.items()):
+by_lang, by_cat, by_fam, clear_rules = {}, {}, {}, {}
+misses, pos, neg = [], [], []
+for name, (label, lang, note, cats) in sorted(labels.items()):
     o = res.get(name)
     if o is None:
         print(f"eval: no result for {name}", file=sys.stderr)
         sys.exit(2)
     flagged = o["flagged"]
+    fired = {h["rule"] for h in o["hits"]}
+    fams = {rules[r]["family"] for r in fired if r in rules and rules[r].get("family")}
     l = by_lang.setdefault(lang, [0, 0, 0, 0])
     if label == "flag":
+        pos.append(o["score"])
         l[0] += 1
         if flagged: tp += 1; l[1] += 1
         else: fn += 1; misses.append(("missed", name, o["score"], note))
+        for c in cats:
+            x = by_cat.setdefault(c, [0, 0, 0])
+            x[0] += 1
+            x[1] += flagged
+            x[2] += c in o["categories"]
+        for f in fams:
+            by_fam.setdefault(f, [0, 0])[0] += 1
     else:
+        neg.append(o["score"])
         l[2] += 1
         if flagged: fp += 1; l[3] += 1; misses.append(("false alarm", name, o["score"], note))
         else: tn += 1
+        for r in fired:
+            if rules.get(r, {}).get("category") != "context":
+                clear_rules[r] = clear_rules.get(r, 0) + 1
+        for f in fams:
+            by_fam.setdefault(f, [0, 0])[1] += 1
 nflag, nclear = tp + fn, fp + tn
 recall = tp / nflag if nflag else 0
 fpr = fp / nclear if nclear else 0
 prec = tp / (tp + fp) if tp + fp else 0
+# ROC AUC of the score: the chance that a flag ad outscores a clear one (ties count half).
+auc = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg)) if pos and neg else 0
 print(f"corpus: {nflag} flag ads, {nclear} clear ads")
-print(f"flag ads flagged:   {tp}/{nflag} = {100*recall:.1f}%  (recall; target >= 90%)")
-print(f"clear ads flagged:  {fp}/{nclear} = {100*fpr:.1f}%  (target <= 10%)")
-print(f"precision:          {100*prec:.1f}%")
-print("by language (flag flagged/total, clear flagged/total):")
+print(f"recall (flag ads flagged):       {tp}/{nflag} = {100*recall:.1f}%")
+print(f"false alarms (clear ads flagged): {fp}/{nclear} = {100*fpr:.1f}%")
+print(f"precision:                        {100*prec:.1f}%")
+print(f"ROC AUC of the score:             {auc:.3f}")
+print("by language:            recall        false alarms")
 for lang, (nf, tf, nc, fc) in sorted(by_lang.items()):
-    print(f"  {lang:3} {tf}/{nf}  {fc}/{nc}")
+    print(f"  {lang:3}  {ratio(tf, nf):>7} {pct(tf, nf)}   {ratio(fc, nc):>7} {pct(fc, nc)}")
+if by_cat:
+    print("by labelled category:   flag ads flagged   category found by the pack")
+    for c, (n, fl, found) in sorted(by_cat.items()):
+        print(f"  {c:22} {ratio(fl, n):>7} {pct(fl, n)}   {ratio(found, n):>7} {pct(found, n)}")
+if by_fam:
+    print("by rule family:         flag ads it fired on   clear ads it fired on")
+    for f, (nf, nc) in sorted(by_fam.items()):
+        print(f"  {f:22} {nf:5}                  {nc:5}")
+if clear_rules:
+    print("rules that fired most on clear ads (context rules left out: that is their job):")
+    for r, n in sorted(clear_rules.items(), key=lambda x: (-x[1], x[0]))[:10]:
+        print(f"  {n:4}  {r}")
 for kind, name, score, note in misses:
     print(f"  {kind:11} {name} score {score:.2f}  {note[:70]}")
 
