@@ -191,6 +191,9 @@ static void show_explain(const struct matcher *m, const struct matcher_result *r
 	}
 	printf("    categories %.2f x %.2f (%zu distinct categories: 1 + 0.25 each beyond the first)",
 	       r->base, r->multiplier, npos);
+	if (r->length != 1.0)
+		printf(" x %.2f short text (%zu words, shorter texts count more)", r->length,
+		       r->nwords);
 	if (context != 0)
 		printf(" %s %.2f context", context < 0 ? "-" : "+", context < 0 ? -context : context);
 	printf("\n    score %.2f %s threshold %.2f: %s\n", r->score, r->flagged ? ">=" : "<",
@@ -281,6 +284,8 @@ static json_t *result_json(const struct matcher *m, const char *input,
 		json_object_set_new(e, "categories", cats);
 		json_object_set_new(e, "base", json_real(r->base));
 		json_object_set_new(e, "multiplier", json_real(r->multiplier));
+		json_object_set_new(e, "length_factor", json_real(r->length));
+		json_object_set_new(e, "words", json_integer((json_int_t)r->nwords));
 		json_object_set_new(e, "threshold", json_real(matcher_threshold(m)));
 		for (size_t i = 0; i < r->nreasons; i++) {
 			json_t *rj = json_object();

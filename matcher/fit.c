@@ -30,6 +30,7 @@ struct matcher_fit_data {
 	size_t ndocs, docs_cap;
 	size_t *first;          /* doc i fired feats[first[i] .. first[i + 1]) */
 	unsigned char *flag;
+	size_t *nwords;         /* per document: its length, which scoring weighs */
 	size_t nfeats, feats_cap;
 	size_t *feats;
 	unsigned char *mark;    /* scratch for matcher_fit_data_add */
@@ -60,6 +61,7 @@ struct matcher_fit_data *matcher_fit_data_new(const struct matcher *m)
 	d->docs_cap = 64;
 	d->first = xmalloc((d->docs_cap + 1) * sizeof(*d->first));
 	d->flag = xmalloc(d->docs_cap);
+	d->nwords = xmalloc(d->docs_cap * sizeof(*d->nwords));
 	d->first[0] = 0;
 	return d;
 }
@@ -72,6 +74,7 @@ void matcher_fit_data_free(struct matcher_fit_data *d)
 	free(d->rule_feat);
 	free(d->first);
 	free(d->flag);
+	free(d->nwords);
 	free(d->feats);
 	free(d->mark);
 	free(d);
@@ -85,6 +88,7 @@ void matcher_fit_data_add(struct matcher_fit_data *d, const struct matcher_resul
 		d->docs_cap *= 2;
 		d->first = xreallocarray(d->first, d->docs_cap + 1, sizeof(*d->first));
 		d->flag = xreallocarray(d->flag, d->docs_cap, 1);
+		d->nwords = xreallocarray(d->nwords, d->docs_cap, sizeof(*d->nwords));
 	}
 	for (size_t i = 0; i < r->nhits; i++) {
 		long f = d->rule_feat[r->hits[i].rule];
@@ -100,6 +104,7 @@ void matcher_fit_data_add(struct matcher_fit_data *d, const struct matcher_resul
 	}
 	for (size_t i = start; i < d->nfeats; i++)
 		d->mark[d->feats[i]] = 0;
+	d->nwords[d->ndocs] = r->nwords;
 	d->flag[d->ndocs++] = flag ? 1 : 0;
 	d->first[d->ndocs] = d->nfeats;
 }
@@ -395,6 +400,7 @@ static void score_all(struct scorer *s, const struct matcher_fit_data *d, const 
 			s->r.hits[k].end = 1;
 		}
 		s->r.nhits = n;
+		s->r.nwords = d->nwords[doc];
 		matcher_score(&s->m, &s->r, s->m.threshold);
 		scores[doc] = s->r.score;
 	}

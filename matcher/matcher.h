@@ -172,7 +172,9 @@ struct matcher_result {
 	uint32_t categories;    /* bit per enum matcher_category that scored */
 	struct matcher_category_score cats[MATCHER_CAT_COUNT];
 	size_t ncats;           /* filled entries of cats, highest score first */
-	double base, multiplier;/* score = base * multiplier */
+	double base, multiplier;/* score = base * multiplier * length + context */
+	double length;          /* the short-text factor (1 for long texts) */
+	size_t nwords;          /* words in the scanned text, which the factor reads */
 	/* private */
 	char *owned_text;
 };
@@ -280,7 +282,11 @@ void matcher_pool_wait(struct matcher_pool *p);
  * re-score with another threshold). Per category, distinct rules' weights
  * sorted high to low count 1, 1/2, 1/4, ...; categories add up; the sum is
  * multiplied by 1 + 0.25 * (categories - 1) so several distinct indicators
- * outweigh one repeated. Context rules (negative) subtract after that. */
+ * outweigh one repeated, and by the short-text factor when the pack sets
+ * one ([pack] short_text_words W, short_text_boost B): a text of n < W words
+ * with indicators in at least two categories counts 1 + B * (W - n) / W
+ * times, since a two-line post has no room for the signals a long ad spreads
+ * out. Context rules (negative) subtract after that. */
 void matcher_score(const struct matcher *m, struct matcher_result *r,
 		   double threshold);
 

@@ -227,6 +227,16 @@ static void pack_key(struct load *ld, const char *name, const char *value)
 	else if (strcmp(name, "weights") == 0) {
 		set_weights(ld, value);
 		return;
+	} else if (strcmp(name, "short_text_words") == 0) {
+		if (parse_number(value, &pack->short_words) < 0 || pack->short_words < 0 ||
+		    pack->short_words > 10000)
+			add_error(ld, ld->line, "bad short_text_words '%s': expected 0 to 10000", value);
+		return;
+	} else if (strcmp(name, "short_text_boost") == 0) {
+		if (parse_number(value, &pack->short_boost) < 0 || pack->short_boost < 0 ||
+		    pack->short_boost > 2)
+			add_error(ld, ld->line, "bad short_text_boost '%s': expected 0 to 2", value);
+		return;
 	} else if (strcmp(name, "threshold") == 0) {
 		if (parse_number(value, &pack->threshold) < 0 || pack->threshold <= 0)
 			add_error(ld, ld->line, "bad threshold '%s': expected a positive number", value);

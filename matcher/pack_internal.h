@@ -32,6 +32,8 @@ struct matcher_pack {
 	char *name, *version, *description;
 	double threshold;
 	int has_threshold;
+	double short_words;             /* [pack] short_text_words: 0 turns the factor off */
+	double short_boost;             /* [pack] short_text_boost */
 	int nadhoc;
 	char hash[65];
 	void *sha;                      /* EVP_MD_CTX while loading */

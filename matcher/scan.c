@@ -484,6 +484,7 @@ int scan_prepared(struct matcher_scanner *s, struct matcher_result *r, struct lw
 	}
 	collect_hits(s, r);
 	merge_hits(r);
+	r->nwords = s->norm.nwords;
 	matcher_score(m, r, m->threshold);
 	rc = 0;
 out:

@@ -116,7 +116,11 @@ void matcher_score(const struct matcher *m, struct matcher_result *r, double thr
 		qsort(r->cats, r->ncats, sizeof(r->cats[0]), cmp_cat_desc);
 	r->base = base;
 	r->multiplier = npositive ? 1.0 + 0.25 * (double)(npositive - 1) : 1.0;
-	r->score = base * r->multiplier + context;
+	r->length = 1.0;
+	if (npositive >= 2 && pack->short_words > 0 && (double)r->nwords < pack->short_words)
+		r->length += pack->short_boost * (pack->short_words - (double)r->nwords) /
+			     pack->short_words;
+	r->score = base * r->multiplier * r->length + context;
 	if (r->score < 0)
 		r->score = 0;
 	r->flagged = r->score >= threshold;

@@ -329,6 +329,41 @@ static void test_score_formula(void **state)
 	eng_close(&e);
 }
 
+/* A pack that asks for it: a short post with indicators in two categories
+ * counts more, in proportion to how short it is; one category alone does
+ * not, and a pack without the keys has no factor. */
+static void test_short_text(void **state)
+{
+	struct eng e;
+
+	(void)state;
+	eng_open(&e, "[pack]\nshort_text_words = 60\nshort_text_boost = 0.5\n"
+		     SCORED("f1", "fee_debt", "2", "/alpha/") SCORED("d1", "documents", "2", "/delta/"),
+		 -1);
+	scan(&e, "alpha delta");
+	assert_int_equal(e.r.nwords, 2);
+	assert_close(e.r.length, 1 + 0.5 * 58.0 / 60.0);
+	assert_close(e.r.score, (2 + 2) * 1.25 * (1 + 0.5 * 58.0 / 60.0));
+	scan(&e, "alpha alpha"); /* one category: no factor */
+	assert_close(e.r.length, 1);
+	assert_close(e.r.score, 2);
+	{
+		char buf[1024];
+		size_t n = (size_t)snprintf(buf, sizeof(buf), "alpha delta");
+
+		for (int i = 0; i < 60; i++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, " filler");
+		scan(&e, buf);
+		assert_close(e.r.length, 1);
+		assert_close(e.r.score, 5);
+	}
+	eng_close(&e);
+	eng_open(&e, SCORE_PACK, -1);
+	scan(&e, "alpha delta");
+	assert_close(e.r.length, 1);
+	eng_close(&e);
+}
+
 static void test_threshold(void **state)
 {
 	struct eng e;
@@ -765,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_hits_merged_and_ordered),
 		cmocka_unit_test(test_score_formula),
 		cmocka_unit_test(test_threshold),
+		cmocka_unit_test(test_short_text),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_html_input),
 		cmocka_unit_test(test_cache),
