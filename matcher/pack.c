@@ -365,6 +365,17 @@ static int continue_value(struct pack_rule *r, const char *name, const char *val
 		s = &r->examples;
 	} else if (strcmp(name, "counterexample") == 0) {
 		s = &r->counterexamples;
+	} else if (strcmp(name, "combine") == 0 && r->combine) {
+		/* A long expression goes on over indented lines. */
+		char *old = r->combine;
+		size_t a = strlen(old), b = strlen(value);
+
+		r->combine = xmalloc(a + b + 2);
+		memcpy(r->combine, old, a);
+		r->combine[a] = ' ';
+		memcpy(r->combine + a + 1, value, b + 1);
+		free(old);
+		return 1;
 	} else if (strcmp(name, "description") == 0 && r->description) {
 		char *old = r->description;
 		size_t a = strlen(old), b = strlen(value);

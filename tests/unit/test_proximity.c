@@ -198,6 +198,21 @@ static void test_nesting_and_boolean(void **state)
 
 /* The example of issue 9: a combination's evidence must be the few words
  * that made it, not the paragraph before them. */
+/* A long combination goes on over indented lines. */
+static void test_combine_continued(void **state)
+{
+	struct eng e;
+
+	(void)state;
+	eng_open(&e, WORDS("a", "alpha") WORDS("b", "bravo") WORDS("c", "charlie")
+		     "[rule x]\ncategory = deception\nweight = 1\ndescription = d\n"
+		     "combine = a NEAR/2 b\n  | c\n", -1);
+	expect_fires(&e, "x", "alpha bravo", 1);
+	expect_fires(&e, "x", "charlie", 1);
+	expect_fires(&e, "x", "alpha", 0);
+	eng_close(&e);
+}
+
 static void test_span_is_the_words(void **state)
 {
 	struct eng e;
@@ -298,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_not_near),
 		cmocka_unit_test(test_nesting_and_boolean),
 		cmocka_unit_test(test_span_is_the_words),
+		cmocka_unit_test(test_combine_continued),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_reason_not_near),
 	};
