@@ -2,6 +2,7 @@
 /* Phone numbers in normalised text: runs of digit groups with separators,
  * parsed to E.164, and told apart as WhatsApp/Viber contacts or plain
  * phones by the words around them. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -66,6 +67,11 @@ static const struct {
 };
 #define NWORDS (sizeof(number_words) / sizeof(number_words[0]))
 
+/* number_words by first byte, built once (index_words): most bytes start
+ * none of them, and the rest only a few. */
+static uint8_t word_first[256];
+static uint8_t word_len[NWORDS];
+
 enum unit_kind { U_NONE, U_REAL, U_LOOK, U_WORD, U_HOMOPHONE };
 
 /* A decimal digit of another script ("४", "٤"): its value, or -1. Digit
@@ -111,9 +117,10 @@ static int unit_at(const struct ent_ctx *c, size_t i, char *d, size_t *n)
 		*d = (char)('0' + v);
 		return U_REAL;
 	}
-	for (k = 0; k < NWORDS; k++) {
-		l = strlen(number_words[k].w);
-		if (l <= len - i && !memcmp(s + i, number_words[k].w, l)) {
+	for (k = 0; word_first[(unsigned char)ch] && k < NWORDS; k++) {
+		l = word_len[k];
+		if (number_words[k].w[0] == ch && l <= len - i &&
+		    !memcmp(s + i, number_words[k].w, l)) {
 			*n = l;
 			*d = number_words[k].d;
 			return number_words[k].homophone ? U_HOMOPHONE : U_WORD;
@@ -293,7 +300,11 @@ static size_t read_groups(const struct ent_ctx *c, size_t i, struct cand *k)
 	struct group *g;
 	int open = 0;
 
-	memset(k, 0, sizeof(*k));
+	/* Only the counts need clearing: groups and digits beyond them are
+	 * written before they are read, and clearing all of k at every
+	 * candidate would cost more than reading it. */
+	k->plus = k->paren = 0;
+	k->ng = k->nd = 0;
 	if (s[j] == '(' && j + 1 < len) {
 		open = 1;
 		j++;
@@ -401,7 +412,7 @@ static int keyword_after(const struct ent_ctx *c, size_t b)
 		mark |= s[e] != ' ' && s[e] != ':';
 		e++;
 	}
-	if (!ent_keyword_at(c, ent_kw_whatsapp, e, &ke))
+	if (!ent_keyword_at(c, &ent_kw_whatsapp, e, &ke))
 		return 0;
 	if (mark)
 		return 1;
@@ -422,7 +433,7 @@ static int keyword_line_above(const struct ent_ctx *c, size_t lo, size_t a)
 	if (lo == 0 || s[lo - 1] != '\n' || lo < 2)
 		return 0;
 	ps = ent_line_start(c, lo - 2);
-	if (!ent_keyword_last(c, ent_kw_whatsapp, ps, lo - 1, NULL, &ke))
+	if (!ent_keyword_last(c, &ent_kw_whatsapp, ps, lo - 1, NULL, &ke))
 		return 0;
 	while (ke < lo - 1 && strchr(" :-", s[ke]) && s[ke])
 		ke++;
@@ -433,8 +444,8 @@ static int is_whatsapp(const struct ent_ctx *c, size_t a, size_t b)
 {
 	size_t lo = context_start(c, a);
 
-	return ent_keyword_last(c, ent_kw_whatsapp, lo, a, NULL, NULL) ||
-	       ent_flag_letters(c, ent_kw_whatsapp, lo, a) ||
+	return ent_keyword_last(c, &ent_kw_whatsapp, lo, a, NULL, NULL) ||
+	       ent_flag_letters(c, &ent_kw_whatsapp, lo, a) ||
 	       keyword_after(c, b) || keyword_line_above(c, lo, a);
 }
 
@@ -456,6 +467,11 @@ static const struct {
 	{ "montreal", "CA" }, { "ontario", "CA" }, { "calgary", "CA" }, { "ottawa", "CA" },
 };
 
+#define NPLACES (sizeof(na_places) / sizeof(na_places[0]))
+
+static uint8_t place_first[256];
+static uint8_t place_len[NPLACES];
+
 /* The North American region the text names first, or NULL. */
 static const char *na_region(const struct ent_ctx *c)
 {
@@ -463,16 +479,34 @@ static const char *na_region(const struct ent_ctx *c)
 	size_t i, k, n, len = c->t->len;
 
 	for (i = 0; i < len; i++) {
-		if (i > 0 && ent_is_alnum((unsigned char)s[i - 1]))
+		if (!place_first[(unsigned char)s[i]] ||
+		    (i > 0 && ent_is_alnum((unsigned char)s[i - 1])))
 			continue;
-		for (k = 0; k < sizeof(na_places) / sizeof(na_places[0]); k++) {
-			n = strlen(na_places[k].word);
-			if (n <= len - i && !memcmp(s + i, na_places[k].word, n) &&
+		for (k = 0; k < NPLACES; k++) {
+			n = place_len[k];
+			if (na_places[k].word[0] == s[i] && n <= len - i &&
+			    !memcmp(s + i, na_places[k].word, n) &&
 			    (i + n == len || !ent_is_alnum((unsigned char)s[i + n])))
 				return na_places[k].region;
 		}
 	}
 	return NULL;
+}
+
+/* na_region, read the first time a number needs it: most documents hold
+ * no number at all, and the search looks at every word. */
+struct na_cache {
+	int known;
+	const char *region;
+};
+
+static const char *na_get(const struct ent_ctx *c, struct na_cache *na)
+{
+	if (!na->known) {
+		na->region = na_region(c);
+		na->known = 1;
+	}
+	return na->region;
 }
 
 /* The region a national number was read in when it is not the default
@@ -497,6 +531,20 @@ static const char *assumed(const struct ent_ctx *c, const char *e164, const char
 }
 
 /* ---- the finder ------------------------------------------------------------ */
+
+static void index_words(void)
+{
+	size_t k;
+
+	for (k = 0; k < NWORDS; k++) {
+		word_len[k] = (uint8_t)strlen(number_words[k].w);
+		word_first[(unsigned char)number_words[k].w[0]] = 1;
+	}
+	for (k = 0; k < NPLACES; k++) {
+		place_len[k] = (uint8_t)strlen(na_places[k].word);
+		place_first[(unsigned char)na_places[k].word[0]] = 1;
+	}
+}
 
 /* Reads the first ng groups of k as a number: E.164 into e164 and, for a
  * national number read in another region than the default, *region. */
@@ -533,7 +581,7 @@ static size_t weak_digits(const struct cand *k, size_t ng)
  * so a number is never cut short. A weak group may sit inside a number but
  * not end it, and at most two digits may come from them. Returns the end
  * of the number or 0. */
-static size_t parse(struct ent_ctx *c, size_t i, struct cand *k, const char *na)
+static size_t parse(struct ent_ctx *c, size_t i, struct cand *k, struct na_cache *na)
 {
 	char e164[PHONE_E164_MAX + 1];
 	const char *region;
@@ -551,7 +599,7 @@ static size_t parse(struct ent_ctx *c, size_t i, struct cand *k, const char *na)
 		    is_date(k, ng) || stray_digit(k, ng) ||
 		    runs_on(c->t->buf, b, c->t->len) || ent_claimed(c, i, b))
 			continue;
-		if (to_e164(c, k, ng, nd, na, e164, &region))
+		if (to_e164(c, k, ng, nd, na_get(c, na), e164, &region))
 			continue;
 		if (ent_add(c, is_whatsapp(c, i, b) ? ENTITY_WHATSAPP : ENTITY_PHONE,
 			    i, b, xstrdup(e164)) == 0)
@@ -569,21 +617,41 @@ static int may_start(const struct ent_ctx *c, size_t i)
 
 	if (s[i] == '+' || s[i] == '(' || plus_word(s, i, c->t->len))
 		return i + 1 < c->t->len && start_ok(c, i);
-	return unit_at(c, i, &d, &n) != U_NONE && start_ok(c, i);
+	/* start_ok first: it is the cheaper test and fails inside words. */
+	return start_ok(c, i) && unit_at(c, i, &d, &n) != U_NONE;
+}
+
+/* The first byte from i on where may_start can hold: a byte that begins a
+ * unit, '+', '(' or "plus", not after an ASCII letter or digit (start_ok).
+ * UTF-8 continuation bytes begin nothing. */
+static size_t next_start(const struct ent_ctx *c, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)c->t->buf;
+	size_t len = c->t->len;
+
+	for (; i < len; i++)
+		if ((s[i] < 0x80 ? ent_is_alnum(s[i]) || s[i] == '+' || s[i] == '(' : s[i] >= 0xC0) &&
+		    (i == 0 || !ent_is_alnum(s[i - 1])))
+			return i;
+	return len;
 }
 
 void ent_find_phones(struct ent_ctx *c)
 {
-	struct cand *k = xmalloc(sizeof(*k));
-	const char *na = na_region(c);
-	size_t i = 0, e;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct na_cache na = { 0, NULL };
+	struct cand *k;
+	size_t i, e;
 
+	pthread_once(&once, index_words);
+	k = xmalloc(sizeof(*k));
+	i = next_start(c, 0);
 	while (i < c->t->len && !ent_full(c)) {
 		if (!may_start(c, i) || !read_groups(c, i, k)) {
-			i++;
+			i = next_start(c, i + 1);
 			continue;
 		}
-		e = parse(c, i, k, na);
+		e = parse(c, i, k, &na);
 		/* On failure, a number may still start at the next group. */
 		i = e ? e : k->g[0].b;
 	}
