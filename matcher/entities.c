@@ -51,11 +51,6 @@ size_t ent_line_end(const struct ent_ctx *c, size_t i)
 	return j;
 }
 
-int ent_full(const struct ent_ctx *c)
-{
-	return c->n >= ENTITIES_MAX;
-}
-
 int ent_claimed(const struct ent_ctx *c, size_t a, size_t b)
 {
 	size_t i;

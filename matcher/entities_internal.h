@@ -37,7 +37,10 @@ struct ent_ctx {
  * (norm is then freed). */
 int ent_add(struct ent_ctx *c, int kind, size_t a, size_t b, char *norm);
 /* 1 when the list is full: finders stop early. */
-int ent_full(const struct ent_ctx *c);
+static inline int ent_full(const struct ent_ctx *c)
+{
+	return c->n >= ENTITIES_MAX;
+}
 /* 1 when any byte of [a, b) already belongs to an entity. */
 int ent_claimed(const struct ent_ctx *c, size_t a, size_t b);
 
@@ -102,6 +105,11 @@ static inline int ent_is_alnum(unsigned char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 	       (ch >= '0' && ch <= '9');
+}
+
+static inline int ent_is_alpha(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
 }
 
 static inline int ent_is_digit(unsigned char ch)

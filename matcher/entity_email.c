@@ -211,9 +211,46 @@ static int at_marker(const struct ent_ctx *c, size_t j)
 	return e && n >= 2 && tld_ok(s, last, e);
 }
 
-static int marker_byte(unsigned char ch)
+/* The next byte from j on that at_marker could accept: an '@' or opening
+ * bracket, or the 'a' of " at "; len when none follows. Both are found
+ * with the C library's vectorised scans, as most text holds neither. */
+struct markers {
+	size_t sym, at;         /* next of each kind found so far */
+};
+
+static size_t next_sym(const char *s, size_t j, size_t len)
 {
-	return ch == '@' || ch == 'a' || ch == '(' || ch == '[' || ch == '{' || ch == '<';
+	/* The text is NUL-terminated but may hold NULs: step over them. */
+	while (j < len) {
+		j += strcspn(s + j, "@([{<");
+		if (j >= len || s[j])
+			break;
+		j++;
+	}
+	return j < len ? j : len;
+}
+
+static size_t next_at(const char *s, size_t j, size_t len)
+{
+	const char *p;
+
+	if (j == 0)
+		j = 1;
+	while (j + 3 <= len) {
+		if ((p = strstr(s + j - (s[j - 1] != '\0'), " at ")))
+			return (size_t)(p - s) + 1;
+		j += strlen(s + j) + 1;         /* past a NUL inside the text */
+	}
+	return len;
+}
+
+static size_t next_marker(const char *s, size_t j, size_t len, struct markers *m)
+{
+	if (m->sym < j)
+		m->sym = next_sym(s, j, len);
+	if (m->at < j)
+		m->at = next_at(s, j, len);
+	return m->sym < m->at ? m->sym : m->at;
 }
 
 /* Tries every start in [from, to) as the reference finder would, and
@@ -241,10 +278,14 @@ static size_t try_starts(struct ent_ctx *c, size_t from, size_t to)
 void ent_find_emails(struct ent_ctx *c)
 {
 	const char *s = c->t->buf;
+	struct markers m = { 0, 0 };
 	size_t j, from, next = 0, len = c->t->len;
 
-	for (j = 0; j < len && !ent_full(c); j++) {
-		if (!marker_byte((unsigned char)s[j]) || j < next || !at_marker(c, j))
+	m.sym = next_sym(s, 0, len);
+	m.at = next_at(s, 0, len);
+	for (j = next_marker(s, 0, len, &m); j < len && !ent_full(c);
+	     j = next_marker(s, j + 1, len, &m)) {
+		if (j < next || !at_marker(c, j))
 			continue;
 		from = j > LOCAL_REACH ? j - LOCAL_REACH : 0;
 		next = try_starts(c, from > next ? from : next, j + 1);

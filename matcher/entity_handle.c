@@ -369,14 +369,17 @@ void ent_find_handles(struct ent_ctx *c)
 
 	pthread_once(&once, build_triggers);
 	for (i = 0; i < c->t->len && !ent_full(c); i++) {
-		if (!triggers[(unsigned char)s[i]])
+		/* Every trigger needs a word start before an ASCII byte. */
+		if (!triggers[(unsigned char)s[i]] ||
+		    ((unsigned char)s[i] < 0x80 && i > 0 && ent_is_alpha((unsigned char)s[i - 1])))
 			continue;
 		if (s[i] == '@' && (i == 0 || !handle_char((unsigned char)s[i - 1])))
 			at_handle(c, i);
 		if (s[i] == 't' && (i == 0 || !handle_char((unsigned char)s[i - 1])))
 			spaced_tme(c, i);
 		for (k = 0; k < NPLATFORMS; k++)
-			if (ent_keyword_at(c, platforms[k].kw, i, &e))
+			if (platforms[k].kw->first[(unsigned char)s[i]] &&
+			    ent_keyword_at(c, platforms[k].kw, i, &e))
 				keyword_handle(c, &platforms[k], i, e);
 	}
 }

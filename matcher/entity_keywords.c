@@ -77,11 +77,6 @@ void ent_keywords_init(void)
 	pthread_once(&once, build_all);
 }
 
-static int ascii_letter(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
 /* The words are tried in list order, so an earlier word wins over a longer
  * later one ("=line" before "=line id") exactly as the list says. */
 int ent_keyword_at(const struct ent_ctx *c, const struct ent_keywords *kw, size_t i,
@@ -99,7 +94,7 @@ int ent_keyword_at(const struct ent_ctx *c, const struct ent_keywords *kw, size_
 		    memcmp(s + i, w->text, w->len))
 			continue;
 		if (w->ascii && i > 0 &&
-		    (w->whole ? ent_is_alnum(s[i - 1]) : ascii_letter(s[i - 1])))
+		    (w->whole ? ent_is_alnum(s[i - 1]) : ent_is_alpha(s[i - 1])))
 			continue;
 		if (w->whole && i + w->len < len && ent_is_alnum(s[i + w->len]))
 			continue;

@@ -67,9 +67,11 @@ static const struct {
 };
 #define NWORDS (sizeof(number_words) / sizeof(number_words[0]))
 
-/* number_words by first byte, built once (index_words): most bytes start
- * none of them, and the rest only a few. */
-static uint8_t word_first[256];
+/* number_words by first byte, built once (index_words): word_head[b] - 1
+ * is the first word starting with byte b, word_next[k] - 1 the next after
+ * word k (0: none), in table order. Most bytes start none of them. */
+static uint8_t word_head[256];
+static uint8_t word_next[NWORDS];
 static uint8_t word_len[NWORDS];
 
 enum unit_kind { U_NONE, U_REAL, U_LOOK, U_WORD, U_HOMOPHONE };
@@ -117,9 +119,9 @@ static int unit_at(const struct ent_ctx *c, size_t i, char *d, size_t *n)
 		*d = (char)('0' + v);
 		return U_REAL;
 	}
-	for (k = 0; word_first[(unsigned char)ch] && k < NWORDS; k++) {
+	for (k = word_head[(unsigned char)ch]; k-- > 0; k = word_next[k]) {
 		l = word_len[k];
-		if (number_words[k].w[0] == ch && l <= len - i &&
+		if (l <= len - i && number_words[k].w[1] == s[i + 1] &&
 		    !memcmp(s + i, number_words[k].w, l)) {
 			*n = l;
 			*d = number_words[k].d;
@@ -265,7 +267,12 @@ static int start_ok(const struct ent_ctx *c, size_t i)
 	if (i == 0)
 		return 1;
 	p = (unsigned char)s[i - 1];
-	if (ent_is_alnum(p) || strchr("_$+#/@=&%*", p))
+	switch (p) {
+	case '_': case '$': case '+': case '#': case '/': case '@': case '=': case '&':
+	case '%': case '*':
+		return 0;
+	}
+	if (ent_is_alnum(p))
 		return 0;
 	if ((p == '.' || p == ',') && i >= 2 && ent_is_digit((unsigned char)s[i - 2]))
 		return 0;
@@ -536,9 +543,17 @@ static void index_words(void)
 {
 	size_t k;
 
+	size_t last[256] = { 0 };
+	unsigned char b;
+
 	for (k = 0; k < NWORDS; k++) {
 		word_len[k] = (uint8_t)strlen(number_words[k].w);
-		word_first[(unsigned char)number_words[k].w[0]] = 1;
+		b = (unsigned char)number_words[k].w[0];
+		if (last[b])
+			word_next[last[b] - 1] = (uint8_t)(k + 1);
+		else
+			word_head[b] = (uint8_t)(k + 1);
+		last[b] = k + 1;
 	}
 	for (k = 0; k < NPLACES; k++) {
 		place_len[k] = (uint8_t)strlen(na_places[k].word);
@@ -640,11 +655,10 @@ void ent_find_phones(struct ent_ctx *c)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct na_cache na = { 0, NULL };
-	struct cand *k;
+	struct cand cand, *k = &cand;
 	size_t i, e;
 
 	pthread_once(&once, index_words);
-	k = xmalloc(sizeof(*k));
 	i = next_start(c, 0);
 	while (i < c->t->len && !ent_full(c)) {
 		if (!may_start(c, i) || !read_groups(c, i, k)) {
@@ -655,5 +669,4 @@ void ent_find_phones(struct ent_ctx *c)
 		/* On failure, a number may still start at the next group. */
 		i = e ? e : k->g[0].b;
 	}
-	free(k);
 }

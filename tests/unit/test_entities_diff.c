@@ -138,7 +138,7 @@ static size_t random_doc(char *doc, size_t cap)
 		else if (r < 99)
 			len = add(doc, len, cap, other[rnd(N(other))]);
 		else if (len + 1 < cap)
-			doc[len++] = (char)(1 + rnd(255));
+			doc[len++] = (char)rnd(256);       /* any byte, NUL too */
 		len = add(doc, len, cap, seps[rnd(N(seps))]);
 	}
 	return len;
