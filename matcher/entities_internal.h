@@ -74,7 +74,19 @@ struct ent_keywords {
 	struct ent_keyword word[ENT_KEYWORDS_MAX];
 	size_t n;
 	uint8_t first[256];                     /* 1: some word starts with the byte */
+	uint64_t second[256];   /* for a UTF-8 lead byte: bit n when a word
+	                         * starting with it has 0x80 + n next */
 };
+
+/* 0 when no keyword of kw can start at byte i of s (NUL-terminated, i
+ * inside it): the first of ent_keyword_at's tests, cheap enough for
+ * every byte. */
+static inline int ent_keyword_maybe(const struct ent_keywords *kw, const char *s, size_t i)
+{
+	unsigned char b = (unsigned char)s[i];
+
+	return kw->first[b] && (b < 0xC0 || (kw->second[b] >> ((unsigned char)s[i + 1] & 63) & 1));
+}
 
 extern struct ent_keywords ent_kw_whatsapp;
 extern struct ent_keywords ent_kw_telegram;

@@ -375,10 +375,11 @@ void ent_find_handles(struct ent_ctx *c)
 			continue;
 		if (s[i] == '@' && (i == 0 || !handle_char((unsigned char)s[i - 1])))
 			at_handle(c, i);
-		if (s[i] == 't' && (i == 0 || !handle_char((unsigned char)s[i - 1])))
+		if (s[i] == 't' && (i == 0 || !handle_char((unsigned char)s[i - 1])) &&
+		    (s[i + 1] == ' ' || s[i + 1] == '.'))
 			spaced_tme(c, i);
 		for (k = 0; k < NPLATFORMS; k++)
-			if (platforms[k].kw->first[(unsigned char)s[i]] &&
+			if (ent_keyword_maybe(platforms[k].kw, s, i) &&
 			    ent_keyword_at(c, platforms[k].kw, i, &e))
 				keyword_handle(c, &platforms[k], i, e);
 	}

@@ -56,6 +56,9 @@ static void build(struct ent_keywords *k)
 		k->word[i].len = (uint8_t)strlen(k->word[i].text);
 		k->word[i].ascii = (unsigned char)k->word[i].text[0] < 0x80;
 		k->first[(unsigned char)k->word[i].text[0]] = 1;
+		if ((unsigned char)k->word[i].text[0] >= 0xC0)
+			k->second[(unsigned char)k->word[i].text[0]] |=
+				(uint64_t)1 << ((unsigned char)k->word[i].text[1] & 63);
 	}
 	k->n = i;
 }
@@ -86,11 +89,12 @@ int ent_keyword_at(const struct ent_ctx *c, const struct ent_keywords *kw, size_
 	const struct ent_keyword *w;
 	size_t k, len = c->t->len;
 
-	if (i >= len || !kw->first[s[i]])
+	if (i >= len || !ent_keyword_maybe(kw, c->t->buf, i))
 		return 0;
 	for (k = 0; k < kw->n; k++) {
 		w = &kw->word[k];
 		if ((unsigned char)w->text[0] != s[i] || w->len > len - i ||
+		    (w->len > 1 && (unsigned char)w->text[1] != s[i + 1]) ||
 		    memcmp(s + i, w->text, w->len))
 			continue;
 		if (w->ascii && i > 0 &&

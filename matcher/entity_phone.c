@@ -73,6 +73,43 @@ static const struct {
 static uint8_t word_head[256];
 static uint8_t word_next[NWORDS];
 static uint8_t word_len[NWORDS];
+/* Blocks of the Basic Multilingual Plane that hold a decimal digit (Nd)
+ * of some script: bit n of two_byte[lead - 0xC0] for the 64 code points
+ * that lead byte and continuation 0x80 + n encode, likewise three_byte[lead
+ * - 0xE0]. Code points beyond the BMP are not indexed and count as
+ * possible digits. */
+static uint64_t two_byte[32];
+static uint64_t three_byte[16];
+
+static void index_digits(void)
+{
+	utf8proc_int32_t cp;
+
+	for (cp = 0x80; cp < 0x10000; cp++) {
+		if (utf8proc_category(cp) != UTF8PROC_CATEGORY_ND)
+			continue;
+		if (cp < 0x800)
+			two_byte[cp >> 6] |= (uint64_t)1 << (cp & 63);
+		else
+			three_byte[cp >> 12] |= (uint64_t)1 << ((cp >> 6) & 63);
+	}
+}
+
+/* 0 when the character at p (a UTF-8 lead byte) can begin no unit. */
+static int may_digit(const unsigned char *p)
+{
+	if (p[0] == 0xD0 || p[0] == 0xD1)
+		return 1;
+	if (p[0] < 0xE0)
+		return two_byte[p[0] - 0xC0] >> (p[1] & 63) & 1;
+	if (p[0] < 0xF0)
+		return three_byte[p[0] - 0xE0] >> (p[1] & 63) & 1;
+	return 1;
+}
+
+/* ASCII letters that may begin a unit by themselves: those that begin a
+ * number word, 'o', 'l' and 'i', and 'p' of "plus". */
+static uint8_t letter_unit[256];
 
 enum unit_kind { U_NONE, U_REAL, U_LOOK, U_WORD, U_HOMOPHONE };
 
@@ -555,6 +592,9 @@ static void index_words(void)
 			word_head[b] = (uint8_t)(k + 1);
 		last[b] = k + 1;
 	}
+	index_digits();
+	for (k = 0; k < 256; k++)
+		letter_unit[k] = word_head[k] || k == 'o' || k == 'l' || k == 'i' || k == 'p';
 	for (k = 0; k < NPLACES; k++) {
 		place_len[k] = (uint8_t)strlen(na_places[k].word);
 		place_first[(unsigned char)na_places[k].word[0]] = 1;
@@ -644,10 +684,21 @@ static size_t next_start(const struct ent_ctx *c, size_t i)
 	const unsigned char *s = (const unsigned char *)c->t->buf;
 	size_t len = c->t->len;
 
-	for (; i < len; i++)
-		if ((s[i] < 0x80 ? ent_is_alnum(s[i]) || s[i] == '+' || s[i] == '(' : s[i] >= 0xC0) &&
-		    (i == 0 || !ent_is_alnum(s[i - 1])))
-			return i;
+	for (; i < len; i++) {
+		if (!(s[i] < 0x80 ? ent_is_alnum(s[i]) || s[i] == '+' || s[i] == '(' : s[i] >= 0xC0) ||
+		    (i > 0 && ent_is_alnum(s[i - 1])))
+			continue;
+		/* Most letters begin no number word and stand for no digit
+		 * ('o', 'l', 'i'): only a digit leetspeak made one of them
+		 * ("Ol7O") starts a unit there. */
+		if (ent_is_alpha(s[i]) && !letter_unit[s[i]] && !ent_orig_digit(c, i))
+			continue;
+		/* Likewise most characters of other scripts: only decimal
+		 * digits and Cyrillic (number words, "о") begin a unit. */
+		if (s[i] >= 0xC0 && !may_digit(s + i) && !ent_orig_digit(c, i))
+			continue;
+		return i;
+	}
 	return len;
 }
 

@@ -70,7 +70,12 @@ static const char *const contacts[] = {
 	"plus 64 21 555 0168", "+64 21 five five five 0168", "021 555 0178 2 people",
 	"\xd1\x88\xd0\xb5\xd1\x81\xd1\x82\xd1\x8c-\xd0\xbd\xd0\xbe\xd0\xbb\xd1\x8c-"
 	"\xd0\xbf\xd1\x8f\xd1\x82\xd1\x8c 555 0178", "\xd9\xa0\xd9\xa2\xd9\xa1 555 0178",
-	"\xe0\xa5\xa6\xe0\xa5\xa8\xe0\xa5\xa7 555 0178", "zero two one, five five five",
+	"\xe0\xa5\xa6\xe0\xa5\xa8\xe0\xa5\xa7 555 0178",
+	"\xe0\xb9\x90\xe0\xb9\x92\xe0\xb9\x91 555 0178",          /* Thai */
+	"\xe0\xa7\xa6\xe0\xa7\xa8\xe0\xa7\xa7\xe0\xa7\xab\xe0\xa7\xab\xe0\xa7\xab 0178", /* Bengali */
+	"\xe1\x81\x80\xe1\x81\x82\xe1\x81\x81 555 0178",          /* Myanmar */
+	"\xf0\x90\x92\xa0\xf0\x90\x92\xa2 21 555 0178",            /* Osmanya */
+	"\xea\xa3\x90\xea\xa3\x92 1 555 0178",                        /* Saurashtra */ "zero two one, five five five",
 	"021 5550 178.5", "0215550178%", "$0215550178", "#0215550178", "/64215550168",
 	"john@mail.com", "john.smith@example.co.nz", "jane[at]example(dot)com",
 	"jane (at) example . com", "jane at example dot com", "the.smith.farm at example.net",
