@@ -369,7 +369,13 @@ void ent_find_handles(struct ent_ctx *c)
 
 	pthread_once(&once, build_triggers);
 	for (i = 0; i < c->t->len && !ent_full(c); i++) {
-		/* Every trigger needs a word start before an ASCII byte. */
+		/* A trigger in ASCII needs no ASCII letter before it, so the
+		 * rest of a run of letters is skipped at once. */
+		if (i > 0 && ent_is_alpha((unsigned char)s[i]) && ent_is_alpha((unsigned char)s[i - 1])) {
+			while (i + 1 < c->t->len && ent_is_alpha((unsigned char)s[i + 1]))
+				i++;
+			continue;
+		}
 		if (!triggers[(unsigned char)s[i]] ||
 		    ((unsigned char)s[i] < 0x80 && i > 0 && ent_is_alpha((unsigned char)s[i - 1])))
 			continue;

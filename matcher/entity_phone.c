@@ -107,9 +107,13 @@ static int may_digit(const unsigned char *p)
 	return 1;
 }
 
-/* ASCII letters that may begin a unit by themselves: those that begin a
- * number word, 'o', 'l' and 'i', and 'p' of "plus". */
-static uint8_t letter_unit[256];
+/* What next_start needs to know of a byte: an ASCII letter or digit;
+ * may begin a number ('+', '(', "plus", a unit); and begins one only as
+ * the input's digit or, for a lead byte, as a decimal digit or Cyrillic
+ * (may_digit): ASCII letters other than those of number words, 'o', 'l',
+ * 'i' and the 'p' of "plus", and all UTF-8 lead bytes. */
+enum { B_ALNUM = 1, B_START = 2, B_CHECK = 4 };
+static uint8_t byte_class[256];
 
 enum unit_kind { U_NONE, U_REAL, U_LOOK, U_WORD, U_HOMOPHONE };
 
@@ -593,8 +597,15 @@ static void index_words(void)
 		last[b] = k + 1;
 	}
 	index_digits();
-	for (k = 0; k < 256; k++)
-		letter_unit[k] = word_head[k] || k == 'o' || k == 'l' || k == 'i' || k == 'p';
+	for (k = 0; k < 256; k++) {
+		if (ent_is_alnum((unsigned char)k))
+			byte_class[k] |= B_ALNUM | B_START;
+		if (k == '+' || k == '(' || k >= 0xC0)
+			byte_class[k] |= B_START;
+		if ((ent_is_alpha((unsigned char)k) && !word_head[k] && k != 'o' && k != 'l' &&
+		     k != 'i' && k != 'p') || k >= 0xC0)
+			byte_class[k] |= B_CHECK;
+	}
 	for (k = 0; k < NPLACES; k++) {
 		place_len[k] = (uint8_t)strlen(na_places[k].word);
 		place_first[(unsigned char)na_places[k].word[0]] = 1;
@@ -683,20 +694,21 @@ static size_t next_start(const struct ent_ctx *c, size_t i)
 {
 	const unsigned char *s = (const unsigned char *)c->t->buf;
 	size_t len = c->t->len;
+	uint8_t k;
 
 	for (; i < len; i++) {
-		if (!(s[i] < 0x80 ? ent_is_alnum(s[i]) || s[i] == '+' || s[i] == '(' : s[i] >= 0xC0) ||
-		    (i > 0 && ent_is_alnum(s[i - 1])))
+		k = byte_class[s[i]];
+		if (!(k & B_START))
 			continue;
-		/* Most letters begin no number word and stand for no digit
-		 * ('o', 'l', 'i'): only a digit leetspeak made one of them
-		 * ("Ol7O") starts a unit there. */
-		if (ent_is_alpha(s[i]) && !letter_unit[s[i]] && !ent_orig_digit(c, i))
+		if ((i > 0 && (byte_class[s[i - 1]] & B_ALNUM)) ||
+		    ((k & B_CHECK) && !ent_orig_digit(c, i) &&
+		     (s[i] < 0x80 || !may_digit(s + i)))) {
+			/* No number starts inside the rest of a word either. */
+			if (k & B_ALNUM)
+				while (i + 1 < len && (byte_class[s[i + 1]] & B_ALNUM))
+					i++;
 			continue;
-		/* Likewise most characters of other scripts: only decimal
-		 * digits and Cyrillic (number words, "о") begin a unit. */
-		if (s[i] >= 0xC0 && !may_digit(s + i) && !ent_orig_digit(c, i))
-			continue;
+		}
 		return i;
 	}
 	return len;
