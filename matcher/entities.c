@@ -24,15 +24,6 @@ char ent_raw(const struct ent_ctx *c, size_t i)
 	return c->t->buf[i];
 }
 
-char ent_orig_digit(const struct ent_ctx *c, size_t i)
-{
-	uint32_t s = c->t->start[i], e = c->t->end[i];
-
-	if (e - s == 1 && ent_is_digit((unsigned char)c->orig[s]))
-		return c->orig[s];
-	return 0;
-}
-
 size_t ent_line_start(const struct ent_ctx *c, size_t i)
 {
 	size_t j = i;

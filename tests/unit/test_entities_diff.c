@@ -212,14 +212,77 @@ static void test_random(void **state)
 	size_t len, found = 0;
 
 	(void)state;
-	for (seed = 1; seed <= 20000; seed++) {
+	for (seed = 1; seed <= 8000; seed++) {
 		rng_state = seed * 0x9E3779B97F4A7C15ull;
 		len = random_doc(doc, sizeof(doc));
 		snprintf(what, sizeof(what), "seed %llu", (unsigned long long)seed);
 		found += check_same(doc, len, regions[seed % N(regions)], what);
 	}
 	/* The generator must keep the finders busy, or the test proves little. */
-	assert_true(found > 20000);
+	assert_true(found > 8000);
+}
+
+/* ---- the reach of the candidate windows ------------------------------------ */
+
+static size_t repeat(char *doc, size_t len, size_t cap, const char *s, size_t n)
+{
+	while (n--)
+		len = add(doc, len, cap, s);
+	return len;
+}
+
+/* Addresses and hosts as long as the finders read, with every kind of
+ * obfuscated dot between the atoms; and a document past ENTITIES_MAX,
+ * where every finder stops at the same entity. */
+static void test_edges(void **state)
+{
+	static const char *const dots[] = {
+		".", " (dot) ", "  ( punto )  ", " dot ", "[.]", ". ", "{ ponto }", "<point>",
+	};
+	static const char *const ats[] = { "@", " (at) ", "  [ @ ]  ", " at ", "(arroba)" };
+	static const size_t atom_lens[] = { 3, 19, 20, 21, 60, 63, 64, 65, 66 };
+	static char doc[200000];
+	char atom[80], what[64];
+	size_t len, a, k, n, d, t, i, found = 0;
+
+	(void)state;
+	for (i = 0; i < N(atom_lens); i++) {
+		n = atom_lens[i];
+		memset(atom, 'x', n);
+		atom[n] = '\0';
+		atom[n / 2] = '7';
+		for (d = 0; d < N(dots); d++)
+			for (t = 0; t < N(ats); t++)
+				for (a = 10; a <= 14; a++) {
+					len = add(doc, 0, sizeof(doc), "mail ");
+					for (k = 0; k < a; k++) {
+						len = add(doc, len, sizeof(doc), atom);
+						if (k + 1 < a)
+							len = add(doc, len, sizeof(doc), dots[d]);
+					}
+					len = add(doc, len, sizeof(doc), ats[t]);
+					len = add(doc, len, sizeof(doc), "example");
+					len = add(doc, len, sizeof(doc), dots[d]);
+					len = add(doc, len, sizeof(doc), "com now");
+					snprintf(what, sizeof(what), "email n=%zu d=%zu t=%zu a=%zu", n, d, t, a);
+					found += check_same(doc, len, "NZ", what);
+				}
+		for (k = 0; k < 4; k++) {
+			len = add(doc, 0, sizeof(doc), k & 1 ? "see https://" : "see ");
+			len = add(doc, len, sizeof(doc), k & 2 ? "www." : "");
+			len = add(doc, len, sizeof(doc), atom);
+			len = add(doc, len, sizeof(doc), ".example.com/path?q=1 and ");
+			len = add(doc, len, sizeof(doc), atom);
+			len = add(doc, len, sizeof(doc), ".nz.");
+			snprintf(what, sizeof(what), "url n=%zu k=%zu", n, k);
+			check_same(doc, len, "NZ", what);
+		}
+	}
+	assert_true(found > 200);
+	len = repeat(doc, 0, sizeof(doc), "call 021 555 0178 or a@b.co or t.me/agent_nz or ", 700);
+	check_same(doc, len, "NZ", "over ENTITIES_MAX");
+	len = repeat(doc, 0, sizeof(doc), "WhatsApp @jobagent telegram @recruit77 ", 1500);
+	check_same(doc, len, "NZ", "handles over ENTITIES_MAX");
 }
 
 /* ---- corpora named on the command line -------------------------------------- */
@@ -263,6 +326,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_files),
 	};
 
