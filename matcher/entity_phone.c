@@ -73,6 +73,15 @@ static const struct {
 static uint8_t word_head[256];
 static uint8_t word_next[NWORDS];
 static uint8_t word_len[NWORDS];
+/* For each first byte, bit (b & 63) for every second byte b of its words:
+ * a test that rules out most letters before the chain is walked. */
+static uint64_t word_second[256];
+
+/* 1 when a number word may start at s[i] (s NUL-terminated). */
+static int word_maybe(const unsigned char *s, size_t i)
+{
+	return word_second[s[i]] >> (s[i + 1] & 63) & 1;
+}
 /* Blocks of the Basic Multilingual Plane that hold a decimal digit (Nd)
  * of some script: bit n of two_byte[lead - 0xC0] for the 64 code points
  * that lead byte and continuation 0x80 + n encode, likewise three_byte[lead
@@ -111,8 +120,10 @@ static int may_digit(const unsigned char *p)
  * may begin a number ('+', '(', "plus", a unit); and begins one only as
  * the input's digit or, for a lead byte, as a decimal digit or Cyrillic
  * (may_digit): ASCII letters other than those of number words, 'o', 'l',
- * 'i' and the 'p' of "plus", and all UTF-8 lead bytes. */
-enum { B_ALNUM = 1, B_START = 2, B_CHECK = 4 };
+ * 'i' and the 'p' of "plus", and all UTF-8 lead bytes; or begins one as
+ * the input's digit or a number word: the other first letters of number
+ * words. */
+enum { B_ALNUM = 1, B_START = 2, B_CHECK = 4, B_WORD = 8 };
 static uint8_t byte_class[256];
 
 enum unit_kind { U_NONE, U_REAL, U_LOOK, U_WORD, U_HOMOPHONE };
@@ -160,7 +171,8 @@ static int unit_at(const struct ent_ctx *c, size_t i, char *d, size_t *n)
 		*d = (char)('0' + v);
 		return U_REAL;
 	}
-	for (k = word_head[(unsigned char)ch]; k-- > 0; k = word_next[k]) {
+	for (k = word_maybe((const unsigned char *)s, i) ? word_head[(unsigned char)ch] : 0;
+	     k-- > 0; k = word_next[k]) {
 		l = word_len[k];
 		if (l <= len - i && number_words[k].w[1] == s[i + 1] &&
 		    !memcmp(s + i, number_words[k].w, l)) {
@@ -595,6 +607,7 @@ static void index_words(void)
 		else
 			word_head[b] = (uint8_t)(k + 1);
 		last[b] = k + 1;
+		word_second[b] |= (uint64_t)1 << ((unsigned char)number_words[k].w[1] & 63);
 	}
 	index_digits();
 	for (k = 0; k < 256; k++) {
@@ -605,6 +618,9 @@ static void index_words(void)
 		if ((ent_is_alpha((unsigned char)k) && !word_head[k] && k != 'o' && k != 'l' &&
 		     k != 'i' && k != 'p') || k >= 0xC0)
 			byte_class[k] |= B_CHECK;
+		else if (ent_is_alpha((unsigned char)k) && word_head[k] && k != 'o' && k != 'l' &&
+			 k != 'i' && k != 'p')
+			byte_class[k] |= B_WORD;
 	}
 	for (k = 0; k < NPLACES; k++) {
 		place_len[k] = (uint8_t)strlen(na_places[k].word);
@@ -702,7 +718,8 @@ static size_t next_start(const struct ent_ctx *c, size_t i)
 			continue;
 		if ((i > 0 && (byte_class[s[i - 1]] & B_ALNUM)) ||
 		    ((k & B_CHECK) && !ent_orig_digit(c, i) &&
-		     (s[i] < 0x80 || !may_digit(s + i)))) {
+		     (s[i] < 0x80 || !may_digit(s + i))) ||
+		    ((k & B_WORD) && !word_maybe(s, i) && !ent_orig_digit(c, i))) {
 			/* No number starts inside the rest of a word either. */
 			if (k & B_ALNUM)
 				while (i + 1 < len && (byte_class[s[i + 1]] & B_ALNUM))
