@@ -289,7 +289,7 @@ static size_t plus_word(const char *s, size_t j, size_t len)
 static size_t read_groups(const struct ent_ctx *c, size_t i, struct cand *k)
 {
 	const char *s = c->t->buf;
-	size_t len = c->t->len, j = i, e, sep, p;
+	size_t len = c->t->len, j = i, e, sep, p = 0;
 	struct group *g;
 	int open = 0;
 
