@@ -9,101 +9,6 @@
 #include "phone.h"
 #include "../util/xmalloc.h"
 
-/* ---- keywords ------------------------------------------------------------ */
-
-const char *const ent_kw_whatsapp[] = {
-	"whatsapp", "whats app", "whatapp", "watsapp", "watsup", "whatsup",
-	"wassap", "wasap", "=wa", "=w.a", "viber", "ватсап", "вотсап",
-	"вацап", "واتس", "=zap", NULL
-};
-
-const char *const ent_kw_telegram[] = {
-	"telegram", "=tg", "=t-g", "=t.g", "=tele", "телеграм", "电报", "纸飞机",
-	"เทเลแกรม", "텔레", "تلغرام", "تيليجرام", NULL
-};
-
-const char *const ent_kw_wechat[] = {
-	"wechat", "we chat", "weixin", "微信", "威信", "薇信", "v信", "薇", "=vx", NULL
-};
-
-const char *const ent_kw_line[] = {
-	"=line", "=line id", "=lineid", "ไลน์", "라인", NULL
-};
-
-static int ascii_letter(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
-int ent_keyword_at(const struct ent_ctx *c, const char *const *kw, size_t i,
-		   size_t *end)
-{
-	const unsigned char *s = (const unsigned char *)c->t->buf;
-	size_t k, n, len = c->t->len;
-	int whole;
-
-	for (k = 0; kw[k]; k++) {
-		whole = kw[k][0] == '=';
-		n = strlen(kw[k] + whole);
-		if (n > len - i || memcmp(s + i, kw[k] + whole, n))
-			continue;
-		if ((unsigned char)kw[k][whole] < 0x80 && i > 0 &&
-		    (whole ? ent_is_alnum(s[i - 1]) : ascii_letter(s[i - 1])))
-			continue;
-		if (whole && i + n < len && ent_is_alnum(s[i + n]))
-			continue;
-		if (end)
-			*end = i + n;
-		return 1;
-	}
-	return 0;
-}
-
-int ent_keyword_last(const struct ent_ctx *c, const char *const *kw,
-		     size_t lo, size_t hi, size_t *at, size_t *end)
-{
-	size_t i, e;
-
-	for (i = hi; i > lo; i--) {
-		if (!ent_keyword_at(c, kw, i - 1, &e) || e > hi)
-			continue;
-		if (at)
-			*at = i - 1;
-		if (end)
-			*end = e;
-		return 1;
-	}
-	return 0;
-}
-
-/* Regional indicators U+1F1E6..U+1F1FF are F0 9F 87 A6..BF in UTF-8. */
-int ent_flag_letters(const struct ent_ctx *c, const char *const *kw,
-		     size_t a, size_t b)
-{
-	const unsigned char *p = (const unsigned char *)c->orig;
-	char letters[64];
-	size_t i, from, to, n = 0, k;
-
-	/* Normalising drops the flags or folds them into the whitespace around
-	 * them, so the neighbouring bytes' input is read too. */
-	from = a > 0 ? c->t->start[a - 1] : 0;
-	to = b < c->t->len ? c->t->end[b] : c->orig_len;
-	if (to <= from)
-		return 0;
-	if (to - from > 1024)
-		from = to - 1024;
-	for (i = from; i + 3 < to && n + 1 < sizeof(letters); i++)
-		if (p[i] == 0xF0 && p[i + 1] == 0x9F && p[i + 2] == 0x87 &&
-		    p[i + 3] >= 0xA6 && p[i + 3] <= 0xBF)
-			letters[n++] = (char)('a' + (p[i + 3] - 0xA6));
-	letters[n] = '\0';
-	for (k = 0; kw[k]; k++)
-		if (kw[k][0] != '=' && (unsigned char)kw[k][0] < 0x80 &&
-		    strstr(letters, kw[k]))
-			return 1;
-	return 0;
-}
-
 /* ---- shared helpers ------------------------------------------------------ */
 
 char ent_raw(const struct ent_ctx *c, size_t i)
@@ -117,15 +22,6 @@ char ent_raw(const struct ent_ctx *c, size_t i)
 			return (char)(o >= 'A' && o <= 'Z' ? o - 'A' + 'a' : o);
 	}
 	return c->t->buf[i];
-}
-
-char ent_orig_digit(const struct ent_ctx *c, size_t i)
-{
-	uint32_t s = c->t->start[i], e = c->t->end[i];
-
-	if (e - s == 1 && ent_is_digit((unsigned char)c->orig[s]))
-		return c->orig[s];
-	return 0;
 }
 
 size_t ent_line_start(const struct ent_ctx *c, size_t i)
@@ -144,11 +40,6 @@ size_t ent_line_end(const struct ent_ctx *c, size_t i)
 	while (j < c->t->len && j - i < ENT_KEYWORD_WINDOW && c->t->buf[j] != '\n')
 		j++;
 	return j;
-}
-
-int ent_full(const struct ent_ctx *c)
-{
-	return c->n >= ENTITIES_MAX;
 }
 
 int ent_claimed(const struct ent_ctx *c, size_t a, size_t b)
@@ -266,6 +157,7 @@ int entities_extract_text(const struct lw_text *t, const char *orig, size_t orig
 	c.orig_len = orig_len;
 	c.region = default_region;
 	c.claimed = xcalloc(t->len / 8 + 1, 1);
+	ent_keywords_init();
 	ent_find_emails(&c);
 	ent_find_urls(&c);
 	ent_find_handles(&c);

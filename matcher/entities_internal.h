@@ -37,7 +37,10 @@ struct ent_ctx {
  * (norm is then freed). */
 int ent_add(struct ent_ctx *c, int kind, size_t a, size_t b, char *norm);
 /* 1 when the list is full: finders stop early. */
-int ent_full(const struct ent_ctx *c);
+static inline int ent_full(const struct ent_ctx *c)
+{
+	return c->n >= ENTITIES_MAX;
+}
 /* 1 when any byte of [a, b) already belongs to an entity. */
 int ent_claimed(const struct ent_ctx *c, size_t a, size_t b);
 
@@ -45,33 +48,68 @@ int ent_claimed(const struct ent_ctx *c, size_t a, size_t b);
  * ASCII byte of the input gives that byte, lowercased: handles and
  * addresses keep the digits that leetspeak folding turned into letters. */
 char ent_raw(const struct ent_ctx *c, size_t i);
-/* The ASCII digit the input had at normalised byte i, or 0. */
-char ent_orig_digit(const struct ent_ctx *c, size_t i);
+
 
 /* Start of the line holding byte i (never further back than the window). */
 size_t ent_line_start(const struct ent_ctx *c, size_t i);
 /* End of the line holding byte i ('\n' or text end, within the window). */
 size_t ent_line_end(const struct ent_ctx *c, size_t i);
 
-/* A keyword list: NULL-terminated. A word starting with '=' must stand
- * alone (no ASCII letter or digit either side); others must not follow an
- * ASCII letter but may run on ("telegram" finds "telegramm"). */
-extern const char *const ent_kw_whatsapp[];
-extern const char *const ent_kw_telegram[];
-extern const char *const ent_kw_wechat[];
-extern const char *const ent_kw_line[];
+/* A keyword list (entity_keywords.c), indexed by first byte. A word written
+ * with a leading '=' must stand alone (no ASCII letter or digit either
+ * side); others must not follow an ASCII letter but may run on ("telegram"
+ * finds "telegramm"). */
+#define ENT_KEYWORDS_MAX 24
+
+struct ent_keyword {
+	const char *text;       /* without the '=' */
+	uint8_t len;
+	uint8_t whole;          /* written with '=' */
+	uint8_t ascii;          /* starts with an ASCII byte */
+};
+
+struct ent_keywords {
+	const char *const *list;                /* as written, NULL-terminated */
+	struct ent_keyword word[ENT_KEYWORDS_MAX];
+	size_t n;
+	uint8_t first[256];                     /* 1: some word starts with the byte */
+	uint64_t second[256];   /* for a UTF-8 lead byte: bit n when a word
+	                         * starting with it has 0x80 + n next */
+};
+
+/* 0 when no keyword of kw can start at byte i of s (NUL-terminated, i
+ * inside it): the first of ent_keyword_at's tests, cheap enough for
+ * every byte. */
+static inline int ent_keyword_maybe(const struct ent_keywords *kw, const char *s, size_t i)
+{
+	unsigned char b = (unsigned char)s[i];
+
+	return kw->first[b] && (b < 0xC0 || (kw->second[b] >> ((unsigned char)s[i + 1] & 63) & 1));
+}
+
+extern struct ent_keywords ent_kw_whatsapp;
+extern struct ent_keywords ent_kw_telegram;
+extern struct ent_keywords ent_kw_wechat;
+extern struct ent_keywords ent_kw_line;
+extern struct ent_keywords ent_kw_zalo;
+extern struct ent_keywords ent_kw_other;    /* other networks' names */
+
+/* Builds the lists' indexes, once per process however often it is called;
+ * entities_extract_text calls it before any finder runs. */
+void ent_keywords_init(void);
 
 /* Finds the last keyword of kw starting in [lo, hi) and ending by hi.
  * Returns 1 and sets *at and *end (either may be NULL), or 0. */
-int ent_keyword_last(const struct ent_ctx *c, const char *const *kw,
+int ent_keyword_last(const struct ent_ctx *c, const struct ent_keywords *kw,
 		     size_t lo, size_t hi, size_t *at, size_t *end);
-/* 1 when a keyword of kw starts exactly at i; *end receives its end. */
-int ent_keyword_at(const struct ent_ctx *c, const char *const *kw, size_t i,
+/* 1 when a keyword of kw starts exactly at i; *end receives its end. The
+ * list's earlier words win: the first that fits is the one found. */
+int ent_keyword_at(const struct ent_ctx *c, const struct ent_keywords *kw, size_t i,
 		   size_t *end);
 /* 1 when the input behind normalised bytes [a - 1, b + 1) (the text at
  * [a, b) and what normalising dropped around it) spells one of kw's words
  * in regional-indicator letters (U+1F1FC is W). */
-int ent_flag_letters(const struct ent_ctx *c, const char *const *kw,
+int ent_flag_letters(const struct ent_ctx *c, const struct ent_keywords *kw,
 		     size_t a, size_t b);
 
 static inline int ent_is_alnum(unsigned char ch)
@@ -80,9 +118,25 @@ static inline int ent_is_alnum(unsigned char ch)
 	       (ch >= '0' && ch <= '9');
 }
 
+static inline int ent_is_alpha(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
 static inline int ent_is_digit(unsigned char ch)
 {
 	return ch >= '0' && ch <= '9';
+}
+
+/* The ASCII digit the input had at normalised byte i, or 0. Inline: the
+ * phone finder asks at nearly every word. */
+static inline char ent_orig_digit(const struct ent_ctx *c, size_t i)
+{
+	uint32_t s = c->t->start[i], e = c->t->end[i];
+
+	if (e - s == 1 && ent_is_digit((unsigned char)c->orig[s]))
+		return c->orig[s];
+	return 0;
 }
 
 /* The finders, run in this order; each skips text an earlier one claimed. */

@@ -92,8 +92,8 @@ static size_t at_at(const char *s, size_t i, size_t len, enum at_kind *kind)
 }
 
 /* Atoms of charset ok joined by dots, from i, written to out (raw bytes,
- * '.' for every dot). Returns the end of the last atom, or 0. *last is the
- * start of the last atom. */
+ * '.' for every dot) unless out is NULL. Returns the end of the last atom,
+ * or 0. *last is the start of the last atom. */
 static size_t dotted(const struct ent_ctx *c, size_t i, int (*ok)(unsigned char),
 		     int strong, int *obf, size_t *natoms, size_t *last,
 		     struct lw_buf *out)
@@ -108,9 +108,9 @@ static size_t dotted(const struct ent_ctx *c, size_t i, int (*ok)(unsigned char)
 			;
 		if (e == j || (e < len && ok((unsigned char)s[e])))
 			break;
-		if (*natoms && lw_buf_addc(out, '.') < 0)
+		if (out && *natoms && lw_buf_addc(out, '.') < 0)
 			return 0;
-		for (k = j; k < e; k++)
+		for (k = j; out && k < e; k++)
 			if (lw_buf_addc(out, ent_raw(c, k)) < 0)
 				return 0;
 		(*natoms)++;
@@ -180,12 +180,87 @@ out:
 	return ret ? e : 0;
 }
 
-void ent_find_emails(struct ent_ctx *c)
+/* ---- where addresses can be ------------------------------------------------ */
+
+/* The longest obfuscated dot dot_at reads ("  ( punto )  "), and so the
+ * furthest an address's start can lie before its '@': ATOMS_MAX atoms of
+ * ATOM_MAX bytes with such dots between them, then at_at's two spaces. */
+#define DOT_MAX 13
+#define LOCAL_REACH (ATOMS_MAX * ATOM_MAX + (ATOMS_MAX - 1) * DOT_MAX + 2)
+
+/* 1 when at_at could find its '@' ("@", "(at)", " at ") at j with a
+ * domain after it that email_at would take: a necessary condition for an
+ * address around j, and one ordinary prose ("at least") fails at once. */
+static int at_marker(const struct ent_ctx *c, size_t j)
+{
+	const char *s = c->t->buf;
+	size_t len = c->t->len, d, e, n, last = 0;
+	int strong = 1, obf = 0;
+
+	if (s[j] == '@')
+		d = spaces(s, j + 1, len, 2);
+	else if ((e = bracketed(s, j, len, "at")) || (e = bracketed(s, j, len, "@")) ||
+		 (e = bracketed(s, j, len, "arroba")))
+		d = spaces(s, e, len, 2);
+	else if (s[j] == 'a' && j > 0 && s[j - 1] == ' ' && j + 3 <= len &&
+		 !memcmp(s + j, "at ", 3))
+		d = j + 3, strong = 0;
+	else
+		return 0;
+	e = dotted(c, d, domain_char, strong, &obf, &n, &last, NULL);
+	return e && n >= 2 && tld_ok(s, last, e);
+}
+
+/* The next byte from j on that at_marker could accept: an '@' or opening
+ * bracket, or the 'a' of " at "; len when none follows. Both are found
+ * with the C library's vectorised scans, as most text holds neither. */
+struct markers {
+	size_t sym, at;         /* next of each kind found so far */
+};
+
+static size_t next_sym(const char *s, size_t j, size_t len)
+{
+	/* The text is NUL-terminated but may hold NULs: step over them. */
+	while (j < len) {
+		j += strcspn(s + j, "@([{<");
+		if (j >= len || s[j])
+			break;
+		j++;
+	}
+	return j < len ? j : len;
+}
+
+static size_t next_at(const char *s, size_t j, size_t len)
+{
+	const char *p;
+
+	if (j == 0)
+		j = 1;
+	while (j + 3 <= len) {
+		if ((p = strstr(s + j - (s[j - 1] != '\0'), " at ")))
+			return (size_t)(p - s) + 1;
+		j += strlen(s + j) + 1;         /* past a NUL inside the text */
+	}
+	return len;
+}
+
+static size_t next_marker(const char *s, size_t j, size_t len, struct markers *m)
+{
+	if (m->sym < j)
+		m->sym = next_sym(s, j, len);
+	if (m->at < j)
+		m->at = next_at(s, j, len);
+	return m->sym < m->at ? m->sym : m->at;
+}
+
+/* Tries every start in [from, to) as the reference finder would, and
+ * returns where the next try may begin. */
+static size_t try_starts(struct ent_ctx *c, size_t from, size_t to)
 {
 	const char *s = c->t->buf;
 	size_t i, e;
 
-	for (i = 0; i < c->t->len && !ent_full(c); i++) {
+	for (i = from; i < to && !ent_full(c); i++) {
 		if (!local_char((unsigned char)s[i]) || s[i] == '-' || s[i] == '+' ||
 		    (i > 0 && (local_char((unsigned char)s[i - 1]) ||
 			       s[i - 1] == '.' || s[i - 1] == '@')))
@@ -193,5 +268,26 @@ void ent_find_emails(struct ent_ctx *c)
 		e = email_at(c, i);
 		if (e)
 			i = e - 1;
+	}
+	return i;
+}
+
+/* Addresses start only within LOCAL_REACH before a marker, so only there
+ * are starts tried; after an address, the next try begins at its end, as
+ * in a walk over every byte. */
+void ent_find_emails(struct ent_ctx *c)
+{
+	const char *s = c->t->buf;
+	struct markers m = { 0, 0 };
+	size_t j, from, next = 0, len = c->t->len;
+
+	m.sym = next_sym(s, 0, len);
+	m.at = next_at(s, 0, len);
+	for (j = next_marker(s, 0, len, &m); j < len && !ent_full(c);
+	     j = next_marker(s, j + 1, len, &m)) {
+		if (j < next || !at_marker(c, j))
+			continue;
+		from = j > LOCAL_REACH ? j - LOCAL_REACH : 0;
+		next = try_starts(c, from > next ? from : next, j + 1);
 	}
 }

@@ -2,6 +2,7 @@
 /* Messaging handles in normalised text: "@name" next to a Telegram, WeChat
  * or LINE keyword, and ids written straight after one ("WeChat: name",
  * "LINE : job thai _ nz"), with the spacing inserted to hide them removed. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,26 +15,17 @@
 
 struct platform {
 	int kind;
-	const char *const *kw;
+	const struct ent_keywords *kw;
 	size_t min, max;        /* length of the normalised handle */
 };
 
-/* Zalo, Vietnam's messenger: ids of letters, digits, dots and '_'. */
-static const char *const kw_zalo[] = { "zalo", NULL };
-
 static const struct platform platforms[] = {
-	{ ENTITY_TELEGRAM, ent_kw_telegram, 5, 32 },
-	{ ENTITY_WECHAT, ent_kw_wechat, 6, 20 },
-	{ ENTITY_LINE, ent_kw_line, 4, 20 },
-	{ ENTITY_ZALO, kw_zalo, 4, 32 },
+	{ ENTITY_TELEGRAM, &ent_kw_telegram, 5, 32 },
+	{ ENTITY_WECHAT, &ent_kw_wechat, 6, 20 },
+	{ ENTITY_LINE, &ent_kw_line, 4, 20 },
+	{ ENTITY_ZALO, &ent_kw_zalo, 4, 32 },   /* ids of letters, digits, '.', '_' */
 };
 #define NPLATFORMS (sizeof(platforms) / sizeof(platforms[0]))
-
-/* Other networks: an "@name" nearer one of these is not ours. */
-static const char *const kw_other[] = {
-	"instagram", "=insta", "=ig", "facebook", "=fb", "tiktok", "twitter",
-	"snapchat", "skype", "kakao", NULL
-};
 
 static int handle_char(unsigned char ch)
 {
@@ -76,7 +68,7 @@ bad:
 
 /* ---- "@name" next to a keyword ------------------------------------------- */
 
-static int keyword_first(const struct ent_ctx *c, const char *const *kw,
+static int keyword_first(const struct ent_ctx *c, const struct ent_keywords *kw,
 			 size_t lo, size_t hi, size_t *at)
 {
 	size_t i, e;
@@ -90,7 +82,7 @@ static int keyword_first(const struct ent_ctx *c, const char *const *kw,
 }
 
 /* Distance from [a, b) to the nearest keyword of kw in [lo, hi). */
-static size_t distance(const struct ent_ctx *c, const char *const *kw,
+static size_t distance(const struct ent_ctx *c, const struct ent_keywords *kw,
 		       size_t lo, size_t hi, size_t a, size_t b)
 {
 	size_t d = (size_t)-1, at, e;
@@ -111,7 +103,7 @@ static const struct platform *nearest(const struct ent_ctx *c, size_t a, size_t 
 	int pass;
 
 	for (pass = 0; pass < 2; pass++) {
-		best = distance(c, kw_other, lo, hi, a, b);
+		best = distance(c, &ent_kw_other, lo, hi, a, b);
 		for (k = 0; k < NPLATFORMS; k++) {
 			d = distance(c, platforms[k].kw, lo, hi, a, b);
 			if (d < best) {
@@ -344,18 +336,57 @@ static void spaced_tme(struct ent_ctx *c, size_t i)
 	ent_add(c, ENTITY_TELEGRAM, j, e, norm);
 }
 
+/* 1 when a handle may begin at byte ch: an '@', the 't' of a spaced
+ * "t . m e", or the first byte of a platform's keyword. */
+static int trigger(unsigned char ch)
+{
+	size_t k;
+
+	if (ch == '@' || ch == 't')
+		return 1;
+	for (k = 0; k < NPLATFORMS; k++)
+		if (platforms[k].kw->first[ch])
+			return 1;
+	return 0;
+}
+
+/* trigger() for every byte, built once after the keyword indexes. */
+static uint8_t triggers[256];
+
+static void build_triggers(void)
+{
+	unsigned ch;
+
+	for (ch = 0; ch < 256; ch++)
+		triggers[ch] = (uint8_t)trigger((unsigned char)ch);
+}
+
 void ent_find_handles(struct ent_ctx *c)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const char *s = c->t->buf;
 	size_t i, k, e;
 
+	pthread_once(&once, build_triggers);
 	for (i = 0; i < c->t->len && !ent_full(c); i++) {
+		/* A trigger in ASCII needs no ASCII letter before it, so the
+		 * rest of a run of letters is skipped at once. */
+		if (i > 0 && ent_is_alpha((unsigned char)s[i]) && ent_is_alpha((unsigned char)s[i - 1])) {
+			while (i + 1 < c->t->len && ent_is_alpha((unsigned char)s[i + 1]))
+				i++;
+			continue;
+		}
+		if (!triggers[(unsigned char)s[i]] ||
+		    ((unsigned char)s[i] < 0x80 && i > 0 && ent_is_alpha((unsigned char)s[i - 1])))
+			continue;
 		if (s[i] == '@' && (i == 0 || !handle_char((unsigned char)s[i - 1])))
 			at_handle(c, i);
-		if (s[i] == 't' && (i == 0 || !handle_char((unsigned char)s[i - 1])))
+		if (s[i] == 't' && (i == 0 || !handle_char((unsigned char)s[i - 1])) &&
+		    (s[i + 1] == ' ' || s[i + 1] == '.'))
 			spaced_tme(c, i);
 		for (k = 0; k < NPLATFORMS; k++)
-			if (ent_keyword_at(c, platforms[k].kw, i, &e))
+			if (ent_keyword_maybe(platforms[k].kw, s, i) &&
+			    ent_keyword_at(c, platforms[k].kw, i, &e))
 				keyword_handle(c, &platforms[k], i, e);
 	}
 }

@@ -2,6 +2,7 @@
 /* Phone numbers in normalised text: runs of digit groups with separators,
  * parsed to E.164, and told apart as WhatsApp/Viber contacts or plain
  * phones by the words around them. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -66,6 +67,65 @@ static const struct {
 };
 #define NWORDS (sizeof(number_words) / sizeof(number_words[0]))
 
+/* number_words by first byte, built once (index_words): word_head[b] - 1
+ * is the first word starting with byte b, word_next[k] - 1 the next after
+ * word k (0: none), in table order. Most bytes start none of them. */
+static uint8_t word_head[256];
+static uint8_t word_next[NWORDS];
+static uint8_t word_len[NWORDS];
+/* For each first byte, bit (b & 63) for every second byte b of its words:
+ * a test that rules out most letters before the chain is walked. */
+static uint64_t word_second[256];
+
+/* 1 when a number word may start at s[i] (s NUL-terminated). */
+static int word_maybe(const unsigned char *s, size_t i)
+{
+	return word_second[s[i]] >> (s[i + 1] & 63) & 1;
+}
+/* Blocks of the Basic Multilingual Plane that hold a decimal digit (Nd)
+ * of some script: bit n of two_byte[lead - 0xC0] for the 64 code points
+ * that lead byte and continuation 0x80 + n encode, likewise three_byte[lead
+ * - 0xE0]. Code points beyond the BMP are not indexed and count as
+ * possible digits. */
+static uint64_t two_byte[32];
+static uint64_t three_byte[16];
+
+static void index_digits(void)
+{
+	utf8proc_int32_t cp;
+
+	for (cp = 0x80; cp < 0x10000; cp++) {
+		if (utf8proc_category(cp) != UTF8PROC_CATEGORY_ND)
+			continue;
+		if (cp < 0x800)
+			two_byte[cp >> 6] |= (uint64_t)1 << (cp & 63);
+		else
+			three_byte[cp >> 12] |= (uint64_t)1 << ((cp >> 6) & 63);
+	}
+}
+
+/* 0 when the character at p (a UTF-8 lead byte) can begin no unit. */
+static int may_digit(const unsigned char *p)
+{
+	if (p[0] == 0xD0 || p[0] == 0xD1)
+		return 1;
+	if (p[0] < 0xE0)
+		return two_byte[p[0] - 0xC0] >> (p[1] & 63) & 1;
+	if (p[0] < 0xF0)
+		return three_byte[p[0] - 0xE0] >> (p[1] & 63) & 1;
+	return 1;
+}
+
+/* What next_start needs to know of a byte: an ASCII letter or digit;
+ * may begin a number ('+', '(', "plus", a unit); and begins one only as
+ * the input's digit or, for a lead byte, as a decimal digit or Cyrillic
+ * (may_digit): ASCII letters other than those of number words, 'o', 'l',
+ * 'i' and the 'p' of "plus", and all UTF-8 lead bytes; or begins one as
+ * the input's digit or a number word: the other first letters of number
+ * words. */
+enum { B_ALNUM = 1, B_START = 2, B_CHECK = 4, B_WORD = 8 };
+static uint8_t byte_class[256];
+
 enum unit_kind { U_NONE, U_REAL, U_LOOK, U_WORD, U_HOMOPHONE };
 
 /* A decimal digit of another script ("४", "٤"): its value, or -1. Digit
@@ -111,9 +171,11 @@ static int unit_at(const struct ent_ctx *c, size_t i, char *d, size_t *n)
 		*d = (char)('0' + v);
 		return U_REAL;
 	}
-	for (k = 0; k < NWORDS; k++) {
-		l = strlen(number_words[k].w);
-		if (l <= len - i && !memcmp(s + i, number_words[k].w, l)) {
+	for (k = word_maybe((const unsigned char *)s, i) ? word_head[(unsigned char)ch] : 0;
+	     k-- > 0; k = word_next[k]) {
+		l = word_len[k];
+		if (l <= len - i && number_words[k].w[1] == s[i + 1] &&
+		    !memcmp(s + i, number_words[k].w, l)) {
 			*n = l;
 			*d = number_words[k].d;
 			return number_words[k].homophone ? U_HOMOPHONE : U_WORD;
@@ -258,7 +320,12 @@ static int start_ok(const struct ent_ctx *c, size_t i)
 	if (i == 0)
 		return 1;
 	p = (unsigned char)s[i - 1];
-	if (ent_is_alnum(p) || strchr("_$+#/@=&%*", p))
+	switch (p) {
+	case '_': case '$': case '+': case '#': case '/': case '@': case '=': case '&':
+	case '%': case '*':
+		return 0;
+	}
+	if (ent_is_alnum(p))
 		return 0;
 	if ((p == '.' || p == ',') && i >= 2 && ent_is_digit((unsigned char)s[i - 2]))
 		return 0;
@@ -289,11 +356,15 @@ static size_t plus_word(const char *s, size_t j, size_t len)
 static size_t read_groups(const struct ent_ctx *c, size_t i, struct cand *k)
 {
 	const char *s = c->t->buf;
-	size_t len = c->t->len, j = i, e, sep, p;
+	size_t len = c->t->len, j = i, e, sep, p = 0;
 	struct group *g;
 	int open = 0;
 
-	memset(k, 0, sizeof(*k));
+	/* Only the counts need clearing: groups and digits beyond them are
+	 * written before they are read, and clearing all of k at every
+	 * candidate would cost more than reading it. */
+	k->plus = k->paren = 0;
+	k->ng = k->nd = 0;
 	if (s[j] == '(' && j + 1 < len) {
 		open = 1;
 		j++;
@@ -401,7 +472,7 @@ static int keyword_after(const struct ent_ctx *c, size_t b)
 		mark |= s[e] != ' ' && s[e] != ':';
 		e++;
 	}
-	if (!ent_keyword_at(c, ent_kw_whatsapp, e, &ke))
+	if (!ent_keyword_at(c, &ent_kw_whatsapp, e, &ke))
 		return 0;
 	if (mark)
 		return 1;
@@ -422,7 +493,7 @@ static int keyword_line_above(const struct ent_ctx *c, size_t lo, size_t a)
 	if (lo == 0 || s[lo - 1] != '\n' || lo < 2)
 		return 0;
 	ps = ent_line_start(c, lo - 2);
-	if (!ent_keyword_last(c, ent_kw_whatsapp, ps, lo - 1, NULL, &ke))
+	if (!ent_keyword_last(c, &ent_kw_whatsapp, ps, lo - 1, NULL, &ke))
 		return 0;
 	while (ke < lo - 1 && strchr(" :-", s[ke]) && s[ke])
 		ke++;
@@ -433,8 +504,8 @@ static int is_whatsapp(const struct ent_ctx *c, size_t a, size_t b)
 {
 	size_t lo = context_start(c, a);
 
-	return ent_keyword_last(c, ent_kw_whatsapp, lo, a, NULL, NULL) ||
-	       ent_flag_letters(c, ent_kw_whatsapp, lo, a) ||
+	return ent_keyword_last(c, &ent_kw_whatsapp, lo, a, NULL, NULL) ||
+	       ent_flag_letters(c, &ent_kw_whatsapp, lo, a) ||
 	       keyword_after(c, b) || keyword_line_above(c, lo, a);
 }
 
@@ -456,6 +527,11 @@ static const struct {
 	{ "montreal", "CA" }, { "ontario", "CA" }, { "calgary", "CA" }, { "ottawa", "CA" },
 };
 
+#define NPLACES (sizeof(na_places) / sizeof(na_places[0]))
+
+static uint8_t place_first[256];
+static uint8_t place_len[NPLACES];
+
 /* The North American region the text names first, or NULL. */
 static const char *na_region(const struct ent_ctx *c)
 {
@@ -463,16 +539,34 @@ static const char *na_region(const struct ent_ctx *c)
 	size_t i, k, n, len = c->t->len;
 
 	for (i = 0; i < len; i++) {
-		if (i > 0 && ent_is_alnum((unsigned char)s[i - 1]))
+		if (!place_first[(unsigned char)s[i]] ||
+		    (i > 0 && ent_is_alnum((unsigned char)s[i - 1])))
 			continue;
-		for (k = 0; k < sizeof(na_places) / sizeof(na_places[0]); k++) {
-			n = strlen(na_places[k].word);
-			if (n <= len - i && !memcmp(s + i, na_places[k].word, n) &&
+		for (k = 0; k < NPLACES; k++) {
+			n = place_len[k];
+			if (na_places[k].word[0] == s[i] && n <= len - i &&
+			    !memcmp(s + i, na_places[k].word, n) &&
 			    (i + n == len || !ent_is_alnum((unsigned char)s[i + n])))
 				return na_places[k].region;
 		}
 	}
 	return NULL;
+}
+
+/* na_region, read the first time a number needs it: most documents hold
+ * no number at all, and the search looks at every word. */
+struct na_cache {
+	int known;
+	const char *region;
+};
+
+static const char *na_get(const struct ent_ctx *c, struct na_cache *na)
+{
+	if (!na->known) {
+		na->region = na_region(c);
+		na->known = 1;
+	}
+	return na->region;
 }
 
 /* The region a national number was read in when it is not the default
@@ -497,6 +591,42 @@ static const char *assumed(const struct ent_ctx *c, const char *e164, const char
 }
 
 /* ---- the finder ------------------------------------------------------------ */
+
+static void index_words(void)
+{
+	size_t k;
+
+	size_t last[256] = { 0 };
+	unsigned char b;
+
+	for (k = 0; k < NWORDS; k++) {
+		word_len[k] = (uint8_t)strlen(number_words[k].w);
+		b = (unsigned char)number_words[k].w[0];
+		if (last[b])
+			word_next[last[b] - 1] = (uint8_t)(k + 1);
+		else
+			word_head[b] = (uint8_t)(k + 1);
+		last[b] = k + 1;
+		word_second[b] |= (uint64_t)1 << ((unsigned char)number_words[k].w[1] & 63);
+	}
+	index_digits();
+	for (k = 0; k < 256; k++) {
+		if (ent_is_alnum((unsigned char)k))
+			byte_class[k] |= B_ALNUM | B_START;
+		if (k == '+' || k == '(' || k >= 0xC0)
+			byte_class[k] |= B_START;
+		if ((ent_is_alpha((unsigned char)k) && !word_head[k] && k != 'o' && k != 'l' &&
+		     k != 'i' && k != 'p') || k >= 0xC0)
+			byte_class[k] |= B_CHECK;
+		else if (ent_is_alpha((unsigned char)k) && word_head[k] && k != 'o' && k != 'l' &&
+			 k != 'i' && k != 'p')
+			byte_class[k] |= B_WORD;
+	}
+	for (k = 0; k < NPLACES; k++) {
+		place_len[k] = (uint8_t)strlen(na_places[k].word);
+		place_first[(unsigned char)na_places[k].word[0]] = 1;
+	}
+}
 
 /* Reads the first ng groups of k as a number: E.164 into e164 and, for a
  * national number read in another region than the default, *region. */
@@ -533,7 +663,7 @@ static size_t weak_digits(const struct cand *k, size_t ng)
  * so a number is never cut short. A weak group may sit inside a number but
  * not end it, and at most two digits may come from them. Returns the end
  * of the number or 0. */
-static size_t parse(struct ent_ctx *c, size_t i, struct cand *k, const char *na)
+static size_t parse(struct ent_ctx *c, size_t i, struct cand *k, struct na_cache *na)
 {
 	char e164[PHONE_E164_MAX + 1];
 	const char *region;
@@ -551,7 +681,7 @@ static size_t parse(struct ent_ctx *c, size_t i, struct cand *k, const char *na)
 		    is_date(k, ng) || stray_digit(k, ng) ||
 		    runs_on(c->t->buf, b, c->t->len) || ent_claimed(c, i, b))
 			continue;
-		if (to_e164(c, k, ng, nd, na, e164, &region))
+		if (to_e164(c, k, ng, nd, na_get(c, na), e164, &region))
 			continue;
 		if (ent_add(c, is_whatsapp(c, i, b) ? ENTITY_WHATSAPP : ENTITY_PHONE,
 			    i, b, xstrdup(e164)) == 0)
@@ -569,23 +699,54 @@ static int may_start(const struct ent_ctx *c, size_t i)
 
 	if (s[i] == '+' || s[i] == '(' || plus_word(s, i, c->t->len))
 		return i + 1 < c->t->len && start_ok(c, i);
-	return unit_at(c, i, &d, &n) != U_NONE && start_ok(c, i);
+	/* start_ok first: it is the cheaper test and fails inside words. */
+	return start_ok(c, i) && unit_at(c, i, &d, &n) != U_NONE;
+}
+
+/* The first byte from i on where may_start can hold: a byte that begins a
+ * unit, '+', '(' or "plus", not after an ASCII letter or digit (start_ok).
+ * UTF-8 continuation bytes begin nothing. */
+static size_t next_start(const struct ent_ctx *c, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)c->t->buf;
+	size_t len = c->t->len;
+	uint8_t k;
+
+	for (; i < len; i++) {
+		k = byte_class[s[i]];
+		if (!(k & B_START))
+			continue;
+		if ((i > 0 && (byte_class[s[i - 1]] & B_ALNUM)) ||
+		    ((k & B_CHECK) && !ent_orig_digit(c, i) &&
+		     (s[i] < 0x80 || !may_digit(s + i))) ||
+		    ((k & B_WORD) && !word_maybe(s, i) && !ent_orig_digit(c, i))) {
+			/* No number starts inside the rest of a word either. */
+			if (k & B_ALNUM)
+				while (i + 1 < len && (byte_class[s[i + 1]] & B_ALNUM))
+					i++;
+			continue;
+		}
+		return i;
+	}
+	return len;
 }
 
 void ent_find_phones(struct ent_ctx *c)
 {
-	struct cand *k = xmalloc(sizeof(*k));
-	const char *na = na_region(c);
-	size_t i = 0, e;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct na_cache na = { 0, NULL };
+	struct cand cand, *k = &cand;
+	size_t i, e;
 
+	pthread_once(&once, index_words);
+	i = next_start(c, 0);
 	while (i < c->t->len && !ent_full(c)) {
 		if (!may_start(c, i) || !read_groups(c, i, k)) {
-			i++;
+			i = next_start(c, i + 1);
 			continue;
 		}
-		e = parse(c, i, k, na);
+		e = parse(c, i, k, &na);
 		/* On failure, a number may still start at the next group. */
 		i = e ? e : k->g[0].b;
 	}
-	free(k);
 }

@@ -239,13 +239,19 @@ static int start_ok(const char *s, size_t i)
 	return !label_char(p) && !strchr("._@/:%+=&", p);
 }
 
-void ent_find_urls(struct ent_ctx *c)
+/* The furthest a web address's start lies before the first dot of its
+ * host: the longest scheme and a 63-byte label. */
+#define DOT_REACH (8 + 63)
+
+/* Tries every start in [from, to) as the reference finder would, and
+ * returns where the next try may begin. */
+static size_t try_starts(struct ent_ctx *c, size_t from, size_t to)
 {
 	const char *s = c->t->buf;
 	struct url u;
 	size_t i, e;
 
-	for (i = 0; i < c->t->len && !ent_full(c); i++) {
+	for (i = from; i < to && !ent_full(c); i++) {
 		if (!ent_is_alnum((unsigned char)s[i]) || !start_ok(s, i) ||
 		    !url_at(c, i, &u))
 			continue;
@@ -255,5 +261,28 @@ void ent_find_urls(struct ent_ctx *c)
 		    !ent_claimed(c, u.a, u.end))
 			ent_add(c, ENTITY_URL, u.a, u.end, copy(c, u.host, e, ""));
 		i = u.end - 1;
+	}
+	return i;
+}
+
+/* Every host has two labels, so a dot between label characters lies
+ * within DOT_REACH after an address's start: only there are starts tried.
+ * After an address the next try begins at its end, as in a walk over
+ * every byte. */
+void ent_find_urls(struct ent_ctx *c)
+{
+	const char *s = c->t->buf;
+	const char *dot;
+	size_t q, from, next = 0, len = c->t->len;
+
+	for (q = 1; q + 1 < len && !ent_full(c); q++) {
+		if (!(dot = memchr(s + q, '.', len - 1 - q)))
+			break;
+		q = (size_t)(dot - s);
+		if (q < next || !label_char((unsigned char)s[q - 1]) ||
+		    !label_char((unsigned char)s[q + 1]))
+			continue;
+		from = q > DOT_REACH ? q - DOT_REACH : 0;
+		next = try_starts(c, from > next ? from : next, q);
 	}
 }

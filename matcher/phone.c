@@ -23,7 +23,7 @@ const struct phone_region *phone_region_find(const char *id)
 	size_t i;
 
 	for (i = 0; i < phone_nregions; i++)
-		if (!strcmp(phone_regions[i].id, id))
+		if (phone_regions[i].id[0] == id[0] && !strcmp(phone_regions[i].id, id))
 			return &phone_regions[i];
 	return NULL;
 }
