@@ -168,12 +168,32 @@ static const uint64_t len_mask[9] = {
 	0xFFFFFFFFFFFFull, 0, 0,
 };
 
-/* 1 when the letters at in[s] (up to the first non-letter) are a number
- * word, in any case. Without branches: it runs for every word. */
-static inline int number_word_at(const unsigned char *in, size_t n, size_t s)
+/* The first three letters of the number words, case folded by & 31: the
+ * third letters allowed after each pair, as bits. Nearly all words of
+ * prose fail this and need no more. Bytes other than letters alias
+ * letters here, which only lets more through. */
+#define P(a, b) (((a) & 31) << 5 | ((b) & 31))
+#define L(c) (1u << ((c) & 31))
+
+static const uint32_t third_letters[1024] = {
+	[P('z', 'e')] = L('r'), [P('o', 'h')] = 0xFFFFFFFFu,
+	[P('o', 'n')] = L('e'), [P('t', 'w')] = L('o'),
+	[P('t', 'h')] = L('r'), [P('f', 'o')] = L('u'),
+	[P('f', 'i')] = L('v'), [P('s', 'i')] = L('x') | L('e'),
+	[P('s', 'e')] = L('v') | L('i'), [P('e', 'i')] = L('g'),
+	[P('n', 'i')] = L('n'), [P('n', 'u')] = L('e'),
+	[P('c', 'e')] = L('r'), [P('c', 'u')] = L('a'),
+	[P('c', 'i')] = L('n'), [P('u', 'n')] = L('o'),
+	[P('d', 'o')] = L('s') | L('u'), [P('t', 'r')] = L('e') | L('i'),
+	[P('o', 'c')] = L('h'),
+};
+#undef P
+#undef L
+
+/* The eight bytes at in[s] as a little-endian integer, zeros past n. */
+static inline uint64_t load8(const unsigned char *in, size_t n, size_t s)
 {
-	const uint64_t H = 0x8080808080808080ull;
-	uint64_t x = 0, y, b, let, non, key;
+	uint64_t x = 0;
 	size_t k, m = n - s < 8 ? n - s : 8;
 
 	if (m == 8) {
@@ -185,6 +205,18 @@ static inline int number_word_at(const unsigned char *in, size_t n, size_t s)
 		for (k = 0; k < m; k++)
 			x |= (uint64_t)in[s + k] << (8 * k);
 	}
+	return x;
+}
+
+/* 1 when the letters at in[s] (up to the first non-letter) are a number
+ * word, in any case; it runs for every word of a stretch. */
+static inline int number_word_at(const unsigned char *in, size_t n, size_t s)
+{
+	const uint64_t H = 0x8080808080808080ull;
+	uint64_t x = load8(in, n, s), y, b, let, non, key;
+
+	if (!(third_letters[(x & 31) << 5 | (x >> 8 & 31)] >> (x >> 16 & 31) & 1))
+		return 0;
 	y = x | 0x2020202020202020ull;
 	b = y & 0x7F7F7F7F7F7F7F7Full;
 	let = ((b | H) - 0x6161616161616161ull) & (0xFAFAFAFAFAFAFAFAull - b) & ~y & H;
@@ -378,7 +410,7 @@ size_t bulk_emit(struct lw_text *t, struct text_index_state *st,
 	while (i < b) {
 		struct cls16 c;
 		size_t m = b - i < 16 ? b - i : 16;
-		uint32_t valid = (1u << m) - 1, pairs, ad, sb, xb, ev, seps;
+		uint32_t valid = (1u << m) - 1, pairs, ad, sb, xb, ev, seps, hit = 0;
 		unsigned stop, s;
 		int ends;
 
@@ -408,10 +440,12 @@ size_t bulk_emit(struct lw_text *t, struct text_index_state *st,
 				text_index_opens(t, st);
 			}
 			t->word_start[nw++] = (uint32_t)(o + s);
-			if (number_word_at(in, n, i + s))
-				return i + s;
+			/* no branch per word: the checks overlap */
+			hit |= (uint32_t)number_word_at(in, n, i + s) << s;
 			sb &= sb - 1;
 		}
+		if (hit)
+			return i + ctz32(hit);
 		if (ev || (ends && (seps >> stop & 1)))
 			st->new_sent = 1;
 		while (xb) {
