@@ -7,12 +7,15 @@
 #include <utf8proc.h>
 
 #include "text.h"
+#include "ucat.h"
 #include "fold.h"
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
 
 
 #define DECOMP_MAX 32
+
+_Atomic unsigned char text_ucat_cache[0x10000];
 
 /* ---- strict UTF-8 ------------------------------------------------------ */
 
@@ -92,7 +95,7 @@ static int is_dropped(uint32_t cp)
 		return 1;
 	if (cp >= 0x1F3FB && cp <= 0x1F3FF)     /* skin-tone modifiers */
 		return 1;
-	return utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_CF;
+	return text_category(cp) == UTF8PROC_CATEGORY_CF;
 }
 
 static int is_line_break(uint32_t cp)
@@ -109,7 +112,7 @@ static int is_blank(uint32_t cp)
 		return 1;
 	if (cp < 0x80)
 		return cp < 0x20 || cp == 0x7F;
-	c = utf8proc_category((utf8proc_int32_t)cp);
+	c = text_category(cp);
 	return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_CC;
 }
 
@@ -123,7 +126,7 @@ static int is_pictograph(uint32_t cp)
 {
 	if (!((cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2600 && cp <= 0x27BF)))
 		return 0;
-	return utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_SO;
+	return text_category(cp) == UTF8PROC_CATEGORY_SO;
 }
 
 /* ---- the unit array ------------------------------------------------------ */
@@ -271,7 +274,7 @@ static int add_cp(struct units *us, uint32_t cp, uint32_t start, uint32_t end)
 	n = fold_cp(cp, d);
 	if (n < 0 || (n == 1 && (uint32_t)d[0] == cp && is_pictograph(cp)))
 		return push_space(us, 0, start, end);
-	cat = utf8proc_category((utf8proc_int32_t)cp);
+	cat = text_category(cp);
 	upper = cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT;
 	for (i = 0; i < n; i++) {
 		uint32_t c = (uint32_t)d[i];
