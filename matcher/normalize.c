@@ -575,6 +575,8 @@ static size_t skip_space(const unsigned char *in, size_t i, size_t n, int *nl)
 	return i;
 }
 
+#define BULK_MIN 16
+
 /* Offers the chunks from p, after the pending whitespace in[q..p), to the
  * bulk path (normbulk.c). When it takes a stretch, the component before
  * it is finished, the stretch is written, and *c describes it as one chunk
@@ -594,6 +596,9 @@ static int try_bulk(struct norm *nm, struct component *comp,
 		nm->tr_from = p;
 		nm->tr_at = bulk_trouble(in, n, p);
 	}
+	/* A few bytes short of trouble, the chunk path is as quick. */
+	if (nm->tr_at - p < BULK_MIN)
+		return 0;
 	e = bulk_end(in, n, p, nm->tr_at, lone_before);
 	if (e == p)
 		return 0;

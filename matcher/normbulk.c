@@ -379,7 +379,7 @@ static void fill_map(uint32_t *start, uint32_t *end, size_t n, uint32_t a)
 
 /* A run of two or more whitespace bytes at in[i] becomes one ' ' or '\n'
  * at t->buf[o]. Returns the input position after it. */
-static size_t collapse(struct lw_text *t, struct text_index_state *st,
+static size_t collapse(struct lw_text *t, int *new_sent, int *new_para,
 		       const unsigned char *in, size_t i, size_t o)
 {
 	size_t r = i;
@@ -391,9 +391,9 @@ static size_t collapse(struct lw_text *t, struct text_index_state *st,
 	t->start[o] = (uint32_t)i;
 	t->end[o] = (uint32_t)r;
 	if (nl) {
-		st->new_sent = 1;
+		*new_sent = 1;
 		if (text_blank_line((const char *)in, i, r))
-			st->new_para = 1;
+			*new_para = 1;
 	}
 	return r;
 }
@@ -404,9 +404,19 @@ size_t bulk_emit(struct lw_text *t, struct text_index_state *st,
 	unsigned char tmp[16];
 	size_t i = a, o = t->len, nw = t->nwords, ne = t->nwords;
 	uint32_t in_word = 0, prev_sep = 0;
+	/* Held in locals: the text is written through a char pointer, which
+	 * may alias anything, so t's fields would be loaded again after it. */
+	unsigned char *buf;
+	uint32_t *start, *end, *ws, *we;
+	int ns = st->new_sent, np = st->new_para;
 
 	while (t->words_cap < nw + (b - a) / 2 + 2)
 		text_index_grow_words(t);
+	buf = (unsigned char *)t->buf;
+	start = t->start;
+	end = t->end;
+	ws = t->word_start;
+	we = t->word_end;
 	while (i < b) {
 		struct cls16 c;
 		size_t m = b - i < 16 ? b - i : 16;
@@ -414,14 +424,14 @@ size_t bulk_emit(struct lw_text *t, struct text_index_state *st,
 		unsigned stop, s;
 		int ends;
 
-		classify(load16(in, n, i, tmp), &c, (unsigned char *)t->buf + o);
+		classify(load16(in, n, i, tmp), &c, buf + o);
 		/* two whitespace bytes in a row: the map stops being i - o */
 		pairs = c.w & c.w >> 1 & valid;
 		if (m == 16 && (c.w >> 15 & 1) && i + 16 < b && (bc[in[i + 16]] & B_W))
 			pairs |= 1u << 15;
 		stop = pairs ? ctz32(pairs) : (unsigned)m;
 		ends = stop < m || i + stop == b;
-		fill_map(t->start + o, t->end + o, stop, (uint32_t)i);
+		fill_map(start + o, end + o, stop, (uint32_t)i);
 		ad = (c.a | c.d) & ((1u << stop) - 1);
 		sb = ad & ~(ad << 1 | in_word);
 		xb = (ad << 1 | in_word) & ~ad;
@@ -432,14 +442,17 @@ size_t bulk_emit(struct lw_text *t, struct text_index_state *st,
 		while (sb) {
 			s = ctz32(sb);
 			if (ev & ((1u << s) - 1)) {
-				st->new_sent = 1;
+				ns = 1;
 				ev &= ~((1u << s) - 1);
 			}
-			if (st->new_sent | st->new_para) {
+			if (ns | np) {
+				st->new_sent = ns;
+				st->new_para = np;
 				t->nwords = nw;
 				text_index_opens(t, st);
+				ns = np = 0;
 			}
-			t->word_start[nw++] = (uint32_t)(o + s);
+			ws[nw++] = (uint32_t)(o + s);
 			/* no branch per word: the checks overlap */
 			hit |= (uint32_t)number_word_at(in, n, i + s) << s;
 			sb &= sb - 1;
@@ -447,9 +460,9 @@ size_t bulk_emit(struct lw_text *t, struct text_index_state *st,
 		if (hit)
 			return i + ctz32(hit);
 		if (ev || (ends && (seps >> stop & 1)))
-			st->new_sent = 1;
+			ns = 1;
 		while (xb) {
-			t->word_end[ne++] = (uint32_t)(o + ctz32(xb));
+			we[ne++] = (uint32_t)(o + ctz32(xb));
 			xb &= xb - 1;
 		}
 		o += stop;
@@ -457,8 +470,10 @@ size_t bulk_emit(struct lw_text *t, struct text_index_state *st,
 		in_word = ends ? 0 : ad >> 15 & 1;
 		prev_sep = ends ? 0 : c.sep >> 15 & 1;
 		if (stop < m)
-			i = collapse(t, st, in, i, o++);
+			i = collapse(t, &ns, &np, in, i, o++);
 	}
+	st->new_sent = ns;
+	st->new_para = np;
 	t->len = o;
 	t->nwords = nw;
 	return BULK_DONE;
