@@ -360,7 +360,7 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 		chunk_word(c, out + (w - a), i - w, k, !words);
 		if (i - w == 1 && (k & C_ALPHA)) {
 			/* "t.e.l.e": lone letters one separator apart */
-			if (lone_end + 1 == w && (cls[in[w - 1]] & C_SP2))
+			if (w > a && lone_end + 1 == w && (cls[in[w - 1]] & C_SP2))
 				c->hot = HOT_UNITS;
 			lone_end = i;
 			if (w == a)
