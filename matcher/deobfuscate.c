@@ -6,6 +6,7 @@
 #include <utf8proc.h>
 
 #include "deobfuscate.h"
+#include "ucat.h"
 #include "../util/xmalloc.h"
 
 /* Marks a unit for removal; compact() drops them at the end of a pass so
@@ -30,7 +31,7 @@ static int is_letter(uint32_t cp)
 
 	if (cp < 0x80)
 		return is_ascii_letter(cp) || (cp >= 'A' && cp <= 'Z');
-	c = utf8proc_category((utf8proc_int32_t)cp);
+	c = text_category(cp);
 	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
 }
 
@@ -42,7 +43,7 @@ static int is_word(uint32_t cp)
 
 	if (cp < 0x80)
 		return is_letter(cp) || is_digit(cp);
-	c = utf8proc_category((utf8proc_int32_t)cp);
+	c = text_category(cp);
 	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_ME) ||
 	       c == UTF8PROC_CATEGORY_ND;
 }

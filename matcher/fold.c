@@ -2,17 +2,21 @@
 /* Unicode folding: input code points to the units the de-obfuscation passes
  * work on (each with the span of input bytes it came from), and the same
  * folding for rule patterns. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
 #include "text.h"
+#include "ucat.h"
 #include "fold.h"
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
 
 
 #define DECOMP_MAX 32
+
+_Atomic unsigned char text_ucat_cache[0x10000];
 
 /* ---- strict UTF-8 ------------------------------------------------------ */
 
@@ -92,7 +96,7 @@ static int is_dropped(uint32_t cp)
 		return 1;
 	if (cp >= 0x1F3FB && cp <= 0x1F3FF)     /* skin-tone modifiers */
 		return 1;
-	return utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_CF;
+	return text_category(cp) == UTF8PROC_CATEGORY_CF;
 }
 
 static int is_line_break(uint32_t cp)
@@ -109,7 +113,7 @@ static int is_blank(uint32_t cp)
 		return 1;
 	if (cp < 0x80)
 		return cp < 0x20 || cp == 0x7F;
-	c = utf8proc_category((utf8proc_int32_t)cp);
+	c = text_category(cp);
 	return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_CC;
 }
 
@@ -123,7 +127,7 @@ static int is_pictograph(uint32_t cp)
 {
 	if (!((cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2600 && cp <= 0x27BF)))
 		return 0;
-	return utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_SO;
+	return text_category(cp) == UTF8PROC_CATEGORY_SO;
 }
 
 /* ---- the unit array ------------------------------------------------------ */
@@ -246,16 +250,47 @@ static void attach_mark(struct units *us, uint32_t cp, uint32_t end)
 	last->end = end;
 }
 
+/* For each BMP code point that folds to one other, as letters do: the
+ * folding << 8 | capital << 1 | 1; 2 for every other kind; 0 until first
+ * asked. Atomic for the reason ucat.h gives. */
+static _Atomic uint32_t fold_cache[0x10000];
+
+static uint32_t fold_entry(uint32_t cp)
+{
+	utf8proc_int32_t d[DECOMP_MAX];
+	utf8proc_category_t cat;
+
+	if (is_line_break(cp) || is_blank(cp) || is_latin_mark(cp) ||
+	    is_dropped(cp) || is_phone_emoji(cp))
+		return 2;
+	if (fold_cp(cp, d) != 1 || d[0] == ' ' ||
+	    ((uint32_t)d[0] == cp && is_pictograph(cp)))
+		return 2;
+	cat = text_category(cp);
+	return (uint32_t)d[0] << 8 |
+	       (uint32_t)(cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT) << 1 | 1;
+}
+
 static int add_cp(struct units *us, uint32_t cp, uint32_t start, uint32_t end)
 {
 	utf8proc_int32_t d[DECOMP_MAX];
 	utf8proc_ssize_t n, i;
 	utf8proc_category_t cat;
+	uint32_t e;
 	int upper;
 
 	if (cp > 0x20 && cp < 0x7F)     /* the common case, folded by hand */
 		return push(us, cp >= 'A' && cp <= 'Z' ? cp + 32 : cp, start, end,
 			    cp >= 'A' && cp <= 'Z');
+	if (cp < 0x10000) {
+		e = atomic_load_explicit(&fold_cache[cp], memory_order_relaxed);
+		if (!e) {
+			e = fold_entry(cp);
+			atomic_store_explicit(&fold_cache[cp], e, memory_order_relaxed);
+		}
+		if (e & 1)
+			return push(us, e >> 8, start, end, e >> 1 & 1);
+	}
 	if (is_line_break(cp))
 		return push_space(us, 1, start, end);
 	if (is_blank(cp))
@@ -271,7 +306,7 @@ static int add_cp(struct units *us, uint32_t cp, uint32_t start, uint32_t end)
 	n = fold_cp(cp, d);
 	if (n < 0 || (n == 1 && (uint32_t)d[0] == cp && is_pictograph(cp)))
 		return push_space(us, 0, start, end);
-	cat = utf8proc_category((utf8proc_int32_t)cp);
+	cat = text_category(cp);
 	upper = cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT;
 	for (i = 0; i < n; i++) {
 		uint32_t c = (uint32_t)d[i];

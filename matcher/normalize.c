@@ -21,6 +21,7 @@
 
 #include "text.h"
 #include "fold.h"
+#include "normbulk.h"
 #include "textindex.h"
 #include "../util/xmalloc.h"
 
@@ -184,6 +185,7 @@ struct norm {
 	int has_pend;
 	struct text_index_state ix;
 	int mostly_latin;       /* -1 until a look-alike pass asks */
+	size_t tr_from, tr_at;  /* bulk_trouble(tr_from) is tr_at */
 	struct units us;        /* the unit path's scratch */
 };
 
@@ -218,16 +220,18 @@ static void restore(struct norm *nm, const struct mark *m)
 	nm->budget = m->budget;
 }
 
-/* Grows the output arrays, keeping what they hold, to take len bytes. */
+/* Grows the output arrays, keeping what they hold, to take len bytes and
+ * BULK_SLACK more, which the bulk path may store past what it writes. */
 static void reserve(struct lw_text *t, size_t len)
 {
-	if (t->buf && len <= t->cap)
+	if (t->buf && len + BULK_SLACK <= t->cap)
 		return;
+	len += BULK_SLACK;
 	if (len < t->cap * 2)
 		len = t->cap * 2;
 	t->buf = xrealloc(t->buf, len + 1);
-	t->start = xreallocarray(t->start, len ? len : 1, sizeof(*t->start));
-	t->end = xreallocarray(t->end, len ? len : 1, sizeof(*t->end));
+	t->start = xreallocarray(t->start, len, sizeof(*t->start));
+	t->end = xreallocarray(t->end, len, sizeof(*t->end));
 	t->cap = len;
 }
 
@@ -356,7 +360,7 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 		chunk_word(c, out + (w - a), i - w, k, !words);
 		if (i - w == 1 && (k & C_ALPHA)) {
 			/* "t.e.l.e": lone letters one separator apart */
-			if (lone_end + 1 == w && (cls[in[w - 1]] & C_SP2))
+			if (w > a && lone_end + 1 == w && (cls[in[w - 1]] & C_SP2))
 				c->hot = HOT_UNITS;
 			lone_end = i;
 			if (w == a)
@@ -546,9 +550,15 @@ static int comp_link(struct component *cp, const struct chunk *p,
 	return 1;
 }
 
+/* Whether something fires in the component: then it takes the unit path. */
+static int comp_fires(const struct component *cp)
+{
+	return cp->hot || (cp->numword && cp->numberish >= 3);
+}
+
 static int comp_finish(struct norm *nm, struct component *cp, size_t b)
 {
-	if (!cp->hot && !(cp->numword && cp->numberish >= 3))
+	if (!comp_fires(cp))
 		return 0;
 	restore(nm, cp->m);
 	return unit_path(nm, cp->a, b);
@@ -565,6 +575,66 @@ static size_t skip_space(const unsigned char *in, size_t i, size_t n, int *nl)
 	return i;
 }
 
+#define BULK_MIN 16
+
+/* Offers the chunks from p, after the pending whitespace in[q..p), to the
+ * bulk path (normbulk.c). When it takes a stretch, the component before
+ * it is finished, the stretch is written, and *c describes it as one chunk
+ * that opens a new component with the mark m before it (should a chunk
+ * after it link to it, the unit path takes the stretch again, which is
+ * right if slow). Returns 1 then, 0 when the chunk at p is for scan_chunk,
+ * -1 when the output overflows. */
+static int try_bulk(struct norm *nm, struct component *comp,
+		    const struct chunk *prev, struct chunk *c, struct mark *m,
+		    size_t q, size_t p, int nl)
+{
+	const unsigned char *in = nm->in;
+	size_t n = nm->len, e, r, before;
+	int lone_before = !nl && p - q == 1 && prev->lone_last;
+
+	if (p > nm->tr_at || p < nm->tr_from) {
+		nm->tr_from = p;
+		nm->tr_at = bulk_trouble(in, n, p);
+	}
+	/* A few bytes short of trouble, the chunk path is as quick. */
+	if (nm->tr_at - p < BULK_MIN)
+		return 0;
+	e = bulk_end(in, n, p, nm->tr_at, lone_before);
+	if (e == p)
+		return 0;
+	if (comp_fires(comp) &&
+	    (comp_finish(nm, comp, prev->b) < 0 || add_space(nm, q, p, nl) < 0))
+		return -1;
+	save(nm, m);
+	for (;;) {
+		if (nm->has_pend)
+			put_space(nm);
+		before = nm->t->len;
+		r = bulk_emit(nm->t, &nm->ix, in, n, p, e);
+		if (r == BULK_DONE)
+			break;
+		/* A number word: the stretch ends before its chunk. The first
+		 * chunk has none, so something is left. */
+		restore(nm, m);
+		e = bulk_end(in, n, p, r, lone_before);
+	}
+	/* Any path writes the same bytes here, so running short now is
+	 * running short. */
+	if (nm->t->len - before > nm->budget)
+		return -1;
+	nm->budget -= nm->t->len - before;
+	nm->started = 1;
+	c->a = p;
+	c->b = e;
+	c->hot = HOT_NONE;
+	c->numberish = 0;
+	c->bar_first = c->bar_last = 1;
+	c->lone_first = bulk_lone_letter(in, n, p);
+	c->lone_last = bulk_lone_letter(in, n, e - 1);
+	comp_start(comp, m, c);
+	return 1;
+}
+
 static int run(struct norm *nm)
 {
 	const unsigned char *in = nm->in;
@@ -576,7 +646,7 @@ static int run(struct norm *nm)
 	/* The mark before the current component, and one for the chunk being
 	 * read, which may start the next. */
 	struct mark marks[2], *m;
-	int nl;
+	int nl, rc;
 
 	p = skip_space(in, 0, n, &nl);
 	if (p == n)
@@ -593,11 +663,16 @@ static int run(struct norm *nm)
 		if (add_space(nm, q, p, nl) < 0)
 			return -1;
 		m = comp.m == &marks[0] ? &marks[1] : &marks[0];
+		rc = try_bulk(nm, &comp, prev, cur, m, q, p, nl);
+		if (rc < 0)
+			return -1;
+		if (rc)
+			goto next;
 		save(nm, m);
 		if (scan_chunk(nm, p, cur) < 0)
 			return -1;
 		if (!comp_link(&comp, prev, cur, nl)) {
-			if (comp.hot || (comp.numword && comp.numberish >= 3)) {
+			if (comp_fires(&comp)) {
 				if (comp_finish(nm, &comp, prev->b) < 0 ||
 				    add_space(nm, q, p, nl) < 0)
 					return -1;
@@ -607,6 +682,7 @@ static int run(struct norm *nm)
 			}
 			comp_start(&comp, m, cur);
 		}
+next:
 		tmp = prev;
 		prev = cur;
 		cur = tmp;

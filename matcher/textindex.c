@@ -6,6 +6,7 @@
 #include <utf8proc.h>
 
 #include "text.h"
+#include "ucat.h"
 #include "textindex.h"
 #include "../util/xmalloc.h"
 
@@ -68,7 +69,7 @@ static int word_class(uint32_t cp)
 	    (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
 	    (cp >= 0x20000 && cp <= 0x2FA1F))
 		return 2;
-	c = utf8proc_category((utf8proc_int32_t)cp);
+	c = text_category(cp);
 	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_ME) ||
 	       c == UTF8PROC_CATEGORY_ND;
 }

@@ -189,6 +189,50 @@ static void test_fast_matches_reference_dense(void **state)
 	}
 }
 
+/* Ordinary prose, which the bulk path copies sixteen bytes at a time, with
+ * now and then something it must leave to the chunk path: number words,
+ * lone letters, digits, ! @ $, non-ASCII, runs of whitespace. Words run
+ * over the 16-byte blocks at every offset. */
+static const char *const prose[] = {
+	"the", "The", "successful", "CANDIDATE", "will", "be", "trained", "on-site",
+	"e.g.", "etc.", "(see", "below)", "co-workers,", "housekeeping/laundry",
+	"\"great\"", "it's", "end.", "now!", "now!!", "why?", "so;", "x-ray", "ok:",
+	"internationalisation", "responsibilities.", "well-being", "a", "I", "oneself",
+	"often", "done", "tone", "ones", "twos", "sixty", "seventh", "doubles", "oh!",
+	"...", "--", "&", "#tag", "100", "9", "$45", "@", "hi!there", "Zero",
+};
+
+static void test_fast_matches_reference_prose(void **state)
+{
+	static char doc[3000];
+	uint64_t seed;
+	size_t len;
+
+	(void)state;
+	for (seed = 1; seed <= 4000; seed++) {
+		uint32_t rare;
+
+		rng_state = seed * 0xA24BAED4963EE407ull;
+		rare = 2 + rnd(30);
+		len = 0;
+		while (len + 40 < sizeof(doc) && rnd(400)) {
+			uint32_t r = rnd(100);
+
+			if (r >= rare)
+				len = add(doc, len, sizeof(doc), prose[rnd(N(prose))]);
+			else if (r % 3 == 0)
+				len = add(doc, len, sizeof(doc), obfuscated[rnd(N(obfuscated))]);
+			else if (r % 3 == 1)
+				len = add(doc, len, sizeof(doc), unicode[rnd(N(unicode))]);
+			else
+				len = add(doc, len, sizeof(doc), words[rnd(N(words))]);
+			len = add(doc, len, sizeof(doc),
+				  rnd(8) ? " " : spaces[rnd(N(spaces))]);
+		}
+		check_same(doc, len, seed);
+	}
+}
+
 /* Documents that expand past the output cap fail in both, at any mix. */
 static void test_fast_matches_reference_limits(void **state)
 {
@@ -340,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fast_matches_reference),
 		cmocka_unit_test(test_fast_matches_reference_dense),
+		cmocka_unit_test(test_fast_matches_reference_prose),
 		cmocka_unit_test(test_fast_matches_reference_limits),
 		cmocka_unit_test(test_index_words),
 		cmocka_unit_test(test_index_sentences),
