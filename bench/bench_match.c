@@ -22,7 +22,7 @@
 /* The full path of a listing. 0: matcher_scan then entities_extract, each
  * normalising the text on its own (today's ingest). 1: matcher_analyze, one
  * call that normalises once and also fingerprints. Switching is this line. */
-#define BENCH_ANALYZE 0
+#define BENCH_ANALYZE 1
 
 /* Documents are separated by form feeds; the reader hands out whole
  * documents a chunk at a time, so memory stays flat whatever the corpus

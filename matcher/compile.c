@@ -264,6 +264,11 @@ static void free_tables(struct matcher *m)
 	free(m->pat_fixed);
 	free(m->pat_check);
 	free(m->pat_item);
+	free(m->hs_first);
+	free(m->hs_pids);
+	m->hs_first = NULL;
+	m->hs_pids = NULL;
+	m->nhs = 0;
 	m->pat_rule = NULL;
 	m->pat_expr = NULL;
 	m->pat_flags = m->pat_width = m->pat_fixed = NULL;
@@ -306,6 +311,42 @@ static int regex_pattern(struct matcher *m, size_t pid, struct pack_rule *r, siz
 	return 0;
 }
 
+/* Groups patterns with the same expression and flags under one Hyperscan
+ * id, so an item listed in three lists is matched once and fanned out. */
+static const struct matcher *sort_m;
+
+static int cmp_expr(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	int c = strcmp(sort_m->pat_expr[x], sort_m->pat_expr[y]);
+
+	if (c)
+		return c;
+	if (sort_m->pat_flags[x] != sort_m->pat_flags[y])
+		return sort_m->pat_flags[x] < sort_m->pat_flags[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static void group_patterns(struct matcher *m)
+{
+	unsigned *order = xcalloc(m->npat ? m->npat : 1, sizeof(*order));
+	size_t u = 0;
+
+	for (size_t p = 0; p < m->npat; p++)
+		order[p] = (unsigned)p;
+	sort_m = m;
+	qsort(order, m->npat, sizeof(*order), cmp_expr);
+	m->hs_first = xcalloc(m->npat + 1, sizeof(*m->hs_first));
+	m->hs_pids = order;
+	for (size_t i = 0; i < m->npat; i++) {
+		if (i == 0 || strcmp(m->pat_expr[order[i]], m->pat_expr[order[i - 1]]) != 0 ||
+		    m->pat_flags[order[i]] != m->pat_flags[order[i - 1]])
+			m->hs_first[u++] = i;
+	}
+	m->nhs = u;
+	m->hs_first[u] = m->npat;
+}
+
 /* Fills the pattern tables: rule and term patterns, and word-list items. */
 static int prepare_patterns(struct matcher *m, int need_info, struct lw_error *err)
 {
@@ -328,6 +369,7 @@ static int prepare_patterns(struct matcher *m, int need_info, struct lw_error *e
 			}
 		}
 	}
+	group_patterns(m);
 	return 0;
 }
 
@@ -339,8 +381,8 @@ static int compile_set(const struct matcher *m, struct exprset *s, hs_database_t
 	if (hs_compile_ext_multi(s->expr, s->flags, s->ids, NULL, (unsigned)s->n, HS_MODE_BLOCK,
 				 NULL, db, &cerr) == HS_SUCCESS)
 		return 0;
-	if (cerr->expression >= 0 && s->ids[cerr->expression] < m->npat)
-		pattern_error(m, s->ids[cerr->expression], cerr->message, err);
+	if (cerr->expression >= 0 && s->ids[cerr->expression] < m->nhs)
+		pattern_error(m, m->hs_pids[m->hs_first[s->ids[cerr->expression]]], cerr->message, err);
 	else
 		lw_error_set(err, "cannot compile the %s database: %s", what, cerr->message);
 	hs_free_compile_error(cerr);
@@ -354,8 +396,11 @@ static int build_main(struct matcher *m, struct lw_error *err)
 	struct exprset s = { 0 };
 	int rc = 0;
 
-	for (size_t p = 0; p < m->npat; p++)
-		set_add(&s, m->pat_expr[p], m->pat_flags[p], (unsigned)p, 0);
+	for (size_t u = 0; u < m->nhs; u++) {
+		unsigned p = m->hs_pids[m->hs_first[u]];
+
+		set_add(&s, m->pat_expr[p], m->pat_flags[p], (unsigned)u, 0);
+	}
 	if (s.n)
 		rc = compile_set(m, &s, &m->db_main, "main", err);
 	set_release(&s);

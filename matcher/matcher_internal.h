@@ -31,6 +31,12 @@ struct matcher {
 	unsigned *pat_fixed;        /* width of every match when fixed (word items), else 0 */
 	unsigned char *pat_check;   /* PAT_CHECK_* bits */
 	const char **pat_item;      /* word-list item as written, or NULL */
+	/* Hyperscan ids: one per distinct expression, since one word often
+	 * sits in several lists; id u stands for the patterns
+	 * hs_pids[hs_first[u] .. hs_first[u + 1]). */
+	size_t nhs;
+	size_t *hs_first;
+	unsigned *hs_pids;
 	struct comb *combs;         /* per rule; n == 0 when not a combination */
 	/* For each rule, the combinations that name it: users[user_first[r] ..
 	 * user_first[r + 1]). A combination is evaluated only when one of its

@@ -141,19 +141,15 @@ static int bounded(const struct matcher_scanner *s, unsigned pid, size_t end)
 	return 1;
 }
 
-static int on_match(unsigned id, unsigned long long from, unsigned long long to,
-		    unsigned flags, void *ctx)
+/* Records a match of pattern id ending at to. */
+static void record(struct matcher_scanner *s, unsigned id, size_t to)
 {
-	struct matcher_scanner *s = ctx;
 	const struct matcher *m = s->m;
 	struct raw_match *x;
 	size_t rule;
 
-	(void)from;
-	(void)flags;
-	if (id >= m->npat || (m->pat_check[id] & (PAT_CHECK_LEFT | PAT_CHECK_RIGHT) &&
-			      !bounded(s, id, (size_t)to)))
-		return 0;
+	if (m->pat_check[id] & (PAT_CHECK_LEFT | PAT_CHECK_RIGHT) && !bounded(s, id, to))
+		return;
 	rule = m->pat_rule[id];
 	if (!s->fired[rule]) {
 		s->fired[rule] = 1;
@@ -161,7 +157,7 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 		s->head[rule] = s->tail[rule] = RAW_NONE;
 	}
 	if (s->per_pat[id] >= MAX_RAW_PER_PATTERN || s->nraw >= MAX_RAW)
-		return 0;
+		return;
 	if (s->nraw == s->raw_cap) {
 		s->raw_cap *= 2;
 		s->raw = xreallocarray(s->raw, s->raw_cap, sizeof(*s->raw));
@@ -179,6 +175,21 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 		s->raw[s->tail[rule]].next = (uint32_t)s->nraw;
 	s->tail[rule] = (uint32_t)s->nraw;
 	s->nraw++;
+}
+
+/* Hyperscan id u stands for every pattern with the same expression. */
+static int on_match(unsigned u, unsigned long long from, unsigned long long to,
+		    unsigned flags, void *ctx)
+{
+	struct matcher_scanner *s = ctx;
+	const struct matcher *m = s->m;
+
+	(void)from;
+	(void)flags;
+	if (u >= m->nhs)
+		return 0;
+	for (size_t k = m->hs_first[u]; k < m->hs_first[u + 1]; k++)
+		record(s, m->hs_pids[k], (size_t)to);
 	return 0;
 }
 
