@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* SimHash fingerprints of ad text: re-posted templates with small edits
  * (another phone number, a changed wage) land a few bits apart. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,49 +40,111 @@ static int is_word_byte(unsigned char c)
 	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
 }
 
-/* Marks the input bytes the entities cover; NULL when there are none. *n
- * receives the bitmap's size in bits. */
-static uint8_t *covered_input(const struct entity_list *el, size_t *n)
-{
-	uint8_t *bits;
-	size_t max = 0;
+/* 1 for a word byte, 2 for a digit (a word with one is left out). */
+static unsigned char word_byte[256];
 
-	*n = 0;
-	for (size_t k = 0; el && k < el->n; k++)
-		if (el->v[k].end > max)
-			max = el->v[k].end;
-	if (!max)
-		return NULL;
-	bits = xcalloc(max / 8 + 1, 1);
-	for (size_t k = 0; k < el->n; k++)
-		for (size_t b = el->v[k].start; b < el->v[k].end; b++)
-			bits[b / 8] |= (uint8_t)(1u << (b % 8));
-	*n = max;
-	return bits;
+/* The bytes of the normalised text that came from a contact's input bytes,
+ * which would have been spaces had the contact been blanked before
+ * normalising; NULL when there are none. The map is monotone, so each
+ * contact covers one run of text bytes, found by binary search. */
+static uint8_t *blank_mask(const struct lw_text *t, const struct entity_list *el)
+{
+	uint8_t *blank = NULL;
+
+	for (size_t k = 0; el && k < el->n; k++) {
+		size_t s = el->v[k].start, e = el->v[k].end, lo = 0, hi = t->len, a, z;
+
+		while (lo < hi) { /* first i with end[i] > s */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (t->end[mid] > s)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		a = lo;
+		hi = t->len;
+		while (lo < hi) { /* first i with start[i] >= e */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (t->start[mid] >= e)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		z = lo;
+		if (a < z && !blank)
+			blank = xcalloc(t->len ? t->len : 1, 1);
+		for (size_t i = a; i < z; i++)
+			if (t->start[i] < t->end[i])
+				blank[i] = 1;
+	}
+	return blank;
 }
 
-/* Normalised byte i came (partly) from a covered input byte: it would not be
- * there had the contact been blanked before normalising. */
-static int blanked(const struct lw_text *t, size_t i, const uint8_t *bits, size_t n)
+/* spread[v] holds bit k of v in byte k: adding it to a word of eight
+ * byte-wide counters counts eight bits of a hash at once. */
+static uint64_t spread[256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void init_tables(void)
 {
-	for (size_t b = t->start[i]; bits && b < t->end[i] && b < n; b++)
-		if (bits[b / 8] & (1u << (b % 8)))
-			return 1;
-	return 0;
+	for (unsigned c = 0; c < 256; c++)
+		word_byte[c] = (unsigned char)(c >= '0' && c <= '9' ? 2 : is_word_byte((unsigned char)c));
+	for (unsigned v = 0; v < 256; v++)
+		for (unsigned k = 0; k < 8; k++)
+			if (v >> k & 1)
+				spread[v] |= 1ULL << (8 * k);
 }
 
-static int word_at(const struct lw_text *t, size_t i, const uint8_t *bits, size_t n)
+static void flush_lanes(uint64_t lane[8], uint32_t ones[64])
 {
-	return is_word_byte((unsigned char)t->buf[i]) && !blanked(t, i, bits, n);
+	for (int j = 0; j < 8; j++) {
+		for (int k = 0; k < 8; k++)
+			ones[8 * j + k] += (uint32_t)(lane[j] >> (8 * k) & 0xff);
+		lane[j] = 0;
+	}
+}
+
+/* Counts, per bit, the shingles whose hash has it set: eight byte-wide
+ * counters per 64-bit word, emptied before they can overflow, so a shingle
+ * costs eight additions instead of sixty-four. */
+static void count_bits(const struct lw_text *t, const size_t *starts, const size_t *lens,
+		       size_t nw, uint32_t ones[64], size_t *nshingles)
+{
+	uint64_t lane[8] = { 0 };
+	size_t k = nw >= SHINGLE ? SHINGLE : nw, inlane = 0;
+
+	memset(ones, 0, 64 * sizeof(*ones));
+	*nshingles = 0;
+	for (size_t w = 0; nw && w + k <= nw; w++) {
+		uint64_t h = 0xcbf29ce484222325ULL;
+
+		for (size_t j = 0; j < k; j++)
+			h = fnv1a(t->buf + starts[w + j], lens[w + j], fnv1a(" ", 1, h));
+		h = mix(h);
+		for (int j = 0; j < 8; j++)
+			lane[j] += spread[h >> (8 * j) & 0xff];
+		(*nshingles)++;
+		if (++inlane == 255) {
+			flush_lanes(lane, ones);
+			inlane = 0;
+		}
+		if (k < SHINGLE)
+			break;
+	}
+	flush_lanes(lane, ones);
 }
 
 uint64_t simhash_text(const struct lw_text *t, const struct entity_list *el)
 {
-	size_t starts[MAX_WORDS], lens[MAX_WORDS], nw = 0, i = 0, nbits;
-	uint8_t *bits = covered_input(el, &nbits);
-	int64_t acc[64];
+	size_t starts[MAX_WORDS], lens[MAX_WORDS], nw = 0, i = 0;
+	uint8_t *blank = blank_mask(t, el);
+	uint32_t ones[64];
+	size_t nshingles = 0;
 	uint64_t out = 0;
 
+	pthread_once(&tables_once, init_tables);
 	/* Words of the normalised text (lower-case, accents and tricks undone).
 	 * Words with digits are left out: a re-posted template keeps its words
 	 * but changes wages, dates and numbers. A blanked byte ends a word, as
@@ -89,37 +152,26 @@ uint64_t simhash_text(const struct lw_text *t, const struct entity_list *el)
 	while (i < t->len && nw < MAX_WORDS) {
 		int digits = 0;
 
-		while (i < t->len && !word_at(t, i, bits, nbits))
+		while (i < t->len && !(word_byte[(unsigned char)t->buf[i]] && !(blank && blank[i])))
 			i++;
 		if (i >= t->len)
 			break;
 		starts[nw] = i;
-		while (i < t->len && word_at(t, i, bits, nbits))
-			digits |= t->buf[i] >= '0' && t->buf[i] <= '9', i++;
+		while (i < t->len && word_byte[(unsigned char)t->buf[i]] && !(blank && blank[i]))
+			digits |= word_byte[(unsigned char)t->buf[i]] == 2, i++;
 		lens[nw] = i - starts[nw];
 		if (!digits)
 			nw++;
 	}
-	free(bits);
-	memset(acc, 0, sizeof(acc));
-	for (size_t w = 0; w + (nw >= SHINGLE ? SHINGLE : nw) <= nw && nw; w++) {
-		uint64_t h = 0xcbf29ce484222325ULL;
-		size_t k = nw >= SHINGLE ? SHINGLE : nw;
-
-		for (size_t j = 0; j < k; j++)
-			h = fnv1a(t->buf + starts[w + j], lens[w + j], fnv1a(" ", 1, h));
-		h = mix(h);
-		for (int b = 0; b < 64; b++)
-			acc[b] += (h >> b) & 1 ? 1 : -1;
-		if (k < SHINGLE)
-			break;
-	}
+	free(blank);
+	count_bits(t, starts, lens, nw, ones, &nshingles);
 	/* Too few words to tell a template from a coincidence: no fingerprint
 	 * (0), or every short ad would look like every other. */
 	if (nw < MIN_WORDS)
 		return 0;
+	/* A bit is set when more shingles have it set than not. */
 	for (int b = 0; b < 64; b++)
-		if (acc[b] > 0)
+		if (2 * ones[b] > nshingles)
 			out |= 1ULL << b;
 	return out;
 }
