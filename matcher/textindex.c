@@ -74,11 +74,17 @@ static int word_class(uint32_t cp)
 	       c == UTF8PROC_CATEGORY_ND;
 }
 
+/* Folding turns full-width ！？； into ASCII, so in Chinese and Japanese
+ * they come straight before the next sentence's first character: there a
+ * character that is a word by itself after the mark ends the sentence too.
+ * Scripts with marks of their own: the danda (Hindi, Nepali), the Arabic
+ * question mark and full stop, the Burmese and Khmer full stops. */
 static int ends_sentence(uint32_t cp, uint32_t next)
 {
 	if (cp == '.' || cp == '!' || cp == '?' || cp == ';')
-		return next == 0 || next == ' ' || next == '\n';
-	return cp == 0x3002 || cp == 0xFF01 || cp == 0xFF1F || cp == 0xFF1B;
+		return next == 0 || next == ' ' || next == '\n' || word_class(next) == 2;
+	return cp == 0x3002 || cp == 0xFF01 || cp == 0xFF1F || cp == 0xFF1B || cp == 0x0964 ||
+	       cp == 0x0965 || cp == 0x061F || cp == 0x06D4 || cp == 0x104B || cp == 0x17D4;
 }
 
 /* Line breaks in the input span of a '\n' of the text: two or more make a

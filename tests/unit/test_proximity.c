@@ -71,6 +71,16 @@ static void test_word_index(void **state)
 	index_of("", &t);
 	assert_int_equal(t.nwords, 0);
 	text_release(&t);
+	/* a full-width mark (folded to ASCII) before the next Han character,
+	 * and the danda, end sentences */
+	index_of("\xe6\x8a\xa4\xe7\x85\xa7\xef\xbc\x81\xe5\xb7\xa5\xe8\xb5\x84", &t);
+	assert_int_equal(t.nsents, 2);
+	text_release(&t);
+	index_of("\xe0\xa4\xaa\xe0\xa4\xb9\xe0\xa4\xb2\xe0\xa4\xbe\xe0\xa5\xa4"
+		 "\xe0\xa4\xa6\xe0\xa5\x82\xe0\xa4\xb8\xe0\xa4\xb0\xe0\xa4\xbe", &t);
+	assert_int_equal(t.nwords, 2);
+	assert_int_equal(t.nsents, 2);
+	text_release(&t);
 }
 
 /* ---- word lists ------------------------------------------------------------------ */
