@@ -445,8 +445,7 @@ static const char *const batch_sql[] = {
 	" FROM ingest_stage WHERE version_id IS NOT NULL AND simhash IS NOT NULL"
 	" ON CONFLICT (listing_id) DO UPDATE SET simhash = excluded.simhash, band0 = excluded.band0,"
 	" band1 = excluded.band1, band2 = excluded.band2, band3 = excluded.band3",
-	"SELECT network_link(listing_id, $1::text[], $2::integer) FROM ingest_stage"
-	" WHERE version_id IS NOT NULL ORDER BY seq",
+	NULL, /* network linking: see link_batch */
 	/* A dismissed listing comes back only with categories the analyst has not seen. */
 	"UPDATE ingest_stage s SET requeue = true FROM queue_items q"
 	" WHERE q.listing_id = s.listing_id AND s.version_id IS NOT NULL AND s.flagged"
@@ -634,13 +633,33 @@ static void refresh_statistics(struct store_ingest *in)
 			0, NULL, NULL, &ignored);
 }
 
+/* Links the batch's listings that got a version into networks. */
+static int link_batch(struct store_ingest *in, struct lw_error *err)
+{
+	PGresult *res = NULL;
+	long long *ids;
+	size_t n;
+	int rc;
+
+	if (db_exec(in->st, "SELECT listing_id FROM ingest_stage WHERE version_id IS NOT NULL",
+		    0, NULL, &res, err) < 0)
+		return -1;
+	n = (size_t)PQntuples(res);
+	ids = xcalloc(n ? n : 1, sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+	PQclear(res);
+	rc = link_listings(in->st, ids, n, in->exclude, atoi(in->max_bits), err);
+	free(ids);
+	return rc;
+}
+
 int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 {
 	const struct matcher_pack *pack = matcher_get_pack(in->m);
 	const char *pk[3] = { matcher_pack_hash(pack), matcher_pack_name(pack),
 			      matcher_pack_version(pack) };
 	const char *params[2] = { matcher_pack_hash(pack), in->actor };
-	const char *link_params[2] = { in->exclude, in->max_bits };
 	PGresult *res = NULL;
 	int rc = -1;
 
@@ -662,14 +681,18 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	if (db_exec(in->st, "ANALYZE ingest_stage", 0, NULL, NULL, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++) {
-		/* Statements name the pack ($1) and actor ($2), or for network
-		 * linking the excluded entities ($1) and SimHash distance ($2). */
-		const char *const *pv = strstr(batch_sql[i], "network_link(") ? link_params : params;
-		int np = strstr(batch_sql[i], "$2") ? 2 : strstr(batch_sql[i], "$1") ? 1 : 0;
-		/* The audit insert's row count is the number of queue changes. */
-		int counts = strstr(batch_sql[i], "INSERT INTO audit_log") != NULL;
+		/* Statements name the pack ($1) and actor ($2). */
+		int np, counts;
 
-		if (db_exec(in->st, batch_sql[i], np, pv, counts ? &res : NULL, err) < 0)
+		if (!batch_sql[i]) {
+			if (link_batch(in, err) < 0)
+				goto fail;
+			continue;
+		}
+		np = strstr(batch_sql[i], "$2") ? 2 : strstr(batch_sql[i], "$1") ? 1 : 0;
+		/* The audit insert's row count is the number of queue changes. */
+		counts = strstr(batch_sql[i], "INSERT INTO audit_log") != NULL;
+		if (db_exec(in->st, batch_sql[i], np, params, counts ? &res : NULL, err) < 0)
 			goto fail;
 		if (counts) {
 			in->stats.queued += strtoul(PQcmdTuples(res), NULL, 10);

@@ -46,4 +46,12 @@ int db_commit(struct store *st, struct lw_error *err);
 /* Rolls back, ignoring errors (used on failure paths). */
 void db_rollback(struct store *st);
 
+/* Links the n listings ids (their entities and fingerprints stored) into
+ * networks, inside the caller's transaction: each joins, and merges, the
+ * networks of the ads it shares a contact detail (not in skip, a text[]
+ * literal) or a near-duplicate text (within max_bits; negative: none)
+ * with, the lowest network id winning. Returns 0 or -1 with err. */
+int link_listings(struct store *st, const long long *ids, size_t n, const char *skip,
+		  int max_bits, struct lw_error *err);
+
 #endif
