@@ -432,8 +432,10 @@ static const char *const batch_sql[] = {
 	" fetches = c.fetches + 1 FROM ingest_stage s WHERE c.id = s.frontier_id",
 	/* Networks: this version's contact details and fingerprint, then each
 	 * listing joins (and merges) the networks of the ads it shares them with. */
-	"DELETE FROM listing_entities e USING ingest_stage s WHERE e.listing_id = s.listing_id"
-	" AND s.version_id IS NOT NULL",
+	/* An array of ids keeps the primary key in use whatever the statistics
+	 * say (a rescan grows these tables from nothing between ANALYZEs). */
+	"DELETE FROM listing_entities e WHERE e.listing_id = ANY (ARRAY(SELECT listing_id"
+	" FROM ingest_stage WHERE version_id IS NOT NULL))",
 	"INSERT INTO listing_entities (listing_id, version_id, kind, value, normalized, start_offset,"
 	" end_offset) SELECT s.listing_id, s.version_id, x.kind, x.value, x.normalized, x.start,"
 	" x.\"end\" FROM ingest_stage s CROSS JOIN LATERAL jsonb_to_recordset(s.entities)"
@@ -469,22 +471,22 @@ static const char *const batch_sql[] = {
 	" 'categories', to_jsonb(s.categories), 'rule_pack', $1::text)"
 	" FROM q JOIN ingest_stage s ON s.listing_id = q.listing_id",
 	/* Items in a large or fast network rise in the queue, with the reason.
-	 * Only the networks this batch touched are counted. */
-	"WITH t AS (SELECT DISTINCT n.network_id FROM listing_networks n JOIN ingest_stage s"
-	" ON s.listing_id = n.listing_id WHERE s.version_id IS NOT NULL),"
-	" ns AS (SELECT n.network_id, count(*) AS listings, count(DISTINCT l.source_id) AS sources,"
+	 * Only the networks this batch touched are counted, each through the
+	 * network index (a hash join read all of listings for every batch). */
+	"WITH t AS (SELECT DISTINCT n.network_id FROM ingest_stage s JOIN listing_networks n"
+	" ON n.listing_id = s.listing_id WHERE s.version_id IS NOT NULL),"
+	" ns AS (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
+	" count(DISTINCT l.source_id) AS sources,"
 	" count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
 	" count(*) / GREATEST(EXTRACT(EPOCH FROM max(l.first_seen) - min(l.first_seen)) / 86400, 1)"
-	" AS posting_rate FROM listing_networks n JOIN t ON t.network_id = n.network_id"
-	" JOIN listings l ON l.id = n.listing_id GROUP BY n.network_id"
-	" HAVING count(*) >= 3 OR count(*) / GREATEST(EXTRACT(EPOCH FROM max(l.first_seen)"
-	" - min(l.first_seen)) / 86400, 1) >= 2)"
+	" AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
+	" WHERE n.network_id = t.network_id) x WHERE x.listings >= 3 OR x.posting_rate >= 2)"
 	" UPDATE queue_items q SET priority = q.score * (1 + 0.25 * ln(ns.listings::numeric)"
 	" + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END),"
 	" priority_reason = format('network %s: %s ads from %s sources in %s places, %s a day',"
 	" ns.network_id, ns.listings, ns.sources, ns.locations, round(ns.posting_rate::numeric, 1))"
-	" FROM listing_networks n JOIN ns ON ns.network_id = n.network_id"
-	" WHERE q.listing_id = n.listing_id",
+	" FROM ns CROSS JOIN LATERAL (SELECT n.listing_id FROM listing_networks n"
+	" WHERE n.network_id = ns.network_id) m WHERE q.listing_id = m.listing_id",
 };
 
 /* Appends s for COPY's text format: backslash escapes, \N for NULL. */
@@ -604,33 +606,46 @@ static int count_outcomes(struct store_ingest *in, struct lw_error *err)
 /* A long ingestion grows the tables faster than autovacuum re-plans them:
  * with statistics from when they were small, linking's lookups turn into
  * scans and every batch gets slower. Every 2,000 listings this session
- * looks at how much of listings changed since its last ANALYZE (by anyone)
- * and refreshes the statistics once that is a quarter of the table, so
+ * looks at how much of each linking table changed since its last ANALYZE
+ * (by anyone) and refreshes it once that is a quarter of the table, so
  * their cost stays small beside the ingestion's however the work is split
  * into runs (a fixed schedule per session re-analysed at the start of
  * every run). A role that does not own the tables gets a warning, which is
  * ignored. */
+static const struct {
+	const char *name, *analyze;
+} stat_tables[] = {
+	{ "listings", "ANALYZE listings" },
+	{ "listing_entities", "ANALYZE listing_entities" },
+	{ "listing_fingerprints", "ANALYZE listing_fingerprints" },
+	{ "listing_networks", "ANALYZE listing_networks" },
+};
+
 static void refresh_statistics(struct store_ingest *in)
 {
 	struct lw_error ignored;
 	PGresult *res = NULL;
-	int stale;
 
 	if (in->stats.seen < in->next_refresh)
 		return;
 	in->next_refresh = in->stats.seen + 2000;
+	/* A rescan leaves listings alone but fills the linking tables, so
+	 * each is looked at on its own. */
 	if (db_exec(in->st,
-		    "SELECT n_mod_since_analyze >= greatest(1000, c.reltuples / 4)"
+		    "SELECT c.relname, n_mod_since_analyze >= greatest(1000, c.reltuples / 4)"
 		    " FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid"
-		    " WHERE t.relid = 'listings'::regclass",
+		    " WHERE t.relid IN ('listings'::regclass, 'listing_entities'::regclass,"
+		    " 'listing_fingerprints'::regclass, 'listing_networks'::regclass)",
 		    0, NULL, &res, &ignored) < 0)
 		return;
-	stale = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (PQgetvalue(res, i, 1)[0] != 't')
+			continue;
+		for (size_t k = 0; k < sizeof(stat_tables) / sizeof(stat_tables[0]); k++)
+			if (strcmp(PQgetvalue(res, i, 0), stat_tables[k].name) == 0)
+				db_exec(in->st, stat_tables[k].analyze, 0, NULL, NULL, &ignored);
+	}
 	PQclear(res);
-	if (stale)
-		db_exec(in->st,
-			"ANALYZE listings, listing_entities, listing_fingerprints, listing_networks",
-			0, NULL, NULL, &ignored);
 }
 
 /* Links the batch's listings that got a version into networks. */
@@ -649,7 +664,7 @@ static int link_batch(struct store_ingest *in, struct lw_error *err)
 	for (size_t i = 0; i < n; i++)
 		ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
 	PQclear(res);
-	rc = link_listings(in->st, ids, n, in->exclude, atoi(in->max_bits), err);
+	rc = link_listings(in->st, ids, n, in->exclude, atoi(in->max_bits), 0, err);
 	free(ids);
 	return rc;
 }

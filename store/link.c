@@ -255,11 +255,11 @@ out:
 }
 
 int link_listings(struct store *st, const long long *ids, size_t n, const char *skip,
-		  int max_bits, struct lw_error *err)
+		  int max_bits, long long below, struct lw_error *err)
 {
 	struct graph g;
-	char *arr = NULL, mb[16];
-	const char *p[3];
+	char *arr = NULL, mb[16], bl[24];
+	const char *p[4];
 	PGresult *res = NULL;
 	int rc = -1;
 
@@ -274,9 +274,11 @@ int link_listings(struct store *st, const long long *ids, size_t n, const char *
 	p[0] = arr;
 	p[1] = skip;
 	p[2] = mb;
+	snprintf(bl, sizeof(bl), "%lld", below);
+	p[3] = below > 0 ? bl : NULL;
 	if (db_exec(st, "SELECT listing_id, mate, network_id, simhash"
-			" FROM network_candidates($1::bigint[], $2::text[], $3::integer)",
-		    3, p, &res, err) < 0)
+			" FROM network_candidates($1::bigint[], $2::text[], $3::integer, $4::bigint)",
+		    4, p, &res, err) < 0)
 		goto out;
 	graph_build(&g, res, max_bits);
 	rc = write_networks(st, &g, err);

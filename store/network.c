@@ -123,7 +123,7 @@ static int link_all(struct store *st, const char *skip, int max_bits, struct lw_
 		PQclear(res);
 		if (n)
 			last = ids[n - 1];
-		if (link_listings(st, ids, n, skip, max_bits, err) < 0)
+		if (link_listings(st, ids, n, skip, max_bits, n ? ids[0] : 0, err) < 0)
 			return -1;
 	} while (n == REBUILD_BATCH);
 	return 0;
