@@ -369,7 +369,7 @@ static const char stage_sql[] =
 	" rescore boolean GENERATED ALWAYS AS (rescore_version IS NOT NULL) STORED,"
 	" listing_id bigint, old_hash text, version integer, is_new boolean NOT NULL DEFAULT false,"
 	" changed boolean NOT NULL DEFAULT false, requeue boolean NOT NULL DEFAULT false,"
-	" version_id bigint) ON COMMIT DELETE ROWS";
+	" version_id bigint, links_same boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS";
 
 /* In order; $1 is the rule pack's hash, $2 the actor. */
 static const char *const batch_sql[] = {
@@ -431,20 +431,30 @@ static const char *const batch_sql[] = {
 	" redirects = COALESCE(s.redirects, c.redirects), last_fetched = now(),"
 	" fetches = c.fetches + 1 FROM ingest_stage s WHERE c.id = s.frontier_id",
 	/* Networks: this version's contact details and fingerprint, then each
-	 * listing joins (and merges) the networks of the ads it shares them with. */
+	 * listing joins (and merges) the networks of the ads it shares them with.
+	 * Neither depends on the rule pack: a rescan that finds the stored ones
+	 * again leaves them, and the networks, as they are. */
+	"UPDATE ingest_stage s SET links_same = true WHERE s.rescore AND s.version_id IS NOT NULL"
+	" AND (SELECT f.simhash FROM listing_fingerprints f WHERE f.listing_id = s.listing_id)"
+	" IS NOT DISTINCT FROM s.simhash"
+	" AND ARRAY(SELECT row(e.kind, e.value, e.normalized, e.start_offset, e.end_offset)::text"
+	" FROM listing_entities e WHERE e.listing_id = s.listing_id ORDER BY 1)"
+	" = ARRAY(SELECT DISTINCT row(x.kind, x.value, x.normalized, x.start, x.\"end\")::text"
+	" FROM jsonb_to_recordset(s.entities) AS x(kind text, value text, normalized text,"
+	" start integer, \"end\" integer) ORDER BY 1)",
 	/* An array of ids keeps the primary key in use whatever the statistics
 	 * say (a rescan grows these tables from nothing between ANALYZEs). */
 	"DELETE FROM listing_entities e WHERE e.listing_id = ANY (ARRAY(SELECT listing_id"
-	" FROM ingest_stage WHERE version_id IS NOT NULL))",
+	" FROM ingest_stage WHERE version_id IS NOT NULL AND NOT links_same))",
 	"INSERT INTO listing_entities (listing_id, version_id, kind, value, normalized, start_offset,"
 	" end_offset) SELECT s.listing_id, s.version_id, x.kind, x.value, x.normalized, x.start,"
 	" x.\"end\" FROM ingest_stage s CROSS JOIN LATERAL jsonb_to_recordset(s.entities)"
 	" AS x(kind text, value text, normalized text, start integer, \"end\" integer)"
-	" WHERE s.version_id IS NOT NULL ON CONFLICT DO NOTHING",
+	" WHERE s.version_id IS NOT NULL AND NOT s.links_same ON CONFLICT DO NOTHING",
 	"INSERT INTO listing_fingerprints (listing_id, simhash, band0, band1, band2, band3)"
 	" SELECT listing_id, simhash, (simhash & 65535)::integer, ((simhash >> 16) & 65535)::integer,"
 	" ((simhash >> 32) & 65535)::integer, ((simhash >> 48) & 65535)::integer"
-	" FROM ingest_stage WHERE version_id IS NOT NULL AND simhash IS NOT NULL"
+	" FROM ingest_stage WHERE version_id IS NOT NULL AND NOT links_same AND simhash IS NOT NULL"
 	" ON CONFLICT (listing_id) DO UPDATE SET simhash = excluded.simhash, band0 = excluded.band0,"
 	" band1 = excluded.band1, band2 = excluded.band2, band3 = excluded.band3",
 	NULL, /* network linking: see link_batch */
@@ -471,10 +481,12 @@ static const char *const batch_sql[] = {
 	" 'categories', to_jsonb(s.categories), 'rule_pack', $1::text)"
 	" FROM q JOIN ingest_stage s ON s.listing_id = q.listing_id",
 	/* Items in a large or fast network rise in the queue, with the reason.
-	 * Only the networks this batch touched are counted, each through the
-	 * network index (a hash join read all of listings for every batch). */
+	 * Only the networks this batch changed (a member joined, or was queued
+	 * at its bare score) are counted, each through the network index (a
+	 * hash join read all of listings for every batch). */
 	"WITH t AS (SELECT DISTINCT n.network_id FROM ingest_stage s JOIN listing_networks n"
-	" ON n.listing_id = s.listing_id WHERE s.version_id IS NOT NULL),"
+	" ON n.listing_id = s.listing_id WHERE s.version_id IS NOT NULL"
+	" AND (NOT s.links_same OR s.flagged)),"
 	" ns AS (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
 	" count(DISTINCT l.source_id) AS sources,"
 	" count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
@@ -610,8 +622,11 @@ static int count_outcomes(struct store_ingest *in, struct lw_error *err)
  * (by anyone) and refreshes it once that is a quarter of the table, so
  * their cost stays small beside the ingestion's however the work is split
  * into runs (a fixed schedule per session re-analysed at the start of
- * every run). A role that does not own the tables gets a warning, which is
- * ignored. */
+ * every run). ANALYZE also makes PostgreSQL re-plan the foreign-key checks
+ * it caches per session: planned while queue_items was nearly empty, the
+ * check of each audit row read all of queue_items, and a rescan slowed
+ * with every item it queued. A role that does not own the tables gets a
+ * warning, which is ignored. */
 static const struct {
 	const char *name, *analyze;
 } stat_tables[] = {
@@ -619,6 +634,8 @@ static const struct {
 	{ "listing_entities", "ANALYZE listing_entities" },
 	{ "listing_fingerprints", "ANALYZE listing_fingerprints" },
 	{ "listing_networks", "ANALYZE listing_networks" },
+	{ "listing_versions", "ANALYZE listing_versions (id, listing_id, rule_pack)" },
+	{ "queue_items", "ANALYZE queue_items" },
 };
 
 static void refresh_statistics(struct store_ingest *in)
@@ -632,10 +649,11 @@ static void refresh_statistics(struct store_ingest *in)
 	/* A rescan leaves listings alone but fills the linking tables, so
 	 * each is looked at on its own. */
 	if (db_exec(in->st,
-		    "SELECT c.relname, n_mod_since_analyze >= greatest(1000, c.reltuples / 4)"
+		    "SELECT c.relname, n_mod_since_analyze >= greatest(500, c.reltuples / 4)"
 		    " FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid"
 		    " WHERE t.relid IN ('listings'::regclass, 'listing_entities'::regclass,"
-		    " 'listing_fingerprints'::regclass, 'listing_networks'::regclass)",
+		    " 'listing_fingerprints'::regclass, 'listing_networks'::regclass,"
+		    " 'listing_versions'::regclass, 'queue_items'::regclass)",
 		    0, NULL, &res, &ignored) < 0)
 		return;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -656,7 +674,8 @@ static int link_batch(struct store_ingest *in, struct lw_error *err)
 	size_t n;
 	int rc;
 
-	if (db_exec(in->st, "SELECT listing_id FROM ingest_stage WHERE version_id IS NOT NULL",
+	if (db_exec(in->st, "SELECT listing_id FROM ingest_stage WHERE version_id IS NOT NULL"
+		    " AND NOT links_same",
 		    0, NULL, &res, err) < 0)
 		return -1;
 	n = (size_t)PQntuples(res);
@@ -692,8 +711,10 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	/* Autovacuum never analyses temporary tables: without this the planner
 	 * guesses the staging table's size and, for a rescan's join on version
 	 * ids, scanned listing_versions once per staged row (20 s a batch at
-	 * 30k listings). A few milliseconds for a batch. */
-	if (db_exec(in->st, "ANALYZE ingest_stage", 0, NULL, NULL, err) < 0)
+	 * 30k listings). Only the columns statements join on: statistics of
+ * bodies cost more than the rest of ANALYZE. */
+	if (db_exec(in->st, "ANALYZE ingest_stage (seq, url, source, rescore_version)", 0, NULL,
+		    NULL, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++) {
 		/* Statements name the pack ($1) and actor ($2). */
