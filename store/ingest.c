@@ -487,18 +487,22 @@ static const char *const batch_sql[] = {
 	"WITH t AS (SELECT DISTINCT n.network_id FROM ingest_stage s JOIN listing_networks n"
 	" ON n.listing_id = s.listing_id WHERE s.version_id IS NOT NULL"
 	" AND (NOT s.links_same OR s.flagged)),"
-	" ns AS (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
+	" ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
 	" count(DISTINCT l.source_id) AS sources,"
 	" count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
 	" count(*) / GREATEST(EXTRACT(EPOCH FROM max(l.first_seen) - min(l.first_seen)) / 86400, 1)"
 	" AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
-	" WHERE n.network_id = t.network_id) x WHERE x.listings >= 3 OR x.posting_rate >= 2)"
-	" UPDATE queue_items q SET priority = q.score * (1 + 0.25 * ln(ns.listings::numeric)"
-	" + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END),"
-	" priority_reason = format('network %s: %s ads from %s sources in %s places, %s a day',"
+	" WHERE n.network_id = t.network_id) x WHERE x.listings >= 3 OR x.posting_rate >= 2),"
+	" p AS (SELECT m.listing_id, (1 + 0.25 * ln(ns.listings::numeric)"
+	" + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END) AS factor,"
+	" format('network %s: %s ads from %s sources in %s places, %s a day',"
 	" ns.network_id, ns.listings, ns.sources, ns.locations, round(ns.posting_rate::numeric, 1))"
-	" FROM ns CROSS JOIN LATERAL (SELECT n.listing_id FROM listing_networks n"
-	" WHERE n.network_id = ns.network_id) m WHERE q.listing_id = m.listing_id",
+	" AS reason FROM ns CROSS JOIN LATERAL (SELECT n.listing_id FROM listing_networks n"
+	" WHERE n.network_id = ns.network_id) m)"
+	/* An item whose priority stays is not rewritten. */
+	" UPDATE queue_items q SET priority = q.score * p.factor, priority_reason = p.reason"
+	" FROM p WHERE q.listing_id = p.listing_id"
+	" AND (q.priority, q.priority_reason) IS DISTINCT FROM ((q.score * p.factor)::real, p.reason)",
 };
 
 /* Appends s for COPY's text format: backslash escapes, \N for NULL. */
@@ -634,7 +638,7 @@ static const struct {
 	{ "listing_entities", "ANALYZE listing_entities" },
 	{ "listing_fingerprints", "ANALYZE listing_fingerprints" },
 	{ "listing_networks", "ANALYZE listing_networks" },
-	{ "listing_versions", "ANALYZE listing_versions (id, listing_id, rule_pack)" },
+	{ "listing_versions", "ANALYZE listing_versions" },
 	{ "queue_items", "ANALYZE queue_items" },
 };
 
@@ -650,6 +654,10 @@ static void refresh_statistics(struct store_ingest *in)
 	 * each is looked at on its own. */
 	if (db_exec(in->st,
 		    "SELECT c.relname, n_mod_since_analyze >= greatest(500, c.reltuples / 4)"
+		    /* versions and queue items matter to the checks' plans only
+		     * while they are small; a rescan updates every version. */
+		    " AND (c.relname NOT IN ('listing_versions', 'queue_items')"
+		    " OR c.reltuples < 100000)"
 		    " FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid"
 		    " WHERE t.relid IN ('listings'::regclass, 'listing_entities'::regclass,"
 		    " 'listing_fingerprints'::regclass, 'listing_networks'::regclass,"
