@@ -657,7 +657,7 @@ static void refresh_statistics(struct store_ingest *in)
 		    /* versions and queue items matter to the checks' plans only
 		     * while they are small; a rescan updates every version. */
 		    " AND (c.relname NOT IN ('listing_versions', 'queue_items')"
-		    " OR c.reltuples < 100000)"
+		    " OR c.reltuples < 20000)"
 		    " FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid"
 		    " WHERE t.relid IN ('listings'::regclass, 'listing_entities'::regclass,"
 		    " 'listing_fingerprints'::regclass, 'listing_networks'::regclass,"
