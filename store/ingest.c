@@ -369,7 +369,7 @@ static const char stage_sql[] =
 	" rescore boolean GENERATED ALWAYS AS (rescore_version IS NOT NULL) STORED,"
 	" listing_id bigint, old_hash text, version integer, is_new boolean NOT NULL DEFAULT false,"
 	" changed boolean NOT NULL DEFAULT false, requeue boolean NOT NULL DEFAULT false,"
-	" version_id bigint) ON COMMIT DELETE ROWS";
+	" version_id bigint, links_same boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS";
 
 /* In order; $1 is the rule pack's hash, $2 the actor. */
 static const char *const batch_sql[] = {
@@ -431,22 +431,33 @@ static const char *const batch_sql[] = {
 	" redirects = COALESCE(s.redirects, c.redirects), last_fetched = now(),"
 	" fetches = c.fetches + 1 FROM ingest_stage s WHERE c.id = s.frontier_id",
 	/* Networks: this version's contact details and fingerprint, then each
-	 * listing joins (and merges) the networks of the ads it shares them with. */
-	"DELETE FROM listing_entities e USING ingest_stage s WHERE e.listing_id = s.listing_id"
-	" AND s.version_id IS NOT NULL",
+	 * listing joins (and merges) the networks of the ads it shares them with.
+	 * Neither depends on the rule pack: a rescan that finds the stored ones
+	 * again leaves them, and the networks, as they are. */
+	"UPDATE ingest_stage s SET links_same = true WHERE s.rescore AND s.version_id IS NOT NULL"
+	" AND (SELECT f.simhash FROM listing_fingerprints f WHERE f.listing_id = s.listing_id)"
+	" IS NOT DISTINCT FROM s.simhash"
+	" AND ARRAY(SELECT row(e.kind, e.value, e.normalized, e.start_offset, e.end_offset)::text"
+	" FROM listing_entities e WHERE e.listing_id = s.listing_id ORDER BY 1)"
+	" = ARRAY(SELECT DISTINCT row(x.kind, x.value, x.normalized, x.start, x.\"end\")::text"
+	" FROM jsonb_to_recordset(s.entities) AS x(kind text, value text, normalized text,"
+	" start integer, \"end\" integer) ORDER BY 1)",
+	/* An array of ids keeps the primary key in use whatever the statistics
+	 * say (a rescan grows these tables from nothing between ANALYZEs). */
+	"DELETE FROM listing_entities e WHERE e.listing_id = ANY (ARRAY(SELECT listing_id"
+	" FROM ingest_stage WHERE version_id IS NOT NULL AND NOT links_same))",
 	"INSERT INTO listing_entities (listing_id, version_id, kind, value, normalized, start_offset,"
 	" end_offset) SELECT s.listing_id, s.version_id, x.kind, x.value, x.normalized, x.start,"
 	" x.\"end\" FROM ingest_stage s CROSS JOIN LATERAL jsonb_to_recordset(s.entities)"
 	" AS x(kind text, value text, normalized text, start integer, \"end\" integer)"
-	" WHERE s.version_id IS NOT NULL ON CONFLICT DO NOTHING",
+	" WHERE s.version_id IS NOT NULL AND NOT s.links_same ON CONFLICT DO NOTHING",
 	"INSERT INTO listing_fingerprints (listing_id, simhash, band0, band1, band2, band3)"
 	" SELECT listing_id, simhash, (simhash & 65535)::integer, ((simhash >> 16) & 65535)::integer,"
 	" ((simhash >> 32) & 65535)::integer, ((simhash >> 48) & 65535)::integer"
-	" FROM ingest_stage WHERE version_id IS NOT NULL AND simhash IS NOT NULL"
+	" FROM ingest_stage WHERE version_id IS NOT NULL AND NOT links_same AND simhash IS NOT NULL"
 	" ON CONFLICT (listing_id) DO UPDATE SET simhash = excluded.simhash, band0 = excluded.band0,"
 	" band1 = excluded.band1, band2 = excluded.band2, band3 = excluded.band3",
-	"SELECT network_link(listing_id, $1::text[], $2::integer) FROM ingest_stage"
-	" WHERE version_id IS NOT NULL ORDER BY seq",
+	NULL, /* network linking: see link_batch */
 	/* A dismissed listing comes back only with categories the analyst has not seen. */
 	"UPDATE ingest_stage s SET requeue = true FROM queue_items q"
 	" WHERE q.listing_id = s.listing_id AND s.version_id IS NOT NULL AND s.flagged"
@@ -470,22 +481,28 @@ static const char *const batch_sql[] = {
 	" 'categories', to_jsonb(s.categories), 'rule_pack', $1::text)"
 	" FROM q JOIN ingest_stage s ON s.listing_id = q.listing_id",
 	/* Items in a large or fast network rise in the queue, with the reason.
-	 * Only the networks this batch touched are counted. */
-	"WITH t AS (SELECT DISTINCT n.network_id FROM listing_networks n JOIN ingest_stage s"
-	" ON s.listing_id = n.listing_id WHERE s.version_id IS NOT NULL),"
-	" ns AS (SELECT n.network_id, count(*) AS listings, count(DISTINCT l.source_id) AS sources,"
+	 * Only the networks this batch changed (a member joined, or was queued
+	 * at its bare score) are counted, each through the network index (a
+	 * hash join read all of listings for every batch). */
+	"WITH t AS (SELECT DISTINCT n.network_id FROM ingest_stage s JOIN listing_networks n"
+	" ON n.listing_id = s.listing_id WHERE s.version_id IS NOT NULL"
+	" AND (NOT s.links_same OR s.flagged)),"
+	" ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
+	" count(DISTINCT l.source_id) AS sources,"
 	" count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
 	" count(*) / GREATEST(EXTRACT(EPOCH FROM max(l.first_seen) - min(l.first_seen)) / 86400, 1)"
-	" AS posting_rate FROM listing_networks n JOIN t ON t.network_id = n.network_id"
-	" JOIN listings l ON l.id = n.listing_id GROUP BY n.network_id"
-	" HAVING count(*) >= 3 OR count(*) / GREATEST(EXTRACT(EPOCH FROM max(l.first_seen)"
-	" - min(l.first_seen)) / 86400, 1) >= 2)"
-	" UPDATE queue_items q SET priority = q.score * (1 + 0.25 * ln(ns.listings::numeric)"
-	" + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END),"
-	" priority_reason = format('network %s: %s ads from %s sources in %s places, %s a day',"
+	" AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
+	" WHERE n.network_id = t.network_id) x WHERE x.listings >= 3 OR x.posting_rate >= 2),"
+	" p AS (SELECT m.listing_id, (1 + 0.25 * ln(ns.listings::numeric)"
+	" + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END) AS factor,"
+	" format('network %s: %s ads from %s sources in %s places, %s a day',"
 	" ns.network_id, ns.listings, ns.sources, ns.locations, round(ns.posting_rate::numeric, 1))"
-	" FROM listing_networks n JOIN ns ON ns.network_id = n.network_id"
-	" WHERE q.listing_id = n.listing_id",
+	" AS reason FROM ns CROSS JOIN LATERAL (SELECT n.listing_id FROM listing_networks n"
+	" WHERE n.network_id = ns.network_id) m)"
+	/* An item whose priority stays is not rewritten. */
+	" UPDATE queue_items q SET priority = q.score * p.factor, priority_reason = p.reason"
+	" FROM p WHERE q.listing_id = p.listing_id"
+	" AND (q.priority, q.priority_reason) IS DISTINCT FROM ((q.score * p.factor)::real, p.reason)",
 };
 
 /* Appends s for COPY's text format: backslash escapes, \N for NULL. */
@@ -605,33 +622,78 @@ static int count_outcomes(struct store_ingest *in, struct lw_error *err)
 /* A long ingestion grows the tables faster than autovacuum re-plans them:
  * with statistics from when they were small, linking's lookups turn into
  * scans and every batch gets slower. Every 2,000 listings this session
- * looks at how much of listings changed since its last ANALYZE (by anyone)
- * and refreshes the statistics once that is a quarter of the table, so
+ * looks at how much of each linking table changed since its last ANALYZE
+ * (by anyone) and refreshes it once that is a quarter of the table, so
  * their cost stays small beside the ingestion's however the work is split
  * into runs (a fixed schedule per session re-analysed at the start of
- * every run). A role that does not own the tables gets a warning, which is
- * ignored. */
+ * every run). ANALYZE also makes PostgreSQL re-plan the foreign-key checks
+ * it caches per session: planned while queue_items was nearly empty, the
+ * check of each audit row read all of queue_items, and a rescan slowed
+ * with every item it queued. A role that does not own the tables gets a
+ * warning, which is ignored. */
+static const struct {
+	const char *name, *analyze;
+} stat_tables[] = {
+	{ "listings", "ANALYZE listings" },
+	{ "listing_entities", "ANALYZE listing_entities" },
+	{ "listing_fingerprints", "ANALYZE listing_fingerprints" },
+	{ "listing_networks", "ANALYZE listing_networks" },
+	{ "listing_versions", "ANALYZE listing_versions" },
+	{ "queue_items", "ANALYZE queue_items" },
+};
+
 static void refresh_statistics(struct store_ingest *in)
 {
 	struct lw_error ignored;
 	PGresult *res = NULL;
-	int stale;
 
 	if (in->stats.seen < in->next_refresh)
 		return;
 	in->next_refresh = in->stats.seen + 2000;
+	/* A rescan leaves listings alone but fills the linking tables, so
+	 * each is looked at on its own. */
 	if (db_exec(in->st,
-		    "SELECT n_mod_since_analyze >= greatest(1000, c.reltuples / 4)"
+		    "SELECT c.relname, n_mod_since_analyze >= greatest(500, c.reltuples / 4)"
+		    /* versions and queue items matter to the checks' plans only
+		     * while they are small; a rescan updates every version. */
+		    " AND (c.relname NOT IN ('listing_versions', 'queue_items')"
+		    " OR c.reltuples < 20000)"
 		    " FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid"
-		    " WHERE t.relid = 'listings'::regclass",
+		    " WHERE t.relid IN ('listings'::regclass, 'listing_entities'::regclass,"
+		    " 'listing_fingerprints'::regclass, 'listing_networks'::regclass,"
+		    " 'listing_versions'::regclass, 'queue_items'::regclass)",
 		    0, NULL, &res, &ignored) < 0)
 		return;
-	stale = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (PQgetvalue(res, i, 1)[0] != 't')
+			continue;
+		for (size_t k = 0; k < sizeof(stat_tables) / sizeof(stat_tables[0]); k++)
+			if (strcmp(PQgetvalue(res, i, 0), stat_tables[k].name) == 0)
+				db_exec(in->st, stat_tables[k].analyze, 0, NULL, NULL, &ignored);
+	}
 	PQclear(res);
-	if (stale)
-		db_exec(in->st,
-			"ANALYZE listings, listing_entities, listing_fingerprints, listing_networks",
-			0, NULL, NULL, &ignored);
+}
+
+/* Links the batch's listings that got a version into networks. */
+static int link_batch(struct store_ingest *in, struct lw_error *err)
+{
+	PGresult *res = NULL;
+	long long *ids;
+	size_t n;
+	int rc;
+
+	if (db_exec(in->st, "SELECT listing_id FROM ingest_stage WHERE version_id IS NOT NULL"
+		    " AND NOT links_same",
+		    0, NULL, &res, err) < 0)
+		return -1;
+	n = (size_t)PQntuples(res);
+	ids = xcalloc(n ? n : 1, sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+	PQclear(res);
+	rc = link_listings(in->st, ids, n, in->exclude, atoi(in->max_bits), 0, err);
+	free(ids);
+	return rc;
 }
 
 int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
@@ -640,7 +702,6 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	const char *pk[3] = { matcher_pack_hash(pack), matcher_pack_name(pack),
 			      matcher_pack_version(pack) };
 	const char *params[2] = { matcher_pack_hash(pack), in->actor };
-	const char *link_params[2] = { in->exclude, in->max_bits };
 	PGresult *res = NULL;
 	int rc = -1;
 
@@ -658,18 +719,24 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	/* Autovacuum never analyses temporary tables: without this the planner
 	 * guesses the staging table's size and, for a rescan's join on version
 	 * ids, scanned listing_versions once per staged row (20 s a batch at
-	 * 30k listings). A few milliseconds for a batch. */
-	if (db_exec(in->st, "ANALYZE ingest_stage", 0, NULL, NULL, err) < 0)
+	 * 30k listings). Only the columns statements join on: statistics of
+ * bodies cost more than the rest of ANALYZE. */
+	if (db_exec(in->st, "ANALYZE ingest_stage (seq, url, source, rescore_version)", 0, NULL,
+		    NULL, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++) {
-		/* Statements name the pack ($1) and actor ($2), or for network
-		 * linking the excluded entities ($1) and SimHash distance ($2). */
-		const char *const *pv = strstr(batch_sql[i], "network_link(") ? link_params : params;
-		int np = strstr(batch_sql[i], "$2") ? 2 : strstr(batch_sql[i], "$1") ? 1 : 0;
-		/* The audit insert's row count is the number of queue changes. */
-		int counts = strstr(batch_sql[i], "INSERT INTO audit_log") != NULL;
+		/* Statements name the pack ($1) and actor ($2). */
+		int np, counts;
 
-		if (db_exec(in->st, batch_sql[i], np, pv, counts ? &res : NULL, err) < 0)
+		if (!batch_sql[i]) {
+			if (link_batch(in, err) < 0)
+				goto fail;
+			continue;
+		}
+		np = strstr(batch_sql[i], "$2") ? 2 : strstr(batch_sql[i], "$1") ? 1 : 0;
+		/* The audit insert's row count is the number of queue changes. */
+		counts = strstr(batch_sql[i], "INSERT INTO audit_log") != NULL;
+		if (db_exec(in->st, batch_sql[i], np, params, counts ? &res : NULL, err) < 0)
 			goto fail;
 		if (counts) {
 			in->stats.queued += strtoul(PQcmdTuples(res), NULL, 10);

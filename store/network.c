@@ -6,6 +6,10 @@
 
 #include "store_internal.h"
 
+/* Listings linked a statement at a time by a rebuild, as an ingest batch. */
+#define REBUILD_BATCH 500
+#define REBUILD_BATCH_S "500"
+
 /* Members and the entities they share, for network $1. */
 #define MEMBERS_SQL                                                                          \
 	"(SELECT coalesce(json_agg(json_build_object('id', l.id, 'url', l.url, 'title', l.title," \
@@ -99,23 +103,45 @@ int store_network_graph(struct store *st, long id, int max_bits, json_t **out,
 		2, p, out, err);
 }
 
+/* Every listing, a batch at a time in id order, as ingestion links them. */
+static int link_all(struct store *st, const char *skip, int max_bits, struct lw_error *err)
+{
+	long long ids[REBUILD_BATCH], last = 0;
+	char from[24];
+	const char *p[1] = { from };
+	PGresult *res = NULL;
+	size_t n;
+
+	do {
+		snprintf(from, sizeof(from), "%lld", last);
+		if (db_exec(st, "SELECT id FROM listings WHERE id > $1::bigint ORDER BY id LIMIT "
+				REBUILD_BATCH_S, 1, p, &res, err) < 0)
+			return -1;
+		n = (size_t)PQntuples(res);
+		for (size_t i = 0; i < n; i++)
+			ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+		PQclear(res);
+		if (n)
+			last = ids[n - 1];
+		if (link_listings(st, ids, n, skip, max_bits, n ? ids[0] : 0, err) < 0)
+			return -1;
+	} while (n == REBUILD_BATCH);
+	return 0;
+}
+
 int store_network_rebuild(struct store *st, char *const *exclude, size_t n, int max_bits,
 			  long *networks, struct lw_error *err)
 {
 	char *arr = db_text_array(exclude, n);
-	char mb[16];
-	const char *p[2] = { arr, mb };
 	PGresult *res = NULL;
 	int rc = -1;
 
-	snprintf(mb, sizeof(mb), "%d", max_bits);
 	/* From scratch, in one transaction: readers never see half a rebuild. */
 	if (db_begin(st, err) < 0)
 		goto out;
 	if (db_exec(st, "LOCK TABLE listing_networks IN EXCLUSIVE MODE", 0, NULL, NULL, err) < 0 ||
 	    db_exec(st, "DELETE FROM listing_networks", 0, NULL, NULL, err) < 0 ||
-	    db_exec(st, "SELECT network_link(id, $1::text[], $2::integer) FROM listings ORDER BY id",
-		    2, p, NULL, err) < 0 ||
+	    link_all(st, arr, max_bits, err) < 0 ||
 	    db_exec(st, "SELECT count(DISTINCT network_id) FROM listing_networks", 0, NULL, &res,
 		    err) < 0 ||
 	    db_commit(st, err) < 0) {

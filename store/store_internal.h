@@ -46,4 +46,14 @@ int db_commit(struct store *st, struct lw_error *err);
 /* Rolls back, ignoring errors (used on failure paths). */
 void db_rollback(struct store *st);
 
+/* Links the n listings ids (their entities and fingerprints stored) into
+ * networks, inside the caller's transaction: each joins, and merges, the
+ * networks of the ads it shares a contact detail (not in skip, a text[]
+ * literal) or a near-duplicate text (within max_bits; negative: none)
+ * with, the lowest network id winning. Neighbours are ads outside ids
+ * (those with stored details are in networks), or with below > 0 only
+ * those with a lower id (a rebuild). Returns 0 or -1 with err. */
+int link_listings(struct store *st, const long long *ids, size_t n, const char *skip,
+		  int max_bits, long long below, struct lw_error *err);
+
 #endif

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/* Linking a batch of listings into networks at once: one statement finds
+ * every candidate tie (network_candidates, migration 009), union-find here
+ * joins the batch and the networks it touches into components, and two
+ * statements write the merges and the batch's memberships. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/buf.h"
+#include "../util/xmalloc.h"
+#include "store_internal.h"
+
+struct uf {
+	size_t *parent;
+	size_t n;
+};
+
+static size_t uf_find(struct uf *u, size_t x)
+{
+	while (u->parent[x] != x) {
+		u->parent[x] = u->parent[u->parent[x]];
+		x = u->parent[x];
+	}
+	return x;
+}
+
+static void uf_union(struct uf *u, size_t a, size_t b)
+{
+	a = uf_find(u, a);
+	b = uf_find(u, b);
+	if (a != b)
+		u->parent[a < b ? b : a] = a < b ? a : b;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts and deduplicates v, returning the new length. */
+static size_t sort_unique(long long *v, size_t n)
+{
+	size_t k = 0;
+
+	qsort(v, n, sizeof(*v), cmp_ll);
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || v[k - 1] != v[i])
+			v[k++] = v[i];
+	return k;
+}
+
+static long index_of(const long long *v, size_t n, long long x)
+{
+	const long long *p = bsearch(&x, v, n, sizeof(*v), cmp_ll);
+
+	return p ? (long)(p - v) : -1;
+}
+
+/* "{1,2,3}" for a bigint[] parameter. Caller frees. */
+static char *bigint_array(const long long *v, size_t n)
+{
+	struct lw_buf b;
+
+	lw_buf_init(&b, (size_t)-1);
+	lw_buf_addc(&b, '{');
+	for (size_t i = 0; i < n; i++)
+		lw_buf_printf(&b, "%s%lld", i ? "," : "", v[i]);
+	lw_buf_addc(&b, '}');
+	return lw_buf_detach(&b, NULL);
+}
+
+static int near(long long a, long long b, int max_bits)
+{
+	uint64_t x = (uint64_t)a ^ (uint64_t)b;
+
+	/* Only fingerprints sharing a 16-bit band are candidates, as in SQL. */
+	for (int k = 0; k < 4; k++)
+		if (((x >> (16 * k)) & 0xffffu) == 0)
+			return __builtin_popcountll(x) <= max_bits;
+	return 0;
+}
+
+struct fp {
+	size_t node;
+	long long simhash;
+};
+
+/* What the candidates say, as a union-find over the batch (nodes 0..n-1,
+ * in the order of ids) and the networks it touches (nodes n.., in the order
+ * of nets). own[i] is batch listing i's network, or -1. */
+struct graph {
+	long long *ids, *nets;
+	size_t n, nnets;
+	long long *own;
+	struct uf uf;
+};
+
+static void graph_release(struct graph *g)
+{
+	free(g->ids);
+	free(g->nets);
+	free(g->own);
+	free(g->uf.parent);
+	memset(g, 0, sizeof(*g));
+}
+
+static int is_null(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col);
+}
+
+static long long val(const PGresult *r, int row, int col)
+{
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static void graph_build(struct graph *g, const PGresult *r, int max_bits)
+{
+	int rows = PQntuples(r);
+	struct fp *fps = xcalloc(rows ? (size_t)rows : 1, sizeof(*fps));
+	size_t nfp = 0;
+
+	g->nets = xcalloc(rows ? (size_t)rows : 1, sizeof(*g->nets));
+	for (int i = 0; i < rows; i++)
+		if (!is_null(r, i, 2))
+			g->nets[g->nnets++] = val(r, i, 2);
+	g->nnets = sort_unique(g->nets, g->nnets);
+	g->uf.n = g->n + g->nnets;
+	g->uf.parent = xcalloc(g->uf.n ? g->uf.n : 1, sizeof(*g->uf.parent));
+	for (size_t i = 0; i < g->uf.n; i++)
+		g->uf.parent[i] = i;
+	g->own = xcalloc(g->n ? g->n : 1, sizeof(*g->own));
+	for (size_t i = 0; i < g->n; i++)
+		g->own[i] = -1;
+	for (int i = 0; i < rows; i++) {
+		long l = index_of(g->ids, g->n, val(r, i, 0));
+
+		if (l < 0)
+			continue;
+		if (!is_null(r, i, 2)) {
+			long long net = val(r, i, 2);
+
+			uf_union(&g->uf, (size_t)l, g->n + (size_t)index_of(g->nets, g->nnets, net));
+			if (!is_null(r, i, 1) && val(r, i, 1) == g->ids[l])
+				g->own[l] = net;
+		} else if (!is_null(r, i, 1)) {
+			long m = index_of(g->ids, g->n, val(r, i, 1));
+
+			if (m >= 0)
+				uf_union(&g->uf, (size_t)l, (size_t)m);
+		} else if (!is_null(r, i, 3)) {
+			fps[nfp].node = (size_t)l;
+			fps[nfp++].simhash = val(r, i, 3);
+		}
+	}
+	/* Batch mates' near-duplicates: a batch is small, so every pair. */
+	for (size_t i = 0; i < nfp; i++)
+		for (size_t j = i + 1; j < nfp; j++)
+			if (near(fps[i].simhash, fps[j].simhash, max_bits))
+				uf_union(&g->uf, fps[i].node, fps[j].node);
+	free(fps);
+}
+
+/* Each component's network: its lowest existing network, or without one
+ * its lowest listing id (the first of them to be linked starts it). */
+static long long *targets(struct graph *g)
+{
+	long long *t = xcalloc(g->uf.n ? g->uf.n : 1, sizeof(*t));
+	char *has = xcalloc(g->uf.n ? g->uf.n : 1, 1);
+
+	for (size_t i = 0; i < g->uf.n; i++)
+		t[i] = INT64_MAX;
+	for (size_t k = 0; k < g->nnets; k++) {
+		size_t root = uf_find(&g->uf, g->n + k);
+
+		has[root] = 1;
+		if (g->nets[k] < t[root])
+			t[root] = g->nets[k];
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		size_t root = uf_find(&g->uf, i);
+
+		if (!has[root] && g->ids[i] < t[root])
+			t[root] = g->ids[i];
+	}
+	free(has);
+	return t;
+}
+
+static int write_pairs(struct store *st, const char *sql, const long long *a, const long long *b,
+		       size_t n, struct lw_error *err)
+{
+	char *pa, *pb;
+	const char *p[2];
+	int rc;
+
+	if (n == 0)
+		return 0;
+	pa = bigint_array(a, n);
+	pb = bigint_array(b, n);
+	p[0] = pa;
+	p[1] = pb;
+	rc = db_exec(st, sql, 2, p, NULL, err);
+	free(pa);
+	free(pb);
+	return rc;
+}
+
+static int write_networks(struct store *st, struct graph *g, struct lw_error *err)
+{
+	long long *t = targets(g);
+	size_t big = g->n > g->nnets ? g->n : g->nnets;
+	long long *a = xcalloc(big ? big : 1, sizeof(*a)), *b = xcalloc(big ? big : 1, sizeof(*b));
+	size_t k = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < g->nnets; i++) {
+		long long to = t[uf_find(&g->uf, g->n + i)];
+
+		if (to != g->nets[i]) {
+			a[k] = g->nets[i];
+			b[k++] = to;
+		}
+	}
+	if (write_pairs(st,
+			"UPDATE listing_networks n SET network_id = m.target"
+			" FROM unnest($1::bigint[], $2::bigint[]) AS m(old, target)"
+			" WHERE n.network_id = m.old",
+			a, b, k, err) < 0)
+		goto out;
+	/* A listing already in a network moved with it (merged or not). */
+	k = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->own[i] >= 0)
+			continue;
+		a[k] = g->ids[i];
+		b[k++] = t[uf_find(&g->uf, i)];
+	}
+	if (write_pairs(st,
+			"INSERT INTO listing_networks (listing_id, network_id)"
+			" SELECT * FROM unnest($1::bigint[], $2::bigint[])"
+			" ON CONFLICT (listing_id) DO UPDATE SET network_id = excluded.network_id",
+			a, b, k, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(t);
+	free(a);
+	free(b);
+	return rc;
+}
+
+int link_listings(struct store *st, const long long *ids, size_t n, const char *skip,
+		  int max_bits, long long below, struct lw_error *err)
+{
+	struct graph g;
+	char *arr = NULL, mb[16], bl[24];
+	const char *p[4];
+	PGresult *res = NULL;
+	int rc = -1;
+
+	memset(&g, 0, sizeof(g));
+	if (n == 0)
+		return 0;
+	g.ids = xcalloc(n, sizeof(*g.ids));
+	memcpy(g.ids, ids, n * sizeof(*ids));
+	g.n = sort_unique(g.ids, n);
+	arr = bigint_array(g.ids, g.n);
+	snprintf(mb, sizeof(mb), "%d", max_bits);
+	p[0] = arr;
+	p[1] = skip;
+	p[2] = mb;
+	snprintf(bl, sizeof(bl), "%lld", below);
+	p[3] = below > 0 ? bl : NULL;
+	if (db_exec(st, "SELECT listing_id, mate, network_id, simhash"
+			" FROM network_candidates($1::bigint[], $2::text[], $3::integer, $4::bigint)",
+		    4, p, &res, err) < 0)
+		goto out;
+	graph_build(&g, res, max_bits);
+	rc = write_networks(st, &g, err);
+out:
+	PQclear(res);
+	free(arr);
+	graph_release(&g);
+	return rc;
+}
