@@ -65,8 +65,8 @@ static int ws(struct scan *s)
 	return c;
 }
 
-static int fail(struct scan *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct scan *s, const char *fmt, ...)
+static int scan_error(struct scan *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int scan_error(struct scan *s, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -80,10 +80,10 @@ static int fail(struct scan *s, const char *fmt, ...)
 static int unexpected(struct scan *s, int c, const char *wanted)
 {
 	if (c == EOF)
-		return fail(s, "unexpected end of file, expected %s", wanted);
+		return scan_error(s, "unexpected end of file, expected %s", wanted);
 	if (c < 0x20 || c > 0x7e)
-		return fail(s, "unexpected byte 0x%02x, expected %s", (unsigned)c, wanted);
-	return fail(s, "unexpected '%c', expected %s", c, wanted);
+		return scan_error(s, "unexpected byte 0x%02x, expected %s", (unsigned)c, wanted);
+	return scan_error(s, "unexpected '%c', expected %s", c, wanted);
 }
 
 /* Skips a string whose opening quote was read; its raw bytes (escapes as
@@ -95,11 +95,11 @@ static int skip_string(struct scan *s, char *key, int *long_key)
 
 	while ((c = next(s)) != '"') {
 		if (c == EOF)
-			return fail(s, "unexpected end of file in a string");
+			return scan_error(s, "unexpected end of file in a string");
 		if (c < 0x20)
-			return fail(s, "control character 0x%02x in a string", (unsigned)c);
+			return scan_error(s, "control character 0x%02x in a string", (unsigned)c);
 		if (c == '\\' && (c = next(s)) == EOF)
-			return fail(s, "unexpected end of file in a string");
+			return scan_error(s, "unexpected end of file in a string");
 		if (key && n < TG_KEY_MAX)
 			key[n++] = (char)c;
 		else if (key)
@@ -129,7 +129,7 @@ static int skip_value(struct scan *s, int c)
 				return -1;
 		} else if (c == '{' || c == '[') {
 			if (depth == TG_DEPTH_MAX)
-				return fail(s, "nesting deeper than %d levels", TG_DEPTH_MAX);
+				return scan_error(s, "nesting deeper than %d levels", TG_DEPTH_MAX);
 			close[depth++] = c == '{' ? '}' : ']';
 		} else if (depth > 0 && c == close[depth - 1]) {
 			depth--;
@@ -453,7 +453,7 @@ static int read_field(struct reader *r, const char *key, int c)
 	if (capture_value(&r->s, c, TG_HEADER_MAX, &line, &col) < 0)
 		return -1;
 	if (r->s.overflow)
-		return fail(&r->s, "\"%s\" longer than %u bytes", key, TG_HEADER_MAX);
+		return scan_error(&r->s, "\"%s\" longer than %u bytes", key, TG_HEADER_MAX);
 	if (!(v = parse_capture(&r->s, line, col)))
 		return -1;
 	if (strcmp(key, "id") == 0 && json_is_integer(v)) {
@@ -480,10 +480,10 @@ static int check_links(struct reader *r)
 	if (r->o->channel)
 		return 0;
 	if (!r->has_id)
-		return fail(&r->s, "the export names no channel \"id\" (before its \"messages\"): "
+		return scan_error(&r->s, "the export names no channel \"id\" (before its \"messages\"): "
 			    "give --telegram-channel NAME");
 	if (r->type && !strstr(r->type, "channel") && !strstr(r->type, "supergroup"))
-		return fail(&r->s, "a '%s' export has no t.me links: give --telegram-channel NAME",
+		return scan_error(&r->s, "a '%s' export has no t.me links: give --telegram-channel NAME",
 			    r->type);
 	return 0;
 }
@@ -498,7 +498,7 @@ static int read_export(struct reader *r)
 	if (c != '{')
 		return unexpected(s, c, "'{' opening a Telegram export");
 	if ((c = ws(s)) == '}')
-		return fail(s, "not a Telegram export: no \"messages\" array");
+		return scan_error(s, "not a Telegram export: no \"messages\" array");
 	for (;;) {
 		long_key = 0;
 		if (c != '"')
@@ -511,7 +511,7 @@ static int read_export(struct reader *r)
 			key[0] = '\0';
 		if (strcmp(key, "messages") == 0) {
 			if (messages++)
-				return fail(s, "a second \"messages\"");
+				return scan_error(s, "a second \"messages\"");
 			if ((r->fn && check_links(r) < 0) || read_messages(r) < 0)
 				return -1;
 		} else if (strcmp(key, "name") == 0 || strcmp(key, "type") == 0 ||
@@ -528,7 +528,7 @@ static int read_export(struct reader *r)
 		c = ws(s);
 	}
 	if (!messages)
-		return fail(s, "not a Telegram export: no \"messages\" array (a whole-account "
+		return scan_error(s, "not a Telegram export: no \"messages\" array (a whole-account "
 			    "export holds many chats: export the channel alone)");
 	if ((c = ws(s)) != EOF)
 		return unexpected(s, c, "the end of the file");
