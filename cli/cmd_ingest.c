@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* `lurewatch ingest`: JSON Lines of listings, or plain text/HTML files and
- * folders of them, scored and stored; flagged ones queued. */
+/* `lurewatch ingest`: JSON Lines of listings, Telegram channel exports, or
+ * plain text/HTML files and folders of them, scored and stored; flagged ones
+ * queued. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +17,7 @@
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
 #include "cli.h"
+#include "ingest_telegram.h"
 
 #define LINE_MAX_BYTES (32u * 1024u * 1024u)
 
@@ -23,13 +25,17 @@ struct ingest_run {
 	struct engine_ingest *in;
 	size_t bad;             /* inputs or lines rejected */
 	int fatal;              /* a batch failed: stop */
+	int broken;             /* an input was refused whole (a malformed export) */
+	enum { FORMAT_AUTO, FORMAT_JSONL, FORMAT_TELEGRAM } format;
+	struct telegram_options tg;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lurewatch ingest [--source NAME] [-r PACK] [--threshold N] [--batch N]\n"
-		"                        [-j N] [--json] [FILE|DIR|-]...\n\n"
+		"                        [-j N] [--json] [--format auto|jsonl|telegram]\n"
+		"                        [--telegram-channel NAME] [FILE|DIR|-]...\n\n"
 		"Scores listings with the rule pack and stores them; flagged ones join the\n"
 		"review queue. Re-ingesting the same listing stores it once; a changed one\n"
 		"becomes a new version; a dismissed one returns only with new categories.\n\n"
@@ -37,6 +43,10 @@ static void usage(FILE *f)
 		"  *.jsonl, *.ndjson, *.json, or '-' starting with '{': JSON Lines, one listing\n"
 		"      per line: {\"url\", \"title\", \"body\" or \"html\", \"location\", \"posted\",\n"
 		"      \"source\"}; url and a title or body are required\n"
+		"  *.json holding a Telegram Desktop export of a channel (result.json): one\n"
+		"      listing per message with text, url https://t.me/NAME/ID with\n"
+		"      --telegram-channel NAME, else https://t.me/c/CHANNEL_ID/ID; source the\n"
+		"      channel's name; service and empty messages are skipped\n"
 		"  other files: one listing each; the first line is the title, the rest the\n"
 		"      body (*.html, *.htm: HTML); the url is file://PATH\n"
 		"  folders: their *.txt, *.html, *.htm, *.jsonl, *.ndjson and *.json files\n\n"
@@ -44,10 +54,13 @@ static void usage(FILE *f)
 		"  -r, --rules PACK rule pack (default: matcher.rules, $LUREWATCH_RULES, ./rules)\n"
 		"  --threshold N    flagging threshold (default: the configuration's or pack's)\n"
 		"  --batch N        listings per transaction (default 2000)\n"
+		"  --format F       read every input as F: jsonl or telegram (default: auto)\n"
+		"  --telegram-channel NAME  the exported channel's username (or t.me link)\n"
 		"  -j, --jobs N     analysing threads (default: one per core)\n"
 		"  --json           print the summary as JSON\n\n"
 		"Exit status: 0 all stored, 1 some inputs rejected (the rest stored), 2 error\n"
-		"(nothing after the failed batch was stored; re-running completes the work).\n");
+		"(nothing after the failed batch was stored; re-running completes the work;\n"
+		"a malformed Telegram export is not stored at all, the other inputs are).\n");
 }
 
 static const char *jstr(json_t *o, const char *key, int *bad)
@@ -204,6 +217,59 @@ static void ingest_document(struct ingest_run *run, const char *path, const char
 	lw_buf_release(&url);
 }
 
+static void tg_listing(const struct store_listing *l, void *ctx)
+{
+	add_listing(ctx, l);
+}
+
+static void tg_reject(const char *where, const char *msg, void *ctx)
+{
+	struct ingest_run *run = ctx;
+
+	fprintf(stderr, "lurewatch: %s: %s\n", where, msg);
+	run->bad++;
+}
+
+/* A malformed export is an error (exit 2) but not the session's: it is
+ * checked whole before any of it is stored, so nothing of it is
+ * half-ingested, and the other inputs are still stored. */
+static void ingest_telegram(struct ingest_run *run, FILE *f, const char *name)
+{
+	struct telegram_stats ts;
+	struct lw_error err;
+
+	if (telegram_read(f, name, &run->tg, tg_listing, tg_reject, run, &ts, &err) < 0) {
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+		run->broken = 1;
+		return;
+	}
+	fprintf(stderr, "lurewatch: %s: Telegram export: %zu messages with text, %zu service "
+		"and %zu empty skipped, %zu rejected\n", name, ts.listings, ts.service, ts.empty,
+		ts.rejected);
+}
+
+static int has_ext(const char *path, const char *const exts[]);
+static const char *const json_ext[] = { ".json", NULL };
+
+/* JSON Lines or a Telegram export: by --format, else *.json by how the file
+ * starts. */
+static void ingest_json_file(struct ingest_run *run, FILE *f, const char *name)
+{
+	char head[65536];
+	size_t n;
+	int tg = run->format == FORMAT_TELEGRAM;
+
+	if (run->format == FORMAT_AUTO && has_ext(name, json_ext)) {
+		n = fread(head, 1, sizeof(head), f);
+		tg = telegram_probe(head, n);
+		rewind(f);
+	}
+	if (tg)
+		ingest_telegram(run, f, name);
+	else
+		ingest_jsonl(run, f, name);
+}
+
 static int has_ext(const char *path, const char *const exts[])
 {
 	size_t l = strlen(path);
@@ -273,15 +339,22 @@ static void ingest_path(struct ingest_run *run, const char *path)
 		ingest_dir(run, path);
 		return;
 	}
-	if (has_ext(path, jsonl_ext)) {
+	if (strcmp(path, "-") != 0 && (has_ext(path, jsonl_ext) || run->format != FORMAT_AUTO)) {
 		f = fopen(path, "rb");
 		if (!f) {
 			fprintf(stderr, "lurewatch: cannot open '%s': %s\n", path, strerror(errno));
 			run->bad++;
 			return;
 		}
-		ingest_jsonl(run, f, path);
+		ingest_json_file(run, f, path);
 		fclose(f);
+		return;
+	}
+	if (strcmp(path, "-") == 0 && run->format != FORMAT_AUTO) {
+		if (run->format == FORMAT_TELEGRAM)
+			ingest_telegram(run, stdin, "(stdin)");
+		else
+			ingest_jsonl(run, stdin, "(stdin)");
 		return;
 	}
 	if (strcmp(path, "-") == 0) {
@@ -324,6 +397,21 @@ static void print_summary(const struct store_ingest_stats *s, size_t bad, int js
 	       bad);
 }
 
+static int parse_format(const char *s, struct ingest_run *run)
+{
+	if (strcmp(s, "auto") == 0)
+		run->format = FORMAT_AUTO;
+	else if (strcmp(s, "jsonl") == 0)
+		run->format = FORMAT_JSONL;
+	else if (strcmp(s, "telegram") == 0)
+		run->format = FORMAT_TELEGRAM;
+	else {
+		fprintf(stderr, "lurewatch: --format takes auto, jsonl or telegram, not '%s'\n", s);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_ingest(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -333,6 +421,8 @@ int cmd_ingest(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "telegram-channel", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -342,7 +432,8 @@ int cmd_ingest(int argc, char **argv)
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct matcher *m = NULL;
-	struct ingest_run run = { NULL, 0, 0 };
+	struct ingest_run run = { NULL, 0, 0, 0, FORMAT_AUTO, { NULL, NULL } };
+	char channel[TELEGRAM_USERNAME_MAX + 1];
 	struct lw_error err;
 	struct lw_buf actor;
 
@@ -368,6 +459,17 @@ int cmd_ingest(int argc, char **argv)
 				return CLI_ERROR;
 			}
 			break;
+		case 'F':
+			if (parse_format(optarg, &run) < 0)
+				return CLI_ERROR;
+			break;
+		case 'T':
+			if (telegram_username(optarg, channel, &err) < 0) {
+				fprintf(stderr, "lurewatch: --telegram-channel: %s\n", err.msg);
+				return CLI_ERROR;
+			}
+			run.tg.channel = channel;
+			break;
 		case 'h': usage(stdout); return CLI_OK;
 		default: usage(stderr); return CLI_ERROR;
 		}
@@ -377,6 +479,7 @@ int cmd_ingest(int argc, char **argv)
 		return CLI_ERROR;
 	if (threshold < 0)
 		threshold = cfg->threshold;
+	run.tg.source = source;
 	m = cli_matcher_open(cli_default_pack(rules ? rules : cfg->rules), NULL, 0, threshold, &err);
 	if (!m) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
@@ -406,7 +509,7 @@ int cmd_ingest(int argc, char **argv)
 		run.fatal = 1;
 	}
 	print_summary(engine_ingest_stats(run.in), run.bad, json);
-	rc = run.fatal ? CLI_ERROR : run.bad ? CLI_NONE : CLI_OK;
+	rc = run.fatal || run.broken ? CLI_ERROR : run.bad ? CLI_NONE : CLI_OK;
 out:
 	engine_ingest_free(run.in);
 	store_close(st);
