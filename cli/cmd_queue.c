@@ -419,7 +419,7 @@ static void show_explain(json_t *item, json_t *hits)
 {
 	size_t nh = json_array_size(hits), n = 0, i, npos = 0;
 	struct rule_w *r = xcalloc(nh ? nh : 1, sizeof(*r));
-	double base = 0, context = 0, mult;
+	double base = 0, context = 0, mult, length = 1;
 	json_t *h;
 
 	json_array_foreach(hits, i, h) {
@@ -453,9 +453,15 @@ static void show_explain(json_t *item, json_t *hits)
 	}
 	mult = npos ? 1.0 + 0.25 * (double)(npos - 1) : 1.0;
 	printf("  categories %.2f x %.2f (%zu distinct)", base, mult, npos);
+	/* The short-text factor needs the text's length, which the hits do not
+	 * carry: it is what the stored score holds beyond the rest. */
+	if (base * mult > 0 && (jnum(item, "score") - context) / (base * mult) > 1.001) {
+		length = (jnum(item, "score") - context) / (base * mult);
+		printf(" x %.2f short text", length);
+	}
 	if (context != 0)
 		printf(" %s %.2f context", context < 0 ? "-" : "+", context < 0 ? -context : context);
-	printf(" = %.2f (stored score %.2f)\n", base * mult + context, jnum(item, "score"));
+	printf(" = %.2f (stored score %.2f)\n", base * mult * length + context, jnum(item, "score"));
 	free(r);
 }
 
