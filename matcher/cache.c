@@ -19,7 +19,7 @@
 #include "../util/xmalloc.h"
 #include "matcher_internal.h"
 
-#define CACHE_MAGIC "LWHSDB4"
+#define CACHE_MAGIC "LWHSDB6"
 #define CACHE_MAX_FILE (1024u * 1024u * 1024u)
 
 #ifndef LW_VERSION
@@ -151,6 +151,32 @@ static int map_file(const char *path, char **data, size_t *len)
 	return 0;
 }
 
+/* The grouping of patterns under Hyperscan ids, as read from the file:
+ * checked whole, since a damaged file must be a miss and never an index
+ * out of bounds at scan time. */
+static int take_groups(struct reader *r, struct matcher *m)
+{
+	uint32_t nhs;
+
+	if (take(r, &nhs, sizeof(nhs)) < 0 || nhs > m->npat)
+		return -1;
+	m->nhs = nhs;
+	m->hs_first = xcalloc((size_t)nhs + 1, sizeof(*m->hs_first));
+	m->hs_pids = xcalloc(m->npat ? m->npat : 1, sizeof(*m->hs_pids));
+	if (take(r, m->hs_first, sizeof(*m->hs_first) * ((size_t)nhs + 1)) < 0 ||
+	    take(r, m->hs_pids, sizeof(*m->hs_pids) * m->npat) < 0)
+		return -1;
+	if (m->hs_first[0] != 0 || m->hs_first[nhs] != m->npat)
+		return -1;
+	for (size_t u = 0; u < nhs; u++)
+		if (m->hs_first[u] >= m->hs_first[u + 1])
+			return -1;
+	for (size_t p = 0; p < m->npat; p++)
+		if (m->hs_pids[p] >= m->npat)
+			return -1;
+	return 0;
+}
+
 int cache_load(struct matcher *m, const char *dir)
 {
 	char *path = cache_path(m, dir);
@@ -168,13 +194,16 @@ int cache_load(struct matcher *m, const char *dir)
 	    take(&r, &npat, sizeof(npat)) < 0 || npat != m->npat ||
 	    take(&r, m->pat_width, sizeof(*m->pat_width) * npat) < 0 ||
 	    take(&r, m->pat_fixed, sizeof(*m->pat_fixed) * npat) < 0 ||
-	    take_db(&r, &m->db_main) < 0 || r.left != 0)
+	    take(&r, m->pat_check, sizeof(*m->pat_check) * npat) < 0 || take_groups(&r, m) < 0 ||
+	    take_db(&r, &m->db_main) < 0 || take_db(&r, &m->db_lit) < 0 || r.left != 0)
 		goto out;
 	rc = 0;
 out:
 	if (rc < 0) {
 		hs_free_database(m->db_main);
+		hs_free_database(m->db_lit);
 		m->db_main = NULL;
+		m->db_lit = NULL;
 	}
 	if (data)
 		munmap(data, len);
@@ -222,7 +251,7 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 {
 	char *path = NULL, *tmp = NULL;
 	FILE *f = NULL;
-	uint32_t npat = (uint32_t)m->npat;
+	uint32_t npat = (uint32_t)m->npat, nhs = (uint32_t)m->nhs;
 	struct lw_buf b;
 	int rc = -1, write_ok;
 
@@ -242,7 +271,11 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 	write_ok = fwrite(CACHE_MAGIC, 8, 1, f) == 1 && fwrite(&npat, sizeof(npat), 1, f) == 1 &&
 		   (npat == 0 || fwrite(m->pat_width, sizeof(*m->pat_width), npat, f) == npat) &&
 		   (npat == 0 || fwrite(m->pat_fixed, sizeof(*m->pat_fixed), npat, f) == npat) &&
-		   put_db(f, m->db_main) == 0;
+		   (npat == 0 || fwrite(m->pat_check, sizeof(*m->pat_check), npat, f) == npat) &&
+		   fwrite(&nhs, sizeof(nhs), 1, f) == 1 &&
+		   fwrite(m->hs_first, sizeof(*m->hs_first), (size_t)nhs + 1, f) == (size_t)nhs + 1 &&
+		   (npat == 0 || fwrite(m->hs_pids, sizeof(*m->hs_pids), npat, f) == npat) &&
+		   put_db(f, m->db_main) == 0 && put_db(f, m->db_lit) == 0;
 	/* A failed close is a failed write: keep the two results apart. */
 	if (fclose(f) != 0)
 		write_ok = 0;

@@ -92,7 +92,7 @@ static int pattern_error(const struct matcher *m, size_t pid, const char *msg,
 	return lw_error_set(err, "%s:%d: %s '%s': %s '%s': %s%s", r->file, line,
 			    r->pub.is_words ? "word list" : r->pub.is_term ? "term" : "rule", r->id,
 			    r->pub.is_words ? "item" : "pattern", text, msg,
-			    hint_for(m->pat_expr[pid], msg));
+			    hint_for(m->pat_expr[pid] ? m->pat_expr[pid] : "", msg));
 }
 
 /* Whether a pattern needs Hyperscan's UTF-8 mode, in which every '.',
@@ -173,39 +173,88 @@ static int ascii_alnum(uint32_t c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* Turns a word-list item into a Hyperscan expression over normalised text:
- * the item is normalised as documents are (so "Pasaporte" or "p@ssport"
- * match what the text becomes), every byte but letters and digits is
- * escaped, a space matches a space or a line break, and word boundaries
- * are asserted with \b where the edge is ASCII or left to the scan
- * callback (PAT_CHECK_*) where it is not. Every match has the same width,
- * so its start is known without a second search. */
-static int item_regex(struct matcher *m, size_t pid, const char *item, struct lw_error *err)
+/* The item normalised as documents are (so "Pasaporte" or "p@ssport" match
+ * what the text becomes, already lower case), without a stem's '*'.
+ * Returns a new string or NULL with err set. */
+static char *item_norm(const char *item, int *stem, size_t *len, struct lw_error *err)
 {
 	size_t n = strlen(item);
-	int stem = n && item[n - 1] == '*';
-	char *word = xstrndup(item, stem ? n - 1 : n);
+	char *word, *out = NULL;
 	struct lw_text t;
-	struct lw_buf b;
-	uint32_t a, z;
-	int rc = -1;
 
+	*stem = n && item[n - 1] == '*';
+	word = xstrndup(item, *stem ? n - 1 : n);
 	text_init(&t);
-	lw_buf_init(&b, 1u << 20);
 	if (text_normalize(word, strlen(word), &t, err) < 0)
 		goto out;
 	if (t.len == 0 || t.len > 4096) {
 		lw_error_set(err, "item normalises to %s", t.len ? "more than 4096 bytes" : "nothing");
 		goto out;
 	}
-	a = first_cp((const unsigned char *)t.buf);
-	z = last_cp((const unsigned char *)t.buf, t.len);
+	out = xstrndup(t.buf, t.len);
+	*len = t.len;
+out:
+	text_release(&t);
+	free(word);
+	return out;
+}
+
+/* Turns a word-list item into a literal over normalised text, scanned over
+ * a copy of the text in which line breaks are spaces, so a space in an
+ * item matches either. Word boundaries are checked in the scan callback:
+ * the ASCII \b (PAT_WORD_*) where the edge is ASCII, a Unicode letter test
+ * (PAT_CHECK_*) where it is not, none in scripts written without spaces.
+ * Every match has the same width, so its start is known without a second
+ * search. */
+static int item_literal(struct matcher *m, size_t pid, const char *item, struct lw_error *err)
+{
+	size_t len = 0;
+	int stem;
+	char *lit = item_norm(item, &stem, &len, err);
+	uint32_t a, z;
+
+	if (!lit)
+		return -1;
+	for (char *c = lit; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	a = first_cp((const unsigned char *)lit);
+	z = last_cp((const unsigned char *)lit, len);
 	if (ascii_alnum(a))
-		lw_buf_adds(&b, "\\b");
+		m->pat_check[pid] |= PAT_WORD_LEFT;
 	else if (a >= 0x80 && !unspaced_script(a))
 		m->pat_check[pid] |= PAT_CHECK_LEFT;
-	for (size_t i = 0; i < t.len; i++) {
-		unsigned char c = (unsigned char)t.buf[i];
+	if (stem)
+		m->pat_check[pid] |= PAT_STEM;
+	else if (ascii_alnum(z))
+		m->pat_check[pid] |= PAT_WORD_RIGHT;
+	else if (z >= 0x80 && !unspaced_script(z))
+		m->pat_check[pid] |= PAT_CHECK_RIGHT;
+	m->pat_lit[pid] = lit;
+	m->pat_fixed[pid] = (unsigned)len;
+	m->pat_width[pid] = (unsigned)len;
+	return 0;
+}
+
+const char *matcher_pattern_expr(struct matcher *m, size_t pid)
+{
+	const char *item = m->pat_item[pid];
+	struct lw_error err;
+	struct lw_buf b;
+	size_t len = 0;
+	int stem;
+	char *lit;
+
+	if (m->pat_expr[pid] || !item)
+		return m->pat_expr[pid];
+	lit = item_norm(item, &stem, &len, &err);
+	if (!lit)
+		return NULL;
+	lw_buf_init(&b, 1u << 20);
+	if (m->pat_check[pid] & PAT_WORD_LEFT)
+		lw_buf_adds(&b, "\\b");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)lit[i];
 
 		if (ascii_alnum(c))
 			lw_buf_addc(&b, (char)c);
@@ -214,23 +263,12 @@ static int item_regex(struct matcher *m, size_t pid, const char *item, struct lw
 		else
 			lw_buf_printf(&b, "\\x%02x", c);
 	}
-	if (stem)
-		m->pat_check[pid] |= PAT_STEM;
-	else if (ascii_alnum(z))
+	if (m->pat_check[pid] & PAT_WORD_RIGHT)
 		lw_buf_adds(&b, "\\b");
-	else if (z >= 0x80 && !unspaced_script(z))
-		m->pat_check[pid] |= PAT_CHECK_RIGHT;
 	m->pat_expr[pid] = lw_buf_detach(&b, NULL);
-	m->pat_fixed[pid] = (unsigned)t.len;
-	m->pat_width[pid] = (unsigned)t.len;
-	m->pat_flags[pid] = HS_FLAG_CASELESS;
-	m->pat_item[pid] = item;
-	rc = m->pat_expr[pid] ? 0 : lw_error_set(err, "item too long");
-out:
 	lw_buf_release(&b);
-	text_release(&t);
-	free(word);
-	return rc;
+	free(lit);
+	return m->pat_expr[pid];
 }
 
 static void alloc_tables(struct matcher *m)
@@ -245,6 +283,7 @@ static void alloc_tables(struct matcher *m)
 		n = 1;
 	m->pat_rule = xcalloc(n, sizeof(*m->pat_rule));
 	m->pat_expr = xcalloc(n, sizeof(*m->pat_expr));
+	m->pat_lit = xcalloc(n, sizeof(*m->pat_lit));
 	m->pat_flags = xcalloc(n, sizeof(*m->pat_flags));
 	m->pat_width = xcalloc(n, sizeof(*m->pat_width));
 	m->pat_fixed = xcalloc(n, sizeof(*m->pat_fixed));
@@ -255,10 +294,13 @@ static void alloc_tables(struct matcher *m)
 static void free_tables(struct matcher *m)
 {
 	if (m->pat_expr)
-		for (size_t p = 0; p < m->npat; p++)
+		for (size_t p = 0; p < m->npat; p++) {
 			free((char *)m->pat_expr[p]);
+			free((char *)m->pat_lit[p]);
+		}
 	free(m->pat_rule);
 	free(m->pat_expr);
+	free(m->pat_lit);
 	free(m->pat_flags);
 	free(m->pat_width);
 	free(m->pat_fixed);
@@ -271,6 +313,7 @@ static void free_tables(struct matcher *m)
 	m->nhs = 0;
 	m->pat_rule = NULL;
 	m->pat_expr = NULL;
+	m->pat_lit = NULL;
 	m->pat_flags = m->pat_width = m->pat_fixed = NULL;
 	m->pat_check = NULL;
 	m->pat_item = NULL;
@@ -311,15 +354,31 @@ static int regex_pattern(struct matcher *m, size_t pid, struct pack_rule *r, siz
 	return 0;
 }
 
-/* Groups patterns with the same expression and flags under one Hyperscan
- * id, so an item listed in three lists is matched once and fanned out. */
+/* Groups patterns under one Hyperscan id: items by their literal (the
+ * callback checks each item's own boundaries, so "recruit" and "recruit*"
+ * share one), patterns by expression and flags. A word in three lists is
+ * matched once and fanned out. */
 static const struct matcher *sort_m;
+
+static const char *group_key(const struct matcher *m, unsigned p)
+{
+	return m->pat_lit[p] ? m->pat_lit[p] : m->pat_expr[p];
+}
+
+static int same_group(const struct matcher *m, unsigned x, unsigned y)
+{
+	return !m->pat_lit[x] == !m->pat_lit[y] && m->pat_flags[x] == m->pat_flags[y] &&
+	       strcmp(group_key(m, x), group_key(m, y)) == 0;
+}
 
 static int cmp_expr(const void *a, const void *b)
 {
 	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-	int c = strcmp(sort_m->pat_expr[x], sort_m->pat_expr[y]);
+	int c;
 
+	if (!sort_m->pat_lit[x] != !sort_m->pat_lit[y])
+		return sort_m->pat_lit[x] ? -1 : 1;
+	c = strcmp(group_key(sort_m, x), group_key(sort_m, y));
 	if (c)
 		return c;
 	if (sort_m->pat_flags[x] != sort_m->pat_flags[y])
@@ -339,16 +398,21 @@ static void group_patterns(struct matcher *m)
 	m->hs_first = xcalloc(m->npat + 1, sizeof(*m->hs_first));
 	m->hs_pids = order;
 	for (size_t i = 0; i < m->npat; i++) {
-		if (i == 0 || strcmp(m->pat_expr[order[i]], m->pat_expr[order[i - 1]]) != 0 ||
-		    m->pat_flags[order[i]] != m->pat_flags[order[i - 1]])
+		if (i == 0 || !same_group(m, order[i], order[i - 1]))
 			m->hs_first[u++] = i;
 	}
 	m->nhs = u;
 	m->hs_first[u] = m->npat;
 }
 
-/* Fills the pattern tables: rule and term patterns, and word-list items. */
-static int prepare_patterns(struct matcher *m, int need_info, struct lw_error *err)
+/* Fills the pattern tables: rule and term patterns, and word-list items.
+ * Cold (compiling), every item is normalised into its literal and the
+ * patterns are grouped. Warm (before a cache load), only what the cache
+ * does not hold: which rule each pattern serves, and the regex patterns
+ * (a few, needed for start offsets); the items' boundaries, widths and
+ * grouping come from the cache, so a start never normalises thousands of
+ * items again. */
+static int prepare_patterns(struct matcher *m, int cold, struct lw_error *err)
 {
 	struct matcher_pack *pack = m->pack;
 	size_t pid = 0;
@@ -361,26 +425,43 @@ static int prepare_patterns(struct matcher *m, int need_info, struct lw_error *e
 		for (size_t k = 0; k < n; k++, pid++) {
 			m->pat_rule[pid] = i;
 			if (r->pub.is_words) {
-				if (item_regex(m, pid, r->words.v[k], err) < 0)
+				m->pat_item[pid] = r->words.v[k];
+				m->pat_flags[pid] = HS_FLAG_CASELESS;
+				if (cold && item_literal(m, pid, r->words.v[k], err) < 0)
 					return lw_error_prefix(err, "%s:%d: word list '%s': item '%s'", r->file,
 							       r->words.lines[k], r->id, r->words.v[k]);
-			} else if (regex_pattern(m, pid, r, k, need_info, err) < 0) {
+			} else if (regex_pattern(m, pid, r, k, cold, err) < 0) {
 				return -1;
 			}
 		}
 	}
-	group_patterns(m);
+	if (cold)
+		group_patterns(m);
 	return 0;
 }
 
-static int compile_set(const struct matcher *m, struct exprset *s, hs_database_t **db,
-		       const char *what, struct lw_error *err)
+static int compile_set(const struct matcher *m, struct exprset *s, int literal,
+		       hs_database_t **db, const char *what, struct lw_error *err)
 {
 	hs_compile_error_t *cerr = NULL;
+	size_t *lens = NULL;
+	hs_error_t rc;
 
-	if (hs_compile_ext_multi(s->expr, s->flags, s->ids, NULL, (unsigned)s->n, HS_MODE_BLOCK,
-				 NULL, db, &cerr) == HS_SUCCESS)
+	if (literal) {
+		lens = xcalloc(s->n, sizeof(*lens));
+		for (size_t i = 0; i < s->n; i++)
+			lens[i] = strlen(s->expr[i]);
+		rc = hs_compile_lit_multi(s->expr, s->flags, s->ids, lens, (unsigned)s->n,
+					  HS_MODE_BLOCK, NULL, db, &cerr);
+		free(lens);
+	} else {
+		rc = hs_compile_ext_multi(s->expr, s->flags, s->ids, NULL, (unsigned)s->n,
+					  HS_MODE_BLOCK, NULL, db, &cerr);
+	}
+	if (rc == HS_SUCCESS)
 		return 0;
+	if (!cerr)
+		return lw_error_set(err, "cannot compile the %s database", what);
 	if (cerr->expression >= 0 && s->ids[cerr->expression] < m->nhs)
 		pattern_error(m, m->hs_pids[m->hs_first[s->ids[cerr->expression]]], cerr->message, err);
 	else
@@ -389,21 +470,27 @@ static int compile_set(const struct matcher *m, struct exprset *s, hs_database_t
 	return -1;
 }
 
-/* One database holds every pattern and item: one pass over the text finds
- * everything the rules and combinations need. */
+/* Two databases hold every pattern and item: one pass of each over the
+ * text finds everything the rules and combinations need. */
 static int build_main(struct matcher *m, struct lw_error *err)
 {
-	struct exprset s = { 0 };
+	struct exprset lit = { 0 }, re = { 0 };
 	int rc = 0;
 
 	for (size_t u = 0; u < m->nhs; u++) {
 		unsigned p = m->hs_pids[m->hs_first[u]];
 
-		set_add(&s, m->pat_expr[p], m->pat_flags[p], (unsigned)u, 0);
+		if (m->pat_lit[p])
+			set_add(&lit, m->pat_lit[p], 0, (unsigned)u, 0);
+		else
+			set_add(&re, m->pat_expr[p], m->pat_flags[p], (unsigned)u, 0);
 	}
-	if (s.n)
-		rc = compile_set(m, &s, &m->db_main, "main", err);
-	set_release(&s);
+	if (lit.n)
+		rc = compile_set(m, &lit, 1, &m->db_lit, "word-list", err);
+	if (rc == 0 && re.n)
+		rc = compile_set(m, &re, 0, &m->db_main, "pattern", err);
+	set_release(&lit);
+	set_release(&re);
 	return rc;
 }
 
@@ -512,6 +599,7 @@ void matcher_free(struct matcher *m)
 	if (!m)
 		return;
 	hs_free_database(m->db_main);
+	hs_free_database(m->db_lit);
 	free_tables(m);
 	if (m->combs)
 		for (size_t i = 0; i < m->pack->nrules; i++)

@@ -192,7 +192,7 @@ void matcher_result_release(struct matcher_result *r);
 int matcher_scan(struct matcher_scanner *s, const char *input, size_t len,
 		 int input_kind, struct matcher_result *r, struct lw_error *err);
 
-/* Scans already-normalised, valid UTF-8 text with the main database only: no
+/* Scans already-normalised, valid UTF-8 text with both databases only: no
  * normalisation, no start-offset search, no scoring. For benchmarks of the
  * raw Hyperscan path. Returns the number of matches, or -1 with err set. */
 long matcher_scan_raw(struct matcher_scanner *s, const char *text, size_t len,

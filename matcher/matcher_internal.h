@@ -9,9 +9,12 @@
 #include "matcher.h"
 #include "pack_internal.h"
 
-/* Hyperscan ids are pattern ids 0..npat-1: the patterns of rules and terms
- * and the items of word lists, all in one database scanned once.
- * Combinations are evaluated after the scan (prox.c). */
+/* Two Hyperscan databases, each scanned once per document: the items of
+ * word lists as plain literals (db_lit), and the regular-expression
+ * patterns of rules and terms (db_main). Literals compile in a fraction of
+ * a second and scan several times faster than the same items written as
+ * \b-bounded regexes; the word boundaries are checked in the scan callback
+ * instead. Combinations are evaluated after the scan (prox.c). */
 #define WIDTH_UNBOUNDED 0xffffffffu
 
 /* pat_check bits: what the scan callback checks around a word-list item,
@@ -19,13 +22,19 @@
 #define PAT_CHECK_LEFT 1u       /* no letter just before the match */
 #define PAT_CHECK_RIGHT 2u      /* no letter just after it */
 #define PAT_STEM 4u             /* "recruit*": evidence runs to the word's end */
+#define PAT_WORD_LEFT 8u        /* no ASCII word byte [A-Za-z0-9_] just before: \b */
+#define PAT_WORD_RIGHT 16u      /* no ASCII word byte just after */
 
 struct matcher {
 	struct matcher_pack *pack;
-	hs_database_t *db_main;     /* every pattern and word-list item */
+	hs_database_t *db_main;     /* regular-expression patterns */
+	hs_database_t *db_lit;      /* word-list items, as literals */
 	size_t npat;
 	size_t *pat_rule;           /* pattern id -> rule index */
-	const char **pat_expr;      /* pattern id -> normalised expression (owned) */
+	const char **pat_expr;      /* pattern id -> normalised expression (owned); NULL
+	                             * for an item until matcher_pattern_expr builds it */
+	const char **pat_lit;       /* item -> its normalised bytes, matched literally
+	                             * (owned; compiling only, not after a cache load) */
 	unsigned *pat_flags;
 	unsigned *pat_width;        /* max match width in bytes, or WIDTH_UNBOUNDED */
 	unsigned *pat_fixed;        /* width of every match when fixed (word items), else 0 */
@@ -46,6 +55,12 @@ struct matcher {
 	double threshold;
 	int from_cache;
 };
+
+/* Pattern pid's expression: a regex pattern's own, or for a word-list item
+ * the regex that matches what its literal and boundary checks match (built
+ * on first use, for the benchmarks that compare engines on the same
+ * patterns). NULL when the item cannot be normalised. */
+const char *matcher_pattern_expr(struct matcher *m, size_t pid);
 
 /* Loads databases and widths for m's pack from the cache directory; returns
  * 0 on a hit, -1 on a miss (never an error: a bad cache file is a miss). */

@@ -99,14 +99,6 @@ static int valid_id(const char *id)
 	return 1;
 }
 
-long pack_find(const struct matcher_pack *pack, const char *id)
-{
-	for (size_t i = 0; i < pack->nrules; i++)
-		if (strcmp(pack->rules[i].id, id) == 0)
-			return (long)i;
-	return -1;
-}
-
 static struct pack_rule *new_rule(struct matcher_pack *pack, const char *id,
 				  const char *file, int line, int is_term)
 {
@@ -123,6 +115,7 @@ static struct pack_rule *new_rule(struct matcher_pack *pack, const char *id,
 	r->line = line;
 	r->pub.is_term = is_term;
 	r->pub.category = -1;
+	pack_index_add(pack, pack->nrules - 1);
 	return r;
 }
 
@@ -745,6 +738,7 @@ void matcher_pack_free(struct matcher_pack *pack)
 		strv_release(&r->words);
 	}
 	free(pack->rules);
+	free(pack->index);
 	for (size_t i = 0; i < pack->nfiles; i++)
 		free(pack->files[i]);
 	free(pack->files);

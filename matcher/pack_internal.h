@@ -27,6 +27,8 @@ struct pack_rule {
 struct matcher_pack {
 	struct pack_rule *rules;
 	size_t nrules, cap;
+	size_t *index;                  /* rule ids, hashed (packindex.c) */
+	size_t index_cap;
 	char **files;
 	size_t nfiles;
 	char *name, *version, *description;
@@ -41,6 +43,8 @@ struct matcher_pack {
 
 /* Finds a rule by id; returns its index or -1. */
 long pack_find(const struct matcher_pack *pack, const char *id);
+/* Indexes rule i, just added, by its id. */
+void pack_index_add(struct matcher_pack *pack, size_t i);
 
 /* Splits "/re/flags" (or a bare regex) into a new expression string (caller
  * frees) and Hyperscan flags. Returns 0 or -1 with err set. */

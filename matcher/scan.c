@@ -50,7 +50,8 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 		matcher_scanner_free(s);
 		return NULL;
 	}
-	if (m->db_main && hs_alloc_scratch(m->db_main, &s->scratch) != HS_SUCCESS) {
+	if ((m->db_main && hs_alloc_scratch(m->db_main, &s->scratch) != HS_SUCCESS) ||
+	    (m->db_lit && hs_alloc_scratch(m->db_lit, &s->scratch) != HS_SUCCESS)) {
 		lw_error_set(err, "cannot allocate hyperscan scratch space");
 		matcher_scanner_free(s);
 		return NULL;
@@ -70,6 +71,7 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	pcre2_match_data_free(s->md);
 	pcre2_match_context_free(s->mctx);
 	text_release(&s->norm);
+	free(s->spaced);
 	free(s->raw);
 	free(s->per_pat);
 	free(s->head);
@@ -118,13 +120,25 @@ static int letter(uint32_t cp)
 	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_ME) || c == UTF8PROC_CATEGORY_ND;
 }
 
-/* Word boundaries around a non-ASCII item edge, which Hyperscan's \b does
- * not see: "паспорт" must not match inside "загранпаспорт". */
+static int ascii_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* Word boundaries around an item: the ASCII \b a regex would assert, and
+ * around a non-ASCII edge a Unicode letter test, which \b cannot make:
+ * "паспорт" must not match inside "загранпаспорт". */
 static int bounded(const struct matcher_scanner *s, unsigned pid, size_t end)
 {
 	const unsigned char *b = (const unsigned char *)s->norm.buf;
 	unsigned check = s->m->pat_check[pid];
 
+	if ((check & PAT_WORD_LEFT) && end > s->m->pat_fixed[pid] &&
+	    ascii_word(b[end - s->m->pat_fixed[pid] - 1]))
+		return 0;
+	if ((check & PAT_WORD_RIGHT) && end < s->norm.len && ascii_word(b[end]))
+		return 0;
 	if (check & PAT_CHECK_LEFT) {
 		size_t i = end - s->m->pat_fixed[pid];
 
@@ -148,7 +162,8 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 	struct raw_match *x;
 	size_t rule;
 
-	if (m->pat_check[id] & (PAT_CHECK_LEFT | PAT_CHECK_RIGHT) && !bounded(s, id, to))
+	if (m->pat_check[id] & (PAT_CHECK_LEFT | PAT_CHECK_RIGHT | PAT_WORD_LEFT | PAT_WORD_RIGHT) &&
+	    !bounded(s, id, to))
 		return;
 	rule = m->pat_rule[id];
 	if (!s->fired[rule]) {
@@ -481,18 +496,46 @@ const struct lw_text *scan_norm(const struct matcher_scanner *s)
 	return &s->norm;
 }
 
+/* The text the literal database scans: line breaks become spaces, so an
+ * item's space matches either (a regex would say [ \n]). */
+static const char *spaced_text(struct matcher_scanner *s, const char *text, size_t len)
+{
+	if (len > s->spaced_cap) {
+		free(s->spaced);
+		s->spaced_cap = len + len / 4;
+		s->spaced = xmalloc(s->spaced_cap);
+	}
+	for (size_t i = 0; i < len; i++)
+		s->spaced[i] = text[i] == '\n' ? ' ' : text[i];
+	return s->spaced;
+}
+
+static int scan_both(struct matcher_scanner *s, const char *text, size_t len,
+		     match_event_handler fn, void *ctx, struct lw_error *err)
+{
+	const struct matcher *m = s->m;
+
+	if (len > 0xffffffffu)
+		return lw_error_set(err, "buffer too large for one scan");
+	if (!len)
+		return 0;
+	if (m->db_lit && hs_scan(m->db_lit, spaced_text(s, text, len), (unsigned)len, 0,
+				 s->scratch, fn, ctx) != HS_SUCCESS)
+		return lw_error_set(err, "hyperscan scan failed");
+	if (m->db_main &&
+	    hs_scan(m->db_main, text, (unsigned)len, 0, s->scratch, fn, ctx) != HS_SUCCESS)
+		return lw_error_set(err, "hyperscan scan failed");
+	return 0;
+}
+
 int scan_prepared(struct matcher_scanner *s, struct matcher_result *r, struct lw_error *err)
 {
 	const struct matcher *m = s->m;
 	int rc = -1;
 
 	reset(s);
-	if (m->db_main && s->norm.len &&
-	    hs_scan(m->db_main, s->norm.buf, (unsigned)s->norm.len, 0, s->scratch, on_match, s) !=
-		    HS_SUCCESS) {
-		lw_error_set(err, "hyperscan scan failed");
+	if (scan_both(s, s->norm.buf, s->norm.len, on_match, s, err) < 0)
 		goto out;
-	}
 	collect_hits(s, r);
 	merge_hits(r);
 	r->nwords = s->norm.nwords;
@@ -527,12 +570,7 @@ long matcher_scan_raw(struct matcher_scanner *s, const char *text, size_t len,
 {
 	long n = 0;
 
-	if (!s->m->db_main)
-		return 0;
-	if (len > 0xffffffffu)
-		return lw_error_set(err, "buffer too large for one scan");
-	if (hs_scan(s->m->db_main, text, (unsigned)len, 0, s->scratch, count_match, &n) !=
-	    HS_SUCCESS)
-		return lw_error_set(err, "hyperscan scan failed");
+	if (scan_both(s, text, len, count_match, &n, err) < 0)
+		return -1;
 	return n;
 }

@@ -113,6 +113,72 @@ static void test_words_items(void **state)
 	eng_close(&e);
 }
 
+/* Items are Hyperscan literals with their boundaries checked in the scan
+ * callback, and after a cache load those checks and the grouping of items
+ * come from the cache file: both must see exactly what \b would. */
+static void test_items_cold_and_cached(void **state)
+{
+	static const char *texts[] = {
+		"bring your passport", "2passport", "_passport", "passport_x", "passport2",
+		"x-passport-y", "not notice", "notice not", "nothing", "id card", "id\ncard",
+		"id cards", "recruiting", "prerecruit", "recruit", "\xd0\xbf\xd0\xb0\xd1\x81\xd0\xbf\xd0\xbe\xd1\x80\xd1\x82\xd0\xb0",
+	};
+	char path[4096], cache[4096];
+	struct matcher *m[2];
+	struct matcher_scanner *sc[2];
+	struct matcher_result r[2];
+	struct lw_error err;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/items.rules", tmpdir);
+	snprintf(cache, sizeof(cache), "%s/cache", tmpdir);
+	write_file(path, WORDS("doc", "passport, id card, recruit*, not")
+			 WORDS("ru", "\xd0\xbf\xd0\xb0\xd1\x81\xd0\xbf\xd0\xbe\xd1\x80\xd1\x82")
+			 COMBO("x", "doc") COMBO("r", "ru"));
+	for (int k = 0; k < 2; k++) {
+		m[k] = compile_path(path, cache, -1);
+		assert_int_equal(matcher_from_cache(m[k]), k);
+		sc[k] = matcher_scanner_new(m[k], &err);
+		assert_non_null(sc[k]);
+		matcher_result_init(&r[k]);
+	}
+	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+		for (int k = 0; k < 2; k++)
+			if (matcher_scan(sc[k], texts[i], strlen(texts[i]), MATCHER_INPUT_TEXT, &r[k],
+					 &err) < 0)
+				fail_msg("scan: %s", err.msg);
+		assert_int_equal(r[0].nhits, r[1].nhits);
+		for (size_t h = 0; h < r[0].nhits; h++) {
+			assert_int_equal(r[0].hits[h].rule, r[1].hits[h].rule);
+			assert_int_equal(r[0].hits[h].start, r[1].hits[h].start);
+			assert_int_equal(r[0].hits[h].end, r[1].hits[h].end);
+		}
+	}
+	/* what \b means: digits and '_' are word bytes, '-' is not */
+	for (int k = 0; k < 2; k++) {
+		static const struct { const char *t; size_t n; } want[] = {
+			{ "bring your passport", 1 }, { "2passport", 0 }, { "_passport", 0 },
+			{ "passport2", 0 }, { "x-passport-y", 1 }, { "notice not", 1 },
+			{ "nothing", 0 }, { "id\ncard", 1 }, { "id cards", 0 }, { "prerecruit", 0 },
+			{ "recruiting", 1 },
+		};
+
+		for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+			if (matcher_scan(sc[k], want[i].t, strlen(want[i].t), MATCHER_INPUT_TEXT, &r[k],
+					 &err) < 0)
+				fail_msg("scan: %s", err.msg);
+			if (r[k].nhits != want[i].n)
+				fail_msg("%s: '%s': %zu hits, want %zu", k ? "cached" : "cold", want[i].t,
+					 r[k].nhits, want[i].n);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		matcher_result_release(&r[k]);
+		matcher_scanner_free(sc[k]);
+		matcher_free(m[k]);
+	}
+}
+
 /* ---- operators -------------------------------------------------------------------- */
 
 static void test_near_before(void **state)
@@ -318,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_word_index),
 		cmocka_unit_test(test_words_items),
+		cmocka_unit_test(test_items_cold_and_cached),
 		cmocka_unit_test(test_near_before),
 		cmocka_unit_test(test_sent_para),
 		cmocka_unit_test(test_not_near),
