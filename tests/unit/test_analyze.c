@@ -261,6 +261,54 @@ static void test_same_as_separate_calls(void **state)
 	matcher_scanner_free(sc);
 }
 
+/* Fingerprints are stored and compared with those of later ads, so the
+ * hash must never drift: these values were computed by the one-shingle-
+ * at-a-time loop that the four-lane hashing replaced. */
+static void test_simhash_known_answers(void **state)
+{
+	static const struct { const char *text; uint64_t want; } cases[] = {
+		{ "Cleaners wanted for hotels in the city centre, good pay, accommodation "
+		  "provided, start next week, contact us today for details", 0x9bf0dc00bf52a4b1ULL },
+		{ "\xd0\xa1\xd0\xbe\xd1\x82\xd1\x80\xd1\x83\xd0\xb4\xd0\xbd\xd0\xb8\xd0\xba\xd0\xb8 "
+		  "\xd0\xbd\xd0\xb0 \xd1\x81\xd0\xba\xd0\xbb\xd0\xb0\xd0\xb4 \xd0\xb2 "
+		  "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb5, "
+		  "\xd0\xb6\xd0\xb8\xd0\xbb\xd1\x8c\xd1\x91 "
+		  "\xd0\xbf\xd1\x80\xd0\xb5\xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd1\x8f\xd0\xb5\xd0\xbc, "
+		  "\xd0\xb7\xd0\xb0\xd1\x80\xd0\xbf\xd0\xbb\xd0\xb0\xd1\x82\xd0\xb0 "
+		  "\xd0\xba\xd0\xb0\xd0\xb6\xd0\xb4\xd1\x83\xd1\x8e "
+		  "\xd0\xbd\xd0\xb5\xd0\xb4\xd0\xb5\xd0\xbb\xd1\x8e, "
+		  "\xd0\xb7\xd0\xb2\xd0\xbe\xd0\xbd\xd0\xb8\xd1\x82\xd0\xb5 "
+		  "\xd0\xbf\xd1\x80\xd1\x8f\xd0\xbc\xd0\xbe "
+		  "\xd1\x81\xd0\xb5\xd0\xb9\xd1\x87\xd0\xb0\xd1\x81 "
+		  "\xd0\xbf\xd0\xbe\xd0\xb6\xd0\xb0\xd0\xbb\xd1\x83\xd0\xb9\xd1\x81\xd1\x82\xd0\xb0 "
+		  "\xd0\xb6\xd0\xb4\xd1\x91\xd0\xbc \xd0\xb2\xd0\xb0\xd1\x81 "
+		  "\xd0\xb2\xd1\x81\xd0\xb5\xd1\x85", 0x0a2372d6f58ca476ULL },
+	};
+	char long_word[512];
+	struct lw_error err;
+	uint64_t h;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		assert_int_equal(matcher_simhash(cases[i].text, strlen(cases[i].text), &h, &err), 0);
+		if (h != cases[i].want)
+			fail_msg("case %zu: %016llx, want %016llx", i, (unsigned long long)h,
+				 (unsigned long long)cases[i].want);
+	}
+	/* a word longer than the four-lane buffers: hashed one shingle at a time */
+	memset(long_word, 'x', 300);
+	long_word[300] = '\0';
+	{
+		char text[1024];
+
+		snprintf(text, sizeof(text), "alpha beta gamma delta %s epsilon zeta eta theta iota "
+			 "kappa lambda mu nu xi omicron pi rho", long_word);
+		assert_int_equal(matcher_simhash(text, strlen(text), &h, &err), 0);
+		if (h != 0x19448c4585c10a2aULL)
+			fail_msg("long word: %016llx", (unsigned long long)h);
+	}
+}
+
 static void test_errors(void **state)
 {
 	struct fixture *fx = *state;
@@ -336,6 +384,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_as_separate_calls),
+		cmocka_unit_test(test_simhash_known_answers),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_pool),
 	};
