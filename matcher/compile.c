@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../util/buf.h"
+#include "../util/utf8.h"
 #include "../util/xmalloc.h"
 #include "matcher_internal.h"
 #include "text.h"
@@ -147,25 +148,13 @@ static int unspaced_script(uint32_t cp)
 	       (cp >= 0x20000 && cp <= 0x2FA1F);
 }
 
-static uint32_t first_cp(const unsigned char *p)
-{
-	if (p[0] < 0x80)
-		return p[0];
-	if (p[0] < 0xE0)
-		return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
-	if (p[0] < 0xF0)
-		return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
-	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
-	       (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
-}
-
 static uint32_t last_cp(const unsigned char *p, size_t n)
 {
 	size_t i = n - 1;
 
 	while (i > 0 && (p[i] & 0xC0) == 0x80)
 		i--;
-	return first_cp(p + i);
+	return lw_utf8_decode(p + i, NULL);
 }
 
 static int ascii_alnum(uint32_t c)
@@ -218,7 +207,7 @@ static int item_literal(struct matcher *m, size_t pid, const char *item, struct 
 	for (char *c = lit; *c; c++)
 		if (*c == '\n')
 			*c = ' ';
-	a = first_cp((const unsigned char *)lit);
+	a = lw_utf8_decode((const unsigned char *)lit, NULL);
 	z = last_cp((const unsigned char *)lit, len);
 	if (ascii_alnum(a))
 		m->pat_check[pid] |= PAT_WORD_LEFT;

@@ -8,6 +8,7 @@
 
 #include <utf8proc.h>
 
+#include "../util/utf8.h"
 #include "../util/xmalloc.h"
 #include "prepared.h"
 #include "scan_internal.h"
@@ -98,18 +99,6 @@ static void reset(struct matcher_scanner *s)
 
 /* ---- the scan callback ------------------------------------------------------ */
 
-static uint32_t cp_at(const unsigned char *p)
-{
-	if (p[0] < 0x80)
-		return p[0];
-	if (p[0] < 0xE0)
-		return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
-	if (p[0] < 0xF0)
-		return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
-	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
-	       (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
-}
-
 static int letter(uint32_t cp)
 {
 	utf8proc_category_t c;
@@ -146,11 +135,12 @@ static int bounded(const struct matcher_scanner *s, unsigned pid, size_t end)
 			do
 				i--;
 			while (i > 0 && (b[i] & 0xC0) == 0x80);
-			if (letter(cp_at(b + i)))
+			if (letter(lw_utf8_decode(b + i, NULL)))
 				return 0;
 		}
 	}
-	if ((check & PAT_CHECK_RIGHT) && end < s->norm.len && letter(cp_at(b + end)))
+	if ((check & PAT_CHECK_RIGHT) && end < s->norm.len &&
+	    letter(lw_utf8_decode(b + end, NULL)))
 		return 0;
 	return 1;
 }

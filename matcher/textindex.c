@@ -8,6 +8,7 @@
 #include "text.h"
 #include "ucat.h"
 #include "textindex.h"
+#include "../util/utf8.h"
 #include "../util/xmalloc.h"
 
 static void push(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
@@ -35,26 +36,6 @@ void text_index_opens(struct lw_text *t, struct text_index_state *st)
 	if (st->new_para)
 		push(&t->para_first, &t->nparas, &t->paras_cap, (uint32_t)t->nwords);
 	st->new_sent = st->new_para = 0;
-}
-
-/* Decodes the valid UTF-8 code point at p (the text is valid UTF-8). */
-static uint32_t decode(const unsigned char *p, size_t *len)
-{
-	if (p[0] < 0x80) {
-		*len = 1;
-		return p[0];
-	}
-	if (p[0] < 0xE0) {
-		*len = 2;
-		return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
-	}
-	if (p[0] < 0xF0) {
-		*len = 3;
-		return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
-	}
-	*len = 4;
-	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
-	       (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
 }
 
 /* 0: not a word character; 1: part of a word; 2: a word by itself. */
@@ -117,7 +98,7 @@ void text_index_feed(struct lw_text *t, struct text_index_state *st,
 	size_t i = from, n;
 
 	while (i < t->len) {
-		uint32_t cp = decode(b + i, &n), next = 0;
+		uint32_t cp = lw_utf8_decode(b + i, &n), next = 0;
 		int wc = word_class(cp);
 
 		if (wc == 1 && in_word) {
@@ -130,7 +111,7 @@ void text_index_feed(struct lw_text *t, struct text_index_state *st,
 			if (i + n < t->len) {
 				size_t m;
 
-				next = decode(b + i + n, &m);
+				next = lw_utf8_decode(b + i + n, &m);
 			}
 			if (cp == '\n')
 				text_index_line(t, st, i, in, in_len);
