@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The matcher: rule packs compiled into one Hyperscan database, documents
- * normalised and scanned, hits mapped back to the original bytes and scored. */
+/* The matcher: rule packs compiled into Hyperscan databases (word-list items as
+ * literals, regex patterns), documents normalised and scanned, hits mapped
+ * back to the original bytes and scored. */
 #ifndef LW_MATCHER_H
 #define LW_MATCHER_H
 
