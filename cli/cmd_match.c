@@ -194,7 +194,11 @@ static void show_explain(const struct matcher *m, const struct matcher_result *r
 	if (r->length != 1.0)
 		printf(" x %.2f short text (%zu words, shorter texts count more)", r->length,
 		       r->nwords);
-	if (context != 0)
+	if (context != 0 && matcher_context_halving(m) > 0)
+		printf(" x %.2f context (2^(%.2f / %g): every %g points of context halve the score)",
+		       r->context_factor, context, matcher_context_halving(m),
+		       matcher_context_halving(m));
+	else if (context != 0)
 		printf(" %s %.2f context", context < 0 ? "-" : "+", context < 0 ? -context : context);
 	printf("\n    score %.2f %s threshold %.2f: %s\n", r->score, r->flagged ? ">=" : "<",
 	       matcher_threshold(m), r->flagged ? "FLAGGED" : "not flagged");
@@ -285,6 +289,8 @@ static json_t *result_json(const struct matcher *m, const char *input,
 		json_object_set_new(e, "base", json_real(r->base));
 		json_object_set_new(e, "multiplier", json_real(r->multiplier));
 		json_object_set_new(e, "length_factor", json_real(r->length));
+		json_object_set_new(e, "context", json_real(r->context));
+		json_object_set_new(e, "context_factor", json_real(r->context_factor));
 		json_object_set_new(e, "words", json_integer((json_int_t)r->nwords));
 		json_object_set_new(e, "threshold", json_real(matcher_threshold(m)));
 		for (size_t i = 0; i < r->nreasons; i++) {

@@ -454,14 +454,23 @@ static void show_explain(json_t *item, json_t *hits)
 	mult = npos ? 1.0 + 0.25 * (double)(npos - 1) : 1.0;
 	printf("  categories %.2f x %.2f (%zu distinct)", base, mult, npos);
 	/* The short-text factor needs the text's length, which the hits do not
-	 * carry: it is what the stored score holds beyond the rest. */
-	if (base * mult > 0 && (jnum(item, "score") - context) / (base * mult) > 1.001) {
-		length = (jnum(item, "score") - context) / (base * mult);
+	 * carry, and a pack with context_halving discounts by a factor the hits
+	 * do not carry either: with context, the stored score's remainder is
+	 * shown as one factor rather than split by guesswork. */
+	if (context != 0) {
+		printf(" with %.2f context", context);
+		if (base * mult > 0)
+			printf(" (short text and context together x %.2f, or %+.2f)",
+			       jnum(item, "score") / (base * mult), jnum(item, "score") - base * mult);
+		printf(" = %.2f (stored score)\n", jnum(item, "score"));
+		free(r);
+		return;
+	}
+	if (base * mult > 0 && jnum(item, "score") / (base * mult) > 1.001) {
+		length = jnum(item, "score") / (base * mult);
 		printf(" x %.2f short text", length);
 	}
-	if (context != 0)
-		printf(" %s %.2f context", context < 0 ? "-" : "+", context < 0 ? -context : context);
-	printf(" = %.2f (stored score %.2f)\n", base * mult * length + context, jnum(item, "score"));
+	printf(" = %.2f (stored score %.2f)\n", base * mult * length, jnum(item, "score"));
 	free(r);
 }
 

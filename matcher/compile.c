@@ -610,6 +610,11 @@ double matcher_threshold(const struct matcher *m)
 	return m->threshold;
 }
 
+double matcher_context_halving(const struct matcher *m)
+{
+	return m->pack->context_halving;
+}
+
 int matcher_from_cache(const struct matcher *m)
 {
 	return m->from_cache;

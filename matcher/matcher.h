@@ -119,6 +119,11 @@ void matcher_free(struct matcher *m);
 
 const struct matcher_pack *matcher_get_pack(const struct matcher *m);
 double matcher_threshold(const struct matcher *m);
+
+/* The pack's [pack] context_halving: 0 when context rules subtract, else H,
+ * the context points that halve a score. */
+double matcher_context_halving(const struct matcher *m);
+
 /* 1 when matcher_compile would find pack's databases in the cache (opts as
  * for matcher_compile): callers say "compiling" before a slow compile. */
 int matcher_cache_has(const struct matcher_pack *pack, const struct matcher_options *opts);
@@ -173,8 +178,11 @@ struct matcher_result {
 	uint32_t categories;    /* bit per enum matcher_category that scored */
 	struct matcher_category_score cats[MATCHER_CAT_COUNT];
 	size_t ncats;           /* filled entries of cats, highest score first */
-	double base, multiplier;/* score = base * multiplier * length + context */
+	double base, multiplier;/* score = base * multiplier * length + context, or
+	                         * base * multiplier * length * context_factor */
 	double length;          /* the short-text factor (1 for long texts) */
+	double context;         /* the context rules' decayed sum (0 or negative) */
+	double context_factor;  /* 2^(context / H) with [pack] context_halving H, else 1 */
 	size_t nwords;          /* words in the scanned text, which the factor reads */
 	/* private */
 	char *owned_text;
@@ -287,7 +295,10 @@ void matcher_pool_wait(struct matcher_pool *p);
  * one ([pack] short_text_words W, short_text_boost B): a text of n < W words
  * with indicators in at least two categories counts 1 + B * (W - n) / W
  * times, since a two-line post has no room for the signals a long ad spreads
- * out. Context rules (negative) subtract after that. */
+ * out. Context rules (negative) subtract after that, or, when the pack sets
+ * [pack] context_halving H, multiply it by 2^(context / H): every H points
+ * of context halve the score, so a news report that names ten indicators is
+ * discounted as much as an ad that names two. */
 void matcher_score(const struct matcher *m, struct matcher_result *r,
 		   double threshold);
 

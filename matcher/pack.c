@@ -230,6 +230,11 @@ static void pack_key(struct load *ld, const char *name, const char *value)
 		    pack->short_boost > 2)
 			add_error(ld, ld->line, "bad short_text_boost '%s': expected 0 to 2", value);
 		return;
+	} else if (strcmp(name, "context_halving") == 0) {
+		if (parse_number(value, &pack->context_halving) < 0 || pack->context_halving < 0 ||
+		    pack->context_halving > 100)
+			add_error(ld, ld->line, "bad context_halving '%s': expected 0 to 100", value);
+		return;
 	} else if (strcmp(name, "threshold") == 0) {
 		if (parse_number(value, &pack->threshold) < 0 || pack->threshold <= 0)
 			add_error(ld, ld->line, "bad threshold '%s': expected a positive number", value);

@@ -36,6 +36,7 @@ struct matcher_pack {
 	int has_threshold;
 	double short_words;             /* [pack] short_text_words: 0 turns the factor off */
 	double short_boost;             /* [pack] short_text_boost */
+	double context_halving;         /* [pack] context_halving: 0 keeps context additive */
 	int nadhoc;
 	char hash[65];
 	void *sha;                      /* EVP_MD_CTX while loading */

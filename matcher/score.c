@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Scoring: weak indicators add up, distinct categories count for more than
  * one category repeated, legitimate-context rules pull the score down. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,7 +121,17 @@ void matcher_score(const struct matcher *m, struct matcher_result *r, double thr
 	if (npositive >= 2 && pack->short_words > 0 && (double)r->nwords < pack->short_words)
 		r->length += pack->short_boost * (pack->short_words - (double)r->nwords) /
 			     pack->short_words;
-	r->score = base * r->multiplier * r->length + context;
+	/* A news report or a guidance text names many indicators, so its
+	 * positive score grows with its length: subtracting a fixed context
+	 * weight cannot outweigh it. With context_halving H the context
+	 * discounts instead: every H points of it halve the score. */
+	r->context = context;
+	r->context_factor = 1.0;
+	if (pack->context_halving > 0 && context < 0)
+		r->context_factor = pow(2.0, context / pack->context_halving);
+	r->score = base * r->multiplier * r->length * r->context_factor;
+	if (pack->context_halving <= 0)
+		r->score += context;
 	if (r->score < 0)
 		r->score = 0;
 	r->flagged = r->score >= threshold;

@@ -220,6 +220,24 @@ expect_grep 'score 9.00 >= threshold 4.00: FLAGGED' "$TMP/out" "--explain shows 
 expect_rc 1 "--explain, not flagged" "$LW" match -r "$P" --explain "$TMP/ctx.txt"
 expect_grep 'context' "$TMP/out" "--explain shows context rules"
 expect_grep 'score 1.25 < threshold 4.00: not flagged' "$TMP/out" "--explain when not flagged"
+# context_halving: context discounts instead of subtracting, 6.25 x 2^(-5 / 2.5) = 1.5625
+sed 's/^threshold = 4$/threshold = 4\ncontext_halving = 2.5/' "$P" >"$TMP/halving.rules"
+printf 'awareness: passport and whatsapp, fees\n' >"$TMP/ctx2.txt"                # (3+2+1) x1.5 x 0.25
+expect_rc 1 "context_halving: context discounts" "$LW" match -r "$TMP/halving.rules" --explain "$TMP/ctx.txt"
+expect_grep 'x 0.25 context (2^(-5.00 / 2.5): every 2.5 points of context halve the score)' "$TMP/out" \
+	"--explain shows the context factor"
+expect_grep 'score 1.56 < threshold 4.00' "$TMP/out" "the factor multiplies the score"
+expect_rc 1 "context_halving scales with the score" "$LW" match -r "$TMP/halving.rules" "$TMP/ctx2.txt"
+expect_grep 'score 2.25' "$TMP/out" "a larger score loses a larger share"
+expect_rc 1 "--json --explain with context_halving" "$LW" match -r "$TMP/halving.rules" --json --explain "$TMP/ctx.txt"
+if python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["explain"]; assert e["context"]==-5 and abs(e["context_factor"]-0.25)<1e-9' "$TMP/out" 2>"$TMP/py"; then
+	ok "--json --explain holds the context factor"
+else
+	notok "--json --explain holds the context factor"; sed 's/^/# /' "$TMP/py" "$TMP/out"
+fi
+printf '[pack]\ncontext_halving = -1\n' >"$TMP/badhalving.rules"
+expect_rc 2 "a bad context_halving is refused" "$LW" rules check "$TMP/badhalving.rules"
+expect_grep "bad context_halving '-1'" "$TMP/err" "the error names the value"
 
 # ---- HTML ------------------------------------------------------------------------------------
 

@@ -263,12 +263,12 @@ static void test_no_hits_fresh_result(void **state)
 
 /* ---- scoring ------------------------------------------------------------------------ */
 
-#define SCORE_PACK \
-	"[pack]\nthreshold = 6\n" \
+#define SCORE_RULES \
 	SCORED("f1", "fee_debt", "2", "/alpha/") SCORED("f2", "fee_debt", "3", "/bravo/") \
 	SCORED("f3", "fee_debt", "1", "/charlie/") SCORED("d1", "documents", "2", "/delta/") \
 	SCORED("e1", "deception", "1.5", "/echo/") SCORED("c1", "context", "-2", "/foxtrot/") \
 	SCORED("c2", "context", "-1", "/golf/")
+#define SCORE_PACK "[pack]\nthreshold = 6\n" SCORE_RULES
 
 static void test_score_formula(void **state)
 {
@@ -361,6 +361,33 @@ static void test_short_text(void **state)
 	eng_open(&e, SCORE_PACK, -1);
 	scan(&e, "alpha delta");
 	assert_close(e.r.length, 1);
+	eng_close(&e);
+}
+
+static void test_context_halving(void **state)
+{
+	struct eng e;
+
+	(void)state;
+	eng_open(&e, "[pack]\nthreshold = 6\ncontext_halving = 2\n" SCORE_RULES, -1);
+	assert_close(matcher_context_halving(e.m), 2);
+	/* context multiplies instead of subtracting: 2^(-(2 + 1/2) / 2) */
+	scan(&e, "echo delta bravo alpha foxtrot golf");
+	assert_close(e.r.context, -2.5);
+	assert_close(e.r.context_factor, pow(2.0, -1.25));
+	assert_close(e.r.score, 7.5 * 1.5 * pow(2.0, -1.25));
+	/* every 2 points halve, however large the score */
+	scan(&e, "bravo delta foxtrot");
+	assert_close(e.r.score, 5 * 1.25 * 0.5);
+	scan(&e, "alpha bravo");
+	assert_close(e.r.context_factor, 1);
+	assert_close(e.r.score, 4);
+	eng_close(&e);
+	eng_open(&e, SCORE_PACK, -1);
+	assert_close(matcher_context_halving(e.m), 0);
+	scan(&e, "bravo delta foxtrot");
+	assert_close(e.r.context_factor, 1);
+	assert_close(e.r.context, -2);
 	eng_close(&e);
 }
 
@@ -801,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_score_formula),
 		cmocka_unit_test(test_threshold),
 		cmocka_unit_test(test_short_text),
+		cmocka_unit_test(test_context_halving),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_html_input),
 		cmocka_unit_test(test_cache),
