@@ -28,14 +28,20 @@ void netgraph_release(struct netgraph *g)
 
 double netgraph_contact_weight(size_t k)
 {
-	return k <= 2 ? 1.0 : 1.0 / log2((double)k);
+	/* An ad's ties through one detail add up to 1 whatever the number of
+	 * ads sharing it, so each tie of a rarer detail is stronger, and a
+	 * group's many ties do not drown a pair's one. */
+	return k <= 2 ? 1.0 : 1.0 / (double)(k - 1);
 }
 
-double netgraph_text_weight(int bits, int max_bits)
+double netgraph_text_weight(int bits, int max_bits, size_t degree)
 {
 	if (max_bits < 0 || bits > max_bits)
 		return 0;
-	return 0.6 - 0.375 * (double)bits / (double)(max_bits > 0 ? max_bits : 1);
+	/* Half of a detail's: templates are copied between groups. An exact
+	 * copy 0.5, at the limit 0.25, spread over the ad's near-duplicates. */
+	return (0.5 - 0.25 * (double)bits / (double)(max_bits > 0 ? max_bits : 1)) /
+	       (double)(degree > 1 ? degree : 1);
 }
 
 void netgraph_add_edge(struct netgraph *g, uint32_t a, uint32_t b, double w, int why)
@@ -55,7 +61,7 @@ void netgraph_add_edge(struct netgraph *g, uint32_t a, uint32_t b, double w, int
 
 void netgraph_add_contact(struct netgraph *g, const uint32_t *nodes, size_t k)
 {
-	double w = netgraph_contact_weight(k);
+	double w = netgraph_contact_weight(k > NETGRAPH_CLIQUE_MAX ? 13 : k);
 
 	if (k <= NETGRAPH_CLIQUE_MAX) {
 		for (size_t i = 0; i < k; i++)
@@ -80,8 +86,9 @@ static int cmp_u64(const void *x, const void *y)
 void netgraph_add_texts(struct netgraph *g, const uint64_t *simhash, const unsigned char *has,
 			int max_bits)
 {
-	uint64_t *v;
-	size_t m = 0;
+	uint64_t *v, *pair = NULL;
+	size_t m = 0, np = 0, cap = 0, k = 0;
+	uint32_t *degree;
 
 	if (max_bits < 0 || g->n == 0)
 		return;
@@ -104,14 +111,39 @@ void netgraph_add_texts(struct netgraph *g, const uint64_t *simhash, const unsig
 			for (size_t i = s; i < e; i++)
 				for (size_t j = i + 1; j < e; j++) {
 					uint32_t a = (uint32_t)v[i], b = (uint32_t)v[j];
-					int bits = __builtin_popcountll(simhash[a] ^ simhash[b]);
 
-					if (bits <= max_bits)
-						netgraph_add_edge(g, a, b, netgraph_text_weight(bits, max_bits),
-								  NETGRAPH_TEXT);
+					if (__builtin_popcountll(simhash[a] ^ simhash[b]) > max_bits)
+						continue;
+					if (np == cap) {
+						cap = cap ? 2 * cap : 1024;
+						pair = xrealloc(pair, cap * sizeof(*pair));
+					}
+					pair[np++] = (uint64_t)(a < b ? a : b) << 32 | (a < b ? b : a);
 				}
 		}
 	}
+	/* A pair shares several bands: once each, then each ad's count of
+	 * near-duplicates spreads its text ties as a detail's are spread. */
+	qsort(pair, np, sizeof(*pair), cmp_u64);
+	for (size_t i = 0; i < np; i++)
+		if (!k || pair[k - 1] != pair[i])
+			pair[k++] = pair[i];
+	degree = xcalloc(g->n, sizeof(*degree));
+	for (size_t i = 0; i < k; i++) {
+		degree[pair[i] >> 32]++;
+		degree[(uint32_t)pair[i]]++;
+	}
+	for (size_t i = 0; i < k; i++) {
+		uint32_t a = (uint32_t)(pair[i] >> 32), b = (uint32_t)pair[i];
+		size_t d = degree[a] > degree[b] ? degree[a] : degree[b];
+
+		netgraph_add_edge(g, a, b,
+				  netgraph_text_weight(__builtin_popcountll(simhash[a] ^ simhash[b]),
+						       max_bits, d),
+				  NETGRAPH_TEXT);
+	}
+	free(degree);
+	free(pair);
 	free(v);
 }
 

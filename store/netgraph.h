@@ -38,13 +38,14 @@ struct netgraph {
 void netgraph_init(struct netgraph *g, size_t n);
 void netgraph_release(struct netgraph *g);
 
-/* Strength of a tie through a detail k ads share: 1 for two ads, falling as
- * 1/log2(k) - a rarer detail says more. */
+/* Strength of a tie through a detail k ads share: 1/(k-1), so an ad's ties
+ * through one detail add up to 1 and a rarer detail's tie is stronger. */
 double netgraph_contact_weight(size_t k);
 /* Strength of a near-duplicate tie bits apart (max_bits the most that
- * links): 0.6 for a copy down to 0.225 at the limit, below any detail shared
- * by a handful of ads, since templates are copied between groups. */
-double netgraph_text_weight(int bits, int max_bits);
+ * links) between ads with up to degree near-duplicates: 0.5 for a copy
+ * down to 0.25 at the limit, divided by degree - half a detail's, since
+ * templates are copied between groups. */
+double netgraph_text_weight(int bits, int max_bits, size_t degree);
 
 /* Adds the edge a-b (a != b, both < n) with weight w. */
 void netgraph_add_edge(struct netgraph *g, uint32_t a, uint32_t b, double w, int why);
