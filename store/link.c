@@ -268,6 +268,8 @@ void link_hubs_init(struct link_hubs *h, const struct store_network_rules *r)
 	snprintf(h->max_ads, sizeof(h->max_ads), "%d", r->hub_max_ads);
 	snprintf(h->min_ads, sizeof(h->min_ads), "%d", r->hub_min_ads);
 	snprintf(h->min_places, sizeof(h->min_places), "%d", r->hub_min_places);
+	h->split_min_size = r->split_min_size;
+	h->split_max_conductance = r->split_max_conductance;
 }
 
 void link_hubs_release(struct link_hubs *h)
@@ -292,6 +294,43 @@ static int refresh_hubs(struct store *st, const char *arr, const char *skip,
 		       " AND c.generic IS NOT NULL AND $4::integer > 0 AND c.listings >= $4::integer)),"
 		       " $2::text[], $3::text[], $4::integer, $5::integer, $6::integer)",
 		       6, p, NULL, err);
+}
+
+/* Linking only ever merges; what it merged may not belong together: a
+ * detail that turned generic in this batch glued its ads' networks, a
+ * template copied into another group pulled that group in. So the
+ * networks with a detail that turned generic now, and those of the batch
+ * large enough to be split, are recomputed as a rebuild would. */
+static int recut_batch(struct store *st, const char *arr, const char *skip, int max_bits,
+		       const struct link_hubs *h, struct lw_error *err)
+{
+	char ms[24];
+	const char *p[2] = { arr, ms };
+	PGresult *res = NULL;
+	long long *nets;
+	size_t n;
+	int rc;
+
+	snprintf(ms, sizeof(ms), "%zu", h->split_min_size ? h->split_min_size : (size_t)1 << 30);
+	if (db_exec(st, "SELECT t.network_id FROM (SELECT DISTINCT network_id FROM listing_networks"
+			" WHERE listing_id = ANY ($1::bigint[])) t"
+			" WHERE (SELECT count(*) FROM listing_networks m"
+			" WHERE m.network_id = t.network_id) >= $2::integer"
+			" UNION SELECT n.network_id FROM contact_stats c"
+			" JOIN listing_entities e ON e.normalized = c.normalized"
+			" JOIN listing_networks n ON n.listing_id = e.listing_id"
+			" WHERE c.turned = pg_current_xact_id()::text::bigint",
+		    2, p, &res, err) < 0)
+		return -1;
+	n = (size_t)PQntuples(res);
+	nets = xcalloc(n ? n : 1, sizeof(*nets));
+	for (size_t i = 0; i < n; i++)
+		nets[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+	PQclear(res);
+	rc = network_recut(st, nets, n, skip, max_bits, h->split_min_size, h->split_max_conductance,
+			   err);
+	free(nets);
+	return rc;
 }
 
 int link_listings(struct store *st, const long long *ids, size_t n, const char *skip,
@@ -325,6 +364,8 @@ int link_listings(struct store *st, const long long *ids, size_t n, const char *
 		goto out;
 	graph_build(&g, res, max_bits);
 	rc = write_networks(st, &g, err);
+	if (rc == 0 && hubs)
+		rc = recut_batch(st, arr, skip, max_bits, hubs, err);
 out:
 	PQclear(res);
 	free(arr);

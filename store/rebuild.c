@@ -31,13 +31,18 @@ struct nodes {
 	size_t n;
 };
 
-static int load_nodes(struct store *st, struct nodes *nd, struct lw_error *err)
+/* All listings, or (nets not NULL, a bigint[] literal) the members of
+ * those networks. */
+static int load_nodes(struct store *st, const char *nets, struct nodes *nd, struct lw_error *err)
 {
 	PGresult *res = NULL;
+	const char *p[1] = { nets };
 
-	if (db_exec(st, "SELECT l.id, coalesce(n.network_id, -1) FROM listings l"
-			" LEFT JOIN listing_networks n ON n.listing_id = l.id ORDER BY l.id",
-		    0, NULL, &res, err) < 0)
+	if (db_exec(st, nets ? "SELECT listing_id, network_id FROM listing_networks"
+			       " WHERE network_id = ANY ($1::bigint[]) ORDER BY 1"
+			     : "SELECT l.id, coalesce(n.network_id, -1) FROM listings l"
+			       " LEFT JOIN listing_networks n ON n.listing_id = l.id ORDER BY l.id",
+		    nets ? 1 : 0, nets ? p : NULL, &res, err) < 0)
 		return -1;
 	nd->n = (size_t)PQntuples(res);
 	nd->ids = xcalloc(nd->n ? nd->n : 1, sizeof(*nd->ids));
@@ -86,21 +91,27 @@ out:
 	return rc;
 }
 
-/* Ties through every shared detail that is not generic. */
-static int add_contacts(struct store *st, const struct nodes *nd, const char *skip, struct netgraph *g,
-			struct lw_error *err)
+/* Ties through every shared detail that is not generic (of the listings
+ * ids, a bigint[] literal, when not NULL: a detail that links is never
+ * shared across networks, so their details are all of its ads). */
+static int add_contacts(struct store *st, const struct nodes *nd, const char *skip, const char *ids,
+			struct netgraph *g, struct lw_error *err)
 {
-	const char *p[1] = { skip };
+	const char *p[2] = { skip, ids };
 	PGresult *res = NULL;
 	uint32_t *run = NULL;
 	size_t k = 0;
 	int rows;
 
-	if (db_exec(st, "SELECT c.normalized, e.listing_id FROM contact_stats c"
-			" JOIN listing_entities e ON e.normalized = c.normalized"
-			" WHERE c.generic IS NULL AND NOT (c.normalized = ANY ($1::text[]))"
-			" GROUP BY 1, 2 ORDER BY 1, 2",
-		    1, p, &res, err) < 0)
+	if (db_exec(st, ids ? "SELECT c.normalized, e.listing_id FROM listing_entities e"
+			      " JOIN contact_stats c ON c.normalized = e.normalized"
+			      " WHERE e.listing_id = ANY ($2::bigint[]) AND c.generic IS NULL"
+			      " AND NOT (c.normalized = ANY ($1::text[])) GROUP BY 1, 2 ORDER BY 1, 2"
+			    : "SELECT c.normalized, e.listing_id FROM contact_stats c"
+			      " JOIN listing_entities e ON e.normalized = c.normalized"
+			      " WHERE c.generic IS NULL AND NOT (c.normalized = ANY ($1::text[]))"
+			      " GROUP BY 1, 2 ORDER BY 1, 2",
+		    ids ? 2 : 1, p, &res, err) < 0)
 		return -1;
 	rows = PQntuples(res);
 	run = xcalloc(rows ? (size_t)rows : 1, sizeof(*run));
@@ -120,16 +131,20 @@ static int add_contacts(struct store *st, const struct nodes *nd, const char *sk
 	return 0;
 }
 
-static int add_texts(struct store *st, const struct nodes *nd, int max_bits, struct netgraph *g,
-		     struct lw_error *err)
+static int add_texts(struct store *st, const struct nodes *nd, int max_bits, const char *ids,
+		     struct netgraph *g, struct lw_error *err)
 {
+	const char *p[1] = { ids };
 	PGresult *res = NULL;
 	uint64_t *sh;
 	unsigned char *has;
 
 	if (max_bits < 0)
 		return 0;
-	if (db_exec(st, "SELECT listing_id, simhash FROM listing_fingerprints", 0, NULL, &res, err) < 0)
+	if (db_exec(st, ids ? "SELECT listing_id, simhash FROM listing_fingerprints"
+			      " WHERE listing_id = ANY ($1::bigint[])"
+			    : "SELECT listing_id, simhash FROM listing_fingerprints",
+		    ids ? 1 : 0, ids ? p : NULL, &res, err) < 0)
 		return -1;
 	sh = xcalloc(nd->n ? nd->n : 1, sizeof(*sh));
 	has = xcalloc(nd->n ? nd->n : 1, 1);
@@ -220,12 +235,12 @@ static void events_of(json_t *out, const char *kind, const struct move *m, size_
 }
 
 static int log_events(struct store *st, const struct nodes *nd, const long long *newid,
-		      struct store_rebuild_stats *s, struct lw_error *err)
+		      const char *cause, struct store_rebuild_stats *s, struct lw_error *err)
 {
 	struct move *m = xcalloc(nd->n ? nd->n : 1, sizeof(*m));
 	json_t *ev = json_array();
 	char *txt = NULL;
-	const char *p[1];
+	const char *p[2];
 	size_t nm;
 	int rc = -1;
 
@@ -239,12 +254,13 @@ static int log_events(struct store *st, const struct nodes *nd, const long long 
 	}
 	txt = json_dumps(ev, JSON_COMPACT);
 	p[0] = txt;
+	p[1] = cause;
 	if (db_exec(st, "INSERT INTO network_events (kind, network_id, others, listings, cause)"
 			" SELECT x.kind, x.network_id,"
-			" ARRAY(SELECT jsonb_array_elements_text(x.others)::bigint), x.listings, 'rebuild'"
+			" ARRAY(SELECT jsonb_array_elements_text(x.others)::bigint), x.listings, $2"
 			" FROM jsonb_to_recordset($1::jsonb) AS x(kind text, network_id bigint,"
 			" others jsonb, listings integer)",
-		    1, p, NULL, err) < 0)
+		    2, p, NULL, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -257,17 +273,24 @@ out:
 /* ---- the rebuild ------------------------------------------------------------- */
 
 static int write_networks(struct store *st, const struct nodes *nd, const long long *newid,
-			  long long next_fresh, struct lw_error *err)
+			  long long next_fresh, int all, struct lw_error *err)
 {
 	char *a = db_bigint_array(nd->ids, nd->n), *b = db_bigint_array(newid, nd->n), nf[24];
 	const char *p[2] = { a, b };
-	int rc;
+	int rc = 0;
 
 	snprintf(nf, sizeof(nf), "%lld", next_fresh);
-	rc = db_exec(st, "DELETE FROM listing_networks", 0, NULL, NULL, err);
-	if (rc == 0)
-		rc = db_exec(st, "INSERT INTO listing_networks (listing_id, network_id)"
-				 " SELECT * FROM unnest($1::bigint[], $2::bigint[])", 2, p, NULL, err);
+	if (all) {
+		rc = db_exec(st, "DELETE FROM listing_networks", 0, NULL, NULL, err);
+		if (rc == 0)
+			rc = db_exec(st, "INSERT INTO listing_networks (listing_id, network_id)"
+					 " SELECT * FROM unnest($1::bigint[], $2::bigint[])", 2, p, NULL,
+				     err);
+	} else {
+		rc = db_exec(st, "UPDATE listing_networks n SET network_id = m.net"
+				 " FROM unnest($1::bigint[], $2::bigint[]) AS m(id, net)"
+				 " WHERE n.listing_id = m.id AND n.network_id <> m.net", 2, p, NULL, err);
+	}
 	p[0] = nf;
 	if (rc == 0)
 		rc = db_exec(st, "SELECT setval('network_ids', $1::bigint, false)", 1, p, NULL, err);
@@ -276,11 +299,11 @@ static int write_networks(struct store *st, const struct nodes *nd, const long l
 	return rc;
 }
 
-static void figures(const struct netgraph_result *res, struct store_rebuild_stats *s)
+static void figures(const struct netgraph_result *res, size_t n, struct store_rebuild_stats *s)
 {
 	size_t *size = xcalloc(res->nparts ? res->nparts : 1, sizeof(*size));
 
-	for (size_t i = 0; i < (size_t)s->listings; i++)
+	for (size_t i = 0; i < n; i++)
 		size[res->part[i]]++;
 	for (size_t p = 0; p < res->nparts; p++) {
 		s->networks += size[p] > 1;
@@ -303,56 +326,94 @@ static int next_fresh_id(struct store *st, long long *next, struct lw_error *err
 	return 0;
 }
 
+/* The networks of nd's listings recomputed from their strong edges (all
+ * listings when all is 1), written and logged. Inside the caller's
+ * transaction. */
+static int recompute(struct store *st, struct nodes *nd, const char *skip, int max_bits,
+		     const struct netgraph_split *so, int all, const char *cause,
+		     struct store_rebuild_stats *s, struct lw_error *err)
+{
+	struct netgraph g;
+	struct netgraph_result res;
+	char *ids = all ? NULL : db_bigint_array(nd->ids, nd->n);
+	long long *net = NULL, *newid = NULL, next = 0;
+	int rc = -1;
+
+	memset(&res, 0, sizeof(res));
+	netgraph_init(&g, nd->n);
+	if (add_contacts(st, nd, skip, ids, &g, err) < 0 || add_texts(st, nd, max_bits, ids, &g, err) < 0)
+		goto out;
+	netgraph_finish(&g);
+	if (netgraph_partition(&g, so, &res, err) < 0 || next_fresh_id(st, &next, err) < 0)
+		goto out;
+	net = xcalloc(res.nparts ? res.nparts : 1, sizeof(*net));
+	netgraph_assign_ids(&res, nd->n, nd->old, nd->ids, &next, net);
+	newid = xcalloc(nd->n ? nd->n : 1, sizeof(*newid));
+	for (size_t i = 0; i < nd->n; i++)
+		newid[i] = net[res.part[i]];
+	s->listings += (long)nd->n;
+	s->edges += (long)g.ne;
+	figures(&res, nd->n, s);
+	if (write_networks(st, nd, newid, next, all, err) < 0 ||
+	    log_events(st, nd, newid, cause, s, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	netgraph_release(&g);
+	netgraph_result_release(&res);
+	free(ids);
+	free(net);
+	free(newid);
+	return rc;
+}
+
+int network_recut(struct store *st, const long long *nets, size_t n, const char *skip, int max_bits,
+		  size_t split_min_size, double split_max_conductance, struct lw_error *err)
+{
+	struct netgraph_split so = { split_min_size, split_max_conductance, 16 };
+	struct store_rebuild_stats s;
+	struct nodes nd = { NULL, NULL, 0 };
+	char *arr;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	memset(&s, 0, sizeof(s));
+	arr = db_bigint_array(nets, n);
+	rc = load_nodes(st, arr, &nd, err);
+	if (rc == 0)
+		rc = recompute(st, &nd, skip, max_bits, &so, 0, "ingest", &s, err);
+	free(arr);
+	free(nd.ids);
+	free(nd.old);
+	return rc;
+}
+
 int store_network_rebuild(struct store *st, const struct store_network_rules *r,
 			  struct store_rebuild_stats *s, struct lw_error *err)
 {
 	struct netgraph_split so = { r->split_min_size, r->split_max_conductance, 16 };
 	struct nodes nd = { NULL, NULL, 0 };
-	struct netgraph g;
-	struct netgraph_result res;
 	char *skip = db_text_array(r->exclude, r->nexclude);
-	long long *net = NULL, *newid = NULL, next = 0;
 	double t0 = now();
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
-	memset(&res, 0, sizeof(res));
-	netgraph_init(&g, 0);
 	/* In one transaction: readers never see half a rebuild. */
 	if (db_begin(st, err) < 0)
 		goto out;
 	if (db_exec(st, "LOCK TABLE listing_networks IN EXCLUSIVE MODE", 0, NULL, NULL, err) < 0 ||
-	    load_nodes(st, &nd, err) < 0 || refresh_stats(st, r, skip, &s->generic, err) < 0)
-		goto fail;
-	g.n = nd.n;
-	if (add_contacts(st, &nd, skip, &g, err) < 0 || add_texts(st, &nd, r->max_bits, &g, err) < 0)
-		goto fail;
-	netgraph_finish(&g);
-	if (netgraph_partition(&g, &so, &res, err) < 0 || next_fresh_id(st, &next, err) < 0)
-		goto fail;
-	net = xcalloc(res.nparts ? res.nparts : 1, sizeof(*net));
-	netgraph_assign_ids(&res, nd.n, nd.old, nd.ids, &next, net);
-	newid = xcalloc(nd.n ? nd.n : 1, sizeof(*newid));
-	for (size_t i = 0; i < nd.n; i++)
-		newid[i] = net[res.part[i]];
-	s->listings = (long)nd.n;
-	s->edges = (long)g.ne;
-	figures(&res, s);
-	if (write_networks(st, &nd, newid, next, err) < 0 || log_events(st, &nd, newid, s, err) < 0 ||
-	    db_commit(st, err) < 0)
-		goto fail;
+	    load_nodes(st, NULL, &nd, err) < 0 || refresh_stats(st, r, skip, &s->generic, err) < 0 ||
+	    recompute(st, &nd, skip, r->max_bits, &so, 1, "rebuild", s, err) < 0 ||
+	    db_commit(st, err) < 0) {
+		db_rollback(st);
+		goto out;
+	}
 	s->seconds = now() - t0;
 	rc = 0;
-	goto out;
-fail:
-	db_rollback(st);
 out:
-	netgraph_release(&g);
-	netgraph_result_release(&res);
 	free(nd.ids);
 	free(nd.old);
-	free(net);
-	free(newid);
 	free(skip);
 	return rc;
 }

@@ -62,10 +62,18 @@ void db_rollback(struct store *st);
 struct link_hubs {
 	char *known;
 	char max_ads[16], min_ads[16], min_places[16];
+	size_t split_min_size;
+	double split_max_conductance;
 };
 int link_listings(struct store *st, const long long *ids, size_t n, const char *skip,
 		  int max_bits, long long below, const struct link_hubs *hubs,
 		  struct lw_error *err);
+/* Recomputes the n networks nets from their strong edges (store/netgraph.c)
+ * as a rebuild would, inside the caller's transaction: generic details
+ * dropped, loosely knit ones split, ids kept where most ads stay, changes
+ * logged with cause "ingest". Returns 0 or -1 with err. */
+int network_recut(struct store *st, const long long *nets, size_t n, const char *skip, int max_bits,
+		  size_t split_min_size, double split_max_conductance, struct lw_error *err);
 /* Fills h from r (h->known allocated: link_hubs_release). */
 void link_hubs_init(struct link_hubs *h, const struct store_network_rules *r);
 void link_hubs_release(struct link_hubs *h);

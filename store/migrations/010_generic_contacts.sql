@@ -18,7 +18,9 @@ CREATE TABLE contact_stats (
     own_address boolean NOT NULL,       -- the domain of the source's own pages
     first_seen  timestamptz,
     last_seen   timestamptz,
-    generic     text                    -- why it does not link on its own; NULL: it links
+    generic     text,                   -- why it does not link on its own; NULL: it links
+    turned      bigint                  -- transaction that made it generic: its networks
+                                        -- are cut again then (store/link.c)
 );
 CREATE INDEX contact_stats_generic ON contact_stats (listings DESC) WHERE generic IS NOT NULL;
 
@@ -173,7 +175,9 @@ RETURNS integer LANGUAGE sql AS $$
         ON CONFLICT (normalized) DO UPDATE SET kinds = excluded.kinds, listings = excluded.listings,
             places = excluded.places, sources = excluded.sources, templates = excluded.templates,
             own_address = excluded.own_address, first_seen = excluded.first_seen,
-            last_seen = excluded.last_seen, generic = excluded.generic
+            last_seen = excluded.last_seen, generic = excluded.generic,
+            turned = CASE WHEN c.generic IS NULL AND excluded.generic IS NOT NULL
+                          THEN pg_current_xact_id()::text::bigint ELSE c.turned END
         RETURNING 1)
     SELECT count(*)::integer FROM w
 $$;
