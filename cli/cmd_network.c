@@ -140,6 +140,23 @@ static void print_cut(json_t *n)
 	}
 }
 
+static void print_misfits(json_t *n)
+{
+	size_t i, k;
+	json_t *x, *c;
+
+	if (!json_array_size(json_object_get(n, "misfits")))
+		return;
+	printf("  numbers that do not fit the advertised places:\n");
+	json_array_foreach(json_object_get(n, "misfits"), i, x) {
+		printf("    %s (%s) in %lld ads placed in ", s_or(x, "normalized", "?"),
+		       s_or(x, "country", "?"), ival(x, "ads"));
+		json_array_foreach(json_object_get(x, "places"), k, c)
+			printf("%s%s", k ? ", " : "", json_string_value(c));
+		printf("\n");
+	}
+}
+
 static void print_events(json_t *a, const char *head)
 {
 	size_t i;
@@ -196,6 +213,7 @@ static void print_show(json_t *n)
 			       s_or(m, "status", "?"), s_or(m, "title", ""));
 	}
 	print_cut(n);
+	print_misfits(n);
 	print_events(json_object_get(n, "events"), "  events:\n");
 }
 

@@ -69,6 +69,19 @@ int store_network_list(struct store *st, long min_size, json_t **out, struct lw_
 	" max(coalesce(l.posted_on, l.first_seen::date)) AS t, count(*) AS n"                   \
 	" FROM listing_networks n JOIN listings l ON l.id = n.listing_id"                       \
 	" WHERE n.network_id = ns.network_id GROUP BY 1) y)"
+/* Numbers whose country is none of the countries the network's ads were
+ * placed in (a UK number on ads placed in Manila): recruiting from afar,
+ * or a number bought abroad. */
+#define MISFIT_SQL                                                                            \
+	"(SELECT coalesce(json_agg(json_build_object('normalized', x.normalized, 'country', x.pc,"\
+	" 'places', x.pcs, 'ads', x.n) ORDER BY x.n DESC, x.normalized), '[]'::json)"            \
+	" FROM (SELECT e.normalized, phone_country(e.normalized) AS pc, count(DISTINCT l.id) AS n,"\
+	" array_agg(DISTINCT place_country(l.location)) FILTER (WHERE place_country(l.location)"  \
+	" IS NOT NULL) AS pcs FROM listing_entities e JOIN listing_networks n"                    \
+	" ON n.listing_id = e.listing_id JOIN listings l ON l.id = e.listing_id"                  \
+	" WHERE n.network_id = ns.network_id AND e.kind IN ('phone', 'whatsapp')"                 \
+	" GROUP BY e.normalized) x WHERE x.pc IS NOT NULL AND cardinality(x.pcs) > 0"             \
+	" AND NOT (x.pc = ANY (x.pcs)))"
 #define EVENTS_SQL                                                                            \
 	"(SELECT coalesce(json_agg(json_build_object('at', ev.at, 'kind', ev.kind,"              \
 	" 'network_id', ev.network_id, 'others', ev.others, 'listings', ev.listings,"            \
@@ -85,7 +98,7 @@ int store_network_show(struct store *st, long id, json_t **out, struct lw_error 
 	if (db_json(st,
 		    "SELECT (SELECT json_build_object('network', " NETWORK_JSON ", 'first_posted',"
 		    " ns.first_posted, 'last_posted', ns.last_posted, 'cut', " CUT_SQL ", 'circuit', "
-		    CIRCUIT_SQL ", 'events', " EVENTS_SQL ") FROM network_stats ns"
+		    CIRCUIT_SQL ", 'misfits', " MISFIT_SQL ", 'events', " EVENTS_SQL ") FROM network_stats ns"
 		    " WHERE ns.network_id = $1::bigint)",
 		    1, p, &o, err) < 0)
 		return -1;

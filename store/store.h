@@ -286,6 +286,17 @@ int store_network_mark(struct store *st, const char *normalized, const char *ver
  * [{at, kind, network_id, others, listings, cause}]. */
 int store_network_events(struct store *st, long id, long limit, json_t **out, struct lw_error *err);
 
+/* ---- movement ------------------------------------------------------------------ */
+
+/* Recruitment corridors over flagged ads posted between since and until
+ * (ISO dates; NULL: open): [{origin, destination (ISO 3166 alpha-2; origin
+ * "?" when unknown), ads, networks (of 2+ ads), named (the place names the
+ * texts used), categories}], busiest first. Origin: the advertised place's
+ * country, else the country of the ad's first number; destinations: the
+ * countries and cities the text names, other than the origin. */
+int store_flows(struct store *st, const char *since, const char *until, json_t **out,
+		struct lw_error *err);
+
 /* ---- status --------------------------------------------------------------------- */
 
 /* Sources (last and next run, pages fetched and failed, frontier), queue
