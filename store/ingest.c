@@ -507,7 +507,10 @@ static const char *const batch_sql[] = {
 	" ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
 	" count(DISTINCT l.source_id) AS sources,"
 	" count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
-	" count(*) / GREATEST(EXTRACT(EPOCH FROM max(l.first_seen) - min(l.first_seen)) / 86400, 1)"
+	/* Days between posted dates (the stored day when an ad gives none),
+	 * as network_stats counts them (migration 010). */
+	" count(*)::numeric / GREATEST(max(coalesce(l.posted_on, l.first_seen::date))"
+	" - min(coalesce(l.posted_on, l.first_seen::date)) + 1, 1)"
 	" AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
 	" WHERE n.network_id = t.network_id) x WHERE x.listings >= 3 OR x.posting_rate >= 2),"
 	" p AS (SELECT m.listing_id, (1 + 0.25 * ln(ns.listings::numeric)"
