@@ -9,7 +9,7 @@
 -- NZ), a city before a country of the same name. NULL when unknown.
 CREATE FUNCTION place_country(loc text) RETURNS text LANGUAGE sql STABLE AS $$
     SELECT g.country
-      FROM unnest(string_to_array(lower(loc), ',')) WITH ORDINALITY AS p(part, i)
+      FROM unnest(string_to_array(lower(loc COLLATE "und-x-icu"), ',')) WITH ORDINALITY AS p(part, i)
       JOIN gazetteer g ON g.name = btrim(p.part)
      ORDER BY p.i DESC, g.kind = 'city' DESC
      LIMIT 1
@@ -23,12 +23,15 @@ CREATE FUNCTION phone_country(v text) RETURNS text LANGUAGE sql STABLE AS $$
      LIMIT 1
 $$;
 
+-- Lower case through ICU: a cluster in the C locale (the embedded one)
+-- lower-cases ASCII only, and "Польша" would never meet "польша".
+--
 -- Countries and major cities a text names. Names in Latin letters must
 -- stand as words ("Oman" is not in "woman"); names in other scripts are
 -- matched as they stand (Chinese and Thai do not separate words).
 CREATE FUNCTION text_places(t text)
 RETURNS TABLE (country text, name text, kind text) LANGUAGE sql STABLE AS $$
-    SELECT g.country, g.name, g.kind FROM gazetteer g, lower(t) AS x(low)
+    SELECT g.country, g.name, g.kind FROM gazetteer g, lower(t COLLATE "und-x-icu") AS x(low)
      WHERE strpos(x.low, g.name) > 0
        AND (g.name !~ '^[a-z .''-]+$'
             OR x.low ~ ('(^|[^[:alnum:]])'

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The generic-contact rules (migration 010) against a real PostgreSQL: the
  * shipped list by category, the configuration's exclusions, the source's
- * own address, the thresholds, and an analyst's marks overriding them. */
+ * own address, the thresholds, and an analyst's marks overriding them; and
+ * the gazetteer's destination extraction (011, 012). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,12 +129,55 @@ static void test_domains(void **state)
 	assert_string_equal(got, "board.test");
 }
 
+/* Destination extraction (migration 012): the countries a text names,
+ * cities as their country, words that merely contain a name left alone. */
+static const struct {
+	const char *text, *want;        /* want: sorted distinct countries, comma-separated */
+} places[] = {
+	{ "Hotel cleaners needed in Dubai, flights paid", "AE" },
+	{ "Housekeepers for Doha and Dubai", "AE,QA" },
+	{ "Farm work in New Zealand, visa arranged", "NZ" },
+	{ "Trabajo en Madrid, España", "ES" },
+	{ "Apply to our woman-led team", "" },
+	{ "Cleaners wanted, Oman", "OM" },
+	{ "Работа в Польше и Германии", "" },         /* inflected forms: not found (known gap) */
+	{ "Работа: Польша", "PL" },
+	{ "去日本工作，月薪高", "JP" },
+	{ "Work in the UK or the USA", "GB,US" },
+	{ "Jordan will call you", "" },                   /* a name, not the country */
+};
+
+static void test_places(void **state)
+{
+	char sql[1024], got[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+		snprintf(sql, sizeof(sql),
+			 "SELECT coalesce(string_agg(DISTINCT country, ',' ORDER BY country), '')"
+			 " FROM text_places('%s')", places[i].text);
+		text_of(sql, got, sizeof(got));
+		if (strcmp(got, places[i].want) != 0)
+			fail_msg("text %zu '%s': got '%s', want '%s'", i, places[i].text, got, places[i].want);
+	}
+	text_of("SELECT place_country('Makati, Philippines') || place_country('Cebu City')"
+		" || place_country('Auckland') || coalesce(place_country('Nowhere Town'), '-')",
+		got, sizeof(got));
+	assert_string_equal(got, "PHPHNZ-");
+	/* Calling codes: the longest prefix; +1 is the US unless the area code is Canadian. */
+	text_of("SELECT phone_country('+447700900123') || phone_country('+14165550100')"
+		" || phone_country('+12125550100') || phone_country('+971501234567')"
+		" || coalesce(phone_country('jobs@x.test'), '-')", got, sizeof(got));
+	assert_string_equal(got, "GBCAUSAE-");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_marks_override),
 		cmocka_unit_test(test_domains),
+		cmocka_unit_test(test_places),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
