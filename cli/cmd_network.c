@@ -247,6 +247,8 @@ static void graphml(json_t *g)
 	       "  <key id=\"source\" for=\"node\" attr.name=\"source\" attr.type=\"string\"/>\n"
 	       "  <key id=\"score\" for=\"node\" attr.name=\"score\" attr.type=\"double\"/>\n"
 	       "  <key id=\"relation\" for=\"edge\" attr.name=\"relation\" attr.type=\"string\"/>\n"
+	       "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n"
+	       "  <key id=\"generic\" for=\"edge\" attr.name=\"generic\" attr.type=\"string\"/>\n"
 	       "  <graph id=\"network\" edgedefault=\"undirected\">\n");
 	json_array_foreach(json_object_get(g, "listings"), i, x) {
 		printf("    <node id=\"listing:%lld\"><data key=\"type\">listing</data><data key=\"label\">",
@@ -274,13 +276,21 @@ static void graphml(json_t *g)
 		xml_escaped(s_or(x, "entity", ""));
 		printf("\"><data key=\"relation\">");
 		xml_escaped(s_or(x, "kind", ""));
-		printf("</data></edge>\n");
+		printf("</data><data key=\"weight\">%.4f</data>",
+		       json_number_value(json_object_get(x, "weight")));
+		if (json_is_string(json_object_get(x, "generic"))) {
+			printf("<data key=\"generic\">");
+			xml_escaped(s_or(x, "generic", ""));
+			printf("</data>");
+		}
+		printf("</edge>\n");
 	}
 	json_array_foreach(json_object_get(g, "near_duplicates"), i, x)
 		printf("    <edge source=\"listing:%lld\" target=\"listing:%lld\"><data key=\"relation\">"
-		       "near_duplicate</data></edge>\n",
+		       "near_duplicate</data><data key=\"weight\">%.4f</data></edge>\n",
 		       (long long)json_integer_value(json_object_get(x, "a")),
-		       (long long)json_integer_value(json_object_get(x, "b")));
+		       (long long)json_integer_value(json_object_get(x, "b")),
+		       json_number_value(json_object_get(x, "weight")));
 	printf("  </graph>\n</graphml>\n");
 }
 
@@ -304,13 +314,15 @@ static void csv(json_t *g)
 	json_t *x;
 	char a[48], b[48];
 
-	fputs("source,target,relation,label\r\n", stdout);
+	fputs("source,target,relation,label,weight\r\n", stdout);
 	json_array_foreach(json_object_get(g, "edges"), i, x) {
 		snprintf(a, sizeof(a), "listing:%lld", (long long)json_integer_value(json_object_get(x, "listing")));
 		csv_cell(a, 0);
 		csv_cell(s_or(x, "entity", ""), 0);
 		csv_cell(s_or(x, "kind", ""), 0);
-		csv_cell("shares", 1);
+		csv_cell(json_is_string(json_object_get(x, "generic")) ? "shares (generic)" : "shares", 0);
+		snprintf(b, sizeof(b), "%.4f", json_number_value(json_object_get(x, "weight")));
+		csv_cell(b, 1);
 	}
 	json_array_foreach(json_object_get(g, "near_duplicates"), i, x) {
 		snprintf(a, sizeof(a), "listing:%lld", (long long)json_integer_value(json_object_get(x, "a")));
@@ -318,7 +330,9 @@ static void csv(json_t *g)
 		csv_cell(a, 0);
 		csv_cell(b, 0);
 		csv_cell("near_duplicate", 0);
-		csv_cell("similar text", 1);
+		csv_cell("similar text", 0);
+		snprintf(b, sizeof(b), "%.4f", json_number_value(json_object_get(x, "weight")));
+		csv_cell(b, 1);
 	}
 }
 

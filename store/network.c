@@ -151,10 +151,19 @@ int store_network_graph(struct store *st, long id, int max_bits, json_t **out,
 		"   JOIN sources s ON s.id = l.source_id LEFT JOIN queue_items q ON q.listing_id = l.id),"
 		" 'entities', (SELECT coalesce(json_agg(DISTINCT jsonb_build_object('value', e.normalized,"
 		"   'kind', e.kind)), '[]'::json) FROM e JOIN shared USING (normalized)),"
+		/* The evidence and its weight (store/netgraph.c): a detail's ties
+		 * weigh 1/(ads - 1), nothing when it is generic; a near-duplicate
+		 * 0.5 for a copy down to 0.25 at the limit, before it is spread
+		 * over an ad's near-duplicates. */
 		" 'edges', (SELECT coalesce(json_agg(json_build_object('listing', e.listing_id,"
-		"   'entity', e.normalized, 'kind', e.kind)), '[]'::json) FROM e JOIN shared USING (normalized)),"
+		"   'entity', e.normalized, 'kind', e.kind, 'generic', c.generic,"
+		"   'weight', CASE WHEN c.generic IS NULL THEN round(1.0 / greatest(coalesce(c.listings, 2) - 1, 1), 4)"
+		"   ELSE 0 END)), '[]'::json) FROM e JOIN shared USING (normalized)"
+		"   LEFT JOIN contact_stats c ON c.normalized = e.normalized),"
 		" 'near_duplicates', (SELECT coalesce(json_agg(json_build_object('a', f.listing_id,"
-		"   'b', o.listing_id, 'bits', bit_count((f.simhash # o.simhash)::bit(64)))), '[]'::json)"
+		"   'b', o.listing_id, 'bits', bit_count((f.simhash # o.simhash)::bit(64)),"
+		"   'weight', round(0.5 - 0.25 * bit_count((f.simhash # o.simhash)::bit(64))"
+		"   / greatest($2::integer, 1)::numeric, 4))), '[]'::json)"
 		"   FROM listing_fingerprints f JOIN m ON m.listing_id = f.listing_id"
 		"   JOIN listing_fingerprints o ON o.listing_id > f.listing_id"
 		"   JOIN m m2 ON m2.listing_id = o.listing_id"

@@ -86,6 +86,10 @@ n = json.load(open(sys.argv[1]))[0]
 assert abs(n["posting_rate"] - 1.0) < 0.01, n["posting_rate"]
 PY
 
+# The export carries each tie's evidence and weight: a number three ads share weighs 1/2.
+expect_rc 0 "export csv" "$LW" network export "$nid" --format csv
+expect_grep '^"listing:[0-9]*","+64214445566","phone","shares","0.5000"' "$TMP/out" "the export gives each tie its weight"
+
 # A switchboard ad's network: the cut ties and where they lead.
 sid=$(q "SELECT n.network_id FROM listing_networks n JOIN listings l ON l.id = n.listing_id WHERE l.url LIKE '%/s0'")
 expect_rc 0 "network show of a switchboard ad" "$LW" network show "$sid"
