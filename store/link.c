@@ -279,9 +279,10 @@ void link_hubs_release(struct link_hubs *h)
 }
 
 /* Recounts the statistics of the batch's details so that one crossing a
- * threshold stops linking now. A detail already generic by volume is not
- * recounted: that would read thousands of rows per batch for nothing
- * (a rebuild recounts it). */
+ * threshold stops linking now. A detail already generic is not recounted:
+ * counts only grow as ads arrive, so it stays generic, and a switchboard's
+ * thousands of rows read again for every batch made ingestion slow down
+ * as the store grew. Its figures are brought up to date by a rebuild. */
 static int refresh_hubs(struct store *st, const char *arr, const char *skip,
 			const struct link_hubs *h, struct lw_error *err)
 {
@@ -291,7 +292,7 @@ static int refresh_hubs(struct store *st, const char *arr, const char *skip,
 		       "SELECT contact_stats_refresh(ARRAY(SELECT DISTINCT e.normalized"
 		       " FROM listing_entities e WHERE e.listing_id = ANY ($1::bigint[])"
 		       " AND NOT EXISTS (SELECT FROM contact_stats c WHERE c.normalized = e.normalized"
-		       " AND c.generic IS NOT NULL AND $4::integer > 0 AND c.listings >= $4::integer)),"
+		       " AND c.generic IS NOT NULL)),"
 		       " $2::text[], $3::text[], $4::integer, $5::integer, $6::integer)",
 		       6, p, NULL, err);
 }
