@@ -56,6 +56,34 @@ members >"$TMP/inc"
 if [ "$(cat "$TMP/inc")" = "g1 g2 g3" ]; then ok "after ingestion only the group is a network"
 else notok "only the group links"; sed 's/^/# got: /' "$TMP/inc"; fi
 
+# A second switchboard arriving five ads a batch links its first ads until it crosses the
+# threshold (40 ads in 10 places); the batch where it does cuts those networks again.
+python3 - "$TMP/more.jsonl" <<'PY'
+import json, random, sys
+rng = random.Random(5)
+words = "ember quartz lagoon meadow canyon harbor cedar falcon granite willow summit delta".split()
+places = ["Auckland", "Wellington", "Christchurch", "Hamilton", "Tauranga", "Napier", "Nelson",
+          "Dunedin", "Rotorua", "Whangarei", "Invercargill", "Gisborne"]
+with open(sys.argv[1], "w") as f:
+    for i in range(45):
+        body = " ".join(rng.choice(words) for _ in range(20)) + ". Own line 027 9%02d %04d. Desk: 09 300 2000." % (i, 2000 + i)
+        f.write(json.dumps({"url": "https://board.test/ads/m%d" % i, "title": "Post %d" % i, "body": body,
+                            "location": places[i % 12], "posted": "2025-03-%02d" % (1 + i % 28),
+                            "source": "board"}) + "\n")
+PY
+expect_rc 0 "ingest 45 more ads in batches of 5" "$LW" ingest --batch 5 "$TMP/more.jsonl"
+expect_rc 0 "network list" "$LW" network list --json
+python3 - "$TMP/out" <<'PY' && ok "the switchboard's early links are undone as it turns generic" || notok "incremental undo"
+import json, sys
+big = [n for n in json.load(open(sys.argv[1])) if any("/m" in m["url"] for m in n["members"])]
+assert not big, [(n["id"], n["listings"]) for n in big]
+PY
+expect_rc 0 "network events" "$LW" network events --json
+python3 - "$TMP/out" <<'PY' && ok "the split made while ingesting is logged" || notok "ingest split logged"
+import json, sys
+assert any(e["kind"] == "split" and e["cause"] == "ingest" for e in json.load(open(sys.argv[1])))
+PY
+
 expect_rc 0 "network rebuild" "$LW" network rebuild
 expect_grep "generic details left out" "$TMP/out" "rebuild reports generic details"
 members >"$TMP/full"
@@ -88,7 +116,7 @@ PY
 
 # The export carries each tie's evidence and weight: a number three ads share weighs 1/2.
 expect_rc 0 "export csv" "$LW" network export "$nid" --format csv
-expect_grep '^"listing:[0-9]*","+64214445566","phone","shares","0.5000"' "$TMP/out" "the export gives each tie its weight"
+expect_grep '^"listing:[0-9]*","'"'"'+64214445566","phone","shares","0.5000"' "$TMP/out" "the export gives each tie its weight"
 
 # A switchboard ad's network: the cut ties and where they lead.
 sid=$(q "SELECT n.network_id FROM listing_networks n JOIN listings l ON l.id = n.listing_id WHERE l.url LIKE '%/s0'")
