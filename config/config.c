@@ -310,7 +310,7 @@ static void set_defaults(struct config *c)
 	c->known_generic[1] = xstrdup("premium");
 	c->known_generic[2] = xstrdup("placeholder");
 	c->split_min_size = 8;
-	c->split_max_conductance = 0.15;
+	c->split_max_conductance = 0.3;
 	c->log_level = xstrdup("info");
 	lw_buf_init(&b, 512);
 	lw_buf_printf(&b, "lurewatch/%s (+https://github.com/lurewatch/lurewatch#crawling)",

@@ -116,7 +116,7 @@ static size_t parts_of(const struct netgraph_result *r, uint32_t lo, uint32_t hi
 
 static void test_two_groups_bridged_are_split(void **state)
 {
-	struct netgraph_split o = { 8, 0.15, 1 };
+	struct netgraph_split o = { 8, 0.3, 1 };
 	struct netgraph_result r;
 	struct netgraph g;
 	struct lw_error err;
@@ -148,7 +148,7 @@ static void test_two_groups_bridged_are_split(void **state)
 
 static void test_tight_group_stays_whole(void **state)
 {
-	struct netgraph_split o = { 8, 0.15, 1 };
+	struct netgraph_split o = { 8, 0.3, 1 };
 	struct netgraph_result r;
 	struct netgraph g;
 	struct lw_error err;
@@ -259,7 +259,7 @@ static void test_ids_merge_and_split(void **state)
  * seeded) and the same ids. */
 static void test_relink_stable(void **state)
 {
-	struct netgraph_split o = { 8, 0.15, 7 };
+	struct netgraph_split o = { 8, 0.3, 7 };
 	struct netgraph_result r1, r2;
 	struct netgraph g;
 	struct lw_error err;
