@@ -8,7 +8,7 @@ DATADIR  = $(PREFIX)/share/lurewatch
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CC      ?= cc
-PKGS     = libhs libxml-2.0 libcurl libpq libutf8proc inih jansson libcrypto libpcre2-8
+PKGS     = libhs libxml-2.0 libcurl libpq libutf8proc inih jansson libcrypto libpcre2-8 igraph
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes -Werror \
            -Wno-overlength-strings

@@ -23,6 +23,8 @@
 #   BENCH_EXTRA=0       only the matcher rows (no crawl, ingestion, rescan, daemon)
 #   BENCH_EXTRAS        which of those to run ("crawl ingest rescan daemon")
 #   BENCH_NETWORK=1     also run bench/bench_network.sh (entity extraction and linking rates)
+#   BENCH_GROUPS=0      skip bench/bench_groups.sh (networks against known groups: precision,
+#                       recall, largest network, rebuild time; BENCH_GROUPS_N listings)
 # The crawl, ingestion, rescan and daemon scripts take their own variables (see each script).
 set -eu
 
@@ -266,6 +268,7 @@ if [ "${BENCH_EXTRA:-1}" = 1 ]; then
 	export LW BENCH_DIR="$DIR" BENCH_RESULTS="$RES" BENCH_QUICK="$QUICK"
 	subs=${BENCH_EXTRAS:-crawl ingest rescan daemon}
 	[ "${BENCH_NETWORK:-0}" = 1 ] && subs="$subs network"
+	[ "${BENCH_GROUPS:-1}" = 1 ] && subs="$subs groups"
 	for b in $subs; do
 		if [ ! -f "bench/bench_$b.sh" ]; then
 			say "bench: bench/bench_$b.sh not there yet: its row prints '-'"
@@ -334,6 +337,19 @@ row "cold compile of the default pack" "$(calc 'printf "%.1f s (%.1f CPU)", x1, 
 	"load from the cache: $(calc 'printf "%.2f s", x1' "$(get cacheload.seconds)")" "< 10 s" "$(met_lt "$(get compile.seconds)" 10)"
 row "peak RSS of lurewatch daemon, idle" "$(kbmb "$(get daemon.vmhwm_kb)")" \
 	"lurewatch match, one line: $(kbmb "$(get daemon.match.maxrss_kb)")" "reported" "-"
+if [ "$(get groups.ingest.listings)" != - ]; then
+	gn=$(get groups.ingest.listings)
+	gnote=$([ "$gn" != 1000000 ] && echo " (not 1M)")
+	row "networks vs truth, $gn ads: precision" "$(get groups.rebuilt.precision)" \
+		"after ingestion only: $(get groups.incremental.precision)" ">= 0.95 (1M)" "$(met_ge "$(get groups.rebuilt.precision)" 0.95)$gnote"
+	row "networks vs truth: recall" "$(get groups.rebuilt.recall)" \
+		"after ingestion only: $(get groups.incremental.recall)" ">= 0.95 (1M)" "$(met_ge "$(get groups.rebuilt.recall)" 0.95)$gnote"
+	row "largest network / largest true group" "$(get groups.rebuilt.largest) / $(get groups.rebuilt.largest_true)" \
+		"after ingestion only: $(get groups.incremental.largest)" "<= 1.2x" \
+		"$(calc 'if (x1 <= 1.2 * x2) print "yes"; else printf "no, %.1fx", x1 / x2' "$(get groups.rebuilt.largest)" "$(get groups.rebuilt.largest_true)")$gnote"
+	row "network rebuild of $gn ads" "$(calc 'printf "%.1f s", x1' "$(get groups.rebuild.seconds)")" \
+		"ingestion: $(calc 'printf "%.0f s", x1' "$(get groups.ingest.seconds)")" "< 120 s (1M)" "$(met_lt "$(get groups.rebuild.seconds)" 120)$gnote"
+fi
 echo
 echo "notes: per core = one thread, CPU time (the machine is shared); wall-clock MB/s and everything else are in"
 echo "  $RES. Corpora: $(for c in $CORPORA; do k=$(keyname "$c"); printf '%s %s in %s ads; ' "$c" "$(mb "$(get "corpus_$k.bytes")")" "$(get "corpus_$k.docs")"; done)"

@@ -26,6 +26,7 @@ int cmd_rescan(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_network(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_queue(int argc, char **argv);

@@ -500,6 +500,12 @@ int cmd_ingest(int argc, char **argv)
 	engine_ingest_on_reject(run.in, on_reject, &run);
 	engine_ingest_set_links(run.in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
+	{
+		struct store_network_rules nr;
+
+		store_network_rules_from_config(&nr, cfg);
+		engine_ingest_set_rules(run.in, &nr);
+	}
 	if (optind == argc)
 		ingest_path(&run, "-");
 	for (int i = optind; i < argc && !run.fatal; i++)

@@ -170,6 +170,12 @@ int cmd_rescan(int argc, char **argv)
 	engine_ingest_on_reject(in, on_reject, NULL);
 	engine_ingest_set_links(in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
+	{
+		struct store_network_rules nr;
+
+		store_network_rules_from_config(&nr, cfg);
+		engine_ingest_set_rules(in, &nr);
+	}
 	if (run(st, in, since, source, !quiet && isatty(2)) == 0) {
 		const struct store_ingest_stats *s = engine_ingest_stats(in);
 

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "queue", cmd_queue, "the analysts' review queue: list, show, claim, resolve, export" },
 	{ "robots", cmd_robots, "check URLs against a robots.txt file" },
 	{ "network", cmd_network, "networks of ads joined by shared contacts or templates" },
+	{ "flows", cmd_flows, "recruitment corridors: origin -> destination across flagged ads" },
 	{ "crawl", cmd_crawl, "crawl the configured sources into the review queue" },
 	{ "rescan", cmd_rescan, "score stored listings again with the current rule pack" },
 	{ "daemon", cmd_daemon, "crawl on schedule, match and queue until stopped" },

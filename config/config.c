@@ -25,7 +25,7 @@
 #define CONFIG_MAX_FILE (1024u * 1024u)
 #define CONFIG_MAX_ERRORS 12
 
-enum key_type { T_STRING, T_DOUBLE, T_INT, T_LIST, T_LEVEL, T_EXCLUDE };
+enum key_type { T_STRING, T_DOUBLE, T_INT, T_LIST, T_LEVEL, T_EXCLUDE, T_KNOWN };
 
 struct key_def {
 	const char *section;
@@ -48,6 +48,12 @@ static const struct key_def keys[] = {
 	{ "networks", "exclude", T_EXCLUDE, offsetof(struct config, network_exclude), 0, 0 },
 	{ "networks", "near_duplicate_bits", T_INT, offsetof(struct config, near_duplicate_bits), -1, 16 },
 	{ "networks", "phone_region", T_STRING, offsetof(struct config, phone_region), 0, 0 },
+	{ "networks", "hub_max_ads", T_INT, offsetof(struct config, hub_max_ads), 0, 1 << 30 },
+	{ "networks", "hub_min_ads", T_INT, offsetof(struct config, hub_min_ads), 0, 1 << 30 },
+	{ "networks", "hub_min_places", T_INT, offsetof(struct config, hub_min_places), 1, 1 << 30 },
+	{ "networks", "known_generic", T_KNOWN, offsetof(struct config, known_generic), 0, 0 },
+	{ "networks", "split_min_size", T_INT, offsetof(struct config, split_min_size), 0, 1 << 30 },
+	{ "networks", "split_max_conductance", T_DOUBLE, offsetof(struct config, split_max_conductance), 0, 1 },
 	{ "crawler", "connect_timeout", T_INT, offsetof(struct config, crawler.connect_timeout), 1, 600 },
 	{ "crawler", "timeout", T_INT, offsetof(struct config, crawler.timeout), 1, 3600 },
 	{ "crawler", "low_speed_time", T_INT, offsetof(struct config, crawler.low_speed_time), 1, 3600 },
@@ -179,6 +185,29 @@ static void set_key(struct load *ld, const struct key_def *k, const char *value,
 		ld->c->nnetwork_exclude = n;
 		break;
 	}
+	case T_KNOWN: {
+		char **v;
+		size_t n;
+
+		/* "none" switches the shipped list off; the categories are those of
+		 * store/migrations/010_generic_contacts.sql. */
+		if (config_parse_list(value, 1, &v, &n) < 0) {
+			add_error(ld, line, "bad %s '%s': expected categories (tollfree, premium, fictional,"
+				  " placeholder) or none", k->key, value);
+			return;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i], "tollfree") && strcmp(v[i], "premium") && strcmp(v[i], "fictional") &&
+			    strcmp(v[i], "placeholder") && strcmp(v[i], "none")) {
+				add_error(ld, line, "bad %s: unknown category '%s'", k->key, v[i]);
+				config_free_list(v, n);
+				return;
+			}
+		config_free_list(ld->c->known_generic, ld->c->nknown_generic);
+		ld->c->known_generic = v;
+		ld->c->nknown_generic = n;
+		break;
+	}
 	case T_LIST: {
 		char **v;
 		size_t n;
@@ -270,6 +299,18 @@ static void set_defaults(struct config *c)
 	c->crawler.connections = 32;
 	c->near_duplicate_bits = 3;
 	c->phone_region = xstrdup("NZ");
+	/* True groups in the bench and in published work post tens of ads on a
+	 * number; switchboards hundreds to thousands, across many places. */
+	c->hub_max_ads = 500;
+	c->hub_min_ads = 40;
+	c->hub_min_places = 10;
+	c->nknown_generic = 3;
+	c->known_generic = xcalloc(3, sizeof(char *));
+	c->known_generic[0] = xstrdup("tollfree");
+	c->known_generic[1] = xstrdup("premium");
+	c->known_generic[2] = xstrdup("placeholder");
+	c->split_min_size = 8;
+	c->split_max_conductance = 0.3;
 	c->log_level = xstrdup("info");
 	lw_buf_init(&b, 512);
 	lw_buf_printf(&b, "lurewatch/%s (+https://github.com/lurewatch/lurewatch#crawling)",
@@ -420,6 +461,14 @@ static void parse_sources_dir(struct load *ld, const char *dir, struct lw_error 
 	free(files);
 }
 
+struct config *config_new_defaults(void)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+
+	set_defaults(c);
+	return c;
+}
+
 struct config *config_load(const char *path, struct lw_error *err)
 {
 	struct config *c = xcalloc(1, sizeof(*c));
@@ -476,6 +525,7 @@ void config_free(struct config *c)
 	free(c->sources_dir);
 	config_free_list(c->network_exclude, c->nnetwork_exclude);
 	free(c->phone_region);
+	config_free_list(c->known_generic, c->nknown_generic);
 	config_sources_free(c);
 	config_free_list(c->extra_files, c->nextra_files);
 	free(c);

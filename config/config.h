@@ -60,6 +60,13 @@ struct config {
 	size_t nnetwork_exclude;
 	int near_duplicate_bits;/* SimHash distance that links texts; -1: off */
 	char *phone_region;     /* default country for national phone numbers */
+	int hub_max_ads;        /* a detail in this many ads is generic (0: never) */
+	int hub_min_ads;        /* ... or in this many ads (0: never) */
+	int hub_min_places;     /* ... spread over this many places */
+	char **known_generic;   /* categories of the shipped list that apply */
+	size_t nknown_generic;
+	int split_min_size;     /* components this large are tried for a split */
+	double split_max_conductance; /* a part cut off may keep at most this share of its ties outside */
 	struct config_crawler crawler;
 	struct config_source *sources;
 	size_t nsources;
@@ -75,6 +82,9 @@ struct config {
  * listed, one per line). */
 struct config *config_load(const char *path, struct lw_error *err);
 void config_free(struct config *c);
+/* A config holding only the defaults (no file, no environment), for
+ * libraries that need a setting before a caller gives one. config_free. */
+struct config *config_new_defaults(void);
 
 /* The source called name, or NULL. */
 const struct config_source *config_source_find(const struct config *c, const char *name);

@@ -605,6 +605,12 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	engine_ingest_on_reject(c.in, on_reject, &c);
 	engine_ingest_set_links(c.in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
+	{
+		struct store_network_rules nr;
+
+		store_network_rules_from_config(&nr, cfg);
+		engine_ingest_set_rules(c.in, &nr);
+	}
 	if (run_loop(&c, err) < 0)
 		goto out;
 	flush(&c);

@@ -124,6 +124,11 @@ void engine_ingest_set_links(struct engine_ingest *e, char *const *exclude, size
 	e->region = xstrdup(region && region[0] ? region : "NZ");
 }
 
+void engine_ingest_set_rules(struct engine_ingest *e, const struct store_network_rules *r)
+{
+	store_ingest_set_rules(e->in, r);
+}
+
 void engine_ingest_on_reject(struct engine_ingest *e, engine_reject_fn *fn, void *ctx)
 {
 	e->reject = fn;

@@ -51,6 +51,7 @@ struct store_ingest {
 	/* network linking */
 	char *exclude;          /* PostgreSQL array literal of excluded entities */
 	char max_bits[8];
+	struct link_hubs hubs;  /* generic contacts */
 };
 
 static void pending_release(struct pending *p)
@@ -105,6 +106,15 @@ struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
 	in->exclude = xstrdup("{}");
 	in->next_refresh = 1000;
 	snprintf(in->max_bits, sizeof(in->max_bits), "3");
+	{
+		/* The configuration's defaults until the caller says otherwise. */
+		struct config *dflt = config_new_defaults();
+		struct store_network_rules r;
+
+		store_network_rules_from_config(&r, dflt);
+		link_hubs_init(&in->hubs, &r);
+		config_free(dflt);
+	}
 	(void)err;
 	return in;
 }
@@ -119,6 +129,7 @@ void store_ingest_free(struct store_ingest *in)
 	free(in->default_source);
 	free(in->actor);
 	free(in->exclude);
+	link_hubs_release(&in->hubs);
 	free(in);
 }
 
@@ -204,6 +215,12 @@ void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_
 	free(in->exclude);
 	in->exclude = db_text_array(exclude, n);
 	snprintf(in->max_bits, sizeof(in->max_bits), "%d", max_bits);
+}
+
+void store_ingest_set_rules(struct store_ingest *in, const struct store_network_rules *r)
+{
+	link_hubs_release(&in->hubs);
+	link_hubs_init(&in->hubs, r);
 }
 
 /* Fills the score, categories, hits and link keys of p from its analysis,
@@ -490,7 +507,10 @@ static const char *const batch_sql[] = {
 	" ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
 	" count(DISTINCT l.source_id) AS sources,"
 	" count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
-	" count(*) / GREATEST(EXTRACT(EPOCH FROM max(l.first_seen) - min(l.first_seen)) / 86400, 1)"
+	/* Days between posted dates (the stored day when an ad gives none),
+	 * as network_stats counts them (migration 010). */
+	" count(*)::numeric / GREATEST(max(coalesce(l.posted_on, l.first_seen::date))"
+	" - min(coalesce(l.posted_on, l.first_seen::date)) + 1, 1)"
 	" AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
 	" WHERE n.network_id = t.network_id) x WHERE x.listings >= 3 OR x.posting_rate >= 2),"
 	" p AS (SELECT m.listing_id, (1 + 0.25 * ln(ns.listings::numeric)"
@@ -691,7 +711,7 @@ static int link_batch(struct store_ingest *in, struct lw_error *err)
 	for (size_t i = 0; i < n; i++)
 		ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
 	PQclear(res);
-	rc = link_listings(in->st, ids, n, in->exclude, atoi(in->max_bits), 0, err);
+	rc = link_listings(in->st, ids, n, in->exclude, atoi(in->max_bits), 0, &in->hubs, err);
 	free(ids);
 	return rc;
 }

@@ -60,8 +60,7 @@ static long index_of(const long long *v, size_t n, long long x)
 	return p ? (long)(p - v) : -1;
 }
 
-/* "{1,2,3}" for a bigint[] parameter. Caller frees. */
-static char *bigint_array(const long long *v, size_t n)
+char *db_bigint_array(const long long *v, size_t n)
 {
 	struct lw_buf b;
 
@@ -200,8 +199,8 @@ static int write_pairs(struct store *st, const char *sql, const long long *a, co
 
 	if (n == 0)
 		return 0;
-	pa = bigint_array(a, n);
-	pb = bigint_array(b, n);
+	pa = db_bigint_array(a, n);
+	pb = db_bigint_array(b, n);
 	p[0] = pa;
 	p[1] = pb;
 	rc = db_exec(st, sql, 2, p, NULL, err);
@@ -226,6 +225,15 @@ static int write_networks(struct store *st, struct graph *g, struct lw_error *er
 			b[k++] = to;
 		}
 	}
+	/* Logged before the move, while the merged networks can be counted:
+	 * an analyst following network 12 learns it became part of 7. */
+	if (write_pairs(st,
+			"INSERT INTO network_events (kind, network_id, others, listings, cause)"
+			" SELECT 'merge', m.target, array_agg(m.old ORDER BY m.old),"
+			" (SELECT count(*) FROM listing_networks n WHERE n.network_id = ANY (array_agg(m.old))),"
+			" 'ingest' FROM unnest($1::bigint[], $2::bigint[]) AS m(old, target) GROUP BY m.target",
+			a, b, k, err) < 0)
+		goto out;
 	if (write_pairs(st,
 			"UPDATE listing_networks n SET network_id = m.target"
 			" FROM unnest($1::bigint[], $2::bigint[]) AS m(old, target)"
@@ -254,8 +262,81 @@ out:
 	return rc;
 }
 
+void link_hubs_init(struct link_hubs *h, const struct store_network_rules *r)
+{
+	h->known = db_text_array(r->known, r->nknown);
+	snprintf(h->max_ads, sizeof(h->max_ads), "%d", r->hub_max_ads);
+	snprintf(h->min_ads, sizeof(h->min_ads), "%d", r->hub_min_ads);
+	snprintf(h->min_places, sizeof(h->min_places), "%d", r->hub_min_places);
+	h->split_min_size = r->split_min_size;
+	h->split_max_conductance = r->split_max_conductance;
+}
+
+void link_hubs_release(struct link_hubs *h)
+{
+	free(h->known);
+	h->known = NULL;
+}
+
+/* Recounts the statistics of the batch's details so that one crossing a
+ * threshold stops linking now. A detail already generic is not recounted:
+ * counts only grow as ads arrive, so it stays generic, and a switchboard's
+ * thousands of rows read again for every batch made ingestion slow down
+ * as the store grew. Its figures are brought up to date by a rebuild. */
+static int refresh_hubs(struct store *st, const char *arr, const char *skip,
+			const struct link_hubs *h, struct lw_error *err)
+{
+	const char *p[6] = { arr, skip, h->known, h->max_ads, h->min_ads, h->min_places };
+
+	return db_exec(st,
+		       "SELECT contact_stats_refresh(ARRAY(SELECT DISTINCT e.normalized"
+		       " FROM listing_entities e WHERE e.listing_id = ANY ($1::bigint[])"
+		       " AND NOT EXISTS (SELECT FROM contact_stats c WHERE c.normalized = e.normalized"
+		       " AND c.generic IS NOT NULL)),"
+		       " $2::text[], $3::text[], $4::integer, $5::integer, $6::integer)",
+		       6, p, NULL, err);
+}
+
+/* Linking only ever merges; what it merged may not belong together: a
+ * detail that turned generic in this batch glued its ads' networks, a
+ * template copied into another group pulled that group in. So the
+ * networks with a detail that turned generic now, and those of the batch
+ * large enough to be split, are recomputed as a rebuild would. */
+static int recut_batch(struct store *st, const char *arr, const char *skip, int max_bits,
+		       const struct link_hubs *h, struct lw_error *err)
+{
+	char ms[24];
+	const char *p[2] = { arr, ms };
+	PGresult *res = NULL;
+	long long *nets;
+	size_t n;
+	int rc;
+
+	snprintf(ms, sizeof(ms), "%zu", h->split_min_size ? h->split_min_size : (size_t)1 << 30);
+	if (db_exec(st, "SELECT t.network_id FROM (SELECT DISTINCT network_id FROM listing_networks"
+			" WHERE listing_id = ANY ($1::bigint[])) t"
+			" WHERE (SELECT count(*) FROM listing_networks m"
+			" WHERE m.network_id = t.network_id) >= $2::integer"
+			" UNION SELECT n.network_id FROM contact_stats c"
+			" JOIN listing_entities e ON e.normalized = c.normalized"
+			" JOIN listing_networks n ON n.listing_id = e.listing_id"
+			" WHERE c.turned = pg_current_xact_id()::text::bigint",
+		    2, p, &res, err) < 0)
+		return -1;
+	n = (size_t)PQntuples(res);
+	nets = xcalloc(n ? n : 1, sizeof(*nets));
+	for (size_t i = 0; i < n; i++)
+		nets[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+	PQclear(res);
+	rc = network_recut(st, nets, n, skip, max_bits, h->split_min_size, h->split_max_conductance,
+			   err);
+	free(nets);
+	return rc;
+}
+
 int link_listings(struct store *st, const long long *ids, size_t n, const char *skip,
-		  int max_bits, long long below, struct lw_error *err)
+		  int max_bits, long long below, const struct link_hubs *hubs,
+		  struct lw_error *err)
 {
 	struct graph g;
 	char *arr = NULL, mb[16], bl[24];
@@ -269,19 +350,23 @@ int link_listings(struct store *st, const long long *ids, size_t n, const char *
 	g.ids = xcalloc(n, sizeof(*g.ids));
 	memcpy(g.ids, ids, n * sizeof(*ids));
 	g.n = sort_unique(g.ids, n);
-	arr = bigint_array(g.ids, g.n);
+	arr = db_bigint_array(g.ids, g.n);
 	snprintf(mb, sizeof(mb), "%d", max_bits);
 	p[0] = arr;
 	p[1] = skip;
 	p[2] = mb;
 	snprintf(bl, sizeof(bl), "%lld", below);
 	p[3] = below > 0 ? bl : NULL;
+	if (hubs && refresh_hubs(st, arr, skip, hubs, err) < 0)
+		goto out;
 	if (db_exec(st, "SELECT listing_id, mate, network_id, simhash"
 			" FROM network_candidates($1::bigint[], $2::text[], $3::integer, $4::bigint)",
 		    4, p, &res, err) < 0)
 		goto out;
 	graph_build(&g, res, max_bits);
 	rc = write_networks(st, &g, err);
+	if (rc == 0 && hubs)
+		rc = recut_batch(st, arr, skip, max_bits, hubs, err);
 out:
 	PQclear(res);
 	free(arr);

@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Networks of ads joined by shared contact details or near-duplicate text:
- * listing, showing, exporting and rebuilding them. Shapes are built in SQL. */
+ * listing, showing and exporting them (rebuilding: rebuild.c). Shapes are
+ * built in SQL. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "store_internal.h"
-
-/* Listings linked a statement at a time by a rebuild, as an ingest batch. */
-#define REBUILD_BATCH 500
-#define REBUILD_BATCH_S "500"
 
 /* Members and the entities they share, for network $1. */
 #define MEMBERS_SQL                                                                          \
@@ -45,15 +42,77 @@ int store_network_list(struct store *st, long min_size, json_t **out, struct lw_
 		       1, p, out, err);
 }
 
+/* Ties leading out of network ns: details its ads share with ads of other
+ * networks. Either generic (they never link on their own) or cut when
+ * community detection split a component: no data is lost, it is listed. */
+#define CUT_SQL                                                                               \
+	"(SELECT coalesce(json_agg(json_build_object('normalized', x.normalized, 'reason',"      \
+	" coalesce(x.generic, 'cut by community detection (loosely knit)'), 'listings', x.total,"  \
+	" 'outside', x.outside, 'networks', x.networks, 'to', x.tos)"                             \
+	" ORDER BY x.generic IS NULL DESC, x.outside DESC, x.normalized), '[]'::json)"           \
+	" FROM (SELECT e.normalized, c.generic, c.listings AS total,"                            \
+	" count(DISTINCT o.listing_id) AS outside, count(DISTINCT n2.network_id) AS networks,"   \
+	" (array_agg(DISTINCT n2.network_id ORDER BY n2.network_id))[1:10] AS tos"               \
+	" FROM (SELECT DISTINCT x.normalized FROM listing_entities x JOIN listing_networks n"   \
+	" ON n.listing_id = x.listing_id WHERE n.network_id = ns.network_id) e"                  \
+	" JOIN contact_stats c ON c.normalized = e.normalized"                                   \
+	" JOIN listing_entities o ON o.normalized = e.normalized"                                \
+	" JOIN listing_networks n2 ON n2.listing_id = o.listing_id"                              \
+	" AND n2.network_id <> ns.network_id"                                                    \
+	" GROUP BY e.normalized, c.generic, c.listings) x)"
+/* The circuit: each place the network advertised in, from its first to its
+ * last posted date (stored date when the ad gives none), in order. */
+#define CIRCUIT_SQL                                                                           \
+	"(SELECT coalesce(json_agg(json_build_object('location', y.loc, 'from', y.f, 'to', y.t,"  \
+	" 'ads', y.n) ORDER BY y.f, y.loc), '[]'::json) FROM (SELECT coalesce(l.location, '-')"  \
+	" AS loc, min(coalesce(l.posted_on, l.first_seen::date)) AS f,"                          \
+	" max(coalesce(l.posted_on, l.first_seen::date)) AS t, count(*) AS n"                   \
+	" FROM listing_networks n JOIN listings l ON l.id = n.listing_id"                       \
+	" WHERE n.network_id = ns.network_id GROUP BY 1) y)"
+/* Numbers whose country is none of the countries the network's ads were
+ * placed in (a UK number on ads placed in Manila): recruiting from afar,
+ * or a number bought abroad. */
+#define MISFIT_SQL                                                                            \
+	"(SELECT coalesce(json_agg(json_build_object('normalized', x.normalized, 'country', x.pc,"\
+	" 'places', x.pcs, 'ads', x.n) ORDER BY x.n DESC, x.normalized), '[]'::json)"            \
+	" FROM (SELECT e.normalized, phone_country(e.normalized) AS pc, count(DISTINCT l.id) AS n,"\
+	" array_agg(DISTINCT place_country(l.location)) FILTER (WHERE place_country(l.location)"  \
+	" IS NOT NULL) AS pcs FROM listing_entities e JOIN listing_networks n"                    \
+	" ON n.listing_id = e.listing_id JOIN listings l ON l.id = e.listing_id"                  \
+	" WHERE n.network_id = ns.network_id AND e.kind IN ('phone', 'whatsapp')"                 \
+	" GROUP BY e.normalized) x WHERE x.pc IS NOT NULL AND cardinality(x.pcs) > 0"             \
+	" AND NOT (x.pc = ANY (x.pcs)))"
+#define EVENTS_SQL                                                                            \
+	"(SELECT coalesce(json_agg(json_build_object('at', ev.at, 'kind', ev.kind,"              \
+	" 'network_id', ev.network_id, 'others', ev.others, 'listings', ev.listings,"            \
+	" 'cause', ev.cause) ORDER BY ev.id DESC), '[]'::json) FROM network_events ev"          \
+	" WHERE ev.network_id = ns.network_id OR ns.network_id = ANY (ev.others))"
+
 int store_network_show(struct store *st, long id, json_t **out, struct lw_error *err)
 {
 	char ids[24];
 	const char *p[1] = { ids };
+	json_t *o = NULL;
 
 	snprintf(ids, sizeof(ids), "%ld", id);
-	return db_json(st,
-		       "SELECT " NETWORK_JSON " FROM network_stats ns WHERE ns.network_id = $1::bigint",
-		       1, p, out, err);
+	if (db_json(st,
+		    "SELECT (SELECT json_build_object('network', " NETWORK_JSON ", 'first_posted',"
+		    " ns.first_posted, 'last_posted', ns.last_posted, 'cut', " CUT_SQL ", 'circuit', "
+		    CIRCUIT_SQL ", 'misfits', " MISFIT_SQL ", 'events', " EVENTS_SQL ") FROM network_stats ns"
+		    " WHERE ns.network_id = $1::bigint)",
+		    1, p, &o, err) < 0)
+		return -1;
+	/* One object: the list's shape with the extra keys beside. */
+	if (json_is_object(o)) {
+		json_t *n = json_incref(json_object_get(o, "network"));
+
+		json_object_del(o, "network");
+		json_object_update(n, o);
+		json_decref(o);
+		o = n;
+	}
+	*out = o;
+	return 0;
 }
 
 int store_network_of_listing(struct store *st, long listing_id, json_t **out, struct lw_error *err)
@@ -92,66 +151,22 @@ int store_network_graph(struct store *st, long id, int max_bits, json_t **out,
 		"   JOIN sources s ON s.id = l.source_id LEFT JOIN queue_items q ON q.listing_id = l.id),"
 		" 'entities', (SELECT coalesce(json_agg(DISTINCT jsonb_build_object('value', e.normalized,"
 		"   'kind', e.kind)), '[]'::json) FROM e JOIN shared USING (normalized)),"
+		/* The evidence and its weight (store/netgraph.c): a detail's ties
+		 * weigh 1/(ads - 1), nothing when it is generic; a near-duplicate
+		 * 0.5 for a copy down to 0.25 at the limit, before it is spread
+		 * over an ad's near-duplicates. */
 		" 'edges', (SELECT coalesce(json_agg(json_build_object('listing', e.listing_id,"
-		"   'entity', e.normalized, 'kind', e.kind)), '[]'::json) FROM e JOIN shared USING (normalized)),"
+		"   'entity', e.normalized, 'kind', e.kind, 'generic', c.generic,"
+		"   'weight', CASE WHEN c.generic IS NULL THEN round(1.0 / greatest(coalesce(c.listings, 2) - 1, 1), 4)"
+		"   ELSE 0 END)), '[]'::json) FROM e JOIN shared USING (normalized)"
+		"   LEFT JOIN contact_stats c ON c.normalized = e.normalized),"
 		" 'near_duplicates', (SELECT coalesce(json_agg(json_build_object('a', f.listing_id,"
-		"   'b', o.listing_id, 'bits', bit_count((f.simhash # o.simhash)::bit(64)))), '[]'::json)"
+		"   'b', o.listing_id, 'bits', bit_count((f.simhash # o.simhash)::bit(64)),"
+		"   'weight', round(0.5 - 0.25 * bit_count((f.simhash # o.simhash)::bit(64))"
+		"   / greatest($2::integer, 1)::numeric, 4))), '[]'::json)"
 		"   FROM listing_fingerprints f JOIN m ON m.listing_id = f.listing_id"
 		"   JOIN listing_fingerprints o ON o.listing_id > f.listing_id"
 		"   JOIN m m2 ON m2.listing_id = o.listing_id"
 		"   WHERE $2::integer >= 0 AND bit_count((f.simhash # o.simhash)::bit(64)) <= $2::integer))",
 		2, p, out, err);
-}
-
-/* Every listing, a batch at a time in id order, as ingestion links them. */
-static int link_all(struct store *st, const char *skip, int max_bits, struct lw_error *err)
-{
-	long long ids[REBUILD_BATCH], last = 0;
-	char from[24];
-	const char *p[1] = { from };
-	PGresult *res = NULL;
-	size_t n;
-
-	do {
-		snprintf(from, sizeof(from), "%lld", last);
-		if (db_exec(st, "SELECT id FROM listings WHERE id > $1::bigint ORDER BY id LIMIT "
-				REBUILD_BATCH_S, 1, p, &res, err) < 0)
-			return -1;
-		n = (size_t)PQntuples(res);
-		for (size_t i = 0; i < n; i++)
-			ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
-		PQclear(res);
-		if (n)
-			last = ids[n - 1];
-		if (link_listings(st, ids, n, skip, max_bits, n ? ids[0] : 0, err) < 0)
-			return -1;
-	} while (n == REBUILD_BATCH);
-	return 0;
-}
-
-int store_network_rebuild(struct store *st, char *const *exclude, size_t n, int max_bits,
-			  long *networks, struct lw_error *err)
-{
-	char *arr = db_text_array(exclude, n);
-	PGresult *res = NULL;
-	int rc = -1;
-
-	/* From scratch, in one transaction: readers never see half a rebuild. */
-	if (db_begin(st, err) < 0)
-		goto out;
-	if (db_exec(st, "LOCK TABLE listing_networks IN EXCLUSIVE MODE", 0, NULL, NULL, err) < 0 ||
-	    db_exec(st, "DELETE FROM listing_networks", 0, NULL, NULL, err) < 0 ||
-	    link_all(st, arr, max_bits, err) < 0 ||
-	    db_exec(st, "SELECT count(DISTINCT network_id) FROM listing_networks", 0, NULL, &res,
-		    err) < 0 ||
-	    db_commit(st, err) < 0) {
-		db_rollback(st);
-		goto out;
-	}
-	*networks = atol(PQgetvalue(res, 0, 0));
-	rc = 0;
-out:
-	PQclear(res);
-	free(arr);
-	return rc;
 }

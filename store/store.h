@@ -124,6 +124,28 @@ int store_ingest_add(struct store_ingest *in, const struct store_listing *l,
 void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_t n,
 			    int max_bits);
 
+/* What makes a contact detail generic and how networks are cut: the
+ * [networks] settings (README, "Networks"). Arrays are borrowed. */
+struct store_network_rules {
+	char *const *exclude;   /* never link */
+	size_t nexclude;
+	int max_bits;           /* near-duplicate texts; -1: none */
+	int hub_max_ads;        /* generic when in this many ads (0: never) */
+	int hub_min_ads;        /* ... or in this many ads ... */
+	int hub_min_places;     /* ... in this many places */
+	char *const *known;     /* categories of the shipped list (contact_known) */
+	size_t nknown;
+	size_t split_min_size;  /* components tried for a split (0: none) */
+	double split_max_conductance;
+};
+
+/* The rules cfg sets (its arrays borrowed: keep cfg while r is used). */
+void store_network_rules_from_config(struct store_network_rules *r, const struct config *cfg);
+/* The generic-contact part of r for an ingestion session (copied): each
+ * batch recounts its details' statistics and leaves generic ones out.
+ * Without it the configuration's defaults apply. */
+void store_ingest_set_rules(struct store_ingest *in, const struct store_network_rules *r);
+
 /* Stores a stored version's new analysis (of store_compose_text of the row's
  * title and body) made with the session's pack; when the pack differs from
  * the one that last scored it, the version gets the new hits and score, and
@@ -220,7 +242,11 @@ int store_frontier_unlock(struct store *st, long source_id, struct lw_error *err
  * members [{id, url, ...}] and the shared entities that join them. */
 int store_network_list(struct store *st, long min_size, json_t **out, struct lw_error *err);
 /* One network in the same shape (members ordered by first seen: the
- * timeline); JSON null when there is none. */
+ * timeline), plus "cut": the ties leading out of it that do not hold it
+ * together ([{normalized, reason, listings, networks, to: [ids]}], generic
+ * details and details cut by a split), "circuit": places by posted date
+ * ([{from, to, location, ads}]) and "events"; JSON null when there is
+ * none. */
 int store_network_show(struct store *st, long id, json_t **out, struct lw_error *err);
 /* The network a listing belongs to ({id, listings, sources, posting_rate}) or null. */
 int store_network_of_listing(struct store *st, long listing_id, json_t **out,
@@ -229,9 +255,47 @@ int store_network_of_listing(struct store *st, long listing_id, json_t **out,
  * edges and near-duplicate listing pairs within max_bits. */
 int store_network_graph(struct store *st, long id, int max_bits, json_t **out,
 			struct lw_error *err);
-/* Recomputes every network from scratch (after changing exclusions). */
-int store_network_rebuild(struct store *st, char *const *exclude, size_t n, int max_bits,
-			  long *networks, struct lw_error *err);
+struct store_rebuild_stats {
+	long listings, networks;        /* networks: of two ads or more */
+	long largest, generic, edges, split, cut_edges, merges, splits;
+	double seconds;
+};
+
+/* Recomputes every network from scratch with r: the statistics of every
+ * shared detail and which are generic, the strong edges, components split
+ * by community detection where loosely knit, each network keeping its id
+ * where most of its ads stay together (merges and splits are logged in
+ * network_events). One transaction. s receives the figures. */
+int store_network_rebuild(struct store *st, const struct store_network_rules *r,
+			  struct store_rebuild_stats *s, struct lw_error *err);
+
+/* Generic contact details, most used first, at most limit (<= 0: all):
+ * [{normalized, kinds, listings, places, sources, templates, first_seen,
+ * last_seen, generic (the reason), mark}]. With all, every shared detail
+ * (generic null for those that link). */
+int store_network_hubs(struct store *st, long limit, int all, json_t **out, struct lw_error *err);
+/* An analyst's mark on a detail: verdict "generic" or "personal", or NULL to
+ * remove the mark; audited (audit_log, actions network_mark and
+ * network_unmark). The detail's generic reason is recomputed with r at
+ * once; its networks change at the next rebuild. *out receives the
+ * detail's row as store_network_hubs gives it (null when no ad has it). */
+int store_network_mark(struct store *st, const char *normalized, const char *verdict,
+		       const char *analyst, const char *note, const struct store_network_rules *r,
+		       json_t **out, struct lw_error *err);
+/* Merges and splits logged for network id (0: all), newest first:
+ * [{at, kind, network_id, others, listings, cause}]. */
+int store_network_events(struct store *st, long id, long limit, json_t **out, struct lw_error *err);
+
+/* ---- movement ------------------------------------------------------------------ */
+
+/* Recruitment corridors over flagged ads posted between since and until
+ * (ISO dates; NULL: open): [{origin, destination (ISO 3166 alpha-2; origin
+ * "?" when unknown), ads, networks (of 2+ ads), named (the place names the
+ * texts used), categories}], busiest first. Origin: the advertised place's
+ * country, else the country of the ad's first number; destinations: the
+ * countries and cities the text names, other than the origin. */
+int store_flows(struct store *st, const char *since, const char *until, json_t **out,
+		struct lw_error *err);
 
 /* ---- status --------------------------------------------------------------------- */
 

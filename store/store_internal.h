@@ -41,6 +41,9 @@ int db_json(struct store *st, const char *sql, int n, const char *const *params,
  * parameter. Caller frees. */
 char *db_text_array(char *const *v, size_t n);
 
+/* "{1,2,3}" for a bigint[] parameter. Caller frees. */
+char *db_bigint_array(const long long *v, size_t n);
+
 int db_begin(struct store *st, struct lw_error *err);
 int db_commit(struct store *st, struct lw_error *err);
 /* Rolls back, ignoring errors (used on failure paths). */
@@ -53,7 +56,26 @@ void db_rollback(struct store *st);
  * with, the lowest network id winning. Neighbours are ads outside ids
  * (those with stored details are in networks), or with below > 0 only
  * those with a lower id (a rebuild). Returns 0 or -1 with err. */
+/* hubs, when not NULL, holds the generic-contact rules as text parameters
+ * (known: a text[] literal of categories; the thresholds as integers):
+ * the batch's details are recounted first and generic ones left out. */
+struct link_hubs {
+	char *known;
+	char max_ads[16], min_ads[16], min_places[16];
+	size_t split_min_size;
+	double split_max_conductance;
+};
 int link_listings(struct store *st, const long long *ids, size_t n, const char *skip,
-		  int max_bits, long long below, struct lw_error *err);
+		  int max_bits, long long below, const struct link_hubs *hubs,
+		  struct lw_error *err);
+/* Recomputes the n networks nets from their strong edges (store/netgraph.c)
+ * as a rebuild would, inside the caller's transaction: generic details
+ * dropped, loosely knit ones split, ids kept where most ads stay, changes
+ * logged with cause "ingest". Returns 0 or -1 with err. */
+int network_recut(struct store *st, const long long *nets, size_t n, const char *skip, int max_bits,
+		  size_t split_min_size, double split_max_conductance, struct lw_error *err);
+/* Fills h from r (h->known allocated: link_hubs_release). */
+void link_hubs_init(struct link_hubs *h, const struct store_network_rules *r);
+void link_hubs_release(struct link_hubs *h);
 
 #endif

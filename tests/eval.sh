@@ -185,3 +185,28 @@ if os.path.exists(ent_path):
                 ok += len({find(x) for x in files}) == 1
         print(f"networks recovered from shared entities: {ok}/{total}")
 PY
+
+# Networks as the store makes them (issue 16): the corpus ingested into a throwaway embedded
+# database and rebuilt with the default settings (generic contacts left out, loosely knit
+# components split); each labelled network must come out exactly, no more and no less.
+if [ -f "$corpus/networks.tsv" ]; then
+	home=$(mktemp -d /tmp/lw-eval.XXXXXX)
+	chmod 755 "$home"
+	trap 'LUREWATCH_HOME=$home "$top/lurewatch" db stop >/dev/null 2>&1; rm -rf "$out" "$rules_json" "$home"' EXIT
+	export LUREWATCH_HOME="$home" LUREWATCH_PG_FAST=1
+	unset LUREWATCH_CONFIG LUREWATCH_DATABASE_URL
+	# shellcheck disable=SC2046
+	"$top/lurewatch" ingest $(awk -F'\t' 'NR>1 {print $1}' labels.tsv) >/dev/null 2>&1 &&
+		"$top/lurewatch" network rebuild >/dev/null &&
+		"$top/lurewatch" network list --json >"$home/nets.json" &&
+		python3 - "$corpus/networks.tsv" "$home/nets.json" <<'PY'
+import json, sys
+nets = [sorted(m["url"].rsplit("/", 1)[1] for m in n["members"]) for n in json.load(open(sys.argv[2]))]
+ok = total = 0
+for line in open(sys.argv[1], encoding="utf-8").read().splitlines()[1:]:
+    files = sorted(line.split("\t")[1].split(","))
+    total += 1
+    ok += files in nets
+print(f"networks in the store (ingest + rebuild), exact: {ok}/{total}; networks of 2+ ads in all: {len(nets)}")
+PY
+fi

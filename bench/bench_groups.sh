@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Networks against ground truth (issue 16): listings from bench/gen_groups.py, a tenth of them in
+# known groups, with switchboards, copied numbers and reused templates mixed in; ingested with
+# linking on, then `lurewatch network rebuild`. Pairwise precision and recall of the networks
+# against the groups (bench/net_truth.py) after ingestion and after the rebuild, the largest
+# network against the largest group, and the rebuild's time.
+#
+# Environment (all optional): BENCH_GROUPS_N listings (100000; BENCH_QUICK=1: 20000),
+# BENCH_GROUPS_CHUNK listings per `lurewatch ingest` run (20000), BENCH_GROUPS_SECONDS cap on the
+# ingestion (900; quick: 120), BENCH_GROUPS_REBUILD_SECONDS cap on the rebuild (300), BENCH_SEED (42).
+set -eu
+
+LW=${LW:-$(pwd)/lurewatch}
+QUICK=${BENCH_QUICK:-0}
+N=${BENCH_GROUPS_N:-$([ "$QUICK" = 1 ] && echo 20000 || echo 100000)}
+CHUNK=${BENCH_GROUPS_CHUNK:-20000}
+CAP=${BENCH_GROUPS_SECONDS:-$([ "$QUICK" = 1 ] && echo 120 || echo 900)}
+RCAP=${BENCH_GROUPS_REBUILD_SECONDS:-300}
+SEED=${BENCH_SEED:-42}
+INGEST_OPTS=""
+. "$(dirname "$0")/lib.sh"
+
+W=$(mktemp -d /tmp/lw-bench.XXXXXX)
+chmod 755 "$W"
+RES=$W/results.txt
+: > "$RES"
+trap 'clusters_stop; rm -rf "$W"' EXIT
+trap 'exit 130' INT TERM
+export LUREWATCH_CACHE=${LUREWATCH_CACHE:-${TMPDIR:-/tmp}/lurewatch-bench-cache}
+
+say "bench: generating $N listings with known groups and trouble (bench/gen_groups.py)"
+python3 bench/gen_groups.py "$W/g.jsonl" "$W/truth.tsv" "$N" "$SEED" 0.10 >&2
+CHUNKS=$(split_jsonl "$W/g.jsonl" "$CHUNK")
+echo warm | "$LW" match > /dev/null 2>&1 || true
+
+cluster_new groups
+say "bench: ingest with linking on (cap ${CAP}s)"
+# shellcheck disable=SC2086
+ingest_chunks ingest "$CAP" $CHUNKS
+
+score() {
+	sql -F "$(printf "\t")" -c "SELECT l.url, n.network_id FROM listings l JOIN listing_networks n ON n.listing_id = l.id" \
+		> "$W/nets.tsv"
+	# Only the ads ingested count (the cap may stop early).
+	python3 bench/net_truth.py "$W/truth.tsv" "$W/nets.tsv" "$1" > "$W/score.txt"
+	put_lines "$W/score.txt"
+}
+score incremental
+put ingest.generic "$(sql -c "SELECT count(*) FROM contact_stats WHERE generic IS NOT NULL")"
+
+say "bench: lurewatch network rebuild over $(get ingest.listings) listings (cap ${RCAP}s)"
+t0=$(now)
+rc=0
+timeout "$RCAP" "$LW" --config "$CONF" network rebuild --json > "$W/rebuild.json" 2> "$W/rebuild.err" || rc=$?
+t1=$(now)
+put rebuild.seconds "$(elapsed "$t0" "$t1")"
+put rebuild.rc "$rc"
+if [ "$rc" = 0 ]; then
+	python3 -c 'import json,sys
+o = json.load(open(sys.argv[1]))
+for k in ("generic", "edges", "split", "cut_edges", "merges", "splits"):
+    print("rebuild.%s=%s" % (k, o[k]))' "$W/rebuild.json" > "$W/rb.txt"
+	put_lines "$W/rb.txt"
+	score rebuilt
+else
+	sed 's/^/bench: /' "$W/rebuild.err" >&2
+fi
+"$LW" --config "$CONF" network hubs --limit 8 > "$W/hubs.txt" 2>&1 || true
+cluster_stop "$CONF"
+
+echo
+echo "networks against ground truth: $(get ingest.listings) listings from bench/gen_groups.py (seed $SEED), $(get rebuilt.groups) true groups (largest $(get rebuilt.largest_true))"
+row() { printf '%-34s %10s %10s %9s %9s\n' "$@"; }
+row "" "precision" "recall" "largest" "networks"
+row "after ingestion (incremental)" "$(get incremental.precision)" "$(get incremental.recall)" "$(get incremental.largest)" "$(get incremental.networks)"
+row "after network rebuild" "$(get rebuilt.precision)" "$(get rebuilt.recall)" "$(get rebuilt.largest)" "$(get rebuilt.networks)"
+echo "ingestion: $(get ingest.listings) listings in $(get ingest.seconds)s ($(per_s "$(get ingest.listings)" "$(get ingest.seconds)")/s); $(get ingest.generic) generic details found while ingesting"
+echo "rebuild: $(get rebuild.seconds)s (exit $(get rebuild.rc)); $(get rebuild.generic) generic details, $(get rebuild.edges) strong edges, $(get rebuild.split) components split ($(get rebuild.cut_edges) edges cut)"
+echo "aims (issue 16, at 1,000,000 listings): precision and recall >= 0.95, largest network <= 1.2 x largest group ($(awk -v l="$(get rebuilt.largest_true)" 'BEGIN { printf "%d", 1.2 * l }')), rebuild < 120s"
+echo "the busiest details (network hubs):"
+sed 's/^/  /' "$W/hubs.txt"
+exit 0

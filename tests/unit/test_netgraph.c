@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/* The graph behind networks: edge weights, near-duplicate ties, components
+ * split by Leiden only where loosely knit, and ids that survive re-linking. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../store/netgraph.h"
+
+/* ---- weights ------------------------------------------------------------------ */
+
+static void test_weights(void **state)
+{
+	(void)state;
+	/* A rarer detail ties more strongly; an ad's ties through one detail sum to 1. */
+	assert_true(netgraph_contact_weight(2) > netgraph_contact_weight(3));
+	assert_true(netgraph_contact_weight(3) > netgraph_contact_weight(30));
+	assert_true(netgraph_contact_weight(30) * 29 > 0.999 && netgraph_contact_weight(30) * 29 < 1.001);
+	/* A closer duplicate ties more strongly; beyond the limit, not at all. */
+	assert_true(netgraph_text_weight(0, 3, 1) > netgraph_text_weight(1, 3, 1));
+	assert_true(netgraph_text_weight(1, 3, 1) > netgraph_text_weight(3, 3, 1));
+	assert_true(netgraph_text_weight(4, 3, 1) == 0);
+	assert_true(netgraph_text_weight(0, -1, 1) == 0);
+	/* A text tie is weaker than a detail shared by two ads, and spread. */
+	assert_true(netgraph_text_weight(0, 3, 1) < netgraph_contact_weight(2));
+	assert_true(netgraph_text_weight(0, 3, 4) < netgraph_text_weight(0, 3, 1));
+}
+
+static void test_contact_edges(void **state)
+{
+	struct netgraph g;
+	uint32_t v[200];
+
+	(void)state;
+	for (uint32_t i = 0; i < 200; i++)
+		v[i] = i;
+	netgraph_init(&g, 200);
+	netgraph_add_contact(&g, v, 5);
+	assert_int_equal(g.ne, 10);                  /* all pairs */
+	netgraph_release(&g);
+	netgraph_init(&g, 200);
+	netgraph_add_contact(&g, v, 200);             /* beyond NETGRAPH_CLIQUE_MAX: a ring with chords */
+	assert_true(g.ne <= 200 * 6);
+	assert_true(g.ne >= 200);
+	netgraph_release(&g);
+}
+
+static void test_finish_merges_evidence(void **state)
+{
+	struct netgraph g;
+
+	(void)state;
+	netgraph_init(&g, 3);
+	netgraph_add_edge(&g, 1, 0, 0.5, NETGRAPH_CONTACT);
+	netgraph_add_edge(&g, 0, 1, 0.25, NETGRAPH_CONTACT);
+	netgraph_add_edge(&g, 0, 1, 0.125, NETGRAPH_TEXT);
+	netgraph_add_edge(&g, 2, 2, 1, NETGRAPH_CONTACT);     /* a loop is ignored */
+	netgraph_finish(&g);
+	assert_int_equal(g.ne, 1);
+	assert_int_equal(g.e[0].a, 0);
+	assert_int_equal(g.e[0].b, 1);
+	/* The stronger detail, plus the text on top. */
+	assert_true(g.e[0].w > 0.624 && g.e[0].w < 0.626);
+	assert_int_equal(g.e[0].why, NETGRAPH_CONTACT | NETGRAPH_TEXT);
+	netgraph_release(&g);
+}
+
+static void test_texts(void **state)
+{
+	uint64_t sh[4] = { 0x123456789abcdef0ull, 0x123456789abcdef1ull, 0x123456789abcde0full,
+			   0xfedcba9876543210ull };
+	unsigned char has[4] = { 1, 1, 1, 1 };
+	struct netgraph g;
+
+	(void)state;
+	netgraph_init(&g, 4);
+	netgraph_add_texts(&g, sh, has, 3);
+	netgraph_finish(&g);
+	/* 0-1 one bit apart, 0-2 four bits (beyond 3), 1-2 five: one tie. */
+	assert_int_equal(g.ne, 1);
+	assert_int_equal(g.e[0].a, 0);
+	assert_int_equal(g.e[0].b, 1);
+	assert_int_equal(g.e[0].why, NETGRAPH_TEXT);
+	netgraph_release(&g);
+	netgraph_init(&g, 4);
+	netgraph_add_texts(&g, sh, has, -1);          /* near-duplicates off */
+	assert_int_equal(g.ne, 0);
+	netgraph_release(&g);
+}
+
+/* ---- partitions ------------------------------------------------------------- */
+
+/* Nodes base..base+k-1 share one detail. */
+static void clique(struct netgraph *g, uint32_t base, size_t k)
+{
+	uint32_t v[64];
+
+	for (size_t i = 0; i < k; i++)
+		v[i] = base + (uint32_t)i;
+	netgraph_add_contact(g, v, k);
+}
+
+static size_t parts_of(const struct netgraph_result *r, uint32_t lo, uint32_t hi)
+{
+	size_t n = 0;
+
+	for (uint32_t i = lo; i < hi; i++)
+		n += i == lo || r->part[i] != r->part[i - 1];
+	return n;
+}
+
+static void test_two_groups_bridged_are_split(void **state)
+{
+	struct netgraph_split o = { 8, 0.3, 1 };
+	struct netgraph_result r;
+	struct netgraph g;
+	struct lw_error err;
+	uint32_t copied[3] = { 0, 20, 21 };
+
+	(void)state;
+	/* Two groups of 20, one number each; one ad of the first also carries
+	 * the second group's number (a copied number). */
+	netgraph_init(&g, 40);
+	clique(&g, 0, 20);
+	clique(&g, 20, 20);
+	netgraph_add_contact(&g, copied, 3);
+	netgraph_finish(&g);
+	assert_int_equal(netgraph_partition(&g, &o, &r, &err), 0);
+	assert_int_equal(r.split, 1);
+	assert_true(r.cut_edges > 0);
+	assert_int_equal(parts_of(&r, 1, 20), 1);
+	assert_int_equal(parts_of(&r, 20, 40), 1);
+	assert_int_not_equal(r.part[1], r.part[20]);
+	netgraph_result_release(&r);
+	/* Too small to be tried: the same shape at min_size 50 stays whole. */
+	o.min_size = 50;
+	assert_int_equal(netgraph_partition(&g, &o, &r, &err), 0);
+	assert_int_equal(r.split, 0);
+	assert_int_equal(r.part[1], r.part[20]);
+	netgraph_result_release(&r);
+	netgraph_release(&g);
+}
+
+static void test_tight_group_stays_whole(void **state)
+{
+	struct netgraph_split o = { 8, 0.3, 1 };
+	struct netgraph_result r;
+	struct netgraph g;
+	struct lw_error err;
+
+	(void)state;
+	/* One group with two contacts: 12 ads give the number, 12 the handle,
+	 * 6 of them both. Knit closely enough to stay one network. */
+	netgraph_init(&g, 18);
+	clique(&g, 0, 12);
+	clique(&g, 6, 12);
+	netgraph_finish(&g);
+	assert_int_equal(netgraph_partition(&g, &o, &r, &err), 0);
+	assert_int_equal(r.split, 0);
+	assert_int_equal(r.nparts, 1);
+	netgraph_result_release(&r);
+	netgraph_release(&g);
+	/* A single detail shared by 30: a clique is never split. */
+	netgraph_init(&g, 30);
+	clique(&g, 0, 30);
+	netgraph_finish(&g);
+	assert_int_equal(netgraph_partition(&g, &o, &r, &err), 0);
+	assert_int_equal(r.nparts, 1);
+	netgraph_result_release(&r);
+	netgraph_release(&g);
+}
+
+static void test_components_and_singletons(void **state)
+{
+	struct netgraph_split o = { 0, 0.15, 1 };
+	struct netgraph_result r;
+	struct netgraph g;
+	struct lw_error err;
+
+	(void)state;
+	netgraph_init(&g, 6);
+	netgraph_add_edge(&g, 4, 1, 1, NETGRAPH_CONTACT);
+	netgraph_add_edge(&g, 2, 5, 1, NETGRAPH_CONTACT);
+	netgraph_finish(&g);
+	assert_int_equal(netgraph_partition(&g, &o, &r, &err), 0);
+	/* {0} {1,4} {2,5} {3}, numbered by their lowest node. */
+	assert_int_equal(r.nparts, 4);
+	assert_int_equal(r.part[0], 0);
+	assert_int_equal(r.part[1], 1);
+	assert_int_equal(r.part[4], 1);
+	assert_int_equal(r.part[2], 2);
+	assert_int_equal(r.part[5], 2);
+	assert_int_equal(r.part[3], 3);
+	netgraph_result_release(&r);
+	netgraph_release(&g);
+}
+
+/* ---- stable ids ----------------------------------------------------------------- */
+
+static void test_ids_kept(void **state)
+{
+	/* Listings 10..15; before: {10,11,12} network 10, {13,14} network 13, {15} 15. */
+	long long ids[6] = { 10, 11, 12, 13, 14, 15 }, old[6] = { 10, 10, 10, 13, 13, 15 };
+	uint32_t same[6] = { 0, 0, 0, 1, 1, 2 };
+	struct netgraph_result r = { same, 3, 0, 0 };
+	long long net[6], fresh = 1000;
+
+	(void)state;
+	netgraph_assign_ids(&r, 6, old, ids, &fresh, net);
+	assert_int_equal(net[0], 10);
+	assert_int_equal(net[1], 13);
+	assert_int_equal(net[2], 15);
+	assert_int_equal(fresh, 1000);
+}
+
+static void test_ids_merge_and_split(void **state)
+{
+	long long ids[6] = { 10, 11, 12, 13, 14, 15 }, old[6] = { 10, 10, 10, 13, 13, 15 };
+	/* Merge: 13's two ads join 10's three - the larger keeps its id. */
+	uint32_t merged[6] = { 0, 0, 0, 0, 0, 1 };
+	struct netgraph_result r = { merged, 2, 0, 0 };
+	/* Split: network 10 loses 10 and 11 to a new part; the part with
+	 * most of... a tie goes to the lower id. */
+	uint32_t split[6] = { 0, 0, 1, 2, 2, 3 };
+	long long net[6], fresh = 1000;
+
+	(void)state;
+	netgraph_assign_ids(&r, 6, old, ids, &fresh, net);
+	assert_int_equal(net[0], 10);
+	assert_int_equal(net[1], 15);
+	r.part = split;
+	r.nparts = 4;
+	netgraph_assign_ids(&r, 6, old, ids, &fresh, net);
+	assert_int_equal(net[0], 10);       /* two of network 10's three ads stay */
+	assert_int_equal(net[1], 12);       /* a new part: its first ad, 12, names no network */
+	assert_int_equal(net[2], 13);
+	assert_int_equal(net[3], 15);
+	/* A new part whose first ad already names a network gets a fresh id. */
+	{
+		long long old2[6] = { 10, 10, 10, 10, 13, 13 };
+		uint32_t p2[6] = { 0, 1, 1, 1, 2, 2 };
+
+		r.part = p2;
+		r.nparts = 3;
+		netgraph_assign_ids(&r, 6, old2, ids, &fresh, net);
+		assert_int_equal(net[1], 10);   /* three of network 10's four */
+		assert_int_equal(net[0], 1000); /* listing 10 names network 10 */
+		assert_int_equal(net[2], 13);
+		assert_int_equal(fresh, 1001);
+	}
+}
+
+/* Re-linking the same graph twice gives the same partition (Leiden is
+ * seeded) and the same ids. */
+static void test_relink_stable(void **state)
+{
+	struct netgraph_split o = { 8, 0.3, 7 };
+	struct netgraph_result r1, r2;
+	struct netgraph g;
+	struct lw_error err;
+	long long ids[60], old[60], n1[60], n2[60], fresh = 5000;
+	uint32_t copied[2] = { 5, 30 };
+
+	(void)state;
+	netgraph_init(&g, 60);
+	clique(&g, 0, 30);
+	clique(&g, 30, 30);
+	netgraph_add_contact(&g, copied, 2);
+	netgraph_finish(&g);
+	for (int i = 0; i < 60; i++) {
+		ids[i] = 100 + i;
+		old[i] = 100;           /* everything was one network before */
+	}
+	assert_int_equal(netgraph_partition(&g, &o, &r1, &err), 0);
+	assert_int_equal(netgraph_partition(&g, &o, &r2, &err), 0);
+	assert_int_equal(r1.nparts, 2);
+	assert_memory_equal(r1.part, r2.part, 60 * sizeof(*r1.part));
+	netgraph_assign_ids(&r1, 60, old, ids, &fresh, n1);
+	/* The first group keeps 100 (about 30 and 30: the part holding more,
+	 * or the first), the second is named after its first ad (130, or 131
+	 * when the ad with both numbers went with the first group). */
+	assert_int_equal(n1[r1.part[0]], 100);
+	{
+		int first = 0;
+
+		while (r1.part[first] != r1.part[59])
+			first++;
+		assert_true(first == 30 || first == 31);
+		assert_int_equal(n1[r1.part[59]], 100 + first);
+	}
+	/* Linked again with those ids: nothing moves. */
+	for (int i = 0; i < 60; i++)
+		old[i] = n1[r1.part[i]];
+	netgraph_assign_ids(&r2, 60, old, ids, &fresh, n2);
+	assert_memory_equal(n1, n2, 2 * sizeof(*n1));
+	netgraph_result_release(&r1);
+	netgraph_result_release(&r2);
+	netgraph_release(&g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_weights),
+		cmocka_unit_test(test_contact_edges),
+		cmocka_unit_test(test_finish_merges_evidence),
+		cmocka_unit_test(test_texts),
+		cmocka_unit_test(test_two_groups_bridged_are_split),
+		cmocka_unit_test(test_tight_group_stays_whole),
+		cmocka_unit_test(test_components_and_singletons),
+		cmocka_unit_test(test_ids_kept),
+		cmocka_unit_test(test_ids_merge_and_split),
+		cmocka_unit_test(test_relink_stable),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
