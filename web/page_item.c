@@ -14,10 +14,17 @@
 /* Each hit is marked and followed by its number; where hits overlap, the
  * marked stretch names all of them. Boundaries are the hits' byte offsets
  * into the composed text (title, blank line, body). */
+/* Beyond this the page shows a cut: a browser lays out a megabyte of one
+ * unbroken word for longer than an analyst waits (the API has it all). */
+#define AD_TEXT_MAX (64 * 1024)
+
 static void ad_text(struct lw_buf *b, const char *t, json_t *hits)
 {
-	size_t n = strlen(t), nh = json_array_size(hits), i, pos = 0;
+	size_t n = strlen(t), nh = json_array_size(hits), i, pos = 0, full = n;
 	json_t *h;
+
+	if (n > AD_TEXT_MAX)
+		n = AD_TEXT_MAX;
 
 	lw_buf_adds(b, "<div class=\"ad\" id=\"ad-text\">");
 	while (pos < n) {
@@ -67,7 +74,11 @@ static void ad_text(struct lw_buf *b, const char *t, json_t *hits)
 			}
 		pos = next;
 	}
-	lw_buf_adds(b, "</div>");
+	if (full > n)
+		html_raw(b, "</div><p class=\"note\" id=\"cut\">The text is cut here: %zu of %zu bytes "
+			 "shown (GET /api/items/ID has all of it).</p>", n, full);
+	else
+		lw_buf_adds(b, "</div>");
 	(void)nh;
 }
 
