@@ -35,7 +35,9 @@ static void dot_label(struct lw_buf *b, const char *s)
 		lw_buf_adds(b, "...");
 }
 
-/* The index of entity value in the graph's entity list, or -1. */
+/* The index of the first entry for value in the graph's entity list, or
+ * -1. Ads link by the normalised value whatever its kind (a number written
+ * as a phone in one ad and as a WhatsApp contact in another): one node. */
 static long entity_index(json_t *ents, const char *value)
 {
 	size_t i;
@@ -47,24 +49,42 @@ static long entity_index(json_t *ents, const char *value)
 	return -1;
 }
 
+/* "phone/whatsapp": the kinds an entity's value was found as. */
+static void kinds_label(struct lw_buf *b, json_t *ents, const char *value)
+{
+	size_t i;
+	json_t *e;
+	int first = 1;
+
+	json_array_foreach(ents, i, e)
+		if (strcmp(jstr(e, "value"), value) == 0) {
+			if (!first)
+				lw_buf_addc(b, '/');
+			first = 0;
+			dot_label(b, jstr(e, "kind"));
+		}
+}
+
 static void build_dot(struct lw_buf *b, json_t *g, int big)
 {
 	json_t *ls = json_object_get(g, "listings"), *ents = json_object_get(g, "entities"), *x;
 	size_t i;
 
-	lw_buf_printf(b, "graph network {\n graph [overlap=%s, splines=true, bgcolor=\"white\","
+	lw_buf_printf(b, "strict graph network {\n graph [overlap=%s, splines=true, bgcolor=\"white\","
 		      " fontname=\"sans-serif\"];\n node [fontname=\"sans-serif\", fontsize=10];\n",
 		      big ? "prism" : "false");
 	json_array_foreach(ls, i, x) {
-		lw_buf_printf(b, " l%ld [shape=box, style=filled, fillcolor=\"%s\", label=\"#%ld ",
+		lw_buf_printf(b, " l%ld [shape=box, style=filled, fillcolor=\"%s\", label=\"ad %ld, ",
 			      jint(x, "id"), jnum(x, "score") >= 6 ? "#f6c6c6" : "#e8eef7",
 			      jint(x, "id"));
 		dot_label(b, jstr(x, "source"));
 		lw_buf_printf(b, "\\n%.1f\"];\n", jnum(x, "score"));
 	}
 	json_array_foreach(ents, i, x) {
+		if (entity_index(ents, jstr(x, "value")) != (long)i)
+			continue;
 		lw_buf_printf(b, " e%zu [shape=ellipse, style=filled, fillcolor=\"#fff3c4\", label=\"", i);
-		dot_label(b, jstr(x, "kind"));
+		kinds_label(b, ents, jstr(x, "value"));
 		lw_buf_adds(b, "\\n");
 		dot_label(b, jstr(x, "value"));
 		lw_buf_adds(b, "\"];\n");

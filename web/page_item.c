@@ -328,9 +328,8 @@ static void network(struct lw_buf *b, json_t *it)
 	html_raw(b, "<p><a href=\"/network/%ld\" id=\"network-link\">Network %ld</a>: %ld ads from "
 		 "%ld sources, %.2f posts a day. ", jint(n, "id"), jint(n, "id"),
 		 jint(n, "listings"), jint(n, "sources"), jnum(n, "posting_rate"));
-	html_esc(b, jstr(n, "reason"));
-	lw_buf_adds(b, " The contacts above with other ads are the links; the network page "
-		    "shows each.</p>");
+	lw_buf_adds(b, "Linked by the contacts above that other ads share, or by near-duplicate "
+		    "text: the network page shows the reason for each link.</p>");
 }
 
 static void notes_history(struct lw_buf *b, json_t *it)

@@ -60,7 +60,7 @@ def login(d, name, password):
     d.get(BASE + "/login")
     d.find_element(By.ID, "name").send_keys(name)
     d.find_element(By.ID, "password").send_keys(password)
-    d.find_element(By.ID, "signin").click()
+    click_submit(d, d.find_element(By.ID, "signin"))
 
 
 def key(d, k):
