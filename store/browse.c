@@ -8,11 +8,14 @@
 #include "store_internal.h"
 
 /* NULL parameters mean "any": one statement serves every filter combination
- * without assembling SQL from strings. */
+ * without assembling SQL from strings. The filters touch queue_items alone
+ * (the source through a semi-join), so counting and paging never join the
+ * listings of the whole queue: only the page's 50 rows are joined. */
 #define PAGE_WHERE                                                                     \
 	" WHERE ($1::text IS NULL OR q.status = $1 OR ($1 = 'open' AND q.status <> 'resolved'))" \
 	" AND ($2::text IS NULL OR $2 = ANY (q.categories))"                              \
-	" AND ($3::text IS NULL OR s.name = $3)"                                          \
+	" AND ($3::text IS NULL OR q.listing_id IN (SELECT l.id FROM listings l"          \
+	"  JOIN sources s ON s.id = l.source_id WHERE s.name = $3))"                      \
 	" AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM hits h WHERE h.version_id ="     \
 	"  q.version_id AND split_part(h.rule_id, '_', 1) = $4))"                         \
 	" AND ($5::bigint IS NULL OR EXISTS (SELECT 1 FROM listing_networks n"            \
@@ -21,12 +24,12 @@
 	" AND ($7::text IS NULL OR q.claimed_by = $7)"
 
 static const char page_sql[] =
-	"SELECT json_build_object("
-	" 'total', (SELECT count(*) FROM queue_items q" ITEM_JOINS PAGE_WHERE "),"
-	" 'items', (SELECT coalesce(json_agg(t.item ORDER BY t.urgent DESC, t.priority DESC, t.id),"
-	"  '[]') FROM (SELECT " ITEM_JSON " AS item, q.urgent, q.priority, q.id"
-	"  FROM queue_items q" ITEM_JOINS PAGE_WHERE
-	"  ORDER BY " ITEM_ORDER " LIMIT $8::bigint OFFSET $9::bigint) t),"
+	"WITH page AS (SELECT q.id FROM queue_items q" PAGE_WHERE
+	"  ORDER BY " ITEM_ORDER " LIMIT $8::bigint OFFSET $9::bigint)"
+	" SELECT json_build_object("
+	" 'total', (SELECT count(*) FROM queue_items q" PAGE_WHERE "),"
+	" 'items', (SELECT coalesce(json_agg(" ITEM_JSON " ORDER BY " ITEM_ORDER "), '[]')"
+	"  FROM page p JOIN queue_items q ON q.id = p.id" ITEM_JOINS "),"
 	" 'counts', (SELECT json_build_object('new', count(*) FILTER (WHERE status = 'new'),"
 	"  'claimed', count(*) FILTER (WHERE status = 'claimed'),"
 	"  'resolved', count(*) FILTER (WHERE status = 'resolved'),"
@@ -34,8 +37,8 @@ static const char page_sql[] =
 	"  'mine', count(*) FILTER (WHERE status = 'claimed' AND claimed_by = $10))"
 	"  FROM queue_items),"
 	" 'sources', (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM sources),"
-	" 'categories', (SELECT coalesce(json_agg(DISTINCT c), '[]') FROM queue_items,"
-	"  unnest(categories) c WHERE status <> 'resolved'))";
+	" 'categories', (SELECT coalesce(json_agg(c ORDER BY c), '[]') FROM (SELECT DISTINCT c"
+	"  FROM queue_items, unnest(categories) c WHERE status <> 'resolved') x))";
 
 int store_queue_page(struct store *st, const struct store_queue_query *qq, json_t **out,
 		     struct lw_error *err)
