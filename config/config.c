@@ -62,6 +62,7 @@ static const struct key_def keys[] = {
 	{ "serve", "tls_key", T_STRING, offsetof(struct config, serve.tls_key), 0, 0 },
 	{ "serve", "behind_tls_proxy", T_BOOL, offsetof(struct config, serve.behind_tls_proxy), 0, 1 },
 	{ "serve", "session_minutes", T_INT, offsetof(struct config, serve.session_minutes), 1, 7 * 24 * 60 },
+	{ "daemon", "metrics_listen", T_STRING, offsetof(struct config, daemon_metrics_listen), 0, 0 },
 	{ "serve", "threads", T_INT, offsetof(struct config, serve.threads), 1, 64 },
 };
 
@@ -498,6 +499,7 @@ void config_free(struct config *c)
 	config_free_list(c->network_exclude, c->nnetwork_exclude);
 	free(c->phone_region);
 	free(c->serve.listen);
+	free(c->daemon_metrics_listen);
 	free(c->serve.tls_cert);
 	free(c->serve.tls_key);
 	config_sources_free(c);

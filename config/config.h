@@ -71,6 +71,7 @@ struct config {
 	char *phone_region;     /* default country for national phone numbers */
 	struct config_crawler crawler;
 	struct config_serve serve;
+	char *daemon_metrics_listen; /* [daemon] metrics_listen: ADDR:PORT for /metrics */
 	struct config_source *sources;
 	size_t nsources;
 	char **extra_files;     /* files of the sources folder (owned) */

@@ -321,6 +321,15 @@ static void dispatch(struct web_req *r)
 		web_fail(r, 503, "the database is not reachable");
 		return;
 	}
+	if (r->srv->metrics_only) {
+		if (strcmp(r->url, "/metrics") == 0)
+			page_metrics(r);
+		else if (strcmp(r->url, "/healthz") == 0)
+			healthz(r);
+		else
+			web_fail(r, 404, "only /metrics here");
+		return;
+	}
 	if (auth_identify(r, &err) < 0) {
 		fprintf(stderr, "lurewatch serve: %s\n", err.msg);
 		web_fail(r, 500, "database error");
@@ -596,8 +605,8 @@ static void make_url(struct web_server *ws, const char *listen, const struct soc
 	ws->url = lw_buf_detach(&b, NULL);
 }
 
-struct web_server *web_server_new(const struct config *cfg, const char *conninfo,
-				  const char *listen, struct lw_error *err)
+static struct web_server *start(const struct config *cfg, const char *conninfo,
+				const char *listen, int metrics_only, struct lw_error *err)
 {
 	struct web_server *ws = xcalloc(1, sizeof(*ws));
 	struct sockaddr_storage ss;
@@ -614,6 +623,7 @@ struct web_server *web_server_new(const struct config *cfg, const char *conninfo
 	pthread_mutex_init(&ws->stat_mu, NULL);
 	ws->pool_cap = (size_t)(cfg->serve.threads > 0 ? cfg->serve.threads : 4);
 	ws->pool = xcalloc(ws->pool_cap, sizeof(*ws->pool));
+	ws->metrics_only = metrics_only;
 	if (!listen)
 		listen = cfg->serve.listen ? cfg->serve.listen : DEFAULT_LISTEN;
 	if (parse_listen(listen, &ss, &sslen, &loopback, err) < 0 || tls_files(ws, cfg, err) < 0)
@@ -655,10 +665,24 @@ struct web_server *web_server_new(const struct config *cfg, const char *conninfo
 		goto fail;
 	}
 	make_url(ws, listen, &ss);
+	if (metrics_only)
+		ws->cfg = NULL;
 	return ws;
 fail:
 	web_server_free(ws);
 	return NULL;
+}
+
+struct web_server *web_server_new(const struct config *cfg, const char *conninfo,
+				  const char *listen, struct lw_error *err)
+{
+	return start(cfg, conninfo, listen, 0, err);
+}
+
+struct web_server *web_metrics_new(const struct config *cfg, const char *conninfo,
+				   const char *listen, struct lw_error *err)
+{
+	return start(cfg, conninfo, listen, 1, err);
 }
 
 const char *web_server_url(const struct web_server *ws)

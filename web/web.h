@@ -20,6 +20,11 @@ struct web_server;
  * Returns a running server (web_server_free stops it) or NULL with err. */
 struct web_server *web_server_new(const struct config *cfg, const char *conninfo,
 				  const char *listen, struct lw_error *err);
+/* The same server answering only /metrics and /healthz, for the daemon's
+ * [daemon] metrics_listen; cfg is read only during the call (the daemon
+ * replaces its configuration on reload). */
+struct web_server *web_metrics_new(const struct config *cfg, const char *conninfo,
+				   const char *listen, struct lw_error *err);
 /* The URL the server answers on (owned by the server). */
 const char *web_server_url(const struct web_server *ws);
 /* Stops the server and closes its connections; NULL does nothing. */

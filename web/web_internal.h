@@ -30,6 +30,7 @@ struct web_server {
 	char *conninfo;
 	char *url;
 	int tls;
+	int metrics_only;       /* the daemon's /metrics: cfg is NULL once started */
 	struct MHD_Daemon *daemon;
 	char *cert_pem, *key_pem;
 	pthread_mutex_t pool_mu;

@@ -192,6 +192,21 @@ expect_grep '^lurewatch_queue_items{status="resolved"} [1-9]' "$TMP/body" "queue
 expect_grep '^lurewatch_build_info{version=' "$TMP/body" "build info"
 expect_grep '^lurewatch_logins_total{result="failed"} [1-9]' "$TMP/body" "failed logins counted"
 
+# ---- the daemon's /metrics ------------------------------------------------------------------------
+mport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf '[daemon]\nmetrics_listen = 127.0.0.1:%s\n' "$mport" >"$TMP/daemon.conf"
+"$LW" --config "$TMP/daemon.conf" daemon >"$TMP/daemon.out" 2>&1 &
+dpid=$!
+pids="$pids $dpid"
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$mport/healthz" || [ $i -gt 300 ]; do sleep 0.1; i=$((i + 1)); done
+st=$(curl -s -o "$TMP/dm" -w '%{http_code}' "http://127.0.0.1:$mport/metrics")
+expect_eq "$st" 200 "the daemon serves /metrics with [daemon] metrics_listen"
+if python3 "$TOP/tests/web/promcheck.py" "$TMP/dm"; then ok "and it parses"; else notok "the daemon's /metrics parses"; fi
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/queue")" 404 "and nothing else"
+kill "$dpid" 2>/dev/null
+wait "$dpid" 2>/dev/null
+
 # ---- TLS ------------------------------------------------------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 1 \
 	-subj /CN=127.0.0.1 >/dev/null 2>&1
