@@ -4,6 +4,7 @@
  * exports. Changes to the queue go through store/queue.c only. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store_internal.h"
 
@@ -12,7 +13,8 @@
  * (the source through a semi-join), so counting and paging never join the
  * listings of the whole queue: only the page's 50 rows are joined. */
 #define PAGE_WHERE                                                                     \
-	" WHERE ($1::text IS NULL OR q.status = $1 OR ($1 = 'open' AND q.status <> 'resolved'))" \
+	" WHERE ($1::text IS NULL OR q.status = $1)"                                      \
+	" AND (NOT $11::boolean OR q.status <> 'resolved')"                               \
 	" AND ($2::text IS NULL OR $2 = ANY (q.categories))"                              \
 	" AND ($3::text IS NULL OR q.listing_id IN (SELECT l.id FROM listings l"          \
 	"  JOIN sources s ON s.id = l.source_id WHERE s.name = $3))"                      \
@@ -30,22 +32,36 @@ static const char page_sql[] =
 	" 'total', (SELECT count(*) FROM queue_items q" PAGE_WHERE "),"
 	" 'items', (SELECT coalesce(json_agg(" ITEM_JSON " ORDER BY " ITEM_ORDER "), '[]')"
 	"  FROM page p JOIN queue_items q ON q.id = p.id" ITEM_JOINS "),"
-	" 'counts', (SELECT json_build_object('new', count(*) FILTER (WHERE status = 'new'),"
-	"  'claimed', count(*) FILTER (WHERE status = 'claimed'),"
-	"  'resolved', count(*) FILTER (WHERE status = 'resolved'),"
-	"  'urgent_open', count(*) FILTER (WHERE urgent AND status <> 'resolved'),"
-	"  'mine', count(*) FILTER (WHERE status = 'claimed' AND claimed_by = $10))"
-	"  FROM queue_items),"
+	" 'counts', (SELECT json_build_object("
+	"  'new', (SELECT count(*) FROM queue_items WHERE status = 'new'),"
+	"  'claimed', (SELECT count(*) FROM queue_items WHERE status = 'claimed'),"
+	"  'resolved', (SELECT count(*) FROM queue_items WHERE status = 'resolved'),"
+	"  'urgent_open', (SELECT count(*) FROM queue_items WHERE urgent AND status <> 'resolved'),"
+	"  'mine', (SELECT count(*) FROM queue_items WHERE status = 'claimed' AND claimed_by = $10))))";
+
+/* What the filters offer: every source, and the categories of open items.
+ * A scan of the open items: the web server keeps the answer a while. */
+static const char facets_sql[] =
+	"SELECT json_build_object("
 	" 'sources', (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM sources),"
 	" 'categories', (SELECT coalesce(json_agg(c ORDER BY c), '[]') FROM (SELECT DISTINCT c"
 	"  FROM queue_items, unnest(categories) c WHERE status <> 'resolved') x))";
+
+int store_queue_facets(struct store *st, json_t **out, struct lw_error *err)
+{
+	return db_json(st, facets_sql, 0, NULL, out, err);
+}
 
 int store_queue_page(struct store *st, const struct store_queue_query *qq, json_t **out,
 		     struct lw_error *err)
 {
 	char net[24], score[32], limit[24], offset[24];
-	const char *p[10] = { qq->status, qq->category, qq->source, qq->language, NULL, NULL,
-			      qq->claimed_by, limit, offset, qq->me ? qq->me : "" };
+	int open = qq->status && strcmp(qq->status, "open") == 0;
+	/* "open" is its own parameter so that the planner, given the values,
+	 * sees exactly the predicate of the open-items index. */
+	const char *p[11] = { open ? NULL : qq->status, qq->category, qq->source, qq->language,
+			      NULL, NULL, qq->claimed_by, limit, offset, qq->me ? qq->me : "",
+			      open ? "t" : "f" };
 
 	if (store_queue_expire(st, NULL, err) < 0)
 		return -1;
@@ -59,7 +75,7 @@ int store_queue_page(struct store *st, const struct store_queue_query *qq, json_
 	}
 	snprintf(limit, sizeof(limit), "%ld", qq->limit > 0 ? qq->limit : 50);
 	snprintf(offset, sizeof(offset), "%ld", qq->offset > 0 ? qq->offset : 0);
-	return db_json(st, page_sql, 10, p, out, err);
+	return db_json(st, page_sql, 11, p, out, err);
 }
 
 /* The headline's markers are control characters an ad's text cannot hold

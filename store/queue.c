@@ -392,6 +392,78 @@ int store_queue_claim_item(struct store *st, long id, const char *analyst, int m
 			     err);
 }
 
+/* ---- supervisors: reassign and reopen ------------------------------------------------- */
+
+/* A supervisor hands an open item to an analyst (whoever held it), or
+ * takes a verdict back: both are audited with what they replaced, so the
+ * log keeps every verdict ever given even though the item's is cleared. */
+static const char reassign_sql[] =
+	"WITH prev AS (SELECT id, status, claimed_by, claim_expires FROM queue_items WHERE id = $1),"
+	" ch AS (UPDATE queue_items q SET status = 'claimed', claimed_by = $3,"
+	" claim_expires = now() + make_interval(mins => $4::int), updated_at = now()"
+	" WHERE q.id = $1 RETURNING q.*),"
+	" a AS (INSERT INTO audit_log (actor, action, item_id, listing_id, details)"
+	" SELECT $2, 'reassigned', ch.id, ch.listing_id, jsonb_build_object('to', $3::text,"
+	" 'previous_status', prev.status, 'previous_claimed_by', prev.claimed_by,"
+	" 'claim_expires', ch.claim_expires) FROM ch, prev)"
+	" SELECT " ITEM_JSON " FROM ch q" ITEM_JOINS;
+
+static const char reopen_sql[] =
+	"WITH prev AS (SELECT id, verdict, escalated_to, resolved_by, resolved_at FROM queue_items"
+	" WHERE id = $1),"
+	" ch AS (UPDATE queue_items q SET status = 'new', verdict = NULL, escalated_to = NULL,"
+	" resolved_by = NULL, resolved_at = NULL, updated_at = now() WHERE q.id = $1 RETURNING q.*),"
+	" a AS (INSERT INTO audit_log (actor, action, item_id, listing_id, details)"
+	" SELECT $2, 'reopened', ch.id, ch.listing_id, jsonb_strip_nulls(jsonb_build_object("
+	"'previous_verdict', prev.verdict, 'previous_agency', prev.escalated_to,"
+	" 'previous_resolved_by', prev.resolved_by, 'previous_resolved_at', prev.resolved_at,"
+	" 'note', $3::text)) FROM ch, prev)"
+	" SELECT " ITEM_JSON " FROM ch q" ITEM_JOINS;
+
+static int reassign_check(PGresult *r, long id, const char *who, struct lw_error *err)
+{
+	(void)who;
+	if (strcmp(lk(r, LK_STATUS), "resolved") == 0)
+		return lw_error_set(err, "item %ld was resolved by '%s' as '%s': reopen it first", id,
+				    lk(r, LK_RESOLVER), lk(r, LK_VERDICT));
+	return 0;
+}
+
+static int reopen_check(PGresult *r, long id, const char *who, struct lw_error *err)
+{
+	(void)who;
+	if (strcmp(lk(r, LK_STATUS), "resolved") != 0)
+		return lw_error_set(err, "item %ld is not resolved: there is nothing to reopen", id);
+	return 0;
+}
+
+int store_queue_reassign(struct store *st, long id, const char *supervisor, const char *analyst,
+			 int minutes, json_t **out, struct lw_error *err)
+{
+	char ids[24], mins[24];
+	const char *p[4] = { ids, supervisor, analyst, mins };
+
+	if (!supervisor || !supervisor[0] || !analyst || !analyst[0])
+		return lw_error_set(err, "reassigning needs the supervisor's and the analyst's names");
+	if (minutes < 1)
+		return lw_error_set(err, "a claim needs minutes of at least 1");
+	fmt_long(ids, sizeof(ids), id);
+	snprintf(mins, sizeof(mins), "%d", minutes);
+	return locked_action(st, id, supervisor, reassign_check, NULL, reassign_sql, 4, p, out, err);
+}
+
+int store_queue_reopen(struct store *st, long id, const char *supervisor, const char *note,
+		       json_t **out, struct lw_error *err)
+{
+	char ids[24];
+	const char *p[3] = { ids, supervisor, note && note[0] ? note : NULL };
+
+	if (!supervisor || !supervisor[0])
+		return lw_error_set(err, "a supervisor's name is required");
+	fmt_long(ids, sizeof(ids), id);
+	return locked_action(st, id, supervisor, reopen_check, NULL, reopen_sql, 3, p, out, err);
+}
+
 /* Returns 1 when the analyst must claim the item implicitly, 0 when they
  * hold it, -1 when it may not be resolved. */
 static int resolve_check(PGresult *r, long id, const char *analyst, struct lw_error *err)

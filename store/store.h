@@ -267,6 +267,14 @@ int store_queue_claim_item(struct store *st, long id, const char *analyst, int m
 			   json_t **out, struct lw_error *err);
 int store_queue_release(struct store *st, long id, const char *analyst, json_t **out,
 			struct lw_error *err);
+/* Supervisors: hand an unresolved item to analyst for minutes, whoever
+ * held it; take a verdict back (the item is new again, the audit log keeps
+ * the verdict it had). Role checks are the caller's. A missing item gives
+ * JSON null. */
+int store_queue_reassign(struct store *st, long id, const char *supervisor, const char *analyst,
+			 int minutes, json_t **out, struct lw_error *err);
+int store_queue_reopen(struct store *st, long id, const char *supervisor, const char *note,
+		       json_t **out, struct lw_error *err);
 /* verdict: confirmed, dismissed or escalated (agency required then). */
 int store_queue_resolve(struct store *st, long id, const char *analyst, const char *verdict,
 			const char *agency, const char *note, json_t **out, struct lw_error *err);
@@ -362,9 +370,11 @@ struct store_queue_query {
 };
 
 /* {total, items: [item...], counts: {new, claimed, resolved, urgent_open,
- * mine}, sources, categories}, items in queue order. */
+ * mine}}, items in queue order. */
 int store_queue_page(struct store *st, const struct store_queue_query *q, json_t **out,
 		     struct lw_error *err);
+/* {sources: [names], categories: [of open items]}: the filters' choices. */
+int store_queue_facets(struct store *st, json_t **out, struct lw_error *err);
 /* Full-text search (websearch syntax) over listings' titles and bodies:
  * {total, results: [{listing_id, url, title, source, item_id, status,
  * score, headline}]}, the headline's matches between \x01 and \x02. */

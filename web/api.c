@@ -127,6 +127,16 @@ static void api_item(struct web_req *r, long id, const char *action)
 					 body_field(r, body, "note"), &it, &err);
 	} else if (strcmp(action, "note") == 0) {
 		rc = store_queue_note(r->st, id, web_user(r), body_field(r, body, "note"), &it, &err);
+	} else if ((strcmp(action, "reassign") == 0 || strcmp(action, "reopen") == 0) &&
+		   r->role < ROLE_SUPERVISOR) {
+		web_fail(r, 403, "%s needs the supervisor role", action);
+		json_decref(body);
+		return;
+	} else if (strcmp(action, "reassign") == 0) {
+		rc = store_queue_reassign(r->st, id, web_user(r), body_field(r, body, "to"),
+					  r->srv->cfg->claim_minutes, &it, &err);
+	} else if (strcmp(action, "reopen") == 0) {
+		rc = store_queue_reopen(r->st, id, web_user(r), body_field(r, body, "note"), &it, &err);
 	} else {
 		web_fail(r, 404, "no such action '%s'", action);
 		json_decref(body);

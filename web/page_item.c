@@ -178,6 +178,40 @@ static void explain(struct lw_buf *b, json_t *item, json_t *hits)
 
 /* ---- the other sections --------------------------------------------------------- */
 
+/* Reassign (an open item) or reopen (a resolved one): supervisors only. */
+static void supervisor_forms(struct web_req *r, json_t *it)
+{
+	struct lw_buf *b = &r->out;
+	struct lw_error err;
+	json_t *accts = NULL, *a;
+	size_t i;
+
+	if (strcmp(jstr(it, "status"), "resolved") == 0) {
+		html_raw(b, "<form method=\"post\" action=\"/item/%ld/reopen\" class=\"inline\">",
+			 jint(it, "id"));
+		html_csrf(r);
+		lw_buf_adds(b, "<label>Why reopen <input name=\"note\" id=\"reopen-note\"></label>"
+			    "<button type=\"submit\" id=\"reopen\">Reopen</button></form>");
+		return;
+	}
+	if (store_account_list(r->st, &accts, &err) < 0)
+		return;
+	html_raw(b, "<form method=\"post\" action=\"/item/%ld/reassign\" class=\"inline\">",
+		 jint(it, "id"));
+	html_csrf(r);
+	lw_buf_adds(b, "<label>Reassign to <select name=\"to\" id=\"reassign-to\">");
+	json_array_foreach(accts, i, a) {
+		if (json_is_true(json_object_get(a, "disabled")))
+			continue;
+		lw_buf_adds(b, "<option>");
+		html_esc(b, jstr(a, "name"));
+		lw_buf_adds(b, "</option>");
+	}
+	lw_buf_adds(b, "</select></label><button type=\"submit\" id=\"reassign\">Reassign</button>"
+		    "</form>");
+	json_decref(accts);
+}
+
 static void actions(struct web_req *r, json_t *it)
 {
 	struct lw_buf *b = &r->out;
@@ -227,7 +261,10 @@ static void actions(struct web_req *r, json_t *it)
 	html_raw(b, "<form method=\"post\" action=\"/item/%ld/note\" class=\"inline\">", id);
 	html_csrf(r);
 	lw_buf_adds(b, "<label>Note <input name=\"note\" id=\"note\" required></label>"
-		    "<button type=\"submit\" id=\"add-note\">Add note</button></form></section>");
+		    "<button type=\"submit\" id=\"add-note\">Add note</button></form>");
+	if (r->role >= ROLE_SUPERVISOR)
+		supervisor_forms(r, it);
+	lw_buf_adds(b, "</section>");
 }
 
 static void fields(struct lw_buf *b, json_t *it)
@@ -449,6 +486,23 @@ void page_item_action(struct web_req *r, const char *action)
 			return;
 		}
 		rc = store_queue_resolve(r->st, r->id, web_user(r), verdict, agency, note, &it, &err);
+	} else if (strcmp(action, "reassign") == 0) {
+		const char *to = web_form(r, "to");
+		json_t *acct = NULL;
+
+		/* Only to an enabled account: a claim by a name nobody signs in as
+		 * would sit until it expired. */
+		if (!to || store_account_get(r->st, to, &acct, &err) < 0 || !json_is_object(acct) ||
+		    json_is_true(json_object_get(acct, "disabled"))) {
+			json_decref(acct);
+			web_fail(r, 400, "no enabled account '%s' to reassign to", to ? to : "");
+			return;
+		}
+		json_decref(acct);
+		rc = store_queue_reassign(r->st, r->id, web_user(r), to, r->srv->cfg->claim_minutes,
+					  &it, &err);
+	} else if (strcmp(action, "reopen") == 0) {
+		rc = store_queue_reopen(r->st, r->id, web_user(r), note, &it, &err);
 	} else {
 		rc = store_queue_note(r->st, r->id, web_user(r), note, &it, &err);
 	}

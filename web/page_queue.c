@@ -63,12 +63,41 @@ static void text_box(struct web_req *r, const char *name, const char *label, con
 	lw_buf_adds(&r->out, "\"></label>");
 }
 
-static void filters(struct web_req *r, json_t *page)
+#define FACETS_SECONDS 30
+
+/* The sources and open categories the filters offer, read at most every
+ * FACETS_SECONDS: finding them scans every open item, and a new category
+ * showing up half a minute late in a menu harms no one. New reference. */
+static json_t *facets(struct web_req *r)
+{
+	struct web_server *ws = r->srv;
+	struct lw_error err;
+	json_t *f = NULL;
+
+	pthread_mutex_lock(&ws->stat_mu);
+	if (ws->facets && web_now() - ws->facets_at < FACETS_SECONDS)
+		f = json_incref(ws->facets);
+	pthread_mutex_unlock(&ws->stat_mu);
+	if (f)
+		return f;
+	if (store_queue_facets(r->st, &f, &err) < 0) {
+		fprintf(stderr, "lurewatch serve: %s\n", err.msg);
+		return json_object();
+	}
+	pthread_mutex_lock(&ws->stat_mu);
+	json_decref(ws->facets);
+	ws->facets = json_incref(f);
+	ws->facets_at = web_now();
+	pthread_mutex_unlock(&ws->stat_mu);
+	return f;
+}
+
+static void filters(struct web_req *r, json_t *facets)
 {
 	lw_buf_adds(&r->out, "<form method=\"get\" action=\"/queue\" class=\"filters\">");
 	select_box(r, "status", "Status", NULL, statuses, sizeof(statuses) / sizeof(statuses[0]));
-	select_box(r, "category", "Category", json_object_get(page, "categories"), NULL, 0);
-	select_box(r, "source", "Source", json_object_get(page, "sources"), NULL, 0);
+	select_box(r, "category", "Category", json_object_get(facets, "categories"), NULL, 0);
+	select_box(r, "source", "Source", json_object_get(facets, "sources"), NULL, 0);
 	text_box(r, "language", "Language", "3");
 	text_box(r, "network", "Network", "6");
 	text_box(r, "min_score", "Score &ge;", "4");
@@ -244,7 +273,12 @@ void page_queue(struct web_req *r)
 	lw_buf_adds(&r->out, "<button type=\"submit\" id=\"claim-next\">Claim next 5</button></form>"
 		    "</div>");
 	counts(r, page);
-	filters(r, page);
+	{
+		json_t *f = facets(r);
+
+		filters(r, f);
+		json_decref(f);
+	}
 	html_raw(&r->out, "<table id=\"queue\" data-sel=\"%ld\"><thead><tr><th>!</th><th>Item</th>"
 		 "<th>Score</th><th>Status</th><th>Claimed by</th><th>Categories</th><th>Title</th>"
 		 "<th>Source</th><th>Why here</th></tr></thead><tbody>", num_query(r, "sel", 0));

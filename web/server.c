@@ -30,7 +30,7 @@
 
 /* ---- small helpers ------------------------------------------------------------- */
 
-static double now_s(void)
+double web_now(void)
 {
 	struct timespec ts;
 
@@ -224,6 +224,8 @@ static void item_claim(struct web_req *r) { page_item_action(r, "claim"); }
 static void item_release(struct web_req *r) { page_item_action(r, "release"); }
 static void item_resolve(struct web_req *r) { page_item_action(r, "resolve"); }
 static void item_note(struct web_req *r) { page_item_action(r, "note"); }
+static void item_reassign(struct web_req *r) { page_item_action(r, "reassign"); }
+static void item_reopen(struct web_req *r) { page_item_action(r, "reopen"); }
 static void root(struct web_req *r) { web_redirect(r, "/queue"); }
 
 static void asset(struct web_req *r);
@@ -247,6 +249,8 @@ static const struct route routes[] = {
 	{ "POST", "/item/#/release", ROLE_ANALYST, item_release },
 	{ "POST", "/item/#/resolve", ROLE_ANALYST, item_resolve },
 	{ "POST", "/item/#/note", ROLE_ANALYST, item_note },
+	{ "POST", "/item/#/reassign", ROLE_SUPERVISOR, item_reassign },
+	{ "POST", "/item/#/reopen", ROLE_SUPERVISOR, item_reopen },
 	{ "GET", "/network/#", ROLE_ANALYST, page_network },
 	{ "GET", "/network/#/graph.svg", ROLE_ANALYST, page_network_svg },
 	{ "GET", "/search", ROLE_ANALYST, page_search },
@@ -427,7 +431,7 @@ static void count_response(struct web_req *r)
 	pthread_mutex_lock(&r->srv->stat_mu);
 	if (cls >= 1 && cls <= 5)
 		r->srv->responses[cls]++;
-	r->srv->seconds += now_s() - r->started;
+	r->srv->seconds += web_now() - r->started;
 	pthread_mutex_unlock(&r->srv->stat_mu);
 }
 
@@ -446,7 +450,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		r->conn = conn;
 		r->url = url;
 		r->method = method;
-		r->started = now_s();
+		r->started = web_now();
 		r->status = 200;
 		lw_buf_init(&r->body, MAX_BODY);
 		lw_buf_init(&r->out, MAX_PAGE);
@@ -703,6 +707,7 @@ void web_server_free(struct web_server *ws)
 	pthread_cond_destroy(&ws->pool_cv);
 	pthread_mutex_destroy(&ws->gv_mu);
 	pthread_mutex_destroy(&ws->stat_mu);
+	json_decref(ws->facets);
 	free(ws->conninfo);
 	free(ws->url);
 	free(ws->cert_pem);

@@ -42,6 +42,8 @@ struct web_server {
 	unsigned long responses[6]; /* by status class: 1xx..5xx at [1..5] */
 	double seconds;         /* time spent answering */
 	unsigned long logins, login_failures;
+	json_t *facets;         /* the queue filters' choices, under stat_mu */
+	double facets_at;       /* when they were read (monotonic seconds) */
 };
 
 /* A form or query field. */
@@ -75,6 +77,7 @@ struct web_req {
 };
 
 /* ---- request helpers (server.c) ---- */
+double web_now(void);
 const char *web_query(struct web_req *r, const char *name);
 const char *web_form(struct web_req *r, const char *name);
 void web_redirect(struct web_req *r, const char *location);

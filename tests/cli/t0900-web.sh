@@ -137,6 +137,21 @@ expect_eq "$(as carl GET /queue)" 303 "a disabled account's session ends at once
 expect_eq "$(sql "SELECT count(*) FROM audit_log WHERE actor = 'ada' AND action = 'account_disabled'")" 1 \
 	"account changes are audited"
 
+# ---- supervisors: reopen and reassign -------------------------------------------------------
+S=$(csrf sue)
+expect_eq "$(as bob POST /item/$top/reopen -d "csrf=$B")" 403 "an analyst cannot reopen a verdict"
+expect_eq "$(as sue POST /item/$top/reopen -d "csrf=$S&note=wrong+agency")" 303 "a supervisor reopens it"
+expect_eq "$(sql "SELECT status || ':' || coalesce(verdict, '-') FROM queue_items WHERE id = $top")" new:- \
+	"the item is new again"
+expect_eq "$(sql "SELECT (details->>'previous_verdict') || ':' || (details->>'previous_agency') FROM audit_log WHERE item_id = $top AND action = 'reopened'")" \
+	escalated:police "the audit log keeps the verdict it had"
+expect_eq "$(as bob POST /item/$top/reassign -d "csrf=$B&to=bob")" 403 "an analyst cannot reassign"
+expect_eq "$(as sue POST /item/$top/reassign -d "csrf=$S&to=nobody")" 400 "reassigning to no account is refused"
+expect_eq "$(as sue POST /item/$top/reassign -d "csrf=$S&to=bob")" 303 "a supervisor reassigns an item"
+expect_eq "$(sql "SELECT claimed_by FROM queue_items WHERE id = $top")" bob "to bob"
+expect_eq "$(sql "SELECT actor || ':' || (details->>'to') FROM audit_log WHERE item_id = $top AND action = 'reassigned'")" \
+	sue:bob "audited as the supervisor's act"
+
 # ---- session expiry ------------------------------------------------------------------------
 sql "UPDATE web_sessions SET expires_at = now() - interval '1 minute' WHERE account_id = (SELECT id FROM web_accounts WHERE name = 'sue')" >/dev/null
 expect_eq "$(as sue GET /queue)" 303 "an expired session is refused"
