@@ -103,6 +103,8 @@ void page_network(struct web_req *r)
 		 jint(net, "sources"), jint(net, "locations"), jnum(net, "posting_rate"),
 		 jnum(net, "max_score"));
 	str_list(b, json_object_get(net, "categories"));
+	html_raw(b, " · <a href=\"/queue?network=%ld&amp;status=all\">its queue items</a>",
+		 r->id);
 	lw_buf_adds(b, "</p><figure class=\"graph\">");
 	html_raw(b, "<img id=\"graph\" src=\"/network/%ld/graph.svg\" alt=\"graph of network %ld: "
 		 "ads and the contacts they share\"><figcaption>Ads (boxes) and the contacts they "
