@@ -62,7 +62,7 @@ sql -c "SET search_path = lurewatch" \
 		JOIN mv ON mv.base_vid = q.version_id" \
 	-c "UPDATE queue_items SET status = 'resolved', verdict = 'dismissed', resolved_by = 'bench',
 		resolved_at = now() WHERE id IN (SELECT id FROM queue_items ORDER BY id OFFSET $OPEN)" \
-	-c "ANALYZE" > /dev/null
+	-c "VACUUM ANALYZE" > /dev/null
 listings=$(sql -c "SELECT count(*) FROM lurewatch.listings")
 open=$(sql -c "SELECT count(*) FROM lurewatch.queue_items WHERE status <> 'resolved'")
 put web.listings "$listings"
