@@ -118,9 +118,14 @@ char *graph_svg(struct web_server *ws, json_t *g, size_t *len, struct lw_error *
 		lw_error_set(err, "graph too large to draw");
 		return NULL;
 	}
-	/* Graphviz keeps global state: one drawing at a time. */
+	/* Graphviz keeps global state: one drawing at a time, and one context
+	 * for the server's life: its text-size code caches a font name across
+	 * contexts, so freeing a context and making another reads freed memory
+	 * (found by ASan with Graphviz 2.43). */
 	pthread_mutex_lock(&ws->gv_mu);
-	gvc = gvContext();
+	if (!ws->gvc)
+		ws->gvc = gvContext();
+	gvc = ws->gvc;
 	if (!gvc) {
 		lw_error_set(err, "graphviz: no context");
 		goto out;
@@ -150,9 +155,14 @@ out:
 		gvFreeLayout(gvc, graph);
 	if (graph)
 		agclose(graph);
-	if (gvc)
-		gvFreeContext(gvc);
 	pthread_mutex_unlock(&ws->gv_mu);
 	lw_buf_release(&dot);
 	return out;
+}
+
+void graph_release(struct web_server *ws)
+{
+	if (ws->gvc)
+		gvFreeContext(ws->gvc);
+	ws->gvc = NULL;
 }

@@ -702,6 +702,7 @@ void web_server_free(struct web_server *ws)
 		MHD_stop_daemon(ws->daemon);
 	for (size_t i = 0; i < ws->npool; i++)
 		store_close(ws->pool[i]);
+	graph_release(ws);
 	free(ws->pool);
 	pthread_mutex_destroy(&ws->pool_mu);
 	pthread_cond_destroy(&ws->pool_cv);

@@ -38,6 +38,7 @@ struct web_server {
 	struct store **pool;    /* idle connections */
 	size_t npool, pool_cap;
 	pthread_mutex_t gv_mu;  /* Graphviz is not thread-safe */
+	void *gvc;              /* its one GVC_t, made at the first graph (graph.c) */
 	pthread_mutex_t stat_mu;
 	unsigned long responses[6]; /* by status class: 1xx..5xx at [1..5] */
 	double seconds;         /* time spent answering */
@@ -145,5 +146,7 @@ void page_metrics(struct web_req *r);
 /* The network graph as SVG laid out by sfdp (neato for small graphs).
  * Returns a new buffer (caller frees) or NULL with err. */
 char *graph_svg(struct web_server *ws, json_t *graph, size_t *len, struct lw_error *err);
+/* Frees the server's Graphviz context, if one was made. */
+void graph_release(struct web_server *ws);
 
 #endif
