@@ -8,7 +8,8 @@ DATADIR  = $(PREFIX)/share/lurewatch
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CC      ?= cc
-PKGS     = libhs libxml-2.0 libcurl libpq libutf8proc inih jansson libcrypto libpcre2-8 igraph
+PKGS     = libhs libxml-2.0 libcurl libpq libutf8proc inih jansson libcrypto libpcre2-8 igraph \
+           libmicrohttpd libargon2 libgvc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes -Werror \
            -Wno-overlength-strings
@@ -26,10 +27,10 @@ Q = @
 endif
 
 B = build
-MODULES = $(foreach m,util matcher config store engine crawler,$(if $(wildcard $(m)/*.c),$(m)))
+MODULES = $(foreach m,util matcher config store engine crawler web,$(if $(wildcard $(m)/*.c),$(m)))
 LIBS = $(foreach m,$(MODULES),$(B)/lib$(m).a)
 # Link order: dependents first.
-LINKLIBS = $(foreach m,crawler engine store config matcher util,$(if $(filter $(m),$(MODULES)),$(B)/lib$(m).a))
+LINKLIBS = $(foreach m,web crawler engine store config matcher util,$(if $(filter $(m),$(MODULES)),$(B)/lib$(m).a))
 
 define module_rules
 $(1)_SRC := $$(wildcard $(1)/*.c)
@@ -50,6 +51,17 @@ $(B)/gen/migrations.o: $(B)/gen/migrations.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 $(B)/libstore.a: $(B)/gen/migrations.o
+
+# So do the web interface's templates, style sheet and script.
+ASSETS = $(sort $(wildcard web/assets/*))
+$(B)/gen/assets.c: $(ASSETS) scripts/embed_assets.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)sh scripts/embed_assets.sh $@ $(ASSETS)
+$(B)/gen/assets.o: $(B)/gen/assets.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/libweb.a: $(B)/gen/assets.o
 
 # The installed rules folder is compiled in: rebuild when PREFIX changes.
 $(B)/prefix.stamp: FORCE
@@ -101,6 +113,7 @@ $(B)/bench/%: bench/%.c $(LIBS)
 unit-tests: $(TEST_BIN)
 
 test: deps
+	$(Q)sh scripts/deps.sh test
 	$(Q)$(MAKE) --no-print-directory $(BIN) unit-tests
 	$(Q)sh tests/run.sh
 
@@ -111,6 +124,7 @@ sanitize: deps
 	$(Q)LW_BUILD=build-san LW_BIN=$(CURDIR)/build-san/lurewatch ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
 
 bench: deps
+	$(Q)sh scripts/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory lurewatch $(BENCH_BIN)
 	$(Q)sh bench/run.sh
 

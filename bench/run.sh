@@ -21,7 +21,7 @@
 #   BENCH_RANK=1        also rank the default pack's slowest patterns, each compiled alone
 #   BENCH_PROFILE=0     skip the perf profile of the full path (printed when perf is installed)
 #   BENCH_EXTRA=0       only the matcher rows (no crawl, ingestion, rescan, daemon)
-#   BENCH_EXTRAS        which of those to run ("crawl ingest rescan daemon")
+#   BENCH_EXTRAS        which of those to run ("crawl ingest rescan daemon web")
 #   BENCH_NETWORK=1     also run bench/bench_network.sh (entity extraction and linking rates)
 #   BENCH_GROUPS=0      skip bench/bench_groups.sh (networks against known groups: precision,
 #                       recall, largest network, rebuild time; BENCH_GROUPS_N listings)
@@ -266,7 +266,7 @@ fi
 # ---- crawl, ingestion, rescan, daemon (each in its own temp folder and throwaway cluster) --------------
 if [ "${BENCH_EXTRA:-1}" = 1 ]; then
 	export LW BENCH_DIR="$DIR" BENCH_RESULTS="$RES" BENCH_QUICK="$QUICK"
-	subs=${BENCH_EXTRAS:-crawl ingest rescan daemon}
+	subs=${BENCH_EXTRAS:-crawl ingest rescan daemon web}
 	[ "${BENCH_NETWORK:-0}" = 1 ] && subs="$subs network"
 	[ "${BENCH_GROUPS:-1}" = 1 ] && subs="$subs groups"
 	for b in $subs; do
@@ -350,6 +350,11 @@ if [ "$(get groups.ingest.listings)" != - ]; then
 	row "network rebuild of $gn ads" "$(calc 'printf "%.1f s", x1' "$(get groups.rebuild.seconds)")" \
 		"ingestion: $(calc 'printf "%.0f s", x1' "$(get groups.ingest.seconds)")" "< 120 s (1M)" "$(met_lt "$(get groups.rebuild.seconds)" 120)$gnote"
 fi
+for p in queue item; do
+	row "lurewatch serve, $p page, 50 connections" "p99 $(get web.$p.p99_ms) ms" \
+		"$(get web.$p.rps) requests/s ($(get web.listings) listings, $(get web.open_items) open)" \
+		"p99 < 100 ms" "$(met_lt "$(get web.$p.p99_ms)" 100)"
+done
 echo
 echo "notes: per core = one thread, CPU time (the machine is shared); wall-clock MB/s and everything else are in"
 echo "  $RES. Corpora: $(for c in $CORPORA; do k=$(keyname "$c"); printf '%s %s in %s ads; ' "$c" "$(mb "$(get "corpus_$k.bytes")")" "$(get "corpus_$k.docs")"; done)"

@@ -31,6 +31,8 @@ int cmd_config(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_robots(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
 
 struct config;
 struct store;

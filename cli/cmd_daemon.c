@@ -17,6 +17,7 @@
 #include "../util/buf.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
+#include "../web/web.h"
 #include "cli.h"
 
 /* How often the daemon looks for due sources when none is running. */
@@ -152,6 +153,7 @@ int cmd_daemon(int argc, char **argv)
 	const char *pidfile = NULL;
 	char host[256] = "localhost";
 	struct lw_buf owner;
+	struct web_server *metrics = NULL;
 	int c, use_syslog = 0, once_idle = 0, rc = CLI_ERROR;
 
 	optind = 1;
@@ -176,6 +178,17 @@ int cmd_daemon(int argc, char **argv)
 	s.st = cli_store_open(s.cfg);
 	if (!s.st)
 		goto out;
+	if (s.cfg->daemon_metrics_listen) {
+		char *ci = store_conninfo(s.cfg, 1, stderr, &err);
+
+		metrics = ci ? web_metrics_new(s.cfg, ci, s.cfg->daemon_metrics_listen, &err) : NULL;
+		free(ci);
+		if (!metrics) {
+			fprintf(stderr, "lurewatch: metrics: %s\n", err.msg);
+			goto out;
+		}
+		lw_log(LW_LOG_INFO, "metrics", "url=%smetrics", web_server_url(metrics));
+	}
 	if (pidfile && write_pidfile(pidfile) < 0) {
 		fprintf(stderr, "lurewatch: cannot write pidfile '%s': %s\n", pidfile, strerror(errno));
 		goto out;
@@ -212,6 +225,7 @@ int cmd_daemon(int argc, char **argv)
 out:
 	if (pidfile)
 		unlink(pidfile);
+	web_server_free(metrics);
 	store_close(s.st);
 	matcher_free(s.m);
 	config_free(s.cfg);

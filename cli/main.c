@@ -31,6 +31,8 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "sources, frontier, queue and rule pack at a glance" },
 	{ "config", cmd_config, "check the configuration without starting anything" },
 	{ "db", cmd_db, "the database: start, stop, status, migrate, url" },
+	{ "serve", cmd_serve, "the analysts' web interface, JSON API and /metrics" },
+	{ "user", cmd_user, "web interface accounts: add, passwd, disable, list, token" },
 };
 
 static void usage(FILE *f)

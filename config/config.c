@@ -25,7 +25,7 @@
 #define CONFIG_MAX_FILE (1024u * 1024u)
 #define CONFIG_MAX_ERRORS 12
 
-enum key_type { T_STRING, T_DOUBLE, T_INT, T_LIST, T_LEVEL, T_EXCLUDE, T_KNOWN };
+enum key_type { T_STRING, T_DOUBLE, T_INT, T_LIST, T_LEVEL, T_EXCLUDE, T_KNOWN, T_BOOL };
 
 struct key_def {
 	const char *section;
@@ -63,6 +63,13 @@ static const struct key_def keys[] = {
 	{ "crawler", "backoff", T_DOUBLE, offsetof(struct config, crawler.backoff), 0.01, 3600 },
 	{ "crawler", "lease_seconds", T_INT, offsetof(struct config, crawler.lease_seconds), 5, 86400 },
 	{ "crawler", "connections", T_INT, offsetof(struct config, crawler.connections), 1, 1000 },
+	{ "serve", "listen", T_STRING, offsetof(struct config, serve.listen), 0, 0 },
+	{ "serve", "tls_cert", T_STRING, offsetof(struct config, serve.tls_cert), 0, 0 },
+	{ "serve", "tls_key", T_STRING, offsetof(struct config, serve.tls_key), 0, 0 },
+	{ "serve", "behind_tls_proxy", T_BOOL, offsetof(struct config, serve.behind_tls_proxy), 0, 1 },
+	{ "serve", "session_minutes", T_INT, offsetof(struct config, serve.session_minutes), 1, 7 * 24 * 60 },
+	{ "daemon", "metrics_listen", T_STRING, offsetof(struct config, daemon_metrics_listen), 0, 0 },
+	{ "serve", "threads", T_INT, offsetof(struct config, serve.threads), 1, 64 },
 };
 
 void add_error(struct load *ld, int line, const char *fmt, ...)
@@ -170,6 +177,19 @@ static void set_key(struct load *ld, const struct key_def *k, const char *value,
 			return;
 		}
 		*(int *)(base + k->offset) = (int)l;
+		break;
+	}
+	case T_BOOL: {
+		int *slot = (int *)(base + k->offset);
+
+		if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1")) {
+			*slot = 1;
+		} else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0")) {
+			*slot = 0;
+		} else {
+			add_error(ld, line, "bad %s '%s': expected yes or no", k->key, value);
+			return;
+		}
 		break;
 	}
 	case T_EXCLUDE: {
@@ -298,6 +318,8 @@ static void set_defaults(struct config *c)
 	c->crawler.lease_seconds = 120;
 	c->crawler.connections = 32;
 	c->near_duplicate_bits = 3;
+	c->serve.session_minutes = 8 * 60;
+	c->serve.threads = 4;
 	c->phone_region = xstrdup("NZ");
 	/* True groups in the bench and in published work post tens of ads on a
 	 * number; switchboards hundreds to thousands, across many places. */
@@ -526,6 +548,10 @@ void config_free(struct config *c)
 	config_free_list(c->network_exclude, c->nnetwork_exclude);
 	free(c->phone_region);
 	config_free_list(c->known_generic, c->nknown_generic);
+	free(c->serve.listen);
+	free(c->daemon_metrics_listen);
+	free(c->serve.tls_cert);
+	free(c->serve.tls_key);
 	config_sources_free(c);
 	config_free_list(c->extra_files, c->nextra_files);
 	free(c);

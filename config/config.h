@@ -43,6 +43,15 @@ struct config_crawler {
 	int connections;        /* concurrent transfers in all */
 };
 
+/* The web interface: the [serve] section. */
+struct config_serve {
+	char *listen;           /* ADDR:PORT; NULL: 127.0.0.1:8640 */
+	char *tls_cert, *tls_key; /* PEM files: HTTPS when both are set */
+	int behind_tls_proxy;   /* a TLS proxy in front makes a plain non-loopback listen safe */
+	int session_minutes;    /* idle time after which a session ends */
+	int threads;            /* request threads, each with its own connection */
+};
+
 struct config {
 	char *path;             /* the file read, or NULL when only defaults apply */
 	char *home;             /* data folder: embedded database, caches (absolute) */
@@ -68,6 +77,8 @@ struct config {
 	int split_min_size;     /* components this large are tried for a split */
 	double split_max_conductance; /* a part cut off may keep at most this share of its ties outside */
 	struct config_crawler crawler;
+	struct config_serve serve;
+	char *daemon_metrics_listen; /* [daemon] metrics_listen: ADDR:PORT for /metrics */
 	struct config_source *sources;
 	size_t nsources;
 	char **extra_files;     /* files of the sources folder (owned) */

@@ -69,6 +69,35 @@ if [ -n "$top_id" ]; then
 	"$LW" --config "$conf" queue show "$top_id"
 fi
 
+say "Starting the web interface"
+web_port=${DEMO_WEB_PORT:-8640}
+pidfile="$LUREWATCH_HOME/serve.pid"
+# A re-run replaces the server an earlier run left going.
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+	kill "$(cat "$pidfile")" 2>/dev/null || true
+	sleep 0.5
+fi
+nohup "$LW" --config "$conf" serve --listen "127.0.0.1:$web_port" \
+	>"$LUREWATCH_HOME/serve.log" 2>&1 </dev/null &
+echo $! >"$pidfile"
+i=0
+until grep -q 'listening on' "$LUREWATCH_HOME/serve.log" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+		echo "demo: lurewatch serve did not start (port $web_port busy? set DEMO_WEB_PORT):" >&2
+		cat "$LUREWATCH_HOME/serve.log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+# The demo account gets a fresh one-time password on every run.
+if "$LW" --config "$conf" user list | grep -q '^demo '; then
+	otp=$("$LW" --config "$conf" user passwd demo)
+else
+	otp=$("$LW" --config "$conf" user add demo --role supervisor)
+fi
+otp=$(echo "$otp" | sed -n 's/.*one-time password \([0-9a-f]*\).*/\1/p')
+
 say "Next commands to try"
 cat <<NEXT
   export LUREWATCH_CONFIG=$conf
@@ -78,5 +107,15 @@ cat <<NEXT
   ./lurewatch match --explain sample/site/ads/fishing-crew.html
   ./lurewatch robots sample/site/robots.txt http://127.0.0.1:$port/private/reports.html
   ./lurewatch rules check                     # compile the pack, run every example
+  ./lurewatch user add NAME --role analyst    # accounts for the web interface
+  kill \$(cat $pidfile)                 # stop the web interface
   ./lurewatch db stop                         # stop the embedded PostgreSQL
 NEXT
+
+say "The web interface"
+cat <<WEB
+  open  http://127.0.0.1:$web_port/
+  account:  demo   one-time password:  $otp
+  (you choose your own password at first sign-in; keys on the queue: j/k move,
+   Enter open, c claim, e escalate, d dismiss, n note)
+WEB

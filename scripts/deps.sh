@@ -2,12 +2,18 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages lurewatch needs to build, test and run, when
 # any is missing. Run by `make`, `make test` and `make demo`; quiet when all
-# are present.
+# are present. `deps.sh test` adds what the browser tests drive (headless
+# Chromium through Selenium), `deps.sh bench` the HTTP load generator.
 set -eu
 
 PKGS="build-essential pkg-config libhyperscan-dev libxml2-dev libcurl4-openssl-dev
 libpq-dev postgresql libutf8proc-dev libinih-dev libjansson-dev libcmocka-dev
-libssl-dev libpcre2-dev libigraph-dev iso-codes ripgrep curl python3 procps"
+libssl-dev libpcre2-dev libigraph-dev iso-codes ripgrep curl python3 procps
+libmicrohttpd-dev libgnutls28-dev libargon2-dev libgraphviz-dev graphviz"
+case "${1:-}" in
+test) PKGS="$PKGS chromium chromium-driver python3-selenium" ;;
+bench) PKGS="$PKGS wrk" ;;
+esac
 
 missing=""
 for p in $PKGS; do

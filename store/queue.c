@@ -11,32 +11,6 @@
 
 #include "store_internal.h"
 
-/* ---- the item's JSON shape, defined once ------------------------------------ */
-
-/* Joins for an item aliased q: its listing, source and reviewed version. */
-#define ITEM_JOINS                                                         \
-	" JOIN listings l ON l.id = q.listing_id"                          \
-	" JOIN sources s ON s.id = l.source_id"                            \
-	" JOIN listing_versions v ON v.id = q.version_id"
-
-/* Title and place are those of the version under review (its hits'). */
-#define ITEM_FIELDS                                                              \
-	"'id', q.id, 'listing_id', q.listing_id, 'url', l.url, 'title', v.title,"   \
-	" 'source', s.name, 'location', v.location, 'posted', v.posted,"            \
-	" 'version', v.version, 'score', q.score, 'priority', q.priority,"          \
-	" 'priority_reason', q.priority_reason,"                                    \
-	" 'network_id', (SELECT ln.network_id FROM listing_networks ln"             \
-	"   WHERE ln.listing_id = q.listing_id),"                                   \
-	" 'urgent', q.urgent, 'categories', to_json(q.categories),"                 \
-	" 'status', q.status, 'claimed_by', q.claimed_by,"                          \
-	" 'claim_expires', q.claim_expires, 'verdict', q.verdict,"                  \
-	" 'escalated_to', q.escalated_to, 'resolved_by', q.resolved_by,"           \
-	" 'resolved_at', q.resolved_at, 'created_at', q.created_at,"               \
-	" 'updated_at', q.updated_at"
-
-#define ITEM_JSON "json_build_object(" ITEM_FIELDS ")"
-#define ITEM_ORDER "q.urgent DESC, q.priority DESC, q.id"
-
 static const char item_sql[] =
 	"SELECT " ITEM_JSON " FROM queue_items q" ITEM_JOINS " WHERE q.id = $1";
 
@@ -374,6 +348,120 @@ int store_queue_release(struct store *st, long id, const char *analyst, json_t *
 	fmt_long(ids, sizeof(ids), id);
 	return locked_action(st, id, analyst, release_check, NULL, release_sql, 2, p, out,
 			     err);
+}
+
+/* Claiming one chosen item (the web interface's item page and its `c` key)
+ * takes it whatever its place in the queue; the row lock makes two analysts
+ * claiming it at once get one claim and one refusal. */
+static const char claim_item_sql[] =
+	"WITH prev AS (SELECT id, status, claimed_by FROM queue_items WHERE id = $1),"
+	" ch AS (UPDATE queue_items q SET status = 'claimed', claimed_by = $2,"
+	" claim_expires = now() + make_interval(mins => $3::int), updated_at = now()"
+	" WHERE q.id = $1 RETURNING q.*),"
+	" a AS (INSERT INTO audit_log (actor, action, item_id, listing_id, details)"
+	" SELECT $2, 'claimed', ch.id, ch.listing_id, jsonb_build_object('previous_status',"
+	" prev.status, 'previous_claimed_by', prev.claimed_by, 'claim_expires', ch.claim_expires,"
+	" 'minutes', $3::int, 'version_id', ch.version_id, 'chosen', true) FROM ch, prev)"
+	" SELECT " ITEM_JSON " FROM ch q" ITEM_JOINS;
+
+static int claim_item_check(PGresult *r, long id, const char *analyst, struct lw_error *err)
+{
+	if (strcmp(lk(r, LK_STATUS), "resolved") == 0)
+		return lw_error_set(err, "item %ld was already resolved by '%s' as '%s'", id,
+				    lk(r, LK_RESOLVER), lk(r, LK_VERDICT));
+	if (strcmp(lk(r, LK_STATUS), "claimed") == 0 && strcmp(lk(r, LK_CLAIMANT), analyst) != 0 &&
+	    strcmp(lk(r, LK_LIVE), "t") == 0)
+		return lw_error_set(err, "item %ld is claimed by '%s' until %s", id,
+				    lk(r, LK_CLAIMANT), lk(r, LK_EXPIRES));
+	return 0;
+}
+
+int store_queue_claim_item(struct store *st, long id, const char *analyst, int minutes,
+			   json_t **out, struct lw_error *err)
+{
+	char ids[24], mins[24];
+	const char *p[3] = { ids, analyst, mins };
+
+	if (!analyst || !analyst[0])
+		return lw_error_set(err, "an analyst name is required to claim items");
+	if (minutes < 1)
+		return lw_error_set(err, "a claim needs minutes of at least 1");
+	fmt_long(ids, sizeof(ids), id);
+	snprintf(mins, sizeof(mins), "%d", minutes);
+	return locked_action(st, id, analyst, claim_item_check, NULL, claim_item_sql, 3, p, out,
+			     err);
+}
+
+/* ---- supervisors: reassign and reopen ------------------------------------------------- */
+
+/* A supervisor hands an open item to an analyst (whoever held it), or
+ * takes a verdict back: both are audited with what they replaced, so the
+ * log keeps every verdict ever given even though the item's is cleared. */
+static const char reassign_sql[] =
+	"WITH prev AS (SELECT id, status, claimed_by, claim_expires FROM queue_items WHERE id = $1),"
+	" ch AS (UPDATE queue_items q SET status = 'claimed', claimed_by = $3,"
+	" claim_expires = now() + make_interval(mins => $4::int), updated_at = now()"
+	" WHERE q.id = $1 RETURNING q.*),"
+	" a AS (INSERT INTO audit_log (actor, action, item_id, listing_id, details)"
+	" SELECT $2, 'reassigned', ch.id, ch.listing_id, jsonb_build_object('to', $3::text,"
+	" 'previous_status', prev.status, 'previous_claimed_by', prev.claimed_by,"
+	" 'claim_expires', ch.claim_expires) FROM ch, prev)"
+	" SELECT " ITEM_JSON " FROM ch q" ITEM_JOINS;
+
+static const char reopen_sql[] =
+	"WITH prev AS (SELECT id, verdict, escalated_to, resolved_by, resolved_at FROM queue_items"
+	" WHERE id = $1),"
+	" ch AS (UPDATE queue_items q SET status = 'new', verdict = NULL, escalated_to = NULL,"
+	" resolved_by = NULL, resolved_at = NULL, updated_at = now() WHERE q.id = $1 RETURNING q.*),"
+	" a AS (INSERT INTO audit_log (actor, action, item_id, listing_id, details)"
+	" SELECT $2, 'reopened', ch.id, ch.listing_id, jsonb_strip_nulls(jsonb_build_object("
+	"'previous_verdict', prev.verdict, 'previous_agency', prev.escalated_to,"
+	" 'previous_resolved_by', prev.resolved_by, 'previous_resolved_at', prev.resolved_at,"
+	" 'note', $3::text)) FROM ch, prev)"
+	" SELECT " ITEM_JSON " FROM ch q" ITEM_JOINS;
+
+static int reassign_check(PGresult *r, long id, const char *who, struct lw_error *err)
+{
+	(void)who;
+	if (strcmp(lk(r, LK_STATUS), "resolved") == 0)
+		return lw_error_set(err, "item %ld was resolved by '%s' as '%s': reopen it first", id,
+				    lk(r, LK_RESOLVER), lk(r, LK_VERDICT));
+	return 0;
+}
+
+static int reopen_check(PGresult *r, long id, const char *who, struct lw_error *err)
+{
+	(void)who;
+	if (strcmp(lk(r, LK_STATUS), "resolved") != 0)
+		return lw_error_set(err, "item %ld is not resolved: there is nothing to reopen", id);
+	return 0;
+}
+
+int store_queue_reassign(struct store *st, long id, const char *supervisor, const char *analyst,
+			 int minutes, json_t **out, struct lw_error *err)
+{
+	char ids[24], mins[24];
+	const char *p[4] = { ids, supervisor, analyst, mins };
+
+	if (!supervisor || !supervisor[0] || !analyst || !analyst[0])
+		return lw_error_set(err, "reassigning needs the supervisor's and the analyst's names");
+	if (minutes < 1)
+		return lw_error_set(err, "a claim needs minutes of at least 1");
+	fmt_long(ids, sizeof(ids), id);
+	snprintf(mins, sizeof(mins), "%d", minutes);
+	return locked_action(st, id, supervisor, reassign_check, NULL, reassign_sql, 4, p, out, err);
+}
+
+int store_queue_reopen(struct store *st, long id, const char *supervisor, const char *note,
+		       json_t **out, struct lw_error *err)
+{
+	char ids[24];
+	const char *p[3] = { ids, supervisor, note && note[0] ? note : NULL };
+
+	if (!supervisor || !supervisor[0])
+		return lw_error_set(err, "a supervisor's name is required");
+	fmt_long(ids, sizeof(ids), id);
+	return locked_action(st, id, supervisor, reopen_check, NULL, reopen_sql, 3, p, out, err);
 }
 
 /* Returns 1 when the analyst must claim the item implicitly, 0 when they

@@ -324,8 +324,21 @@ int store_queue_show(struct store *st, long id, json_t **out, struct lw_error *e
 /* Claims up to count items by priority for minutes (FOR UPDATE SKIP LOCKED). */
 int store_queue_claim(struct store *st, const char *analyst, long count, int minutes,
 		      json_t **out, struct lw_error *err);
+/* Claims item id for minutes whatever its place in the queue (or extends
+ * the analyst's own claim); refused when resolved or claimed by someone else.
+ * A missing item gives JSON null. */
+int store_queue_claim_item(struct store *st, long id, const char *analyst, int minutes,
+			   json_t **out, struct lw_error *err);
 int store_queue_release(struct store *st, long id, const char *analyst, json_t **out,
 			struct lw_error *err);
+/* Supervisors: hand an unresolved item to analyst for minutes, whoever
+ * held it; take a verdict back (the item is new again, the audit log keeps
+ * the verdict it had). Role checks are the caller's. A missing item gives
+ * JSON null. */
+int store_queue_reassign(struct store *st, long id, const char *supervisor, const char *analyst,
+			 int minutes, json_t **out, struct lw_error *err);
+int store_queue_reopen(struct store *st, long id, const char *supervisor, const char *note,
+		       json_t **out, struct lw_error *err);
 /* verdict: confirmed, dismissed or escalated (agency required then). */
 int store_queue_resolve(struct store *st, long id, const char *analyst, const char *verdict,
 			const char *agency, const char *note, json_t **out, struct lw_error *err);
@@ -359,5 +372,83 @@ struct store_fit_row {
 int store_fit_fetch(struct store *st, long after_id, long limit, struct store_fit_row **rows,
 		    size_t *n, struct lw_error *err);
 void store_fit_rows_free(struct store_fit_row *rows, size_t n);
+
+/* ---- the web interface: accounts, sessions, views ------------------------------ */
+
+/* Adds an account; pw_hash is an Argon2id PHC string made by the caller,
+ * role analyst, supervisor or admin. actor names who did it in the audit
+ * log. Returns 0 or -1 with err (e.g. the name exists). */
+int store_account_add(struct store *st, const char *name, const char *role, const char *pw_hash,
+		      int must_change, const char *actor, struct lw_error *err);
+/* Replaces the password hash and ends every session and API token the
+ * account had. */
+int store_account_set_password(struct store *st, const char *name, const char *pw_hash,
+			       int must_change, const char *actor, struct lw_error *err);
+/* Disables (ending its sessions and tokens) or enables an account. */
+int store_account_set_disabled(struct store *st, const char *name, int disabled,
+			       const char *actor, struct lw_error *err);
+/* Accounts without their hashes: [{id, name, role, disabled, ...}]. */
+int store_account_list(struct store *st, json_t **out, struct lw_error *err);
+/* One account with its pw_hash, or JSON null. */
+int store_account_get(struct store *st, const char *name, json_t **out, struct lw_error *err);
+
+/* Failed logins within minutes: for name (since its last success) and for
+ * address. */
+int store_login_failures(struct store *st, const char *name, const char *address, int minutes,
+			 long *by_name, long *by_address, struct lw_error *err);
+/* Records a login attempt and its audit entry (actor: the name tried). */
+int store_login_record(struct store *st, const char *name, const char *address, int ok,
+		       const char *reason, struct lw_error *err);
+/* An audit entry not tied to a queue item; details a JSON object or NULL. */
+int store_audit_add(struct store *st, const char *actor, const char *action, const char *details,
+		    struct lw_error *err);
+/* The latest audit entries, newest first, of actor (NULL: everyone's). */
+int store_audit_list(struct store *st, const char *actor, long limit, json_t **out,
+		     struct lw_error *err);
+
+/* Sessions are stored by the SHA-256 (hex) of their token and last minutes
+ * from their latest use. lookup gives {id, name, role, csrf, must_change}
+ * of a live session of an enabled account, else JSON null. */
+int store_session_create(struct store *st, long account_id, const char *token_hash,
+			 const char *csrf, const char *address, int minutes, struct lw_error *err);
+int store_session_lookup(struct store *st, const char *token_hash, int minutes, json_t **out,
+			 struct lw_error *err);
+int store_session_delete(struct store *st, const char *token_hash, struct lw_error *err);
+/* API bearer tokens, likewise stored hashed; lookup gives {id, name, role}
+ * or JSON null. */
+int store_token_add(struct store *st, const char *name, const char *token_hash,
+		    const char *label, struct lw_error *err);
+int store_token_lookup(struct store *st, const char *token_hash, json_t **out,
+		       struct lw_error *err);
+
+/* The queue page's filters; NULL, 0 or a negative score mean "any". */
+struct store_queue_query {
+	const char *status;     /* new, claimed, resolved or open */
+	const char *category, *source;
+	const char *language;   /* the prefix of the rules that hit ("en") */
+	long network;
+	double min_score;
+	const char *claimed_by;
+	const char *me;         /* whose claims count as "mine" */
+	long limit, offset;
+};
+
+/* {total, items: [item...], counts: {new, claimed, resolved, urgent_open,
+ * mine}}, items in queue order. */
+int store_queue_page(struct store *st, const struct store_queue_query *q, json_t **out,
+		     struct lw_error *err);
+/* {sources: [names], categories: [of open items]}: the filters' choices. */
+int store_queue_facets(struct store *st, json_t **out, struct lw_error *err);
+/* Full-text search (websearch syntax) over listings' titles and bodies:
+ * {total, results: [{listing_id, url, title, source, item_id, status,
+ * score, headline}]}, the headline's matches between \x01 and \x02. */
+int store_search(struct store *st, const char *query, long limit, long offset, json_t **out,
+		 struct lw_error *err);
+/* {contacts: [{kind, value, normalized, shared_with}], versions: [{version,
+ * seen_at, title, score, flagged, categories}]} of a listing. */
+int store_listing_detail(struct store *st, long listing_id, json_t **out, struct lw_error *err);
+/* Counters for /metrics: pages fetched and failed, listings, versions,
+ * hits, queue by status, verdicts, claims expired, frontier by state. */
+int store_metrics(struct store *st, json_t **out, struct lw_error *err);
 
 #endif

@@ -24,6 +24,32 @@ struct store_migration {
 extern const struct store_migration store_migrations[];
 extern const size_t store_nmigrations;
 
+/* The queue item's JSON shape, defined once: store/queue.c and the web
+ * interface's pages (store/browse.c) build items the same way. */
+/* Joins for an item aliased q: its listing, source and reviewed version. */
+#define ITEM_JOINS                                                         \
+	" JOIN listings l ON l.id = q.listing_id"                          \
+	" JOIN sources s ON s.id = l.source_id"                            \
+	" JOIN listing_versions v ON v.id = q.version_id"
+
+/* Title and place are those of the version under review (its hits'). */
+#define ITEM_FIELDS                                                              \
+	"'id', q.id, 'listing_id', q.listing_id, 'url', l.url, 'title', v.title,"   \
+	" 'source', s.name, 'location', v.location, 'posted', v.posted,"            \
+	" 'version', v.version, 'score', q.score, 'priority', q.priority,"          \
+	" 'priority_reason', q.priority_reason,"                                    \
+	" 'network_id', (SELECT ln.network_id FROM listing_networks ln"             \
+	"   WHERE ln.listing_id = q.listing_id),"                                   \
+	" 'urgent', q.urgent, 'categories', to_json(q.categories),"                 \
+	" 'status', q.status, 'claimed_by', q.claimed_by,"                          \
+	" 'claim_expires', q.claim_expires, 'verdict', q.verdict,"                  \
+	" 'escalated_to', q.escalated_to, 'resolved_by', q.resolved_by,"           \
+	" 'resolved_at', q.resolved_at, 'created_at', q.created_at,"               \
+	" 'updated_at', q.updated_at"
+
+#define ITEM_JSON "json_build_object(" ITEM_FIELDS ")"
+#define ITEM_ORDER "q.urgent DESC, q.priority DESC, q.id"
+
 /* Runs a parameterised statement (text parameters, NULL for SQL NULL).
  * On success returns 0 and, when res is not NULL, the result (caller
  * PQclear); on failure returns -1 with err holding the server's message

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by the web module's files: the server, one request, the
+ * page builder and the route handlers. */
+#ifndef LW_WEB_INTERNAL_H
+#define LW_WEB_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "../store/store.h"
+#include "../util/buf.h"
+#include "web.h"
+
+/* An asset embedded by scripts/embed_assets.sh. */
+struct web_asset {
+	const char *name;
+	const char *data;
+	size_t len;
+};
+extern const struct web_asset web_assets[];
+extern const size_t web_nassets;
+const struct web_asset *web_asset_find(const char *name);
+
+enum web_role { ROLE_NONE, ROLE_ANALYST, ROLE_SUPERVISOR, ROLE_ADMIN };
+
+struct web_server {
+	const struct config *cfg;
+	char *conninfo;
+	char *url;
+	int tls;
+	int metrics_only;       /* the daemon's /metrics: cfg is NULL once started */
+	struct MHD_Daemon *daemon;
+	char *cert_pem, *key_pem;
+	pthread_mutex_t pool_mu;
+	pthread_cond_t pool_cv;
+	struct store **pool;    /* idle connections */
+	size_t npool, pool_cap;
+	pthread_mutex_t gv_mu;  /* Graphviz is not thread-safe */
+	void *gvc;              /* its one GVC_t, made at the first graph (graph.c) */
+	pthread_mutex_t stat_mu;
+	unsigned long responses[6]; /* by status class: 1xx..5xx at [1..5] */
+	double seconds;         /* time spent answering */
+	unsigned long logins, login_failures;
+	json_t *facets;         /* the queue filters' choices, under stat_mu */
+	double facets_at;       /* when they were read (monotonic seconds) */
+};
+
+/* A form or query field. */
+struct web_field {
+	char *name, *value;
+};
+
+struct web_req {
+	struct web_server *srv;
+	struct MHD_Connection *conn;
+	const char *method, *url;
+	char addr[64];
+	struct store *st;
+	/* The signed-in account: {id, name, role, csrf, must_change}, or NULL. */
+	json_t *user;
+	enum web_role role;
+	int api;                /* authenticated by bearer token */
+	struct lw_buf body;     /* the request body, capped */
+	int too_big;
+	struct web_field *form; /* the urlencoded body */
+	size_t nform;
+	long id;                /* the number in the route's path, if any */
+	/* The response. */
+	int status;
+	struct lw_buf out;
+	const char *ctype;
+	char *location;         /* a redirect */
+	char *cookie;           /* Set-Cookie value */
+	char *cookie2;
+	double started;
+};
+
+/* ---- request helpers (server.c) ---- */
+double web_now(void);
+const char *web_query(struct web_req *r, const char *name);
+const char *web_form(struct web_req *r, const char *name);
+void web_redirect(struct web_req *r, const char *location);
+/* A failure page (or JSON error under /api/) with status and message. */
+void web_fail(struct web_req *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void web_json(struct web_req *r, int status, json_t *v);  /* steals v */
+const char *web_role_name(enum web_role role);
+enum web_role web_role_parse(const char *s);
+const char *web_user(struct web_req *r);  /* account name */
+
+/* ---- HTML (html.c) ---- */
+/* Appends s escaped for text and attribute values: & < > " ' escaped,
+ * control characters dropped, invalid UTF-8 replaced by U+FFFD. */
+void html_esc(struct lw_buf *b, const char *s);
+void html_escn(struct lw_buf *b, const char *s, size_t n);
+/* Appends s percent-encoded for a query value. */
+void html_urlenc(struct lw_buf *b, const char *s);
+/* printf with %s arguments NOT escaped: only for trusted literals/numbers. */
+void html_raw(struct lw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A link to an ad's URL: an anchor only for http(s), opening apart with
+ * rel="noopener noreferrer"; other schemes are shown as text. */
+void html_ad_link(struct lw_buf *b, const char *url, const char *text);
+/* The page's frame from the layout template around the body so far. */
+void html_page_begin(struct web_req *r, const char *title);
+void html_page_end(struct web_req *r);
+/* The hidden CSRF field of the signed-in account's session. */
+void html_csrf(struct web_req *r);
+/* A JSON member as a string ("" when missing or null); numbers printed. */
+const char *jstr(json_t *o, const char *key);
+double jnum(json_t *o, const char *key);
+long jint(json_t *o, const char *key);
+/* An ISO timestamp shortened to "YYYY-MM-DD HH:MM". */
+void html_time(struct lw_buf *b, const char *iso);
+
+/* ---- authentication (auth.c) ---- */
+/* Finds the session or bearer token of the request; sets r->user/role. */
+int auth_identify(struct web_req *r, struct lw_error *err);
+int auth_check_csrf(struct web_req *r);
+void page_login(struct web_req *r);
+void page_login_post(struct web_req *r);
+void page_logout(struct web_req *r);
+void page_password(struct web_req *r);
+void page_password_post(struct web_req *r);
+void page_accounts(struct web_req *r);
+void page_accounts_post(struct web_req *r);
+
+/* ---- pages ---- */
+void page_queue(struct web_req *r);
+void page_claim_next(struct web_req *r);
+void page_item(struct web_req *r);
+void page_item_action(struct web_req *r, const char *action);
+void page_network(struct web_req *r);
+void page_network_svg(struct web_req *r);
+void page_search(struct web_req *r);
+void page_rules(struct web_req *r);
+void page_status(struct web_req *r);
+void page_audit(struct web_req *r);
+
+/* ---- API and metrics (api.c) ---- */
+void api_route(struct web_req *r, const char *path);
+void page_metrics(struct web_req *r);
+
+/* ---- graph (graph.c) ---- */
+/* The network graph as SVG laid out by sfdp (neato for small graphs).
+ * Returns a new buffer (caller frees) or NULL with err. */
+char *graph_svg(struct web_server *ws, json_t *graph, size_t *len, struct lw_error *err);
+/* Frees the server's Graphviz context, if one was made. */
+void graph_release(struct web_server *ws);
+
+#endif
