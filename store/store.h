@@ -88,11 +88,16 @@ struct store_listing {
 	const char *etag, *last_modified;
 	long http_status;
 	const char *redirects_json, *outlinks_json;
+	/* From a web archive (NULL otherwise): a JSON object {record_id,
+	 * archive, file_offset, data_offset, target_uri, warc_date} stored in
+	 * archive_captures in the listing's transaction, once per record id. */
+	const char *capture_json;
 };
 
 struct store_ingest_stats {
 	size_t seen, inserted, changed, unchanged, flagged, queued, requeued, failed;
 	size_t rescored;        /* rescans: versions scored afresh with a new pack */
+	size_t unstored;        /* not flagged, left out (store_ingest_set_flagged_only) */
 };
 
 /* A stored listing's current version, for a rescan. */
@@ -123,6 +128,11 @@ int store_ingest_add(struct store_ingest *in, const struct store_listing *l,
  * none). Defaults: none, 3. */
 void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_t n,
 			    int max_bits);
+
+/* With on set, listings that are not flagged are scored and counted
+ * (seen, unstored) but not stored: for web archives, where most pages are
+ * not ads. Default off. */
+void store_ingest_set_flagged_only(struct store_ingest *in, int on);
 
 /* Stores a stored version's new analysis (of store_compose_text of the row's
  * title and body) made with the session's pack; when the pack differs from
@@ -212,6 +222,39 @@ int store_frontier_end_pass(struct store *st, long source_id, int pass, int inte
  * by another process. Released by store_frontier_unlock or on disconnect. */
 int store_frontier_trylock(struct store *st, long source_id, struct lw_error *err);
 int store_frontier_unlock(struct store *st, long source_id, struct lw_error *err);
+
+/* ---- web archive work list (store/archive.c) ----------------------------------- */
+
+/* One archive file's reading, as the work list records it. */
+struct store_archive_counts {
+	long long bytes_done, bytes_total;      /* bytes_total 0: unknown */
+	long long records, pages, flagged, errors;
+};
+
+/* Adds archive names (paths or URLs) to the work list; a name already
+ * there is left as it is. *added receives how many were new. */
+int store_archive_add(struct store *st, char *const *names, size_t n, long *added,
+		      struct lw_error *err);
+/* Takes the next file to read for lease_seconds (FOR UPDATE SKIP LOCKED; a
+ * file whose lease expired is taken again, from the start). *name is a new
+ * string (caller frees), NULL when no file is left. */
+int store_archive_claim(struct store *st, const char *owner, int lease_seconds, long *id,
+			char **name, struct lw_error *err);
+/* Records progress and renews the lease. *lost is set when the lease is no
+ * longer owner's (it expired and another worker took the file). */
+int store_archive_progress(struct store *st, long id, const char *owner, int lease_seconds,
+			   const struct store_archive_counts *c, int *lost, struct lw_error *err);
+/* Settles the file: state "done" or "failed" (error may be NULL). */
+int store_archive_finish(struct store *st, long id, const char *owner, const char *state,
+			 const struct store_archive_counts *c, const char *error,
+			 struct lw_error *err);
+/* Gives back the files owner holds (a clean stop). */
+int store_archive_release(struct store *st, const char *owner, struct lw_error *err);
+/* The work list: {"files", "queued", "working", "done", "failed", "bytes_done",
+ * "bytes_total", "records", "pages", "flagged", "errors", "captures",
+ * "current": [{name, owner, bytes_done, bytes_total, records, lease_expires,
+ * expired}]}. */
+int store_archive_status(struct store *st, json_t **out, struct lw_error *err);
 
 /* ---- networks ------------------------------------------------------------------ */
 
