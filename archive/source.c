@@ -25,7 +25,7 @@ struct source {
 	size_t nb_pos, nb_len;
 	int paused, done, retries;
 	int fresh;              /* a resumed transfer whose status is not seen yet */
-	uint64_t received;      /* body bytes handed to the reader (resume point) */
+	uint64_t received;      /* body bytes taken from the network (the resume point) */
 	uint64_t skip;          /* a server that ignored the range: bytes to drop */
 	uint64_t size;
 	char curl_err[CURL_ERROR_SIZE];
@@ -69,6 +69,7 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ctx)
 	}
 	memcpy(s->nb + s->nb_len, p, len);
 	s->nb_len += len;
+	s->received += len;
 	return sz * n;
 }
 
@@ -179,7 +180,6 @@ int source_read(struct source *s, unsigned char *buf, size_t max, size_t *got,
 			n = max;
 		memcpy(buf, s->nb + s->nb_pos, n);
 		s->nb_pos += n;
-		s->received += n;
 		*got = n;
 	}
 	return 0;
