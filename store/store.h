@@ -256,6 +256,34 @@ int store_archive_release(struct store *st, const char *owner, struct lw_error *
  * expired}]}. */
 int store_archive_status(struct store *st, json_t **out, struct lw_error *err);
 
+/* ---- fleet: politeness across processes, the worker registry (store/fleet.c) -- */
+
+/* Asks to start a request to host (scheme://host:port) now: granted when the
+ * host's last granted start by any process is at least interval seconds ago
+ * and fewer than connections transfers to it are running. Returns 0 with
+ * *wait 0 and *token the connection slot (hand it to store_host_release
+ * when the transfer ends), or with *wait the seconds to wait before asking
+ * again; -1 with err on database trouble. */
+int store_host_admit(struct store *st, const char *host, double interval, int connections,
+		     const char *owner, long *token, double *wait, struct lw_error *err);
+/* After an admitted request was sent: the host's next start is counted
+ * from now, so a delay between grant and send cannot bunch requests. */
+int store_host_sent(struct store *st, const char *host, double interval, struct lw_error *err);
+int store_host_release(struct store *st, const char *host, long token, const char *owner,
+		       struct lw_error *err);
+/* Gives back every connection slot owner holds (a clean stop). */
+int store_host_release_all(struct store *st, const char *owner, struct lw_error *err);
+/* Records that owner (machine:pid) is alive in role ("crawl", "rescan",
+ * "archive") and has done done units so far (pages, listings, records). */
+int store_worker_beat(struct store *st, const char *owner, const char *role, long long done,
+		      struct lw_error *err);
+/* Removes owner from the registry (a clean stop). */
+int store_worker_gone(struct store *st, const char *owner, struct lw_error *err);
+/* Every registered worker: [{owner, machine, pid, role, since, last_seen,
+ * done, rate, hosts_held, alive}]; alive is false for one silent for
+ * stale_seconds. */
+int store_workers(struct store *st, int stale_seconds, json_t **out, struct lw_error *err);
+
 /* ---- networks ------------------------------------------------------------------ */
 
 /* Networks of at least min_size listings, largest first: id, listings,

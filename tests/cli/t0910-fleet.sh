@@ -1,0 +1,95 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# A fleet sharing one database: two crawl processes against one host with a
+# per-host rate never exceed it together (measured from the server's own
+# timestamps), every page is stored once, `status` lists the workers; two
+# rescans share one rescan (each listing scored once, both did work).
+. "$(dirname "$0")/lib.sh"
+use_pg
+SITE="$TOP/sample/site"
+
+sql() {
+	PGCLIENTENCODING=UTF8 PGOPTIONS='-csearch_path=lurewatch' \
+		psql -X -q -t -A -v ON_ERROR_STOP=1 "$URL" -c "$1"
+}
+expect_eq() {
+	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3 (got '$1', wanted '$2')"; fi
+}
+# rates LOG RATE: "max-in-any-second min-gap total" of the requests in an lwserve log.
+rates() {
+	python3 - "$1" <<'PY'
+import json, sys
+t = sorted(json.loads(l)["mono"] for l in open(sys.argv[1]) if l.strip())
+gaps = [b - a for a, b in zip(t, t[1:])]
+win = max(sum(1 for u in t if s <= u < s + 0.97) for s in t)
+print(win, "%.3f" % min(gaps), len(t))
+PY
+}
+
+expect_rc 0 "db start" "$LW" db start
+URL=$("$LW" db url)
+start_server fleet --root "$SITE"
+cat >"$TMP/fleet.conf" <<EOF
+[lurewatch]
+log_level = warn
+[matcher]
+rules = $TOP/rules
+[crawler]
+connections = 2
+[source fleet]
+kind = html
+start = http://127.0.0.1:$port/jobs/page/1.html
+links = //a[@class='ad-link']/@href
+next = //a[@rel='next']/@href
+title = //h1[@class='ad-title']
+body = //div[@class='ad-body']
+allow_private = yes
+rate = 4
+connections = 2
+EOF
+timeout 120 "$LW" --config "$TMP/fleet.conf" crawl >"$TMP/c1.out" 2>"$TMP/c1.err" &
+c1=$!
+timeout 120 "$LW" --config "$TMP/fleet.conf" crawl >"$TMP/c2.out" 2>"$TMP/c2.err" &
+c2=$!
+pids="$pids $c1 $c2"
+# Look at status while both are at work.
+i=0
+while [ "$(sql "SELECT count(*) FROM workers WHERE role = 'crawl'" 2>/dev/null)" != 2 ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$LW" --config "$TMP/fleet.conf" status >"$TMP/status.out" 2>&1
+wait $c1
+r1=$?
+wait $c2
+r2=$?
+expect_eq "$r1 $r2" "0 0" "two crawl processes on one host succeed"
+sed 's/^/# /' "$TMP/c1.out" "$TMP/c2.out" "$TMP/c1.err" "$TMP/c2.err"
+cp "$TMP/fleet.log" /tmp/fleet-last.log
+set -- $(rates "$TMP/fleet.log")
+win=$1 gap=$2 total=$3
+# rate = 4: at most 4 request starts in any second, 0.25 s apart. The database
+# grants the starts on its clock; a request reaches the server a few ms after
+# its grant, so the tolerance is 30 ms on the window and 30 ms on a gap.
+[ "$win" -le 4 ] && ok "never more than 4 requests in one second together ($win of $total)" ||
+	notok "never more than 4 requests in one second together (saw $win)"
+awk -v g="$gap" 'BEGIN { exit !(g >= 0.22) }' && ok "requests at least 0.25 s apart, whichever process ($gap)" ||
+	notok "requests at least 0.25 s apart, whichever process (min gap $gap)"
+expect_eq "$(sql "SELECT count(*) FROM listings")" 40 "every ad stored"
+expect_eq "$(grep -c '"path": "/robots.txt"' "$TMP/fleet.log")" 2 "both processes fetched (each read robots.txt)"
+both=$(cat "$TMP/c1.out" "$TMP/c2.out" | sed -n 's/.*: \([0-9][0-9]*\) pages.*/\1/p' | tr '\n' ' ')
+case "$both" in
+*[1-9]*\ *[1-9]*) ok "both processes fetched pages ($both)" ;;
+*) notok "both processes fetched pages ($both)" ;;
+esac
+expect_eq "$(python3 -c 'import json,sys,collections; c=collections.Counter(json.loads(l)["path"] for l in open(sys.argv[1]) if l.strip()); print(sum(1 for p,n in c.items() if n > 1 and p != "/robots.txt"))' "$TMP/fleet.log")" 0 \
+	"no page fetched twice"
+expect_grep "WORKERS" "$TMP/status.out" "status has a workers section"
+expect_eq "$(grep -c ' crawl ' "$TMP/status.out")" 2 "both crawl processes are listed live"
+expect_eq "$(sql "SELECT count(*) FROM workers")" 0 "workers that stopped cleanly leave the registry"
+expect_eq "$(sql "SELECT count(*) FROM crawl_host_slots")" 0 "and give their connection slots back"
+# A worker that stopped answering is listed as such.
+sql "INSERT INTO workers (owner, machine, pid, role, last_seen) VALUES ('gone:1', 'gone', 1, 'crawl', now() - interval '10 minutes')" >/dev/null
+"$LW" --config "$TMP/fleet.conf" status >"$TMP/status2.out" 2>&1
+expect_grep "stopped answering" "$TMP/status2.out" "a silent worker is listed as stopped answering"
+finish
