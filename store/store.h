@@ -148,6 +148,28 @@ int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row 
  * Returns a new stream (store_rescan_close) or NULL with err. */
 struct store_rescan *store_rescan_open(struct store *st, const char *since, const char *source,
 				       struct lw_error *err);
+/* The same for listing ids lo..hi only (hi 0: all), one chunk of a shared
+ * rescan. */
+struct store_rescan *store_rescan_open_range(struct store *st, const char *since,
+					     const char *source, long lo, long hi,
+					     struct lw_error *err);
+/* Joins the unfinished shared rescan named key (the pack's hash, since and
+ * source), or starts it: the listings the filter selects cut into chunks of
+ * chunk_size consecutive ids. *rescan_id and *total (its listings) set. */
+int store_rescan_join(struct store *st, const char *key, const char *since, const char *source,
+		      long chunk_size, long *rescan_id, long *total, struct lw_error *err);
+/* Takes the next chunk (queued, or its lease expired: its process died) for
+ * lease_seconds. Returns 1 with *chunk and its id range; 0 when none is free
+ * but others still hold some (ask again later); 2 when the rescan is done
+ * (it is then marked finished); -1 with err. */
+int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int lease_seconds,
+		       long *chunk, long *lo, long *hi, struct lw_error *err);
+/* Marks a chunk scored (after its listings were flushed). */
+int store_rescan_chunk_done(struct store *st, long rescan_id, long chunk, const char *owner,
+			    struct lw_error *err);
+/* Listings in finished chunks, by any process, and the rescan's total. */
+int store_rescan_progress(struct store *st, long rescan_id, long *done, long *total,
+			  struct lw_error *err);
 /* The next at most max rows: *rows a new array (store_rescan_rows_free),
  * *n 0 at the end. Returns 0 or -1 with err. */
 int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row **rows, size_t *n,

@@ -92,4 +92,48 @@ expect_eq "$(sql "SELECT count(*) FROM crawl_host_slots")" 0 "and give their con
 sql "INSERT INTO workers (owner, machine, pid, role, last_seen) VALUES ('gone:1', 'gone', 1, 'crawl', now() - interval '10 minutes')" >/dev/null
 "$LW" --config "$TMP/fleet.conf" status >"$TMP/status2.out" 2>&1
 expect_grep "stopped answering" "$TMP/status2.out" "a silent worker is listed as stopped answering"
+
+# ---- two rescans share one rescan ---------------------------------------------------------
+python3 - "$TMP/many.jsonl" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(6000):
+        body = ("We hold your passport for safety, pay the agency fee before you fly %d" % i
+                if i % 4 == 0 else "Maths tutor, evenings, $40 an hour, lesson %d" % i)
+        f.write('{"url":"http://many.example/%d","title":"Ad %d","body":"%s"}\n' % (i, i, body))
+PY
+expect_rc 0 "ingest 6000 listings" timeout 300 "$LW" ingest -q --source many "$TMP/many.jsonl"
+cp -r "$TOP/rules" "$TMP/rules2"
+printf '[rule zz_tutor]\ncategory = deception\nweight = 1\ndescription = test rule\npattern = /\\btutor\\b/\n' \
+	>"$TMP/rules2/zz-tutor.rules"
+timeout 300 "$LW" rescan -q -r "$TMP/rules2" >"$TMP/r1.out" 2>"$TMP/r1.err" &
+r1=$!
+pids="$pids $r1"
+i=0
+while [ "$(sql "SELECT count(*) FROM rescan_chunks WHERE state <> 'queued'")" = 0 ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+timeout 300 "$LW" rescan -q -r "$TMP/rules2" >"$TMP/r2.out" 2>"$TMP/r2.err"
+rb=$?
+wait $r1
+ra=$?
+expect_eq "$ra $rb" "0 0" "two rescan processes with the same pack succeed"
+sed 's/^/# /' "$TMP/r1.out" "$TMP/r2.out" "$TMP/r1.err" "$TMP/r2.err"
+n1=$(sed -n 's/^rescanned \([0-9]*\) listings.*/\1/p' "$TMP/r1.out")
+n2=$(sed -n 's/^rescanned \([0-9]*\) listings.*/\1/p' "$TMP/r2.out")
+f1=$(sed -n 's/.*: \([0-9]*\) scored afresh.*/\1/p' "$TMP/r1.out")
+f2=$(sed -n 's/.*: \([0-9]*\) scored afresh.*/\1/p' "$TMP/r2.out")
+total=$(sql "SELECT count(*) FROM listings")
+expect_eq "$((n1 + n2)) $((f1 + f2))" "$total $total" "each listing scored once between them ($n1 + $n2)"
+[ "${n1:-0}" -gt 0 ] && [ "${n2:-0}" -gt 0 ] && ok "both did part of the rescan" || notok "both did part of the rescan ($n1, $n2)"
+expect_eq "$(sql "SELECT count(*) FROM listing_versions v JOIN listings l ON l.id = v.listing_id AND v.version = l.current_version WHERE v.rule_pack <> (SELECT rule_pack FROM listing_versions ORDER BY id DESC LIMIT 1)")" 0 \
+	"every current version carries the new pack's verdict"
+expect_eq "$(sql "SELECT count(*) FROM rescans WHERE finished_at IS NULL")" 0 "the shared rescan is marked finished"
+# --jobs N: N workers on this machine.
+printf '[rule zz_evenings]\ncategory = deception\nweight = 1\ndescription = test rule\npattern = /\\bevenings\\b/\n' \
+	>"$TMP/rules2/zz-evenings.rules"
+expect_rc 0 "rescan --jobs 2" timeout 300 "$LW" rescan -q --jobs 2 -r "$TMP/rules2"
+expect_grep "rescanned $total listings.*: $total scored afresh" "$TMP/out" "two workers of one command score each listing once"
+expect_eq "$(sql "SELECT count(DISTINCT lease_owner) FROM rescan_chunks")" 0 "no chunk is left leased"
 finish
