@@ -5,6 +5,7 @@
  * short -- reported with the offset where it was found. */
 #include <ctype.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

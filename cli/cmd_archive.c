@@ -528,6 +528,7 @@ struct work {
 	long id;
 	int lease;
 	int lost;
+	long long records_before;       /* records of the files already read */
 };
 
 static int renew(struct scan *sc, void *ctx)
@@ -535,6 +536,8 @@ static int renew(struct scan *sc, void *ctx)
 	struct work *w = ctx;
 	struct lw_error err;
 
+	if (store_worker_beat(w->st, w->owner, "archive", w->records_before + sc->c.records, &err) < 0)
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
 	if (store_archive_progress(w->st, w->id, w->owner, w->lease, &sc->c, &w->lost, &err) < 0) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		return 0;       /* the lease may still hold: keep reading */
@@ -550,7 +553,7 @@ static int cmd_work(const struct opts *o)
 	struct scan sc;
 	struct work w;
 	struct lw_error err;
-	char owner[300], host[256], *name = NULL;
+	char owner[300] = "", host[256], *name = NULL;
 	long files = 0, bad = 0;
 	long long errors = 0;
 	int rc = CLI_ERROR;
@@ -587,6 +590,7 @@ static int cmd_work(const struct opts *o)
 		files++;
 		bad += r < 0 || sc.c.errors;
 		errors += sc.c.errors;
+		w.records_before += sc.c.records;
 		if (stop_flag) {
 			store_archive_release(s.st, owner, &err);
 		} else if (!w.lost &&
@@ -604,6 +608,8 @@ static int cmd_work(const struct opts *o)
 	summary(&s, files, bad, errors);
 	rc = stop_flag ? CLI_NONE : bad ? CLI_NONE : CLI_OK;
 out:
+	if (s.st && owner[0])
+		store_worker_gone(s.st, owner, &err);
 	free(name);
 	session_close(&s);
 	return rc;
