@@ -220,11 +220,14 @@ int archive_payload_decode(const struct archive_record *rec, struct archive_payl
 	} else if (strcmp(rec->type, "resource") == 0 || strcmp(rec->type, "conversion") == 0) {
 		http = rec->block_len >= 5 && memcmp(rec->block, "HTTP/", 5) == 0;
 	} else {
-		return lw_error_set(err, "a '%s' record holds no page", rec->type[0] ? rec->type : "untyped"), 0;
+		lw_error_set(err, "a '%s' record holds no page", rec->type[0] ? rec->type : "untyped");
+		return 0;
 	}
 	/* A response that is not HTTP (dns:, ftp:, a screenshot) is left out. */
-	if (http && (rec->block_len < 5 || memcmp(rec->block, "HTTP/", 5) != 0))
-		return lw_error_set(err, "response record without an HTTP message"), 0;
+	if (http && (rec->block_len < 5 || memcmp(rec->block, "HTTP/", 5) != 0)) {
+		lw_error_set(err, "response record without an HTTP message");
+		return 0;
+	}
 	lw_buf_init(&body, ARCHIVE_BLOCK_MAX);
 	if (http) {
 		if (parse_http(rec->block, rec->block_len, &h, err) < 0)

@@ -4,6 +4,7 @@
  * -- a wrong Content-Length, garbage between records, a file that stops
  * short -- reported with the offset where it was found. */
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,8 +301,9 @@ static int parse_headers(struct archive_reader *r, struct archive_record *rec,
 
 		if (!isdigit((unsigned char)*cl))
 			return lw_error_set(err, "bad Content-Length '%.40s'", cl);
+		errno = 0;
 		v = strtoull(cl, &end, 10);
-		if (*end)
+		if (*end || errno == ERANGE)
 			return lw_error_set(err, "bad Content-Length '%.40s'", cl);
 		rec->content_length = v;
 	}

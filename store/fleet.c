@@ -58,7 +58,7 @@ int store_host_admit(struct store *st, const char *host, double interval, int co
 	} else {
 		/* Every connection to the host is busy: the start granted above
 		 * goes unused, which only slows this host down. */
-		*wait = 0.05;
+		*wait = 0.01;
 	}
 	PQclear(res);
 	return 0;
@@ -106,6 +106,10 @@ int store_worker_beat(struct store *st, const char *owner, const char *role, lon
 	host[sizeof(host) - 1] = '\0';
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
 	snprintf(d, sizeof(d), "%lld", done);
+	/* Workers silent for a day are history, not news. */
+	if (db_exec(st, "DELETE FROM workers WHERE last_seen < now() - interval '1 day'", 0, NULL,
+		    NULL, err) < 0)
+		return -1;
 	return db_exec(st, "INSERT INTO workers AS w (owner, machine, pid, role, done)"
 		       " VALUES ($1, $2, $3::integer, $4, $5::bigint)"
 		       " ON CONFLICT (owner) DO UPDATE SET role = excluded.role, done = excluded.done,"
