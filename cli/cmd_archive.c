@@ -4,6 +4,7 @@
  * and the flagged ones stored with where they were captured; a list of
  * archives is shared by any number of workers through the database. */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -458,7 +459,7 @@ out:
 static int read_list(const char *path, const char *prefix, char ***names, size_t *n)
 {
 	gzFile f = strcmp(path, "-") == 0 ? gzdopen(dup(0), "rb") : gzopen(path, "rb");
-	char line[LIST_LINE_MAX];
+	char line[LIST_LINE_MAX], abs[PATH_MAX];
 	size_t lineno = 0;
 
 	if (!f) {
@@ -481,9 +482,16 @@ static int read_list(const char *path, const char *prefix, char ***names, size_t
 		if (!len || line[0] == '#')
 			continue;
 		lw_buf_init(&b, LIST_LINE_MAX * 2);
-		if (strncmp(line, "crawl-data/", 11) == 0)
+		if (strncmp(line, "crawl-data/", 11) == 0) {
 			lw_buf_adds(&b, prefix);
-		lw_buf_adds(&b, line);
+			lw_buf_adds(&b, line);
+		} else if (strstr(line, "://") == NULL && realpath(line, abs)) {
+			/* Workers run elsewhere: a relative path must not depend on
+			 * where the list was loaded from. */
+			lw_buf_adds(&b, abs);
+		} else {
+			lw_buf_adds(&b, line);
+		}
 		*names = xreallocarray(*names, *n + 1, sizeof(**names));
 		(*names)[(*n)++] = lw_buf_detach(&b, NULL);
 	}

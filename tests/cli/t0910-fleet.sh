@@ -136,4 +136,24 @@ printf '[rule zz_evenings]\ncategory = deception\nweight = 1\ndescription = test
 expect_rc 0 "rescan --jobs 2" timeout 300 "$LW" rescan -q --jobs 2 -r "$TMP/rules2"
 expect_grep "rescanned $total listings.*: $total scored afresh" "$TMP/out" "two workers of one command score each listing once"
 expect_eq "$(sql "SELECT count(DISTINCT lease_owner) FROM rescan_chunks")" 0 "no chunk is left leased"
+# A rescan worker killed mid-chunk: its share is taken over when its lease expires.
+printf '[rule zz_lesson]\ncategory = deception\nweight = 1\ndescription = test rule\npattern = /\\blesson\\b/\n' \
+	>"$TMP/rules2/zz-lesson.rules"
+"$LW" rescan -q --threads 1 --lease 3 -r "$TMP/rules2" >"$TMP/k1.out" 2>"$TMP/k1.err" &
+k1=$!
+pids="$pids $k1"
+i=0
+while [ "$(sql "SELECT count(*) FROM rescans r JOIN rescan_chunks c ON c.rescan_id = r.id WHERE r.finished_at IS NULL AND c.state = 'done'")" = 0 ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -9 $k1
+expect_eq "$(sql "SELECT count(*) FROM rescans WHERE finished_at IS NULL")" 1 "a rescan is part-way when its worker is killed"
+expect_rc 0 "another worker finishes it" timeout 300 "$LW" rescan -q --lease 3 -r "$TMP/rules2"
+expect_eq "$(sql "SELECT count(*) FROM rescans WHERE finished_at IS NULL") $(sql "SELECT count(*) FROM rescan_chunks c JOIN rescans r ON r.id = c.rescan_id WHERE r.id = (SELECT max(id) FROM rescans) AND c.state <> 'done'")" "0 0" \
+	"every chunk of the killed worker's rescan is done"
+expect_eq "$(sql "SELECT count(*) FROM rescan_chunks WHERE rescan_id = (SELECT max(id) FROM rescans) AND attempts = 2")" 1 \
+	"the chunk it held was taken over after its lease"
+expect_eq "$(sql "SELECT count(*) FROM listing_versions v JOIN listings l ON l.id = v.listing_id AND v.version = l.current_version WHERE v.rule_pack <> (SELECT rule_pack FROM listing_versions ORDER BY id DESC LIMIT 1)")" 0 \
+	"every listing carries the new pack's verdict"
 finish
