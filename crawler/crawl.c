@@ -553,8 +553,8 @@ static int fleet_admit(void *actx, const char *host, double min_interval, int co
 	struct crawl *c = actx;
 	struct lw_error err;
 
-	if (store_host_admit(c->st, host, min_interval, connections, c->o->owner, token, wait,
-			     &err) < 0) {
+	if (store_host_admit(c->st, host, min_interval, connections, c->o->owner,
+			     c->cfg->crawler.lease_seconds, token, wait, &err) < 0) {
 		lw_log(LW_LOG_WARN, "politeness_unshared", "host=%s error=%s", host, lw_log_q(err.msg));
 		return -1;
 	}
@@ -587,7 +587,8 @@ static void beat(struct crawl *c, int force)
 		return;
 	c->last_beat = now_s();
 	if (store_worker_beat(c->st, c->o->owner, "crawl",
-			      c->stats->fetched + c->stats->not_modified, &err) < 0)
+			      c->stats->fetched + c->stats->not_modified, &err) < 0 ||
+	    store_host_renew(c->st, c->o->owner, c->cfg->crawler.lease_seconds, &err) < 0)
 		lw_log(LW_LOG_WARN, "worker_beat", "error=%s", lw_log_q(err.msg));
 }
 

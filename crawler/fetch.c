@@ -575,6 +575,16 @@ static double start_due(struct fetcher *f, struct lw_error *err)
 	return wait;
 }
 
+/* Tells the shared budget which admitted requests are now on the wire. */
+static void stamp_sent(struct fetcher *f)
+{
+	for (struct job *j = f->inflight; j; j = j->rnext) {
+		if (j->unsent && f->o.sent)
+			f->o.sent(f->o.actx, j->host->key, j->host->pol.min_interval);
+		j->unsent = 0;
+	}
+}
+
 int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
 {
 	double wait = start_due(f, err);
@@ -584,6 +594,7 @@ int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
 		ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 		return lw_error_set(err, "curl multi perform failed");
+	stamp_sent(f);
 	if (curl_multi_poll(f->multi, NULL, 0, ms, NULL) != CURLM_OK)
 		return lw_error_set(err, "curl multi poll failed");
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
@@ -595,11 +606,7 @@ int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
 	 * budget must reach the host when granted, not a batch later. */
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 		return lw_error_set(err, "curl multi perform failed");
-	for (struct job *j = f->inflight; j; j = j->rnext) {
-		if (j->unsent && f->o.sent)
-			f->o.sent(f->o.actx, j->host->key, j->host->pol.min_interval);
-		j->unsent = 0;
-	}
+	stamp_sent(f);
 	return 0;
 }
 

@@ -10,22 +10,20 @@
 
 #include "store_internal.h"
 
-/* Slots outlive a transfer only when their process died: long enough for
- * the slowest transfer the crawler allows to end and hand it back. */
-#define SLOT_LEASE "300"
-
 int store_host_admit(struct store *st, const char *host, double interval, int connections,
-		     const char *owner, long *token, double *wait, struct lw_error *err)
+		     const char *owner, int lease_seconds, long *token, double *wait,
+		     struct lw_error *err)
 {
-	char iv[32], conns[16];
+	char iv[32], conns[16], lease[16];
 	const char *p[2] = { host, iv };
-	const char *ps[4] = { host, owner, conns, SLOT_LEASE };
+	const char *ps[4] = { host, owner, conns, lease };
 	PGresult *res = NULL;
 
 	*token = 0;
 	*wait = 0;
 	snprintf(iv, sizeof(iv), "%.6f", interval > 0 ? interval : 0);
 	snprintf(conns, sizeof(conns), "%d", connections > 0 ? connections : 1);
+	snprintf(lease, sizeof(lease), "%d", lease_seconds > 0 ? lease_seconds : 120);
 	/* The data-modifying CTE's row is granted; when it is not, the main
 	 * query still sees the untouched row and says how long to wait. */
 	if (db_exec(st, "WITH up AS (INSERT INTO crawl_hosts AS h (host, next_start, requests)"
@@ -86,6 +84,16 @@ int store_host_release(struct store *st, const char *host, long token, const cha
 	snprintf(slot, sizeof(slot), "%ld", token);
 	return db_exec(st, "DELETE FROM crawl_host_slots WHERE host = $1 AND slot = $2::integer"
 		       " AND owner = $3", 3, p, NULL, err);
+}
+
+int store_host_renew(struct store *st, const char *owner, int lease_seconds, struct lw_error *err)
+{
+	char lease[16];
+	const char *p[2] = { owner, lease };
+
+	snprintf(lease, sizeof(lease), "%d", lease_seconds > 0 ? lease_seconds : 120);
+	return db_exec(st, "UPDATE crawl_host_slots SET expires = clock_timestamp()"
+		       " + make_interval(secs => $2::integer) WHERE owner = $1", 2, p, NULL, err);
 }
 
 int store_host_release_all(struct store *st, const char *owner, struct lw_error *err)

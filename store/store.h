@@ -284,10 +284,15 @@ int store_archive_status(struct store *st, json_t **out, struct lw_error *err);
  * host's last granted start by any process is at least interval seconds ago
  * and fewer than connections transfers to it are running. Returns 0 with
  * *wait 0 and *token the connection slot (hand it to store_host_release
- * when the transfer ends), or with *wait the seconds to wait before asking
- * again; -1 with err on database trouble. */
+ * when the transfer ends; the slot is leased for lease_seconds, renewed by
+ * store_host_renew), or with *wait the seconds to wait before asking again;
+ * -1 with err on database trouble. */
 int store_host_admit(struct store *st, const char *host, double interval, int connections,
-		     const char *owner, long *token, double *wait, struct lw_error *err);
+		     const char *owner, int lease_seconds, long *token, double *wait,
+		     struct lw_error *err);
+/* Renews the connection slots owner holds for lease_seconds: a process that
+ * dies stops renewing, and its hosts' slots come back when they expire. */
+int store_host_renew(struct store *st, const char *owner, int lease_seconds, struct lw_error *err);
 /* After an admitted request was sent: the host's next start is counted
  * from now, so a delay between grant and send cannot bunch requests. */
 int store_host_sent(struct store *st, const char *host, double interval, struct lw_error *err);

@@ -9,8 +9,9 @@
 -- when it has passed), so starts to a host are at least the interval apart
 -- whichever process makes them, on the database's clock (no clock skew
 -- between machines). Concurrent transfers to a host are capped by numbered
--- slots in crawl_host_slots, each leased for a short time and renewed by its
--- transfer ending; a dead process's slots come back when they expire.
+-- slots in crawl_host_slots, leased for the crawler's lease_seconds and
+-- renewed by their process's heartbeat; a dead process's slots come back
+-- when they expire, as its frontier leases do.
 --
 -- The three tables are UNLOGGED: their rows live seconds, a crash that
 -- empties them only lets every host start afresh, and without WAL a grant
