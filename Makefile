@@ -9,7 +9,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CC      ?= cc
 PKGS     = libhs libxml-2.0 libcurl libpq libutf8proc inih jansson libcrypto libpcre2-8 igraph \
-           libmicrohttpd libargon2 libgvc
+           libmicrohttpd libargon2 libgvc zlib
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes -Werror \
            -Wno-overlength-strings
@@ -27,10 +27,10 @@ Q = @
 endif
 
 B = build
-MODULES = $(foreach m,util matcher config store engine crawler web,$(if $(wildcard $(m)/*.c),$(m)))
+MODULES = $(foreach m,util matcher config store engine crawler web archive,$(if $(wildcard $(m)/*.c),$(m)))
 LIBS = $(foreach m,$(MODULES),$(B)/lib$(m).a)
 # Link order: dependents first.
-LINKLIBS = $(foreach m,web crawler engine store config matcher util,$(if $(filter $(m),$(MODULES)),$(B)/lib$(m).a))
+LINKLIBS = $(foreach m,web archive crawler engine store config matcher util,$(if $(filter $(m),$(MODULES)),$(B)/lib$(m).a))
 
 define module_rules
 $(1)_SRC := $$(wildcard $(1)/*.c)

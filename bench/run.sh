@@ -21,7 +21,7 @@
 #   BENCH_RANK=1        also rank the default pack's slowest patterns, each compiled alone
 #   BENCH_PROFILE=0     skip the perf profile of the full path (printed when perf is installed)
 #   BENCH_EXTRA=0       only the matcher rows (no crawl, ingestion, rescan, daemon)
-#   BENCH_EXTRAS        which of those to run ("crawl ingest rescan daemon web")
+#   BENCH_EXTRAS        which of those to run ("crawl ingest rescan daemon web fleet")
 #   BENCH_NETWORK=1     also run bench/bench_network.sh (entity extraction and linking rates)
 #   BENCH_GROUPS=0      skip bench/bench_groups.sh (networks against known groups: precision,
 #                       recall, largest network, rebuild time; BENCH_GROUPS_N listings)
@@ -73,7 +73,7 @@ calc() {
 	e=$1
 	shift
 	for a in "$@"; do case $a in '' | -) printf '%s' -; return 0 ;; esac; done
-	awk -v x1="${1:-0}" -v x2="${2:-0}" -v x3="${3:-0}" "BEGIN { $e }"
+	awk -v x1="${1:-0}" -v x2="${2:-0}" -v x3="${3:-0}" -v x4="${4:-0}" "BEGIN { $e }"
 }
 ratio() { calc 'if (x2 + 0 == 0) print "-"; else printf "%.1f", x1 / x2' "$@"; }
 mb() { calc 'if (x1 < 1e6) printf "%.0f KB", x1 / 1e3; else printf "%.1f MB", x1 / 1e6' "$1"; }
@@ -266,7 +266,7 @@ fi
 # ---- crawl, ingestion, rescan, daemon (each in its own temp folder and throwaway cluster) --------------
 if [ "${BENCH_EXTRA:-1}" = 1 ]; then
 	export LW BENCH_DIR="$DIR" BENCH_RESULTS="$RES" BENCH_QUICK="$QUICK"
-	subs=${BENCH_EXTRAS:-crawl ingest rescan daemon web}
+	subs=${BENCH_EXTRAS:-crawl ingest rescan daemon web fleet}
 	[ "${BENCH_NETWORK:-0}" = 1 ] && subs="$subs network"
 	[ "${BENCH_GROUPS:-1}" = 1 ] && subs="$subs groups"
 	for b in $subs; do
@@ -331,6 +331,17 @@ rnote=""
 row "rescan of $(get rescan.store) stored listings" "$(calc 'printf "%.0f s", x1' "$rsecs")$rnote" \
 	"$rbase: $(calc 'printf "%.0f s", x1' "$rbsecs")" "< 60 s (1M)" \
 	"$(met_lt "$rsecs" 60)$([ "$(get rescan.store)" != 1000000 ] && [ "$(get rescan.store)" != - ] && echo ' (not 1M)')"
+# Issue 15: the fleet (bench/bench_fleet.sh).
+fb=$(get fleet.archive.bytes)
+row "archive scan (store flagged), compressed WARC" "$(calc 'printf "%.1f MB/s, %.0f pages/s", x1 / x3 / 1e6, x2 / x3' "$fb" "$(get fleet.archive.pages)" "$(get fleet.scan.seconds)")" \
+	"zcat > /dev/null: $(calc 'printf "%.1f MB/s", x1 / x2 / 1e6' "$fb" "$(get fleet.zcat.seconds)"); warcio: $(w=$(get fleet.warcio.seconds); [ "$w" = absent ] && echo 'not installed' || calc 'printf "%.1f MB/s", x1 / x2 / 1e6' "$fb" "$w")" \
+	">= 0.8x zcat" "$(calc 'x = (x2 / x1); if (x >= 0.8) printf "yes (%.2fx)", x; else printf "no (%.2fx)", x' "$(get fleet.scan.seconds)" "$(get fleet.zcat.seconds)")"
+row "archive read + decode + HTML text, no DB" "$(calc 'printf "%.1f MB/s, %.0f pages/s", x1 / x3 / 1e6, x2 / x3' "$fb" "$(get fleet.archive.pages)" "$(get fleet.check.seconds)")" \
+	"zcat: $(calc 'printf "%.2fx of zcat", x2 / x1' "$(get fleet.check.seconds)" "$(get fleet.zcat.seconds)")" "reported" "-"
+row "rescan, 1 / 2 worker processes ($(get fleet.cores) cores)" "$(calc 'printf "%.0f / %.0f listings/s", x1 / x2, x3 / x4' "$(get fleet.rescan1.listings)" "$(get fleet.rescan1.seconds)" "$(get fleet.rescan2.listings)" "$(get fleet.rescan2.seconds)")" \
+	"1 worker" "reported" "-"
+row "crawl, 1 / 2 processes, $(get fleet.crawl1.pages) pages on several hosts" "$(calc 'printf "%.0f / %.0f pages/s", x1 / x2, x3 / x4' "$(get fleet.crawl1.pages)" "$(get fleet.crawl1.seconds)" "$(get fleet.crawl2.pages)" "$(get fleet.crawl2.seconds)")" \
+	"1 process (lwserve, Python, serves)" "reported" "-"
 row "echo x | lurewatch match, warm cache" "$(calc 'printf "%.1f ms (%.1f CPU)", x1, x2' "$(get hf_match.mean_ms)" "$(get hf_match.cpu_ms)")" \
 	"lurewatch --version: $(calc 'printf "%.1f ms (%.1f CPU)", x1, x2' "$(get hf_version.mean_ms)" "$(get hf_version.cpu_ms)")" "< 30 ms" "$(met_lt "$(get hf_match.mean_ms)" 30)"
 row "cold compile of the default pack" "$(calc 'printf "%.1f s (%.1f CPU)", x1, x2' "$(get compile.seconds)" "$(get compile.cpu_seconds)")" \

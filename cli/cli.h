@@ -29,6 +29,7 @@ int cmd_network(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_archive(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_robots(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

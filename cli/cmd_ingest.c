@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../config/config.h"
 #include "../matcher/text.h"
@@ -28,6 +30,9 @@ struct ingest_run {
 	int broken;             /* an input was refused whole (a malformed export) */
 	enum { FORMAT_AUTO, FORMAT_JSONL, FORMAT_TELEGRAM } format;
 	struct telegram_options tg;
+	int progress;           /* a line on the terminal, refreshed */
+	double t0, last;
+	const char *input;      /* being read, for the progress line */
 };
 
 static void usage(FILE *f)
@@ -35,7 +40,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lurewatch ingest [--source NAME] [-r PACK] [--threshold N] [--batch N]\n"
 		"                        [-j N] [--json] [--format auto|jsonl|telegram]\n"
-		"                        [--telegram-channel NAME] [FILE|DIR|-]...\n\n"
+		"                        [--telegram-channel NAME] [-q] [FILE|DIR|-]...\n\n"
 		"Scores listings with the rule pack and stores them; flagged ones join the\n"
 		"review queue. Re-ingesting the same listing stores it once; a changed one\n"
 		"becomes a new version; a dismissed one returns only with new categories.\n\n"
@@ -57,6 +62,7 @@ static void usage(FILE *f)
 		"  --format F       read every input as F: jsonl or telegram (default: auto)\n"
 		"  --telegram-channel NAME  the exported channel's username (or t.me link)\n"
 		"  -j, --jobs N     analysing threads (default: one per core)\n"
+		"  -q, --quiet      no progress line on the terminal\n"
 		"  --json           print the summary as JSON\n\n"
 		"Exit status: 0 all stored, 1 some inputs rejected (the rest stored), 2 error\n"
 		"(nothing after the failed batch was stored; re-running completes the work;\n"
@@ -76,9 +82,35 @@ static const char *jstr(json_t *o, const char *key, int *bad)
 	return json_string_value(v);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Large inputs run for minutes: say how far it got, on a terminal only. */
+static void show_progress(struct ingest_run *run, int final)
+{
+	const struct store_ingest_stats *s;
+	double t;
+
+	if (!run->progress || (!final && now_s() - run->last < 0.3))
+		return;
+	run->last = now_s();
+	s = engine_ingest_stats(run->in);
+	t = run->last - run->t0;
+	fprintf(stderr, "\r\033[Kingest: %zu listings (%.0f/s), %zu flagged%s%.60s%s", s->seen,
+		t > 0 ? (double)s->seen / t : 0, s->flagged, run->input ? "  " : "",
+		run->input ? run->input : "", final ? "\n" : "");
+}
+
 static void add_listing(struct ingest_run *run, const struct store_listing *l)
 {
 	struct lw_error err;
+
+	show_progress(run, 0);
 
 	if (engine_ingest_add(run->in, l, &err) == 0)
 		return;
@@ -423,23 +455,25 @@ int cmd_ingest(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "telegram-channel", required_argument, NULL, 'T' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *source = NULL, *rules = NULL;
 	double threshold = -1, batch = 2000, jobs = 0;
-	int c, json = 0, rc = CLI_ERROR;
+	int c, json = 0, quiet = 0, rc = CLI_ERROR;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct matcher *m = NULL;
-	struct ingest_run run = { NULL, 0, 0, 0, FORMAT_AUTO, { NULL, NULL } };
+	struct ingest_run run = { NULL, 0, 0, 0, FORMAT_AUTO, { NULL, NULL }, 0, 0, 0, NULL };
 	char channel[TELEGRAM_USERNAME_MAX + 1];
 	struct lw_error err;
 	struct lw_buf actor;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:j:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:j:qh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'q': quiet = 1; break;
 		case 's': source = optarg; break;
 		case 'r': rules = optarg; break;
 		case 't':
@@ -506,14 +540,19 @@ int cmd_ingest(int argc, char **argv)
 		store_network_rules_from_config(&nr, cfg);
 		engine_ingest_set_rules(run.in, &nr);
 	}
+	run.progress = !quiet && isatty(2);
+	run.t0 = now_s();
 	if (optind == argc)
 		ingest_path(&run, "-");
-	for (int i = optind; i < argc && !run.fatal; i++)
+	for (int i = optind; i < argc && !run.fatal; i++) {
+		run.input = argv[i];
 		ingest_path(&run, argv[i]);
+	}
 	if (!run.fatal && engine_ingest_flush(run.in, &err) < 0) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		run.fatal = 1;
 	}
+	show_progress(&run, 1);
 	print_summary(engine_ingest_stats(run.in), run.bad, json);
 	rc = run.fatal || run.broken ? CLI_ERROR : run.bad ? CLI_NONE : CLI_OK;
 out:

@@ -7,10 +7,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "../config/config.h"
 #include "../engine/engine.h"
 #include "../store/store.h"
+#include "../util/buf.h"
 #include "cli.h"
 
 /* Rows a FETCH brings: enough to keep the pool busy, little memory. */
@@ -27,15 +29,23 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lurewatch rescan [--since DATE] [--source NAME] [-r PACK] [-j N] [--quiet]\n\n"
+		"usage: lurewatch rescan [--since DATE] [--source NAME] [-r PACK] [-j N]\n"
+		"                        [--threads N] [--lease S] [--quiet]\n\n"
 		"Scores stored listings (their current versions) again with the current rule\n"
 		"pack. A version scored by another pack gets the new hits and score; listings\n"
 		"that are now flagged join the queue (a dismissed one only with new categories).\n"
 		"Re-running with an unchanged pack changes nothing.\n\n"
+		"Any number of rescan processes with the same pack, --since and --source, on\n"
+		"one machine or many, share one rescan: the listings are cut into chunks that\n"
+		"each process takes in turn, so each listing is scored once; a killed\n"
+		"process's chunk is taken over when its lease expires. The progress bar shows\n"
+		"the whole rescan.\n\n"
 		"  --since DATE    only listings seen since DATE (e.g. 2026-11-01)\n"
 		"  --source NAME   only listings of this source\n"
 		"  -r, --rules PACK  rule pack (default: matcher.rules, ./rules)\n"
-		"  -j, --jobs N    analysing threads (default: one per core)\n"
+		"  -j, --jobs N    worker processes on this machine (default 1)\n"
+		"  --threads N     analysing threads per worker (default: the cores shared out)\n"
+		"  --lease S       seconds a chunk stays a worker's without it finishing (default 60)\n"
 		"  -q, --quiet     no progress bar\n");
 }
 
@@ -47,11 +57,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+#define CHUNK 500
+
 static void bar(long done, long total, double t0, int final)
 {
 	int width = 30, fill = total ? (int)((double)done / (double)total * width) : width;
 	double t = now_s() - t0;
 
+	if (fill > width)
+		fill = width;
 	fprintf(stderr, "\r\033[Krescan [%.*s%*s] %ld/%ld  %.0f listings/s%s", fill,
 		"##############################", width - fill, "", done, total,
 		t > 0 ? (double)done / t : 0, final ? "\n" : "");
@@ -63,106 +77,137 @@ static void on_reject(const struct store_listing *l, const char *msg, void *ctx)
 	fprintf(stderr, "\nlurewatch: %s: %s\n", l->origin, msg);
 }
 
-static int run(struct store *st, struct engine_ingest *in, const char *since, const char *source,
-	       int progress)
+struct job {
+	struct store *st;
+	struct engine_ingest *in;
+	const char *since, *source, *owner;
+	long rescan_id;
+	int lease, progress;
+	double t0, last;
+	long done_at_start;
+};
+
+static void show(struct job *j, int final)
+{
+	struct lw_error err;
+	long done, total;
+
+	if (!j->progress || (!final && now_s() - j->last < 0.3))
+		return;
+	j->last = now_s();
+	if (store_rescan_progress(j->st, j->rescan_id, &done, &total, &err) == 0)
+		bar(done, total, j->t0, final);
+}
+
+/* Scores one chunk: its listings streamed, analysed, flushed. */
+static int one_chunk(struct job *j, long lo, long hi, struct lw_error *err)
 {
 	struct store_rescan_row *rows = NULL;
-	struct store_rescan *cur = NULL;
-	struct lw_error err;
-	long total = 0, done = 0;
+	struct store_rescan *cur;
 	size_t n = 0;
-	double t0 = now_s(), last = 0;
 	int rc = -1;
 
-	if (store_rescan_count(st, since, source, &total, &err) < 0)
-		goto fail;
-	cur = store_rescan_open(st, since, source, &err);
+	cur = store_rescan_open_range(j->st, j->since, j->source, lo, hi, err);
 	if (!cur)
-		goto fail;
+		return -1;
 	do {
-		if (store_rescan_next(cur, PAGE, &rows, &n, &err) < 0)
-			goto fail;
-		for (size_t i = 0; i < n && !stop_flag; i++) {
-			if (engine_ingest_rescore(in, &rows[i], &err) < 0)
-				goto fail;
-			done++;
-		}
+		if (store_rescan_next(cur, PAGE, &rows, &n, err) < 0)
+			goto out;
+		for (size_t i = 0; i < n && !stop_flag; i++)
+			if (engine_ingest_rescore(j->in, &rows[i], err) < 0)
+				goto out;
 		store_rescan_rows_free(rows, n);
 		rows = NULL;
-		if (progress && now_s() - last > 0.2) {
-			bar(done, total, t0, 0);
-			last = now_s();
-		}
+		show(j, 0);
 	} while (n > 0 && !stop_flag);
-	if (engine_ingest_flush(in, &err) < 0)
-		goto fail;
-	if (progress)
-		bar(done, total, t0, 1);
-	rc = 0;
-	goto out;
-fail:
-	fprintf(stderr, "%slurewatch: %s\n", progress ? "\n" : "", err.msg);
+	rc = engine_ingest_flush(j->in, err);
 out:
 	store_rescan_rows_free(rows, rows ? n : 0);
 	store_rescan_close(cur);
 	return rc;
 }
 
-int cmd_rescan(int argc, char **argv)
+static int run(struct job *j, const char *pack_hash)
 {
-	static const struct option longopts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "source", required_argument, NULL, 'S' },
-		{ "rules", required_argument, NULL, 'r' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *since = NULL, *source = NULL, *rules = NULL;
+	struct lw_error err;
+	struct lw_buf key;
+	long total, chunk, lo, hi;
+	int r, rc = -1;
+
+	lw_buf_init(&key, 4096);
+	lw_buf_printf(&key, "%s|%s|%s", pack_hash, j->since ? j->since : "",
+		      j->source ? j->source : "");
+	j->t0 = now_s();
+	if (store_rescan_join(j->st, key.data, j->since, j->source, CHUNK, &j->rescan_id, &total,
+			      &err) < 0)
+		goto fail;
+	while (!stop_flag) {
+		r = store_rescan_claim(j->st, j->rescan_id, j->owner, j->lease, &chunk, &lo, &hi, &err);
+		if (r < 0)
+			goto fail;
+		if (r == 2)
+			break;
+		if (r == 0) {
+			/* Others hold the last chunks: wait, in case one dies. */
+			show(j, 0);
+			usleep(300000);
+			continue;
+		}
+		if (one_chunk(j, lo, hi, &err) < 0)
+			goto fail;
+		if (stop_flag)
+			break;
+		if (store_rescan_chunk_done(j->st, j->rescan_id, chunk, j->owner, &err) < 0)
+			goto fail;
+		if (store_worker_beat(j->st, j->owner, "rescan",
+				      (long long)engine_ingest_stats(j->in)->seen, &err) < 0)
+			goto fail;
+	}
+	show(j, 1);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "%slurewatch: %s\n", j->progress ? "\n" : "", err.msg);
+out:
+	store_worker_gone(j->st, j->owner, &err);
+	lw_buf_release(&key);
+	return rc;
+}
+
+struct opts {
+	const char *since, *source, *rules;
+	double jobs, threads, lease;
+	int quiet;
+};
+
+/* One worker: its own connection, pack and analysing threads. Writes its
+ * counts to *stats. */
+static int worker(const struct opts *o, int progress, struct store_ingest_stats *stats,
+		  char *pack_hash, size_t hash_cap)
+{
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct matcher *m = NULL;
 	struct engine_ingest *in = NULL;
-	double jobs = 0;
 	struct lw_error err;
-	int c, quiet = 0, rc = CLI_ERROR;
+	struct job j;
+	char owner[300], host[256];
+	int rc = CLI_ERROR;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:j:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's': since = optarg; break;
-		case 'S': source = optarg; break;
-		case 'r': rules = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'j':
-			if (cli_parse_double("--jobs", optarg, &jobs) < 0 || jobs < 1 || jobs > 64) {
-				fprintf(stderr, "lurewatch: --jobs takes 1 to 64\n");
-				return CLI_ERROR;
-			}
-			break;
-		case 'h': usage(stdout); return CLI_OK;
-		default: usage(stderr); return CLI_ERROR;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return CLI_ERROR;
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	cfg = cli_config_load();
 	if (!cfg)
 		goto out;
-	m = cli_matcher_open(cli_default_pack(rules ? rules : cfg->rules), NULL, 0, cfg->threshold, &err);
+	m = cli_matcher_open(cli_default_pack(o->rules ? o->rules : cfg->rules), NULL, 0,
+			     cfg->threshold, &err);
 	if (!m) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;
 	}
+	snprintf(pack_hash, hash_cap, "%s", matcher_pack_hash(matcher_get_pack(m)));
 	st = cli_store_open(cfg);
 	if (!st)
 		goto out;
-	in = engine_ingest_new(st, m, NULL, "rescan", 2000, (int)jobs, &err);
+	in = engine_ingest_new(st, m, NULL, "rescan", 2000, (int)o->threads, &err);
 	if (!in) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;
@@ -176,13 +221,20 @@ int cmd_rescan(int argc, char **argv)
 		store_network_rules_from_config(&nr, cfg);
 		engine_ingest_set_rules(in, &nr);
 	}
-	if (run(st, in, since, source, !quiet && isatty(2)) == 0) {
-		const struct store_ingest_stats *s = engine_ingest_stats(in);
-
-		printf("rescanned %zu listings with pack %.12s: %zu scored afresh, %zu flagged, "
-		       "%zu queue updates (%zu re-queued)%s\n",
-		       s->seen, matcher_pack_hash(matcher_get_pack(m)), s->rescored, s->flagged,
-		       s->queued, s->requeued, stop_flag ? "; interrupted" : "");
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
+	memset(&j, 0, sizeof(j));
+	j.st = st;
+	j.in = in;
+	j.since = o->since;
+	j.source = o->source;
+	j.owner = owner;
+	j.lease = (int)o->lease;
+	j.progress = progress;
+	if (run(&j, pack_hash) == 0) {
+		*stats = *engine_ingest_stats(in);
 		rc = stop_flag ? CLI_NONE : CLI_OK;
 	}
 out:
@@ -190,5 +242,147 @@ out:
 	store_close(st);
 	matcher_free(m);
 	config_free(cfg);
+	return rc;
+}
+
+static void add_stats(struct store_ingest_stats *a, const struct store_ingest_stats *b)
+{
+	a->seen += b->seen;
+	a->rescored += b->rescored;
+	a->flagged += b->flagged;
+	a->queued += b->queued;
+	a->requeued += b->requeued;
+}
+
+/* N workers as child processes; each sends its counts back through a pipe. */
+static int run_jobs(const struct opts *o, int progress, struct store_ingest_stats *sum,
+		    char *pack_hash, size_t hash_cap)
+{
+	int n = (int)o->jobs, rc = CLI_OK;
+	int fds[64];
+	pid_t pids[64];
+
+	for (int i = 0; i < n; i++) {
+		int p[2];
+
+		fds[i] = -1;
+		pids[i] = -1;
+		if (pipe(p) != 0) {
+			rc = CLI_ERROR;
+			continue;
+		}
+		fflush(NULL);
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			struct store_ingest_stats s;
+			char h[80];
+			int r;
+
+			close(p[0]);
+			memset(&s, 0, sizeof(s));
+			r = worker(o, progress && i == 0, &s, h, sizeof(h));
+			if (write(p[1], &s, sizeof(s)) != (ssize_t)sizeof(s) ||
+			    write(p[1], h, sizeof(h)) != (ssize_t)sizeof(h))
+				r = CLI_ERROR;
+			close(p[1]);
+			_exit(r);
+		}
+		close(p[1]);
+		fds[i] = p[0];
+		if (pids[i] < 0)
+			rc = CLI_ERROR;
+	}
+	for (int i = 0; i < n; i++) {
+		struct store_ingest_stats s;
+		char h[80];
+		int status;
+
+		if (fds[i] >= 0) {
+			if (read(fds[i], &s, sizeof(s)) == (ssize_t)sizeof(s) &&
+			    read(fds[i], h, sizeof(h)) == (ssize_t)sizeof(h)) {
+				add_stats(sum, &s);
+				h[sizeof(h) - 1] = '\0';
+				snprintf(pack_hash, hash_cap, "%s", h);
+			}
+			close(fds[i]);
+		}
+		if (pids[i] > 0 && waitpid(pids[i], &status, 0) == pids[i] &&
+		    (!WIFEXITED(status) || WEXITSTATUS(status) != CLI_OK) && rc == CLI_OK)
+			rc = WIFEXITED(status) ? WEXITSTATUS(status) : CLI_ERROR;
+	}
+	return rc;
+}
+
+int cmd_rescan(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "lease", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o;
+	struct store_ingest_stats sum;
+	char hash[80] = "";
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int c, rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&sum, 0, sizeof(sum));
+	o.jobs = 1;
+	o.lease = 60;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:j:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o.since = optarg; break;
+		case 'S': o.source = optarg; break;
+		case 'r': o.rules = optarg; break;
+		case 'q': o.quiet = 1; break;
+		case 'j':
+			if (cli_parse_double("--jobs", optarg, &o.jobs) < 0 || o.jobs < 1 || o.jobs > 64) {
+				fprintf(stderr, "lurewatch: --jobs takes 1 to 64\n");
+				return CLI_ERROR;
+			}
+			break;
+		case 'T':
+			if (cli_parse_double("--threads", optarg, &o.threads) < 0 || o.threads < 1 ||
+			    o.threads > 64) {
+				fprintf(stderr, "lurewatch: --threads takes 1 to 64\n");
+				return CLI_ERROR;
+			}
+			break;
+		case 'l':
+			if (cli_parse_double("--lease", optarg, &o.lease) < 0 || o.lease < 2 ||
+			    o.lease > 86400) {
+				fprintf(stderr, "lurewatch: --lease takes 2 to 86400 seconds\n");
+				return CLI_ERROR;
+			}
+			break;
+		case 'h': usage(stdout); return CLI_OK;
+		default: usage(stderr); return CLI_ERROR;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return CLI_ERROR;
+	}
+	if (!o.threads && o.jobs > 1)
+		o.threads = cores > o.jobs ? (double)(cores / (long)o.jobs) : 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (o.jobs > 1)
+		rc = run_jobs(&o, !o.quiet && isatty(2), &sum, hash, sizeof(hash));
+	else
+		rc = worker(&o, !o.quiet && isatty(2), &sum, hash, sizeof(hash));
+	if (rc == CLI_OK || rc == CLI_NONE)
+		printf("rescanned %zu listings with pack %.12s: %zu scored afresh, %zu flagged, "
+		       "%zu queue updates (%zu re-queued)%s\n",
+		       sum.seen, hash, sum.rescored, sum.flagged, sum.queued, sum.requeued,
+		       stop_flag ? "; interrupted" : "");
 	return rc;
 }

@@ -33,6 +33,53 @@ static void print_counts(const char *title, json_t *obj)
 	printf("\n");
 }
 
+/* Workers stop answering when they miss this many seconds of heartbeats
+ * (crawlers beat every 2 s, rescan and archive workers at least every few). */
+#define WORKER_STALE 30
+
+static int add_fleet(struct store *st, json_t *s, struct lw_error *err)
+{
+	json_t *w = NULL, *a = NULL;
+
+	if (store_workers(st, WORKER_STALE, &w, err) < 0)
+		return -1;
+	json_object_set_new(s, "workers", w);
+	if (store_archive_status(st, &a, err) < 0)
+		return -1;
+	json_object_set_new(s, "archives", a);
+	return 0;
+}
+
+static void print_fleet(json_t *s)
+{
+	json_t *w, *a = json_object_get(s, "archives"), *cur;
+	size_t i;
+
+	if (json_array_size(json_object_get(s, "workers"))) {
+		printf("\n%-24s %8s %-8s %-20s %9s %6s\n", "WORKERS MACHINE", "PID", "ROLE", "SINCE",
+		       "DONE/S", "HOSTS");
+		json_array_foreach(json_object_get(s, "workers"), i, w)
+			printf("%-24.24s %8ld %-8s %-20.19s %9.1f %6ld%s\n", str(w, "machine"),
+			       num(w, "pid"), str(w, "role"), str(w, "since"),
+			       json_number_value(json_object_get(w, "rate")), num(w, "hosts_held"),
+			       json_is_true(json_object_get(w, "alive")) ? "" :
+			       "  stopped answering");
+	}
+	if (num(a, "files") > 0) {
+		printf("\narchives: %ld files: %ld queued, %ld working, %ld done, %ld failed; "
+		       "%.1f of %.1f MB read; %ld records, %ld pages, %ld flagged, %ld errors\n",
+		       num(a, "files"), num(a, "queued"), num(a, "working"), num(a, "done"),
+		       num(a, "failed"), (double)num(a, "bytes_done") / 1e6,
+		       (double)num(a, "bytes_total") / 1e6, num(a, "records"), num(a, "pages"),
+		       num(a, "flagged"), num(a, "errors"));
+		json_array_foreach(json_object_get(a, "current"), i, cur)
+			printf("  %s %s %.1f/%.1f MB%s\n", str(cur, "owner"), str(cur, "name"),
+			       (double)num(cur, "bytes_done") / 1e6, (double)num(cur, "bytes_total") / 1e6,
+			       json_is_true(json_object_get(cur, "expired")) ?
+			       " (lease expired: its worker stopped answering)" : "");
+	}
+}
+
 static void print_status(const struct config *cfg, const struct matcher_pack *pack, json_t *s)
 {
 	json_t *src, *q = json_object_get(s, "queue");
@@ -58,6 +105,7 @@ static void print_status(const struct config *cfg, const struct matcher_pack *pa
 	print_counts("queue", json_object_get(q, "by_status"));
 	print_counts("open by category", json_object_get(q, "by_category"));
 	printf("urgent open items: %ld\n", num(q, "urgent_open"));
+	print_fleet(s);
 }
 
 int cmd_status(int argc, char **argv)
@@ -93,7 +141,7 @@ int cmd_status(int argc, char **argv)
 	st = cli_store_open(cfg);
 	if (!st)
 		goto out;
-	if (store_status(st, &s, &err) < 0) {
+	if (store_status(st, &s, &err) < 0 || add_fleet(st, s, &err) < 0) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;
 	}

@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "match", cmd_match, "test ad text against the rule pack and explain the score" },
 	{ "rules", cmd_rules, "check, list and inspect rule packs" },
 	{ "ingest", cmd_ingest, "score listings (JSON Lines or files) and queue flagged ones" },
+	{ "archive", cmd_archive, "web archives (WARC) in: scan, share a list among workers" },
 	{ "queue", cmd_queue, "the analysts' review queue: list, show, claim, resolve, export" },
 	{ "robots", cmd_robots, "check URLs against a robots.txt file" },
 	{ "network", cmd_network, "networks of ads joined by shared contacts or templates" },

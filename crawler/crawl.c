@@ -22,6 +22,7 @@
 #define LEASE_BATCH 64
 #define INGEST_BATCH 50
 #define FLUSH_SECONDS 1.0
+#define BEAT_SECONDS 2.0
 
 struct src {
 	const struct config_source *cfg;
@@ -52,7 +53,7 @@ struct crawl {
 	struct engine_ingest *in;
 	struct lw_error fatal;
 	int failed;             /* database or ingestion failure: stop */
-	double last_flush, last_progress, started;
+	double last_flush, last_progress, started, last_beat;
 };
 
 static double now_s(void)
@@ -544,6 +545,53 @@ static void progress(struct crawl *c, int final)
 	fflush(stderr);
 }
 
+/* ---- the fleet: politeness shared through the database ---------------------- */
+
+static int fleet_admit(void *actx, const char *host, double min_interval, int connections,
+		       long *token, double *wait)
+{
+	struct crawl *c = actx;
+	struct lw_error err;
+
+	if (store_host_admit(c->st, host, min_interval, connections, c->o->owner,
+			     c->cfg->crawler.lease_seconds, token, wait, &err) < 0) {
+		lw_log(LW_LOG_WARN, "politeness_unshared", "host=%s error=%s", host, lw_log_q(err.msg));
+		return -1;
+	}
+	return *wait > 0 ? 0 : 1;
+}
+
+static void fleet_release(void *actx, const char *host, long token)
+{
+	struct crawl *c = actx;
+	struct lw_error err;
+
+	if (store_host_release(c->st, host, token, c->o->owner, &err) < 0)
+		lw_log(LW_LOG_WARN, "politeness_release", "host=%s error=%s", host, lw_log_q(err.msg));
+}
+
+static void fleet_sent(void *actx, const char *host, double min_interval)
+{
+	struct crawl *c = actx;
+	struct lw_error err;
+
+	if (store_host_sent(c->st, host, min_interval, &err) < 0)
+		lw_log(LW_LOG_WARN, "politeness_sent", "host=%s error=%s", host, lw_log_q(err.msg));
+}
+
+static void beat(struct crawl *c, int force)
+{
+	struct lw_error err;
+
+	if (!force && now_s() - c->last_beat < BEAT_SECONDS)
+		return;
+	c->last_beat = now_s();
+	if (store_worker_beat(c->st, c->o->owner, "crawl",
+			      c->stats->fetched + c->stats->not_modified, &err) < 0 ||
+	    store_host_renew(c->st, c->o->owner, c->cfg->crawler.lease_seconds, &err) < 0)
+		lw_log(LW_LOG_WARN, "worker_beat", "error=%s", lw_log_q(err.msg));
+}
+
 static int run_loop(struct crawl *c, struct lw_error *err)
 {
 	long leased = 1;
@@ -556,6 +604,7 @@ static int run_loop(struct crawl *c, struct lw_error *err)
 		if (now_s() - c->last_flush >= FLUSH_SECONDS)
 			flush(c);
 		progress(c, 0);
+		beat(c, 0);
 		if (fetcher_pending(c->f) == 0 && leased == 0) {
 			flush(c);
 			if (finish_passes(c) == 0)
@@ -582,6 +631,7 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	c.o = o;
 	c.stats = stats;
 	c.started = c.last_flush = now_s();
+	c.last_beat = 0;
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	memset(&fo, 0, sizeof(fo));
 	fo.user_agent = cfg->user_agent;
@@ -594,9 +644,14 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	fo.total_connections = cfg->crawler.connections;
 	fo.ignore_robots = o->ignore_robots;
 	fo.ctx_free = (void (*)(void *))task_free;
+	fo.admit = fleet_admit;
+	fo.release = fleet_release;
+	fo.sent = fleet_sent;
+	fo.actx = &c;
 	/* Leases under our name now are left from a run that lost the database
 	 * (a daemon's earlier round): none is in flight, give them back. */
-	if (store_frontier_release(st, o->owner, NULL, err) < 0 || setup_sources(&c, err) < 0)
+	if (store_frontier_release(st, o->owner, NULL, err) < 0 ||
+	    store_host_release_all(st, o->owner, err) < 0 || setup_sources(&c, err) < 0)
 		goto out;
 	c.f = fetcher_new(&fo, on_fetched, &c, err);
 	c.in = c.f ? engine_ingest_new(st, m, "crawler", o->owner, INGEST_BATCH, 0, err) : NULL;
@@ -628,6 +683,8 @@ out:
 		engine_ingest_flush(c.in, &e2);
 	engine_ingest_free(c.in);
 	store_frontier_release(st, o->owner, NULL, &e2);
+	store_host_release_all(st, o->owner, &e2);
+	store_worker_gone(st, o->owner, &e2);
 	for (size_t i = 0; i < c.nsrcs; i++)
 		if (c.srcs[i].locked)
 			store_frontier_unlock(st, c.srcs[i].id, &e2);

@@ -41,6 +41,8 @@ struct job {
 	char refused_ip[64];
 	char errbuf[CURL_ERROR_SIZE];
 	double started;
+	long token;                     /* the shared budget's connection slot; 0: none */
+	int unsent;                     /* admitted, sent() not yet called */
 };
 
 struct host {
@@ -238,6 +240,14 @@ static int start_job(struct fetcher *f, struct job *j, struct lw_error *err)
 		f->inflight->rprev = j;
 	f->inflight = j;
 	return 0;
+}
+
+/* Hands the shared budget's connection slot back. */
+static void give_back(struct fetcher *f, struct job *j)
+{
+	if (j->token && f->o.release)
+		f->o.release(f->o.actx, j->host->key, j->token);
+	j->token = 0;
 }
 
 static void unlink_inflight(struct fetcher *f, struct job *j)
@@ -447,6 +457,7 @@ static void drain_done(struct fetcher *f)
 		unlink_inflight(f, j);
 		j->host->active--;
 		f->running--;
+		give_back(f, j);
 		/* finish_job frees or requeues j; the handle is ours to drop after. */
 		finish_job(f, j, cc);
 		curl_easy_cleanup(e);
@@ -454,6 +465,26 @@ static void drain_done(struct fetcher *f)
 }
 
 /* ---- scheduling -------------------------------------------------------------- */
+
+/* Asks the shared budget, when there is one, whether h may get a request
+ * now; 0 and h->next_start moved when not. */
+static int admitted(struct fetcher *f, struct host *h, struct job *j, double now)
+{
+	double wait = 0;
+	long token = 0;
+	int r;
+
+	if (!f->o.admit)
+		return 1;
+	r = f->o.admit(f->o.actx, h->key, h->pol.min_interval, h->pol.connections, &token, &wait);
+	if (r == 0) {
+		h->next_start = now + (wait > 0 ? wait : 0.01);
+		return 0;
+	}
+	j->token = r == 1 ? token : 0;
+	j->unsent = r == 1;
+	return 1;
+}
 
 static struct job *new_robots_job(struct host *h)
 {
@@ -484,9 +515,16 @@ static double start_due(struct fetcher *f, struct lw_error *err)
 		if (h->robots_state == 0) {
 			struct job *rj = new_robots_job(h);
 
+			if (now < h->next_start || !admitted(f, h, rj, now)) {
+				job_free(rj);
+				if (h->next_start - now < wait)
+					wait = h->next_start - now;
+				continue;
+			}
 			h->robots_state = 1;
 			h->next_start = now + h->pol.min_interval;
 			if (start_job(f, rj, err) < 0) {
+				give_back(f, rj);
 				job_free(rj);
 				h->robots = robots_disallow_all();
 				h->robots_state = 2;
@@ -516,8 +554,17 @@ static double start_due(struct fetcher *f, struct lw_error *err)
 				job_free(j);
 				continue;
 			}
+			if (!admitted(f, h, j, now)) {
+				j->next = h->head;
+				h->head = j;
+				if (!h->tail)
+					h->tail = j;
+				f->queued++;
+				break;
+			}
 			h->next_start = now + h->pol.min_interval;
 			if (start_job(f, j, err) < 0) {
+				give_back(f, j);
 				deliver(f, j, 0, err->msg, 1, -1, NULL, NULL, NULL);
 				job_free(j);
 			}
@@ -526,6 +573,16 @@ static double start_due(struct fetcher *f, struct lw_error *err)
 			wait = h->next_start - now;
 	}
 	return wait;
+}
+
+/* Tells the shared budget which admitted requests are now on the wire. */
+static void stamp_sent(struct fetcher *f)
+{
+	for (struct job *j = f->inflight; j; j = j->rnext) {
+		if (j->unsent && f->o.sent)
+			f->o.sent(f->o.actx, j->host->key, j->host->pol.min_interval);
+		j->unsent = 0;
+	}
 }
 
 int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
@@ -537,12 +594,19 @@ int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
 		ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 		return lw_error_set(err, "curl multi perform failed");
+	stamp_sent(f);
 	if (curl_multi_poll(f->multi, NULL, 0, ms, NULL) != CURLM_OK)
 		return lw_error_set(err, "curl multi poll failed");
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 		return lw_error_set(err, "curl multi perform failed");
 	drain_done(f);
 	start_due(f, err);
+	/* Send what was just started now: the caller may be busy (storing a
+	 * batch) before it calls again, and a start granted by the shared
+	 * budget must reach the host when granted, not a batch later. */
+	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
+		return lw_error_set(err, "curl multi perform failed");
+	stamp_sent(f);
 	return 0;
 }
 
@@ -619,6 +683,7 @@ void fetcher_free(struct fetcher *f)
 		unlink_inflight(f, j);
 		curl_multi_remove_handle(f->multi, j->easy);
 		curl_easy_cleanup(j->easy);
+		give_back(f, j);
 		if (f->o.ctx_free && j->ctx)
 			f->o.ctx_free(j->ctx);
 		job_free(j);

@@ -22,6 +22,20 @@ struct fetch_options {
 	int total_connections;
 	int ignore_robots;              /* benchmarks only */
 	void (*ctx_free)(void *ctx);    /* frees the ctx of requests never delivered */
+	/* Politeness shared with other processes (NULL: this process alone).
+	 * admit is asked before every request to a host, robots.txt included,
+	 * with the host's current interval (rate or Crawl-delay) and
+	 * connections: it returns 1 to start now with *token to hand to
+	 * release when the transfer ends, 0 to ask again after *wait seconds,
+	 * -1 when it cannot tell (the request starts; local politeness holds). */
+	int (*admit)(void *actx, const char *host, double min_interval, int connections,
+		     long *token, double *wait);
+	void (*release)(void *actx, const char *host, long token);
+	/* Called once an admitted request has been handed to the network: the
+	 * shared budget counts the interval from then, so a process delayed
+	 * between grant and send cannot bunch its request with the next. */
+	void (*sent)(void *actx, const char *host, double min_interval);
+	void *actx;
 };
 
 /* How to treat a host, taken from the first request that names it. */

@@ -34,6 +34,8 @@ void engine_ingest_set_links(struct engine_ingest *e, char *const *exclude, size
 			     int max_bits, const char *region);
 /* As store_ingest_set_rules: what makes a contact detail generic. */
 void engine_ingest_set_rules(struct engine_ingest *e, const struct store_network_rules *r);
+/* As store_ingest_set_flagged_only. */
+void engine_ingest_set_flagged_only(struct engine_ingest *e, int on);
 /* Where rejections found later go; without one they are only counted. */
 void engine_ingest_on_reject(struct engine_ingest *e, engine_reject_fn *fn, void *ctx);
 

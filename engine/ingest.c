@@ -11,6 +11,7 @@
 struct entry {
 	char *url, *source, *title, *body, *location, *posted, *origin;
 	char *etag, *last_modified, *redirects, *outlinks;
+	char *capture;
 	long frontier_id, http_status;
 	long listing_id, version_id;    /* rescan rows only */
 	int rescan;
@@ -58,6 +59,7 @@ static void entry_release(struct entry *x)
 	free(x->last_modified);
 	free(x->redirects);
 	free(x->outlinks);
+	free(x->capture);
 	free(x->text);
 	memset(x, 0, sizeof(*x));
 }
@@ -129,6 +131,11 @@ void engine_ingest_set_rules(struct engine_ingest *e, const struct store_network
 	store_ingest_set_rules(e->in, r);
 }
 
+void engine_ingest_set_flagged_only(struct engine_ingest *e, int on)
+{
+	store_ingest_set_flagged_only(e->in, on);
+}
+
 void engine_ingest_on_reject(struct engine_ingest *e, engine_reject_fn *fn, void *ctx)
 {
 	e->reject = fn;
@@ -166,6 +173,7 @@ static void listing_of(const struct entry *x, struct store_listing *l)
 	l->last_modified = x->last_modified;
 	l->http_status = x->http_status;
 	l->redirects_json = x->redirects;
+	l->capture_json = x->capture;
 	l->outlinks_json = x->outlinks;
 }
 
@@ -307,6 +315,7 @@ int engine_ingest_add(struct engine_ingest *e, const struct store_listing *l,
 	x->last_modified = dup_or_null(l->last_modified);
 	x->redirects = dup_or_null(l->redirects_json);
 	x->outlinks = dup_or_null(l->outlinks_json);
+	x->capture = dup_or_null(l->capture_json);
 	x->frontier_id = l->frontier_id;
 	x->http_status = l->http_status;
 	commit_entry(e, x);

@@ -37,6 +37,7 @@ struct pending {
 	long frontier_id;
 	long http_status;
 	char *etag, *last_modified, *redirects, *outlinks;
+	char *capture;          /* web archives only */
 };
 
 struct store_ingest {
@@ -46,7 +47,7 @@ struct store_ingest {
 	struct pending *batch;
 	size_t n, batch_size, bytes;
 	struct store_ingest_stats stats;
-	int failed, staged;
+	int failed, staged, flagged_only;
 	size_t next_refresh;    /* listings seen at the next statistics refresh */
 	/* network linking */
 	char *exclude;          /* PostgreSQL array literal of excluded entities */
@@ -70,6 +71,7 @@ static void pending_release(struct pending *p)
 	free(p->last_modified);
 	free(p->redirects);
 	free(p->outlinks);
+	free(p->capture);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -313,11 +315,21 @@ static int enqueue(struct store_ingest *in, struct pending *p, const struct matc
 	}
 	in->stats.seen++;
 	in->stats.flagged += p->flagged;
+	if (in->flagged_only && !p->flagged && !p->rescore_version) {
+		in->stats.unstored++;
+		pending_release(p);
+		return 0;
+	}
 	in->bytes += strlen(p->body) + strlen(p->title) + strlen(p->hits);
 	in->batch[in->n++] = *p;
 	if (in->n == in->batch_size || in->bytes > BATCH_BYTES_MAX)
 		return store_ingest_flush(in, err);
 	return 0;
+}
+
+void store_ingest_set_flagged_only(struct store_ingest *in, int on)
+{
+	in->flagged_only = on;
 }
 
 int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row *row,
@@ -369,6 +381,7 @@ int store_ingest_add(struct store_ingest *in, const struct store_listing *l,
 	p.last_modified = clean(l->last_modified);
 	p.redirects = clean(l->redirects_json);
 	p.outlinks = clean(l->outlinks_json);
+	p.capture = clean(l->capture_json);
 	parse_date(p.posted, p.posted_on);
 	return enqueue(in, &p, a, err);
 }
@@ -382,7 +395,7 @@ static const char stage_sql[] =
 	" categories text[], urgent boolean, hits jsonb,"
 	" frontier_id bigint, http_status integer, etag text, last_modified text, redirects jsonb,"
 	" outlinks jsonb, rescore_listing bigint, rescore_version bigint, entities jsonb,"
-	" simhash bigint,"
+	" simhash bigint, capture jsonb,"
 	" rescore boolean GENERATED ALWAYS AS (rescore_version IS NOT NULL) STORED,"
 	" listing_id bigint, old_hash text, version integer, is_new boolean NOT NULL DEFAULT false,"
 	" changed boolean NOT NULL DEFAULT false, requeue boolean NOT NULL DEFAULT false,"
@@ -441,6 +454,17 @@ static const char *const batch_sql[] = {
 	" UNION ALL SELECT s.listing_id, 'outlink', o.pos, o.url FROM ingest_stage s"
 	" CROSS JOIN LATERAL jsonb_array_elements_text(s.outlinks) WITH ORDINALITY AS o(url, pos)"
 	" WHERE s.outlinks IS NOT NULL",
+	/* Where an archived page was captured, once per WARC record. */
+	"INSERT INTO archive_captures (record_id, listing_id, version_id, archive, file_offset,"
+	" data_offset, target_uri, warc_date, captured_at)"
+	" SELECT s.capture->>'record_id', s.listing_id, COALESCE(s.version_id, (SELECT v.id FROM"
+	" listing_versions v JOIN listings l ON l.id = v.listing_id AND v.version = l.current_version"
+	" WHERE l.id = s.listing_id)), s.capture->>'archive', (s.capture->>'file_offset')::bigint,"
+	" (s.capture->>'data_offset')::bigint, s.capture->>'target_uri', s.capture->>'warc_date',"
+	" CASE WHEN s.capture->>'warc_date' ~ '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?Z$'"
+	" THEN (s.capture->>'warc_date')::timestamptz END"
+	" FROM ingest_stage s WHERE s.capture IS NOT NULL AND s.listing_id IS NOT NULL"
+	" ON CONFLICT (record_id) DO NOTHING",
 	/* The crawled page is done in the same transaction as its listing. */
 	"UPDATE crawl_urls c SET state = 'done', lease_owner = NULL, lease_expires = NULL,"
 	" last_status = s.http_status, last_error = NULL, etag = COALESCE(s.etag, c.etag),"
@@ -586,14 +610,15 @@ static int copy_batch(struct store_ingest *in, struct lw_error *err)
 		copy_field(&b, p->rescore_version ? fid : NULL, 0);
 		copy_field(&b, p->entities, 0);
 		snprintf(fid, sizeof(fid), "%lld", p->simhash);
-		copy_field(&b, p->entities && p->simhash ? fid : NULL, 1);
+		copy_field(&b, p->entities && p->simhash ? fid : NULL, 0);
+		copy_field(&b, p->capture, 1);
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
 	r = PQexec(c, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
 		      " content_hash, score, flagged, categories, urgent, hits, frontier_id, http_status,"
 		      " etag, last_modified, redirects, outlinks, rescore_listing, rescore_version,"
-		      " entities, simhash) FROM STDIN");
+		      " entities, simhash, capture) FROM STDIN");
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		lw_error_set(err, "cannot start COPY: %s", PQerrorMessage(c));
 		PQclear(r);

@@ -3,6 +3,7 @@
  * server-side cursor (memory stays flat however many listings there are). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../util/xmalloc.h"
 #include "store_internal.h"
@@ -41,9 +42,19 @@ void store_rescan_close(struct store_rescan *r)
 struct store_rescan *store_rescan_open(struct store *st, const char *since, const char *source,
 				       struct lw_error *err)
 {
-	const char *p[2] = { since, source };
+	return store_rescan_open_range(st, since, source, 0, 0, err);
+}
+
+struct store_rescan *store_rescan_open_range(struct store *st, const char *since,
+					     const char *source, long lo, long hi,
+					     struct lw_error *err)
+{
+	char slo[24], shi[24];
+	const char *p[4] = { since, source, slo, shi };
 	struct store_rescan *r = xcalloc(1, sizeof(*r));
 
+	snprintf(slo, sizeof(slo), "%ld", lo);
+	snprintf(shi, sizeof(shi), "%ld", hi);
 	r->conn = store_open(st->conninfo, 0, err);
 	if (!r->conn)
 		goto fail;
@@ -56,8 +67,9 @@ struct store_rescan *store_rescan_open(struct store *st, const char *since, cons
 		    " SELECT l.id, v.id, l.url, s.name, v.title, v.body FROM listings l"
 		    " JOIN listing_versions v ON v.listing_id = l.id AND v.version = l.current_version"
 		    " JOIN sources s ON s.id = l.source_id"
-		    " WHERE" RESCAN_FILTER " ORDER BY l.id",
-		    2, p, NULL, err) < 0)
+		    " WHERE" RESCAN_FILTER " AND ($4::bigint = 0 OR l.id BETWEEN $3 AND $4)"
+		    " ORDER BY l.id",
+		    4, p, NULL, err) < 0)
 		goto fail;
 	return r;
 fail:
@@ -102,4 +114,115 @@ void store_rescan_rows_free(struct store_rescan_row *rows, size_t n)
 		free(rows[i].body);
 	}
 	free(rows);
+}
+
+/* ---- shared rescans ---------------------------------------------------------------- */
+
+int store_rescan_join(struct store *st, const char *key, const char *since, const char *source,
+		      long chunk_size, long *rescan_id, long *total, struct lw_error *err)
+{
+	char cs[24];
+	const char *pk[1] = { key };
+	const char *pc[4] = { since, source, key, cs };
+	PGresult *res = NULL;
+
+	snprintf(cs, sizeof(cs), "%ld", chunk_size);
+	if (db_begin(st, err) < 0)
+		return -1;
+	/* One process at a time decides whether the rescan exists. */
+	if (db_exec(st, "SELECT pg_advisory_xact_lock(74692043, hashtext($1))", 1, pk, NULL, err) < 0 ||
+	    db_exec(st, "SELECT id, total FROM rescans WHERE key = $1 AND finished_at IS NULL",
+		    1, pk, &res, err) < 0)
+		goto fail;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		res = NULL;
+		if (db_exec(st, "WITH r AS (INSERT INTO rescans (key, total) SELECT $3,"
+			    " (SELECT count(*) FROM listings l WHERE" RESCAN_FILTER ") RETURNING id, total),"
+			    " c AS (INSERT INTO rescan_chunks (rescan_id, chunk, lo, hi, listings)"
+			    " SELECT r.id, x.g, min(x.id), max(x.id), count(*) FROM r, (SELECT l.id,"
+			    " ((row_number() OVER (ORDER BY l.id)) - 1) / $4::bigint AS g FROM listings l"
+			    " WHERE" RESCAN_FILTER ") x GROUP BY r.id, x.g)"
+			    " SELECT id, total FROM r",
+			    4, pc, &res, err) < 0)
+			goto fail;
+	}
+	*rescan_id = atol(PQgetvalue(res, 0, 0));
+	*total = atol(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return db_commit(st, err);
+fail:
+	PQclear(res);
+	db_rollback(st);
+	return -1;
+}
+
+int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int lease_seconds,
+		       long *chunk, long *lo, long *hi, struct lw_error *err)
+{
+	char rid[24], lease[24];
+	const char *p[3] = { rid, owner, lease };
+	PGresult *res = NULL;
+	int rc;
+
+	snprintf(rid, sizeof(rid), "%ld", rescan_id);
+	snprintf(lease, sizeof(lease), "%d", lease_seconds);
+	if (db_exec(st, "UPDATE rescan_chunks c SET state = 'working', lease_owner = $2,"
+		    " lease_expires = now() + make_interval(secs => $3::integer), attempts = attempts + 1"
+		    " WHERE (c.rescan_id, c.chunk) = (SELECT rescan_id, chunk FROM rescan_chunks"
+		    " WHERE rescan_id = $1 AND (state = 'queued' OR (state = 'working'"
+		    " AND lease_expires < now())) ORDER BY chunk LIMIT 1 FOR UPDATE SKIP LOCKED)"
+		    " RETURNING chunk, lo, hi",
+		    3, p, &res, err) < 0)
+		return -1;
+	if (PQntuples(res) == 1) {
+		*chunk = atol(PQgetvalue(res, 0, 0));
+		*lo = atol(PQgetvalue(res, 0, 1));
+		*hi = atol(PQgetvalue(res, 0, 2));
+		PQclear(res);
+		return 1;
+	}
+	PQclear(res);
+	res = NULL;
+	/* Nothing to take: finished, or others still hold chunks. */
+	if (db_exec(st, "WITH f AS (UPDATE rescans SET finished_at = now() WHERE id = $1"
+		    " AND finished_at IS NULL AND NOT EXISTS (SELECT 1 FROM rescan_chunks"
+		    " WHERE rescan_id = $1 AND state <> 'done') RETURNING 1)"
+		    " SELECT EXISTS (SELECT 1 FROM rescan_chunks WHERE rescan_id = $1 AND state <> 'done')",
+		    1, p, &res, err) < 0)
+		return -1;
+	rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 0 : 2;
+	PQclear(res);
+	return rc;
+}
+
+int store_rescan_chunk_done(struct store *st, long rescan_id, long chunk, const char *owner,
+			    struct lw_error *err)
+{
+	char rid[24], ch[24];
+	const char *p[3] = { rid, ch, owner };
+
+	snprintf(rid, sizeof(rid), "%ld", rescan_id);
+	snprintf(ch, sizeof(ch), "%ld", chunk);
+	return db_exec(st, "UPDATE rescan_chunks SET state = 'done', lease_owner = NULL,"
+		       " lease_expires = NULL WHERE rescan_id = $1 AND chunk = $2::integer"
+		       " AND lease_owner = $3", 3, p, NULL, err);
+}
+
+int store_rescan_progress(struct store *st, long rescan_id, long *done, long *total,
+			  struct lw_error *err)
+{
+	char rid[24];
+	const char *p[1] = { rid };
+	PGresult *res = NULL;
+
+	snprintf(rid, sizeof(rid), "%ld", rescan_id);
+	if (db_exec(st, "SELECT coalesce(sum(c.listings) FILTER (WHERE c.state = 'done'), 0),"
+		    " (SELECT total FROM rescans WHERE id = $1) FROM rescan_chunks c"
+		    " WHERE c.rescan_id = $1", 1, p, &res, err) < 0)
+		return -1;
+	*done = atol(PQgetvalue(res, 0, 0));
+	*total = atol(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
 }

@@ -88,11 +88,16 @@ struct store_listing {
 	const char *etag, *last_modified;
 	long http_status;
 	const char *redirects_json, *outlinks_json;
+	/* From a web archive (NULL otherwise): a JSON object {record_id,
+	 * archive, file_offset, data_offset, target_uri, warc_date} stored in
+	 * archive_captures in the listing's transaction, once per record id. */
+	const char *capture_json;
 };
 
 struct store_ingest_stats {
 	size_t seen, inserted, changed, unchanged, flagged, queued, requeued, failed;
 	size_t rescored;        /* rescans: versions scored afresh with a new pack */
+	size_t unstored;        /* not flagged, left out (store_ingest_set_flagged_only) */
 };
 
 /* A stored listing's current version, for a rescan. */
@@ -145,6 +150,10 @@ void store_network_rules_from_config(struct store_network_rules *r, const struct
  * batch recounts its details' statistics and leaves generic ones out.
  * Without it the configuration's defaults apply. */
 void store_ingest_set_rules(struct store_ingest *in, const struct store_network_rules *r);
+/* With on set, listings that are not flagged are scored and counted
+ * (seen, unstored) but not stored: for web archives, where most pages are
+ * not ads. Default off. */
+void store_ingest_set_flagged_only(struct store_ingest *in, int on);
 
 /* Stores a stored version's new analysis (of store_compose_text of the row's
  * title and body) made with the session's pack; when the pack differs from
@@ -160,6 +169,28 @@ int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row 
  * Returns a new stream (store_rescan_close) or NULL with err. */
 struct store_rescan *store_rescan_open(struct store *st, const char *since, const char *source,
 				       struct lw_error *err);
+/* The same for listing ids lo..hi only (hi 0: all), one chunk of a shared
+ * rescan. */
+struct store_rescan *store_rescan_open_range(struct store *st, const char *since,
+					     const char *source, long lo, long hi,
+					     struct lw_error *err);
+/* Joins the unfinished shared rescan named key (the pack's hash, since and
+ * source), or starts it: the listings the filter selects cut into chunks of
+ * chunk_size consecutive ids. *rescan_id and *total (its listings) set. */
+int store_rescan_join(struct store *st, const char *key, const char *since, const char *source,
+		      long chunk_size, long *rescan_id, long *total, struct lw_error *err);
+/* Takes the next chunk (queued, or its lease expired: its process died) for
+ * lease_seconds. Returns 1 with *chunk and its id range; 0 when none is free
+ * but others still hold some (ask again later); 2 when the rescan is done
+ * (it is then marked finished); -1 with err. */
+int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int lease_seconds,
+		       long *chunk, long *lo, long *hi, struct lw_error *err);
+/* Marks a chunk scored (after its listings were flushed). */
+int store_rescan_chunk_done(struct store *st, long rescan_id, long chunk, const char *owner,
+			    struct lw_error *err);
+/* Listings in finished chunks, by any process, and the rescan's total. */
+int store_rescan_progress(struct store *st, long rescan_id, long *done, long *total,
+			  struct lw_error *err);
 /* The next at most max rows: *rows a new array (store_rescan_rows_free),
  * *n 0 at the end. Returns 0 or -1 with err. */
 int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row **rows, size_t *n,
@@ -234,6 +265,72 @@ int store_frontier_end_pass(struct store *st, long source_id, int pass, int inte
  * by another process. Released by store_frontier_unlock or on disconnect. */
 int store_frontier_trylock(struct store *st, long source_id, struct lw_error *err);
 int store_frontier_unlock(struct store *st, long source_id, struct lw_error *err);
+
+/* ---- web archive work list (store/archive.c) ----------------------------------- */
+
+/* One archive file's reading, as the work list records it. */
+struct store_archive_counts {
+	long long bytes_done, bytes_total;      /* bytes_total 0: unknown */
+	long long records, pages, flagged, errors;
+};
+
+/* Adds archive names (paths or URLs) to the work list; a name already
+ * there is left as it is. *added receives how many were new. */
+int store_archive_add(struct store *st, char *const *names, size_t n, long *added,
+		      struct lw_error *err);
+/* Takes the next file to read for lease_seconds (FOR UPDATE SKIP LOCKED; a
+ * file whose lease expired is taken again, from the start). *name is a new
+ * string (caller frees), NULL when no file is left. */
+int store_archive_claim(struct store *st, const char *owner, int lease_seconds, long *id,
+			char **name, struct lw_error *err);
+/* Records progress and renews the lease. *lost is set when the lease is no
+ * longer owner's (it expired and another worker took the file). */
+int store_archive_progress(struct store *st, long id, const char *owner, int lease_seconds,
+			   const struct store_archive_counts *c, int *lost, struct lw_error *err);
+/* Settles the file: state "done" or "failed" (error may be NULL). */
+int store_archive_finish(struct store *st, long id, const char *owner, const char *state,
+			 const struct store_archive_counts *c, const char *error,
+			 struct lw_error *err);
+/* Gives back the files owner holds (a clean stop). */
+int store_archive_release(struct store *st, const char *owner, struct lw_error *err);
+/* The work list: {"files", "queued", "working", "done", "failed", "bytes_done",
+ * "bytes_total", "records", "pages", "flagged", "errors", "captures",
+ * "current": [{name, owner, bytes_done, bytes_total, records, lease_expires,
+ * expired}]}. */
+int store_archive_status(struct store *st, json_t **out, struct lw_error *err);
+
+/* ---- fleet: politeness across processes, the worker registry (store/fleet.c) -- */
+
+/* Asks to start a request to host (scheme://host:port) now: granted when the
+ * host's last granted start by any process is at least interval seconds ago
+ * and fewer than connections transfers to it are running. Returns 0 with
+ * *wait 0 and *token the connection slot (hand it to store_host_release
+ * when the transfer ends; the slot is leased for lease_seconds, renewed by
+ * store_host_renew), or with *wait the seconds to wait before asking again;
+ * -1 with err on database trouble. */
+int store_host_admit(struct store *st, const char *host, double interval, int connections,
+		     const char *owner, int lease_seconds, long *token, double *wait,
+		     struct lw_error *err);
+/* Renews the connection slots owner holds for lease_seconds: a process that
+ * dies stops renewing, and its hosts' slots come back when they expire. */
+int store_host_renew(struct store *st, const char *owner, int lease_seconds, struct lw_error *err);
+/* After an admitted request was sent: the host's next start is counted
+ * from now, so a delay between grant and send cannot bunch requests. */
+int store_host_sent(struct store *st, const char *host, double interval, struct lw_error *err);
+int store_host_release(struct store *st, const char *host, long token, const char *owner,
+		       struct lw_error *err);
+/* Gives back every connection slot owner holds (a clean stop). */
+int store_host_release_all(struct store *st, const char *owner, struct lw_error *err);
+/* Records that owner (machine:pid) is alive in role ("crawl", "rescan",
+ * "archive") and has done done units so far (pages, listings, records). */
+int store_worker_beat(struct store *st, const char *owner, const char *role, long long done,
+		      struct lw_error *err);
+/* Removes owner from the registry (a clean stop). */
+int store_worker_gone(struct store *st, const char *owner, struct lw_error *err);
+/* Every registered worker: [{owner, machine, pid, role, since, last_seen,
+ * done, rate, hosts_held, alive}]; alive is false for one silent for
+ * stale_seconds. */
+int store_workers(struct store *st, int stale_seconds, json_t **out, struct lw_error *err);
 
 /* ---- networks ------------------------------------------------------------------ */
 

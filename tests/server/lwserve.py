@@ -479,6 +479,47 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.reply(code, b"robots.txt answers %d\n" % code, "text/plain; charset=utf-8")
 
+    def fault_archive(self, args):
+        """/fault/archive/<bytes_per_s>/<cut>/<id>/<path>: a file under the root as
+        application/octet-stream, paced (0: full speed), honouring "Range: bytes=N-"
+        with 206; the first request for <id> closes the connection after <cut> bytes
+        (0: never) although Content-Length announced them all."""
+        rate, cut, ident = int(args[0]), int(args[1]), args[2]
+        root = self.state.args.root
+        full = os.path.realpath(os.path.join(root, "/".join(args[3:])))
+        if not full.startswith(root + os.sep) or not os.path.isfile(full):
+            self.reply(404, page("404 Not Found", "No such archive."))
+            return
+        with open(full, "rb") as f:
+            data = f.read()
+        start = 0
+        m = re.match(r"bytes=(\d+)-$", self.headers.get("Range", "") or "")
+        status, extra = 200, [("Accept-Ranges", "bytes")]
+        if m:
+            start = int(m.group(1))
+            if start >= len(data):
+                self.reply(416, page("416", "Range not satisfiable"),
+                           extra=[("Content-Range", "bytes */%d" % len(data))])
+                return
+            status = 206
+            extra.append(("Content-Range", "bytes %d-%d/%d" % (start, len(data) - 1, len(data))))
+        first = self.state.bump("archive/" + ident) == 1
+        body = data[start:]
+        self.close_connection = True
+        self.start(status, [("Content-Type", "application/octet-stream"),
+                            ("Content-Length", str(len(body)))] + extra)
+        limit = cut if first and cut and not m else len(body)
+        pos, piece = 0, 16384
+        t0 = time.monotonic()
+        while pos < limit and not self.head_only:
+            chunk = body[pos:min(limit, pos + piece)]
+            self.write(chunk)
+            pos += len(chunk)
+            if rate:
+                wait = t0 + pos / float(rate) - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+
     def fault_ctype(self, args):
         ctype = "%s/%s" % (args[0], args[1])
         if not re.fullmatch(r"[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+", ctype):

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for the WARC reader and payload decoding, on the upstream test
+ * archives in tests/data/warc (run from the top of the tree). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../archive/archive.h"
+
+#define D "tests/data/warc/"
+
+/* FastWARC's own expectation: record offsets in the file, where a record's
+ * length equals its reader's buffer. */
+static void test_block_sized_offsets(void **state)
+{
+	static const uint64_t want[] = { 0, 204, 409 };
+	struct archive_reader *r;
+	struct archive_record rec;
+	struct lw_error err;
+	size_t n = 0;
+	int rc;
+
+	(void)state;
+	r = archive_reader_open(D "warc-resiliparse/block-sized-records.warc.gz", &err);
+	assert_non_null(r);
+	while ((rc = archive_reader_next(r, &rec, &err)) == 1) {
+		assert_true(n < 3);
+		assert_int_equal(rec.file_offset, want[n]);
+		assert_string_equal(rec.type, "unknown");
+		assert_int_equal(rec.block_len, rec.content_length);
+		n++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 3);
+	archive_reader_free(r);
+}
+
+/* warcio: the chunked response decodes to the page. */
+static void test_chunked_payload(void **state)
+{
+	struct archive_reader *r;
+	struct archive_record rec;
+	struct archive_payload pl;
+	struct lw_error err;
+	int rc, found = 0;
+
+	(void)state;
+	r = archive_reader_open(D "warc-warcio/example-iana.org-chunked.warc", &err);
+	assert_non_null(r);
+	while ((rc = archive_reader_next(r, &rec, &err)) == 1) {
+		if (strcmp(rec.type, "response") != 0)
+			continue;
+		assert_int_equal(archive_payload_decode(&rec, &pl, &err), 1);
+		assert_int_equal(pl.http_status, 200);
+		assert_true(pl.html);
+		assert_memory_equal(pl.data, "<!doctype html>", 15);
+		assert_non_null(strstr(pl.data, "Internet Assigned Numbers Authority"));
+		archive_payload_release(&pl);
+		found = 1;
+	}
+	assert_int_equal(rc, 0);
+	assert_true(found);
+	archive_reader_free(r);
+}
+
+/* A record id, target URI and date are read; uncompressed offsets are the
+ * file's. */
+static void test_headers_and_offsets(void **state)
+{
+	struct archive_reader *r;
+	struct archive_record rec;
+	struct lw_error err;
+
+	(void)state;
+	r = archive_reader_open(D "warc-warcio/example.warc", &err);
+	assert_non_null(r);
+	assert_int_equal(archive_reader_next(r, &rec, &err), 1);
+	assert_string_equal(rec.type, "warcinfo");
+	assert_int_equal(rec.file_offset, 0);
+	assert_int_equal(archive_reader_next(r, &rec, &err), 1);
+	assert_int_equal(archive_reader_next(r, &rec, &err), 1);
+	assert_string_equal(rec.type, "response");
+	assert_string_equal(rec.target_uri, "http://example.com/");
+	assert_string_equal(rec.record_id, "<urn:uuid:a9c51e3e-0221-11e7-bf66-0242ac120005>");
+	assert_int_equal(rec.file_offset, rec.data_offset);
+	archive_reader_free(r);
+}
+
+/* Bytes that are not a WARC at all fail at once; a gzip member cut short
+ * says where the data ended. */
+static void test_refusals(void **state)
+{
+	struct archive_reader *r;
+	struct archive_record rec;
+	struct lw_error err;
+
+	(void)state;
+	r = archive_reader_open(D "warc-warcio/example.arc", &err);
+	assert_non_null(r);
+	assert_int_equal(archive_reader_next(r, &rec, &err), -1);
+	assert_non_null(strstr(err.msg, "not a WARC file"));
+	archive_reader_free(r);
+	r = archive_reader_open(D "warc-resiliparse/clipped.warc.gz", &err);
+	assert_non_null(r);
+	assert_int_equal(archive_reader_next(r, &rec, &err), 1);
+	assert_true(rec.truncated);
+	assert_true(rec.block_len < rec.content_length);
+	assert_int_equal(archive_reader_next(r, &rec, &err), -1);
+	assert_non_null(strstr(err.msg, "file offset 18184"));
+	archive_reader_free(r);
+	assert_null(archive_reader_open("tests/data/warc/no-such-file", &err));
+	assert_non_null(strstr(err.msg, "no-such-file"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_block_sized_offsets),
+		cmocka_unit_test(test_chunked_payload),
+		cmocka_unit_test(test_headers_and_offsets),
+		cmocka_unit_test(test_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
