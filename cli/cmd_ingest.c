@@ -17,9 +17,8 @@
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
 #include "cli.h"
+#include "ingest_jsonl.h"
 #include "ingest_telegram.h"
-
-#define LINE_MAX_BYTES (32u * 1024u * 1024u)
 
 struct ingest_run {
 	struct engine_ingest *in;
@@ -63,19 +62,6 @@ static void usage(FILE *f)
 		"a malformed Telegram export is not stored at all, the other inputs are).\n");
 }
 
-static const char *jstr(json_t *o, const char *key, int *bad)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		*bad = 1;
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
 static void add_listing(struct ingest_run *run, const struct store_listing *l)
 {
 	struct lw_error err;
@@ -98,86 +84,30 @@ static void on_reject(const struct store_listing *l, const char *msg, void *ctx)
 	run->bad++;
 }
 
-static void ingest_json_line(struct ingest_run *run, const char *line, size_t len,
-			     const char *origin)
+static int jsonl_listing(const struct store_listing *l, void *ctx)
 {
-	json_error_t jerr;
-	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	struct store_listing l;
-	const char *body, *html;
-	int bad = 0;
+	struct ingest_run *run = ctx;
 
-	if (!o || !json_is_object(o)) {
-		fprintf(stderr, "lurewatch: %s: bad JSON: %s\n", origin,
-			o ? "expected an object" : jerr.text);
-		run->bad++;
-		json_decref(o);
-		return;
-	}
-	memset(&l, 0, sizeof(l));
-	l.url = jstr(o, "url", &bad);
-	l.title = jstr(o, "title", &bad);
-	body = jstr(o, "body", &bad);
-	html = jstr(o, "html", &bad);
-	l.location = jstr(o, "location", &bad);
-	l.posted = jstr(o, "posted", &bad);
-	l.source = jstr(o, "source", &bad);
-	l.origin = origin;
-	if (bad) {
-		fprintf(stderr, "lurewatch: %s: url, title, body, html, location, posted and source must be strings\n",
-			origin);
-		run->bad++;
-	} else {
-		l.body = body ? body : html;
-		l.is_html = !body && html;
-		add_listing(run, &l);
-	}
-	json_decref(o);
+	add_listing(run, l);
+	return run->fatal;
 }
 
-static int is_blank(const char *p, size_t n)
+static void jsonl_reject(const char *where, const char *msg, void *ctx)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-			return 0;
-	return 1;
+	struct ingest_run *run = ctx;
+
+	fprintf(stderr, "lurewatch: %s: %s\n", where, msg);
+	run->bad++;
 }
 
-/* Reads JSON Lines with a cap per line: an oversized line is reported and
- * skipped, never buffered whole. */
 static void ingest_jsonl(struct ingest_run *run, FILE *f, const char *name)
 {
-	struct lw_buf line;
-	char chunk[65536], origin[PATH_MAX + 32];
-	size_t lineno = 1;
-	int overflow = 0;
+	struct lw_error err;
 
-	lw_buf_init(&line, LINE_MAX_BYTES);
-	while (!run->fatal && fgets(chunk, sizeof(chunk), f)) {
-		size_t n = strlen(chunk);
-		int eol = n && chunk[n - 1] == '\n';
-
-		if (!overflow && lw_buf_add(&line, chunk, n) < 0)
-			overflow = 1;
-		if (!eol && !feof(f))
-			continue;
-		snprintf(origin, sizeof(origin), "%s:%zu", name, lineno);
-		if (overflow) {
-			fprintf(stderr, "lurewatch: %s: line longer than %u bytes, skipped\n", origin,
-				LINE_MAX_BYTES);
-			run->bad++;
-		} else if (!is_blank(line.data ? line.data : "", line.len)) {
-			ingest_json_line(run, line.data, line.len, origin);
-		}
-		lw_buf_reset(&line);
-		overflow = 0;
-		lineno++;
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "lurewatch: %s: read error: %s\n", name, strerror(errno));
+	if (jsonl_read(f, name, jsonl_listing, jsonl_reject, run, &err) < 0) {
+		fprintf(stderr, "lurewatch: %s: %s\n", name, err.msg);
 		run->bad++;
 	}
-	lw_buf_release(&line);
 }
 
 static void ingest_document(struct ingest_run *run, const char *path, const char *data, size_t len,

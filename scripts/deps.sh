@@ -7,7 +7,7 @@ set -eu
 
 PKGS="build-essential pkg-config libhyperscan-dev libxml2-dev libcurl4-openssl-dev
 libpq-dev postgresql libutf8proc-dev libinih-dev libjansson-dev libcmocka-dev
-libssl-dev libpcre2-dev ripgrep curl python3 procps"
+libssl-dev libpcre2-dev ripgrep curl python3 procps clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
