@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "../util/sha256.h"
 
 #include "../util/buf.h"
 #include "../util/utf8.h"
@@ -157,21 +157,18 @@ static void parse_date(const char *s, char out[16])
 
 static void content_hash(const struct pending *p, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	struct lw_sha256 c;
 	const char *parts[4] = { p->title, p->body, p->location, p->posted };
 
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	/* An unchecked EVP context that failed to allocate used to give a
+	 * garbage hash here, and the listing a second version next time. */
+	lw_sha256_init(&c);
 	for (int i = 0; i < 4; i++) {
 		const char *s = parts[i] ? parts[i] : "";
 
-		EVP_DigestUpdate(c, s, strlen(s) + 1); /* NUL keeps fields apart */
+		lw_sha256_update(&c, s, strlen(s) + 1); /* NUL keeps fields apart */
 	}
-	EVP_DigestFinal_ex(c, md, &len);
-	EVP_MD_CTX_free(c);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	lw_sha256_hex(&c, out);
 }
 
 /* The contact details (JSON for listing_entities) and the SimHash that tie
