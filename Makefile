@@ -119,8 +119,19 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_CLI_OBJ) $(LIBS)
 
 fuzz-targets: $(FUZZ_BIN)
 
+# The allocation-failure sweep (tests/alloc/) preloads failmalloc.so in front
+# of the ASan runtime, so this build's lurewatch links that runtime as a
+# shared library; the interposer itself is built without sanitizers.
+$(B)/failmalloc.so: tests/alloc/failmalloc.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -Wall -Wextra -shared -fPIC -o $@ $< -ldl
+
+ASAN_RT_DIR = $(shell dirname "$$(clang -print-file-name=libclang_rt.asan-x86_64.so)")
 fuzz-build: deps
-	$(Q)$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang CFLAGS="$(FUZZ_CFLAGS)" fuzz-targets
+	$(Q)$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+		LDFLAGS="-shared-libasan -Wl,-rpath,$(ASAN_RT_DIR)" BIN=$(FUZZ_B)/lurewatch \
+		fuzz-targets $(FUZZ_B)/lurewatch $(FUZZ_B)/failmalloc.so
 
 fuzz: fuzz-build
 	$(Q)LW_FUZZ_BUILD=$(FUZZ_B) sh tests/fuzz/run.sh $(FUZZ_SECONDS)

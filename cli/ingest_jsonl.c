@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../util/buf.h"
+#include "../util/xmalloc.h"
 #include "ingest_jsonl.h"
 
 static const char *jstr(json_t *o, const char *key, int *bad)
@@ -32,6 +33,9 @@ static int take_line(const char *line, size_t len, const char *origin, jsonl_lis
 	char msg[256];
 	int bad = 0, stop = 0;
 
+	/* Out of memory is not a bad line: the listing would be skipped. */
+	if (!o && json_error_code(&jerr) == json_error_out_of_memory)
+		xoom("parsing a JSON line");
 	if (!o || !json_is_object(o)) {
 		snprintf(msg, sizeof(msg), "bad JSON: %s", o ? "expected an object" : jerr.text);
 		reject(origin, msg, ctx);

@@ -183,16 +183,24 @@ static int link_keys(struct pending *p, const struct matcher_analysis *a, struct
 		size_t vl;
 		char *value = lw_utf8_repair(text + e->start, e->end - e->start, &vl, NULL);
 
-		json_array_append_new(arr, json_pack("{s:s, s:s%, s:s, s:I, s:I}", "kind",
-					     entity_kind_name(e->kind), "value", value, vl,
-					     "normalized", e->normalized, "start", (json_int_t)e->start,
-					     "end", (json_int_t)e->end));
+		json_t *o = json_pack("{s:s, s:s%, s:s, s:I, s:I}", "kind",
+				      entity_kind_name(e->kind), "value", value, vl,
+				      "normalized", e->normalized, "start", (json_int_t)e->start,
+				      "end", (json_int_t)e->end);
+
+		/* jansson fails only for want of memory here: dropping the
+		 * entity would unlink the ad from its network in silence. */
+		if (!arr || !o || json_array_append_new(arr, o) < 0)
+			xoom("encoding a listing's contacts");
 		free(value);
 	}
 	p->entities = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);
+	if (!p->entities)
+		xoom("encoding a listing's contacts");
 	p->simhash = (long long)a->simhash;
-	return p->entities ? 0 : lw_error_set(err, "cannot encode entities");
+	(void)err;
+	return 0;
 }
 
 void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_t n,
@@ -238,16 +246,21 @@ static int score(struct store_ingest *in, struct pending *p, const struct matche
 		size_t ml;
 		char *match = lw_utf8_repair(text + h->start, h->end - h->start, &ml, NULL);
 
-		json_array_append_new(hits, json_pack("{s:s, s:s, s:f, s:I, s:I, s:s%}", "rule", rule->id,
-					      "category", matcher_category_name(rule->category),
-					      "weight", rule->weight, "start", (json_int_t)h->start,
-					      "end", (json_int_t)h->end, "match", match, ml));
+		json_t *o = json_pack("{s:s, s:s, s:f, s:I, s:I, s:s%}", "rule", rule->id,
+				      "category", matcher_category_name(rule->category),
+				      "weight", rule->weight, "start", (json_int_t)h->start,
+				      "end", (json_int_t)h->end, "match", match, ml);
+
+		/* As for contacts: a hit dropped for want of memory would be
+		 * evidence lost without a word (found by the allocation sweep). */
+		if (!hits || !o || json_array_append_new(hits, o) < 0)
+			xoom("encoding a listing's hits");
 		free(match);
 	}
 	p->hits = json_dumps(hits, JSON_COMPACT);
 	json_decref(hits);
 	if (!p->hits)
-		return lw_error_set(err, "cannot encode hits");
+		xoom("encoding a listing's hits");
 	return link_keys(p, a, err);
 }
 
