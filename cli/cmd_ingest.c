@@ -34,7 +34,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lurewatch ingest [--source NAME] [-r PACK] [--threshold N] [--batch N]\n"
 		"                        [-j N] [--json] [--format auto|jsonl|telegram]\n"
-		"                        [--telegram-channel NAME] [FILE|DIR|-]...\n\n"
+		"                        [--telegram-channel NAME] [--retry SECONDS] [FILE|DIR|-]...\n\n"
 		"Scores listings with the rule pack and stores them; flagged ones join the\n"
 		"review queue. Re-ingesting the same listing stores it once; a changed one\n"
 		"becomes a new version; a dismissed one returns only with new categories.\n\n"
@@ -56,6 +56,8 @@ static void usage(FILE *f)
 		"  --format F       read every input as F: jsonl or telegram (default: auto)\n"
 		"  --telegram-channel NAME  the exported channel's username (or t.me link)\n"
 		"  -j, --jobs N     analysing threads (default: one per core)\n"
+		"  --retry SECONDS  when the database goes away, wait this long for it to come\n"
+		"                   back, retrying the batch with backoff (default 30; 0: fail)\n"
 		"  --json           print the summary as JSON\n\n"
 		"Exit status: 0 all stored, 1 some inputs rejected (the rest stored), 2 error\n"
 		"(nothing after the failed batch was stored; re-running completes the work;\n"
@@ -353,11 +355,12 @@ int cmd_ingest(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "telegram-channel", required_argument, NULL, 'T' },
+		{ "retry", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *source = NULL, *rules = NULL;
-	double threshold = -1, batch = 2000, jobs = 0;
+	double threshold = -1, batch = 2000, jobs = 0, retry = 30;
 	int c, json = 0, rc = CLI_ERROR;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
@@ -383,6 +386,12 @@ int cmd_ingest(int argc, char **argv)
 			}
 			break;
 		case 'J': json = 1; break;
+		case 'R':
+			if (cli_parse_double("--retry", optarg, &retry) < 0 || retry < 0 || retry > 86400) {
+				fprintf(stderr, "lurewatch: --retry takes 0 to 86400 seconds\n");
+				return CLI_ERROR;
+			}
+			break;
 		case 'j':
 			if (cli_parse_double("--jobs", optarg, &jobs) < 0 || jobs < 1 || jobs > 64) {
 				fprintf(stderr, "lurewatch: --jobs takes 1 to 64\n");
@@ -428,6 +437,7 @@ int cmd_ingest(int argc, char **argv)
 		goto out;
 	}
 	engine_ingest_on_reject(run.in, on_reject, &run);
+	engine_ingest_set_retry(run.in, retry);
 	engine_ingest_set_links(run.in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
 	if (optind == argc)

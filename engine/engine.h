@@ -32,6 +32,8 @@ void engine_ingest_free(struct engine_ingest *e);
  * are read with (NULL: "NZ"). */
 void engine_ingest_set_links(struct engine_ingest *e, char *const *exclude, size_t n,
 			     int max_bits, const char *region);
+/* As store_ingest_set_retry. */
+void engine_ingest_set_retry(struct engine_ingest *e, double seconds);
 /* Where rejections found later go; without one they are only counted. */
 void engine_ingest_on_reject(struct engine_ingest *e, engine_reject_fn *fn, void *ctx);
 

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../util/sha256.h"
 
 #include "../util/buf.h"
 #include "../util/utf8.h"
+#include "../util/log.h"
 #include "../util/xmalloc.h"
 #include "store_internal.h"
 
@@ -47,6 +49,7 @@ struct store_ingest {
 	size_t n, batch_size, bytes;
 	struct store_ingest_stats stats;
 	int failed, staged;
+	double retry_seconds;   /* store_ingest_set_retry */
 	size_t next_refresh;    /* listings seen at the next statistics refresh */
 	/* network linking */
 	char *exclude;          /* PostgreSQL array literal of excluded entities */
@@ -706,7 +709,8 @@ static int link_batch(struct store_ingest *in, struct lw_error *err)
 	return rc;
 }
 
-int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
+/* One attempt at writing the batch in one transaction. */
+static int flush_once(struct store_ingest *in, struct lw_error *err)
 {
 	const struct matcher_pack *pack = matcher_get_pack(in->m);
 	const char *pk[3] = { matcher_pack_hash(pack), matcher_pack_name(pack),
@@ -715,8 +719,6 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	PGresult *res = NULL;
 	int rc = -1;
 
-	if (in->n == 0)
-		return 0;
 	if (db_begin(in->st, err) < 0)
 		goto fail;
 	if (!in->staged && db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0)
@@ -761,12 +763,42 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	goto out;
 fail:
 	db_rollback(in->st);
-	in->failed = 1;
 	/* The temp table dies with a broken connection: re-create it next time. */
 	in->staged = 0;
-	lw_error_prefix(err, "batch of %zu listings (%s to %s) not committed", in->n,
-			in->batch[0].origin, in->batch[in->n - 1].origin);
 out:
+	return rc;
+}
+
+void store_ingest_set_retry(struct store_ingest *in, double seconds)
+{
+	in->retry_seconds = seconds;
+}
+
+int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
+{
+	struct store_ingest_stats before = in->stats;
+	double pause = 0.5, waited = 0;
+	int rc;
+
+	if (in->n == 0)
+		return 0;
+	while ((rc = flush_once(in, err)) < 0 && store_connection_lost(in->st) &&
+	       waited < in->retry_seconds) {
+		lw_log(LW_LOG_WARN, "db_retry", "listings=%zu wait=%.1f waited=%.1f error=%s", in->n,
+		       pause, waited, lw_log_q(err->msg));
+		/* The failed attempt's counts were never committed. */
+		in->stats = before;
+		usleep((useconds_t)(pause * 1e6));
+		waited += pause;
+		pause = pause * 2 > 8 ? 8 : pause * 2;
+	}
+	if (rc < 0) {
+		in->failed = 1;
+		lw_error_prefix(err, "batch of %zu listings (%s to %s) not committed", in->n,
+				in->batch[0].origin, in->batch[in->n - 1].origin);
+	} else if (waited > 0) {
+		lw_log(LW_LOG_INFO, "db_reconnected", "listings=%zu waited=%.1f", in->n, waited);
+	}
 	for (size_t i = 0; i < in->n; i++)
 		pending_release(&in->batch[i]);
 	in->n = 0;
