@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The allocation-failure sweep (tests/alloc/sweep.sh): `match`, `rules
 # check` and the ingestion of a small batch run with their N-th allocation
-# failing, for every N (or LW_ALLOC_POINTS of them spread over the run), in
+# failing, for every N (ingest: the first 50 and 150 spread over the rest,
+# LW_ALLOC_INGEST_POINTS=all for every one), in
 # the ASan and UBSan build (build-fuzz/lurewatch, made by make fuzz-build),
 # so leaks count as findings. Every run ends in success with the clean run's
 # answer, a clear error, or xmalloc's out-of-memory stop; an ingestion that
@@ -108,7 +109,7 @@ check_batch() {
 EOF2
 export URL TMP LW HOOKS="$TMP/hooks.sh"
 LW_SWEEP_BEFORE='. "$HOOKS"; batch "$N" >"$TMP/batch.jsonl"' LW_SWEEP_AFTER='. "$HOOKS"; check_batch "$N" "$rc"' \
-	LW_SWEEP_FILTER='s/[0-9.]* s\b.*//; s/[0-9][0-9.]*\/s//g' LW_SWEEP_POINTS=${LW_ALLOC_INGEST_POINTS:-$points} \
+	LW_SWEEP_FILTER='s/[0-9.]* s\b.*//; s/[0-9][0-9.]*\/s//g' LW_SWEEP_POINTS=${LW_ALLOC_INGEST_POINTS:-150} \
 	$SWEEP ingest "$SAN" ingest --jobs 1 "$TMP/batch.jsonl"
 sed 's/^/# /' "$LW_SWEEP_RESULTS"
 finish
