@@ -33,12 +33,8 @@ static int take_line(const char *line, size_t len, const char *origin, jsonl_lis
 	char msg[256];
 	int bad = 0, stop = 0;
 
-	/* Out of memory is not a bad line: the listing would be skipped. jansson
-	 * reports some allocation failures as syntax errors, so a line that
-	 * fails is read once more before it is called bad (found by the
-	 * allocation sweep). */
-	if (!o)
-		o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* Out of memory is not a bad line (cli/main.c routes jansson's
+	 * allocations through xmalloc; this covers other callers). */
 	if (!o && json_error_code(&jerr) == json_error_out_of_memory)
 		xoom("parsing a JSON line");
 	if (!o || !json_is_object(o)) {

@@ -91,6 +91,15 @@ while read -r at; do
 		echo "N=$at: $(grep -a -m1 'SUMMARY\|runtime error' "$work/err" | cut -c1-160)" >>"$work/libs"
 		awk '/^ *#[0-9]+ / && !/interceptor|failmalloc|asan_|libclang_rt/ { print "    " $0; if (++k == 2) exit }' \
 			"$work/err" | cut -c1-160 >>"$work/libs"
+	elif grep -q -a 'AddressSanitizer: CHECK failed' "$work/err"; then
+		# ASan's own runtime, whose thread start-up allocates too.
+		n_lib=$((n_lib + 1))
+		echo "N=$at: $(grep -a -m1 'CHECK failed' "$work/err" | cut -c1-160)" >>"$work/libs"
+	elif [ "$rc" -eq 134 ] && afile=$(sed -n 's/^[^:]*: \([^: ]*\.c\):[0-9]*: .*Assertion .* failed\.$/\1/p' "$work/err" | head -1) &&
+	     [ -n "$afile" ] && [ -z "$(find "$top" -name "$(basename "$afile")" -not -path '*/build*' | head -1)" ]; then
+		# An assertion in a library's source (glibc's NSS) under memory pressure.
+		n_lib=$((n_lib + 1))
+		echo "N=$at: $(grep -a -m1 'Assertion' "$work/err" | cut -c1-160)" >>"$work/libs"
 	elif grep -q -a 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$work/err"; then
 		why="sanitizer: $(grep -a -m1 'SUMMARY\|runtime error' "$work/err")"
 	elif [ "$rc" -eq "$base_rc" ] && cmp -s "$work/out" "$work/base"; then
