@@ -145,6 +145,7 @@ sanitize: deps
 	$(Q)$(MAKE) --no-print-directory B=build-san \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" BIN=build-san/lurewatch build-san/lurewatch unit-tests
+	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)LW_BUILD=build-san LW_BIN=$(CURDIR)/build-san/lurewatch ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
 
 bench: deps
