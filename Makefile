@@ -78,7 +78,8 @@ TEST_BIN = $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
-.PHONY: all deps test unit-tests sanitize bench eval demo install uninstall clean
+.PHONY: all deps test unit-tests sanitize bench eval demo install uninstall clean \
+	fuzz fuzz-build fuzz-targets
 .DEFAULT_GOAL := all
 
 # The sanitizer build keeps its binary apart so it never replaces ./lurewatch.
@@ -112,15 +113,52 @@ $(B)/bench/%: bench/%.c $(LIBS)
 
 unit-tests: $(TEST_BIN)
 
+# ---- fuzzing: libFuzzer targets under ASan and UBSan, built with clang into
+# their own folder. `make fuzz FUZZ_SECONDS=N` runs each for N seconds;
+# `make test` runs each for LW_FUZZ_SECONDS (tests/cli/t0900-fuzz.sh).
+FUZZ_B       = build-fuzz
+FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     = $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CLI_OBJ = $(B)/cli/ingest_jsonl.o $(B)/cli/ingest_telegram.o
+FUZZ_CFLAGS  = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_CLI_OBJ) $(LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CLI_OBJ) $(LINKLIBS) $(DEPLIBS)
+
+fuzz-targets: $(FUZZ_BIN)
+
+# The allocation-failure sweep (tests/alloc/) preloads failmalloc.so in front
+# of the ASan runtime, so this build's lurewatch links that runtime as a
+# shared library; the interposer itself is built without sanitizers.
+$(B)/failmalloc.so: tests/alloc/failmalloc.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -Wall -Wextra -shared -fPIC -o $@ $< -ldl
+
+ASAN_RT_DIR = $(shell dirname "$$(clang -print-file-name=libclang_rt.asan-x86_64.so)")
+fuzz-build: deps
+	$(Q)$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+		LDFLAGS="-shared-libasan -Wl,-rpath,$(ASAN_RT_DIR)" BIN=$(FUZZ_B)/lurewatch \
+		fuzz-targets $(FUZZ_B)/lurewatch $(FUZZ_B)/failmalloc.so
+
+fuzz: fuzz-build
+	$(Q)LW_FUZZ_BUILD=$(FUZZ_B) sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 test: deps
 	$(Q)sh scripts/deps.sh test
 	$(Q)$(MAKE) --no-print-directory $(BIN) unit-tests
+	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)sh tests/run.sh
 
 sanitize: deps
 	$(Q)$(MAKE) --no-print-directory B=build-san \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" BIN=build-san/lurewatch build-san/lurewatch unit-tests
+	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)LW_BUILD=build-san LW_BIN=$(CURDIR)/build-san/lurewatch ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
 
 bench: deps
@@ -146,6 +184,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-san lurewatch
+	rm -rf build build-san build-fuzz lurewatch
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -19,9 +19,8 @@
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
 #include "cli.h"
+#include "ingest_jsonl.h"
 #include "ingest_telegram.h"
-
-#define LINE_MAX_BYTES (32u * 1024u * 1024u)
 
 struct ingest_run {
 	struct engine_ingest *in;
@@ -40,7 +39,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lurewatch ingest [--source NAME] [-r PACK] [--threshold N] [--batch N]\n"
 		"                        [-j N] [--json] [--format auto|jsonl|telegram]\n"
-		"                        [--telegram-channel NAME] [-q] [FILE|DIR|-]...\n\n"
+		"                        [--telegram-channel NAME] [--retry SECONDS] [-q]\n"
+		"                        [FILE|DIR|-]...\n\n"
 		"Scores listings with the rule pack and stores them; flagged ones join the\n"
 		"review queue. Re-ingesting the same listing stores it once; a changed one\n"
 		"becomes a new version; a dismissed one returns only with new categories.\n\n"
@@ -63,23 +63,12 @@ static void usage(FILE *f)
 		"  --telegram-channel NAME  the exported channel's username (or t.me link)\n"
 		"  -j, --jobs N     analysing threads (default: one per core)\n"
 		"  -q, --quiet      no progress line on the terminal\n"
+		"  --retry SECONDS  when the database goes away, wait this long for it to come\n"
+		"                   back, retrying the batch with backoff (default 30; 0: fail)\n"
 		"  --json           print the summary as JSON\n\n"
 		"Exit status: 0 all stored, 1 some inputs rejected (the rest stored), 2 error\n"
 		"(nothing after the failed batch was stored; re-running completes the work;\n"
 		"a malformed Telegram export is not stored at all, the other inputs are).\n");
-}
-
-static const char *jstr(json_t *o, const char *key, int *bad)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		*bad = 1;
-		return NULL;
-	}
-	return json_string_value(v);
 }
 
 static double now_s(void)
@@ -130,86 +119,30 @@ static void on_reject(const struct store_listing *l, const char *msg, void *ctx)
 	run->bad++;
 }
 
-static void ingest_json_line(struct ingest_run *run, const char *line, size_t len,
-			     const char *origin)
+static int jsonl_listing(const struct store_listing *l, void *ctx)
 {
-	json_error_t jerr;
-	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	struct store_listing l;
-	const char *body, *html;
-	int bad = 0;
+	struct ingest_run *run = ctx;
 
-	if (!o || !json_is_object(o)) {
-		fprintf(stderr, "lurewatch: %s: bad JSON: %s\n", origin,
-			o ? "expected an object" : jerr.text);
-		run->bad++;
-		json_decref(o);
-		return;
-	}
-	memset(&l, 0, sizeof(l));
-	l.url = jstr(o, "url", &bad);
-	l.title = jstr(o, "title", &bad);
-	body = jstr(o, "body", &bad);
-	html = jstr(o, "html", &bad);
-	l.location = jstr(o, "location", &bad);
-	l.posted = jstr(o, "posted", &bad);
-	l.source = jstr(o, "source", &bad);
-	l.origin = origin;
-	if (bad) {
-		fprintf(stderr, "lurewatch: %s: url, title, body, html, location, posted and source must be strings\n",
-			origin);
-		run->bad++;
-	} else {
-		l.body = body ? body : html;
-		l.is_html = !body && html;
-		add_listing(run, &l);
-	}
-	json_decref(o);
+	add_listing(run, l);
+	return run->fatal;
 }
 
-static int is_blank(const char *p, size_t n)
+static void jsonl_reject(const char *where, const char *msg, void *ctx)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-			return 0;
-	return 1;
+	struct ingest_run *run = ctx;
+
+	fprintf(stderr, "lurewatch: %s: %s\n", where, msg);
+	run->bad++;
 }
 
-/* Reads JSON Lines with a cap per line: an oversized line is reported and
- * skipped, never buffered whole. */
 static void ingest_jsonl(struct ingest_run *run, FILE *f, const char *name)
 {
-	struct lw_buf line;
-	char chunk[65536], origin[PATH_MAX + 32];
-	size_t lineno = 1;
-	int overflow = 0;
+	struct lw_error err;
 
-	lw_buf_init(&line, LINE_MAX_BYTES);
-	while (!run->fatal && fgets(chunk, sizeof(chunk), f)) {
-		size_t n = strlen(chunk);
-		int eol = n && chunk[n - 1] == '\n';
-
-		if (!overflow && lw_buf_add(&line, chunk, n) < 0)
-			overflow = 1;
-		if (!eol && !feof(f))
-			continue;
-		snprintf(origin, sizeof(origin), "%s:%zu", name, lineno);
-		if (overflow) {
-			fprintf(stderr, "lurewatch: %s: line longer than %u bytes, skipped\n", origin,
-				LINE_MAX_BYTES);
-			run->bad++;
-		} else if (!is_blank(line.data ? line.data : "", line.len)) {
-			ingest_json_line(run, line.data, line.len, origin);
-		}
-		lw_buf_reset(&line);
-		overflow = 0;
-		lineno++;
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "lurewatch: %s: read error: %s\n", name, strerror(errno));
+	if (jsonl_read(f, name, jsonl_listing, jsonl_reject, run, &err) < 0) {
+		fprintf(stderr, "lurewatch: %s: %s\n", name, err.msg);
 		run->bad++;
 	}
-	lw_buf_release(&line);
 }
 
 static void ingest_document(struct ingest_run *run, const char *path, const char *data, size_t len,
@@ -456,11 +389,12 @@ int cmd_ingest(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "telegram-channel", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "retry", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *source = NULL, *rules = NULL;
-	double threshold = -1, batch = 2000, jobs = 0;
+	double threshold = -1, batch = 2000, jobs = 0, retry = 30;
 	int c, json = 0, quiet = 0, rc = CLI_ERROR;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
@@ -487,6 +421,12 @@ int cmd_ingest(int argc, char **argv)
 			}
 			break;
 		case 'J': json = 1; break;
+		case 'R':
+			if (cli_parse_double("--retry", optarg, &retry) < 0 || retry < 0 || retry > 86400) {
+				fprintf(stderr, "lurewatch: --retry takes 0 to 86400 seconds\n");
+				return CLI_ERROR;
+			}
+			break;
 		case 'j':
 			if (cli_parse_double("--jobs", optarg, &jobs) < 0 || jobs < 1 || jobs > 64) {
 				fprintf(stderr, "lurewatch: --jobs takes 1 to 64\n");
@@ -532,6 +472,7 @@ int cmd_ingest(int argc, char **argv)
 		goto out;
 	}
 	engine_ingest_on_reject(run.in, on_reject, &run);
+	engine_ingest_set_retry(run.in, retry);
 	engine_ingest_set_links(run.in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
 	{

@@ -4,8 +4,11 @@
 #include <string.h>
 
 #include <hs/hs.h>
+#include <jansson.h>
+#include <libxml/xmlmemory.h>
 
 #include "cli.h"
+#include "../util/xmalloc.h"
 
 #ifndef LW_VERSION
 #define LW_VERSION "dev"
@@ -72,6 +75,13 @@ int main(int argc, char **argv)
 		return CLI_ERROR;
 	}
 	name = argv[1];
+	/* jansson and libxml2 allocate through xmalloc: out of memory then
+	 * stops the program as everywhere else. Left to malloc, jansson
+	 * dropped characters from strings it could not grow (a listing stored
+	 * as "till te end", or under another url) and libxml2 returned half a
+	 * tree, both in silence (found by the allocation sweep). */
+	json_set_alloc_funcs(xmalloc, free);
+	xmlMemSetup(free, xmalloc, xrealloc, xstrdup);
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
 		usage(stdout);
 		return CLI_OK;

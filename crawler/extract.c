@@ -410,12 +410,16 @@ struct extract_page *extract_page_parse(const char *data, size_t len,
 	enc = choose_charset(&data, &len, content_type, label, sizeof(label));
 	/* The encoding is settled above, so the page's own hints are ignored;
 	 * XML_PARSE_HUGE lifts the nesting limit as the matcher does. */
+	xmlResetLastError();
 	if (len)
 		p->doc = htmlReadMemory(data, (int)len, NULL, enc,
 					HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
 					HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
 					HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC |
 					XML_PARSE_HUGE);
+	/* As in matcher/html.c: out of memory is not an empty page. */
+	if (xmlGetLastError() && xmlGetLastError()->code == XML_ERR_NO_MEMORY)
+		xoom("parsing HTML");
 	if (!p->doc)    /* empty or nothing readable: an empty page */
 		p->doc = htmlNewDocNoDtD(NULL, NULL);
 	if (!p->doc) {
@@ -727,8 +731,10 @@ static xmlDocPtr read_xml(const char *what, const char *data, size_t len,
 	ctxt->sax->resolveEntity = refuse_entity;
 	doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	e = xmlCtxtGetLastError(ctxt);
+	if (e && e->code == XML_ERR_NO_MEMORY)
+		xoom("parsing XML");    /* not a malformed feed */
 	if (!doc || !ctxt->wellFormed) {
-		e = xmlCtxtGetLastError(ctxt);
 		lw_error_set(err, "%s: line %d: %s", what, e ? e->line : 0,
 			     e && e->message ? e->message : "not well-formed");
 		if (err)

@@ -69,6 +69,18 @@ static char *clean_ref(const char *ref)
 /* Decodes %XX of unreserved characters and uppercases the hex digits of the
  * others (RFC 3986 6.2.2.2); malformed escapes stay as they are. Returns a
  * new string. */
+/* 1 when appending c to out[0..n) would turn a stray '%' there into an
+ * escape ("%7" + "8" from "%7%38"): decoding it then would make a second
+ * pass decode "%78" too, and the canonical form would not be a fixed point
+ * (found by fuzz_url). */
+static int completes_escape(const char *out, size_t n, int c)
+{
+	if (hexval(c) < 0)
+		return 0;
+	return (n >= 1 && out[n - 1] == '%') ||
+	       (n >= 2 && out[n - 2] == '%' && hexval((unsigned char)out[n - 1]) >= 0);
+}
+
 static char *norm_percent(const char *s)
 {
 	size_t len = strlen(s), n = 0, i;
@@ -81,7 +93,7 @@ static char *norm_percent(const char *s)
 			out[n++] = s[i];
 			continue;
 		}
-		if (is_unreserved(hi * 16 + lo)) {
+		if (is_unreserved(hi * 16 + lo) && !completes_escape(out, n, hi * 16 + lo)) {
 			out[n++] = (char)(hi * 16 + lo);
 		} else {
 			out[n++] = '%';
@@ -179,6 +191,19 @@ static char *lower_dup(const char *s)
 	return d;
 }
 
+/* curl accepts port 0, which names no server: a link to one is an error
+ * here, as an out-of-range port is (found by fuzz_url). */
+static int check_port(CURLU *h, const char *url, struct lw_error *err)
+{
+	char *p = NULL;
+	int ret = 0;
+
+	if (curl_url_get(h, CURLUPART_PORT, &p, 0) == CURLUE_OK && strtol(p, NULL, 10) == 0)
+		ret = lw_error_set(err, "url '%.300s': port 0 is not a port", url);
+	curl_free(p);
+	return ret;
+}
+
 /* Normalises the parts of the URL in h and returns it as a new string. */
 static int normalise(CURLU *h, const char *url, char **out,
 		     struct lw_error *err)
@@ -191,7 +216,8 @@ static int normalise(CURLU *h, const char *url, char **out,
 		curl_fail(err, "url", url, rc);
 		goto out;
 	}
-	if (rewrite_part(h, CURLUPART_HOST, lower_dup, url, err) < 0 ||
+	if (check_port(h, url, err) < 0 ||
+	    rewrite_part(h, CURLUPART_HOST, lower_dup, url, err) < 0 ||
 	    rewrite_part(h, CURLUPART_QUERY, norm_percent, url, err) < 0)
 		goto out;
 	if ((rc = curl_url_get(h, CURLUPART_URL, &s, CURLU_NO_DEFAULT_PORT))) {

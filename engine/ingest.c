@@ -142,6 +142,11 @@ void engine_ingest_on_reject(struct engine_ingest *e, engine_reject_fn *fn, void
 	e->reject_ctx = ctx;
 }
 
+void engine_ingest_set_retry(struct engine_ingest *e, double seconds)
+{
+	store_ingest_set_retry(e->in, seconds);
+}
+
 int engine_ingest_failed(const struct engine_ingest *e)
 {
 	return e->failed;

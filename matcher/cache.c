@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include "../util/sha256.h"
 
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
@@ -48,20 +48,15 @@ char *cache_dir_resolve(const char *opt)
 
 static void cache_key_hash(const char *hash, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	struct lw_sha256 c;
 	const char *hv = hs_version();
 
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	EVP_DigestUpdate(c, hash, strlen(hash));
-	EVP_DigestUpdate(c, hv, strlen(hv));
-	EVP_DigestUpdate(c, LW_VERSION, strlen(LW_VERSION));
-	EVP_DigestUpdate(c, CACHE_MAGIC, strlen(CACHE_MAGIC));
-	EVP_DigestFinal_ex(c, md, &len);
-	EVP_MD_CTX_free(c);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	lw_sha256_init(&c);
+	lw_sha256_update(&c, hash, strlen(hash));
+	lw_sha256_update(&c, hv, strlen(hv));
+	lw_sha256_update(&c, LW_VERSION, strlen(LW_VERSION));
+	lw_sha256_update(&c, CACHE_MAGIC, strlen(CACHE_MAGIC));
+	lw_sha256_hex(&c, out);
 }
 
 static char *cache_path_hash(const char *hash, const char *dir)

@@ -6,9 +6,11 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "text.h"
 #include "../util/buf.h"
+#include "../util/xmalloc.h"
 
 /* What separates the text already written from the next text. */
 enum gap { GAP_NONE, GAP_SPACE, GAP_LINE };
@@ -208,11 +210,17 @@ char *text_from_html(const char *html, size_t len, size_t *out_len,
 	/* XML_PARSE_HUGE lifts the 256-level depth limit: past it libxml2
 	 * stops parsing, and 257 <div>s would hide the rest of an ad. The walk
 	 * and xmlFreeDoc are iterative, and the input is capped. */
+	xmlResetLastError();
 	if (len)
 		doc = htmlReadMemory(html, (int)len, NULL, NULL,
 				     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
 				     HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
 				     HTML_PARSE_COMPACT | XML_PARSE_HUGE);
+	/* Out of memory gives no tree or half of one, which read as an ad with
+	 * no text: stored unflagged, then a "changed" version the next time
+	 * (found by the allocation sweep). */
+	if (xmlGetLastError() && xmlGetLastError()->code == XML_ERR_NO_MEMORY)
+		xoom("parsing HTML");
 	/* Only empty or unreadable input yields no tree: no text to show. */
 	if (doc)
 		walk_tree(&w, doc->children);

@@ -49,7 +49,9 @@ enum {
 	(c) == '!' ? C_LEET : \
 	(c) == '.' || (c) == '-' || (c) == '_' || (c) == '*' || (c) == '|' || \
 	(c) == '/' ? C_SP2 : 0)
-#define LOW(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+/* The cast keeps clang from warning about (c) + 32 in the branch that is
+ * never taken for c >= 224. */
+#define LOW(c) ((unsigned char)((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c)))
 
 #define R4(f, b) f(b), f(b + 1), f(b + 2), f(b + 3)
 #define R16(f, b) R4(f, b), R4(f, b + 4), R4(f, b + 8), R4(f, b + 12)

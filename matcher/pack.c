@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
 
 #include "../util/buf.h"
 #include "../util/ini.h"
@@ -547,8 +546,8 @@ static void load_one(struct load *ld, const char *path)
 		lw_buf_adds(&ld->errors, ferr.msg);
 		return;
 	}
-	EVP_DigestUpdate(ld->pack->sha, path, strlen(path) + 1);
-	EVP_DigestUpdate(ld->pack->sha, data, len);
+	lw_sha256_update(ld->pack->sha, path, strlen(path) + 1);
+	lw_sha256_update(ld->pack->sha, data, len);
 	ld->line = 0;
 	ld->cur = -1;
 	ld->in_pack = 0;
@@ -599,15 +598,17 @@ static int list_dir(const char *dir, char ***out, size_t *nout, struct lw_error 
 	return 0;
 }
 
+static void start_hash(struct matcher_pack *pack)
+{
+	if (!pack->sha)
+		pack->sha = xmalloc(sizeof(*pack->sha));
+	lw_sha256_init(pack->sha);
+}
+
 static void finish_hash(struct matcher_pack *pack)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	EVP_DigestFinal_ex(pack->sha, md, &mdlen);
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(pack->hash + 2 * i, 3, "%02x", md[i]);
-	EVP_MD_CTX_free(pack->sha);
+	lw_sha256_hex(pack->sha, pack->hash);
+	free(pack->sha);
 	pack->sha = NULL;
 }
 
@@ -616,11 +617,7 @@ struct matcher_pack *matcher_pack_new(void)
 	struct matcher_pack *pack = xcalloc(1, sizeof(*pack));
 
 	pack->threshold = MATCHER_DEFAULT_THRESHOLD;
-	pack->sha = EVP_MD_CTX_new();
-	if (!pack->sha || EVP_DigestInit_ex(pack->sha, EVP_sha256(), NULL) != 1) {
-		fprintf(stderr, "lurewatch: cannot initialise sha-256\n");
-		abort();
-	}
+	start_hash(pack);
 	finish_hash(pack);
 	return pack;
 }
@@ -636,8 +633,7 @@ struct matcher_pack *matcher_pack_load(const char *path, struct lw_error *err)
 	memset(&ld, 0, sizeof(ld));
 	ld.pack = pack;
 	lw_buf_init(&ld.errors, 16384);
-	pack->sha = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(pack->sha, EVP_sha256(), NULL);
+	start_hash(pack);
 	if (stat(path, &st) < 0) {
 		lw_error_set(err, "cannot open rule pack '%s': %s", path, strerror(errno));
 		goto fail;
@@ -695,7 +691,6 @@ int matcher_pack_add_adhoc(struct matcher_pack *pack, const char *id, const char
 	struct pack_rule *r;
 	char *expr = NULL;
 	unsigned flags;
-	EVP_MD_CTX *sha;
 	unsigned char old[32];
 
 	if (!valid_id(id))
@@ -714,11 +709,9 @@ int matcher_pack_add_adhoc(struct matcher_pack *pack, const char *id, const char
 	/* The hash names the exact rules that produced a hit: chain the pattern in. */
 	for (int i = 0; i < 32; i++)
 		sscanf(pack->hash + 2 * i, "%2hhx", &old[i]);
-	sha = EVP_MD_CTX_new();
-	pack->sha = sha;
-	EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
-	EVP_DigestUpdate(sha, old, sizeof(old));
-	EVP_DigestUpdate(sha, pattern, strlen(pattern) + 1);
+	start_hash(pack);
+	lw_sha256_update(pack->sha, old, sizeof(old));
+	lw_sha256_update(pack->sha, pattern, strlen(pattern) + 1);
 	finish_hash(pack);
 	pack_publish(pack);
 	return 0;
@@ -750,8 +743,7 @@ void matcher_pack_free(struct matcher_pack *pack)
 	free(pack->name);
 	free(pack->version);
 	free(pack->description);
-	if (pack->sha)
-		EVP_MD_CTX_free(pack->sha);
+	free(pack->sha);
 	free(pack);
 }
 

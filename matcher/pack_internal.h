@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "../util/sha256.h"
 #include "matcher.h"
 
 /* A growable list of strings, each with the line it came from. */
@@ -39,7 +40,7 @@ struct matcher_pack {
 	double context_halving;         /* [pack] context_halving: 0 keeps context additive */
 	int nadhoc;
 	char hash[65];
-	void *sha;                      /* EVP_MD_CTX while loading */
+	struct lw_sha256 *sha;          /* while loading */
 };
 
 /* Finds a rule by id; returns its index or -1. */

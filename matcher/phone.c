@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Phone digits to E.164: international and national forms checked against
  * libphonenumber's possible lengths and general patterns per region. */
+#include <pthread.h>
 #include <regex.h>
 #include <string.h>
 
+#include "../util/xmalloc.h"
 #include "phone.h"
 
 /* The fallback regions for a national number that cannot be the default
@@ -28,23 +30,54 @@ const struct phone_region *phone_region_find(const char *id)
 	return NULL;
 }
 
+/* Each region's general pattern, compiled on first use and kept for the
+ * process (glibc's regexec may be shared between threads). It used to be
+ * compiled for every candidate number, and a compile that ran out of memory
+ * read as "not a possible number": the number silently vanished from the
+ * ad's contacts (found by the allocation sweep). */
+static pthread_mutex_t re_lock = PTHREAD_MUTEX_INITIALIZER;
+static regex_t *re_cache;
+static unsigned char *re_state;         /* 0 not yet, 1 compiled, 2 refused */
+
+static const regex_t *region_re(const struct phone_region *r)
+{
+	size_t i = (size_t)(r - phone_regions);
+	int rc;
+
+	pthread_mutex_lock(&re_lock);
+	if (!re_cache) {
+		re_cache = xcalloc(phone_nregions, sizeof(*re_cache));
+		re_state = xcalloc(phone_nregions, 1);
+	}
+	if (!re_state[i]) {
+		rc = regcomp(&re_cache[i], r->pattern, REG_EXTENDED | REG_NOSUB);
+		if (rc == REG_ESPACE)
+			xoom("compiling a phone number pattern");
+		re_state[i] = rc ? 2 : 1;
+	}
+	pthread_mutex_unlock(&re_lock);
+	return re_state[i] == 1 ? &re_cache[i] : NULL;
+}
+
 /* 1 when nsn (n digits) is a possible national number of r: a length the
  * region uses and its general pattern. */
 static int possible(const struct phone_region *r, const char *nsn, size_t n)
 {
 	char buf[PHONE_E164_MAX + 1];
-	regex_t re;
-	int ok;
+	const regex_t *re;
+	int rc;
 
 	if (n >= sizeof(buf) || n >= 32 || !(r->lengths >> n & 1u))
 		return 0;
 	memcpy(buf, nsn, n);
 	buf[n] = '\0';
-	if (regcomp(&re, r->pattern, REG_EXTENDED | REG_NOSUB))
+	re = region_re(r);
+	if (!re)
 		return 0;
-	ok = regexec(&re, buf, 0, NULL, 0) == 0;
-	regfree(&re);
-	return ok;
+	rc = regexec(re, buf, 0, NULL, 0);
+	if (rc == REG_ESPACE)
+		xoom("matching a phone number pattern");
+	return rc == 0;
 }
 
 /* First table entry with calling code cc, or phone_nregions. */

@@ -220,6 +220,11 @@ static pcre2_code *start_re(struct matcher_scanner *s, unsigned pid)
 			opts |= PCRE2_UTF | PCRE2_NO_UTF_CHECK;
 		s->re[pid] = pcre2_compile((PCRE2_SPTR)m->pat_expr[pid], PCRE2_ZERO_TERMINATED, opts,
 					   &code, &off, NULL);
+		/* Out of memory is not PCRE2 refusing the pattern: falling back to
+		 * the window's start would store a wrong span as evidence (found by
+		 * the allocation sweep). */
+		if (!s->re[pid] && code == PCRE2_ERROR_HEAP_FAILED)
+			xoom("compiling a start-of-match pattern");
 		s->re_state[pid] = s->re[pid] ? 1 : 2;
 	}
 	return s->re[pid];
@@ -255,6 +260,8 @@ static size_t find_start(struct matcher_scanner *s, unsigned pid, size_t end)
 		int rc = pcre2_match(re, (PCRE2_SPTR)buf, end, from,
 				     PCRE2_ENDANCHORED | PCRE2_NO_UTF_CHECK, s->md, s->mctx);
 
+		if (rc == PCRE2_ERROR_NOMEMORY)
+			xoom("searching for a match's start");
 		if (rc <= 0 || ov[0] >= end)
 			break;
 		best = ov[0];

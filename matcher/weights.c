@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
@@ -114,8 +113,8 @@ int pack_apply_weights(struct matcher_pack *pack, const char *path, struct lw_er
 	}
 	/* The weights decide what is flagged: they are part of the pack's
 	 * identity, so caches and stored hits never mix two weightings. */
-	EVP_DigestUpdate(pack->sha, path, strlen(path) + 1);
-	EVP_DigestUpdate(pack->sha, data, len);
+	lw_sha256_update(pack->sha, path, strlen(path) + 1);
+	lw_sha256_update(pack->sha, data, len);
 	seen = xcalloc(pack->nrules ? pack->nrules : 1, 1);
 	for (p = data; *p; p = nl ? nl + 1 : p + strlen(p)) {
 		nl = strchr(p, '\n');

@@ -81,6 +81,11 @@ void store_close(struct store *st)
 	free(st);
 }
 
+int store_connection_lost(const struct store *st)
+{
+	return !st->conn || PQstatus(st->conn) != CONNECTION_OK;
+}
+
 /* A dropped connection (server restarted) is re-established once, so a
  * long-running process does not die with the server. */
 static int ensure_connected(struct store *st, struct lw_error *err)

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
-#include <openssl/evp.h>
+#include "../util/sha256.h"
 
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
@@ -163,14 +163,14 @@ static int mkdirs(const char *dir, mode_t mode)
  * for a socket: /var/tmp/lurewatch-<hash of home>. */
 static char *fallback_dir(const char *home)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	char hex[17];
+	struct lw_sha256 c;
+	char hex[65];
 	struct lw_buf b;
 
-	EVP_Digest(home, strlen(home), md, &len, EVP_sha256(), NULL);
-	for (int i = 0; i < 8; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	lw_sha256_init(&c);
+	lw_sha256_update(&c, home, strlen(home));
+	lw_sha256_hex(&c, hex);
+	hex[16] = '\0';
 	lw_buf_init(&b, PATH_MAX);
 	lw_buf_printf(&b, "/var/tmp/lurewatch-%s", hex);
 	return lw_buf_detach(&b, NULL);

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <openssl/evp.h>
+#include "../util/sha256.h"
 
 #include "../util/buf.h"
 #include "../util/utf8.h"
+#include "../util/log.h"
 #include "../util/xmalloc.h"
 #include "store_internal.h"
 
@@ -48,6 +50,7 @@ struct store_ingest {
 	size_t n, batch_size, bytes;
 	struct store_ingest_stats stats;
 	int failed, staged, flagged_only;
+	double retry_seconds;   /* store_ingest_set_retry */
 	size_t next_refresh;    /* listings seen at the next statistics refresh */
 	/* network linking */
 	char *exclude;          /* PostgreSQL array literal of excluded entities */
@@ -170,21 +173,18 @@ static void parse_date(const char *s, char out[16])
 
 static void content_hash(const struct pending *p, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	struct lw_sha256 c;
 	const char *parts[4] = { p->title, p->body, p->location, p->posted };
 
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	/* An unchecked EVP context that failed to allocate used to give a
+	 * garbage hash here, and the listing a second version next time. */
+	lw_sha256_init(&c);
 	for (int i = 0; i < 4; i++) {
 		const char *s = parts[i] ? parts[i] : "";
 
-		EVP_DigestUpdate(c, s, strlen(s) + 1); /* NUL keeps fields apart */
+		lw_sha256_update(&c, s, strlen(s) + 1); /* NUL keeps fields apart */
 	}
-	EVP_DigestFinal_ex(c, md, &len);
-	EVP_MD_CTX_free(c);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	lw_sha256_hex(&c, out);
 }
 
 /* The contact details (JSON for listing_entities) and the SimHash that tie
@@ -199,16 +199,24 @@ static int link_keys(struct pending *p, const struct matcher_analysis *a, struct
 		size_t vl;
 		char *value = lw_utf8_repair(text + e->start, e->end - e->start, &vl, NULL);
 
-		json_array_append_new(arr, json_pack("{s:s, s:s%, s:s, s:I, s:I}", "kind",
-					     entity_kind_name(e->kind), "value", value, vl,
-					     "normalized", e->normalized, "start", (json_int_t)e->start,
-					     "end", (json_int_t)e->end));
+		json_t *o = json_pack("{s:s, s:s%, s:s, s:I, s:I}", "kind",
+				      entity_kind_name(e->kind), "value", value, vl,
+				      "normalized", e->normalized, "start", (json_int_t)e->start,
+				      "end", (json_int_t)e->end);
+
+		/* jansson fails only for want of memory here: dropping the
+		 * entity would unlink the ad from its network in silence. */
+		if (!arr || !o || json_array_append_new(arr, o) < 0)
+			xoom("encoding a listing's contacts");
 		free(value);
 	}
 	p->entities = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);
+	if (!p->entities)
+		xoom("encoding a listing's contacts");
 	p->simhash = (long long)a->simhash;
-	return p->entities ? 0 : lw_error_set(err, "cannot encode entities");
+	(void)err;
+	return 0;
 }
 
 void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_t n,
@@ -260,16 +268,21 @@ static int score(struct store_ingest *in, struct pending *p, const struct matche
 		size_t ml;
 		char *match = lw_utf8_repair(text + h->start, h->end - h->start, &ml, NULL);
 
-		json_array_append_new(hits, json_pack("{s:s, s:s, s:f, s:I, s:I, s:s%}", "rule", rule->id,
-					      "category", matcher_category_name(rule->category),
-					      "weight", rule->weight, "start", (json_int_t)h->start,
-					      "end", (json_int_t)h->end, "match", match, ml));
+		json_t *o = json_pack("{s:s, s:s, s:f, s:I, s:I, s:s%}", "rule", rule->id,
+				      "category", matcher_category_name(rule->category),
+				      "weight", rule->weight, "start", (json_int_t)h->start,
+				      "end", (json_int_t)h->end, "match", match, ml);
+
+		/* As for contacts: a hit dropped for want of memory would be
+		 * evidence lost without a word (found by the allocation sweep). */
+		if (!hits || !o || json_array_append_new(hits, o) < 0)
+			xoom("encoding a listing's hits");
 		free(match);
 	}
 	p->hits = json_dumps(hits, JSON_COMPACT);
 	json_decref(hits);
 	if (!p->hits)
-		return lw_error_set(err, "cannot encode hits");
+		xoom("encoding a listing's hits");
 	return link_keys(p, a, err);
 }
 
@@ -741,7 +754,8 @@ static int link_batch(struct store_ingest *in, struct lw_error *err)
 	return rc;
 }
 
-int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
+/* One attempt at writing the batch in one transaction. */
+static int flush_once(struct store_ingest *in, struct lw_error *err)
 {
 	const struct matcher_pack *pack = matcher_get_pack(in->m);
 	const char *pk[3] = { matcher_pack_hash(pack), matcher_pack_name(pack),
@@ -750,8 +764,6 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	PGresult *res = NULL;
 	int rc = -1;
 
-	if (in->n == 0)
-		return 0;
 	if (db_begin(in->st, err) < 0)
 		goto fail;
 	if (!in->staged && db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0)
@@ -796,12 +808,42 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	goto out;
 fail:
 	db_rollback(in->st);
-	in->failed = 1;
 	/* The temp table dies with a broken connection: re-create it next time. */
 	in->staged = 0;
-	lw_error_prefix(err, "batch of %zu listings (%s to %s) not committed", in->n,
-			in->batch[0].origin, in->batch[in->n - 1].origin);
 out:
+	return rc;
+}
+
+void store_ingest_set_retry(struct store_ingest *in, double seconds)
+{
+	in->retry_seconds = seconds;
+}
+
+int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
+{
+	struct store_ingest_stats before = in->stats;
+	double pause = 0.5, waited = 0;
+	int rc;
+
+	if (in->n == 0)
+		return 0;
+	while ((rc = flush_once(in, err)) < 0 && store_connection_lost(in->st) &&
+	       waited < in->retry_seconds) {
+		lw_log(LW_LOG_WARN, "db_retry", "listings=%zu wait=%.1f waited=%.1f error=%s", in->n,
+		       pause, waited, lw_log_q(err->msg));
+		/* The failed attempt's counts were never committed. */
+		in->stats = before;
+		usleep((useconds_t)(pause * 1e6));
+		waited += pause;
+		pause = pause * 2 > 8 ? 8 : pause * 2;
+	}
+	if (rc < 0) {
+		in->failed = 1;
+		lw_error_prefix(err, "batch of %zu listings (%s to %s) not committed", in->n,
+				in->batch[0].origin, in->batch[in->n - 1].origin);
+	} else if (waited > 0) {
+		lw_log(LW_LOG_INFO, "db_reconnected", "listings=%zu waited=%.1f", in->n, waited);
+	}
 	for (size_t i = 0; i < in->n; i++)
 		pending_release(&in->batch[i]);
 	in->n = 0;

@@ -203,6 +203,15 @@ void store_rescan_rows_free(struct store_rescan_row *rows, size_t n);
 
 /* Writes what is buffered. Returns 0 or -1 with err. */
 int store_ingest_flush(struct store_ingest *in, struct lw_error *err);
+/* How long a batch that failed because the connection was lost waits for
+ * the database to come back, in seconds (default 0: it fails at once).
+ * Between attempts it waits 0.5 s, doubling up to 8 s, and logs
+ * event=db_retry; the whole batch is written again in a new transaction,
+ * which ingestion's idempotence makes safe even when the lost commit had in
+ * fact gone through. */
+void store_ingest_set_retry(struct store_ingest *in, double seconds);
+/* 1 when the session's connection is lost (the server went away). */
+int store_connection_lost(const struct store *st);
 /* 1 after a batch failed to commit (database trouble): stop feeding it. */
 int store_ingest_failed(const struct store_ingest *in);
 const struct store_ingest_stats *store_ingest_stats(const struct store_ingest *in);

@@ -13,6 +13,12 @@ static void oom(size_t n)
 	abort();
 }
 
+void xoom(const char *what)
+{
+	fprintf(stderr, "lurewatch: out of memory %s\n", what);
+	abort();
+}
+
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);

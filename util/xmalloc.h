@@ -13,5 +13,10 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Stops the program as xmalloc does when a library that allocates for us
+ * (PCRE2, Hyperscan) reports that memory ran out: what it was doing goes
+ * into the message. Used where carrying on would give a silently wrong
+ * result rather than an error. */
+void xoom(const char *what) __attribute__((noreturn));
 
 #endif

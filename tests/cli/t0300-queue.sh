@@ -246,7 +246,7 @@ expect_rc 1 "claim from an empty queue exits 1" "$LW" queue claim --analyst late
 awk 'BEGIN { for (i = 0; i < 20000; i++)
 	printf "{\"url\":\"http://bulk/%d\",\"title\":\"Bulk %d\",\"body\":\"Work abroad, pay a fee. Ref %d\"}\n", i, i, i }' \
 	>"$TMP/bulk.jsonl"
-"$LW" ingest --batch 10 "$TMP/bulk.jsonl" >"$TMP/bulk.out" 2>"$TMP/bulk.err" &
+"$LW" ingest --retry 0 --batch 10 "$TMP/bulk.jsonl" >"$TMP/bulk.out" 2>"$TMP/bulk.err" &
 bulk_pid=$!
 i=0
 while [ "$(sql "SELECT count(*) FROM listings WHERE url LIKE 'http://bulk/%'")" -lt 200 ] && [ $i -lt 200 ]; do

@@ -520,6 +520,42 @@ class Handler(BaseHTTPRequestHandler):
                 if wait > 0:
                     time.sleep(wait)
 
+    def fault_reset(self, args):
+        """Headers and half the body, then a TCP reset (SO_LINGER 0)."""
+        body = page("Reset page", "r" * 4000)
+        self.close_connection = True
+        self.start(200, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
+        self.write(body[:len(body) // 2])
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        raise ClientGone()
+
+    def fault_huge_headers(self, args):
+        """kb KiB of response headers (curl refuses more than 100 KiB)."""
+        kb = int(args[0]) if args and args[0] else 1024
+        if kb < 1 or kb > 65536:
+            raise ValueError(kb)
+        extra = [("X-Filler-%d" % i, "h" * 1000) for i in range(kb)]
+        self.reply(200, page("Huge headers", "This page has %d KiB of headers." % kb), extra=extra)
+
+    def fault_wrong_charset(self, args):
+        """The Latin-1 ad, declared UTF-8: its bytes are not valid UTF-8."""
+        self.reply(200, LATIN1_AD, "text/html; charset=utf-8")
+
+    def fault_bad_xml(self, args):
+        """An RSS feed that is not well-formed XML."""
+        body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Bad</title>'
+                b'<item><title>Unclosed <b>tag</title><link>/ads/x</link></item>'
+                b'<item><title>&undefined;</title></channel>')
+        self.reply(200, body, "application/rss+xml")
+
+    def fault_redirect_to(self, args):
+        """302 to the absolute URL in ?url= (private addresses, other hosts)."""
+        m = re.search(r"[?&]url=([^&]+)", self.path)
+        if not m:
+            raise ValueError("no url")
+        self.reply(302, page("Moved", "elsewhere"), extra=[("Location", m.group(1))])
+
     def fault_ctype(self, args):
         ctype = "%s/%s" % (args[0], args[1])
         if not re.fullmatch(r"[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+", ctype):

@@ -49,6 +49,10 @@ static const struct canon_case canon_cases[] = {
 	{ NULL, "http://h.example/?a=%2a&b=%7E&c=%3d", "http://h.example/?a=%2A&b=~&c=%3D", NULL },
 	{ NULL, "http://h.example/a/%2e%2e/b", "http://h.example/b", NULL },
 	{ NULL, "http://h.example/%zz%4", "http://h.example/%zz%4", NULL },
+	/* found by fuzz_url: decoding %38 after a stray "%7" made "%78", which a
+	 * second pass decoded again */
+	{ NULL, "http://h.example/%7%38eu", "http://h.example/%7%38eu", NULL },
+	{ NULL, "http://h.example/%%41", "http://h.example/%%41", NULL },
 	{ NULL, "http://h.example/caf\xc3\xa9", "http://h.example/caf%C3%A9", NULL },
 	{ NULL, "http://h.example/?q=a+b&z=1&a=2", "http://h.example/?q=a+b&z=1&a=2", NULL },
 	/* numeric hosts are normalised by curl */
@@ -65,6 +69,9 @@ static const struct canon_case canon_cases[] = {
 	{ NULL, "", NULL, "url ''" },
 	{ NULL, "http://a b/", NULL, "url 'http://a b/'" },
 	{ NULL, "http://h.example:99999/", NULL, "Port number" },
+	/* found by fuzz_url: port 0 was canonical, and url_host gave 0 */
+	{ NULL, "http://h.example:0/", NULL, "port 0 is not a port" },
+	{ NULL, "HTTP://E\x88XAMPzLE.org:0/e7u8%%tp7euser/ue%%2e", NULL, "port 0" },
 	{ NULL, "http://[::1/", NULL, "url" },
 	{ NULL, "\x01\x02garbage\x7f", NULL, "url" },
 	{ "not a url", "x", NULL, "base url 'not a url'" },

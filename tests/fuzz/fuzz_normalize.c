@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Fuzz target: the normaliser and its offset map, then a whole listing's
+ * analysis. Invariants: every normalised byte maps to a span inside the
+ * original on character boundaries; the fast normaliser equals the
+ * reference one; every hit and every contact detail of matcher_analyze lies
+ * inside the scanned text on character boundaries. The first byte picks
+ * plain text or HTML for the analysis. */
+#include "../../matcher/text.h"
+#include "fuzz.h"
+
+/* The reference normaliser is many times slower: compare on short inputs. */
+#define REFERENCE_MAX 2048
+
+static void check_map(const char *in, size_t len, const struct lw_text *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		fuzz_check_span("normalised byte", in, len, t->start[i], t->end[i]);
+	for (size_t w = 0; w < t->nwords; w++)
+		if (t->word_start[w] >= t->word_end[w] || t->word_end[w] > t->len)
+			abort();
+}
+
+static void check_reference(const char *in, size_t len, const struct lw_text *fast)
+{
+	struct lw_text ref;
+	struct lw_error err;
+
+	text_init(&ref);
+	if (text_normalize_reference(in, len, &ref, &err) != 0)
+		abort();
+	if (ref.len != fast->len || memcmp(ref.buf, fast->buf, ref.len) != 0 ||
+	    memcmp(ref.start, fast->start, ref.len * sizeof(*ref.start)) != 0 ||
+	    memcmp(ref.end, fast->end, ref.len * sizeof(*ref.end)) != 0 ||
+	    ref.nwords != fast->nwords) {
+		fprintf(stderr, "fast and reference normalisers differ:\n fast \"%s\"\n ref  \"%s\"\n",
+			fast->buf, ref.buf);
+		abort();
+	}
+	text_release(&ref);
+}
+
+static void check_analysis(const char *in, size_t len, int kind)
+{
+	struct matcher_analysis a;
+	struct lw_error err;
+
+	matcher_analysis_init(&a);
+	if (matcher_analyze(fuzz_scanner(), in, len, kind, "NZ", &a, &err) == 0) {
+		const char *text = a.result.text;
+		size_t tlen = a.result.text_len;
+
+		for (size_t i = 0; i < a.result.nhits; i++)
+			fuzz_check_span("hit", text, tlen, a.result.hits[i].start, a.result.hits[i].end);
+		for (size_t i = 0; i < a.entities.n; i++)
+			fuzz_check_span("entity", text, tlen, a.entities.v[i].start,
+					a.entities.v[i].end);
+	}
+	matcher_analysis_release(&a);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *in = (const char *)data + 1;
+	struct lw_text t;
+	struct lw_error err;
+
+	if (size < 1)
+		return 0;
+	size--;
+	text_init(&t);
+	if (text_normalize(in, size, &t, &err) == 0) {
+		check_map(in, size, &t);
+		if (size <= REFERENCE_MAX)
+			check_reference(in, size, &t);
+	}
+	text_release(&t);
+	check_analysis(in, size, data[0] & 1 ? MATCHER_INPUT_HTML : MATCHER_INPUT_TEXT);
+	return 0;
+}
