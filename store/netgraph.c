@@ -124,7 +124,8 @@ void netgraph_add_texts(struct netgraph *g, const uint64_t *simhash, const unsig
 	}
 	/* A pair shares several bands: once each, then each ad's count of
 	 * near-duplicates spreads its text ties as a detail's are spread. */
-	qsort(pair, np, sizeof(*pair), cmp_u64);
+	if (np)
+		qsort(pair, np, sizeof(*pair), cmp_u64);
 	for (size_t i = 0; i < np; i++)
 		if (!k || pair[k - 1] != pair[i])
 			pair[k++] = pair[i];
