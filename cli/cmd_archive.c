@@ -22,6 +22,7 @@
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
 #include "cli.h"
+#include "../util/clock.h"
 
 #define LIST_LINE_MAX 4096
 
@@ -68,14 +69,6 @@ static void usage(FILE *f)
 		"rest read), 2 error.\n");
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- reading one archive ----------------------------------------------------------- */
 
 struct scan {
@@ -93,7 +86,7 @@ struct scan {
 
 static void bar(struct scan *sc, const char *name, int final)
 {
-	double t = now_s() - sc->t0, mb = (double)sc->c.bytes_done / 1e6;
+	double t = lw_now() - sc->t0, mb = (double)sc->c.bytes_done / 1e6;
 	const char *base = strrchr(name, '/');
 	int width = 20, fill = sc->c.bytes_total ?
 		(int)((double)sc->c.bytes_done / (double)sc->c.bytes_total * width) : 0;
@@ -222,7 +215,7 @@ static int scan_archive(struct scan *sc, const char *name)
 
 	memset(&sc->c, 0, sizeof(sc->c));
 	sc->types[0] = '\0';
-	sc->t0 = now_s();
+	sc->t0 = lw_now();
 	sc->last_bar = sc->last_tick = 0;
 	sc->flagged0 = sc->in ? engine_ingest_stats(sc->in)->flagged : 0;
 	r = archive_reader_open(name, &err);
@@ -253,12 +246,12 @@ static int scan_archive(struct scan *sc, const char *name)
 		}
 		if (sc->in)
 			sc->c.flagged = (long long)(engine_ingest_stats(sc->in)->flagged - sc->flagged0);
-		if (sc->progress && now_s() - sc->last_bar > 0.2) {
+		if (sc->progress && lw_now() - sc->last_bar > 0.2) {
 			bar(sc, name, 0);
-			sc->last_bar = now_s();
+			sc->last_bar = lw_now();
 		}
-		if (sc->tick && now_s() - sc->last_tick > 1.0) {
-			sc->last_tick = now_s();
+		if (sc->tick && lw_now() - sc->last_tick > 1.0) {
+			sc->last_tick = lw_now();
 			if (sc->tick(sc, sc->tick_ctx) < 0)
 				break;
 		}

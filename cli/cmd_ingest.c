@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "ingest_jsonl.h"
 #include "ingest_telegram.h"
+#include "../util/clock.h"
 
 struct ingest_run {
 	struct engine_ingest *in;
@@ -71,23 +72,15 @@ static void usage(FILE *f)
 		"a malformed Telegram export is not stored at all, the other inputs are).\n");
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Large inputs run for minutes: say how far it got, on a terminal only. */
 static void show_progress(struct ingest_run *run, int final)
 {
 	const struct store_ingest_stats *s;
 	double t;
 
-	if (!run->progress || (!final && now_s() - run->last < 0.3))
+	if (!run->progress || (!final && lw_now() - run->last < 0.3))
 		return;
-	run->last = now_s();
+	run->last = lw_now();
 	s = engine_ingest_stats(run->in);
 	t = run->last - run->t0;
 	fprintf(stderr, "\r\033[Kingest: %zu listings (%.0f/s), %zu flagged%s%.60s%s", s->seen,
@@ -482,7 +475,7 @@ int cmd_ingest(int argc, char **argv)
 		engine_ingest_set_rules(run.in, &nr);
 	}
 	run.progress = !quiet && isatty(2);
-	run.t0 = now_s();
+	run.t0 = lw_now();
 	if (optind == argc)
 		ingest_path(&run, "-");
 	for (int i = optind; i < argc && !run.fatal; i++) {

@@ -14,6 +14,7 @@
 #include "../store/store.h"
 #include "../util/buf.h"
 #include "cli.h"
+#include "../util/clock.h"
 
 /* Rows a FETCH brings: enough to keep the pool busy, little memory. */
 #define PAGE 2000
@@ -49,20 +50,12 @@ static void usage(FILE *f)
 		"  -q, --quiet     no progress bar\n");
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 #define CHUNK 500
 
 static void bar(long done, long total, double t0, int final)
 {
 	int width = 30, fill = total ? (int)((double)done / (double)total * width) : width;
-	double t = now_s() - t0;
+	double t = lw_now() - t0;
 
 	if (fill > width)
 		fill = width;
@@ -92,9 +85,9 @@ static void show(struct job *j, int final)
 	struct lw_error err;
 	long done, total;
 
-	if (!j->progress || (!final && now_s() - j->last < 0.3))
+	if (!j->progress || (!final && lw_now() - j->last < 0.3))
 		return;
-	j->last = now_s();
+	j->last = lw_now();
 	if (store_rescan_progress(j->st, j->rescan_id, &done, &total, &err) == 0)
 		bar(done, total, j->t0, final);
 }
@@ -137,7 +130,7 @@ static int run(struct job *j, const char *pack_hash)
 	lw_buf_init(&key, 4096);
 	lw_buf_printf(&key, "%s|%s|%s", pack_hash, j->since ? j->since : "",
 		      j->source ? j->source : "");
-	j->t0 = now_s();
+	j->t0 = lw_now();
 	if (store_rescan_join(j->st, key.data, j->since, j->source, CHUNK, &j->rescan_id, &total,
 			      &err) < 0)
 		goto fail;

@@ -18,6 +18,7 @@
 #include "extract.h"
 #include "fetch.h"
 #include "url.h"
+#include "../util/clock.h"
 
 #define LEASE_BATCH 64
 #define INGEST_BATCH 50
@@ -55,14 +56,6 @@ struct crawl {
 	int failed;             /* database or ingestion failure: stop */
 	double last_flush, last_progress, started, last_beat;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void task_free(struct task *t)
 {
@@ -526,19 +519,19 @@ static void flush(struct crawl *c)
 
 	if (engine_ingest_flush(c->in, &err) < 0)
 		fail(c, &err);
-	c->last_flush = now_s();
+	c->last_flush = lw_now();
 }
 
 static void progress(struct crawl *c, int final)
 {
-	double t = now_s() - c->started;
+	double t = lw_now() - c->started;
 	const struct crawler_stats *s = c->stats;
 
 	if (!c->o->progress)
 		return;
-	if (!final && now_s() - c->last_progress < 0.5)
+	if (!final && lw_now() - c->last_progress < 0.5)
 		return;
-	c->last_progress = now_s();
+	c->last_progress = lw_now();
 	fprintf(stderr, "\r\033[Kcrawl: %ld pages (%.1f/s), %ld ads, %zu in flight, %ld queued, %ld errors%s",
 		s->fetched + s->not_modified, t > 0 ? (double)(s->fetched + s->not_modified) / t : 0,
 		s->listings, fetcher_pending(c->f), s->discovered, s->failed, final ? "\n" : "");
@@ -583,9 +576,9 @@ static void beat(struct crawl *c, int force)
 {
 	struct lw_error err;
 
-	if (!force && now_s() - c->last_beat < BEAT_SECONDS)
+	if (!force && lw_now() - c->last_beat < BEAT_SECONDS)
 		return;
-	c->last_beat = now_s();
+	c->last_beat = lw_now();
 	if (store_worker_beat(c->st, c->o->owner, "crawl",
 			      c->stats->fetched + c->stats->not_modified, &err) < 0 ||
 	    store_host_renew(c->st, c->o->owner, c->cfg->crawler.lease_seconds, &err) < 0)
@@ -601,7 +594,7 @@ static int run_loop(struct crawl *c, struct lw_error *err)
 			leased = lease_more(c);
 		if (fetcher_run(c->f, 250, err) < 0)
 			return -1;
-		if (now_s() - c->last_flush >= FLUSH_SECONDS)
+		if (lw_now() - c->last_flush >= FLUSH_SECONDS)
 			flush(c);
 		progress(c, 0);
 		beat(c, 0);
@@ -630,7 +623,7 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	c.st = st;
 	c.o = o;
 	c.stats = stats;
-	c.started = c.last_flush = now_s();
+	c.started = c.last_flush = lw_now();
 	c.last_beat = 0;
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	memset(&fo, 0, sizeof(fo));
@@ -689,6 +682,6 @@ out:
 		if (c.srcs[i].locked)
 			store_frontier_unlock(st, c.srcs[i].id, &e2);
 	free(c.srcs);
-	stats->seconds = now_s() - c.started;
+	stats->seconds = lw_now() - c.started;
 	return rc;
 }

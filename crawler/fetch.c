@@ -13,6 +13,7 @@
 #include "fetch.h"
 #include "robots.h"
 #include "url.h"
+#include "../util/clock.h"
 
 #define ROBOTS_MAX (500u * 1024u)
 #define HEADER_MAX 4096
@@ -67,14 +68,6 @@ struct fetcher {
 	fetch_done_fn done;
 	void *arg;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- jobs and hosts --------------------------------------------------------- */
 
@@ -312,7 +305,7 @@ static void deliver(struct fetcher *f, struct job *j, long status, const char *e
 	r.error = error;
 	r.retryable = retryable;
 	r.retry_after = ra;
-	r.seconds = now_s() - j->started;
+	r.seconds = lw_now() - j->started;
 	f->done(&r, f->arg);
 }
 
@@ -333,7 +326,7 @@ static void deliver_robots_refusal(struct fetcher *f, struct job *j)
 	r.error = why;
 	r.robots_disallowed = 1;
 	r.retry_after = -1;
-	r.seconds = now_s() - j->started;
+	r.seconds = lw_now() - j->started;
 	f->done(&r, f->arg);
 }
 
@@ -498,7 +491,7 @@ static struct job *new_robots_job(struct host *h)
 	j->host = h;
 	j->pol = h->pol;
 	j->is_robots = 1;
-	j->started = now_s();
+	j->started = lw_now();
 	lw_buf_init(&j->body, ROBOTS_MAX);
 	return j;
 }
@@ -507,7 +500,7 @@ static struct job *new_robots_job(struct host *h)
  * host becomes ready (or a large value). */
 static double start_due(struct fetcher *f, struct lw_error *err)
 {
-	double now = now_s(), wait = 60;
+	double now = lw_now(), wait = 60;
 
 	for (struct host *h = f->hosts; h; h = h->next) {
 		if (!h->head)
@@ -627,7 +620,7 @@ int fetcher_add(struct fetcher *f, const char *url, const char *etag, const char
 	j->pol = *pol;
 	j->allow = allow;
 	j->ctx = ctx;
-	j->started = now_s();
+	j->started = lw_now();
 	lw_buf_init(&j->body, f->o.max_body);
 	push_hop(j, url);
 	j->host = host_get(f, key, pol);
