@@ -3,6 +3,7 @@
  * and word-list item, then combinations settled over the whole document
  * (prox.c), match starts found only for the matches that become evidence,
  * and every hit mapped back to the original bytes. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +53,8 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 		return NULL;
 	}
 	if ((m->db_main && hs_alloc_scratch(m->db_main, &s->scratch) != HS_SUCCESS) ||
-	    (m->db_lit && hs_alloc_scratch(m->db_lit, &s->scratch) != HS_SUCCESS)) {
+	    (m->db_lit && hs_alloc_scratch(m->db_lit, &s->scratch) != HS_SUCCESS) ||
+	    (m->db_pad && hs_alloc_scratch(m->db_pad, &s->scratch) != HS_SUCCESS)) {
 		lw_error_set(err, "cannot allocate hyperscan scratch space");
 		matcher_scanner_free(s);
 		return NULL;
@@ -73,6 +75,7 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	pcre2_match_context_free(s->mctx);
 	text_release(&s->norm);
 	free(s->spaced);
+	free(s->padded);
 	free(s->raw);
 	free(s->per_pat);
 	free(s->head);
@@ -152,7 +155,9 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 	struct raw_match *x;
 	size_t rule;
 
-	if (m->pat_check[id] & (PAT_CHECK_LEFT | PAT_CHECK_RIGHT | PAT_WORD_LEFT | PAT_WORD_RIGHT) &&
+	/* db_pad's matches come bounded already. */
+	if (!(m->pat_check[id] & PAT_PADDED) &&
+	    (m->pat_check[id] & (PAT_CHECK_LEFT | PAT_CHECK_RIGHT | PAT_WORD_LEFT | PAT_WORD_RIGHT)) &&
 	    !bounded(s, id, to))
 		return;
 	rule = m->pat_rule[id];
@@ -180,6 +185,34 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 		s->raw[s->tail[rule]].next = (uint32_t)s->nraw;
 	s->tail[rule] = (uint32_t)s->nraw;
 	s->nraw++;
+}
+
+/* A db_pad match ending at to in the padded copy: the item ends before
+ * its right pad, one byte earlier in the text (the copy starts with a
+ * space). An item with a space inside matched wherever the copy has a
+ * space, so the text must hold a space (or line break) there itself. */
+static int on_match_padded(unsigned u, unsigned long long from, unsigned long long to,
+			   unsigned flags, void *ctx)
+{
+	struct matcher_scanner *s = ctx;
+	const struct matcher *m = s->m;
+	unsigned first, check;
+	size_t end;
+
+	(void)from;
+	(void)flags;
+	if (u >= m->nhs)
+		return 0;
+	first = m->hs_pids[m->hs_first[u]];
+	check = m->pat_check[first];
+	end = (size_t)to - 1 - ((check & PAT_WORD_RIGHT) ? 1 : 0);
+	if ((check & PAT_SPACED) &&
+	    memcmp(s->spaced + end - m->pat_fixed[first], s->padded + 1 + end - m->pat_fixed[first],
+		   m->pat_fixed[first]) != 0)
+		return 0;
+	for (size_t k = m->hs_first[u]; k < m->hs_first[u + 1]; k++)
+		record(s, m->hs_pids[k], end);
+	return 0;
 }
 
 /* Hyperscan id u stands for every pattern with the same expression. */
@@ -367,6 +400,13 @@ static void settle_combinations(struct matcher_scanner *s, struct matcher_result
 	}
 }
 
+static int cmp_reason(const void *a, const void *b)
+{
+	const struct matcher_reason *x = a, *y = b;
+
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
 static void collect_hits(struct matcher_scanner *s, struct matcher_result *r)
 {
 	const struct matcher *m = s->m;
@@ -375,6 +415,9 @@ static void collect_hits(struct matcher_scanner *s, struct matcher_result *r)
 		if (!m->pack->rules[m->pat_rule[s->raw[i].pid]].pub.is_term)
 			emit_raw(s, r, i, m->pat_rule[s->raw[i].pid]);
 	settle_combinations(s, r);
+	/* In pack order, whichever operand woke each combination first. */
+	if (r->nreasons > 1)
+		qsort(r->reasons, r->nreasons, sizeof(*r->reasons), cmp_reason);
 }
 
 static int cmp_by_rule(const void *a, const void *b)
@@ -493,31 +536,57 @@ const struct lw_text *scan_norm(const struct matcher_scanner *s)
 	return &s->norm;
 }
 
-/* The text the literal database scans: line breaks become spaces, so an
- * item's space matches either (a regex would say [ \n]). */
-static const char *spaced_text(struct matcher_scanner *s, const char *text, size_t len)
+/* pad_byte[c]: c where it is an ASCII word byte, else a space. */
+static unsigned char pad_byte[256];
+static pthread_once_t pad_once = PTHREAD_ONCE_INIT;
+
+static void init_pad(void)
 {
-	if (len > s->spaced_cap) {
+	for (unsigned c = 0; c < 256; c++)
+		pad_byte[c] = ascii_word((unsigned char)c) ? (unsigned char)c : ' ';
+}
+
+/* The texts the literal databases scan, made in one pass: for db_lit, line
+ * breaks as spaces, so an item's space matches either (a regex would say
+ * [ \n]); for db_pad, a space for every byte that is not an ASCII word
+ * byte, with one more before and after the text, so that a space in a
+ * literal stands where \b would. */
+static void literal_texts(struct matcher_scanner *s, const char *text, size_t len)
+{
+	const unsigned char *t = (const unsigned char *)text;
+
+	pthread_once(&pad_once, init_pad);
+	if (len + 2 > s->spaced_cap) {
 		free(s->spaced);
-		s->spaced_cap = len + len / 4;
+		free(s->padded);
+		s->spaced_cap = len + 2 + len / 4;
 		s->spaced = xmalloc(s->spaced_cap);
+		s->padded = xmalloc(s->spaced_cap);
 	}
-	for (size_t i = 0; i < len; i++)
-		s->spaced[i] = text[i] == '\n' ? ' ' : text[i];
-	return s->spaced;
+	s->padded[0] = ' ';
+	for (size_t i = 0; i < len; i++) {
+		s->spaced[i] = t[i] == '\n' ? ' ' : (char)t[i];
+		s->padded[i + 1] = (char)pad_byte[t[i]];
+	}
+	s->padded[len + 1] = ' ';
 }
 
 static int scan_both(struct matcher_scanner *s, const char *text, size_t len,
-		     match_event_handler fn, void *ctx, struct lw_error *err)
+		     match_event_handler fn, match_event_handler fn_padded, void *ctx,
+		     struct lw_error *err)
 {
 	const struct matcher *m = s->m;
 
-	if (len > 0xffffffffu)
+	if (len > 0xffffffffu - 2)
 		return lw_error_set(err, "buffer too large for one scan");
 	if (!len)
 		return 0;
-	if (m->db_lit && hs_scan(m->db_lit, spaced_text(s, text, len), (unsigned)len, 0,
-				 s->scratch, fn, ctx) != HS_SUCCESS)
+	literal_texts(s, text, len);
+	if (m->db_pad && hs_scan(m->db_pad, s->padded, (unsigned)len + 2, 0, s->scratch,
+				 fn_padded, ctx) != HS_SUCCESS)
+		return lw_error_set(err, "hyperscan scan failed");
+	if (m->db_lit &&
+	    hs_scan(m->db_lit, s->spaced, (unsigned)len, 0, s->scratch, fn, ctx) != HS_SUCCESS)
 		return lw_error_set(err, "hyperscan scan failed");
 	if (m->db_main &&
 	    hs_scan(m->db_main, text, (unsigned)len, 0, s->scratch, fn, ctx) != HS_SUCCESS)
@@ -531,7 +600,7 @@ int scan_prepared(struct matcher_scanner *s, struct matcher_result *r, struct lw
 	int rc = -1;
 
 	reset(s);
-	if (scan_both(s, s->norm.buf, s->norm.len, on_match, s, err) < 0)
+	if (scan_both(s, s->norm.buf, s->norm.len, on_match, on_match_padded, s, err) < 0)
 		goto out;
 	collect_hits(s, r);
 	merge_hits(r);
@@ -567,7 +636,7 @@ long matcher_scan_raw(struct matcher_scanner *s, const char *text, size_t len,
 {
 	long n = 0;
 
-	if (scan_both(s, text, len, count_match, &n, err) < 0)
+	if (scan_both(s, text, len, count_match, count_match, &n, err) < 0)
 		return -1;
 	return n;
 }

@@ -42,7 +42,8 @@ struct matcher_scanner {
 	hs_scratch_t *scratch;
 	struct lw_text norm;
 	char *spaced;                   /* norm with line breaks as spaces, for db_lit */
-	size_t spaced_cap;
+	char *padded;                   /* " " + norm with non-word bytes as spaces + " " */
+	size_t spaced_cap;              /* of both */
 	struct raw_match *raw;
 	size_t nraw, raw_cap;
 	uint16_t *per_pat;              /* matches kept per pattern */

@@ -106,33 +106,75 @@ static void flush_lanes(uint64_t lane[8], uint32_t ones[64])
 	}
 }
 
+static void add_shingle(uint64_t h, uint64_t lane[8], size_t *inlane, uint32_t ones[64])
+{
+	h = mix(h);
+	for (int j = 0; j < 8; j++)
+		lane[j] += spread[h >> (8 * j) & 0xff];
+	if (++*inlane == 255) {
+		flush_lanes(lane, ones);
+		*inlane = 0;
+	}
+}
+
 /* Counts, per bit, the shingles whose hash has it set: eight byte-wide
  * counters per 64-bit word, emptied before they can overflow, so a shingle
- * costs eight additions instead of sixty-four. */
+ * costs eight additions instead of sixty-four. Each shingle's hash is
+ * FNV-1a over " w0 w1 w2"; a word belongs to up to three shingles, so its
+ * bytes are fed to the three hashes side by side: the same values as
+ * hashing each shingle on its own, at a third of the multiply latency. */
 static void count_bits(const struct lw_text *t, const size_t *starts, const size_t *lens,
 		       size_t nw, uint32_t ones[64], size_t *nshingles)
 {
-	uint64_t lane[8] = { 0 };
-	size_t k = nw >= SHINGLE ? SHINGLE : nw, inlane = 0;
+	uint64_t lane[8] = { 0 }, h[SHINGLE];
+	size_t inlane = 0;
 
 	memset(ones, 0, 64 * sizeof(*ones));
 	*nshingles = 0;
-	for (size_t w = 0; nw && w + k <= nw; w++) {
-		uint64_t h = 0xcbf29ce484222325ULL;
+	if (nw == 0)
+		goto out;
+	if (nw < SHINGLE) { /* one shingle of every word */
+		uint64_t x = 0xcbf29ce484222325ULL;
 
-		for (size_t j = 0; j < k; j++)
-			h = fnv1a(t->buf + starts[w + j], lens[w + j], fnv1a(" ", 1, h));
-		h = mix(h);
-		for (int j = 0; j < 8; j++)
-			lane[j] += spread[h >> (8 * j) & 0xff];
-		(*nshingles)++;
-		if (++inlane == 255) {
-			flush_lanes(lane, ones);
-			inlane = 0;
-		}
-		if (k < SHINGLE)
-			break;
+		for (size_t j = 0; j < nw; j++)
+			x = fnv1a(t->buf + starts[j], lens[j], fnv1a(" ", 1, x));
+		add_shingle(x, lane, &inlane, ones);
+		*nshingles = 1;
+		goto out;
 	}
+	for (size_t w = 0; w < nw; w++) {
+		/* shingles lo..hi (those starting at w-2, w-1, w that exist) hold word w */
+		size_t lo = w >= SHINGLE - 1 ? w - (SHINGLE - 1) : 0;
+		size_t hi = w + SHINGLE <= nw ? w : nw - SHINGLE;
+		const unsigned char *p = (const unsigned char *)t->buf + starts[w];
+
+		if (w + SHINGLE <= nw)
+			h[w % SHINGLE] = 0xcbf29ce484222325ULL;
+		if (hi - lo + 1 == SHINGLE) {
+			uint64_t a = h[0], b = h[1], c = h[2];
+
+			a = (a ^ ' ') * 0x100000001b3ULL;
+			b = (b ^ ' ') * 0x100000001b3ULL;
+			c = (c ^ ' ') * 0x100000001b3ULL;
+			for (size_t i = 0; i < lens[w]; i++) {
+				a = (a ^ p[i]) * 0x100000001b3ULL;
+				b = (b ^ p[i]) * 0x100000001b3ULL;
+				c = (c ^ p[i]) * 0x100000001b3ULL;
+			}
+			h[0] = a;
+			h[1] = b;
+			h[2] = c;
+		} else {
+			for (size_t s = lo; s <= hi; s++)
+				h[s % SHINGLE] = fnv1a((const char *)p, lens[w],
+						       fnv1a(" ", 1, h[s % SHINGLE]));
+		}
+		if (w >= SHINGLE - 1) { /* the shingle starting at w-2 is whole */
+			add_shingle(h[lo % SHINGLE], lane, &inlane, ones);
+			(*nshingles)++;
+		}
+	}
+out:
 	flush_lanes(lane, ones);
 }
 
