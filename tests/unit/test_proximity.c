@@ -179,6 +179,57 @@ static void test_items_cold_and_cached(void **state)
 	}
 }
 
+/* ASCII items are matched with their word boundaries written into the
+ * literal (a space, over a copy of the text with every non-word byte a
+ * space), the others with the boundaries checked in the callback: on random
+ * text glued together from items, word bytes, punctuation, line breaks and
+ * letters of other scripts, both must find exactly what the \b-bounded
+ * regular expression finds. */
+static void test_items_padded_as_regex(void **state)
+{
+	static const char *bits[] = {
+		"id", "pay", "we", "keep", "no", "paid", "idea", "e-mail", "email", "24/7",
+		"_", "-", ".", ",", "1", "x", " ", " ", " ", "\n", "\xc3\xa9" /* é */,
+		"\xd0\xb6" /* ж */, "\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2" /* ไทย */, "(", "'",
+	};
+	struct eng e;
+	char text[256];
+	unsigned seed = 12345;
+
+	(void)state;
+	eng_open(&e, WORDS("w", "id, pay, we keep, no, e-mail, 24/7") COMBO("x", "w")
+		     "[rule y]\ncategory = deception\nweight = 1\ndescription = d\n"
+		     "pattern = /\\bid\\b/\npattern = /\\bpay\\b/\npattern = /\\bwe[ \\n]keep\\b/\n"
+		     "pattern = /\\bno\\b/\npattern = /\\be-mail\\b/\npattern = /\\b24\\/7\\b/\n",
+		     -1);
+	for (int round = 0; round < 3000; round++) {
+		struct matcher_hit a[64], b[64];
+		size_t len = 0, na, nb;
+		int parts = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 24;
+
+		for (int k = 0; k < parts; k++) {
+			const char *bit = bits[((seed = seed * 1103515245u + 12345u) >> 16) %
+					       (sizeof(bits) / sizeof(*bits))];
+
+			if (len + strlen(bit) >= sizeof(text))
+				break;
+			memcpy(text + len, bit, strlen(bit));
+			len += strlen(bit);
+		}
+		text[len] = '\0';
+		scan(&e, text);
+		na = hits_of(&e, "x", a, 64);
+		nb = hits_of(&e, "y", b, 64);
+		if (na != nb)
+			fail_msg("\"%s\": %zu hits from the items, %zu from the patterns", text, na, nb);
+		for (size_t i = 0; i < na; i++)
+			if (a[i].start != b[i].start || a[i].end != b[i].end)
+				fail_msg("\"%s\": item hit %zu-%zu, pattern hit %zu-%zu", text,
+					 a[i].start, a[i].end, b[i].start, b[i].end);
+	}
+	eng_close(&e);
+}
+
 /* ---- operators -------------------------------------------------------------------- */
 
 static void test_near_before(void **state)
@@ -385,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_word_index),
 		cmocka_unit_test(test_words_items),
 		cmocka_unit_test(test_items_cold_and_cached),
+		cmocka_unit_test(test_items_padded_as_regex),
 		cmocka_unit_test(test_near_before),
 		cmocka_unit_test(test_sent_para),
 		cmocka_unit_test(test_not_near),
