@@ -129,6 +129,21 @@ expect_eq "$(sql "SELECT c.target_uri || ' ' || c.warc_date || ' ' || c.captured
 d=open(sys.argv[1],"rb").read(); z=zlib.decompressobj(31); z.decompress(d); print(len(d)-len(z.unused_data))' "$D/warc-warcio/example.arc.gz") true" \
 	"an ARC capture is stored with its URL, date and the gzip member it starts in"
 
+# Pages are made on a pool of threads in batches: one thread or several, and batches cut
+# anywhere, give the same pages, verdicts and counts.
+python3 "$MK" "$TMP/many.warc.gz" 700 many
+"$LW" archive check --json -j 1 "$TMP/many.warc.gz" >"$TMP/j1.json" 2>&1
+"$LW" archive check --json -j 3 "$TMP/many.warc.gz" >"$TMP/j3.json" 2>&1
+expect_eq "$(cat "$TMP/j3.json")" "$(cat "$TMP/j1.json")" "check with 1 and 3 page threads reads the same (700 pages, 3 batches)"
+expect_grep '"records":1401,"pages":700,"errors":0' "$TMP/j3.json" "every page of the three batches"
+"$LW" archive scan -q -j 1 --source j1 "$TMP/many.warc.gz" >"$TMP/s1.out" 2>&1
+"$LW" archive scan -q -j 3 --source j3 "$TMP/many.warc.gz" >"$TMP/s3.out" 2>&1
+expect_eq "$(sed 's/[0-9]* listings new, [0-9]* changed, [0-9]* unchanged//' "$TMP/s3.out")" \
+	"$(sed 's/[0-9]* listings new, [0-9]* changed, [0-9]* unchanged//' "$TMP/s1.out")" \
+	"scan with 1 and 3 threads scores the same pages and flags the same"
+expect_grep "700 pages scored, 234 flagged; 234 listings new" "$TMP/s1.out" "each lure flagged and stored once"
+expect_eq "$(sql "SELECT count(*) FROM archive_captures WHERE archive LIKE '%many.warc.gz'")" 234 "with its capture"
+
 # ---- over HTTP: streamed, resumed with a range request -----------------------------------
 mkdir -p "$TMP/srv"
 python3 "$MK" "$TMP/srv/net.warc.gz" 60 net --pad 3000
