@@ -17,7 +17,6 @@
 #include "../archive/archive.h"
 #include "archive_pages.h"
 #include "../config/config.h"
-#include "../crawler/extract.h"
 #include "../engine/engine.h"
 #include "../store/store.h"
 #include "../util/buf.h"
