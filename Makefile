@@ -119,7 +119,7 @@ unit-tests: $(TEST_BIN)
 FUZZ_B       = build-fuzz
 FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
-FUZZ_CLI_OBJ = $(B)/cli/ingest_jsonl.o $(B)/cli/ingest_telegram.o
+FUZZ_CLI_OBJ = $(B)/cli/ingest_jsonl.o $(B)/cli/ingest_telegram.o $(B)/cli/archive_pages.o
 FUZZ_CFLAGS  = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading WARC records out of a byte stream: gzip members undone as they
- * come (zlib), record headers parsed, blocks kept up to a cap, and damage
- * -- a wrong Content-Length, garbage between records, a file that stops
- * short -- reported with the offset where it was found. */
+/* Reading WARC (and ARC) records out of a byte stream: gzip members undone
+ * as they come (zlib), record headers parsed, blocks kept up to a cap, and
+ * damage -- a wrong Content-Length, garbage between records, a file that
+ * stops short -- reported with the offset where it was found. */
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
+#include "arc.h"
 #include "archive.h"
 #include "source.h"
 
@@ -47,6 +48,9 @@ struct archive_reader {
 	char *hdr;
 	int started;
 	char pending[LW_ERROR_MAX];     /* the fatal error after a truncated record */
+	int arc;                        /* an ARC file: its records have no WARC headers */
+	struct arc_spec spec;
+	char arc_id[96], arc_date[40];  /* the current ARC record's, made up */
 };
 
 /* ---- the byte window ------------------------------------------------------------ */
@@ -355,6 +359,178 @@ static int fatal_end(struct archive_reader *r, struct lw_error *err)
 	return 0;
 }
 
+/* ---- ARC files ------------------------------------------------------------------ */
+
+/* The length of the line at pos without its newline, or -1 when no newline
+ * comes within ARC_LINE_MAX bytes. */
+static int line_at(struct archive_reader *r, size_t *len, struct lw_error *err)
+{
+	unsigned char *nl;
+	size_t n;
+
+	if (need(r, ARC_LINE_MAX, err) < 0)
+		return -1;
+	n = avail(r) < ARC_LINE_MAX ? avail(r) : ARC_LINE_MAX;
+	nl = memchr(r->win + r->pos, '\n', n);
+	if (!nl)
+		return 1;
+	*len = (size_t)(nl - (r->win + r->pos));
+	return 0;
+}
+
+static int header_line(const struct archive_reader *r, size_t len)
+{
+	struct arc_line l;
+	struct lw_error e;
+	char *line;
+	int ok;
+
+	if (!len)
+		return 0;
+	line = xstrndup((const char *)r->win + r->pos, len);
+	ok = arc_line_split(line, &r->spec, &l, &e) == 0;
+	free(line);
+	return ok;
+}
+
+/* Skips the line at pos and any after it up to the next that reads as an
+ * ARC header (or the end). */
+static int arc_resync(struct archive_reader *r, uint64_t *skipped, struct lw_error *err)
+{
+	size_t len;
+	int rc;
+
+	*skipped = 0;
+	for (int first = 1;; first = 0) {
+		if ((rc = line_at(r, &len, err)) < 0)
+			return -1;
+		if (rc == 1)
+			len = avail(r) < ARC_LINE_MAX ? avail(r) : ARC_LINE_MAX;
+		else if (!first && header_line(r, len))
+			return 0;
+		if (!avail(r))
+			return 0;
+		len += rc == 0;
+		r->pos += len;
+		*skipped += len;
+	}
+}
+
+/* Takes the next line out of the stream into out (cut to fit): for the
+ * version lines of a filedesc record whose length is wrong. */
+static int take_line(struct archive_reader *r, char *out, size_t outsz, struct lw_error *err)
+{
+	size_t len;
+	int rc = line_at(r, &len, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		len = avail(r) < ARC_LINE_MAX ? avail(r) : ARC_LINE_MAX;
+	snprintf(out, outsz, "%.*s", (int)len, (const char *)r->win + r->pos);
+	r->pos += len + (rc == 0);
+	return 0;
+}
+
+/* The file's first record says which fields its header lines hold. */
+static int read_filedesc(struct archive_reader *r, struct archive_record *rec, uint64_t at,
+			 struct lw_error *err)
+{
+	char v[256] = "", f[512] = "";
+	const char *p = rec->block, *e = rec->block + rec->block_len, *nl;
+
+	if (!rec->content_length) {
+		/* warcio reads the two lines whatever the length says. */
+		if (take_line(r, v, sizeof(v), err) < 0 || take_line(r, f, sizeof(f), err) < 0)
+			return -1;
+	} else {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		snprintf(v, sizeof(v), "%.*s", (int)((nl ? nl : e) - p), p);
+		p = nl ? nl + 1 : e;
+		nl = memchr(p, '\n', (size_t)(e - p));
+		snprintf(f, sizeof(f), "%.*s", (int)((nl ? nl : e) - p), p);
+	}
+	f[strcspn(f, "\r")] = '\0';
+	if (arc_spec_read(&r->spec, v, f, err) < 0)
+		return lw_error_prefix(err, "offset %llu: ARC file header", (unsigned long long)at);
+	snprintf(rec->version, sizeof(rec->version), "%s", r->spec.version);
+	return 0;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* An ARC record: one header line, then Archive-length bytes. ARC has no
+ * record ids, so one is made of the capture's date, the record's offset and
+ * its URL: the same for the same file wherever it is read from. */
+static int next_arc(struct archive_reader *r, struct archive_record *rec, uint64_t at,
+		    struct lw_error *err)
+{
+	struct arc_line l;
+	struct lw_error why;
+	uint64_t skipped;
+	size_t len;
+	int rc = line_at(r, &len, err), filedesc;
+
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && r->eof && avail(r) < ARC_LINE_MAX) {
+		snprintf(r->pending, sizeof(r->pending),
+			 "truncated: the file ends at offset %llu inside the header of the "
+			 "record at offset %llu", (unsigned long long)(r->ustart + r->len),
+			 (unsigned long long)at);
+		r->pos = r->len;
+		return lw_error_set(err, "%s", r->pending);
+	}
+	free(r->hdr);
+	r->hdr = rc == 1 ? NULL : xstrndup((const char *)r->win + r->pos, len);
+	if (rc == 1 || arc_line_split(r->hdr, &r->spec, &l, &why) < 0) {
+		if (rc == 1)
+			lw_error_set(&why, "ARC header line longer than %u bytes", ARC_LINE_MAX);
+		if (arc_resync(r, &skipped, err) < 0)
+			return -1;
+		lw_error_set(err, "offset %llu: %s; %llu bytes that are not an ARC record skipped",
+			     (unsigned long long)at, why.msg, (unsigned long long)skipped);
+		return 2;
+	}
+	r->pos += len + 1;
+	filedesc = strncmp(l.url, "filedesc://", 11) == 0;
+	snprintf(rec->version, sizeof(rec->version), "%s", r->spec.version);
+	snprintf(rec->type, sizeof(rec->type), "%s", filedesc ? "arc_header" : "response");
+	arc_date_iso(l.date, r->arc_date, sizeof(r->arc_date));
+	snprintf(r->arc_id, sizeof(r->arc_id), "<urn:x-arc:%s:%llu:%016llx>", l.date,
+		 (unsigned long long)at, (unsigned long long)fnv1a(l.url));
+	rec->record_id = r->arc_id;
+	rec->target_uri = l.url;
+	rec->date = r->arc_date;
+	rec->content_type = l.ctype;
+	rec->content_length = l.length;
+	rec->data_offset = at;
+	rec->file_offset = r->gz ? member_at(r, at) : at;
+	if (read_block(r, rec, err) < 0)
+		return -1;
+	if (filedesc && !r->started && read_filedesc(r, rec, at, err) < 0)
+		return -1;
+	r->started = 1;
+	if (rec->truncated) {
+		snprintf(r->pending, sizeof(r->pending),
+			 "truncated: the file ends at offset %llu inside the record at offset %llu "
+			 "(%zu of %llu bytes)%s%s", (unsigned long long)(r->ustart + r->len),
+			 (unsigned long long)at, rec->block_len,
+			 (unsigned long long)rec->content_length, r->eof_why[0] ? "; " : "",
+			 r->eof_why);
+	}
+	return 1;
+}
+
+/* ---- reading -------------------------------------------------------------------- */
+
 int archive_reader_next(struct archive_reader *r, struct archive_record *rec,
 			struct lw_error *err)
 {
@@ -376,16 +552,17 @@ int archive_reader_next(struct archive_reader *r, struct archive_record *rec,
 			break;
 		r->pos++;
 	}
-	if (need(r, 5, err) < 0)
+	if (need(r, 11, err) < 0)
 		return -1;
 	at = r->ustart + r->pos;
+	if (!r->started && avail(r) >= 11 && memcmp(r->win + r->pos, "filedesc://", 11) == 0)
+		r->arc = 1;
+	if (r->arc)
+		return next_arc(r, rec, at, err);
 	if (avail(r) < 5 || memcmp(r->win + r->pos, "WARC/", 5) != 0) {
-		if (!r->started) {
-			int arc = avail(r) >= 11 && memcmp(r->win + r->pos, "filedesc://", 11) == 0;
-
-			return lw_error_set(err, "not a WARC file: offset 0 does not start with 'WARC/'%s",
-					    arc ? " (it is an ARC file, which lurewatch does not read)" : "");
-		}
+		if (!r->started)
+			return lw_error_set(err, "not a WARC or ARC file: offset %llu starts with "
+					    "neither 'WARC/' nor 'filedesc://'", (unsigned long long)at);
 		if (resync(r, &skipped, err) < 0)
 			return -1;
 		lw_error_set(err, "offset %llu: %llu bytes that are not a WARC record skipped "
@@ -458,6 +635,7 @@ struct archive_reader *archive_reader_open(const char *path, struct lw_error *er
 	r->cin = xmalloc(CIN);
 	r->win = xmalloc(WIN);
 	lw_buf_init(&r->block, ARCHIVE_BLOCK_MAX + 1);
+	arc_spec_default(&r->spec);
 	while (r->cin_len < 2 && !r->src_eof)
 		if (read_in(r, err) < 0)
 			goto fail;

@@ -1,13 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Fleet benchmark (issue 15): web archive scanning in MB/s of compressed WARC and pages/s beside
-# `zcat FILE > /dev/null` (the decompression floor) and warcio (Python, when installed); rescan
+# `zcat FILE > /dev/null` (the decompression floor) and warcio.js (npm), on synthetic pages and on
+# real Common Crawl pages; rescan
 # listings/s with 1 and 2 worker processes; crawl pages/s with 1 and 2 crawl processes on a site of
 # several hosts (ports of 127.0.0.1 served by tests/server/lwserve.py). Each in a throwaway cluster.
 #
 # Environment (all optional): BENCH_FLEET_PAGES archive pages (40000; BENCH_QUICK=1: 6000),
 # BENCH_FLEET_LISTINGS listings rescanned (20000; quick: 4000), BENCH_FLEET_ADS ads per crawled host
-# (300; quick: 100), BENCH_FLEET_HOSTS (4).
+# (300; quick: 100), BENCH_FLEET_HOSTS (4), BENCH_FLEET_REAL copies of the 16 real pages (200;
+# quick: 40), BENCH_FLEET_PARTS (which of "archive rescan crawl" to run: all).
 set -eu
 
 LW=${LW:-$(pwd)/lurewatch}
@@ -17,6 +19,12 @@ PAGES=${BENCH_FLEET_PAGES:-$([ "$QUICK" = 1 ] && echo 6000 || echo 40000)}
 LISTINGS=${BENCH_FLEET_LISTINGS:-$([ "$QUICK" = 1 ] && echo 4000 || echo 20000)}
 ADS=${BENCH_FLEET_ADS:-$([ "$QUICK" = 1 ] && echo 100 || echo 300)}
 HOSTS=${BENCH_FLEET_HOSTS:-4}
+REAL=${BENCH_FLEET_REAL:-$([ "$QUICK" = 1 ] && echo 40 || echo 200)}
+PARTS=${BENCH_FLEET_PARTS:-archive rescan crawl}
+ARC=0; RESCAN=0; CRAWL=0
+case " $PARTS " in *" archive "*) ARC=1 ;; esac
+case " $PARTS " in *" rescan "*) RESCAN=1 ;; esac
+case " $PARTS " in *" crawl "*) CRAWL=1 ;; esac
 . "$(dirname "$0")/lib.sh"
 
 W=$(mktemp -d /tmp/lw-bench.XXXXXX)
@@ -28,36 +36,58 @@ trap 'for p in $SPIDS; do kill "$p" 2>/dev/null; done; clusters_stop; rm -rf "$W
 put cores "$(nproc)"
 
 # ---- archives ---------------------------------------------------------------------------------
-say "bench fleet: writing a WARC of $PAGES pages"
-python3 tests/tools/mkwarc.py "$W/a.warc.gz" "$PAGES" bench --pad 1500
-bytes=$(wc -c < "$W/a.warc.gz")
-put archive.bytes "$bytes"
-put archive.pages "$PAGES"
-t0=$(now); zcat "$W/a.warc.gz" > /dev/null; t1=$(now)
-put zcat.seconds "$(elapsed "$t0" "$t1")"
-t0=$(now); "$LW" archive check -q "$W/a.warc.gz" > /dev/null; t1=$(now)
-put check.seconds "$(elapsed "$t0" "$t1")"
-cluster_new arc
-t0=$(now); "$LW" --config "$CONF" archive scan -q "$W/a.warc.gz" > "$W/scan.out"; t1=$(now)
-put scan.seconds "$(elapsed "$t0" "$t1")"
-cluster_stop "$CONF"
-if python3 -c 'import warcio' 2> /dev/null; then
-	t0=$(now)
-	python3 - "$W/a.warc.gz" <<'PY'
-import sys
-from warcio.archiveiterator import ArchiveIterator
-with open(sys.argv[1], "rb") as f:
-    for r in ArchiveIterator(f):
-        if r.rec_type == "response":
-            r.content_stream().read()
-PY
-	t1=$(now)
-	put warcio.seconds "$(elapsed "$t0" "$t1")"
-else
-	put warcio.seconds "absent"
+# warcio_js FILE: seconds for warcio.js (webrecorder's JavaScript warcio, from npm; the Python
+# warcio is in no Debian package) to read every record and decode every response's content, or
+# "absent" when it cannot be installed.
+WJS=$TOP/build/npm
+warcio_js() {
+	if [ ! -d "$WJS/node_modules/warcio" ] && command -v npm > /dev/null; then
+		npm install --prefix "$WJS" --no-audit --no-fund warcio@2.4.11 > "$W/npm.log" 2>&1 || true
+	fi
+	if [ ! -d "$WJS/node_modules/warcio" ] || ! command -v node > /dev/null; then
+		echo absent
+		return
+	fi
+	cat > "$WJS/iter.mjs" <<'JS'
+import fs from "node:fs";
+import { WARCParser } from "warcio";
+for await (const r of new WARCParser(fs.createReadStream(process.argv[2])))
+  if (r.warcType === "response") await r.contentText();
+JS
+	t0=$(now); node "$WJS/iter.mjs" "$1" > /dev/null; t1=$(now)
+	elapsed "$t0" "$t1"
+}
+# archive_figures KEY FILE PAGES: zcat, check (read, decode, HTML to text: no matcher, no
+# database), scan (all of it, flagged pages stored in a fresh cluster) and warcio.js on FILE.
+archive_figures() {
+	put "$1.bytes" "$(wc -c < "$2")"
+	put "$1.pages" "$3"
+	t0=$(now); zcat "$2" > /dev/null; t1=$(now)
+	put "$1.zcat.seconds" "$(elapsed "$t0" "$t1")"
+	t0=$(now); "$LW" archive check -q "$2" > /dev/null; t1=$(now)
+	put "$1.check.seconds" "$(elapsed "$t0" "$t1")"
+	cluster_new "$1"
+	t0=$(now); "$LW" --config "$CONF" archive scan -q "$2" > "$W/scan.out"; t1=$(now)
+	put "$1.scan.seconds" "$(elapsed "$t0" "$t1")"
+	put "$1.scan.flagged" "$(sed -n 's/.* \([0-9]*\) flagged.*/\1/p' "$W/scan.out")"
+	cluster_stop "$CONF"
+	put "$1.warcio.seconds" "$(warcio_js "$2")"
+}
+if [ "$ARC" = 1 ]; then
+	say "bench fleet: writing a WARC of $PAGES synthetic pages"
+	python3 tests/tools/mkwarc.py "$W/a.warc.gz" "$PAGES" bench --pad 1500
+	archive_figures archive "$W/a.warc.gz" "$PAGES"
+	# Real pages: FastWARC's test file (16 Common Crawl captures of real sites, with their
+	# request and metadata records) over and over, each copy its own gzip members.
+	say "bench fleet: a WARC of $REAL copies of 16 real Common Crawl pages"
+	i=0
+	while [ $i -lt "$REAL" ]; do cat tests/data/warc/warc-resiliparse/warcfile.warc.gz; i=$((i + 1)); done > "$W/real.warc.gz"
+	archive_figures real "$W/real.warc.gz" $((REAL * 16))
+	rm -f "$W/a.warc.gz" "$W/real.warc.gz"
 fi
 
 # ---- rescans: 1 and 2 workers -------------------------------------------------------------------
+[ "$RESCAN" = 1 ] && {
 say "bench fleet: rescanning $LISTINGS listings with 1 and 2 workers"
 cluster_new resc
 python3 bench/gen_listings.py jsonl "$W/l.jsonl" "$W/l.csv" "$LISTINGS" 42 >&2
@@ -75,7 +105,10 @@ for j in 1 2; do
 done
 cluster_stop "$CONF"
 
+}
+
 # ---- crawls: 1 and 2 processes on several hosts --------------------------------------------------
+[ "$CRAWL" = 1 ] && {
 say "bench fleet: crawling $HOSTS hosts of $ADS ads with 1 and 2 processes"
 python3 - "$W/site" "$ADS" <<'PY'
 import os, sys
@@ -119,4 +152,5 @@ for p in 1 2; do
 	for s in $SPIDS; do kill "$s" 2>/dev/null || true; done
 	SPIDS=""
 done
+}
 cat "$RES" >&2

@@ -331,13 +331,18 @@ rnote=""
 row "rescan of $(get rescan.store) stored listings" "$(calc 'printf "%.0f s", x1' "$rsecs")$rnote" \
 	"$rbase: $(calc 'printf "%.0f s", x1' "$rbsecs")" "< 60 s (1M)" \
 	"$(met_lt "$rsecs" 60)$([ "$(get rescan.store)" != 1000000 ] && [ "$(get rescan.store)" != - ] && echo ' (not 1M)')"
-# Issue 15: the fleet (bench/bench_fleet.sh).
-fb=$(get fleet.archive.bytes)
-row "archive scan (store flagged), compressed WARC" "$(calc 'printf "%.1f MB/s, %.0f pages/s", x1 / x3 / 1e6, x2 / x3' "$fb" "$(get fleet.archive.pages)" "$(get fleet.scan.seconds)")" \
-	"zcat > /dev/null: $(calc 'printf "%.1f MB/s", x1 / x2 / 1e6' "$fb" "$(get fleet.zcat.seconds)"); warcio: $(w=$(get fleet.warcio.seconds); [ "$w" = absent ] && echo 'not installed' || calc 'printf "%.1f MB/s", x1 / x2 / 1e6' "$fb" "$w")" \
-	">= 0.8x zcat" "$(calc 'x = (x2 / x1); if (x >= 0.8) printf "yes (%.2fx)", x; else printf "no (%.2fx)", x' "$(get fleet.scan.seconds)" "$(get fleet.zcat.seconds)")"
-row "archive read + decode + HTML text, no DB" "$(calc 'printf "%.1f MB/s, %.0f pages/s", x1 / x3 / 1e6, x2 / x3' "$fb" "$(get fleet.archive.pages)" "$(get fleet.check.seconds)")" \
-	"zcat: $(calc 'printf "%.2fx of zcat", x2 / x1' "$(get fleet.check.seconds)" "$(get fleet.zcat.seconds)")" "reported" "-"
+# Issue 15: the fleet (bench/bench_fleet.sh). Archives: synthetic pages (archive.*) and real
+# Common Crawl pages (real.*), each beside zcat and warcio.js in the same run.
+for k in archive real; do
+	fb=$(get "fleet.$k.bytes")
+	[ "$fb" = - ] && continue
+	what=$([ $k = real ] && echo "real Common Crawl pages" || echo "synthetic ads, 1 in 3 a lure")
+	row "archive scan, $what (flagged stored), compressed WARC" "$(calc 'printf "%.1f MB/s, %.0f pages/s", x1 / x3 / 1e6, x2 / x3' "$fb" "$(get "fleet.$k.pages")" "$(get "fleet.$k.scan.seconds")")" \
+		"zcat > /dev/null: $(calc 'printf "%.1f MB/s", x1 / x2 / 1e6' "$fb" "$(get "fleet.$k.zcat.seconds")"); warcio.js: $(w=$(get "fleet.$k.warcio.seconds"); [ "$w" = absent ] && echo 'not installed' || calc 'printf "%.1f MB/s", x1 / x2 / 1e6' "$fb" "$w")" \
+		">= 0.8x zcat" "$(calc 'x = (x2 / x1); if (x >= 0.8) printf "yes (%.2fx)", x; else printf "no (%.2fx)", x' "$(get "fleet.$k.scan.seconds")" "$(get "fleet.$k.zcat.seconds")")"
+	row "archive read + decode + HTML text, no matcher or DB ($k)" "$(calc 'printf "%.1f MB/s, %.0f pages/s", x1 / x3 / 1e6, x2 / x3' "$fb" "$(get "fleet.$k.pages")" "$(get "fleet.$k.check.seconds")")" \
+		"zcat: $(calc 'printf "%.2fx of zcat", x2 / x1' "$(get "fleet.$k.check.seconds")" "$(get "fleet.$k.zcat.seconds")")" "reported" "-"
+done
 row "rescan, 1 / 2 worker processes ($(get fleet.cores) cores)" "$(calc 'printf "%.0f / %.0f listings/s", x1 / x2, x3 / x4' "$(get fleet.rescan1.listings)" "$(get fleet.rescan1.seconds)" "$(get fleet.rescan2.listings)" "$(get fleet.rescan2.seconds)")" \
 	"1 worker" "reported" "-"
 row "crawl, 1 / 2 processes, $(get fleet.crawl1.pages) pages on several hosts" "$(calc 'printf "%.0f / %.0f pages/s", x1 / x2, x3 / x4' "$(get fleet.crawl1.pages)" "$(get fleet.crawl1.seconds)" "$(get fleet.crawl2.pages)" "$(get fleet.crawl2.seconds)")" \

@@ -15,8 +15,8 @@
 #include <zlib.h>
 
 #include "../archive/archive.h"
+#include "archive_pages.h"
 #include "../config/config.h"
-#include "../crawler/extract.h"
 #include "../engine/engine.h"
 #include "../store/store.h"
 #include "../util/buf.h"
@@ -42,10 +42,11 @@ static void usage(FILE *f)
 		"       lurewatch archive work [--all] [--source NAME] [--lease S] [--once] [-q]\n"
 		"       lurewatch archive status [--json]\n"
 		"       lurewatch archive check [--json] ARCHIVE...\n\n"
-		"Reads web archives: WARC/1.0 and 1.1 files (and ClueWeb's WARC/0.18),\n"
-		"uncompressed or gzipped per record or whole. Pages in response and resource\n"
-		"records (HTML or text; chunked and gzip/deflate bodies decoded) and WET\n"
-		"conversion records are scored; flagged ones are stored as listings (url: the\n"
+		"Reads web archives: WARC/1.0 and 1.1 files (and ClueWeb's WARC/0.18) and\n"
+		"ARC files (version 1 and 2), uncompressed or gzipped per record or whole.\n"
+		"Pages in response and resource records (HTML or text; chunked and\n"
+		"gzip/deflate bodies decoded), WET conversion records and ARC captures are\n"
+		"scored; flagged ones are stored as listings (url: the\n"
 		"record's target URI) with the capture date, archive and record offset\n"
 		"(`file_offset`, where `dd`/`zcat` start reading it). A record already stored\n"
 		"(same WARC-Record-ID) is not stored twice.\n\n"
@@ -63,13 +64,20 @@ static void usage(FILE *f)
 		"  check    read the archives without a database: records, pages, errors\n\n"
 		"  --all          store every page, not only flagged ones\n"
 		"  --source NAME  the listings' source (default: archive)\n"
-		"  -r, --rules PACK, -j, --jobs N  as for ingest\n"
+		"  -r, --rules PACK, -j, --jobs N  as for ingest; -j also sets the threads that\n"
+		"                 turn records into page text (default: one per core)\n"
 		"  -q, --quiet    no progress on the terminal\n\n"
 		"Exit status: 0 all read, 1 some records or files had errors (logged, the\n"
 		"rest read), 2 error.\n");
 }
 
 /* ---- reading one archive ----------------------------------------------------------- */
+
+/* Records read but not yet turned into pages. */
+struct batch {
+	struct page_job *jobs;
+	size_t n, bytes;
+};
 
 struct scan {
 	struct engine_ingest *in;       /* NULL: check only */
@@ -81,6 +89,9 @@ struct scan {
 	int (*tick)(struct scan *sc, void *ctx);
 	void *tick_ctx;
 	size_t flagged0;                /* the session's flagged count when this file began */
+	struct pages_pool *pool;        /* turns records into pages on every core */
+	struct batch batch[2];          /* one filling, one with the pool */
+	int cur, inflight;
 	char types[512];                /* check: record types seen, in order of first sight */
 };
 
@@ -109,79 +120,86 @@ static char *capture_json(const struct archive_record *rec, const char *archive)
 	return s;
 }
 
-/* The page's title and visible text the way the crawler reads a page. */
-static int page_text(const struct archive_payload *pl, const char *uri, char **title,
-		     char **body, struct lw_error *err)
+static void store_page(struct scan *sc, const char *name, const struct page_job *j)
 {
-	struct extract_page *p;
-	int http = strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0;
-
-	*title = *body = NULL;
-	if (!pl->html) {
-		*body = xstrdup(pl->data);
-		return 0;
-	}
-	p = extract_page_parse(pl->data, pl->len, pl->content_type, http ? uri : NULL, err);
-	if (!p && http)
-		p = extract_page_parse(pl->data, pl->len, pl->content_type, NULL, err);
-	if (!p)
-		return -1;
-	if (extract_text(p, "//title", 0, title, err) < 0 ||
-	    extract_text(p, "//body", 0, body, err) < 0 ||
-	    (!*body && extract_text(p, "/", 0, body, err) < 0)) {
-		free(*title);
-		*title = NULL;
-		extract_page_free(p);
-		return -1;
-	}
-	extract_page_free(p);
-	return 0;
-}
-
-static void store_page(struct scan *sc, const char *name, const struct archive_record *rec,
-		       const struct archive_payload *pl)
-{
+	const struct archive_record *rec = &j->rec;
 	struct store_listing l;
 	struct lw_error err;
-	char *title = NULL, *body = NULL, *cap = NULL, origin[64];
-	struct lw_buf url;
+	char *cap = NULL, origin[64];
 
-	lw_buf_init(&url, 1u << 20);
-	if (page_text(pl, rec->target_uri, &title, &body, &err) < 0) {
-		fprintf(stderr, "lurewatch: %s: offset %llu: %s\n", name,
-			(unsigned long long)rec->data_offset, err.msg);
-		sc->c.errors++;
-		goto out;
-	}
 	sc->c.pages++;
-	if (!sc->in || ((!title || !title[0]) && (!body || !body[0])))
-		goto out;
-	lw_buf_adds(&url, rec->target_uri[0] ? rec->target_uri : rec->record_id);
+	if (!sc->in || ((!j->title || !j->title[0]) && (!j->body || !j->body[0])))
+		return;
 	cap = capture_json(rec, name);
 	snprintf(origin, sizeof(origin), "offset %llu", (unsigned long long)rec->data_offset);
 	memset(&l, 0, sizeof(l));
-	l.url = url.data;
+	l.url = rec->target_uri[0] ? rec->target_uri : rec->record_id;
 	l.source = sc->source;
-	l.title = title ? title : "";
-	l.body = body ? body : "";
+	l.title = j->title ? j->title : "";
+	l.body = j->body ? j->body : "";
 	l.origin = origin;
 	l.capture_json = cap;
 	if (engine_ingest_add(sc->in, &l, &err) < 0) {
 		fprintf(stderr, "lurewatch: %s: %s\n", name, err.msg);
 		sc->c.errors++;
 	}
-out:
 	free(cap);
-	free(title);
-	free(body);
-	lw_buf_release(&url);
+}
+
+/* Counts, logs and stores a decoded batch, in the order it was read. */
+static void settle(struct scan *sc, const char *name, struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct page_job *j = &b->jobs[i];
+
+		switch (j->outcome) {
+		case PAGE_OK:
+			store_page(sc, name, j);
+			break;
+		case PAGE_BAD_RECORD:
+			fprintf(stderr, "lurewatch: %s: offset %llu: record %s: %s\n", name,
+				(unsigned long long)j->rec.data_offset, j->rec.record_id, j->err.msg);
+			sc->c.errors++;
+			break;
+		case PAGE_BAD_HTML:
+			fprintf(stderr, "lurewatch: %s: offset %llu: %s\n", name,
+				(unsigned long long)j->rec.data_offset, j->err.msg);
+			sc->c.errors++;
+			break;
+		case PAGE_NONE:
+			break;
+		}
+		page_job_release(j);
+	}
+	b->n = b->bytes = 0;
+}
+
+/* Hands the filled batch to the pool, and settles the one before it while
+ * the pool works: the reading thread never waits on a page's HTML. */
+static void rotate(struct scan *sc, const char *name, int last)
+{
+	struct batch *cur = &sc->batch[sc->cur], *prev = &sc->batch[!sc->cur];
+
+	if (sc->inflight) {
+		pages_pool_wait(sc->pool);
+		sc->inflight = 0;
+	}
+	if (cur->n) {
+		pages_pool_submit(sc->pool, cur->jobs, cur->n);
+		sc->inflight = 1;
+		sc->cur = !sc->cur;
+	}
+	settle(sc, name, prev);
+	if (last && sc->inflight) {
+		pages_pool_wait(sc->pool);
+		sc->inflight = 0;
+		settle(sc, name, cur);
+	}
 }
 
 static void one_record(struct scan *sc, const char *name, const struct archive_record *rec)
 {
-	struct archive_payload pl;
-	struct lw_error err;
-	int rc;
+	struct batch *b;
 
 	sc->c.records++;
 	if (!sc->in && strlen(sc->types) + strlen(rec->type) + 2 < sizeof(sc->types)) {
@@ -190,17 +208,29 @@ static void one_record(struct scan *sc, const char *name, const struct archive_r
 		strncat(sc->types, rec->type[0] ? rec->type : "?",
 			sizeof(sc->types) - strlen(sc->types) - 1);
 	}
-	rc = archive_payload_decode(rec, &pl, &err);
-	if (rc < 0) {
-		fprintf(stderr, "lurewatch: %s: offset %llu: record %s: %s\n", name,
-			(unsigned long long)rec->data_offset, rec->record_id, err.msg);
-		sc->c.errors++;
+	if (!pages_wanted(rec))
 		return;
-	}
-	if (rc == 1) {
-		store_page(sc, name, rec, &pl);
-		archive_payload_release(&pl);
-	}
+	b = &sc->batch[sc->cur];
+	page_job_fill(&b->jobs[b->n++], rec);
+	b->bytes += rec->block_len;
+	if (b->n == PAGES_BATCH_RECORDS || b->bytes >= PAGES_BATCH_BYTES)
+		rotate(sc, name, 0);
+}
+
+static void scan_init(struct scan *sc, struct engine_ingest *in, int threads)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->in = in;
+	sc->pool = pages_pool_new(threads);
+	for (int i = 0; i < 2; i++)
+		sc->batch[i].jobs = xcalloc(PAGES_BATCH_RECORDS, sizeof(*sc->batch[i].jobs));
+}
+
+static void scan_release(struct scan *sc)
+{
+	pages_pool_free(sc->pool);
+	for (int i = 0; i < 2; i++)
+		free(sc->batch[i].jobs);
 }
 
 /* Reads one archive. Returns 0 when read to its end, -1 when it stopped
@@ -256,6 +286,7 @@ static int scan_archive(struct scan *sc, const char *name)
 				break;
 		}
 	}
+	rotate(sc, name, 1);
 	if (sc->in && engine_ingest_flush(sc->in, &err) < 0) {
 		fprintf(stderr, "lurewatch: %s: %s\n", name, err.msg);
 		result = -1;
@@ -398,7 +429,7 @@ static int cmd_check(int argc, char **argv, const struct opts *o)
 	struct scan sc;
 	int rc = CLI_OK;
 
-	memset(&sc, 0, sizeof(sc));
+	scan_init(&sc, NULL, (int)o->jobs);
 	sc.progress = !o->quiet && isatty(2);
 	for (int i = optind; i < argc; i++) {
 		int r = scan_archive(&sc, argv[i]);
@@ -421,6 +452,7 @@ static int cmd_check(int argc, char **argv, const struct opts *o)
 		else if (sc.c.errors && rc == CLI_OK)
 			rc = CLI_NONE;
 	}
+	scan_release(&sc);
 	return rc;
 }
 
@@ -432,10 +464,10 @@ static int cmd_scan(int argc, char **argv, const struct opts *o)
 	long long errors = 0;
 	int rc = CLI_ERROR;
 
+	memset(&sc, 0, sizeof(sc));
 	if (session_open(&s, o->rules, o->jobs, o->all, 1) < 0)
 		goto out;
-	memset(&sc, 0, sizeof(sc));
-	sc.in = s.in;
+	scan_init(&sc, s.in, (int)o->jobs);
 	sc.source = o->source;
 	sc.progress = !o->quiet && isatty(2);
 	for (int i = optind; i < argc && !stop_flag; i++) {
@@ -450,6 +482,7 @@ static int cmd_scan(int argc, char **argv, const struct opts *o)
 	summary(&s, files, bad, errors);
 	rc = bad ? CLI_NONE : CLI_OK;
 out:
+	scan_release(&sc);
 	session_close(&s);
 	return rc;
 }
@@ -565,18 +598,18 @@ static int cmd_work(const struct opts *o)
 	long long errors = 0;
 	int rc = CLI_ERROR;
 
+	memset(&sc, 0, sizeof(sc));
 	if (session_open(&s, o->rules, o->jobs, o->all, 1) < 0)
 		goto out;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
-	memset(&sc, 0, sizeof(sc));
 	memset(&w, 0, sizeof(w));
 	w.st = s.st;
 	w.owner = owner;
 	w.lease = (int)o->lease;
-	sc.in = s.in;
+	scan_init(&sc, s.in, (int)o->jobs);
 	sc.source = o->source;
 	sc.progress = !o->quiet && isatty(2);
 	sc.tick = renew;
@@ -617,6 +650,7 @@ static int cmd_work(const struct opts *o)
 out:
 	if (s.st && owner[0])
 		store_worker_gone(s.st, owner, &err);
+	scan_release(&sc);
 	free(name);
 	session_close(&s);
 	return rc;

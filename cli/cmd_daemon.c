@@ -92,6 +92,20 @@ static void reload(struct state *s)
 	       cfg->nsources);
 }
 
+/* Pages fetched in every round so far: the daemon's done count in the
+ * worker registry. */
+static long long daemon_done;
+
+/* Keeps the daemon listed in `status` between rounds (a crawl round beats
+ * for itself, under the same owner and role). */
+static void daemon_beat(struct state *s, const char *owner)
+{
+	struct lw_error err;
+
+	if (store_worker_beat(s->st, owner, "daemon", daemon_done, &err) < 0)
+		lw_log(LW_LOG_WARN, "worker_beat", "error=%s", lw_log_q(err.msg));
+}
+
 /* One crawl of every due source; returns 1 when it did any work, -1 when it
  * failed. */
 static int crawl_round(struct state *s, const char *owner)
@@ -103,12 +117,18 @@ static int crawl_round(struct state *s, const char *owner)
 	memset(&o, 0, sizeof(o));
 	o.stop = &interrupt_flag;
 	o.owner = owner;
+	o.role = "daemon";
+	o.keep_worker = 1;
+	o.done_base = daemon_done;
+	memset(&stats, 0, sizeof(stats));
 	if (crawler_run(s->cfg, s->st, s->m, &o, &stats, &err) < 0) {
+		daemon_done += stats.fetched + stats.not_modified;
 		/* The database may be restarting: leases expire and the work is
 		 * picked up on a later round, nothing is lost. */
 		lw_log(LW_LOG_ERROR, "crawl_failed", "err=%s", lw_log_q(err.msg));
 		return -1;
 	}
+	daemon_done += stats.fetched + stats.not_modified;
 	if (stats.fetched || stats.not_modified || stats.failed || stats.skipped)
 		lw_log(stats.failed ? LW_LOG_WARN : LW_LOG_INFO, "crawl_round",
 		       "sources=%ld fetched=%ld not_modified=%ld ads=%ld discovered=%ld failed=%ld "
@@ -119,13 +139,17 @@ static int crawl_round(struct state *s, const char *owner)
 	return stats.fetched || stats.not_modified || stats.failed || stats.skipped || stats.retries;
 }
 
-/* Sleeps up to seconds, waking early for a signal. */
-static void idle(int seconds)
+/* Sleeps up to seconds, waking early for a signal, beating every 2 s as a
+ * crawl does. */
+static void idle(struct state *s, const char *owner, int seconds)
 {
 	struct timespec ts = { 0, 100000000 };
 
-	for (int i = 0; i < seconds * 10 && !term_flag && !hup_flag; i++)
+	for (int i = 0; i < seconds * 10 && !term_flag && !hup_flag; i++) {
+		if (i % 20 == 0)
+			daemon_beat(s, owner);
 		nanosleep(&ts, NULL);
+	}
 }
 
 static int write_pidfile(const char *path)
@@ -212,13 +236,16 @@ int cmd_daemon(int argc, char **argv)
 			reload(&s);
 		}
 		interrupt_flag = 0;
+		daemon_beat(&s, owner.data);
 		worked = crawl_round(&s, owner.data);
 		if (term_flag || (once_idle && !worked && !hup_flag))
 			break;
 		/* A failure (the database is down) waits too, not to spin. */
 		if (worked <= 0)
-			idle(IDLE_SECONDS);
+			idle(&s, owner.data, IDLE_SECONDS);
 	}
+	if (store_worker_gone(s.st, owner.data, &err) < 0)
+		lw_log(LW_LOG_WARN, "worker_gone", "error=%s", lw_log_q(err.msg));
 	lw_log(LW_LOG_INFO, "stopped", "pid=%ld", (long)getpid());
 	rc = CLI_OK;
 	lw_buf_release(&owner);

@@ -34,14 +34,15 @@ static void print_counts(const char *title, json_t *obj)
 }
 
 /* Workers stop answering when they miss this many seconds of heartbeats
- * (crawlers beat every 2 s, rescan and archive workers at least every few). */
+ * (crawlers and daemons beat every 2 s, rescan and archive workers at least
+ * every few); --stale changes it. */
 #define WORKER_STALE 30
 
-static int add_fleet(struct store *st, json_t *s, struct lw_error *err)
+static int add_fleet(struct store *st, int stale, json_t *s, struct lw_error *err)
 {
 	json_t *w = NULL, *a = NULL;
 
-	if (store_workers(st, WORKER_STALE, &w, err) < 0)
+	if (store_workers(st, stale, &w, err) < 0)
 		return -1;
 	json_object_set_new(s, "workers", w);
 	if (store_archive_status(st, &a, err) < 0)
@@ -115,18 +116,28 @@ int cmd_status(int argc, char **argv)
 	struct matcher_pack *pack = NULL;
 	struct lw_error err;
 	json_t *s = NULL;
-	int json = 0, rc = CLI_ERROR;
+	int json = 0, stale = WORKER_STALE, rc = CLI_ERROR;
 
 	for (int i = 1; i < argc; i++) {
+		double v;
+
 		if (!strcmp(argv[i], "--json")) {
 			json = 1;
+		} else if (!strcmp(argv[i], "--stale") && i + 1 < argc) {
+			if (cli_parse_double("--stale", argv[++i], &v) < 0 || v < 1 || v > 86400) {
+				fprintf(stderr, "lurewatch: --stale takes 1 to 86400 seconds\n");
+				return CLI_ERROR;
+			}
+			stale = (int)v;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: lurewatch status [--json]\n\nSources with their last and next run, "
-			       "pages fetched and failed, the frontier,\nqueue counts by status and "
-			       "category, and the rule pack in use.\n");
+			printf("usage: lurewatch status [--json] [--stale SECONDS]\n\nSources with their "
+			       "last and next run, pages fetched and failed, the frontier,\nqueue counts by "
+			       "status and category, the rule pack in use, and the live workers\n(a worker "
+			       "silent for --stale seconds, default %d, is listed as stopped answering).\n",
+			       WORKER_STALE);
 			return CLI_OK;
 		} else {
-			fprintf(stderr, "usage: lurewatch status [--json]\n");
+			fprintf(stderr, "usage: lurewatch status [--json] [--stale SECONDS]\n");
 			return CLI_ERROR;
 		}
 	}
@@ -141,7 +152,7 @@ int cmd_status(int argc, char **argv)
 	st = cli_store_open(cfg);
 	if (!st)
 		goto out;
-	if (store_status(st, &s, &err) < 0 || add_fleet(st, s, &err) < 0) {
+	if (store_status(st, &s, &err) < 0 || add_fleet(st, stale, s, &err) < 0) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;
 	}

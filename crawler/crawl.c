@@ -579,8 +579,9 @@ static void beat(struct crawl *c, int force)
 	if (!force && lw_now() - c->last_beat < BEAT_SECONDS)
 		return;
 	c->last_beat = lw_now();
-	if (store_worker_beat(c->st, c->o->owner, "crawl",
-			      c->stats->fetched + c->stats->not_modified, &err) < 0 ||
+	if (store_worker_beat(c->st, c->o->owner, c->o->role ? c->o->role : "crawl",
+			      c->o->done_base + c->stats->fetched + c->stats->not_modified,
+			      &err) < 0 ||
 	    store_host_renew(c->st, c->o->owner, c->cfg->crawler.lease_seconds, &err) < 0)
 		lw_log(LW_LOG_WARN, "worker_beat", "error=%s", lw_log_q(err.msg));
 }
@@ -677,7 +678,8 @@ out:
 	engine_ingest_free(c.in);
 	store_frontier_release(st, o->owner, NULL, &e2);
 	store_host_release_all(st, o->owner, &e2);
-	store_worker_gone(st, o->owner, &e2);
+	if (!o->keep_worker)
+		store_worker_gone(st, o->owner, &e2);
 	for (size_t i = 0; i < c.nsrcs; i++)
 		if (c.srcs[i].locked)
 			store_frontier_unlock(st, c.srcs[i].id, &e2);

@@ -21,6 +21,10 @@ struct crawler_options {
 	int progress;                   /* live line on stderr */
 	volatile sig_atomic_t *stop;    /* set by a signal handler: finish and release */
 	const char *owner;              /* lease owner, e.g. host:pid */
+	const char *role;               /* in the worker registry; NULL: "crawl" */
+	int keep_worker;                /* stay registered after the run (a daemon
+	                                 * beats between its rounds itself) */
+	long long done_base;            /* pages of earlier runs, added to the beat */
 	int ignore_robots;              /* benchmarks only; never for real sites */
 };
 

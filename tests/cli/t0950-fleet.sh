@@ -3,7 +3,8 @@
 # A fleet sharing one database: two crawl processes against one host with a
 # per-host rate never exceed it together (measured from the server's own
 # timestamps), every page is stored once, `status` lists the workers; two
-# rescans share one rescan (each listing scored once, both did work).
+# rescans share one rescan (each listing scored once, both did work); a daemon
+# is listed live between its rounds and as stopped answering once killed.
 . "$(dirname "$0")/lib.sh"
 use_pg
 SITE="$TOP/sample/site"
@@ -156,4 +157,40 @@ expect_eq "$(sql "SELECT count(*) FROM rescan_chunks WHERE rescan_id = (SELECT m
 	"the chunk it held was taken over after its lease"
 expect_eq "$(sql "SELECT count(*) FROM listing_versions v JOIN listings l ON l.id = v.listing_id AND v.version = l.current_version WHERE v.rule_pack <> (SELECT rule_pack FROM listing_versions ORDER BY id DESC LIMIT 1)")" 0 \
 	"every listing carries the new pack's verdict"
+# ---- the daemon is listed while it runs, between crawl rounds too -------------------------
+# start_daemon N: a daemon in the background; sets dpid to its own process id (not timeout's).
+start_daemon() {
+	rm -f "$TMP/d$1.pid"
+	timeout 120 "$LW" --config "$TMP/fleet.conf" daemon --pidfile "$TMP/d$1.pid" >"$TMP/d$1.out" 2>"$TMP/d$1.err" &
+	pids="$pids $!"
+	i=0
+	until [ -s "$TMP/d$1.pid" ] || [ $i -gt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	dpid=$(cat "$TMP/d$1.pid")
+	i=0
+	while [ "$(sql "SELECT count(*) FROM workers WHERE pid = $dpid AND role = 'daemon'" 2>/dev/null)" != 1 ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+start_daemon 1
+# Its sources are crawled already: rounds are instant and it idles 5 s between them, so
+# these looks a second apart fall between rounds as well as in them.
+seen=0
+for k in 1 2 3 4 5 6 7 8; do
+	"$LW" --config "$TMP/fleet.conf" status --stale 3 >"$TMP/ds.out" 2>&1
+	grep " $dpid daemon " "$TMP/ds.out" | grep -qv "stopped answering" && seen=$((seen + 1))
+	sleep 1
+done
+expect_eq "$seen" 8 "the daemon is listed live in status all the time it runs, rounds or not"
+kill -9 "$dpid"
+sleep 4
+"$LW" --config "$TMP/fleet.conf" status --stale 3 >"$TMP/ds.out" 2>&1
+expect_eq "$(grep -c " $dpid daemon .*stopped answering" "$TMP/ds.out")" 1 \
+	"a killed daemon is listed as stopped answering"
+start_daemon 2
+kill -TERM "$dpid"
+i=0
+while kill -0 "$dpid" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+expect_eq "$(sql "SELECT count(*) FROM workers WHERE pid = $dpid")" 0 "a daemon stopped cleanly leaves the registry"
+expect_rc 2 "status --stale takes seconds" "$LW" --config "$TMP/fleet.conf" status --stale x
 finish

@@ -22,7 +22,10 @@ expect_eq() {
 # ---- the upstream suites' files, no database -------------------------------------------
 # file  records  complete(true/false)  -- the counts warcio, jwarc and FastWARC's own
 # tests expect; warcio refuses the two whole-file gzip files (it reads per-record
-# gzip only), which lurewatch must read; ARC files are not WARC and are refused.
+# gzip only), which lurewatch must read. ARC files read as warcio reads them
+# (arc_header, then a response a record; bad.arc's lengths -1 and 'abc' as 0);
+# example-space-in-url.arc's one response is 12 bytes shorter than its
+# Archive-length says, which warcio reads silently and lurewatch calls truncated.
 while read -r f recs complete; do
 	"$LW" archive check --json "$D/$f" >"$TMP/chk.json" 2>"$TMP/chk.err"
 	got=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["records"], str(j["complete"]).lower())' "$TMP/chk.json")
@@ -49,10 +52,10 @@ warc-warcio/example-wrong-chunks.warc.gz 2 true
 warc-warcio/example.warc 6 true
 warc-warcio/example.warc.gz 6 true
 warc-warcio/post-test.warc.gz 6 true
-warc-warcio/bad.arc 0 false
-warc-warcio/example-space-in-url.arc 0 false
-warc-warcio/example.arc 0 false
-warc-warcio/example.arc.gz 0 false
+warc-warcio/bad.arc 4 true
+warc-warcio/example-space-in-url.arc 2 false
+warc-warcio/example.arc 2 true
+warc-warcio/example.arc.gz 2 true
 LIST
 
 expect_rc 2 "a truncated archive fails" "$LW" archive check "$D/warc-resiliparse/clipped.warc.gz"
@@ -64,8 +67,16 @@ expect_rc 1 "a wrong Content-Length is a counted error, the rest is read" \
 expect_grep "offset 2560: 6 bytes that are not a WARC record skipped" "$TMP/err" \
 	"the malformed stretch is logged with its offset"
 expect_grep "4 records, 1 pages, 1 errors" "$TMP/out" "records after the damage are read"
-expect_rc 2 "an ARC file is refused" "$LW" archive check "$D/warc-warcio/example.arc.gz"
-expect_grep "not a WARC file.*ARC file" "$TMP/err" "saying it is ARC"
+expect_rc 0 "an ARC file is read" "$LW" archive check --json "$D/warc-warcio/example.arc.gz"
+expect_grep '"types":"arc_header,response"' "$TMP/out" "as warcio reads it: its header, then a response"
+printf 'garbage at the start\n' >"$TMP/junk.arc"
+expect_rc 2 "a file that is neither WARC nor ARC is refused" "$LW" archive check "$TMP/junk.arc"
+expect_grep "not a WARC or ARC file: offset 0" "$TMP/err" "saying where"
+{ head -c 151 "$D/warc-warcio/example.arc"; printf 'this is no ARC header\nnor this\n\n'; tail -c +152 "$D/warc-warcio/example.arc"; } >"$TMP/damaged.arc"
+expect_rc 1 "a damaged ARC record is a counted error" "$LW" archive check "$D/warc-warcio/example.arc" "$TMP/damaged.arc"
+expect_grep "offset 151: ARC header date 'no' is not digits; 32 bytes that are not an ARC record skipped" \
+	"$TMP/err" "logged with its offset"
+expect_grep "damaged.arc: 2 records, 1 pages, 1 errors" "$TMP/out" "and the record after it is read"
 head -c 3000 "$D/warc-warcio/example.warc" | tail -c 2000 >"$TMP/offset.warc"
 expect_rc 2 "an archive starting mid-record is refused" "$LW" archive check "$TMP/offset.warc"
 expect_rc 0 "standard input" sh -c "cat '$D/warc-warcio/example.warc.gz' | '$LW' archive check -"
@@ -109,9 +120,29 @@ expect_rc 0 "archive scan --all" "$LW" archive scan -q --all --source everything
 expect_eq "$(sql "SELECT count(*) FROM listings l JOIN sources s ON s.id = l.source_id WHERE s.name = 'everything'")" 20 \
 	"--all stores the pages that are not flagged too"
 expect_rc 0 "the upstream archives scan" "$LW" archive scan -q --all "$D/warc-warcio/example.warc.gz" \
-	"$D/warc-resiliparse/clueweb-quirk.warc.gz" "$D/warc-commoncrawl-whirlwind/whirlwind.warc.wet.gz"
+	"$D/warc-resiliparse/clueweb-quirk.warc.gz" "$D/warc-commoncrawl-whirlwind/whirlwind.warc.wet.gz" \
+	"$D/warc-warcio/example.arc.gz"
 expect_eq "$(sql "SELECT count(*) FROM archive_captures WHERE archive LIKE '%clueweb-quirk%'")" 29 \
 	"ClueWeb's WARC/0.18 pages (EUC-JP, gzip-encoded) are stored"
+expect_eq "$(sql "SELECT c.target_uri || ' ' || c.warc_date || ' ' || c.captured_at || ' ' || c.file_offset || ' ' || (l.title IS NOT NULL) FROM archive_captures c JOIN listings l ON l.id = c.listing_id WHERE c.archive LIKE '%example.arc.gz'")" \
+	"http://example.com/ 2014-02-16T05:02:21Z 2014-02-16 05:02:21+00 $(python3 -c 'import sys,zlib
+d=open(sys.argv[1],"rb").read(); z=zlib.decompressobj(31); z.decompress(d); print(len(d)-len(z.unused_data))' "$D/warc-warcio/example.arc.gz") true" \
+	"an ARC capture is stored with its URL, date and the gzip member it starts in"
+
+# Pages are made on a pool of threads in batches: one thread or several, and batches cut
+# anywhere, give the same pages, verdicts and counts.
+python3 "$MK" "$TMP/many.warc.gz" 700 many
+"$LW" archive check --json -j 1 "$TMP/many.warc.gz" >"$TMP/j1.json" 2>&1
+"$LW" archive check --json -j 3 "$TMP/many.warc.gz" >"$TMP/j3.json" 2>&1
+expect_eq "$(cat "$TMP/j3.json")" "$(cat "$TMP/j1.json")" "check with 1 and 3 page threads reads the same (700 pages, 3 batches)"
+expect_grep '"records":1401,"pages":700,"errors":0' "$TMP/j3.json" "every page of the three batches"
+"$LW" archive scan -q -j 1 --source j1 "$TMP/many.warc.gz" >"$TMP/s1.out" 2>&1
+"$LW" archive scan -q -j 3 --source j3 "$TMP/many.warc.gz" >"$TMP/s3.out" 2>&1
+expect_eq "$(sed 's/[0-9]* listings new, [0-9]* changed, [0-9]* unchanged//' "$TMP/s3.out")" \
+	"$(sed 's/[0-9]* listings new, [0-9]* changed, [0-9]* unchanged//' "$TMP/s1.out")" \
+	"scan with 1 and 3 threads scores the same pages and flags the same"
+expect_grep "700 pages scored, 234 flagged; 234 listings new" "$TMP/s1.out" "each lure flagged and stored once"
+expect_eq "$(sql "SELECT count(*) FROM archive_captures WHERE archive LIKE '%many.warc.gz'")" 234 "with its capture"
 
 # ---- over HTTP: streamed, resumed with a range request -----------------------------------
 mkdir -p "$TMP/srv"
