@@ -163,7 +163,8 @@ void netgraph_finish(struct netgraph *g)
 {
 	size_t k = 0;
 
-	qsort(g->e, g->ne, sizeof(*g->e), cmp_edge);
+	if (g->ne) /* g->e is NULL until an edge is added, and qsort must not see it */
+		qsort(g->e, g->ne, sizeof(*g->e), cmp_edge);
 	for (size_t i = 0; i < g->ne; i++) {
 		struct netgraph_edge *p = k ? &g->e[k - 1] : NULL;
 
