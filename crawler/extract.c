@@ -525,38 +525,20 @@ int extract_links(struct extract_page *p, const char *xpath, char ***urls,
  * HTML-to-text. The leading <meta> makes it read as UTF-8 whatever <meta>
  * the subtree itself carries; the <body> after it keeps the element out of
  * the (hidden) <head> the <meta> opens. */
+/* The visible text of an element, walked in the page's own tree (it was
+ * serialised and parsed again once, which cost as much as the page). */
 static int element_text(struct extract_page *p, xmlNodePtr node, char **out,
 			struct lw_error *err)
 {
-	static const char utf8_meta[] = "<meta charset=\"utf-8\"><body>";
-	xmlBufferPtr buf = xmlBufferCreate();
-	struct lw_buf html;
-	char *text = NULL;
 	size_t len;
-	int ret = -1;
+	char *text = matcher_html_node_text(node, &len, err);
 
-	lw_buf_init(&html, EXTRACT_MAX_INPUT);
-	if (!buf || htmlNodeDump(buf, p->doc, node) < 0) {
-		lw_error_set(err, "html: cannot serialise element '%s'", (const char *)node->name);
-		goto out;
-	}
-	if (lw_buf_adds(&html, utf8_meta) < 0 ||
-	    lw_buf_add(&html, xmlBufferContent(buf), (size_t)xmlBufferLength(buf)) < 0) {
-		lw_error_set(err, "html: element '%s' exceeds the %u byte limit",
-			     (const char *)node->name, EXTRACT_MAX_INPUT);
-		goto out;
-	}
-	text = matcher_html_text(html.data, html.len, &len, err);
+	(void)p;
 	if (!text)
-		goto out;
+		return lw_error_prefix(err, "html: element '%s'", (const char *)node->name);
 	*out = trim_dup(text, len);
-	ret = 0;
-out:
 	free(text);
-	lw_buf_release(&html);
-	if (buf)
-		xmlBufferFree(buf);
-	return ret;
+	return 0;
 }
 
 static int node_text(struct extract_page *p, xmlNodePtr node, char **out,
@@ -595,7 +577,7 @@ int extract_text(struct extract_page *p, const char *xpath, int all,
 	xmlXPathObjectPtr obj = eval(p, xpath, err);
 	struct lw_buf acc;
 	xmlNodeSetPtr ns;
-	char *text;
+	char *text = NULL;
 	int ret = -1;
 
 	lw_buf_init(&acc, EXTRACT_MAX_INPUT);

@@ -163,8 +163,9 @@ static void leave(struct walk *w, const xmlNode *node, int entered)
 }
 
 /* Depth-first without recursion: the parent pointers are the stack, so
- * deeply nested markup costs no C stack. */
-static void walk_tree(struct walk *w, xmlNode *first)
+ * deeply nested markup costs no C stack. From first through its following
+ * siblings, or (root) through root's own subtree only. */
+static void walk_tree(struct walk *w, xmlNode *first, const xmlNode *root)
 {
 	xmlNode *node = first;
 	int entered;
@@ -177,6 +178,10 @@ static void walk_tree(struct walk *w, xmlNode *first)
 		}
 		for (;;) {
 			leave(w, node, entered);
+			if (node == root) {
+				node = NULL;
+				break;
+			}
 			if (node->next) {
 				node = node->next;
 				break;
@@ -223,7 +228,7 @@ char *text_from_html(const char *html, size_t len, size_t *out_len,
 		xoom("parsing HTML");
 	/* Only empty or unreadable input yields no tree: no text to show. */
 	if (doc)
-		walk_tree(&w, doc->children);
+		walk_tree(&w, doc->children, NULL);
 	if (w.full) {
 		lw_error_set(err, "visible text exceeds the %u byte limit",
 			     TEXT_MAX_INPUT);
@@ -233,6 +238,24 @@ char *text_from_html(const char *html, size_t len, size_t *out_len,
 out:
 	if (doc)
 		xmlFreeDoc(doc);
+	lw_buf_release(&w.out);
+	return res;
+}
+
+char *text_from_html_node(xmlNode *node, size_t *out_len, struct lw_error *err)
+{
+	struct walk w;
+	char *res = NULL;
+
+	memset(&w, 0, sizeof(w));
+	lw_buf_init(&w.out, TEXT_MAX_INPUT);
+	walk_tree(&w, node, node);
+	if (w.full) {
+		lw_error_set(err, "visible text exceeds the %u byte limit", TEXT_MAX_INPUT);
+		goto out;
+	}
+	res = lw_buf_detach(&w.out, out_len);
+out:
 	lw_buf_release(&w.out);
 	return res;
 }

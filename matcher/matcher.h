@@ -211,6 +211,11 @@ long matcher_scan_raw(struct matcher_scanner *s, const char *text, size_t len,
  * on their own lines), as matcher_scan sees it. Returns a new UTF-8 string
  * (caller frees; *len set) or NULL with err set. */
 char *matcher_html_text(const char *html, size_t len, size_t *out_len, struct lw_error *err);
+/* The same of one element (and what it holds) of a document the caller has
+ * parsed with libxml2 already: the crawler's selectors pick an ad's body
+ * out of a page, and parsing it a second time cost as much as the page. */
+struct _xmlNode;
+char *matcher_html_node_text(struct _xmlNode *node, size_t *out_len, struct lw_error *err);
 
 /* Returns 1 when rule i fired in r. */
 int matcher_result_has_rule(const struct matcher_result *r, size_t rule);

@@ -475,6 +475,11 @@ char *matcher_html_text(const char *html, size_t len, size_t *out_len, struct lw
 	return text_from_html(html, len, out_len, err);
 }
 
+char *matcher_html_node_text(struct _xmlNode *node, size_t *out_len, struct lw_error *err)
+{
+	return text_from_html_node(node, out_len, err);
+}
+
 int matcher_result_has_rule(const struct matcher_result *r, size_t rule)
 {
 	for (size_t i = 0; i < r->nhits; i++)

@@ -98,6 +98,10 @@ char *text_normalize_pattern(const char *pattern, struct lw_error *err);
  * with err set. Broken markup is recovered, never rejected. */
 char *text_from_html(const char *html, size_t len, size_t *out_len,
 		     struct lw_error *err);
+/* The same of one element of a document already parsed by libxml2 (the
+ * element and what it holds). */
+struct _xmlNode;
+char *text_from_html_node(struct _xmlNode *node, size_t *out_len, struct lw_error *err);
 
 /* Returns 1 when p[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 int text_utf8_valid(const char *p, size_t len);

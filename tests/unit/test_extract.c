@@ -10,9 +10,13 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
 #include <libxml/parser.h>
+#include <libxml/tree.h>
 
 #include "../../crawler/extract.h"
+#include "../../matcher/matcher.h"
 #include "../../crawler/url.h"
 #include "../../util/buf.h"
 #include "../../util/utf8.h"
@@ -935,6 +939,113 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* ---- element text: walked in place, as it read when parsed again ------------- */
+
+/* The text of node as extract_text once made it: the element serialised,
+ * parsed again as a document of its own and walked. */
+static char *text_reparsed(htmlDocPtr doc, xmlNodePtr node, size_t *len)
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	struct lw_buf html;
+	struct lw_error err;
+	char *text;
+
+	assert_non_null(buf);
+	assert_true(htmlNodeDump(buf, doc, node) >= 0);
+	lw_buf_init(&html, 64u << 20);
+	lw_buf_adds(&html, "<meta charset=\"utf-8\"><body>");
+	lw_buf_add(&html, xmlBufferContent(buf), (size_t)xmlBufferLength(buf));
+	text = matcher_html_text(html.data, html.len, len, &err);
+	if (!text)
+		fail_msg("reparse: %s", err.msg);
+	lw_buf_release(&html);
+	xmlBufferFree(buf);
+	return text;
+}
+
+static void trim(const char **p, size_t *len)
+{
+	while (*len && strchr(" \t\n\r", (*p)[0]))
+		(*p)++, (*len)--;
+	while (*len && strchr(" \t\n\r", (*p)[*len - 1]))
+		(*len)--;
+}
+
+/* Every element of doc: its text walked in the page's own tree equals its
+ * text parsed again, leading and trailing blanks aside. */
+static void check_elements_of(const char *name, const char *data, size_t len)
+{
+	htmlDocPtr doc = htmlReadMemory(data, (int)len, NULL, NULL,
+					HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+					HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	xmlNodePtr node;
+	size_t checked = 0;
+
+	assert_non_null(doc);
+	node = xmlDocGetRootElement(doc);
+	while (node) {
+		if (node->type == XML_ELEMENT_NODE && xmlStrcasecmp(node->name, (const xmlChar *)"head") &&
+		    (!node->parent || xmlStrcasecmp(node->parent->name, (const xmlChar *)"head"))) {
+			struct lw_error err;
+			size_t la, lb;
+			char *a = matcher_html_node_text(node, &la, &err), *b;
+			const char *pa = a, *pb;
+
+			if (!a)
+				fail_msg("%s: %s", name, err.msg);
+			b = text_reparsed(doc, node, &lb);
+			pb = b;
+			trim(&pa, &la);
+			trim(&pb, &lb);
+			if (la != lb || memcmp(pa, pb, la))
+				fail_msg("%s: <%s>: walked '%.*s', reparsed '%.*s'", name,
+					 (const char *)node->name, (int)la, pa, (int)lb, pb);
+			free(a);
+			free(b);
+			checked++;
+		}
+		if (node->children) {
+			node = node->children;
+			continue;
+		}
+		while (node && !node->next)
+			node = node->parent && node->parent->type == XML_ELEMENT_NODE ? node->parent : NULL;
+		if (node)
+			node = node->next;
+	}
+	assert_true(checked > 0);
+	xmlFreeDoc(doc);
+}
+
+static void test_element_text_walked(void **state)
+{
+	static const char *files[] = {
+		"detail.html", "listing.html", "broken.html", "base.html",
+		"sample/site/index.html", "sample/site/jobs/page/2.html",
+	};
+	static const char *snippets[] = {
+		"<div>a<br>b<p>c</p><table><tr><td>x</td><td>y</td></tr></table>"
+		"<pre>l1\nl2</pre><script>no()</script><style>p{}</style>"
+		"<span>s&amp;t &eacute;</span><noscript>hidden</noscript>"
+		"<ul><li>one</li><li>two</li></ul></div>",
+		"<div><div><div><p>deep <b>bold</b> <i>it</i></p></div></div>tail</div>",
+		"<section>  spaced   words  <template>t</template><h2>H</h2>after</section>",
+	};
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		char *data = slurp(files[i], &len);
+
+		if (!data)
+			fail_msg("cannot read %s", files[i]);
+		check_elements_of(files[i], data, len);
+		free(data);
+	}
+	for (size_t i = 0; i < sizeof(snippets) / sizeof(*snippets); i++)
+		check_elements_of("snippet", snippets[i], strlen(snippets[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -965,6 +1076,7 @@ int main(void)
 		cmocka_unit_test(test_sample_listings),
 		cmocka_unit_test(test_sample_special_pages),
 		cmocka_unit_test(test_sample_feeds),
+		cmocka_unit_test(test_element_text_walked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
