@@ -183,7 +183,8 @@ struct matcher_result {
 	double length;          /* the short-text factor (1 for long texts) */
 	double context;         /* the context rules' decayed sum (0 or negative) */
 	double context_factor;  /* 2^(context / H) with [pack] context_halving H, else 1 */
-	size_t nwords;          /* words in the scanned text, which the factor reads */
+	size_t nwords;          /* the text's length in words, which the factor reads
+	                         * (Thai, Lao, Burmese, Khmer: 4 characters a word) */
 	/* private */
 	char *owned_text;
 };

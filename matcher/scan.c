@@ -609,7 +609,7 @@ int scan_prepared(struct matcher_scanner *s, struct matcher_result *r, struct lw
 		goto out;
 	collect_hits(s, r);
 	merge_hits(r);
-	r->nwords = s->norm.nwords;
+	r->nwords = text_length_words(&s->norm);
 	matcher_score(m, r, m->threshold);
 	rc = 0;
 out:

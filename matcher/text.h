@@ -84,6 +84,11 @@ size_t text_word_before(const struct lw_text *t, size_t off);
 size_t text_sentence_of(const struct lw_text *t, size_t w);
 size_t text_paragraph_of(const struct lw_text *t, size_t w);
 
+/* The text's length in words as scoring weighs it (the short-text
+ * factor): indexed words, except that runs of Thai, Lao, Burmese and Khmer,
+ * which do not space words, count one word per four characters. */
+size_t text_length_words(const struct lw_text *t);
+
 /* Applies only the Unicode part (NFKC, case folding, Latin accent removal)
  * to the non-ASCII characters of a pattern, so rule authors can write
  * "pasaporte" or "hộ chiếu" in ordinary spelling. ASCII bytes (all regex

@@ -130,6 +130,38 @@ void text_index(struct lw_text *t, const char *in, size_t in_len)
 	text_index_feed(t, &st, 0, in, in_len);
 }
 
+/* Thai, Lao, Burmese and Khmer do not space words, so a run of them is
+ * one "word" to the index however long it is; left at that, a page of Thai
+ * would count as a few words and get the short-text boost. For length they
+ * count one word per TEXT_UNSPACED_CHARS characters (code points, vowel
+ * and tone marks included), about the average word in those scripts. */
+#define TEXT_UNSPACED_CHARS 4
+
+static int unspaced_script(uint32_t cp)
+{
+	return (cp >= 0x0E00 && cp <= 0x0EFF) || (cp >= 0x1000 && cp <= 0x109F) ||
+	       (cp >= 0x1780 && cp <= 0x17FF) || (cp >= 0x19E0 && cp <= 0x19FF);
+}
+
+size_t text_length_words(const struct lw_text *t)
+{
+	const unsigned char *b = (const unsigned char *)t->buf;
+	size_t words = 0, chars = 0, n;
+
+	for (size_t w = 0; w < t->nwords; w++) {
+		size_t i = t->word_start[w], k = 0;
+
+		if (!unspaced_script(lw_utf8_decode(b + i, &n))) {
+			words++;
+			continue;
+		}
+		for (; i < t->word_end[w]; i += n, k++)
+			lw_utf8_decode(b + i, &n);
+		chars += k;
+	}
+	return words + (chars + TEXT_UNSPACED_CHARS - 1) / TEXT_UNSPACED_CHARS;
+}
+
 /* The first word whose end is after off. */
 size_t text_word_at(const struct lw_text *t, size_t off)
 {

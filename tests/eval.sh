@@ -26,11 +26,23 @@ if [ -z "${1:-}" ] && [ -z "${CORPUS:-}" ]; then
 			set -- "$d"*.txt
 			[ -f "$1" ] || continue
 			n=$#
-			flagged=$("$top/lurewatch" match -r "${RULES:-$top/rules}" --json "$@" |
-				python3 -c 'import json,sys
+			# The pipeline's status would be python's alone: a pack that fails to
+			# load printed "0/N flagged". Keep match's output and status apart.
+			real_out=$(mktemp)
+			st=0
+			"$top/lurewatch" match -r "${RULES:-$top/rules}" --json "$@" >"$real_out" || st=$?
+			if [ "$st" -gt 1 ] || [ "$(wc -l <"$real_out")" -ne "$n" ]; then
+				echo "eval: lurewatch match failed on '$d' (exit status $st," \
+				     "$(wc -l <"$real_out") results for $n postings): no figure for it" >&2
+				rm -f "$real_out"
+				rc=2
+				continue
+			fi
+			flagged=$(python3 -c 'import json,sys
 rows=[json.loads(l) for l in sys.stdin]
 bad=[r for r in rows if r["flagged"]]
-print(len(bad)); [print("  flagged", r["input"].rsplit("/",1)[-1], "score %.2f" % r["score"], ",".join(sorted({h["rule"] for h in r["hits"]}))[:90], file=sys.stderr) for r in bad[:10]]') || rc=$?
+print(len(bad)); [print("  flagged", r["input"].rsplit("/",1)[-1], "score %.2f" % r["score"], ",".join(sorted({h["rule"] for h in r["hits"]}))[:90], file=sys.stderr) for r in bad[:10]]' <"$real_out") || rc=$?
+			rm -f "$real_out"
 			echo "$(basename "$d"): $flagged/$n flagged ($(awk -v a="$flagged" -v b="$n" 'BEGIN{printf "%.1f", 100*a/b}')%; aim <= 1%)"
 		done
 	fi
@@ -45,7 +57,12 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 cd "$corpus"
 # Exit status 1 just means "some input not flagged".
-"$top/lurewatch" match -r "${RULES:-$top/rules}" --json $(awk -F'\t' 'NR>1 {print $1}' labels.tsv) >"$out" || [ $? -eq 1 ]
+st=0
+"$top/lurewatch" match -r "${RULES:-$top/rules}" --json $(awk -F'\t' 'NR>1 {print $1}' labels.tsv) >"$out" || st=$?
+if [ "$st" -gt 1 ]; then
+	echo "eval: lurewatch match failed on '$corpus' (exit status $st): no figures" >&2
+	exit 2
+fi
 rules_json=$(mktemp)
 trap 'rm -f "$out" "$rules_json"' EXIT
 "$top/lurewatch" rules list --json "${RULES:-$top/rules}" >"$rules_json"

@@ -357,6 +357,18 @@ static void test_short_text(void **state)
 		assert_close(e.r.length, 1);
 		assert_close(e.r.score, 5);
 	}
+	{
+		/* Thai does not space words: 200 characters in one run are 50
+		 * words long, not 1, so no more boost than 50 spaced words */
+		char buf[1024];
+		size_t n = (size_t)snprintf(buf, sizeof(buf), "alpha delta ");
+
+		for (int i = 0; i < 200; i++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\xe0\xb8\x87");
+		scan(&e, buf);
+		assert_int_equal(e.r.nwords, 52);
+		assert_close(e.r.length, 1 + 0.5 * 8.0 / 60.0);
+	}
 	eng_close(&e);
 	eng_open(&e, SCORE_PACK, -1);
 	scan(&e, "alpha delta");

@@ -83,6 +83,38 @@ static void test_word_index(void **state)
 	text_release(&t);
 }
 
+/* Length as scoring weighs it: unspaced Thai (one indexed word however
+ * long) counts a word per four characters, so a paragraph of Thai is not
+ * "short"; spaced scripts and Han count their indexed words. */
+static void test_length_words(void **state)
+{
+	struct lw_text t;
+
+	(void)state;
+	index_of("We keep your passport.", &t);
+	assert_int_equal(text_length_words(&t), 4);
+	text_release(&t);
+	/* 9 Thai characters (with a vowel mark) in one run: 1 word indexed,
+	 * ceil(9 / 4) = 3 for length, plus the 2 Latin words */
+	index_of("\xe0\xb8\x87\xe0\xb8\xb2\xe0\xb8\x99\xe0\xb8\x95\xe0\xb9\x88"
+		 "\xe0\xb8\xb2\xe0\xb8\x87\xe0\xb8\x9b\xe0\xb8\xa3 ok now", &t);
+	assert_int_equal(t.nwords, 3);
+	assert_int_equal(text_length_words(&t), 5);
+	text_release(&t);
+	/* two Thai runs share the rounding: 4 + 1 characters make 2 words */
+	index_of("\xe0\xb8\x87\xe0\xb8\xb2\xe0\xb8\x99\xe0\xb8\x95 \xe0\xb8\x87", &t);
+	assert_int_equal(t.nwords, 2);
+	assert_int_equal(text_length_words(&t), 2);
+	text_release(&t);
+	/* Han characters stay a word each */
+	index_of("\xe6\x8a\xa4\xe7\x85\xa7\xe7\x94\xb1", &t);
+	assert_int_equal(text_length_words(&t), 3);
+	text_release(&t);
+	index_of("", &t);
+	assert_int_equal(text_length_words(&t), 0);
+	text_release(&t);
+}
+
 /* ---- word lists ------------------------------------------------------------------ */
 
 static void test_words_items(void **state)
@@ -434,6 +466,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_word_index),
+		cmocka_unit_test(test_length_words),
 		cmocka_unit_test(test_words_items),
 		cmocka_unit_test(test_items_cold_and_cached),
 		cmocka_unit_test(test_items_padded_as_regex),
