@@ -603,8 +603,12 @@ static int run_loop(struct crawl *c, struct lw_error *err)
 			flush(c);
 			if (finish_passes(c) == 0)
 				break;
-			/* Retries not yet due: wait a little rather than spin. */
-			usleep(100000);
+			/* The flush stores the links the last pages found: lease
+			 * them at once. Only retries not yet due are worth a
+			 * pause, rather than a spin. */
+			leased = lease_more(c);
+			if (leased == 0)
+				usleep(100000);
 		}
 	}
 	return 0;
