@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* SHA-256 (FIPS 180-4) without allocation: pack identities, content hashes
- * and cache keys. OpenSSL 3's EVP interface allocates and fetches on every
- * init, and under memory pressure it leaked and crashed (found by the
- * allocation sweep); this cannot fail. */
+/* SHA-256 without allocation: pack identities, content hashes and cache
+ * keys. OpenSSL's one-block-at-a-time functions do the work (with the
+ * CPU's SHA extensions where it has them); its EVP interface would
+ * allocate and fetch on every init, and under memory pressure it leaked and
+ * crashed (found by the allocation sweep), whereas these cannot fail. */
 #ifndef LW_SHA256_H
 #define LW_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+/* SHA256_CTX's size and alignment, without OpenSSL's headers (and their
+ * deprecation notices) in every file that hashes: util/sha256.c checks. */
 struct lw_sha256 {
-	uint32_t h[8];
-	uint64_t bytes;         /* message length so far */
-	unsigned char block[64];
-	size_t used;            /* bytes in block */
+	union {
+		unsigned char bytes[112];
+		uint64_t align;
+	} ctx;
 };
 
 void lw_sha256_init(struct lw_sha256 *s);
