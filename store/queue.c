@@ -191,7 +191,8 @@ int store_queue_expire(struct store *st, long *n, struct lw_error *err)
 {
 	PGresult *res = NULL;
 
-	if (db_exec(st, expire_sql, 0, NULL, &res, err) < 0)
+	/* Run before every read of the queue: prepared once. */
+	if (db_exec_prepared(st, expire_sql, 0, NULL, &res, err) < 0)
 		return -1;
 	if (n)
 		*n = strtol(PQcmdTuples(res), NULL, 10);
@@ -232,7 +233,8 @@ static int one_item(struct store *st, const char *sql, int n, const char *const 
 	json_error_t jerr;
 	json_t *v;
 
-	if (db_exec(st, sql, n, params, &res, err) < 0)
+	/* Every caller's statement is static and keyed by the item's id. */
+	if (db_exec_prepared(st, sql, n, params, &res, err) < 0)
 		return -1;
 	if (PQntuples(res) == 0) {
 		PQclear(res);

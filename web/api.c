@@ -59,6 +59,7 @@ static void api_queue(struct web_req *r)
 	struct lw_error err;
 	json_t *page = NULL, *items;
 	const char *ms = web_query(r, "min_score");
+	int rc;
 
 	memset(&q, 0, sizeof(q));
 	q.status = web_query(r, "status") ? web_query(r, "status") : "open";
@@ -75,7 +76,10 @@ static void api_queue(struct web_req *r)
 	if (q.limit > 1000)
 		q.limit = 1000;
 	q.offset = qnum(r, "offset", 0);
-	if (store_queue_page(r->st, &q, &page, &err) < 0) {
+	q.counts = web_queue_counts(r);
+	rc = store_queue_page(r->st, &q, &page, &err);
+	json_decref(q.counts);
+	if (rc < 0) {
 		api_db_fail(r, &err);
 		return;
 	}

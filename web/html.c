@@ -18,7 +18,18 @@ void html_escn(struct lw_buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (size_t i = 0; i < n;) {
-		size_t l = lw_utf8_seq_len(p + i, n - i);
+		size_t run = 0, l;
+
+		/* Plain printable ASCII, most of any text, is copied a run at once. */
+		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
+		       !strchr("&<>\"'", p[i + run]))
+			run++;
+		if (run) {
+			lw_buf_add(b, p + i, run);
+			i += run;
+			continue;
+		}
+		l = lw_utf8_seq_len(p + i, n - i);
 
 		if (l == 0) {
 			lw_buf_adds(b, "\xEF\xBF\xBD");

@@ -92,6 +92,43 @@ static json_t *facets(struct web_req *r)
 	return f;
 }
 
+/* Counting the whole queue (resolved items pile up forever) cost more than
+ * the rest of the page: a busy server counts at most every COUNTS_SECONDS,
+ * and at once after any change made through it, so analysts see their own
+ * work counted; another's shows up a few seconds late. */
+#define COUNTS_SECONDS 5
+
+json_t *web_queue_counts(struct web_req *r)
+{
+	struct web_server *ws = r->srv;
+	struct lw_error err;
+	json_t *c = NULL;
+
+	pthread_mutex_lock(&ws->stat_mu);
+	if (ws->counts && ws->counts_at > 0 && web_now() - ws->counts_at < COUNTS_SECONDS)
+		c = json_incref(ws->counts);
+	pthread_mutex_unlock(&ws->stat_mu);
+	if (c)
+		return c;
+	if (store_queue_counts(r->st, &c, &err) < 0) {
+		fprintf(stderr, "lurewatch serve: %s\n", err.msg);
+		return NULL;
+	}
+	pthread_mutex_lock(&ws->stat_mu);
+	json_decref(ws->counts);
+	ws->counts = json_incref(c);
+	ws->counts_at = web_now();
+	pthread_mutex_unlock(&ws->stat_mu);
+	return c;
+}
+
+void web_queue_changed(struct web_server *ws)
+{
+	pthread_mutex_lock(&ws->stat_mu);
+	ws->counts_at = 0;
+	pthread_mutex_unlock(&ws->stat_mu);
+}
+
 static void filters(struct web_req *r, json_t *facets)
 {
 	lw_buf_adds(&r->out, "<form method=\"get\" action=\"/queue\" class=\"filters\">");
@@ -258,10 +295,15 @@ void page_queue(struct web_req *r)
 	struct lw_error err;
 	json_t *page = NULL, *it;
 	size_t i;
+	int rc;
 
 	if (read_filters(r, &q) < 0)
 		return;
-	if (store_queue_page(r->st, &q, &page, &err) < 0) {
+	q.counts = web_queue_counts(r);
+	q.brief = 1;
+	rc = store_queue_page(r->st, &q, &page, &err);
+	json_decref(q.counts);
+	if (rc < 0) {
 		fprintf(stderr, "lurewatch serve: %s\n", err.msg);
 		web_fail(r, 500, "database error");
 		return;

@@ -467,6 +467,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(method, "POST") == 0)
 		parse_form(r);
 	dispatch(r);
+	/* After the change is committed: a count read meanwhile is dropped too. */
+	if (strcmp(method, "POST") == 0 && !r->srv->metrics_only)
+		web_queue_changed(r->srv);
 	if (strcmp(method, "HEAD") == 0)
 		lw_buf_reset(&r->out);
 	resp = MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : "",
@@ -709,6 +712,7 @@ void web_server_free(struct web_server *ws)
 	pthread_mutex_destroy(&ws->gv_mu);
 	pthread_mutex_destroy(&ws->stat_mu);
 	json_decref(ws->facets);
+	json_decref(ws->counts);
 	free(ws->conninfo);
 	free(ws->url);
 	free(ws->cert_pem);

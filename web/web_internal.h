@@ -45,6 +45,8 @@ struct web_server {
 	unsigned long logins, login_failures;
 	json_t *facets;         /* the queue filters' choices, under stat_mu */
 	double facets_at;       /* when they were read (monotonic seconds) */
+	json_t *counts;         /* the queue's counts by status, under stat_mu */
+	double counts_at;       /* when they were read; 0 after any change here */
 };
 
 /* A form or query field. */
@@ -129,6 +131,11 @@ void page_accounts_post(struct web_req *r);
 /* ---- pages ---- */
 void page_queue(struct web_req *r);
 void page_claim_next(struct web_req *r);
+/* The queue-wide counts, read at most every few seconds (new reference),
+ * or NULL when they cannot be read (the page then counts itself). */
+json_t *web_queue_counts(struct web_req *r);
+/* Forgets the cached counts: this server has just changed the queue. */
+void web_queue_changed(struct web_server *ws);
 void page_item(struct web_req *r);
 void page_item_action(struct web_req *r, const char *action);
 void page_network(struct web_req *r);
