@@ -37,6 +37,7 @@ struct web_server {
 	pthread_cond_t pool_cv;
 	struct store **pool;    /* idle connections */
 	size_t npool, pool_cap;
+	size_t nopen;           /* connections made, idle or in use */
 	pthread_mutex_t gv_mu;  /* Graphviz is not thread-safe */
 	void *gvc;              /* its one GVC_t, made at the first graph (graph.c) */
 	pthread_mutex_t stat_mu;
