@@ -488,17 +488,9 @@ void page_item_action(struct web_req *r, const char *action)
 		rc = store_queue_resolve(r->st, r->id, web_user(r), verdict, agency, note, &it, &err);
 	} else if (strcmp(action, "reassign") == 0) {
 		const char *to = web_form(r, "to");
-		json_t *acct = NULL;
 
-		/* Only to an enabled account: a claim by a name nobody signs in as
-		 * would sit until it expired. */
-		if (!to || store_account_get(r->st, to, &acct, &err) < 0 || !json_is_object(acct) ||
-		    json_is_true(json_object_get(acct, "disabled"))) {
-			json_decref(acct);
-			web_fail(r, 400, "no enabled account '%s' to reassign to", to ? to : "");
+		if (auth_reassign_target(r, to) < 0)
 			return;
-		}
-		json_decref(acct);
 		rc = store_queue_reassign(r->st, r->id, web_user(r), to, r->srv->cfg->claim_minutes,
 					  &it, &err);
 	} else if (strcmp(action, "reopen") == 0) {

@@ -126,6 +126,9 @@ void page_login_post(struct web_req *r);
 void page_logout(struct web_req *r);
 void page_password(struct web_req *r);
 void page_password_post(struct web_req *r);
+/* Whether account name may be handed an item: it exists, is enabled and
+ * has a role that reviews. 0, or -1 with the refusal (400) answered. */
+int auth_reassign_target(struct web_req *r, const char *name);
 void page_accounts(struct web_req *r);
 void page_accounts_post(struct web_req *r);
 
@@ -145,6 +148,17 @@ void page_search(struct web_req *r);
 void page_rules(struct web_req *r);
 void page_status(struct web_req *r);
 void page_audit(struct web_req *r);
+
+/* ---- sources (page_sources.c) ---- */
+void page_sources(struct web_req *r);
+void page_sources_post(struct web_req *r);
+/* The sources of c as JSON: [{name, kind, start, interval, max_pages, rate,
+ * enabled, file, line, editable}]. New reference. */
+json_t *web_sources_json(const struct config *c);
+/* Adds (op "add"), changes ("edit"), enables or disables source name with
+ * the request's form fields, through config/source_edit.c, and audits it.
+ * 0, or -1 with err. */
+int web_source_change(struct web_req *r, const char *op, const char *name, struct lw_error *err);
 
 /* ---- API and metrics (api.c) ---- */
 void api_route(struct web_req *r, const char *path);

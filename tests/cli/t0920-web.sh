@@ -199,6 +199,21 @@ expect_eq "$(code POST /api/items/$nid/resolve -H "Authorization: Bearer $T" -H 
 expect_eq "$(sql "SELECT verdict || ':' || resolved_by FROM queue_items WHERE id = $nid")" confirmed:alice "as alice"
 expect_eq "$(code GET /api/items/$nid -H "Authorization: Bearer $T")" 200 "an item through the API"
 expect_grep '"hits":\[' "$TMP/body" "with its hits"
+# Reassigning through the API checks the account it hands the item to.
+ST=$("$LW" user token sue --label test)
+rid=$(sql "SELECT id FROM queue_items WHERE status = 'new' ORDER BY id LIMIT 1")
+reassign() { code POST /api/items/$rid/reassign -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$2"; }
+expect_eq "$(reassign "$T" '{"to":"bob"}')" 403 "an analyst's token cannot reassign"
+expect_eq "$(reassign "$ST" '{"to":"nobody"}')" 400 "API: reassigning to no account is refused"
+expect_grep '^{"error":"no account .nobody. to reassign to","status":400}$' "$TMP/body" "with an error naming the account"
+expect_eq "$(reassign "$ST" '{"to":"carl"}')" 400 "API: reassigning to a disabled account is refused"
+expect_grep '"error":"account .carl. is disabled: it cannot take items"' "$TMP/body" "saying it is disabled"
+expect_eq "$(reassign "$ST" '{}')" 400 "API: reassigning without a target is refused"
+expect_grep '"error":"reassigning needs .to.' "$TMP/body" "saying what is missing"
+expect_eq "$(sql "SELECT status || ':' || coalesce(claimed_by, '-') FROM queue_items WHERE id = $rid")" new:- \
+	"refused reassignments leave the item alone"
+expect_eq "$(reassign "$ST" '{"to":"bob"}')" 200 "API: a supervisor reassigns to an enabled analyst"
+expect_eq "$(sql "SELECT claimed_by FROM queue_items WHERE id = $rid")" bob "the item is bob's"
 
 # ---- metrics -----------------------------------------------------------------------------------
 expect_eq "$(code GET /metrics)" 200 "/metrics"
