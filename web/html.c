@@ -177,7 +177,8 @@ static void nav(struct web_req *r)
 	if (r->role >= ROLE_SUPERVISOR)
 		lw_buf_adds(b, "<a href=\"/audit\">Audit log</a>");
 	if (r->role >= ROLE_ADMIN)
-		lw_buf_adds(b, "<a href=\"/admin/accounts\">Accounts</a>");
+		lw_buf_adds(b, "<a href=\"/admin/accounts\">Accounts</a><a href=\"/admin/sources\">"
+			    "Sources</a>");
 	lw_buf_adds(b, "</nav><form class=\"who\" method=\"post\" action=\"/logout\"><span>");
 	html_esc(b, web_user(r));
 	html_raw(b, " (%s)</span> <a href=\"/password\">password</a> ", web_role_name(r->role));

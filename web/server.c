@@ -272,6 +272,8 @@ static const struct route routes[] = {
 	{ "GET", "/audit", ROLE_SUPERVISOR, page_audit },
 	{ "GET", "/admin/accounts", ROLE_ADMIN, page_accounts },
 	{ "POST", "/admin/accounts", ROLE_ADMIN, page_accounts_post },
+	{ "GET", "/admin/sources", ROLE_ADMIN, page_sources },
+	{ "POST", "/admin/sources", ROLE_ADMIN, page_sources_post },
 	{ "GET", "/metrics", ROLE_NONE, page_metrics },
 	{ "GET", "/healthz", ROLE_NONE, healthz },
 	{ "GET", "/assets/*", ROLE_NONE, asset },
