@@ -282,6 +282,15 @@ expect_eq "$(grep -c '^enabled = ' "$SD/sample.conf")" 1 "one enabled line is le
 expect_grep '^enabled = yes$' "$SD/sample.conf" "and it says yes"
 expect_eq "$(code POST /api/sources -H "Authorization: Bearer $AT" -d 'op=enable&name=nosuch')" 400 "API: an unknown source is refused"
 expect_grep '"error":"no source .nosuch."' "$TMP/body" "with a JSON error"
+# The command line goes through the same code.
+expect_rc 0 "lurewatch source disable" env LUREWATCH_ANALYST=opal "$LW" source disable newsite
+expect_grep '^enabled = no$' "$SD/newsite.conf" "writes the same file"
+expect_eq "$(sql "SELECT actor FROM audit_log WHERE action = 'source_disabled' AND details->>'source' = 'newsite'")" cli:opal \
+	"and is audited as the operator"
+expect_rc 2 "lurewatch source edit refuses a bad selector" "$LW" source edit newsite kind=html start=http://127.0.0.1:9/ 'links=//a[' title=//h1
+expect_grep 'newsite.conf:[0-9]*: bad XPath for links' "$TMP/err" "with file:line"
+expect_eq "$(as ada GET /admin/sources)" 200 "the page shows the command line's change"
+expect_grep '<td>newsite</td>.*<td>disabled</td>' "$TMP/body" "newsite disabled"
 
 # ---- metrics -----------------------------------------------------------------------------------
 expect_eq "$(code GET /metrics)" 200 "/metrics"
