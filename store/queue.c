@@ -263,7 +263,13 @@ int store_queue_show(struct store *st, long id, json_t **out, struct lw_error *e
 {
 	if (store_queue_expire(st, NULL, err) < 0)
 		return -1;
-	return item_query(st, show_sql, id, out, err);
+	if (item_query(st, show_sql, id, out, err) < 0)
+		return -1;
+	if (json_is_object(*out))
+		json_object_set_new(*out, "explain", store_score_explain(
+			json_object_get(*out, "hits"),
+			json_number_value(json_object_get(*out, "score"))));
+	return 0;
 }
 
 int store_queue_claim(struct store *st, const char *analyst, long count, int minutes,

@@ -117,6 +117,27 @@ long jint(json_t *o, const char *key);
 /* An ISO timestamp shortened to "YYYY-MM-DD HH:MM". */
 void html_time(struct lw_buf *b, const char *iso);
 
+/* A column of a table drawn from an array of JSON objects. */
+enum html_col_kind {
+	COL_TEXT,       /* the member escaped, cut to max bytes when max > 0 */
+	COL_NUM,        /* a number with two decimals, right-aligned */
+	COL_INT,        /* a whole number, right-aligned */
+	COL_TIME,       /* an ISO timestamp as html_time shows it */
+	COL_BOOL,       /* yes or no */
+	COL_JSON,       /* the member as compact JSON, escaped */
+	COL_INDEX,      /* the row's number from 1 (key unused) */
+};
+struct html_col {
+	const char *head;       /* header, trusted HTML */
+	const char *key;
+	enum html_col_kind kind;
+	size_t max;
+};
+/* <table attrs> with a header row and a row per object of rows; attrs is
+ * trusted HTML (class or id). */
+void html_table(struct lw_buf *b, const char *attrs, const struct html_col *cols, size_t ncols,
+		json_t *rows);
+
 /* ---- authentication (auth.c) ---- */
 /* Finds the session or bearer token of the request; sets r->user/role. */
 int auth_identify(struct web_req *r, struct lw_error *err);

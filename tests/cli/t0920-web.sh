@@ -212,6 +212,12 @@ expect_eq "$(code POST /api/items/$nid/resolve -H "Authorization: Bearer $T" -H 
 expect_eq "$(sql "SELECT verdict || ':' || resolved_by FROM queue_items WHERE id = $nid")" confirmed:alice "as alice"
 expect_eq "$(code GET /api/items/$nid -H "Authorization: Bearer $T")" 200 "an item through the API"
 expect_grep '"hits":\[' "$TMP/body" "with its hits"
+expect_grep '"explain":{"categories":\[' "$TMP/body" "and its score explained"
+# The score's arithmetic is one function's: the page and `queue show` agree.
+cli_ex=$("$LW" queue show $nid | sed -n 's/.*categories \([0-9.]*\) x \([0-9.]*\) (\([0-9]*\) distinct).*/\1 \2 \3/p')
+as alice GET /item/$nid >/dev/null
+web_ex=$(sed -n 's/.*<tr class="total"><td colspan="2">\([0-9.]*\) × \([0-9.]*\) (\([0-9]*\) categories).*/\1 \2 \3/p' "$TMP/body")
+expect_eq "${web_ex:-none}" "${cli_ex:-missing}" "the item page explains the score as queue show does"
 # Reassigning through the API checks the account it hands the item to.
 ST=$("$LW" user token sue --label test)
 rid=$(sql "SELECT id FROM queue_items WHERE status = 'new' ORDER BY id LIMIT 1")
