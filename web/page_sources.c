@@ -196,22 +196,25 @@ void page_sources(struct web_req *r)
 
 /* ---- changes ---------------------------------------------------------------------------- */
 
+static void push(char ***keys, char ***values, size_t *n, const char *k, const char *v,
+		 size_t len)
+{
+	*keys = xreallocarray(*keys, *n + 1, sizeof(char *));
+	*values = xreallocarray(*values, *n + 1, sizeof(char *));
+	(*keys)[*n] = xstrdup(k);
+	(*values)[*n] = xstrndup(v, len);
+	(*n)++;
+}
+
 /* The form's settings as keys and values: each line of the text areas is
  * one value; the checkbox is enabled = yes or no. */
 static void form_settings(struct web_req *r, char ***keys, char ***values, size_t *n)
 {
 	static const char *const areas[] = { "start", "allow_hosts" };
+	const char *en = web_form(r, "enabled") ? "yes" : "no";
 
 	*keys = *values = NULL;
 	*n = 0;
-#define PUSH(k, v, len)                                                               \
-	do {                                                                           \
-		*keys = xreallocarray(*keys, *n + 1, sizeof(char *));                  \
-		*values = xreallocarray(*values, *n + 1, sizeof(char *));              \
-		(*keys)[*n] = xstrdup(k);                                              \
-		(*values)[*n] = xstrndup(v, len);                                      \
-		(*n)++;                                                                \
-	} while (0)
 	for (size_t i = 0; i < 2; i++) {
 		const char *v = web_form(r, areas[i]);
 
@@ -219,7 +222,7 @@ static void form_settings(struct web_req *r, char ***keys, char ***values, size_
 			size_t len = strcspn(v, "\r\n");
 
 			if (len)
-				PUSH(areas[i], v, len);
+				push(keys, values, n, areas[i], v, len);
 			v += len;
 			v += strspn(v, "\r\n");
 		}
@@ -228,10 +231,9 @@ static void form_settings(struct web_req *r, char ***keys, char ***values, size_
 		const char *v = web_form(r, line_keys[i]);
 
 		if (v)
-			PUSH(line_keys[i], v, strlen(v));
+			push(keys, values, n, line_keys[i], v, strlen(v));
 	}
-	PUSH("enabled", web_form(r, "enabled") ? "yes" : "no", web_form(r, "enabled") ? 3 : 2);
-#undef PUSH
+	push(keys, values, n, "enabled", en, strlen(en));
 }
 
 static void free_settings(char **keys, char **values, size_t n)
