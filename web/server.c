@@ -185,41 +185,78 @@ void web_fail(struct web_req *r, int status, const char *fmt, ...)
 
 /* ---- database connections ------------------------------------------------------ */
 
-/* Requests wait here for one of at most pool_cap connections: the
- * database, not the number of open browser connections, bounds the work
- * in progress, and a waiting request takes the next connection freed. */
-static struct store *pool_get(struct web_server *ws, struct lw_error *err)
+/* A request waiting for a database connection: served in arrival order,
+ * each woken alone when a connection is handed to it. */
+struct pool_waiter {
+	pthread_cond_t cv;
+	int ready;
+	struct store *st;       /* handed over; NULL: open one in the slot freed */
+	struct pool_waiter *next;
+};
+
+/* Gives st (NULL: the slot of a connection that could not be opened) to
+ * the oldest waiter, or back to the pool. */
+static void hand_over(struct web_server *ws, struct store *st)
 {
-	struct store *st = NULL;
+	struct pool_waiter *w;
 
 	pthread_mutex_lock(&ws->pool_mu);
-	while (!ws->npool && ws->nopen >= ws->pool_cap)
-		pthread_cond_wait(&ws->pool_cv, &ws->pool_mu);
-	if (ws->npool)
-		st = ws->pool[--ws->npool];
-	else
-		ws->nopen++;
-	pthread_mutex_unlock(&ws->pool_mu);
-	if (st)
-		return st;
-	st = store_open(ws->conninfo, 0, err);
-	if (!st) {
-		pthread_mutex_lock(&ws->pool_mu);
+	w = ws->waiters;
+	if (w) {
+		ws->waiters = w->next;
+		w->st = st;
+		w->ready = 1;
+		pthread_cond_signal(&w->cv);
+	} else if (st) {
+		ws->pool[ws->npool++] = st;
+	} else {
 		ws->nopen--;
-		pthread_cond_signal(&ws->pool_cv);
-		pthread_mutex_unlock(&ws->pool_mu);
 	}
-	return st;
+	pthread_mutex_unlock(&ws->pool_mu);
 }
 
 static void pool_put(struct web_server *ws, struct store *st)
 {
-	if (!st)
-		return;
+	if (st)
+		hand_over(ws, st);
+}
+
+/* Requests wait here for one of at most pool_cap connections: the
+ * database, not the number of open browser connections, bounds the work
+ * in progress. Waiters queue first come, first served, and a connection
+ * freed goes straight to the oldest: with one condition variable for all,
+ * whichever thread woke first took it, and the filtered queue page's p99
+ * was twice as long. */
+static struct store *pool_get(struct web_server *ws, struct lw_error *err)
+{
+	struct store *st = NULL;
+	int open = 0;
+
 	pthread_mutex_lock(&ws->pool_mu);
-	ws->pool[ws->npool++] = st;
-	pthread_cond_signal(&ws->pool_cv);
+	if (!ws->waiters && ws->npool) {
+		st = ws->pool[--ws->npool];
+	} else if (!ws->waiters && ws->nopen < ws->pool_cap) {
+		ws->nopen++;
+		open = 1;
+	} else {
+		struct pool_waiter w = { .ready = 0, .st = NULL, .next = NULL };
+
+		pthread_cond_init(&w.cv, NULL);
+		*(ws->waiters ? &ws->waiters_tail->next : &ws->waiters) = &w;
+		ws->waiters_tail = &w;
+		while (!w.ready)
+			pthread_cond_wait(&w.cv, &ws->pool_mu);
+		pthread_cond_destroy(&w.cv);
+		st = w.st;
+		open = !st;
+	}
 	pthread_mutex_unlock(&ws->pool_mu);
+	if (!open)
+		return st;
+	st = store_open(ws->conninfo, 0, err);
+	if (!st)
+		hand_over(ws, NULL);
+	return st;
 }
 
 /* ---- routes -------------------------------------------------------------------- */
@@ -645,7 +682,6 @@ static struct web_server *start(const struct config *cfg, const char *conninfo,
 	ws->cfg = cfg;
 	ws->conninfo = xstrdup(conninfo);
 	pthread_mutex_init(&ws->pool_mu, NULL);
-	pthread_cond_init(&ws->pool_cv, NULL);
 	pthread_mutex_init(&ws->gv_mu, NULL);
 	pthread_mutex_init(&ws->stat_mu, NULL);
 	ws->pool_cap = (size_t)(cfg->serve.threads > 0 ? cfg->serve.threads : 4);
@@ -729,7 +765,6 @@ void web_server_free(struct web_server *ws)
 	graph_release(ws);
 	free(ws->pool);
 	pthread_mutex_destroy(&ws->pool_mu);
-	pthread_cond_destroy(&ws->pool_cv);
 	pthread_mutex_destroy(&ws->gv_mu);
 	pthread_mutex_destroy(&ws->stat_mu);
 	json_decref(ws->facets);

@@ -34,10 +34,10 @@ struct web_server {
 	struct MHD_Daemon *daemon;
 	char *cert_pem, *key_pem;
 	pthread_mutex_t pool_mu;
-	pthread_cond_t pool_cv;
 	struct store **pool;    /* idle connections */
 	size_t npool, pool_cap;
 	size_t nopen;           /* connections made, idle or in use */
+	struct pool_waiter *waiters, *waiters_tail; /* requests waiting, oldest first */
 	pthread_mutex_t gv_mu;  /* Graphviz is not thread-safe */
 	void *gvc;              /* its one GVC_t, made at the first graph (graph.c) */
 	pthread_mutex_t stat_mu;
