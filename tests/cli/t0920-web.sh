@@ -295,6 +295,9 @@ expect_eq "$(sql "SELECT actor FROM audit_log WHERE action = 'source_disabled' A
 	"and is audited as the operator"
 expect_rc 2 "lurewatch source edit refuses a bad selector" "$LW" source edit newsite kind=html start=http://127.0.0.1:9/ 'links=//a[' title=//h1
 expect_grep 'newsite.conf:[0-9]*: bad XPath for links' "$TMP/err" "with file:line"
+mkdir -p "$TMP/nosources"
+printf '[lurewatch]\nsources = %s\n' "$TMP/nosources" >"$TMP/nosources.conf"
+expect_rc 0 "an empty sources folder loads (where an admin starts)" "$LW" --config "$TMP/nosources.conf" source list
 expect_eq "$(as ada GET /admin/sources)" 200 "the page shows the command line's change"
 expect_grep '<td>newsite</td>.*<td>disabled</td>' "$TMP/body" "newsite disabled"
 
