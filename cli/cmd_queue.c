@@ -397,81 +397,36 @@ static void show_text(const char *t, size_t n, json_t *hits, int colour)
 	free(mask);
 }
 
-struct rule_w {
-	const char *category, *rule;
-	double weight;
-};
-
-static int cmp_rule_w(const void *a, const void *b)
+/* The score's arithmetic (store_score_explain) as text. */
+static void show_explain(json_t *e)
 {
-	const struct rule_w *x = a, *y = b;
-	double wx = x->weight < 0 ? -x->weight : x->weight, wy = y->weight < 0 ? -y->weight : y->weight;
-	int c = strcmp(x->category, y->category);
+	double base = jnum(e, "base"), mult = jnum(e, "multiplier"), score = jnum(e, "score");
+	json_t *c, *r;
+	size_t i, k;
 
-	if (c)
-		return c;
-	return wx < wy ? 1 : wx > wy ? -1 : strcmp(x->rule, y->rule);
-}
-
-/* The matcher's arithmetic replayed from the stored hits: per category,
- * distinct rules count 1, 1/2, 1/4... of their weight. */
-static void show_explain(json_t *item, json_t *hits)
-{
-	size_t nh = json_array_size(hits), n = 0, i, npos = 0;
-	struct rule_w *r = xcalloc(nh ? nh : 1, sizeof(*r));
-	double base = 0, context = 0, mult, length = 1;
-	json_t *h;
-
-	json_array_foreach(hits, i, h) {
-		struct rule_w w = { jstr(h, "category"), jstr(h, "rule"), jnum(h, "weight") };
-		int dup = 0;
-
-		for (size_t k = 0; k < n && !dup; k++)
-			dup = strcmp(r[k].rule, w.rule) == 0;
-		if (!dup)
-			r[n++] = w;
-	}
-	qsort(r, n, sizeof(*r), cmp_rule_w);
 	printf("score (per category, distinct rules count 1, 1/2, 1/4... of their weight):\n");
-	for (i = 0; i < n;) {
-		size_t k = i;
-		double sum = 0, f = 1;
-
-		printf("  %-22s", r[i].category);
-		for (; k < n && strcmp(r[k].category, r[i].category) == 0; k++, f /= 2) {
-			sum += r[k].weight * f;
-			printf("%s %.2f %s", k > i ? " +" : "", r[k].weight, r[k].rule);
-			if (f < 1)
-				printf(" x%g", f);
+	json_array_foreach(json_object_get(e, "categories"), i, c) {
+		printf("  %-22s", jstr(c, "category"));
+		json_array_foreach(json_object_get(c, "rules"), k, r) {
+			printf("%s %.2f %s", k ? " +" : "", jnum(r, "weight"), jstr(r, "rule"));
+			if (jnum(r, "factor") < 1)
+				printf(" x%g", jnum(r, "factor"));
 		}
-		printf("  = %.2f\n", sum);
-		if (strcmp(r[i].category, "context") == 0)
-			context += sum;
-		else if (sum > 0 && strcmp(r[i].category, "adhoc") != 0)
-			base += sum, npos++;
-		i = k;
+		printf("  = %.2f\n", jnum(c, "sum"));
 	}
-	mult = npos ? 1.0 + 0.25 * (double)(npos - 1) : 1.0;
-	printf("  categories %.2f x %.2f (%zu distinct)", base, mult, npos);
-	/* The short-text factor needs the text's length, which the hits do not
-	 * carry, and a pack with context_halving discounts by a factor the hits
-	 * do not carry either: with context, the stored score's remainder is
-	 * shown as one factor rather than split by guesswork. */
-	if (context != 0) {
-		printf(" with %.2f context", context);
-		if (base * mult > 0)
-			printf(" (short text and context together x %.2f, or %+.2f)",
-			       jnum(item, "score") / (base * mult), jnum(item, "score") - base * mult);
-		printf(" = %.2f (stored score)\n", jnum(item, "score"));
-		free(r);
+	printf("  categories %.2f x %.2f (%ld distinct)", base, mult, (long)jnum(e, "distinct"));
+	if (jnum(e, "context") != 0) {
+		printf(" with %.2f context", jnum(e, "context"));
+		if (json_object_get(e, "rest"))
+			printf(" (short text and context together x %.2f, or %+.2f)", jnum(e, "rest"),
+			       score - base * mult);
+		printf(" = %.2f (stored score)\n", score);
 		return;
 	}
-	if (base * mult > 0 && jnum(item, "score") / (base * mult) > 1.001) {
-		length = jnum(item, "score") / (base * mult);
-		printf(" x %.2f short text", length);
-	}
-	printf(" = %.2f (stored score %.2f)\n", base * mult * length, jnum(item, "score"));
-	free(r);
+	if (json_object_get(e, "short_text"))
+		printf(" x %.2f short text", jnum(e, "short_text"));
+	printf(" = %.2f (stored score %.2f)\n",
+	       base * mult * (json_object_get(e, "short_text") ? jnum(e, "short_text") : 1), score);
 }
 
 /* The listing's network, when it shares contacts or text with other ads. */
@@ -593,7 +548,7 @@ static int sub_show(struct qctx *q)
 	printf("text:\n");
 	show_text(json_string_value(text), json_string_length(text), hits,
 		  cli_use_colour(stdout, q->o->colour));
-	show_explain(it, hits);
+	show_explain(json_object_get(it, "explain"));
 	show_notes_history(it);
 	json_decref(it);
 	return CLI_OK;

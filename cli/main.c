@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "db", cmd_db, "the database: start, stop, status, migrate, url" },
 	{ "serve", cmd_serve, "the analysts' web interface, JSON API and /metrics" },
 	{ "user", cmd_user, "web interface accounts: add, passwd, disable, list, token" },
+	{ "source", cmd_source, "sources: list; add, edit, enable, disable those of the sources folder" },
 };
 
 static void usage(FILE *f)

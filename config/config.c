@@ -470,7 +470,8 @@ static void parse_sources_dir(struct load *ld, const char *dir, struct lw_error 
 		files[n++] = lw_buf_detach(&p, NULL);
 	}
 	closedir(d);
-	qsort(files, n, sizeof(*files), cmp_str);
+	if (n)
+		qsort(files, n, sizeof(*files), cmp_str);
 	ld->sources_only = 1;
 	for (size_t i = 0; i < n; i++) {
 		/* Messages name the file; keep its path alive with the config. */

@@ -100,6 +100,26 @@ struct config *config_new_defaults(void);
 /* The source called name, or NULL. */
 const struct config_source *config_source_find(const struct config *c, const char *name);
 
+/* ---- changing sources from a program (source_edit.c) ---- */
+/* A source may be written by these when [lurewatch] sources names a folder
+ * and the source has (or will have) that folder's NAME.conf to itself;
+ * sources elsewhere are refused with where they are defined. Each write
+ * goes through a temporary file and a rename, then the whole configuration
+ * of c->path is loaded as at start; when that fails the folder is put back
+ * as it was and err holds the loader's "file:line: reason". */
+
+/* 1 when key is one a program may set (allow_private is not). */
+int config_source_key_editable(const char *key);
+/* Writes source name as n settings keys[i] = values[i] ("start" and
+ * "allow_hosts" may repeat; empty values are left out), replacing the
+ * whole file. create: the source must not exist yet; otherwise it must.
+ * Returns 0 or -1 with err. */
+int config_source_write(const struct config *c, const char *name, int create,
+			char *const *keys, char *const *values, size_t n, struct lw_error *err);
+/* Sets the source's enabled key, keeping the rest of its file. 0 or -1. */
+int config_source_set_enabled(const struct config *c, const char *name, int enabled,
+			      struct lw_error *err);
+
 /* 1 when name is one of the configured escalation agencies. */
 int config_has_agency(const struct config *c, const char *name);
 

@@ -196,6 +196,16 @@ int store_session_create(struct store *st, long account_id, const char *token_ha
 
 /* An idle session expires: use moves its end minutes ahead, written at most
  * once a minute, so a page's many requests do not all update one row. */
+static const char session_sql[] =
+	"WITH s AS (SELECT w.token_hash, w.csrf, w.expires_at, a.id, a.name, a.role,"
+	" a.must_change FROM web_sessions w JOIN web_accounts a ON a.id = w.account_id"
+	" WHERE w.token_hash = $1 AND w.expires_at > now() AND NOT a.disabled),"
+	" u AS (UPDATE web_sessions w SET expires_at = now() + make_interval(mins =>"
+	" $2::int) FROM s WHERE w.token_hash = s.token_hash AND s.expires_at <"
+	" now() + make_interval(mins => $2::int) - interval '1 minute')"
+	" SELECT json_build_object('id', id, 'name', name, 'role', role, 'csrf', csrf,"
+	" 'must_change', must_change) FROM s";
+
 int store_session_lookup(struct store *st, const char *token_hash, int minutes, json_t **out,
 			 struct lw_error *err)
 {
@@ -203,14 +213,7 @@ int store_session_lookup(struct store *st, const char *token_hash, int minutes, 
 	const char *p[2] = { token_hash, mins };
 
 	snprintf(mins, sizeof(mins), "%d", minutes);
-	return db_json(st, "WITH s AS (SELECT w.token_hash, w.csrf, w.expires_at, a.id, a.name, a.role,"
-		       " a.must_change FROM web_sessions w JOIN web_accounts a ON a.id = w.account_id"
-		       " WHERE w.token_hash = $1 AND w.expires_at > now() AND NOT a.disabled),"
-		       " u AS (UPDATE web_sessions w SET expires_at = now() + make_interval(mins =>"
-		       " $2::int) FROM s WHERE w.token_hash = s.token_hash AND s.expires_at <"
-		       " now() + make_interval(mins => $2::int) - interval '1 minute')"
-		       " SELECT json_build_object('id', id, 'name', name, 'role', role, 'csrf', csrf,"
-		       " 'must_change', must_change) FROM s", 2, p, out, err);
+	return db_json_prepared(st, session_sql, 2, p, out, err);
 }
 
 int store_session_delete(struct store *st, const char *token_hash, struct lw_error *err)

@@ -93,22 +93,20 @@ static int ensure_connected(struct store *st, struct lw_error *err)
 	if (PQstatus(st->conn) == CONNECTION_OK)
 		return 0;
 	PQreset(st->conn);
+	/* A new server session knows none of the old one's statements. */
+	st->nprepared = 0;
 	if (PQstatus(st->conn) != CONNECTION_OK)
 		return pq_error(err, "database connection lost and cannot be re-established",
 				PQerrorMessage(st->conn));
 	return setup_session(st, err);
 }
 
-int db_exec(struct store *st, const char *sql, int n, const char *const *params,
-	    PGresult **res, struct lw_error *err)
+/* The result's status checked: 0 with *res set (or cleared when res is
+ * NULL), or -1 with err and the result cleared. */
+static int take_result(struct store *st, PGresult *r, PGresult **res, struct lw_error *err)
 {
-	PGresult *r;
-	ExecStatusType s;
+	ExecStatusType s = PQresultStatus(r);
 
-	if (ensure_connected(st, err) < 0)
-		return -1;
-	r = PQexecParams(st->conn, sql, n, NULL, params, NULL, NULL, 0);
-	s = PQresultStatus(r);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
 		const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(st->conn);
 
@@ -123,17 +121,45 @@ int db_exec(struct store *st, const char *sql, int n, const char *const *params,
 	return 0;
 }
 
-int db_json(struct store *st, const char *sql, int n, const char *const *params, json_t **out,
-	    struct lw_error *err)
+int db_exec(struct store *st, const char *sql, int n, const char *const *params,
+	    PGresult **res, struct lw_error *err)
 {
-	PGresult *res = NULL;
+	if (ensure_connected(st, err) < 0)
+		return -1;
+	return take_result(st, PQexecParams(st->conn, sql, n, NULL, params, NULL, NULL, 0), res,
+			   err);
+}
+
+int db_exec_prepared(struct store *st, const char *sql, int n, const char *const *params,
+		     PGresult **res, struct lw_error *err)
+{
+	char name[24];
+	size_t i;
+
+	if (ensure_connected(st, err) < 0)
+		return -1;
+	for (i = 0; i < st->nprepared && st->prepared[i] != sql; i++)
+		;
+	/* More hot statements than slots: the rest run unprepared. */
+	if (i == DB_PREPARED_MAX)
+		return db_exec(st, sql, n, params, res, err);
+	snprintf(name, sizeof(name), "lw_%zu", i);
+	if (i == st->nprepared) {
+		if (take_result(st, PQprepare(st->conn, name, sql, n, NULL), NULL, err) < 0)
+			return -1;
+		st->prepared[st->nprepared++] = sql;
+	}
+	return take_result(st, PQexecPrepared(st->conn, name, n, params, NULL, NULL, 0), res,
+			   err);
+}
+
+/* One row of one json column parsed into *out; res is cleared. */
+static int json_result(PGresult *res, json_t **out, struct lw_error *err)
+{
 	json_error_t jerr;
 	json_t *v;
-	int rows;
+	int rows = PQntuples(res);
 
-	if (db_exec(st, sql, n, params, &res, err) < 0)
-		return -1;
-	rows = PQntuples(res);
 	if (rows > 1 || PQnfields(res) != 1) {
 		PQclear(res);
 		return lw_error_set(err, "database returned %d rows where one was expected", rows);
@@ -148,6 +174,26 @@ int db_json(struct store *st, const char *sql, int n, const char *const *params,
 		return lw_error_set(err, "database returned bad json: %s", jerr.text);
 	*out = v;
 	return 0;
+}
+
+int db_json(struct store *st, const char *sql, int n, const char *const *params, json_t **out,
+	    struct lw_error *err)
+{
+	PGresult *res = NULL;
+
+	if (db_exec(st, sql, n, params, &res, err) < 0)
+		return -1;
+	return json_result(res, out, err);
+}
+
+int db_json_prepared(struct store *st, const char *sql, int n, const char *const *params,
+		     json_t **out, struct lw_error *err)
+{
+	PGresult *res = NULL;
+
+	if (db_exec_prepared(st, sql, n, params, &res, err) < 0)
+		return -1;
+	return json_result(res, out, err);
 }
 
 int db_begin(struct store *st, struct lw_error *err)

@@ -191,7 +191,8 @@ int store_queue_expire(struct store *st, long *n, struct lw_error *err)
 {
 	PGresult *res = NULL;
 
-	if (db_exec(st, expire_sql, 0, NULL, &res, err) < 0)
+	/* Run before every read of the queue: prepared once. */
+	if (db_exec_prepared(st, expire_sql, 0, NULL, &res, err) < 0)
 		return -1;
 	if (n)
 		*n = strtol(PQcmdTuples(res), NULL, 10);
@@ -232,7 +233,8 @@ static int one_item(struct store *st, const char *sql, int n, const char *const 
 	json_error_t jerr;
 	json_t *v;
 
-	if (db_exec(st, sql, n, params, &res, err) < 0)
+	/* Every caller's statement is static and keyed by the item's id. */
+	if (db_exec_prepared(st, sql, n, params, &res, err) < 0)
 		return -1;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
@@ -261,7 +263,13 @@ int store_queue_show(struct store *st, long id, json_t **out, struct lw_error *e
 {
 	if (store_queue_expire(st, NULL, err) < 0)
 		return -1;
-	return item_query(st, show_sql, id, out, err);
+	if (item_query(st, show_sql, id, out, err) < 0)
+		return -1;
+	if (json_is_object(*out))
+		json_object_set_new(*out, "explain", store_score_explain(
+			json_object_get(*out, "hits"),
+			json_number_value(json_object_get(*out, "score"))));
+	return 0;
 }
 
 int store_queue_claim(struct store *st, const char *analyst, long count, int minutes,

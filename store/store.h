@@ -537,12 +537,30 @@ struct store_queue_query {
 	const char *claimed_by;
 	const char *me;         /* whose claims count as "mine" */
 	long limit, offset;
+	/* Queue-wide counts from store_queue_counts to show (borrowed), or
+	 * NULL to count now: a busy server reuses them a few seconds. */
+	json_t *counts;
+	/* Items with only what a list shows: {id, title (161 characters at
+	 * most), source, score, priority_reason, urgent, categories, status,
+	 * claimed_by}. */
+	int brief;
 };
 
 /* {total, items: [item...], counts: {new, claimed, resolved, urgent_open,
- * mine}}, items in queue order. */
+ * mine}}, items in queue order. Unfiltered, the total is the counts'. */
 int store_queue_page(struct store *st, const struct store_queue_query *q, json_t **out,
 		     struct lw_error *err);
+/* How a stored item's score was reached, replayed from its hits
+ * ([{rule, category, weight}]) as the matcher adds them: {categories:
+ * [{category, rules: [{rule, weight, factor}], sum}], base, multiplier,
+ * distinct, context, score, and short_text (the factor a short text gets)
+ * or, with context, rest (what the score leaves over base x multiplier, as
+ * one factor)}. store_queue_show puts it in the item as "explain". New
+ * reference. */
+json_t *store_score_explain(json_t *hits, double score);
+/* {new, claimed, resolved, urgent_open}: items by status over the whole
+ * queue. New reference in *out. */
+int store_queue_counts(struct store *st, json_t **out, struct lw_error *err);
 /* {sources: [names], categories: [of open items]}: the filters' choices. */
 int store_queue_facets(struct store *st, json_t **out, struct lw_error *err);
 /* Full-text search (websearch syntax) over listings' titles and bodies:

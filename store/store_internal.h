@@ -9,9 +9,14 @@
 
 #include "store.h"
 
+/* Statements prepared on this connection, known by their text's address. */
+#define DB_PREPARED_MAX 32
+
 struct store {
 	PGconn *conn;
 	char *conninfo;
+	const char *prepared[DB_PREPARED_MAX];
+	size_t nprepared;
 };
 
 struct store_migration {
@@ -57,6 +62,17 @@ extern const size_t store_nmigrations;
  * reset once. */
 int db_exec(struct store *st, const char *sql, int n, const char *const *params,
 	    PGresult **res, struct lw_error *err);
+
+/* db_exec for a hot statement: parsed and planned once per connection and
+ * run by name after that (on the web's pages, planning a statement took
+ * longer than running it). sql must be a static string: it is known by its
+ * address. Only for statements whose generic plan is good, that is, whose
+ * parameters do not switch filters on and off. */
+int db_exec_prepared(struct store *st, const char *sql, int n, const char *const *params,
+		     PGresult **res, struct lw_error *err);
+/* db_json through db_exec_prepared. */
+int db_json_prepared(struct store *st, const char *sql, int n, const char *const *params,
+		     json_t **out, struct lw_error *err);
 
 /* Runs a statement returning one row with one json column and parses it.
  * A NULL value becomes JSON null. Returns 0 with *out set, or -1. */

@@ -59,6 +59,7 @@ static void api_queue(struct web_req *r)
 	struct lw_error err;
 	json_t *page = NULL, *items;
 	const char *ms = web_query(r, "min_score");
+	int rc;
 
 	memset(&q, 0, sizeof(q));
 	q.status = web_query(r, "status") ? web_query(r, "status") : "open";
@@ -75,7 +76,10 @@ static void api_queue(struct web_req *r)
 	if (q.limit > 1000)
 		q.limit = 1000;
 	q.offset = qnum(r, "offset", 0);
-	if (store_queue_page(r->st, &q, &page, &err) < 0) {
+	q.counts = web_queue_counts(r);
+	rc = store_queue_page(r->st, &q, &page, &err);
+	json_decref(q.counts);
+	if (rc < 0) {
 		api_db_fail(r, &err);
 		return;
 	}
@@ -133,6 +137,10 @@ static void api_item(struct web_req *r, long id, const char *action)
 		json_decref(body);
 		return;
 	} else if (strcmp(action, "reassign") == 0) {
+		if (auth_reassign_target(r, body_field(r, body, "to")) < 0) {
+			json_decref(body);
+			return;
+		}
 		rc = store_queue_reassign(r->st, id, web_user(r), body_field(r, body, "to"),
 					  r->srv->cfg->claim_minutes, &it, &err);
 	} else if (strcmp(action, "reopen") == 0) {
@@ -174,6 +182,33 @@ static void api_claim_next(struct web_req *r)
 		return;
 	}
 	web_json(r, 200, items);
+}
+
+/* GET: the sources as the files say now; POST op and name (and a source's
+ * settings, as the admin page's form fields): the same change. */
+static void api_sources(struct web_req *r)
+{
+	struct lw_error err;
+	struct config *c;
+	const char *op = web_form(r, "op"), *name = web_form(r, "name");
+
+	if (r->role < ROLE_ADMIN) {
+		web_fail(r, 403, "sources need the admin role");
+	} else if (strcmp(r->method, "GET") == 0) {
+		c = config_load(r->srv->cfg->path, &err);
+		if (!c) {
+			web_fail(r, 500, "the configuration does not load: %s", err.msg);
+			return;
+		}
+		web_json(r, 200, web_sources_json(c));
+		config_free(c);
+	} else if (strcmp(r->method, "POST") != 0) {
+		web_fail(r, 405, "use GET or POST");
+	} else if (web_source_change(r, op, name, &err) < 0) {
+		web_fail(r, 400, "%s", err.msg);
+	} else {
+		web_json(r, 200, json_pack("{s:s,s:s}", "source", name, "op", op));
+	}
 }
 
 /* Splits "/items/12/claim" into 12 and "claim". */
@@ -244,6 +279,8 @@ void api_route(struct web_req *r, const char *p)
 		else
 			reply(r, store_audit_list(r->st, web_query(r, "actor"), qnum(r, "limit", 100),
 						  &v, &err), v, &err);
+	} else if (strcmp(p, "/sources") == 0) {
+		api_sources(r);
 	} else if (strcmp(p, "/accounts") == 0 && get) {
 		if (r->role < ROLE_ADMIN)
 			web_fail(r, 403, "accounts need the admin role");

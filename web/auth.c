@@ -396,6 +396,36 @@ out:
 	json_decref(acct);
 }
 
+/* ---- reassigning: who may be handed an item ------------------------------------------- */
+
+int auth_reassign_target(struct web_req *r, const char *name)
+{
+	struct lw_error err;
+	json_t *a = NULL;
+	int rc = -1;
+
+	/* A claim by a name nobody signs in as would sit until it expired. */
+	if (!name || !name[0]) {
+		web_fail(r, 400, "reassigning needs 'to': the account to hand the item to");
+		return -1;
+	}
+	if (store_account_get(r->st, name, &a, &err) < 0) {
+		fprintf(stderr, "lurewatch serve: %s\n", err.msg);
+		web_fail(r, 500, "database error");
+	} else if (!json_is_object(a)) {
+		web_fail(r, 400, "no account '%s' to reassign to", name);
+	} else if (json_is_true(json_object_get(a, "disabled"))) {
+		web_fail(r, 400, "account '%s' is disabled: it cannot take items", name);
+	} else if (web_role_parse(jstr(a, "role")) < ROLE_ANALYST) {
+		web_fail(r, 400, "account '%s' has the role '%s', which does not review items", name,
+			 jstr(a, "role"));
+	} else {
+		rc = 0;
+	}
+	json_decref(a);
+	return rc;
+}
+
 /* ---- accounts (admin) ------------------------------------------------------------------ */
 
 static void accounts_page(struct web_req *r, const char *message, const char *otp_name,

@@ -18,7 +18,18 @@ void html_escn(struct lw_buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (size_t i = 0; i < n;) {
-		size_t l = lw_utf8_seq_len(p + i, n - i);
+		size_t run = 0, l;
+
+		/* Plain printable ASCII, most of any text, is copied a run at once. */
+		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
+		       !strchr("&<>\"'", p[i + run]))
+			run++;
+		if (run) {
+			lw_buf_add(b, p + i, run);
+			i += run;
+			continue;
+		}
+		l = lw_utf8_seq_len(p + i, n - i);
 
 		if (l == 0) {
 			lw_buf_adds(b, "\xEF\xBF\xBD");
@@ -148,6 +159,62 @@ void html_time(struct lw_buf *b, const char *iso)
 	html_esc(b, t);
 }
 
+static void cell(struct lw_buf *b, const struct html_col *c, json_t *row, size_t idx)
+{
+	const char *t;
+	char *d;
+
+	switch (c->kind) {
+	case COL_NUM:
+		html_raw(b, "<td class=\"num\">%.2f</td>", jnum(row, c->key));
+		return;
+	case COL_INT:
+		html_raw(b, "<td class=\"num\">%ld</td>", jint(row, c->key));
+		return;
+	case COL_INDEX:
+		html_raw(b, "<td>%zu</td>", idx + 1);
+		return;
+	case COL_BOOL:
+		html_raw(b, "<td>%s</td>", json_is_true(json_object_get(row, c->key)) ? "yes" : "no");
+		return;
+	case COL_TIME:
+		lw_buf_adds(b, "<td>");
+		html_time(b, jstr(row, c->key));
+		break;
+	case COL_JSON:
+		d = json_dumps(json_object_get(row, c->key), JSON_COMPACT | JSON_ENCODE_ANY);
+		lw_buf_adds(b, "<td class=\"details\">");
+		html_esc(b, d);
+		free(d);
+		break;
+	case COL_TEXT:
+		t = jstr(row, c->key);
+		lw_buf_adds(b, "<td>");
+		html_escn(b, t, c->max && strlen(t) > c->max ? c->max : strlen(t));
+		break;
+	}
+	lw_buf_adds(b, "</td>");
+}
+
+void html_table(struct lw_buf *b, const char *attrs, const struct html_col *cols, size_t ncols,
+		json_t *rows)
+{
+	size_t i;
+	json_t *row;
+
+	html_raw(b, "<table%s%s><tr>", attrs && attrs[0] ? " " : "", attrs ? attrs : "");
+	for (size_t k = 0; k < ncols; k++)
+		html_raw(b, "<th>%s</th>", cols[k].head);
+	lw_buf_adds(b, "</tr>");
+	json_array_foreach(rows, i, row) {
+		lw_buf_adds(b, "<tr>");
+		for (size_t k = 0; k < ncols; k++)
+			cell(b, &cols[k], row, i);
+		lw_buf_adds(b, "</tr>");
+	}
+	lw_buf_adds(b, "</table>");
+}
+
 void html_csrf(struct web_req *r)
 {
 	lw_buf_adds(&r->out, "<input type=\"hidden\" name=\"csrf\" value=\"");
@@ -166,7 +233,8 @@ static void nav(struct web_req *r)
 	if (r->role >= ROLE_SUPERVISOR)
 		lw_buf_adds(b, "<a href=\"/audit\">Audit log</a>");
 	if (r->role >= ROLE_ADMIN)
-		lw_buf_adds(b, "<a href=\"/admin/accounts\">Accounts</a>");
+		lw_buf_adds(b, "<a href=\"/admin/accounts\">Accounts</a><a href=\"/admin/sources\">"
+			    "Sources</a>");
 	lw_buf_adds(b, "</nav><form class=\"who\" method=\"post\" action=\"/logout\"><span>");
 	html_esc(b, web_user(r));
 	html_raw(b, " (%s)</span> <a href=\"/password\">password</a> ", web_role_name(r->role));

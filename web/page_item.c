@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/xmalloc.h"
 #include "web_internal.h"
 
 /* ---- the ad's text ------------------------------------------------------------- */
@@ -82,98 +81,51 @@ static void ad_text(struct lw_buf *b, const char *t, json_t *hits)
 	(void)nh;
 }
 
+#define NCOLS(c) (sizeof(c) / sizeof((c)[0]))
+
 static void hits_table(struct lw_buf *b, json_t *hits)
 {
-	size_t i;
-	json_t *h;
+	static const struct html_col cols[] = {
+		{ "#", NULL, COL_INDEX, 0 }, { "Rule", "rule", COL_TEXT, 0 },
+		{ "Category", "category", COL_TEXT, 0 }, { "Weight", "weight", COL_NUM, 0 },
+		{ "Matched", "match", COL_TEXT, 0 },
+	};
 
-	lw_buf_adds(b, "<table class=\"hits\"><tr><th>#</th><th>Rule</th><th>Category</th>"
-		    "<th>Weight</th><th>Matched</th></tr>");
-	json_array_foreach(hits, i, h) {
-		html_raw(b, "<tr><td>%zu</td><td>", i + 1);
-		html_esc(b, jstr(h, "rule"));
-		lw_buf_adds(b, "</td><td>");
-		html_esc(b, jstr(h, "category"));
-		html_raw(b, "</td><td class=\"num\">%.2f</td><td>", jnum(h, "weight"));
-		html_esc(b, jstr(h, "match"));
-		lw_buf_adds(b, "</td></tr>");
-	}
-	lw_buf_adds(b, "</table>");
+	html_table(b, "class=\"hits\"", cols, NCOLS(cols), hits);
 }
 
 /* ---- the score's arithmetic ------------------------------------------------------ */
 
-struct rule_w {
-	const char *category, *rule;
-	double weight;
-};
-
-static int cmp_rule_w(const void *a, const void *b)
+/* store_score_explain's replay of the matcher, as `queue show` prints it. */
+static void explain(struct lw_buf *b, json_t *e)
 {
-	const struct rule_w *x = a, *y = b;
-	double wx = x->weight < 0 ? -x->weight : x->weight, wy = y->weight < 0 ? -y->weight : y->weight;
-	int c = strcmp(x->category, y->category);
+	double base = jnum(e, "base"), mult = jnum(e, "multiplier"), ctx = jnum(e, "context");
+	json_t *c, *r;
+	size_t i, k;
 
-	if (c)
-		return c;
-	return wx < wy ? 1 : wx > wy ? -1 : strcmp(x->rule, y->rule);
-}
-
-/* The matcher's scoring replayed from the stored hits, as `queue show`
- * prints it: per category, distinct rules count 1, 1/2, 1/4... of their
- * weight; categories add up and are multiplied by 1 + 0.25 per extra
- * category; context rules subtract; the rest is the short-text factor. */
-static void explain(struct lw_buf *b, json_t *item, json_t *hits)
-{
-	size_t nh = json_array_size(hits), n = 0, i, npos = 0;
-	struct rule_w *r = xcalloc(nh ? nh : 1, sizeof(*r));
-	double base = 0, context = 0, mult, length = 1, score = jnum(item, "score");
-	json_t *h;
-
-	json_array_foreach(hits, i, h) {
-		struct rule_w w = { jstr(h, "category"), jstr(h, "rule"), jnum(h, "weight") };
-		int dup = 0;
-
-		for (size_t k = 0; k < n && !dup; k++)
-			dup = strcmp(r[k].rule, w.rule) == 0;
-		if (!dup)
-			r[n++] = w;
-	}
-	qsort(r, n, sizeof(*r), cmp_rule_w);
 	lw_buf_adds(b, "<table class=\"explain\" id=\"explain\"><tr><th>Category</th>"
 		    "<th>Rules (1, ½, ¼… of their weight)</th><th>Sum</th></tr>");
-	for (i = 0; i < n;) {
-		size_t k = i;
-		double sum = 0, f = 1;
-
+	json_array_foreach(json_object_get(e, "categories"), i, c) {
 		lw_buf_adds(b, "<tr><td>");
-		html_esc(b, r[i].category);
+		html_esc(b, jstr(c, "category"));
 		lw_buf_adds(b, "</td><td>");
-		for (; k < n && strcmp(r[k].category, r[i].category) == 0; k++, f /= 2) {
-			sum += r[k].weight * f;
-			html_raw(b, "%s%.2f ", k > i ? " + " : "", r[k].weight);
-			html_esc(b, r[k].rule);
-			if (f < 1)
-				html_raw(b, " ×%g", f);
+		json_array_foreach(json_object_get(c, "rules"), k, r) {
+			html_raw(b, "%s%.2f ", k ? " + " : "", jnum(r, "weight"));
+			html_esc(b, jstr(r, "rule"));
+			if (jnum(r, "factor") < 1)
+				html_raw(b, " ×%g", jnum(r, "factor"));
 		}
-		html_raw(b, "</td><td class=\"num\">%.2f</td></tr>", sum);
-		if (strcmp(r[i].category, "context") == 0)
-			context += sum;
-		else if (sum > 0 && strcmp(r[i].category, "adhoc") != 0)
-			base += sum, npos++;
-		i = k;
+		html_raw(b, "</td><td class=\"num\">%.2f</td></tr>", jnum(c, "sum"));
 	}
-	mult = npos ? 1.0 + 0.25 * (double)(npos - 1) : 1.0;
-	if (base * mult > 0 && (score - context) / (base * mult) > 1.001)
-		length = (score - context) / (base * mult);
-	html_raw(b, "<tr class=\"total\"><td colspan=\"2\">%.2f × %.2f (%zu categories)", base,
-		 mult, npos);
-	if (length != 1)
-		html_raw(b, " × %.2f short text", length);
-	if (context != 0)
-		html_raw(b, " %s %.2f context", context < 0 ? "−" : "+", context < 0 ? -context : context);
-	html_raw(b, "</td><td class=\"num\">%.2f</td></tr></table>", score);
-	free(r);
+	html_raw(b, "<tr class=\"total\"><td colspan=\"2\">%.2f × %.2f (%ld categories)", base,
+		 mult, jint(e, "distinct"));
+	if (json_object_get(e, "short_text"))
+		html_raw(b, " × %.2f short text", jnum(e, "short_text"));
+	if (ctx != 0)
+		html_raw(b, " with %s%.2f context", ctx < 0 ? "−" : "+", ctx < 0 ? -ctx : ctx);
+	if (json_object_get(e, "rest"))
+		html_raw(b, " (short text and context together × %.2f)", jnum(e, "rest"));
+	html_raw(b, "</td><td class=\"num\">%.2f</td></tr></table>", jnum(e, "score"));
 }
 
 /* ---- the other sections --------------------------------------------------------- */
@@ -288,28 +240,28 @@ static void fields(struct lw_buf *b, json_t *it)
 	lw_buf_adds(b, "</dd></dl>");
 }
 
+/* A section's heading, and its "nothing here" line when list is empty:
+ * 1 when there is something to show. */
+static int section(struct lw_buf *b, const char *heading, json_t *list, const char *empty)
+{
+	html_raw(b, "<h2>%s</h2>", heading);
+	if (json_array_size(list))
+		return 1;
+	html_raw(b, "<p class=\"empty\">%s</p>", empty);
+	return 0;
+}
+
 static void contacts(struct lw_buf *b, json_t *detail)
 {
-	size_t i;
-	json_t *c, *list = json_object_get(detail, "contacts");
+	static const struct html_col cols[] = {
+		{ "Kind", "kind", COL_TEXT, 0 }, { "As written", "value", COL_TEXT, 0 },
+		{ "Normalised", "normalized", COL_TEXT, 0 },
+		{ "Other ads with it", "shared_with", COL_INT, 0 },
+	};
+	json_t *list = json_object_get(detail, "contacts");
 
-	lw_buf_adds(b, "<h2>Contacts</h2>");
-	if (!json_array_size(list)) {
-		lw_buf_adds(b, "<p class=\"empty\">No contact details found in the text.</p>");
-		return;
-	}
-	lw_buf_adds(b, "<table><tr><th>Kind</th><th>As written</th><th>Normalised</th>"
-		    "<th>Other ads with it</th></tr>");
-	json_array_foreach(list, i, c) {
-		lw_buf_adds(b, "<tr><td>");
-		html_esc(b, jstr(c, "kind"));
-		lw_buf_adds(b, "</td><td>");
-		html_esc(b, jstr(c, "value"));
-		lw_buf_adds(b, "</td><td>");
-		html_esc(b, jstr(c, "normalized"));
-		html_raw(b, "</td><td class=\"num\">%ld</td></tr>", jint(c, "shared_with"));
-	}
-	lw_buf_adds(b, "</table>");
+	if (section(b, "Contacts", list, "No contact details found in the text."))
+		html_table(b, NULL, cols, NCOLS(cols), list);
 }
 
 static void flow(struct lw_buf *b, json_t *it)
@@ -317,11 +269,8 @@ static void flow(struct lw_buf *b, json_t *it)
 	size_t i;
 	json_t *l, *links = json_object_get(it, "links");
 
-	lw_buf_adds(b, "<h2>Flow</h2>");
-	if (!json_array_size(links)) {
-		lw_buf_adds(b, "<p class=\"empty\">No redirects or outbound contact links.</p>");
+	if (!section(b, "Flow", links, "No redirects or outbound contact links."))
 		return;
-	}
 	lw_buf_adds(b, "<ol class=\"flow\">");
 	json_array_foreach(links, i, l) {
 		lw_buf_adds(b, "<li><span class=\"kind\">");
@@ -335,22 +284,14 @@ static void flow(struct lw_buf *b, json_t *it)
 
 static void versions(struct lw_buf *b, json_t *detail)
 {
-	size_t i;
-	json_t *v;
+	static const struct html_col cols[] = {
+		{ "Version", "version", COL_INT, 0 }, { "Seen", "seen_at", COL_TIME, 0 },
+		{ "Score", "score", COL_NUM, 0 }, { "Flagged", "flagged", COL_BOOL, 0 },
+		{ "Title", "title", COL_TEXT, 200 },
+	};
 
-	lw_buf_adds(b, "<h2>Versions</h2><table><tr><th>Version</th><th>Seen</th><th>Score</th>"
-		    "<th>Flagged</th><th>Title</th></tr>");
-	json_array_foreach(json_object_get(detail, "versions"), i, v) {
-		const char *t = jstr(v, "title");
-
-		html_raw(b, "<tr><td>%ld</td><td>", jint(v, "version"));
-		html_time(b, jstr(v, "seen_at"));
-		html_raw(b, "</td><td class=\"num\">%.2f</td><td>%s</td><td>", jnum(v, "score"),
-			 json_is_true(json_object_get(v, "flagged")) ? "yes" : "no");
-		html_escn(b, t, strlen(t) > 200 ? 200 : strlen(t));
-		lw_buf_adds(b, "</td></tr>");
-	}
-	lw_buf_adds(b, "</table>");
+	lw_buf_adds(b, "<h2>Versions</h2>");
+	html_table(b, NULL, cols, NCOLS(cols), json_object_get(detail, "versions"));
 }
 
 static void network(struct lw_buf *b, json_t *it)
@@ -369,6 +310,11 @@ static void network(struct lw_buf *b, json_t *it)
 		    "text: the network page shows the reason for each link.</p>");
 }
 
+static const struct html_col history_cols[] = {
+	{ "When", "at", COL_TIME, 0 }, { "Who", "actor", COL_TEXT, 0 },
+	{ "What", "action", COL_TEXT, 0 }, { "Details", "details", COL_JSON, 0 },
+};
+
 static void notes_history(struct lw_buf *b, json_t *it)
 {
 	size_t i;
@@ -384,23 +330,9 @@ static void notes_history(struct lw_buf *b, json_t *it)
 		html_esc(b, jstr(x, "note"));
 		lw_buf_adds(b, "</li>");
 	}
-	lw_buf_adds(b, "</ul><h2>History</h2><table class=\"history\" id=\"history\"><tr><th>When</th>"
-		    "<th>Who</th><th>What</th><th>Details</th></tr>");
-	json_array_foreach(json_object_get(it, "history"), i, x) {
-		char *d = json_dumps(json_object_get(x, "details"), JSON_COMPACT);
-
-		lw_buf_adds(b, "<tr><td>");
-		html_time(b, jstr(x, "at"));
-		lw_buf_adds(b, "</td><td>");
-		html_esc(b, jstr(x, "actor"));
-		lw_buf_adds(b, "</td><td>");
-		html_esc(b, jstr(x, "action"));
-		lw_buf_adds(b, "</td><td class=\"details\">");
-		html_esc(b, d);
-		lw_buf_adds(b, "</td></tr>");
-		free(d);
-	}
-	lw_buf_adds(b, "</table>");
+	lw_buf_adds(b, "</ul><h2>History</h2>");
+	html_table(b, "class=\"history\" id=\"history\"", history_cols, NCOLS(history_cols),
+		   json_object_get(it, "history"));
 }
 
 void page_item(struct web_req *r)
@@ -441,7 +373,7 @@ void page_item(struct web_req *r)
 	lw_buf_adds(b, "<h2>Hits</h2>");
 	hits_table(b, hits);
 	lw_buf_adds(b, "<h2>Why this score</h2>");
-	explain(b, it, hits);
+	explain(b, json_object_get(it, "explain"));
 	lw_buf_adds(b, "</div><div class=\"side\">");
 	fields(b, it);
 	contacts(b, detail);
@@ -488,17 +420,9 @@ void page_item_action(struct web_req *r, const char *action)
 		rc = store_queue_resolve(r->st, r->id, web_user(r), verdict, agency, note, &it, &err);
 	} else if (strcmp(action, "reassign") == 0) {
 		const char *to = web_form(r, "to");
-		json_t *acct = NULL;
 
-		/* Only to an enabled account: a claim by a name nobody signs in as
-		 * would sit until it expired. */
-		if (!to || store_account_get(r->st, to, &acct, &err) < 0 || !json_is_object(acct) ||
-		    json_is_true(json_object_get(acct, "disabled"))) {
-			json_decref(acct);
-			web_fail(r, 400, "no enabled account '%s' to reassign to", to ? to : "");
+		if (auth_reassign_target(r, to) < 0)
 			return;
-		}
-		json_decref(acct);
 		rc = store_queue_reassign(r->st, r->id, web_user(r), to, r->srv->cfg->claim_minutes,
 					  &it, &err);
 	} else if (strcmp(action, "reopen") == 0) {

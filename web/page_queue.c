@@ -63,33 +63,57 @@ static void text_box(struct web_req *r, const char *name, const char *label, con
 	lw_buf_adds(&r->out, "\"></label>");
 }
 
-#define FACETS_SECONDS 30
-
-/* The sources and open categories the filters offer, read at most every
- * FACETS_SECONDS: finding them scans every open item, and a new category
- * showing up half a minute late in a menu harms no one. New reference. */
-static json_t *facets(struct web_req *r)
+/* The JSON *slot holds, read again with load when older than ttl seconds
+ * (or never read: *at is 0). New reference, or NULL when load fails. */
+static json_t *cached(struct web_req *r, json_t **slot, double *at, double ttl,
+		      int (*load)(struct store *, json_t **, struct lw_error *))
 {
 	struct web_server *ws = r->srv;
 	struct lw_error err;
-	json_t *f = NULL;
+	json_t *v = NULL;
 
 	pthread_mutex_lock(&ws->stat_mu);
-	if (ws->facets && web_now() - ws->facets_at < FACETS_SECONDS)
-		f = json_incref(ws->facets);
+	if (*slot && *at > 0 && web_now() - *at < ttl)
+		v = json_incref(*slot);
 	pthread_mutex_unlock(&ws->stat_mu);
-	if (f)
-		return f;
-	if (store_queue_facets(r->st, &f, &err) < 0) {
+	if (v)
+		return v;
+	if (load(r->st, &v, &err) < 0) {
 		fprintf(stderr, "lurewatch serve: %s\n", err.msg);
-		return json_object();
+		return NULL;
 	}
 	pthread_mutex_lock(&ws->stat_mu);
-	json_decref(ws->facets);
-	ws->facets = json_incref(f);
-	ws->facets_at = web_now();
+	json_decref(*slot);
+	*slot = json_incref(v);
+	*at = web_now();
 	pthread_mutex_unlock(&ws->stat_mu);
-	return f;
+	return v;
+}
+
+/* The sources and open categories the filters offer, read at most every
+ * 30 s: finding them scans every open item, and a new category showing
+ * up half a minute late in a menu harms no one. New reference. */
+static json_t *facets(struct web_req *r)
+{
+	json_t *f = cached(r, &r->srv->facets, &r->srv->facets_at, 30, store_queue_facets);
+
+	return f ? f : json_object();
+}
+
+/* Counting the whole queue (resolved items pile up forever) cost more than
+ * the rest of the page: a busy server counts at most every 5 s, and at
+ * once after any change made through it, so analysts see their own work
+ * counted; another's shows up a few seconds late. */
+json_t *web_queue_counts(struct web_req *r)
+{
+	return cached(r, &r->srv->counts, &r->srv->counts_at, 5, store_queue_counts);
+}
+
+void web_queue_changed(struct web_server *ws)
+{
+	pthread_mutex_lock(&ws->stat_mu);
+	ws->counts_at = 0;
+	pthread_mutex_unlock(&ws->stat_mu);
 }
 
 static void filters(struct web_req *r, json_t *facets)
@@ -258,10 +282,15 @@ void page_queue(struct web_req *r)
 	struct lw_error err;
 	json_t *page = NULL, *it;
 	size_t i;
+	int rc;
 
 	if (read_filters(r, &q) < 0)
 		return;
-	if (store_queue_page(r->st, &q, &page, &err) < 0) {
+	q.counts = web_queue_counts(r);
+	q.brief = 1;
+	rc = store_queue_page(r->st, &q, &page, &err);
+	json_decref(q.counts);
+	if (rc < 0) {
 		fprintf(stderr, "lurewatch serve: %s\n", err.msg);
 		web_fail(r, 500, "database error");
 		return;

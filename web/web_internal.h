@@ -34,9 +34,10 @@ struct web_server {
 	struct MHD_Daemon *daemon;
 	char *cert_pem, *key_pem;
 	pthread_mutex_t pool_mu;
-	pthread_cond_t pool_cv;
 	struct store **pool;    /* idle connections */
 	size_t npool, pool_cap;
+	size_t nopen;           /* connections made, idle or in use */
+	struct pool_waiter *waiters, *waiters_tail; /* requests waiting, oldest first */
 	pthread_mutex_t gv_mu;  /* Graphviz is not thread-safe */
 	void *gvc;              /* its one GVC_t, made at the first graph (graph.c) */
 	pthread_mutex_t stat_mu;
@@ -45,6 +46,8 @@ struct web_server {
 	unsigned long logins, login_failures;
 	json_t *facets;         /* the queue filters' choices, under stat_mu */
 	double facets_at;       /* when they were read (monotonic seconds) */
+	json_t *counts;         /* the queue's counts by status, under stat_mu */
+	double counts_at;       /* when they were read; 0 after any change here */
 };
 
 /* A form or query field. */
@@ -114,6 +117,27 @@ long jint(json_t *o, const char *key);
 /* An ISO timestamp shortened to "YYYY-MM-DD HH:MM". */
 void html_time(struct lw_buf *b, const char *iso);
 
+/* A column of a table drawn from an array of JSON objects. */
+enum html_col_kind {
+	COL_TEXT,       /* the member escaped, cut to max bytes when max > 0 */
+	COL_NUM,        /* a number with two decimals, right-aligned */
+	COL_INT,        /* a whole number, right-aligned */
+	COL_TIME,       /* an ISO timestamp as html_time shows it */
+	COL_BOOL,       /* yes or no */
+	COL_JSON,       /* the member as compact JSON, escaped */
+	COL_INDEX,      /* the row's number from 1 (key unused) */
+};
+struct html_col {
+	const char *head;       /* header, trusted HTML */
+	const char *key;
+	enum html_col_kind kind;
+	size_t max;
+};
+/* <table attrs> with a header row and a row per object of rows; attrs is
+ * trusted HTML (class or id). */
+void html_table(struct lw_buf *b, const char *attrs, const struct html_col *cols, size_t ncols,
+		json_t *rows);
+
 /* ---- authentication (auth.c) ---- */
 /* Finds the session or bearer token of the request; sets r->user/role. */
 int auth_identify(struct web_req *r, struct lw_error *err);
@@ -123,12 +147,20 @@ void page_login_post(struct web_req *r);
 void page_logout(struct web_req *r);
 void page_password(struct web_req *r);
 void page_password_post(struct web_req *r);
+/* Whether account name may be handed an item: it exists, is enabled and
+ * has a role that reviews. 0, or -1 with the refusal (400) answered. */
+int auth_reassign_target(struct web_req *r, const char *name);
 void page_accounts(struct web_req *r);
 void page_accounts_post(struct web_req *r);
 
 /* ---- pages ---- */
 void page_queue(struct web_req *r);
 void page_claim_next(struct web_req *r);
+/* The queue-wide counts, read at most every few seconds (new reference),
+ * or NULL when they cannot be read (the page then counts itself). */
+json_t *web_queue_counts(struct web_req *r);
+/* Forgets the cached counts: this server has just changed the queue. */
+void web_queue_changed(struct web_server *ws);
 void page_item(struct web_req *r);
 void page_item_action(struct web_req *r, const char *action);
 void page_network(struct web_req *r);
@@ -137,6 +169,17 @@ void page_search(struct web_req *r);
 void page_rules(struct web_req *r);
 void page_status(struct web_req *r);
 void page_audit(struct web_req *r);
+
+/* ---- sources (page_sources.c) ---- */
+void page_sources(struct web_req *r);
+void page_sources_post(struct web_req *r);
+/* The sources of c as JSON: [{name, kind, start, interval, max_pages, rate,
+ * enabled, file, line, editable}]. New reference. */
+json_t *web_sources_json(const struct config *c);
+/* Adds (op "add"), changes ("edit"), enables or disables source name with
+ * the request's form fields, through config/source_edit.c, and audits it.
+ * 0, or -1 with err. */
+int web_source_change(struct web_req *r, const char *op, const char *name, struct lw_error *err);
 
 /* ---- API and metrics (api.c) ---- */
 void api_route(struct web_req *r, const char *path);

@@ -3,6 +3,7 @@
  * migrations, idempotent ingestion, versions and re-queueing, concurrent
  * claims, expiry, audit, resolve rules, urgency, show and watch. */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -541,6 +542,64 @@ static void test_show(void **state)
 	json_decref(it);
 }
 
+/* The score's replay from stored hits: distinct rules, halving within a
+ * category, 1 + 0.25 per extra category, what is left as short text or,
+ * with context, as one remaining factor. */
+static void test_explain(void **state)
+{
+	static const struct {
+		const char *hits;
+		double score, base, mult, context, short_text, rest;
+		long distinct;
+	} cases[] = {
+		/* a1 twice counts once; a2 (heavier) first, a1 halved: 5; b1: 1. */
+		{ "[{\"rule\":\"a1\",\"category\":\"A\",\"weight\":2},"
+		  "{\"rule\":\"a2\",\"category\":\"A\",\"weight\":4},"
+		  "{\"rule\":\"a1\",\"category\":\"A\",\"weight\":2},"
+		  "{\"rule\":\"b1\",\"category\":\"B\",\"weight\":1}]",
+		  7.5, 6, 1.25, 0, 0, 0, 2 },
+		{ "[{\"rule\":\"a2\",\"category\":\"A\",\"weight\":4}]", 8, 4, 1, 0, 2, 0, 1 },
+		{ "[{\"rule\":\"a2\",\"category\":\"A\",\"weight\":4},"
+		  "{\"rule\":\"c1\",\"category\":\"context\",\"weight\":-2}]", 3, 4, 1, -2, 0, 0.75, 1 },
+		{ "[]", 0, 0, 1, 0, 0, 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *hits = json_loads(cases[i].hits, 0, NULL);
+		json_t *e = store_score_explain(hits, cases[i].score);
+		json_t *st_ = json_object_get(e, "short_text"), *rest = json_object_get(e, "rest");
+
+		assert_non_null(hits);
+		assert_true(fabs(json_number_value(json_object_get(e, "base")) - cases[i].base) < 1e-9);
+		assert_true(fabs(json_number_value(json_object_get(e, "multiplier")) - cases[i].mult) <
+			    1e-9);
+		assert_true(fabs(json_number_value(json_object_get(e, "context")) - cases[i].context) <
+			    1e-9);
+		assert_int_equal(json_integer_value(json_object_get(e, "distinct")), cases[i].distinct);
+		assert_true(cases[i].short_text ? fabs(json_number_value(st_) - cases[i].short_text) <
+			    1e-9 : st_ == NULL);
+		assert_true(cases[i].rest ? fabs(json_number_value(rest) - cases[i].rest) < 1e-9 :
+			    rest == NULL);
+		json_decref(e);
+		json_decref(hits);
+	}
+	/* The first case's rules in the order they count, with their factors. */
+	{
+		json_t *hits = json_loads(cases[0].hits, 0, NULL);
+		json_t *e = store_score_explain(hits, 7.5);
+		json_t *a = json_array_get(json_object_get(e, "categories"), 0);
+		json_t *r1 = json_array_get(json_object_get(a, "rules"), 1);
+
+		assert_int_equal(json_array_size(json_object_get(a, "rules")), 2);
+		assert_string_equal(json_string_value(json_object_get(r1, "rule")), "a1");
+		assert_true(fabs(json_number_value(json_object_get(r1, "factor")) - 0.5) < 1e-9);
+		assert_true(fabs(json_number_value(json_object_get(a, "sum")) - 5) < 1e-9);
+		json_decref(e);
+		json_decref(hits);
+	}
+}
+
 static void test_stats(void **state)
 {
 	struct lw_error err;
@@ -639,6 +698,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_every_action, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_show, setup, teardown),
+		cmocka_unit_test(test_explain),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 	};

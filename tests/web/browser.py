@@ -13,10 +13,10 @@ import sys
 import threading
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import (NoAlertPresentException, StaleElementReferenceException,
+                                        WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, OUT, DB = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -67,9 +67,26 @@ def key(d, k):
     d.find_element(By.TAG_NAME, "body").send_keys(k)
 
 
+def gone(old):
+    """True once old's page is replaced. Chromium, asked about a node while
+    the next page replaces its document, answers "does not belong to the
+    document" rather than "stale": that is gone too."""
+    def check(_):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+    return check
+
+
 def submitted(d, old):
     """Waits until the page that submitted a form (old: its <html>) is gone."""
-    WebDriverWait(d, 30).until(EC.staleness_of(old))
+    WebDriverWait(d, 30).until(gone(old))
 
 
 def key_submit(d, k, prompt=None):

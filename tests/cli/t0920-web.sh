@@ -5,6 +5,19 @@
 # session expiry, hostile ads escaped, the API and /metrics.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/web/setup.sh"
+# Sources: one in the main file, one in its own file of the sources folder.
+mkdir -p "$LUREWATCH_HOME/sources"
+cat >>"$conf" <<CONF
+[lurewatch]
+sources = $LUREWATCH_HOME/sources
+[source mainsite]
+kind = html
+start = http://127.0.0.1:9/main
+links = //a/@href
+title = //h1
+CONF
+printf '[source sample]\nkind = html\nstart = http://127.0.0.1:9/list\nlinks = //a/@href\ntitle = //h1\n' \
+	>"$LUREWATCH_HOME/sources/sample.conf"
 start_web
 
 expect_eq() {
@@ -199,6 +212,94 @@ expect_eq "$(code POST /api/items/$nid/resolve -H "Authorization: Bearer $T" -H 
 expect_eq "$(sql "SELECT verdict || ':' || resolved_by FROM queue_items WHERE id = $nid")" confirmed:alice "as alice"
 expect_eq "$(code GET /api/items/$nid -H "Authorization: Bearer $T")" 200 "an item through the API"
 expect_grep '"hits":\[' "$TMP/body" "with its hits"
+expect_grep '"explain":{"categories":\[' "$TMP/body" "and its score explained"
+# The score's arithmetic is one function's: the page and `queue show` agree.
+cli_ex=$("$LW" queue show $nid | sed -n 's/.*categories \([0-9.]*\) x \([0-9.]*\) (\([0-9]*\) distinct).*/\1 \2 \3/p')
+as alice GET /item/$nid >/dev/null
+web_ex=$(sed -n 's/.*<tr class="total"><td colspan="2">\([0-9.]*\) × \([0-9.]*\) (\([0-9]*\) categories).*/\1 \2 \3/p' "$TMP/body")
+expect_eq "${web_ex:-none}" "${cli_ex:-missing}" "the item page explains the score as queue show does"
+# Reassigning through the API checks the account it hands the item to.
+ST=$("$LW" user token sue --label test)
+rid=$(sql "SELECT id FROM queue_items WHERE status = 'new' ORDER BY id LIMIT 1")
+reassign() { code POST /api/items/$rid/reassign -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$2"; }
+expect_eq "$(reassign "$T" '{"to":"bob"}')" 403 "an analyst's token cannot reassign"
+expect_eq "$(reassign "$ST" '{"to":"nobody"}')" 400 "API: reassigning to no account is refused"
+expect_grep '^{"error":"no account .nobody. to reassign to","status":400}$' "$TMP/body" "with an error naming the account"
+expect_eq "$(reassign "$ST" '{"to":"carl"}')" 400 "API: reassigning to a disabled account is refused"
+expect_grep '"error":"account .carl. is disabled: it cannot take items"' "$TMP/body" "saying it is disabled"
+expect_eq "$(reassign "$ST" '{}')" 400 "API: reassigning without a target is refused"
+expect_grep '"error":"reassigning needs .to.' "$TMP/body" "saying what is missing"
+expect_eq "$(sql "SELECT status || ':' || coalesce(claimed_by, '-') FROM queue_items WHERE id = $rid")" new:- \
+	"refused reassignments leave the item alone"
+expect_eq "$(reassign "$ST" '{"to":"bob"}')" 200 "API: a supervisor reassigns to an enabled analyst"
+expect_eq "$(sql "SELECT claimed_by FROM queue_items WHERE id = $rid")" bob "the item is bob's"
+
+# ---- sources (admin) -------------------------------------------------------------------------
+SD=$LUREWATCH_HOME/sources
+login bob bob-password-1 >/dev/null
+login sue sue-password-1 >/dev/null
+B=$(csrf bob); S=$(csrf sue); D=$(csrf ada)
+expect_eq "$(as bob GET /admin/sources)" 403 "an analyst cannot see sources"
+expect_eq "$(as sue GET /admin/sources)" 403 "a supervisor cannot see sources"
+expect_eq "$(as sue POST /admin/sources -d "csrf=$S&op=disable&name=sample")" 403 "a supervisor cannot change sources"
+expect_eq "$(as ada GET /admin/sources)" 200 "an admin sees sources"
+expect_grep '<td>mainsite</td>.*edit its file' "$TMP/body" "a source of the main file is shown, not editable"
+expect_grep '<td>sample</td>.*value="disable"' "$TMP/body" "a source of its own file can be disabled"
+add() { as ada POST /admin/sources --data-urlencode "csrf=$D" --data-urlencode op=add "$@"; }
+expect_eq "$(add -d name=newsite -d kind=html --data-urlencode 'links=//a/@href' --data-urlencode 'start=http://127.0.0.1:9/a
+http://127.0.0.1:9/b' --data-urlencode 'title=//h1' -d interval=2h -d enabled=yes)" 200 "an admin adds a source"
+expect_grep "source .*newsite.* added" "$TMP/body" "and is told so"
+expect_grep '^start = http://127.0.0.1:9/b$' "$SD/newsite.conf" "written to the sources folder, one start URL a line"
+expect_eq "$("$LW" config check >/dev/null 2>&1; echo $?)" 0 "the configuration still checks"
+expect_eq "$(sql "SELECT actor || ':' || (details->>'source') FROM audit_log WHERE action = 'source_added'")" ada:newsite \
+	"the addition is audited with the admin's name"
+expect_eq "$(add -d name=badsite -d kind=html --data-urlencode 'links=//a/@href' --data-urlencode start=http://127.0.0.1:9/ --data-urlencode 'title=//h1[')" 400 \
+	"a bad XPath is refused"
+expect_grep "badsite.conf:[0-9]*: .*//h1\[" "$TMP/body" "with the file and line where it failed"
+expect_eq "$([ -e "$SD/badsite.conf" ] && echo left || echo gone)" gone "and no file is left behind"
+expect_eq "$(add -d name=sample -d kind=html --data-urlencode 'links=//a/@href' --data-urlencode start=http://127.0.0.1:9/)" 400 "a name in use is refused"
+expect_grep "source .*sample.* already exists" "$TMP/body" "saying so"
+cp "$SD/newsite.conf" "$TMP/newsite.before"
+expect_eq "$(as ada POST /admin/sources --data-urlencode "csrf=$D" -d op=edit -d name=newsite -d kind=html --data-urlencode 'links=//a/@href' \
+	--data-urlencode 'start=ftp://127.0.0.1/x' --data-urlencode 'title=//h1')" 400 "a change to a bad URL is refused"
+expect_eq "$(cmp -s "$SD/newsite.conf" "$TMP/newsite.before" && echo same)" same "and the file is as it was"
+expect_eq "$(as ada POST /admin/sources --data-urlencode "csrf=$D" -d op=edit -d name=newsite -d kind=html --data-urlencode 'links=//a/@href' \
+	--data-urlencode 'start=http://127.0.0.1:9/a' --data-urlencode 'title=//h1
+[source evil]')" 400 "a line break cannot smuggle in a section"
+expect_eq "$(as ada POST /admin/sources --data-urlencode "csrf=$D" -d op=edit -d name=newsite -d kind=html --data-urlencode 'links=//a/@href' \
+	--data-urlencode 'start=http://127.0.0.1:9/c' --data-urlencode 'body=//main' -d max_pages=50)" 200 "an admin changes a source"
+expect_grep '^max_pages = 50$' "$SD/newsite.conf" "the change is written"
+expect_eq "$(as ada POST /admin/sources --data-urlencode "csrf=$D" -d op=edit -d name=mainsite -d kind=html --data-urlencode 'links=//a/@href' \
+	--data-urlencode 'start=http://127.0.0.1:9/m')" 400 "a source of the main file is not rewritten"
+expect_grep "source .*mainsite.* is defined in .*lurewatch.conf:[0-9]*" "$TMP/body" "saying where to change it"
+expect_eq "$(as ada POST /admin/sources -d "op=disable&name=sample")" 403 "changes need the CSRF token"
+expect_eq "$(as ada POST /admin/sources -d "csrf=$D&op=disable&name=sample")" 200 "an admin disables a source"
+expect_grep '^enabled = no$' "$SD/sample.conf" "the file says so"
+expect_grep '^title = //h1$' "$SD/sample.conf" "and keeps the rest"
+expect_eq "$(sql "SELECT count(*) FROM audit_log WHERE actor = 'ada' AND action = 'source_disabled' AND details->>'source' = 'sample'")" 1 \
+	"disabling is audited"
+AT=$("$LW" user token ada --label test)
+expect_eq "$(code GET /api/sources -H "Authorization: Bearer $T")" 403 "API: an analyst cannot list sources"
+expect_eq "$(code GET /api/sources -H "Authorization: Bearer $AT")" 200 "API: an admin lists sources"
+python3 -c 'import json,sys; a={s["name"]: s for s in json.load(open(sys.argv[1]))}; assert not a["sample"]["enabled"] and a["sample"]["editable"] and not a["mainsite"]["editable"] and a["newsite"]["start"] == ["http://127.0.0.1:9/c"]' "$TMP/body" \
+	&& ok "API: sources as the files say" || notok "API: sources as the files say"
+expect_eq "$(code POST /api/sources -H "Authorization: Bearer $AT" -d 'op=enable&name=sample')" 200 "API: an admin enables a source"
+expect_eq "$(grep -c '^enabled = ' "$SD/sample.conf")" 1 "one enabled line is left"
+expect_grep '^enabled = yes$' "$SD/sample.conf" "and it says yes"
+expect_eq "$(code POST /api/sources -H "Authorization: Bearer $AT" -d 'op=enable&name=nosuch')" 400 "API: an unknown source is refused"
+expect_grep '"error":"no source .nosuch."' "$TMP/body" "with a JSON error"
+# The command line goes through the same code.
+expect_rc 0 "lurewatch source disable" env LUREWATCH_ANALYST=opal "$LW" source disable newsite
+expect_grep '^enabled = no$' "$SD/newsite.conf" "writes the same file"
+expect_eq "$(sql "SELECT actor FROM audit_log WHERE action = 'source_disabled' AND details->>'source' = 'newsite'")" cli:opal \
+	"and is audited as the operator"
+expect_rc 2 "lurewatch source edit refuses a bad selector" "$LW" source edit newsite kind=html start=http://127.0.0.1:9/ 'links=//a[' title=//h1
+expect_grep 'newsite.conf:[0-9]*: bad XPath for links' "$TMP/err" "with file:line"
+mkdir -p "$TMP/nosources"
+printf '[lurewatch]\nsources = %s\n' "$TMP/nosources" >"$TMP/nosources.conf"
+expect_rc 0 "an empty sources folder loads (where an admin starts)" "$LW" --config "$TMP/nosources.conf" source list
+expect_eq "$(as ada GET /admin/sources)" 200 "the page shows the command line's change"
+expect_grep '<td>newsite</td>.*<td>disabled</td>' "$TMP/body" "newsite disabled"
 
 # ---- metrics -----------------------------------------------------------------------------------
 expect_eq "$(code GET /metrics)" 200 "/metrics"
