@@ -1,0 +1,60 @@
+-- SPDX-License-Identifier: MIT
+-- Where the work is (issue 16, recruitment corridors), measured on labelled
+-- destinations of both dev corpora (tests/data/corridors): names found by
+-- the gazetteer's patterns (070: inflected forms, regions), and places a
+-- text names as where recruits come from left out of the destinations.
+
+-- Countries, regions and major cities a text names. The probe, a substring
+-- of every match, is cheap and rules out nearly every name; the pattern is
+-- tried only on what remains. Names in scripts that separate words must
+-- stand as words ("Oman" is not in "woman"); lower case and word characters
+-- come from ICU, so Cyrillic and Greek letters are letters.
+--
+-- Region names (GeoNames' first-level divisions, thousands of them) are
+-- also words: Angola's "Cuando" is Spanish for "when", Portugal's "Guarda"
+-- for "keeps". A region counts only where the text writes it with a
+-- capital, as a name.
+CREATE OR REPLACE FUNCTION text_places(t text)
+RETURNS TABLE (country text, name text, kind text) LANGUAGE sql STABLE AS $$
+    SELECT g.country, g.name, g.kind
+      FROM gazetteer g, lower(t COLLATE "und-x-icu") AS x(low),
+      LATERAL (SELECT '(^|[^[:alnum:]])(' || g.pattern || ')($|[^[:alnum:]])' AS re) r
+     WHERE strpos(x.low, g.probe) > 0
+       AND (NOT g.bounded OR x.low ~ r.re)
+       AND (g.kind <> 'region'
+            OR (SELECT c <> lower(c COLLATE "und-x-icu")
+                  FROM substr(t, regexp_instr(x.low, r.re, 1, 1, 0, '', 2), 1) AS s(c)))
+$$;
+
+-- A place named only as an origin: after "from" (or its equivalent in the
+-- languages of the dev corpora), alone or in a list ("from Romania / Poland
+-- / Bulgaria", "from the Philippines, Indonesia or the Pacific"), or before
+-- "applicants", "candidates", "welcome" ("Sri Lanka & Nepal applicants").
+-- List items are one or two words that are not a preposition, so "from
+-- overseas to work in Dubai" keeps Dubai.
+CREATE FUNCTION place_is_origin(low text, pattern text) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    WITH r AS (SELECT '(?:the\s+)?(?!(?:in|to|for|at|on|work|en|a|para|в|на|di|ke|sa|ở|tại)\y)[^\s.,;:!?/&()|]+'
+                      || '(?:\s+(?!(?:in|to|for|at|on|work|en|a|para|в|на|di|ke|sa|ở|tại)\y)[^\s.,;:!?/&()|]+)?'
+                      AS item,
+                      '\s*(?:,|/|&|\yand\y|\yor\y|\yy\y|\yo\y|\yи\y|\yили\y|\ydan\y|\yat\y)\s*' AS sep)
+    SELECT low ~ ('(?:^|[^[:alnum:]])(?:from|desde|depuis|aus|из|від|dari|mula\s+sa|galing\s+sa|từ)\s+'
+                  || '(?:' || r.item || r.sep || '){0,5}(?:the\s+)?(?:' || pattern || ')($|[^[:alnum:]])')
+        OR low ~ ('(^|[^[:alnum:]])(?:' || pattern || ')(?:' || r.sep || r.item || '){0,5}\s+'
+                  || '(?:applicants|candidates|nationals|citizens|passport\s+holders|welcome|preferred)\y')
+      FROM r
+$$;
+
+-- Where the work is: the places a text names, less those it names only as
+-- where recruits come from.
+CREATE FUNCTION text_destinations(t text)
+RETURNS TABLE (country text, name text, kind text) LANGUAGE sql STABLE AS $$
+    SELECT p.country, p.name, p.kind
+      FROM text_places(t) p
+      JOIN gazetteer g ON g.name = p.name AND g.kind = p.kind,
+      lower(t COLLATE "und-x-icu") AS x(low)
+     WHERE NOT place_is_origin(x.low, coalesce(g.pattern, regexp_replace(g.name, '([^[:alnum:][:space:]])', '\\\1', 'g')))
+$$;
+
+GRANT EXECUTE ON FUNCTION place_is_origin(text, text), text_destinations(text)
+    TO lurewatch_ingest, lurewatch_analyst;
