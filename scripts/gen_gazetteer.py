@@ -123,7 +123,7 @@ CYR = [("ия", ["ия", "ии", "ию", "ией"]), ("ія", ["ія", "ії", "
 # Scripts that write words apart: names in them must stand as words.
 SPACED = ("LATIN", "CYRILLIC", "GREEK")
 # Parts of region names that say what a region is, not which.
-REGION_WORDS = ["region", "province", "provincia", "oblast", "state", "prefecture", "governorate",
+REGION_WORDS = ["region", "province", "city", "shire", "borough", "metropolitan", "provincia", "oblast", "state", "prefecture", "governorate",
                 "county", "district", "department", "municipality", "territory", "krai", "kray",
                 "voivodeship", "autonomous", "republic", "of", "the"]
 GENERIC = {"north", "south", "east", "west", "northern", "southern", "eastern", "western",
@@ -248,13 +248,13 @@ def main():
         rows[(name, "country")] = [cc, None, None, {"en"}]
     here = os.path.dirname(sys.argv[1])
     admin = json.load(open(os.path.join(here, "admin1.json"), encoding="utf-8"))
+    admin2 = json.load(open(os.path.join(here, "admin2.json"), encoding="utf-8"))
     # Every run of words of every other place name, by country: a region whose name is also
     # part of a place elsewhere (Denmark's "Zealand" in "New Zealand", Bermuda's "Hamilton"
     # beside Hamilton County, Zimbabwe's "Midlands" beside the West Midlands) is ambiguous.
     words_of = {}
     others = [(a["name"], a["code"].split(".")[0]) for a in admin]
-    others += [(a["name"], a["code"].split(".")[0])
-               for a in json.load(open(os.path.join(here, "admin2.json"), encoding="utf-8"))]
+    others += [(a["name"], a["code"].split(".")[0]) for a in admin2]
     others += [(n, cc) for (n, k), (cc, _, _, _) in rows.items()]
     for name, cc in others:
         w = region_name(name).lower().split()
@@ -266,7 +266,7 @@ def main():
         cc = a["code"].split(".")[0]
         if len(n) < 5 or all(w in GENERIC for w in n.replace("-", " ").split()):
             continue
-        if words_of.get(n, set()) - {cc} or (n, "country") in rows:
+        if words_of.get(n, set()) - {cc} or (n, "country") in rows or (n, "city") in rows:
             continue
         rows[(n, "region")] = [cc, None, None, {"en"}]
     missing = []

@@ -10,20 +10,28 @@
 -- stand as words ("Oman" is not in "woman"); lower case and word characters
 -- come from ICU, so Cyrillic and Greek letters are letters.
 --
--- Region names (GeoNames' first-level divisions, thousands of them) are
+-- Region names (GeoNames' first- and second-level divisions) are
 -- also words: Angola's "Cuando" is Spanish for "when", Portugal's "Guarda"
 -- for "keeps". A region counts only where the text writes it with a
 -- capital, as a name.
+CREATE FUNCTION place_at(t text, low text, re text, capital boolean) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN NOT low ~ re THEN false
+                WHEN NOT capital THEN true
+                ELSE (SELECT c <> lower(c COLLATE "und-x-icu")
+                        FROM substr(t, regexp_instr(low, re, 1, 1, 0, '', 2), 1) AS s(c)) END
+$$;
+
 CREATE OR REPLACE FUNCTION text_places(t text)
 RETURNS TABLE (country text, name text, kind text) LANGUAGE sql STABLE AS $$
     SELECT g.country, g.name, g.kind
-      FROM gazetteer g, lower(t COLLATE "und-x-icu") AS x(low),
-      LATERAL (SELECT '(^|[^[:alnum:]])(' || g.pattern || ')($|[^[:alnum:]])' AS re) r
-     WHERE strpos(x.low, g.probe) > 0
-       AND (NOT g.bounded OR x.low ~ r.re)
-       AND (g.kind <> 'region'
-            OR (SELECT c <> lower(c COLLATE "und-x-icu")
-                  FROM substr(t, regexp_instr(x.low, r.re, 1, 1, 0, '', 2), 1) AS s(c)))
+      FROM gazetteer g, lower(t COLLATE "und-x-icu") AS x(low)
+     -- CASE keeps the order: the planner would otherwise be free to
+     -- compile tens of thousands of patterns per text before the probe.
+     WHERE CASE WHEN strpos(x.low, g.probe) = 0 THEN false
+                WHEN NOT g.bounded THEN true
+                ELSE place_at(t, x.low, '(^|[^[:alnum:]])(' || g.pattern || ')($|[^[:alnum:]])',
+                              g.kind = 'region') END
 $$;
 
 -- A place named only as an origin: after "from" (or its equivalent in the
@@ -56,5 +64,6 @@ RETURNS TABLE (country text, name text, kind text) LANGUAGE sql STABLE AS $$
      WHERE NOT place_is_origin(x.low, coalesce(g.pattern, regexp_replace(g.name, '([^[:alnum:][:space:]])', '\\\1', 'g')))
 $$;
 
-GRANT EXECUTE ON FUNCTION place_is_origin(text, text), text_destinations(text)
+GRANT EXECUTE ON FUNCTION place_at(text, text, text, boolean), place_is_origin(text, text),
+    text_destinations(text)
     TO lurewatch_ingest, lurewatch_analyst;
