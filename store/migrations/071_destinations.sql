@@ -22,16 +22,28 @@ LANGUAGE sql IMMUTABLE AS $$
                         FROM substr(t, regexp_instr(low, re, 1, 1, 0, '', 2), 1) AS s(c)) END
 $$;
 
-CREATE OR REPLACE FUNCTION text_places(t text)
-RETURNS TABLE (country text, name text, kind text) LANGUAGE sql STABLE AS $$
-    SELECT g.country, g.name, g.kind
+-- PL/pgSQL, so that the planner cannot inline it into a caller's join (it
+-- then joined the gazetteer to itself, minutes for six ads); pattern is
+-- the one to look for the name's mentions with.
+CREATE FUNCTION text_place_matches(t text)
+RETURNS TABLE (country text, name text, kind text, pattern text) LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
+    SELECT g.country, g.name, g.kind,
+           coalesce(g.pattern, regexp_replace(g.name, '([^[:alnum:][:space:]])', '\\\1', 'g'))
       FROM gazetteer g, lower(t COLLATE "und-x-icu") AS x(low)
      -- CASE keeps the order: the planner would otherwise be free to
-     -- compile tens of thousands of patterns per text before the probe.
+     -- compile thousands of patterns per text before the probe.
      WHERE CASE WHEN strpos(x.low, g.probe) = 0 THEN false
                 WHEN NOT g.bounded THEN true
                 ELSE place_at(t, x.low, '(^|[^[:alnum:]])(' || g.pattern || ')($|[^[:alnum:]])',
-                              g.kind = 'region') END
+                              g.kind = 'region') END;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION text_places(t text)
+RETURNS TABLE (country text, name text, kind text) LANGUAGE sql STABLE AS $$
+    SELECT m.country, m.name, m.kind FROM text_place_matches(t) m
 $$;
 
 -- A place named only as an origin: after "from" (or its equivalent in the
@@ -57,13 +69,11 @@ $$;
 -- where recruits come from.
 CREATE FUNCTION text_destinations(t text)
 RETURNS TABLE (country text, name text, kind text) LANGUAGE sql STABLE AS $$
-    SELECT p.country, p.name, p.kind
-      FROM text_places(t) p
-      JOIN gazetteer g ON g.name = p.name AND g.kind = p.kind,
-      lower(t COLLATE "und-x-icu") AS x(low)
-     WHERE NOT place_is_origin(x.low, coalesce(g.pattern, regexp_replace(g.name, '([^[:alnum:][:space:]])', '\\\1', 'g')))
+    SELECT m.country, m.name, m.kind
+      FROM text_place_matches(t) m, lower(t COLLATE "und-x-icu") AS x(low)
+     WHERE NOT place_is_origin(x.low, m.pattern)
 $$;
 
 GRANT EXECUTE ON FUNCTION place_at(text, text, text, boolean), place_is_origin(text, text),
-    text_destinations(text)
+    text_place_matches(text), text_destinations(text)
     TO lurewatch_ingest, lurewatch_analyst;
