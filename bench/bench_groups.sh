@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Networks against ground truth (issue 16): listings from bench/gen_groups.py, a tenth of them in
 # known groups, with switchboards, copied numbers and reused templates mixed in; ingested with
-# linking on, then `lurewatch network rebuild`. Pairwise precision and recall of the networks
+# linking on (and, for its cost, into a second store with linking off), then `lurewatch network
+# rebuild`. Pairwise precision and recall of the networks
 # against the groups (bench/net_truth.py) after ingestion and after the rebuild, the largest
 # network against the largest group, and the rebuild's time.
 #
@@ -34,10 +35,41 @@ python3 bench/gen_groups.py "$W/g.jsonl" "$W/truth.tsv" "$N" "$SEED" 0.10 >&2
 CHUNKS=$(split_jsonl "$W/g.jsonl" "$CHUNK")
 echo warm | "$LW" match > /dev/null 2>&1 || true
 
+# What linking costs: the same chunks ingested into a second cluster with
+# [networks] link_on_ingest = false, chunk by chunk in turn with the first, so
+# the other work on the machine weighs on both alike.
+cluster_new nolink "[networks]
+link_on_ingest = false"
+OFF=$CONF
 cluster_new groups
-say "bench: ingest with linking on (cap ${CAP}s)"
-# shellcheck disable=SC2086
-ingest_chunks ingest "$CAP" $CHUNKS
+ON=$CONF
+# ingest_one CONF FILE: ingests FILE; prints "listings seconds".
+ingest_one() {
+	t0=$(now)
+	"$LW" --config "$1" ingest --json "$2" > "$W/ingest.out" 2> "$W/ingest.err" || {
+		say "bench: lurewatch ingest failed:"; tail -n 5 "$W/ingest.err" >&2; return 1; }
+	t1=$(now)
+	echo "$(sed -n 's/.*"listings":\([0-9]*\).*/\1/p' "$W/ingest.out") $(elapsed "$t0" "$t1")"
+}
+say "bench: ingest with linking on and, in turn, off (cap ${CAP}s on the linked one)"
+n=0; son=0; soff=0; k=0; capped=0
+for f in $CHUNKS; do
+	if awk -v s="$son" -v c="$CAP" 'BEGIN { exit !(s >= c) }'; then capped=1; break; fi
+	r=$(ingest_one "$ON" "$f") || exit 1
+	set -- $r
+	n=$((n + $1)); k=$((k + 1))
+	son=$(awk -v a="$son" -v b="$2" 'BEGIN { printf "%.2f", a + b }')
+	r=$(ingest_one "$OFF" "$f") || exit 1
+	set -- $r "$2"
+	soff=$(awk -v a="$soff" -v b="$2" 'BEGIN { printf "%.2f", a + b }')
+	say "bench:   chunk $k: $1 listings in $3 s linked, $2 s not"
+done
+put ingest.listings "$n"; put ingest.seconds "$son"; put ingest.chunks "$k"; put ingest.capped "$capped"
+put nolink.seconds "$soff"
+put ingest.link_share "$(awk -v a="$son" -v b="$soff" 'BEGIN { if (b > 0) printf "%.1f", 100 * (a - b) / b; else print "-" }')"
+cluster_stop "$OFF"
+CONF=$ON
+DBURL=$("$LW" --config "$CONF" db url)
 
 score() {
 	sql -F "$(printf "\t")" -c "SELECT l.url, n.network_id FROM listings l JOIN listing_networks n ON n.listing_id = l.id" \
@@ -76,6 +108,7 @@ row "" "precision" "recall" "largest" "networks"
 row "after ingestion (incremental)" "$(get incremental.precision)" "$(get incremental.recall)" "$(get incremental.largest)" "$(get incremental.networks)"
 row "after network rebuild" "$(get rebuilt.precision)" "$(get rebuilt.recall)" "$(get rebuilt.largest)" "$(get rebuilt.networks)"
 echo "ingestion: $(get ingest.listings) listings in $(get ingest.seconds)s ($(per_s "$(get ingest.listings)" "$(get ingest.seconds)")/s); $(get ingest.generic) generic details found while ingesting"
+echo "incremental linking: ingestion took $(get ingest.seconds)s linked, $(get nolink.seconds)s with link_on_ingest = false (same chunks, in turn): linking adds $(get ingest.link_share)% (aim < 10%)"
 echo "rebuild: $(get rebuild.seconds)s (exit $(get rebuild.rc)); $(get rebuild.generic) generic details, $(get rebuild.edges) strong edges, $(get rebuild.split) components split ($(get rebuild.cut_edges) edges cut)"
 echo "aims (issue 16, at 1,000,000 listings): precision and recall >= 0.95, largest network <= 1.2 x largest group ($(awk -v l="$(get rebuilt.largest_true)" 'BEGIN { printf "%d", 1.2 * l }')), rebuild < 120s"
 echo "the busiest details (network hubs):"

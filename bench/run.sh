@@ -365,6 +365,8 @@ if [ "$(get groups.ingest.listings)" != - ]; then
 		"$(calc 'if (x1 <= 1.2 * x2) print "yes"; else printf "no, %.1fx", x1 / x2' "$(get groups.rebuilt.largest)" "$(get groups.rebuilt.largest_true)")$gnote"
 	row "network rebuild of $gn ads" "$(calc 'printf "%.1f s", x1' "$(get groups.rebuild.seconds)")" \
 		"ingestion: $(calc 'printf "%.0f s", x1' "$(get groups.ingest.seconds)")" "< 120 s (1M)" "$(met_lt "$(get groups.rebuild.seconds)" 120)$gnote"
+	row "what incremental linking adds to ingestion" "$(get groups.ingest.link_share)%" \
+		"linked $(get groups.ingest.seconds) s, not $(get groups.nolink.seconds) s" "< 10%" "$(met_lt "$(get groups.ingest.link_share)" 10)$gnote"
 fi
 for p in queue item; do
 	row "lurewatch serve, $p page, 50 connections" "p99 $(get web.$p.p99_ms) ms" \

@@ -123,13 +123,31 @@ static void print_ids(json_t *a, long long total)
 		printf(", ...");
 }
 
+/* Near-duplicate texts shared with other networks: cut ties too. */
+static void print_cut_texts(json_t *n)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(json_object_get(n, "cut_texts"), i, c) {
+		json_t *pair = json_object_get(c, "pair");
+
+		printf("    near-duplicate text (%lld bits): %lld ads near %lld ads of network %lld"
+		       " (closest: ads %lld and %lld)\n",
+		       ival(c, "bits"), ival(c, "ads"), ival(c, "outside"), ival(c, "network"),
+		       (long long)json_integer_value(json_array_get(pair, 0)),
+		       (long long)json_integer_value(json_array_get(pair, 1)));
+	}
+}
+
 /* What was not used to hold the network together, and where it leads. */
 static void print_cut(json_t *n)
 {
 	size_t i;
 	json_t *c;
 
-	if (!json_array_size(json_object_get(n, "cut")))
+	if (!json_array_size(json_object_get(n, "cut")) &&
+	    !json_array_size(json_object_get(n, "cut_texts")))
 		return;
 	printf("  cut ties (not used to link; where they lead):\n");
 	json_array_foreach(json_object_get(n, "cut"), i, c) {
@@ -138,6 +156,7 @@ static void print_cut(json_t *n)
 		print_ids(json_object_get(c, "to"), ival(c, "networks"));
 		printf(")\n");
 	}
+	print_cut_texts(n);
 }
 
 static void print_misfits(json_t *n)

@@ -54,6 +54,7 @@ static const struct key_def keys[] = {
 	{ "networks", "known_generic", T_KNOWN, offsetof(struct config, known_generic), 0, 0 },
 	{ "networks", "split_min_size", T_INT, offsetof(struct config, split_min_size), 0, 1 << 30 },
 	{ "networks", "split_max_conductance", T_DOUBLE, offsetof(struct config, split_max_conductance), 0, 1 },
+	{ "networks", "link_on_ingest", T_BOOL, offsetof(struct config, link_on_ingest), 0, 1 },
 	{ "crawler", "connect_timeout", T_INT, offsetof(struct config, crawler.connect_timeout), 1, 600 },
 	{ "crawler", "timeout", T_INT, offsetof(struct config, crawler.timeout), 1, 3600 },
 	{ "crawler", "low_speed_time", T_INT, offsetof(struct config, crawler.low_speed_time), 1, 3600 },
@@ -333,6 +334,7 @@ static void set_defaults(struct config *c)
 	c->known_generic[2] = xstrdup("placeholder");
 	c->split_min_size = 8;
 	c->split_max_conductance = 0.3;
+	c->link_on_ingest = 1;
 	c->log_level = xstrdup("info");
 	lw_buf_init(&b, 512);
 	lw_buf_printf(&b, "lurewatch/%s (+https://github.com/lurewatch/lurewatch#crawling)",

@@ -76,6 +76,7 @@ struct config {
 	size_t nknown_generic;
 	int split_min_size;     /* components this large are tried for a split */
 	double split_max_conductance; /* a part cut off may keep at most this share of its ties outside */
+	int link_on_ingest;     /* 0: ingestion stores details, networks wait for a rebuild */
 	struct config_crawler crawler;
 	struct config_serve serve;
 	char *daemon_metrics_listen; /* [daemon] metrics_listen: ADDR:PORT for /metrics */

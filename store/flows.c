@@ -25,7 +25,7 @@ int store_flows(struct store *st, const char *since, const char *until, json_t *
 		"  WHERE ($1::date IS NULL OR coalesce(l.posted_on, l.first_seen::date) >= $1::date)"
 		"  AND ($2::date IS NULL OR coalesce(l.posted_on, l.first_seen::date) <= $2::date)),"
 		" d AS (SELECT f.*, tp.country AS dest, tp.name FROM f"
-		"  CROSS JOIN LATERAL text_places(f.t) tp WHERE tp.country IS DISTINCT FROM f.origin),"
+		"  CROSS JOIN LATERAL text_destinations(f.t) tp WHERE tp.country IS DISTINCT FROM f.origin),"
 		" c AS (SELECT coalesce(d.origin, '?') AS origin, d.dest,"
 		"  count(DISTINCT d.id) AS ads,"
 		"  count(DISTINCT d.network_id) FILTER (WHERE d.size > 1) AS networks,"

@@ -19,6 +19,7 @@ void store_network_rules_from_config(struct store_network_rules *r, const struct
 	r->nknown = cfg->nknown_generic;
 	r->split_min_size = cfg->split_min_size > 0 ? (size_t)cfg->split_min_size : 0;
 	r->split_max_conductance = cfg->split_max_conductance;
+	r->link_on_ingest = cfg->link_on_ingest;
 }
 
 #define HUB_JSON                                                                              \

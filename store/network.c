@@ -60,6 +60,28 @@ int store_network_list(struct store *st, long min_size, json_t **out, struct lw_
 	" JOIN listing_networks n2 ON n2.listing_id = o.listing_id"                              \
 	" AND n2.network_id <> ns.network_id"                                                    \
 	" GROUP BY e.normalized, c.generic, c.listings) x)"
+/* Near-duplicate texts leading out of network ns: its ads within 3 bits
+ * (the most near_duplicate_bits links through the four bands) of ads in
+ * other networks, by network, the closest pair first. Those ties were cut
+ * by community detection, or ran through a band a board's boilerplate
+ * fills; each band lookup is capped, as linking's are. */
+#define NEAR_BAND(k)                                                                          \
+	"(SELECT o.listing_id, o.simhash FROM listing_fingerprints o WHERE o.band" #k " = f.band" #k \
+	" AND o.listing_id <> f.listing_id AND bit_count((o.simhash # f.simhash)::bit(64)) <= 3"    \
+	" LIMIT 50)"
+#define NEAR_SQL                                                                              \
+	"(SELECT coalesce(json_agg(json_build_object('network', y.network_id, 'ads', y.ads,"      \
+	" 'outside', y.outside, 'bits', y.bits, 'pair', y.pair) ORDER BY y.bits, y.outside DESC,"  \
+	" y.network_id), '[]'::json) FROM (SELECT n2.network_id, count(DISTINCT f.listing_id) AS ads," \
+	" count(DISTINCT o.listing_id) AS outside, min(bit_count((o.simhash # f.simhash)::bit(64)))" \
+	" AS bits, (array_agg(json_build_array(f.listing_id, o.listing_id)"                      \
+	" ORDER BY bit_count((o.simhash # f.simhash)::bit(64)), f.listing_id, o.listing_id))[1] AS pair" \
+	" FROM listing_networks m JOIN listing_fingerprints f ON f.listing_id = m.listing_id"     \
+	" CROSS JOIN LATERAL (" NEAR_BAND(0) " UNION " NEAR_BAND(1) " UNION " NEAR_BAND(2)        \
+	" UNION " NEAR_BAND(3) ") o"                                                               \
+	" JOIN listing_networks n2 ON n2.listing_id = o.listing_id AND n2.network_id <> m.network_id" \
+	" WHERE m.network_id = ns.network_id GROUP BY n2.network_id"                              \
+	" ORDER BY 4, 3 DESC, 1 LIMIT 20) y)"
 /* The circuit: each place the network advertised in, from its first to its
  * last posted date (stored date when the ad gives none), in order. */
 #define CIRCUIT_SQL                                                                           \
@@ -97,7 +119,8 @@ int store_network_show(struct store *st, long id, json_t **out, struct lw_error 
 	snprintf(ids, sizeof(ids), "%ld", id);
 	if (db_json(st,
 		    "SELECT (SELECT json_build_object('network', " NETWORK_JSON ", 'first_posted',"
-		    " ns.first_posted, 'last_posted', ns.last_posted, 'cut', " CUT_SQL ", 'circuit', "
+		    " ns.first_posted, 'last_posted', ns.last_posted, 'cut', " CUT_SQL ", 'cut_texts', "
+		    NEAR_SQL ", 'circuit', "
 		    CIRCUIT_SQL ", 'misfits', " MISFIT_SQL ", 'events', " EVENTS_SQL ") FROM network_stats ns"
 		    " WHERE ns.network_id = $1::bigint)",
 		    1, p, &o, err) < 0)

@@ -142,6 +142,7 @@ struct store_network_rules {
 	size_t nknown;
 	size_t split_min_size;  /* components tried for a split (0: none) */
 	double split_max_conductance;
+	int link_on_ingest;     /* 0: batches store details but link nothing */
 };
 
 /* The rules cfg sets (its arrays borrowed: keep cfg while r is used). */

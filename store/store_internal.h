@@ -106,6 +106,7 @@ struct link_hubs {
 	char max_ads[16], min_ads[16], min_places[16];
 	size_t split_min_size;
 	double split_max_conductance;
+	int off;        /* [networks] link_on_ingest = false */
 };
 int link_listings(struct store *st, const long long *ids, size_t n, const char *skip,
 		  int max_bits, long long below, const struct link_hubs *hubs,

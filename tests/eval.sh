@@ -226,4 +226,36 @@ for line in open(sys.argv[1], encoding="utf-8").read().splitlines()[1:]:
     ok += files in nets
 print(f"networks in the store (ingest + rebuild), exact: {ok}/{total}; networks of 2+ ads in all: {len(nets)}")
 PY
+	# Recruitment corridors (issue 16): the destinations lurewatch finds in the text of every
+	# labelled flag ad (whether the pack flagged it or not) against tests/data/corridors.
+	labels=$top/tests/data/corridors/destinations.tsv
+	if [ -f "$labels" ]; then
+		psql "$("$top/lurewatch" db url)" -X -q -At -F "$(printf '\t')" -v ON_ERROR_STOP=1 -c \
+			"SELECT regexp_replace(l.url, '^.*/', ''), coalesce(string_agg(DISTINCT d.country, ','), ''),
+			 coalesce(string_agg(DISTINCT d.name, ','), '')
+			 FROM listings l LEFT JOIN LATERAL text_destinations(l.title || ' ' || l.body) d ON true
+			 GROUP BY 1" >"$home/dest.tsv" &&
+			python3 - "$labels" "$(basename "$corpus")" "$home/dest.tsv" <<'PY'
+import sys
+truth, found, named = {}, {}, {}
+for line in open(sys.argv[1], encoding="utf-8").read().splitlines()[1:]:
+    c = line.split("\t")
+    if c[0] == sys.argv[2]:
+        truth[c[1]] = {x for x in c[2].split(",") if x}
+for line in open(sys.argv[3], encoding="utf-8").read().splitlines():
+    c = line.split("\t")
+    found[c[0]] = {x for x in c[1].split(",") if x}
+    named[c[0]] = c[2]
+t = {(a, x) for a, xs in truth.items() for x in xs}
+f = {(a, x) for a in truth for x in found.get(a, ())}
+tp = len(t & f)
+print(f"corridor destinations ({len(truth)} flag ads, {len(t)} labelled ad-country pairs):"
+      f" precision {100 * tp / len(f) if f else 0:.1f}%  recall {100 * tp / len(t) if t else 0:.1f}%"
+      f"  ({tp} found, {len(f) - tp} extra, {len(t) - tp} missed)")
+for a in sorted(truth):
+    got = found.get(a, set())
+    if got != truth[a]:
+        print(f"  {a:9} labelled {','.join(sorted(truth[a])) or '-':9} found {','.join(sorted(got)) or '-':9} ({named.get(a, '')[:60]})")
+PY
+	fi
 fi

@@ -55,6 +55,27 @@ import json, sys
 c = {(x["origin"], x["destination"]) for x in json.load(open(sys.argv[1]))}
 assert ("PH", "AE") in c and ("VN", "NZ") not in c and ("?", "ES") not in c, c
 PY
+# Destinations (migrations 070, 071): names in inflected forms, regions written as names, and
+# places named as where recruits come from left out.
+cat >"$TMP/dest.jsonl" <<'JSONL'
+{"url": "https://board.test/d/1", "title": "Стройка в Новой Зеландии", "body": "No experience needed, we keep your passport safe. Pay the placement fee before departure.", "location": "Manila", "posted": "2025-07-01", "source": "fl"}
+{"url": "https://board.test/d/2", "title": "Praca w Niemczech", "body": "No experience needed, we keep your passport safe. Pay the placement fee before departure.", "location": "Manila", "posted": "2025-07-02", "source": "fl"}
+{"url": "https://board.test/d/3", "title": "Drivers from Romania / Poland / Bulgaria for the UK", "body": "No experience needed, we keep your passport safe. Pay the placement fee before departure.", "location": "Manila", "posted": "2025-07-03", "source": "fl"}
+{"url": "https://board.test/d/4", "title": "Farm work in Waikato", "body": "No experience needed, we keep your passport safe. Pay the placement fee before departure. Sri Lanka & Nepal applicants.", "location": "Manila", "posted": "2025-07-04", "source": "fl"}
+{"url": "https://board.test/d/5", "title": "Farm work, early starts", "body": "No experience needed, we keep your passport safe. Pay the placement fee cuando you arrive, nothing else.", "location": "Manila", "posted": "2025-07-05", "source": "fl"}
+JSONL
+expect_rc 0 "ingest ads naming places in other forms" "$LW" ingest "$TMP/dest.jsonl"
+expect_rc 0 "flows over July" "$LW" flows --since 2025-07-01 --until 2025-07-31 --json
+python3 - "$TMP/out" <<'PY' && ok "inflected names, regions and origins: PH -> NZ, DE, GB only" || notok "destinations"
+import json, sys
+c = {(x["origin"], x["destination"]): x for x in json.load(open(sys.argv[1]))}
+assert c[("PH", "NZ")]["ads"] == 2, c            # "в Новой Зеландии"; the region "Waikato"
+assert "новая зеландия" in c[("PH", "NZ")]["named"] and "waikato" in c[("PH", "NZ")]["named"], c
+assert c[("PH", "DE")]["ads"] == 1, c            # "w Niemczech"
+assert c[("PH", "GB")]["ads"] == 1, c            # "for the UK"
+# Origins are not destinations; "cuando" (a region of Angola) is a word here.
+assert set(c) == {("PH", "NZ"), ("PH", "DE"), ("PH", "GB")}, c
+PY
 expect_rc 1 "no corridor in an empty period: exit 1" "$LW" flows --since 2030-01-01
 expect_rc 2 "a bad format: exit 2" "$LW" flows --format xml
 

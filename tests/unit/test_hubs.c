@@ -140,7 +140,15 @@ static const struct {
 	{ "Trabajo en Madrid, España", "ES" },
 	{ "Apply to our woman-led team", "" },
 	{ "Cleaners wanted, Oman", "OM" },
-	{ "Работа в Польше и Германии", "" },         /* inflected forms: not found (known gap) */
+	{ "Работа в Польше и Германии", "DE,PL" },    /* inflected forms (migration 070) */
+	{ "Стройка в Новой Зеландии", "NZ" },
+	{ "Мало работы", "" },                           /* "Мали" never declines to "мало" */
+	{ "Praca w Niemczech i w Polsce", "DE,PL" },
+	{ "Locuri de muncă în Germaniei", "DE" },
+	{ "Munka Németországban", "DE" },
+	{ "An island job", "" },                          /* "Islanda" is not its bare stem */
+	{ "Farm work in the Waikato", "NZ" },             /* a region, written as a name */
+	{ "Ask cuando you arrive", "" },                  /* a region's name as a word */
 	{ "Работа: Польша", "PL" },
 	{ "去日本工作，月薪高", "JP" },
 	{ "Work in the UK or the USA", "GB,US" },
@@ -169,6 +177,12 @@ static void test_places(void **state)
 		" || phone_country('+12125550100') || phone_country('+971501234567')"
 		" || coalesce(phone_country('jobs@x.test'), '-')", got, sizeof(got));
 	assert_string_equal(got, "GBCAUSAE-");
+	/* Destinations leave out places named as where recruits come from. */
+	text_of("SELECT coalesce(string_agg(DISTINCT country, ',' ORDER BY country), '')"
+		" FROM text_destinations('Drivers from Romania / Poland / Bulgaria for work in the UK;"
+		" Sri Lanka & Nepal applicants; workers from the Philippines, Indonesia or"
+		" Myanmar to Dubai')", got, sizeof(got));
+	assert_string_equal(got, "AE,GB");
 }
 
 int main(void)
