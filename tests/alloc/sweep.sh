@@ -15,6 +15,7 @@
 #   LW_SWEEP_AFTER    shell code run after each run ($N, $rc set); failing is a finding
 #   LW_SWEEP_FILTER   sed script applied to stdout before comparing
 #   LW_SWEEP_RESULTS  file to append "NAME TOTAL POINTS OK ERROR OOM LIBRARY FINDINGS" to
+#   LW_SWEEP_TIMEOUT  seconds a run may take (120); a run that hangs is a finding
 # A sanitizer report whose innermost frame is in a library (glibc's NSS,
 # libxml2) rather than in lurewatch is counted and listed apart: out of
 # memory inside those libraries is theirs to handle.
@@ -37,8 +38,10 @@ run() {
 	export N
 	[ -n "${LW_SWEEP_BEFORE:-}" ] && eval "$LW_SWEEP_BEFORE"
 	rm -f "$work/count"
-	LD_PRELOAD=$LW_SWEEP_PRELOAD LW_FAIL_AT=$N LW_FAIL_COUNT_FILE="$work/count" \
-		"$@" >"$work/out" 2>"$work/err"
+	# A run that hangs is a finding too, not the end of the sweep: env
+	# gives the preload to the command alone, not to timeout.
+	timeout -k 5 "${LW_SWEEP_TIMEOUT:-120}" env LD_PRELOAD="$LW_SWEEP_PRELOAD" LW_FAIL_AT="$N" \
+		LW_FAIL_COUNT_FILE="$work/count" "$@" >"$work/out" 2>"$work/err"
 	rc=$?
 	export rc
 	if [ -n "${LW_SWEEP_FILTER:-}" ]; then
@@ -108,6 +111,8 @@ while read -r at; do
 		n_err=$((n_err + 1))
 	elif [ "$rc" -eq 134 ] && grep -q -a '^lurewatch: out of memory' "$work/err"; then
 		n_oom=$((n_oom + 1))
+	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		why="hung: no answer in ${LW_SWEEP_TIMEOUT:-120} s"
 	elif [ "$rc" -le 1 ]; then
 		why="wrong answer: exit $rc, output differs from the clean run's"
 	else
