@@ -451,11 +451,11 @@ static const char *const batch_sql[] = {
 	" body, location, posted, content_hash, $1, score, flagged, categories FROM ingest_stage"
 	" WHERE is_new OR changed RETURNING id, listing_id)"
 	" UPDATE ingest_stage s SET version_id = v.id FROM v WHERE v.listing_id = s.listing_id",
-	"INSERT INTO hits (version_id, rule_pack, rule_id, category, weight, start_offset,"
-	" end_offset, matched) SELECT s.version_id, $1, h.rule, h.category, h.weight, h.start,"
-	" h.\"end\", h.match FROM ingest_stage s CROSS JOIN LATERAL jsonb_to_recordset(s.hits)"
-	" AS h(rule text, category text, weight real, start integer, \"end\" integer, match text)"
-	" WHERE s.version_id IS NOT NULL",
+	/* The matcher's array as it is (migration 091); a rescan back to a
+	 * pack that once scored the version replaces that pack's set. */
+	"INSERT INTO hit_sets (version_id, rule_pack, hits) SELECT version_id, $1, hits"
+	" FROM ingest_stage WHERE version_id IS NOT NULL AND hits <> '[]'"
+	" ON CONFLICT (version_id, rule_pack) DO UPDATE SET hits = excluded.hits",
 	/* Where the ad sends people: its latest redirect chain and contact links. */
 	"DELETE FROM listing_links l USING ingest_stage s WHERE l.listing_id = s.listing_id"
 	" AND ((l.kind = 'redirect' AND s.redirects IS NOT NULL)"
