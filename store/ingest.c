@@ -566,9 +566,12 @@ static const struct batch_step batch_sql[] = {
 	 * Only the networks this batch changed (a member joined, or was queued
 	 * at its bare score) are counted, each through the network index (a
 	 * hash join read all of listings for every batch). */
-	{ "WITH t AS (SELECT DISTINCT n.network_id FROM ingest_stage s JOIN listing_networks n"
-	  " ON n.listing_id = s.listing_id WHERE s.version_id IS NOT NULL"
-	  " AND (NOT s.links_same OR s.flagged)),"
+	/* Arrays of ids keep the indexes in use: planned as joins, both ends
+	 * read all of listing_networks (and the second all of queue_items) for
+	 * every batch once the tables were large, and the rate fell with them. */
+	{ "WITH t AS MATERIALIZED (SELECT DISTINCT n.network_id FROM listing_networks n"
+	  " WHERE n.listing_id = ANY (ARRAY(SELECT s.listing_id FROM ingest_stage s"
+	  " WHERE s.version_id IS NOT NULL AND (NOT s.links_same OR s.flagged)))),"
 	  " ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
 	  " count(DISTINCT l.source_id) AS sources,"
 	  " count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
@@ -578,7 +581,7 @@ static const struct batch_step batch_sql[] = {
 	  " - min(coalesce(l.posted_on, l.first_seen::date)) + 1, 1)"
 	  " AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
 	  " WHERE n.network_id = t.network_id) x WHERE x.listings >= 3 OR x.posting_rate >= 2),"
-	  " p AS (SELECT m.listing_id, (1 + 0.25 * ln(ns.listings::numeric)"
+	  " p AS MATERIALIZED (SELECT m.listing_id, (1 + 0.25 * ln(ns.listings::numeric)"
 	  " + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END) AS factor,"
 	  " format('network %s: %s ads from %s sources in %s places, %s a day',"
 	  " ns.network_id, ns.listings, ns.sources, ns.locations, round(ns.posting_rate::numeric, 1))"
@@ -586,7 +589,8 @@ static const struct batch_step batch_sql[] = {
 	  " WHERE n.network_id = ns.network_id) m)"
 	  /* An item whose priority stays is not rewritten. */
 	  " UPDATE queue_items q SET priority = q.score * p.factor, priority_reason = p.reason"
-	  " FROM p WHERE q.listing_id = p.listing_id"
+	  " FROM p WHERE q.listing_id = ANY (ARRAY(SELECT listing_id FROM p))"
+	  " AND q.listing_id = p.listing_id"
 	  " AND (q.priority, q.priority_reason) IS DISTINCT FROM ((q.score * p.factor)::real, p.reason)",
 	  0 },
 };
