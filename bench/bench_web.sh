@@ -53,9 +53,8 @@ sql -c "SET search_path = lurewatch" \
 		SELECT mv.new_vid, mv.new_id, v.version, v.title, v.body, v.location, v.posted,
 		v.content_hash, v.seen_at, v.rule_pack, v.score, v.flagged, v.categories
 		FROM mv JOIN listing_versions v ON v.id = mv.base_vid" \
-	-c "INSERT INTO hits (version_id, rule_pack, rule_id, category, weight, start_offset,
-		end_offset, matched) SELECT mv.new_vid, h.rule_pack, h.rule_id, h.category, h.weight,
-		h.start_offset, h.end_offset, h.matched FROM mv JOIN hits h ON h.version_id = mv.base_vid" \
+	-c "INSERT INTO hit_sets (version_id, rule_pack, hits) SELECT mv.new_vid, h.rule_pack,
+		h.hits FROM mv JOIN hit_sets h ON h.version_id = mv.base_vid" \
 	-c "INSERT INTO queue_items (listing_id, version_id, score, categories, priority,
 		priority_reason, urgent, created_at) SELECT mv.new_id, mv.new_vid, q.score, q.categories,
 		q.priority, q.priority_reason, q.urgent, q.created_at FROM queue_items q

@@ -414,152 +414,185 @@ static const char stage_sql[] =
 	" changed boolean NOT NULL DEFAULT false, requeue boolean NOT NULL DEFAULT false,"
 	" version_id bigint, links_same boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS";
 
+/* What a step needs the batch to hold; steps for what it lacks are skipped
+ * (each read the whole staging table, and the rescan step all of
+ * listing_versions, for every batch). */
+enum {
+	NEED_EXISTING = 1 << 0, /* listings stored before: known after STEP_COUNT_NEW */
+	NEED_RESCORE = 1 << 1,
+	NEED_LINKS = 1 << 2,    /* redirect chains or outlinks */
+	NEED_CAPTURE = 1 << 3,
+	NEED_FRONTIER = 1 << 4,
+	NEED_FLAGGED = 1 << 5,
+	NEED_ANY = (1 << 6) - 1,
+	STEP_COUNT_NEW = 1 << 8,    /* its row count is the number of new listings */
+	STEP_COUNT_QUEUED = 1 << 9, /* its row count is the number of queue changes */
+	STEP_LINK = 1 << 10,        /* network linking: see link_batch */
+};
+
+struct batch_step {
+	const char *sql;
+	unsigned flags;
+};
+
 /* In order; $1 is the rule pack's hash, $2 the actor. */
-static const char *const batch_sql[] = {
-	"INSERT INTO sources (name) SELECT DISTINCT source FROM ingest_stage "
-	"ON CONFLICT (name) DO NOTHING",
+static const struct batch_step batch_sql[] = {
+	{ "INSERT INTO sources (name) SELECT DISTINCT source FROM ingest_stage "
+	  "ON CONFLICT (name) DO NOTHING", 0 },
 	/* New listings; a concurrent ingester that wins the race makes ours "existing". */
-	"WITH ins AS (INSERT INTO listings (url, source_id, title, body, location, posted, posted_on,"
-	" content_hash) SELECT s.url, src.id, s.title, s.body, s.location, s.posted, s.posted_on,"
-	" s.content_hash FROM ingest_stage s JOIN sources src ON src.name = s.source"
-	" WHERE NOT s.rescore ORDER BY s.seq"
-	" ON CONFLICT (url) DO NOTHING RETURNING id, url)"
-	" UPDATE ingest_stage s SET listing_id = ins.id, is_new = true, version = 1"
-	" FROM ins WHERE ins.url = s.url",
+	{ "WITH ins AS (INSERT INTO listings (url, source_id, title, body, location, posted, posted_on,"
+	  " content_hash) SELECT s.url, src.id, s.title, s.body, s.location, s.posted, s.posted_on,"
+	  " s.content_hash FROM ingest_stage s JOIN sources src ON src.name = s.source"
+	  " WHERE NOT s.rescore ORDER BY s.seq"
+	  " ON CONFLICT (url) DO NOTHING RETURNING id, url)"
+	  " UPDATE ingest_stage s SET listing_id = ins.id, is_new = true, version = 1"
+	  " FROM ins WHERE ins.url = s.url", STEP_COUNT_NEW },
 	/* Existing listings, locked so two ingesters cannot both add version N+1. */
-	"WITH l AS (SELECT l.id, l.url, l.content_hash, l.current_version FROM listings l"
-	" JOIN ingest_stage s ON s.url = l.url WHERE s.listing_id IS NULL AND NOT s.rescore"
-	" FOR UPDATE OF l)"
-	" UPDATE ingest_stage s SET listing_id = l.id, old_hash = l.content_hash,"
-	" version = l.current_version + 1, changed = (l.content_hash <> s.content_hash)"
-	" FROM l WHERE l.url = s.url",
-	"UPDATE listings l SET last_seen = now() FROM ingest_stage s"
-	" WHERE s.listing_id = l.id AND NOT s.is_new AND NOT s.changed AND NOT s.rescore",
+	{ "WITH l AS (SELECT l.id, l.url, l.content_hash, l.current_version FROM listings l"
+	  " JOIN ingest_stage s ON s.url = l.url WHERE s.listing_id IS NULL AND NOT s.rescore"
+	  " FOR UPDATE OF l)"
+	  " UPDATE ingest_stage s SET listing_id = l.id, old_hash = l.content_hash,"
+	  " version = l.current_version + 1, changed = (l.content_hash <> s.content_hash)"
+	  " FROM l WHERE l.url = s.url", NEED_EXISTING },
+	{ "UPDATE listings l SET last_seen = now() FROM ingest_stage s"
+	  " WHERE s.listing_id = l.id AND NOT s.is_new AND NOT s.changed AND NOT s.rescore",
+	  NEED_EXISTING },
 	/* A rescan scores a stored version with today's pack: the version keeps
 	 * the old pack's hits and gains the new pack's as its current verdict. */
-	"UPDATE ingest_stage SET listing_id = rescore_listing WHERE rescore",
-	"WITH v AS (UPDATE listing_versions v SET rule_pack = $1, score = s.score, flagged = s.flagged,"
-	" categories = s.categories FROM ingest_stage s WHERE s.rescore AND v.id = s.rescore_version"
-	" AND v.rule_pack <> $1 RETURNING v.id)"
-	" UPDATE ingest_stage s SET version_id = v.id FROM v WHERE s.rescore_version = v.id",
-	"UPDATE listings l SET title = s.title, body = s.body, location = s.location,"
-	" posted = s.posted, posted_on = s.posted_on, content_hash = s.content_hash,"
-	" current_version = s.version, last_seen = now()"
-	" FROM ingest_stage s WHERE s.listing_id = l.id AND s.changed",
-	"WITH v AS (INSERT INTO listing_versions (listing_id, version, title, body, location, posted,"
-	" content_hash, rule_pack, score, flagged, categories) SELECT listing_id, version, title,"
-	" body, location, posted, content_hash, $1, score, flagged, categories FROM ingest_stage"
-	" WHERE is_new OR changed RETURNING id, listing_id)"
-	" UPDATE ingest_stage s SET version_id = v.id FROM v WHERE v.listing_id = s.listing_id",
-	"INSERT INTO hits (version_id, rule_pack, rule_id, category, weight, start_offset,"
-	" end_offset, matched) SELECT s.version_id, $1, h.rule, h.category, h.weight, h.start,"
-	" h.\"end\", h.match FROM ingest_stage s CROSS JOIN LATERAL jsonb_to_recordset(s.hits)"
-	" AS h(rule text, category text, weight real, start integer, \"end\" integer, match text)"
-	" WHERE s.version_id IS NOT NULL",
+	{ "UPDATE ingest_stage SET listing_id = rescore_listing WHERE rescore", NEED_RESCORE },
+	{ "WITH v AS (UPDATE listing_versions v SET rule_pack = $1, score = s.score, flagged = s.flagged,"
+	  " categories = s.categories FROM ingest_stage s WHERE s.rescore AND v.id = s.rescore_version"
+	  " AND v.rule_pack <> $1 RETURNING v.id)"
+	  " UPDATE ingest_stage s SET version_id = v.id FROM v WHERE s.rescore_version = v.id",
+	  NEED_RESCORE },
+	{ "UPDATE listings l SET title = s.title, body = s.body, location = s.location,"
+	  " posted = s.posted, posted_on = s.posted_on, content_hash = s.content_hash,"
+	  " current_version = s.version, last_seen = now()"
+	  " FROM ingest_stage s WHERE s.listing_id = l.id AND s.changed", NEED_EXISTING },
+	{ "WITH v AS (INSERT INTO listing_versions (listing_id, version, title, body, location, posted,"
+	  " content_hash, rule_pack, score, flagged, categories) SELECT listing_id, version, title,"
+	  " body, location, posted, content_hash, $1, score, flagged, categories FROM ingest_stage"
+	  " WHERE is_new OR changed RETURNING id, listing_id)"
+	  " UPDATE ingest_stage s SET version_id = v.id FROM v WHERE v.listing_id = s.listing_id",
+	  0 },
+	/* The matcher's array as it is (migration 091); a rescan back to a
+	 * pack that once scored the version replaces that pack's set. */
+	{ "INSERT INTO hit_sets (version_id, rule_pack, hits) SELECT version_id, $1, hits"
+	  " FROM ingest_stage WHERE version_id IS NOT NULL AND hits <> '[]'"
+	  " ON CONFLICT (version_id, rule_pack) DO UPDATE SET hits = excluded.hits", 0 },
 	/* Where the ad sends people: its latest redirect chain and contact links. */
-	"DELETE FROM listing_links l USING ingest_stage s WHERE l.listing_id = s.listing_id"
-	" AND ((l.kind = 'redirect' AND s.redirects IS NOT NULL)"
-	" OR (l.kind = 'outlink' AND s.outlinks IS NOT NULL))",
-	"INSERT INTO listing_links (listing_id, kind, position, url)"
-	" SELECT s.listing_id, 'redirect', r.pos, r.url FROM ingest_stage s"
-	" CROSS JOIN LATERAL jsonb_array_elements_text(s.redirects) WITH ORDINALITY AS r(url, pos)"
-	" WHERE s.redirects IS NOT NULL"
-	" UNION ALL SELECT s.listing_id, 'outlink', o.pos, o.url FROM ingest_stage s"
-	" CROSS JOIN LATERAL jsonb_array_elements_text(s.outlinks) WITH ORDINALITY AS o(url, pos)"
-	" WHERE s.outlinks IS NOT NULL",
+	{ "DELETE FROM listing_links l USING ingest_stage s WHERE l.listing_id = s.listing_id"
+	  " AND ((l.kind = 'redirect' AND s.redirects IS NOT NULL)"
+	  " OR (l.kind = 'outlink' AND s.outlinks IS NOT NULL))", NEED_LINKS },
+	{ "INSERT INTO listing_links (listing_id, kind, position, url)"
+	  " SELECT s.listing_id, 'redirect', r.pos, r.url FROM ingest_stage s"
+	  " CROSS JOIN LATERAL jsonb_array_elements_text(s.redirects) WITH ORDINALITY AS r(url, pos)"
+	  " WHERE s.redirects IS NOT NULL"
+	  " UNION ALL SELECT s.listing_id, 'outlink', o.pos, o.url FROM ingest_stage s"
+	  " CROSS JOIN LATERAL jsonb_array_elements_text(s.outlinks) WITH ORDINALITY AS o(url, pos)"
+	  " WHERE s.outlinks IS NOT NULL", NEED_LINKS },
 	/* Where an archived page was captured, once per WARC record. */
-	"INSERT INTO archive_captures (record_id, listing_id, version_id, archive, file_offset,"
-	" data_offset, target_uri, warc_date, captured_at)"
-	" SELECT s.capture->>'record_id', s.listing_id, COALESCE(s.version_id, (SELECT v.id FROM"
-	" listing_versions v JOIN listings l ON l.id = v.listing_id AND v.version = l.current_version"
-	" WHERE l.id = s.listing_id)), s.capture->>'archive', (s.capture->>'file_offset')::bigint,"
-	" (s.capture->>'data_offset')::bigint, s.capture->>'target_uri', s.capture->>'warc_date',"
-	" CASE WHEN s.capture->>'warc_date' ~ '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?Z$'"
-	" THEN (s.capture->>'warc_date')::timestamptz END"
-	" FROM ingest_stage s WHERE s.capture IS NOT NULL AND s.listing_id IS NOT NULL"
-	" ON CONFLICT (record_id) DO NOTHING",
+	{ "INSERT INTO archive_captures (record_id, listing_id, version_id, archive, file_offset,"
+	  " data_offset, target_uri, warc_date, captured_at)"
+	  " SELECT s.capture->>'record_id', s.listing_id, COALESCE(s.version_id, (SELECT v.id FROM"
+	  " listing_versions v JOIN listings l ON l.id = v.listing_id AND v.version = l.current_version"
+	  " WHERE l.id = s.listing_id)), s.capture->>'archive', (s.capture->>'file_offset')::bigint,"
+	  " (s.capture->>'data_offset')::bigint, s.capture->>'target_uri', s.capture->>'warc_date',"
+	  " CASE WHEN s.capture->>'warc_date' ~ '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?Z$'"
+	  " THEN (s.capture->>'warc_date')::timestamptz END"
+	  " FROM ingest_stage s WHERE s.capture IS NOT NULL AND s.listing_id IS NOT NULL"
+	  " ON CONFLICT (record_id) DO NOTHING", NEED_CAPTURE },
 	/* The crawled page is done in the same transaction as its listing. */
-	"UPDATE crawl_urls c SET state = 'done', lease_owner = NULL, lease_expires = NULL,"
-	" last_status = s.http_status, last_error = NULL, etag = COALESCE(s.etag, c.etag),"
-	" last_modified = COALESCE(s.last_modified, c.last_modified),"
-	" redirects = COALESCE(s.redirects, c.redirects), last_fetched = now(),"
-	" fetches = c.fetches + 1 FROM ingest_stage s WHERE c.id = s.frontier_id",
+	{ "UPDATE crawl_urls c SET state = 'done', lease_owner = NULL, lease_expires = NULL,"
+	  " last_status = s.http_status, last_error = NULL, etag = COALESCE(s.etag, c.etag),"
+	  " last_modified = COALESCE(s.last_modified, c.last_modified),"
+	  " redirects = COALESCE(s.redirects, c.redirects), last_fetched = now(),"
+	  " fetches = c.fetches + 1 FROM ingest_stage s WHERE c.id = s.frontier_id",
+	  NEED_FRONTIER },
 	/* Networks: this version's contact details and fingerprint, then each
 	 * listing joins (and merges) the networks of the ads it shares them with.
 	 * Neither depends on the rule pack: a rescan that finds the stored ones
 	 * again leaves them, and the networks, as they are. */
-	"UPDATE ingest_stage s SET links_same = true WHERE s.rescore AND s.version_id IS NOT NULL"
-	" AND (SELECT f.simhash FROM listing_fingerprints f WHERE f.listing_id = s.listing_id)"
-	" IS NOT DISTINCT FROM s.simhash"
-	" AND ARRAY(SELECT row(e.kind, e.value, e.normalized, e.start_offset, e.end_offset)::text"
-	" FROM listing_entities e WHERE e.listing_id = s.listing_id ORDER BY 1)"
-	" = ARRAY(SELECT DISTINCT row(x.kind, x.value, x.normalized, x.start, x.\"end\")::text"
-	" FROM jsonb_to_recordset(s.entities) AS x(kind text, value text, normalized text,"
-	" start integer, \"end\" integer) ORDER BY 1)",
+	{ "UPDATE ingest_stage s SET links_same = true WHERE s.rescore AND s.version_id IS NOT NULL"
+	  " AND (SELECT f.simhash FROM listing_fingerprints f WHERE f.listing_id = s.listing_id)"
+	  " IS NOT DISTINCT FROM s.simhash"
+	  " AND ARRAY(SELECT row(e.kind, e.value, e.normalized, e.start_offset, e.end_offset)::text"
+	  " FROM listing_entities e WHERE e.listing_id = s.listing_id ORDER BY 1)"
+	  " = ARRAY(SELECT DISTINCT row(x.kind, x.value, x.normalized, x.start, x.\"end\")::text"
+	  " FROM jsonb_to_recordset(s.entities) AS x(kind text, value text, normalized text,"
+	  " start integer, \"end\" integer) ORDER BY 1)", NEED_RESCORE },
 	/* An array of ids keeps the primary key in use whatever the statistics
 	 * say (a rescan grows these tables from nothing between ANALYZEs). */
-	"DELETE FROM listing_entities e WHERE e.listing_id = ANY (ARRAY(SELECT listing_id"
-	" FROM ingest_stage WHERE version_id IS NOT NULL AND NOT links_same))",
-	"INSERT INTO listing_entities (listing_id, version_id, kind, value, normalized, start_offset,"
-	" end_offset) SELECT s.listing_id, s.version_id, x.kind, x.value, x.normalized, x.start,"
-	" x.\"end\" FROM ingest_stage s CROSS JOIN LATERAL jsonb_to_recordset(s.entities)"
-	" AS x(kind text, value text, normalized text, start integer, \"end\" integer)"
-	" WHERE s.version_id IS NOT NULL AND NOT s.links_same ON CONFLICT DO NOTHING",
-	"INSERT INTO listing_fingerprints (listing_id, simhash, band0, band1, band2, band3)"
-	" SELECT listing_id, simhash, (simhash & 65535)::integer, ((simhash >> 16) & 65535)::integer,"
-	" ((simhash >> 32) & 65535)::integer, ((simhash >> 48) & 65535)::integer"
-	" FROM ingest_stage WHERE version_id IS NOT NULL AND NOT links_same AND simhash IS NOT NULL"
-	" ON CONFLICT (listing_id) DO UPDATE SET simhash = excluded.simhash, band0 = excluded.band0,"
-	" band1 = excluded.band1, band2 = excluded.band2, band3 = excluded.band3",
-	NULL, /* network linking: see link_batch */
+	{ "DELETE FROM listing_entities e WHERE e.listing_id = ANY (ARRAY(SELECT listing_id"
+	  " FROM ingest_stage WHERE version_id IS NOT NULL AND NOT links_same))",
+	  NEED_EXISTING | NEED_RESCORE },
+	{ "INSERT INTO listing_entities (listing_id, version_id, kind, value, normalized, start_offset,"
+	  " end_offset) SELECT s.listing_id, s.version_id, x.kind, x.value, x.normalized, x.start,"
+	  " x.\"end\" FROM ingest_stage s CROSS JOIN LATERAL jsonb_to_recordset(s.entities)"
+	  " AS x(kind text, value text, normalized text, start integer, \"end\" integer)"
+	  " WHERE s.version_id IS NOT NULL AND NOT s.links_same ON CONFLICT DO NOTHING", 0 },
+	{ "INSERT INTO listing_fingerprints (listing_id, simhash, band0, band1, band2, band3)"
+	  " SELECT listing_id, simhash, (simhash & 65535)::integer, ((simhash >> 16) & 65535)::integer,"
+	  " ((simhash >> 32) & 65535)::integer, ((simhash >> 48) & 65535)::integer"
+	  " FROM ingest_stage WHERE version_id IS NOT NULL AND NOT links_same AND simhash IS NOT NULL"
+	  " ON CONFLICT (listing_id) DO UPDATE SET simhash = excluded.simhash, band0 = excluded.band0,"
+	  " band1 = excluded.band1, band2 = excluded.band2, band3 = excluded.band3", 0 },
+	{ NULL, STEP_LINK }, /* network linking: see link_batch */
 	/* A dismissed listing comes back only with categories the analyst has not seen. */
-	"UPDATE ingest_stage s SET requeue = true FROM queue_items q"
-	" WHERE q.listing_id = s.listing_id AND s.version_id IS NOT NULL AND s.flagged"
-	" AND q.status = 'resolved' AND q.verdict = 'dismissed' AND NOT (s.categories <@ q.categories)",
-	"WITH q AS (INSERT INTO queue_items AS qi (listing_id, version_id, score, categories,"
-	" priority, urgent) SELECT listing_id, version_id, score, categories, score, urgent"
-	" FROM ingest_stage WHERE version_id IS NOT NULL AND flagged ORDER BY seq"
-	" ON CONFLICT (listing_id) DO UPDATE SET version_id = excluded.version_id,"
-	" score = excluded.score, categories = excluded.categories, priority = excluded.priority,"
-	" urgent = excluded.urgent, updated_at = now(),"
-	" status = CASE WHEN qi.status = 'resolved' THEN 'new' ELSE qi.status END,"
-	" verdict = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.verdict END,"
-	" escalated_to = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.escalated_to END,"
-	" resolved_by = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.resolved_by END,"
-	" resolved_at = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.resolved_at END"
-	" WHERE qi.status <> 'resolved' OR (qi.verdict = 'dismissed' AND NOT (excluded.categories <@ qi.categories))"
-	" RETURNING qi.id, qi.listing_id, qi.version_id, (xmax = 0) AS inserted)"
-	" INSERT INTO audit_log (actor, action, item_id, listing_id, details)"
-	" SELECT $2, CASE WHEN q.inserted THEN 'queued' WHEN s.requeue THEN 'requeued' ELSE 'updated' END,"
-	" q.id, q.listing_id, jsonb_build_object('version_id', q.version_id, 'score', s.score,"
-	" 'categories', to_jsonb(s.categories), 'rule_pack', $1::text)"
-	" FROM q JOIN ingest_stage s ON s.listing_id = q.listing_id",
+	{ "UPDATE ingest_stage s SET requeue = true FROM queue_items q"
+	  " WHERE q.listing_id = s.listing_id AND s.version_id IS NOT NULL AND s.flagged"
+	  " AND q.status = 'resolved' AND q.verdict = 'dismissed' AND NOT (s.categories <@ q.categories)",
+	  NEED_FLAGGED },
+	{ "WITH q AS (INSERT INTO queue_items AS qi (listing_id, version_id, score, categories,"
+	  " priority, urgent) SELECT listing_id, version_id, score, categories, score, urgent"
+	  " FROM ingest_stage WHERE version_id IS NOT NULL AND flagged ORDER BY seq"
+	  " ON CONFLICT (listing_id) DO UPDATE SET version_id = excluded.version_id,"
+	  " score = excluded.score, categories = excluded.categories, priority = excluded.priority,"
+	  " urgent = excluded.urgent, updated_at = now(),"
+	  " status = CASE WHEN qi.status = 'resolved' THEN 'new' ELSE qi.status END,"
+	  " verdict = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.verdict END,"
+	  " escalated_to = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.escalated_to END,"
+	  " resolved_by = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.resolved_by END,"
+	  " resolved_at = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.resolved_at END"
+	  " WHERE qi.status <> 'resolved' OR (qi.verdict = 'dismissed' AND NOT (excluded.categories <@ qi.categories))"
+	  " RETURNING qi.id, qi.listing_id, qi.version_id, (xmax = 0) AS inserted)"
+	  " INSERT INTO audit_log (actor, action, item_id, listing_id, details)"
+	  " SELECT $2, CASE WHEN q.inserted THEN 'queued' WHEN s.requeue THEN 'requeued' ELSE 'updated' END,"
+	  " q.id, q.listing_id, jsonb_build_object('version_id', q.version_id, 'score', s.score,"
+	  " 'categories', to_jsonb(s.categories), 'rule_pack', $1::text)"
+	  " FROM q JOIN ingest_stage s ON s.listing_id = q.listing_id",
+	  NEED_FLAGGED | STEP_COUNT_QUEUED },
 	/* Items in a large or fast network rise in the queue, with the reason.
 	 * Only the networks this batch changed (a member joined, or was queued
 	 * at its bare score) are counted, each through the network index (a
 	 * hash join read all of listings for every batch). */
-	"WITH t AS (SELECT DISTINCT n.network_id FROM ingest_stage s JOIN listing_networks n"
-	" ON n.listing_id = s.listing_id WHERE s.version_id IS NOT NULL"
-	" AND (NOT s.links_same OR s.flagged)),"
-	" ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
-	" count(DISTINCT l.source_id) AS sources,"
-	" count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
-	/* Days between posted dates (the stored day when an ad gives none),
-	 * as network_stats counts them (migration 010). */
-	" count(*)::numeric / GREATEST(max(coalesce(l.posted_on, l.first_seen::date))"
-	" - min(coalesce(l.posted_on, l.first_seen::date)) + 1, 1)"
-	" AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
-	" WHERE n.network_id = t.network_id) x WHERE x.listings >= 3 OR x.posting_rate >= 2),"
-	" p AS (SELECT m.listing_id, (1 + 0.25 * ln(ns.listings::numeric)"
-	" + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END) AS factor,"
-	" format('network %s: %s ads from %s sources in %s places, %s a day',"
-	" ns.network_id, ns.listings, ns.sources, ns.locations, round(ns.posting_rate::numeric, 1))"
-	" AS reason FROM ns CROSS JOIN LATERAL (SELECT n.listing_id FROM listing_networks n"
-	" WHERE n.network_id = ns.network_id) m)"
-	/* An item whose priority stays is not rewritten. */
-	" UPDATE queue_items q SET priority = q.score * p.factor, priority_reason = p.reason"
-	" FROM p WHERE q.listing_id = p.listing_id"
-	" AND (q.priority, q.priority_reason) IS DISTINCT FROM ((q.score * p.factor)::real, p.reason)",
+	/* Arrays of ids keep the indexes in use: planned as joins, both ends
+	 * read all of listing_networks (and the second all of queue_items) for
+	 * every batch once the tables were large, and the rate fell with them. */
+	{ "WITH t AS MATERIALIZED (SELECT DISTINCT n.network_id FROM listing_networks n"
+	  " WHERE n.listing_id = ANY (ARRAY(SELECT s.listing_id FROM ingest_stage s"
+	  " WHERE s.version_id IS NOT NULL AND (NOT s.links_same OR s.flagged)))),"
+	  " ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
+	  " count(DISTINCT l.source_id) AS sources,"
+	  " count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
+	  /* Days between posted dates (the stored day when an ad gives none),
+	   * as network_stats counts them (migration 010). */
+	  " count(*)::numeric / GREATEST(max(coalesce(l.posted_on, l.first_seen::date))"
+	  " - min(coalesce(l.posted_on, l.first_seen::date)) + 1, 1)"
+	  " AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
+	  " WHERE n.network_id = t.network_id) x WHERE x.listings >= 3 OR x.posting_rate >= 2),"
+	  " p AS MATERIALIZED (SELECT m.listing_id, (1 + 0.25 * ln(ns.listings::numeric)"
+	  " + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END) AS factor,"
+	  " format('network %s: %s ads from %s sources in %s places, %s a day',"
+	  " ns.network_id, ns.listings, ns.sources, ns.locations, round(ns.posting_rate::numeric, 1))"
+	  " AS reason FROM ns CROSS JOIN LATERAL (SELECT n.listing_id FROM listing_networks n"
+	  " WHERE n.network_id = ns.network_id) m)"
+	  /* An item whose priority stays is not rewritten. */
+	  " UPDATE queue_items q SET priority = q.score * p.factor, priority_reason = p.reason"
+	  " FROM p WHERE q.listing_id = ANY (ARRAY(SELECT listing_id FROM p))"
+	  " AND q.listing_id = p.listing_id"
+	  " AND (q.priority, q.priority_reason) IS DISTINCT FROM ((q.score * p.factor)::real, p.reason)",
+	  0 },
 };
 
 /* Appends s for COPY's text format: backslash escapes, \N for NULL. */
@@ -754,6 +787,22 @@ static int link_batch(struct store_ingest *in, struct lw_error *err)
 	return rc;
 }
 
+/* The NEED_ flags the batch meets before any statement has run. */
+static unsigned batch_holds(const struct store_ingest *in)
+{
+	unsigned have = 0;
+
+	for (size_t i = 0; i < in->n; i++) {
+		const struct pending *p = &in->batch[i];
+
+		have |= (p->rescore_version ? NEED_RESCORE : 0) |
+			(p->redirects || p->outlinks ? NEED_LINKS : 0) |
+			(p->capture ? NEED_CAPTURE : 0) | (p->frontier_id ? NEED_FRONTIER : 0) |
+			(p->flagged ? NEED_FLAGGED : 0);
+	}
+	return have;
+}
+
 /* One attempt at writing the batch in one transaction. */
 static int flush_once(struct store_ingest *in, struct lw_error *err)
 {
@@ -762,8 +811,12 @@ static int flush_once(struct store_ingest *in, struct lw_error *err)
 			      matcher_pack_version(pack) };
 	const char *params[2] = { matcher_pack_hash(pack), in->actor };
 	PGresult *res = NULL;
+	unsigned have;
+	size_t fresh = 0; /* listings that are not a rescan's */
 	int rc = -1;
 
+	for (size_t i = 0; i < in->n; i++)
+		fresh += !in->batch[i].rescore_version;
 	if (db_begin(in->st, err) < 0)
 		goto fail;
 	if (!in->staged && db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0)
@@ -781,25 +834,30 @@ static int flush_once(struct store_ingest *in, struct lw_error *err)
 	if (db_exec(in->st, "ANALYZE ingest_stage (seq, url, source, rescore_version)", 0, NULL,
 		    NULL, err) < 0)
 		goto fail;
+	have = batch_holds(in);
 	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++) {
+		const struct batch_step *step = &batch_sql[i];
 		/* Statements name the pack ($1) and actor ($2). */
-		int np, counts;
+		int np, counts = (step->flags & (STEP_COUNT_NEW | STEP_COUNT_QUEUED)) != 0;
 
-		if (!batch_sql[i]) {
+		if ((step->flags & NEED_ANY) && !(step->flags & have))
+			continue;
+		if (step->flags & STEP_LINK) {
 			if (link_batch(in, err) < 0)
 				goto fail;
 			continue;
 		}
-		np = strstr(batch_sql[i], "$2") ? 2 : strstr(batch_sql[i], "$1") ? 1 : 0;
-		/* The audit insert's row count is the number of queue changes. */
-		counts = strstr(batch_sql[i], "INSERT INTO audit_log") != NULL;
-		if (db_exec(in->st, batch_sql[i], np, params, counts ? &res : NULL, err) < 0)
+		np = strstr(step->sql, "$2") ? 2 : strstr(step->sql, "$1") ? 1 : 0;
+		if (db_exec(in->st, step->sql, np, params, counts ? &res : NULL, err) < 0)
 			goto fail;
-		if (counts) {
+		if (step->flags & STEP_COUNT_QUEUED)
 			in->stats.queued += strtoul(PQcmdTuples(res), NULL, 10);
-			PQclear(res);
-			res = NULL;
-		}
+		/* Every listing not new (nor a rescan's) was stored before. */
+		if ((step->flags & STEP_COUNT_NEW) &&
+		    strtoul(PQcmdTuples(res), NULL, 10) < fresh)
+			have |= NEED_EXISTING;
+		PQclear(res);
+		res = NULL;
 	}
 	if (count_outcomes(in, err) < 0 || db_commit(in->st, err) < 0)
 		goto fail;

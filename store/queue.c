@@ -107,7 +107,7 @@ static const char show_sql[] =
 	" 'rule_pack', v.rule_pack, 'text', v.title || E'\\n\\n' || v.body,"
 	" 'hits', (SELECT coalesce(json_agg(json_build_object('rule', h.rule_id, 'category',"
 	" h.category, 'weight', h.weight, 'start', h.start_offset, 'end', h.end_offset,"
-	" 'match', h.matched) ORDER BY h.start_offset, h.end_offset, h.id), '[]')"
+	" 'match', h.matched) ORDER BY h.start_offset, h.end_offset, h.position), '[]')"
 	" FROM hits h WHERE h.version_id = v.id AND h.rule_pack = v.rule_pack),"
 	" 'network', (SELECT json_build_object('id', ns.network_id, 'listings', ns.listings,"
 	" 'sources', ns.sources, 'locations', ns.locations,"

@@ -110,7 +110,9 @@ refused "the analyst role cannot insert listings" "$ANALYST" \
 refused "the analyst role cannot edit listings" "$ANALYST" "UPDATE listings SET body = 'edited'"
 refused "the analyst role cannot delete listings" "$ANALYST" "DELETE FROM listings"
 refused "the analyst role cannot edit versions" "$ANALYST" "UPDATE listing_versions SET score = 0"
-refused "the analyst role cannot delete hits" "$ANALYST" "DELETE FROM hits"
+# Hits are stored as one array per version (migration 091); "hits" is a view of them.
+refused "the analyst role cannot delete hits" "$ANALYST" "DELETE FROM hit_sets"
+refused "the analyst role cannot edit hits" "$ANALYST" "UPDATE hit_sets SET hits = '[]'"
 refused "the analyst role cannot add rule packs" "$ANALYST" \
 	"INSERT INTO rule_packs (hash, name) VALUES ('x', 'mine')"
 refused "the analyst role cannot change rule packs" "$ANALYST" "UPDATE rule_packs SET name = 'mine'"
