@@ -297,11 +297,14 @@ static const char *choose_charset(const char **data, size_t *len, const char *ct
 		*len -= 2;
 		return d[0] == 0xff ? "UTF-16LE" : "UTF-16BE";
 	}
+	/* A page that says UTF-8 but is not (a Latin-1 page behind a server
+	 * that labels everything UTF-8) reads as Windows-1252, as a page that
+	 * says nothing does: its text stays readable instead of broken bytes. */
 	if (ctype && !charset_param(ctype, ctype + strlen(ctype), label, labelsz) &&
 	    (enc = known_charset(label, 0)))
-		return enc;
+		return strcmp(enc, "UTF-8") || valid_utf8(*data, *len) ? enc : "windows-1252";
 	if (!meta_charset(*data, *len, label, labelsz) && (enc = known_charset(label, 1)))
-		return enc;
+		return strcmp(enc, "UTF-8") || valid_utf8(*data, *len) ? enc : "windows-1252";
 	return valid_utf8(*data, *len) ? "UTF-8" : "windows-1252";
 }
 

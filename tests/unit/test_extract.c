@@ -285,6 +285,12 @@ static void test_latin1_header(void **state)
 	p = load_page("latin1-header.html", NULL, PAGE);
 	check_text(p, "//h1", 0, latin_title);
 	extract_page_free(p);
+	/* and labelled UTF-8 by a server that says so of everything: the
+	 * label is wrong, the bytes say Windows-1252 */
+	p = load_page("latin1-header.html", "text/html; charset=utf-8", PAGE);
+	check_text(p, "//h1", 0, latin_title);
+	check_text(p, "//div[@class='ad-body']", 0, latin_body);
+	extract_page_free(p);
 }
 
 static void test_latin1_meta(void **state)
