@@ -11,7 +11,7 @@ libpq-dev postgresql libutf8proc-dev libinih-dev libjansson-dev libcmocka-dev
 libssl-dev libpcre2-dev libigraph-dev iso-codes zlib1g-dev ripgrep curl python3 procps
 libmicrohttpd-dev libgnutls28-dev libargon2-dev libgraphviz-dev graphviz clang libclang-rt-14-dev"
 case "${1:-}" in
-test) PKGS="$PKGS chromium chromium-driver python3-selenium" ;;
+test) PKGS="$PKGS chromium chromium-driver python3-selenium gdb" ;;
 bench) PKGS="$PKGS wrk" ;;
 esac
 

@@ -15,7 +15,8 @@
 #   LW_SWEEP_AFTER    shell code run after each run ($N, $rc set); failing is a finding
 #   LW_SWEEP_FILTER   sed script applied to stdout before comparing
 #   LW_SWEEP_RESULTS  file to append "NAME TOTAL POINTS OK ERROR OOM LIBRARY FINDINGS" to
-#   LW_SWEEP_TIMEOUT  seconds a run may take (120); a run that hangs is a finding
+#   LW_SWEEP_TIMEOUT  seconds a run may take (120); a run that hangs is a finding,
+#                     unless it waits inside libpq (listed apart, with its stack)
 # A sanitizer report whose innermost frame is in a library (glibc's NSS,
 # libxml2) rather than in lurewatch is counted and listed apart: out of
 # memory inside those libraries is theirs to handle.
@@ -37,12 +38,25 @@ run() {
 	shift
 	export N
 	[ -n "${LW_SWEEP_BEFORE:-}" ] && eval "$LW_SWEEP_BEFORE"
-	rm -f "$work/count"
-	# A run that hangs is a finding too, not the end of the sweep: env
-	# gives the preload to the command alone, not to timeout.
-	timeout -k 5 "${LW_SWEEP_TIMEOUT:-120}" env LD_PRELOAD="$LW_SWEEP_PRELOAD" LW_FAIL_AT="$N" \
-		LW_FAIL_COUNT_FILE="$work/count" "$@" >"$work/out" 2>"$work/err"
+	rm -f "$work/count" "$work/hang"
+	# A run that hangs does not end the sweep: after LW_SWEEP_TIMEOUT its
+	# threads' stacks are taken (gdb) for the verdict, then it is killed.
+	env LD_PRELOAD="$LW_SWEEP_PRELOAD" LW_FAIL_AT="$N" LW_FAIL_COUNT_FILE="$work/count" \
+		"$@" >"$work/out" 2>"$work/err" &
+	pid=$!
+	(
+		sleep "${LW_SWEEP_TIMEOUT:-120}"
+		if kill -0 "$pid" 2>/dev/null; then
+			gdb -batch -p "$pid" -ex 'thread apply all bt 8' >"$work/hang" 2>&1 ||
+				echo "(no stack: gdb failed)" >>"$work/hang"
+			kill -9 "$pid" 2>/dev/null
+		fi
+	) &
+	watch=$!
+	wait "$pid"
 	rc=$?
+	kill "$watch" 2>/dev/null
+	wait "$watch" 2>/dev/null
 	export rc
 	if [ -n "${LW_SWEEP_FILTER:-}" ]; then
 		sed "$LW_SWEEP_FILTER" "$work/out" >"$work/out.f" && mv "$work/out.f" "$work/out"
@@ -83,6 +97,12 @@ ours() {
 	awk -v top="$top/" '/^ *#[0-9]+ / && !/interceptor|failmalloc|asan_|libclang_rt|__sanitizer/ {
 		print (index($0, top) ? 1 : 0); exit }' "$work/err" | grep -q 1
 }
+# hung_in_library: 1 when the main thread of the hung run waits in a call
+# into libpq (the innermost frames outside libc are libpq's).
+hung_in_library() {
+	awk '/^Thread 1 /{t=1; next} /^Thread /{t=0} t && /^#[0-9]+ / && !/libc\.so|__GI_|__poll|poll \(|libclang_rt|interceptor/ {
+		print (/libpq/ ? 1 : 0); exit }' "$work/hang" | grep -q 1
+}
 while read -r at; do
 	run "$at" "$@"
 	tried=$((tried + 1))
@@ -111,8 +131,16 @@ while read -r at; do
 		n_err=$((n_err + 1))
 	elif [ "$rc" -eq 134 ] && grep -q -a '^lurewatch: out of memory' "$work/err"; then
 		n_oom=$((n_oom + 1))
-	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	elif [ -s "$work/hang" ] && hung_in_library; then
+		# Waiting inside a library call (libpq's, on a reply it lost to
+		# the failed allocation): counted apart, with the stack.
+		n_lib=$((n_lib + 1))
+		echo "N=$at: hung in a library call; the main thread:" >>"$work/libs"
+		awk '/^Thread 1 /{t=1; next} /^Thread /{t=0} t && /^#[0-9]/' "$work/hang" | head -8 |
+			cut -c1-160 | sed 's/^/    /' >>"$work/libs"
+	elif [ -s "$work/hang" ]; then
 		why="hung: no answer in ${LW_SWEEP_TIMEOUT:-120} s"
+		grep -m8 '^#[0-9]' "$work/hang" | cut -c1-160 >>"$work/err"
 	elif [ "$rc" -le 1 ]; then
 		why="wrong answer: exit $rc, output differs from the clean run's"
 	else
