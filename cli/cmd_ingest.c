@@ -27,7 +27,7 @@ struct ingest_run {
 	struct engine_ingest *in;
 	size_t bad;             /* inputs or lines rejected */
 	int fatal;              /* a batch failed: stop */
-	int broken;             /* an input was refused whole (a malformed export) */
+	int broken;             /* an input was refused or unreadable whole */
 	enum { FORMAT_AUTO, FORMAT_JSONL, FORMAT_TELEGRAM } format;
 	struct telegram_options tg;
 	int progress;           /* a line on the terminal, refreshed */
@@ -68,7 +68,8 @@ static void usage(FILE *f)
 		"                   back, retrying the batch with backoff (default 30; 0: fail)\n"
 		"  --json           print the summary as JSON\n\n"
 		"Exit status: 0 all stored, 1 some inputs rejected (the rest stored), 2 error\n"
-		"(nothing after the failed batch was stored; re-running completes the work;\n"
+		"(a file or folder named here that cannot be read is an error too;\n"
+		"nothing after the failed batch was stored; re-running completes the work;\n"
 		"a malformed Telegram export is not stored at all, the other inputs are).\n");
 }
 
@@ -261,7 +262,7 @@ static void ingest_dir(struct ingest_run *run, const char *dir)
 
 	if (!d) {
 		fprintf(stderr, "lurewatch: cannot open '%s': %s\n", dir, strerror(errno));
-		run->bad++;
+		run->broken = 1;
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -300,8 +301,11 @@ static void ingest_path(struct ingest_run *run, const char *path)
 	if (strcmp(path, "-") != 0 && (has_ext(path, jsonl_ext) || run->format != FORMAT_AUTO)) {
 		f = fopen(path, "rb");
 		if (!f) {
+			/* A file named to be ingested and not read is the run's
+			 * failure, not a rejected listing: exit 2, as for a
+			 * malformed export, so that a script re-runs it. */
 			fprintf(stderr, "lurewatch: cannot open '%s': %s\n", path, strerror(errno));
-			run->bad++;
+			run->broken = 1;
 			return;
 		}
 		ingest_json_file(run, f, path);
