@@ -115,7 +115,7 @@ unit-tests: $(TEST_BIN)
 
 # ---- fuzzing: libFuzzer targets under ASan and UBSan, built with clang into
 # their own folder. `make fuzz FUZZ_SECONDS=N` runs each for N seconds;
-# `make test` runs each for LW_FUZZ_SECONDS (tests/cli/t0900-fuzz.sh).
+# `make test` runs each for LW_FUZZ_SECONDS (tests/cli/t1300-fuzz.sh).
 FUZZ_B       = build-fuzz
 FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
