@@ -466,6 +466,18 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
+/* Says, for the next call, where a record the file cut short began and how
+ * much of it there was. */
+static void note_truncated(struct archive_reader *r, const struct archive_record *rec,
+			   uint64_t at)
+{
+	snprintf(r->pending, sizeof(r->pending),
+		 "truncated: the file ends at offset %llu inside the record at offset %llu "
+		 "(%zu of %llu bytes)%s%s", (unsigned long long)(r->ustart + r->len),
+		 (unsigned long long)at, rec->block_len, (unsigned long long)rec->content_length,
+		 r->eof_why[0] ? "; " : "", r->eof_why);
+}
+
 /* An ARC record: one header line, then Archive-length bytes. ARC has no
  * record ids, so one is made of the capture's date, the record's offset and
  * its URL: the same for the same file wherever it is read from. */
@@ -519,12 +531,7 @@ static int next_arc(struct archive_reader *r, struct archive_record *rec, uint64
 		return -1;
 	r->started = 1;
 	if (rec->truncated) {
-		snprintf(r->pending, sizeof(r->pending),
-			 "truncated: the file ends at offset %llu inside the record at offset %llu "
-			 "(%zu of %llu bytes)%s%s", (unsigned long long)(r->ustart + r->len),
-			 (unsigned long long)at, rec->block_len,
-			 (unsigned long long)rec->content_length, r->eof_why[0] ? "; " : "",
-			 r->eof_why);
+		note_truncated(r, rec, at);
 	}
 	return 1;
 }
@@ -606,12 +613,7 @@ int archive_reader_next(struct archive_reader *r, struct archive_record *rec,
 	if (read_block(r, rec, err) < 0)
 		return -1;
 	if (rec->truncated) {
-		snprintf(r->pending, sizeof(r->pending),
-			 "truncated: the file ends at offset %llu inside the record at offset %llu "
-			 "(%zu of %llu bytes)%s%s", (unsigned long long)(r->ustart + r->len),
-			 (unsigned long long)at, rec->block_len,
-			 (unsigned long long)rec->content_length, r->eof_why[0] ? "; " : "",
-			 r->eof_why);
+		note_truncated(r, rec, at);
 		return 1;
 	}
 	/* The CRLF CRLF after the block; whatever else follows is checked as

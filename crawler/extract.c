@@ -530,13 +530,11 @@ int extract_links(struct extract_page *p, const char *xpath, char ***urls,
  * the (hidden) <head> the <meta> opens. */
 /* The visible text of an element, walked in the page's own tree (it was
  * serialised and parsed again once, which cost as much as the page). */
-static int element_text(struct extract_page *p, xmlNodePtr node, char **out,
-			struct lw_error *err)
+static int element_text(xmlNodePtr node, char **out, struct lw_error *err)
 {
 	size_t len;
 	char *text = matcher_html_node_text(node, &len, err);
 
-	(void)p;
 	if (!text)
 		return lw_error_prefix(err, "html: element '%s'", (const char *)node->name);
 	*out = trim_dup(text, len);
@@ -555,7 +553,7 @@ static int node_text(struct extract_page *p, xmlNodePtr node, char **out,
 		}
 	}
 	if (node->type == XML_ELEMENT_NODE)
-		return element_text(p, node, out, err);
+		return element_text(node, out, err);
 	*out = node_value(node);
 	return 0;
 }
