@@ -19,7 +19,7 @@
 #include "../util/xmalloc.h"
 #include "matcher_internal.h"
 
-#define CACHE_MAGIC "LWHSDB7"
+#define CACHE_MAGIC "LWHSDB8"
 #define CACHE_MAX_FILE (1024u * 1024u * 1024u)
 
 #ifndef LW_VERSION
@@ -191,16 +191,18 @@ int cache_load(struct matcher *m, const char *dir)
 	    take(&r, m->pat_fixed, sizeof(*m->pat_fixed) * npat) < 0 ||
 	    take(&r, m->pat_check, sizeof(*m->pat_check) * npat) < 0 || take_groups(&r, m) < 0 ||
 	    take_db(&r, &m->db_main) < 0 || take_db(&r, &m->db_lit) < 0 ||
-	    take_db(&r, &m->db_pad) < 0 || r.left != 0)
+	    take_db(&r, &m->db_ulit) < 0 || take_db(&r, &m->db_pad) < 0 || r.left != 0)
 		goto out;
 	rc = 0;
 out:
 	if (rc < 0) {
 		hs_free_database(m->db_main);
 		hs_free_database(m->db_lit);
+		hs_free_database(m->db_ulit);
 		hs_free_database(m->db_pad);
 		m->db_main = NULL;
 		m->db_lit = NULL;
+		m->db_ulit = NULL;
 		m->db_pad = NULL;
 	}
 	if (data)
@@ -274,7 +276,7 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 		   fwrite(m->hs_first, sizeof(*m->hs_first), (size_t)nhs + 1, f) == (size_t)nhs + 1 &&
 		   (npat == 0 || fwrite(m->hs_pids, sizeof(*m->hs_pids), npat, f) == npat) &&
 		   put_db(f, m->db_main) == 0 && put_db(f, m->db_lit) == 0 &&
-		   put_db(f, m->db_pad) == 0;
+		   put_db(f, m->db_ulit) == 0 && put_db(f, m->db_pad) == 0;
 	/* A failed close is a failed write: keep the two results apart. */
 	if (fclose(f) != 0)
 		write_ok = 0;

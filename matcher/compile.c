@@ -194,6 +194,14 @@ static int ascii_word_byte(unsigned char c)
 	return ascii_alnum(c) || c == '_';
 }
 
+static int has_high_byte(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
 /* An item db_pad can hold: ASCII word bytes and single inner spaces only,
  * the bytes the padded copy of the text keeps as they are. */
 static int paddable(const char *lit, size_t len)
@@ -502,11 +510,12 @@ static int compile_set(const struct matcher *m, struct exprset *s, int literal,
 	return -1;
 }
 
-/* Two databases hold every pattern and item: one pass of each over the
- * text finds everything the rules and combinations need. */
+/* The databases of matcher_internal.h hold every pattern and item: one
+ * pass of each over the text finds everything the rules and combinations
+ * need. */
 static int build_main(struct matcher *m, struct lw_error *err)
 {
-	struct exprset pad = { 0 }, lit = { 0 }, re = { 0 };
+	struct exprset pad = { 0 }, lit = { 0 }, ulit = { 0 }, re = { 0 };
 	int rc = 0;
 
 	for (size_t u = 0; u < m->nhs; u++) {
@@ -514,6 +523,8 @@ static int build_main(struct matcher *m, struct lw_error *err)
 
 		if (m->pat_lit[p] && (m->pat_check[p] & PAT_PADDED))
 			set_add(&pad, m->pat_lit[p], 0, (unsigned)u, 0);
+		else if (m->pat_lit[p] && has_high_byte(m->pat_lit[p]))
+			set_add(&ulit, m->pat_lit[p], 0, (unsigned)u, 0);
 		else if (m->pat_lit[p])
 			set_add(&lit, m->pat_lit[p], 0, (unsigned)u, 0);
 		else
@@ -523,10 +534,13 @@ static int build_main(struct matcher *m, struct lw_error *err)
 		rc = compile_set(m, &pad, 1, &m->db_pad, "word-list", err);
 	if (rc == 0 && lit.n)
 		rc = compile_set(m, &lit, 1, &m->db_lit, "word-list", err);
+	if (rc == 0 && ulit.n)
+		rc = compile_set(m, &ulit, 1, &m->db_ulit, "word-list", err);
 	if (rc == 0 && re.n)
 		rc = compile_set(m, &re, 0, &m->db_main, "pattern", err);
 	set_release(&pad);
 	set_release(&lit);
+	set_release(&ulit);
 	set_release(&re);
 	return rc;
 }
@@ -703,6 +717,7 @@ void matcher_free(struct matcher *m)
 		return;
 	hs_free_database(m->db_main);
 	hs_free_database(m->db_lit);
+	hs_free_database(m->db_ulit);
 	hs_free_database(m->db_pad);
 	free_tables(m);
 	if (m->combs)

@@ -9,13 +9,15 @@
 #include "matcher.h"
 #include "pack_internal.h"
 
-/* Three Hyperscan databases, each scanned once per document: word-list
- * items made of ASCII letters, digits and spaces as literals with their
- * word boundaries written in as spaces (db_pad, scanned over a copy of the
- * text in which every byte that is not an ASCII word byte is a space, so
+/* Four Hyperscan databases, each scanned at most once per document:
+ * word-list items made of ASCII letters, digits and spaces as literals with
+ * their word boundaries written in as spaces (db_pad, scanned over a copy of
+ * the text in which every byte that is not an ASCII word byte is a space, so
  * " pay " matches the word and never "repay" or "payment"); the other
- * items as plain literals (db_lit) whose boundaries the scan callback
- * checks; and the regular-expression patterns of rules and terms
+ * items as plain literals whose boundaries the scan callback checks, those
+ * of ASCII bytes alone (db_lit) apart from those with a byte above 0x7f
+ * (db_ulit), which cannot match a text of ASCII bytes and are not scanned
+ * over one; and the regular-expression patterns of rules and terms
  * (db_main). Literals compile in a fraction of a second and scan several
  * times faster than the same items written as \b-bounded regexes; writing
  * the boundaries into the literal makes short items ("id", "no", "pay")
@@ -37,7 +39,8 @@
 struct matcher {
 	struct matcher_pack *pack;
 	hs_database_t *db_main;     /* regular-expression patterns */
-	hs_database_t *db_lit;      /* word-list items, as literals */
+	hs_database_t *db_lit;      /* other word-list items of ASCII bytes, as literals */
+	hs_database_t *db_ulit;     /* word-list items with a non-ASCII byte, as literals */
 	hs_database_t *db_pad;      /* ASCII word-list items with their boundaries */
 	size_t npat;
 	size_t *pat_rule;           /* pattern id -> rule index */

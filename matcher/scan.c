@@ -54,6 +54,7 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 	}
 	if ((m->db_main && hs_alloc_scratch(m->db_main, &s->scratch) != HS_SUCCESS) ||
 	    (m->db_lit && hs_alloc_scratch(m->db_lit, &s->scratch) != HS_SUCCESS) ||
+	    (m->db_ulit && hs_alloc_scratch(m->db_ulit, &s->scratch) != HS_SUCCESS) ||
 	    (m->db_pad && hs_alloc_scratch(m->db_pad, &s->scratch) != HS_SUCCESS)) {
 		lw_error_set(err, "cannot allocate hyperscan scratch space");
 		matcher_scanner_free(s);
@@ -551,14 +552,16 @@ static void init_pad(void)
 		pad_byte[c] = ascii_word((unsigned char)c) ? (unsigned char)c : ' ';
 }
 
-/* The texts the literal databases scan, made in one pass: for db_lit, line
- * breaks as spaces, so an item's space matches either (a regex would say
- * [ \n]); for db_pad, a space for every byte that is not an ASCII word
- * byte, with one more before and after the text, so that a space in a
- * literal stands where \b would. */
-static void literal_texts(struct matcher_scanner *s, const char *text, size_t len)
+/* The texts the literal databases scan, made in one pass: for db_lit and
+ * db_ulit, line breaks as spaces, so an item's space matches either (a
+ * regex would say [ \n]); for db_pad, a space for every byte that is not an
+ * ASCII word byte, with one more before and after the text, so that a
+ * space in a literal stands where \b would. Returns whether the text has a
+ * byte above 0x7f, without which db_ulit cannot match. */
+static int literal_texts(struct matcher_scanner *s, const char *text, size_t len)
 {
 	const unsigned char *t = (const unsigned char *)text;
+	unsigned char high = 0;
 
 	pthread_once(&pad_once, init_pad);
 	if (len + 2 > s->spaced_cap) {
@@ -570,10 +573,12 @@ static void literal_texts(struct matcher_scanner *s, const char *text, size_t le
 	}
 	s->padded[0] = ' ';
 	for (size_t i = 0; i < len; i++) {
+		high |= t[i];
 		s->spaced[i] = t[i] == '\n' ? ' ' : (char)t[i];
 		s->padded[i + 1] = (char)pad_byte[t[i]];
 	}
 	s->padded[len + 1] = ' ';
+	return (high & 0x80) != 0;
 }
 
 static int scan_both(struct matcher_scanner *s, const char *text, size_t len,
@@ -581,17 +586,21 @@ static int scan_both(struct matcher_scanner *s, const char *text, size_t len,
 		     struct lw_error *err)
 {
 	const struct matcher *m = s->m;
+	int high;
 
 	if (len > 0xffffffffu - 2)
 		return lw_error_set(err, "buffer too large for one scan");
 	if (!len)
 		return 0;
-	literal_texts(s, text, len);
+	high = literal_texts(s, text, len);
 	if (m->db_pad && hs_scan(m->db_pad, s->padded, (unsigned)len + 2, 0, s->scratch,
 				 fn_padded, ctx) != HS_SUCCESS)
 		return lw_error_set(err, "hyperscan scan failed");
 	if (m->db_lit &&
 	    hs_scan(m->db_lit, s->spaced, (unsigned)len, 0, s->scratch, fn, ctx) != HS_SUCCESS)
+		return lw_error_set(err, "hyperscan scan failed");
+	if (m->db_ulit && high &&
+	    hs_scan(m->db_ulit, s->spaced, (unsigned)len, 0, s->scratch, fn, ctx) != HS_SUCCESS)
 		return lw_error_set(err, "hyperscan scan failed");
 	if (m->db_main &&
 	    hs_scan(m->db_main, text, (unsigned)len, 0, s->scratch, fn, ctx) != HS_SUCCESS)
