@@ -7,6 +7,9 @@
 # other). Prints "ok N - TARGET: E executions in S s" or "not ok" with the
 # crash, and appends "TARGET EXECUTIONS SECONDS" to
 # $LW_FUZZ_BUILD/fuzz-results.txt.
+# LW_FUZZ_RUNS=N stops each target once it has run N inputs (SECONDS still
+# caps it): the Reliability table's aim is ten million a target. LW_FUZZ_JOBS=N
+# fuzzes N targets at a time (one core each); the report keeps target order.
 # usage: tests/fuzz/run.sh SECONDS [TARGET...]
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,22 +18,26 @@ secs=${1:-10}
 [ $# -gt 0 ] && shift
 build=${LW_FUZZ_BUILD:-build-fuzz}
 targets=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')}
-n=0
-fails=0
+runs=${LW_FUZZ_RUNS:-}
+jobs=${LW_FUZZ_JOBS:-1}
+case "$runs" in *[!0-9]*) echo "LW_FUZZ_RUNS must be a number of inputs, not '$runs'" >&2; exit 2 ;; esac
+case "$jobs" in '' | *[!0-9]* | 0) echo "LW_FUZZ_JOBS must be a number of targets at a time, not '$jobs'" >&2; exit 2 ;; esac
 mkdir -p "$build/corpus" "$build/crashes"
 results="$build/fuzz-results.txt"
 : >"$results"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 # Leaks are findings too; an input that runs more than 10 s is a hang.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
-for t in $targets; do
+run_one() {
+	n=$1
+	t=$2
 	bin="$build/fuzz/$t"
-	n=$((n + 1))
 	if [ ! -x "$bin" ]; then
 		echo "not ok $n - $t: $bin missing (make fuzz-build)"
-		fails=$((fails + 1))
-		continue
+		return 1
 	fi
 	log=$(mktemp)
 	rc=0
@@ -39,27 +46,63 @@ for t in $targets; do
 		if [ $rc -ne 0 ]; then
 			echo "not ok $n - $t: a regression input fails again"
 			sed 's/^/# /' "$log" | tail -40
-			fails=$((fails + 1))
 			rm -f "$log"
-			continue
+			return 1
 		fi
 	fi
 	mkdir -p "$build/corpus/$t"
-	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	"$bin" -max_total_time="$secs" ${runs:+-runs="$runs"} -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$build/crashes/$t-" "$build/corpus/$t" "tests/fuzz/corpus/$t" \
 		>"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
 	if [ $rc -eq 0 ] && [ -n "$execs" ]; then
 		echo "ok $n - $t: ${execs} executions in ${took:-$secs} s"
-		echo "$t ${execs} ${took:-$secs}" >>"$results"
+		echo "$t ${execs} ${took:-$secs}" >"$out/$n.result"
 	else
 		echo "not ok $n - $t (exit $rc; the input is under $build/crashes/)"
 		# The finding's own message and the first frames of its stack.
 		grep -a -v -E '^(INFO|MS:|base unit|0x|\\|artifact_prefix|stat::|#[0-9]+[^0-9])' "$log" |
 			grep -a -v -E 'in fuzzer::|in main |libc_start|_start ' | head -40 | sed 's/^/# /'
-		fails=$((fails + 1))
+		rc=1
 	fi
 	rm -f "$log"
-done
+	return $rc
+}
+
+# Lane k runs targets k, k+jobs, k+2*jobs, ... one after another.
+lane() {
+	k=$1
+	i=0
+	for t in $targets; do
+		i=$((i + 1))
+		[ $(((i - 1) % jobs)) -eq "$k" ] || continue
+		run_one "$i" "$t" >"$out/$i.txt" 2>&1 || echo "$i" >>"$out/failed.$k"
+	done
+}
+
+fails=0
+if [ "$jobs" -eq 1 ]; then
+	# One at a time, each line as soon as its target is done.
+	i=0
+	for t in $targets; do
+		i=$((i + 1))
+		run_one "$i" "$t" || fails=$((fails + 1))
+		[ -f "$out/$i.result" ] && cat "$out/$i.result" >>"$results"
+	done
+else
+	k=0
+	while [ "$k" -lt "$jobs" ]; do
+		lane "$k" &
+		k=$((k + 1))
+	done
+	wait
+	i=0
+	for t in $targets; do
+		i=$((i + 1))
+		cat "$out/$i.txt"
+		[ -f "$out/$i.result" ] && cat "$out/$i.result" >>"$results"
+	done
+	fails=$(cat "$out"/failed.* 2>/dev/null | wc -l)
+fi
 [ "$fails" -eq 0 ]
