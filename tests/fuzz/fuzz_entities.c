@@ -12,19 +12,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct entity_list l;
 	struct lw_error err;
+	struct fuzz_bounds b;
 	const char *in = (const char *)data + 1;
 
 	if (size < 1)
 		return 0;
 	size--;
 	entity_list_init(&l);
+	fuzz_bounds_init(&b, in, size);
 	if (entities_extract(in, size, regions[data[0] % 8], &l, &err) == 0) {
 		if (l.n > ENTITIES_MAX)
 			abort();
 		for (size_t i = 0; i < l.n; i++) {
 			const struct entity *e = &l.v[i];
 
-			fuzz_check_span("entity", in, size, e->start, e->end);
+			fuzz_check_span("entity", &b, e->start, e->end);
 			if (!e->normalized || !e->normalized[0] || !entity_kind_name(e->kind))
 				abort();
 			for (const char *p = e->normalized; *p; p++)
@@ -34,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();    /* promised: in order of start */
 		}
 	}
+	fuzz_bounds_release(&b);
 	entity_list_release(&l);
 	return 0;
 }

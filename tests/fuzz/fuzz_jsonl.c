@@ -13,12 +13,14 @@ static void analyse(const char *text, int kind)
 
 	matcher_analysis_init(&a);
 	if (matcher_analyze(fuzz_scanner(), text, strlen(text), kind, NULL, &a, &err) == 0) {
+		struct fuzz_bounds b;
+
+		fuzz_bounds_init(&b, a.result.text, a.result.text_len);
 		for (size_t i = 0; i < a.result.nhits; i++)
-			fuzz_check_span("hit", a.result.text, a.result.text_len,
-					a.result.hits[i].start, a.result.hits[i].end);
+			fuzz_check_span("hit", &b, a.result.hits[i].start, a.result.hits[i].end);
 		for (size_t i = 0; i < a.entities.n; i++)
-			fuzz_check_span("entity", a.result.text, a.result.text_len,
-					a.entities.v[i].start, a.entities.v[i].end);
+			fuzz_check_span("entity", &b, a.entities.v[i].start, a.entities.v[i].end);
+		fuzz_bounds_release(&b);
 	}
 	matcher_analysis_release(&a);
 }

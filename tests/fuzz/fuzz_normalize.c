@@ -13,8 +13,12 @@
 
 static void check_map(const char *in, size_t len, const struct lw_text *t)
 {
+	struct fuzz_bounds b;
+
+	fuzz_bounds_init(&b, in, len);
 	for (size_t i = 0; i < t->len; i++)
-		fuzz_check_span("normalised byte", in, len, t->start[i], t->end[i]);
+		fuzz_check_span("normalised byte", &b, t->start[i], t->end[i]);
+	fuzz_bounds_release(&b);
 	for (size_t w = 0; w < t->nwords; w++)
 		if (t->word_start[w] >= t->word_end[w] || t->word_end[w] > t->len)
 			abort();
@@ -46,14 +50,14 @@ static void check_analysis(const char *in, size_t len, int kind)
 
 	matcher_analysis_init(&a);
 	if (matcher_analyze(fuzz_scanner(), in, len, kind, "NZ", &a, &err) == 0) {
-		const char *text = a.result.text;
-		size_t tlen = a.result.text_len;
+		struct fuzz_bounds b;
 
+		fuzz_bounds_init(&b, a.result.text, a.result.text_len);
 		for (size_t i = 0; i < a.result.nhits; i++)
-			fuzz_check_span("hit", text, tlen, a.result.hits[i].start, a.result.hits[i].end);
+			fuzz_check_span("hit", &b, a.result.hits[i].start, a.result.hits[i].end);
 		for (size_t i = 0; i < a.entities.n; i++)
-			fuzz_check_span("entity", text, tlen, a.entities.v[i].start,
-					a.entities.v[i].end);
+			fuzz_check_span("entity", &b, a.entities.v[i].start, a.entities.v[i].end);
+		fuzz_bounds_release(&b);
 	}
 	matcher_analysis_release(&a);
 }

@@ -33,10 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct matcher_result r;
 
 		matcher_result_init(&r);
-		if (s && matcher_scan(s, (const char *)data, size, MATCHER_INPUT_TEXT, &r, &err) == 0)
+		if (s && matcher_scan(s, (const char *)data, size, MATCHER_INPUT_TEXT, &r, &err) == 0) {
+			struct fuzz_bounds b;
+
+			fuzz_bounds_init(&b, (const char *)data, size);
 			for (size_t i = 0; i < r.nhits; i++)
-				fuzz_check_span("pack hit", (const char *)data, size, r.hits[i].start,
-						r.hits[i].end);
+				fuzz_check_span("pack hit", &b, r.hits[i].start, r.hits[i].end);
+			fuzz_bounds_release(&b);
+		}
 		matcher_result_release(&r);
 		matcher_scanner_free(s);
 	}
