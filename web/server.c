@@ -684,6 +684,8 @@ static struct web_server *start(const struct config *cfg, const char *conninfo,
 	pthread_mutex_init(&ws->pool_mu, NULL);
 	pthread_mutex_init(&ws->gv_mu, NULL);
 	pthread_mutex_init(&ws->stat_mu, NULL);
+	web_cache_init(&ws->facets);
+	web_cache_init(&ws->counts);
 	ws->pool_cap = (size_t)(cfg->serve.threads > 0 ? cfg->serve.threads : 4);
 	ws->pool = xcalloc(ws->pool_cap, sizeof(*ws->pool));
 	ws->metrics_only = metrics_only;
@@ -767,8 +769,8 @@ void web_server_free(struct web_server *ws)
 	pthread_mutex_destroy(&ws->pool_mu);
 	pthread_mutex_destroy(&ws->gv_mu);
 	pthread_mutex_destroy(&ws->stat_mu);
-	json_decref(ws->facets);
-	json_decref(ws->counts);
+	web_cache_release(&ws->facets);
+	web_cache_release(&ws->counts);
 	free(ws->conninfo);
 	free(ws->url);
 	free(ws->cert_pem);
