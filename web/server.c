@@ -519,13 +519,26 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(method, "POST") == 0)
 		parse_form(r);
 	dispatch(r);
+	/* The page is built: its connection serves the next request while this
+	 * one is sent (to a slow reader, for as long as it takes). */
+	pool_put(r->srv, r->st);
+	r->st = NULL;
 	/* After the change is committed: a count read meanwhile is dropped too. */
 	if (strcmp(method, "POST") == 0 && !r->srv->metrics_only)
 		web_queue_changed(r->srv);
 	if (strcmp(method, "HEAD") == 0)
 		lw_buf_reset(&r->out);
-	resp = MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : "",
-					       MHD_RESPMEM_MUST_COPY);
+	{
+		/* The page is handed over, not copied: MHD frees it once sent. */
+		size_t len;
+		char *page = lw_buf_detach(&r->out, &len);
+
+		resp = MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(page);
+			return MHD_NO;
+		}
+	}
 	add_headers(r, resp);
 	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
