@@ -269,6 +269,21 @@ expect_eq "$(as ada POST /admin/sources --data-urlencode "csrf=$D" -d op=edit -d
 expect_eq "$(as ada POST /admin/sources --data-urlencode "csrf=$D" -d op=edit -d name=newsite -d kind=html --data-urlencode 'links=//a/@href' \
 	--data-urlencode 'start=http://127.0.0.1:9/c' --data-urlencode 'body=//main' -d max_pages=50)" 200 "an admin changes a source"
 expect_grep '^max_pages = 50$' "$SD/newsite.conf" "the change is written"
+# Admins saving the same source at the same instant: each writes its own temporary file, and the
+# last rename wins whole.
+saves=
+for i in 1 2 3 4 5 6; do
+	curl -s -o /dev/null -w '%{http_code}\n' -b "$TMP/ada.jar" --data-urlencode "csrf=$D" -d op=edit -d name=newsite \
+		-d kind=html --data-urlencode 'links=//a/@href' --data-urlencode 'start=http://127.0.0.1:9/c' \
+		--data-urlencode 'body=//main' -d max_pages=5$i "$WEB/admin/sources" >"$TMP/save.$i" &
+	saves="$saves $!"
+done
+# Only the saves: a bare wait would wait for the server too.
+for p in $saves; do wait "$p"; done
+expect_eq "$(cat "$TMP"/save.[1-6] | sort -u | tr '\n' ' ')" "200 " "six admins save one source at once"
+expect_eq "$(grep -c '^max_pages = 5[1-6]$' "$SD/newsite.conf")" 1 "the file is one of their saves, whole"
+expect_eq "$(ls -A "$SD" | grep -c '^\.')" 0 "and no temporary file is left"
+expect_rc 0 "the sources folder loads" "$LW" source list
 expect_eq "$(as ada POST /admin/sources --data-urlencode "csrf=$D" -d op=edit -d name=mainsite -d kind=html --data-urlencode 'links=//a/@href' \
 	--data-urlencode 'start=http://127.0.0.1:9/m')" 400 "a source of the main file is not rewritten"
 expect_grep "source .*mainsite.* is defined in .*lurewatch.conf:[0-9]*" "$TMP/body" "saying where to change it"
