@@ -205,6 +205,15 @@ python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert isinstance(a
 	&& ok "the API's queue is the CLI's --json array" || notok "the API's queue is the CLI's --json array"
 expect_eq "$(code GET /api/queue -H "Authorization: Bearer nope")" 401 "a wrong token is refused"
 expect_eq "$(code GET /api/audit -H "Authorization: Bearer $T")" 403 "the API enforces roles too"
+expect_eq "$(code GET /api/networks/$net -H "Authorization: Bearer $T")" 200 "a network through the API"
+"$LW" network show $net --json >"$TMP/net.json"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); c=json.load(open(sys.argv[2])); assert sorted(a) == sorted(c) and "cut_texts" in a, (sorted(a), sorted(c))' "$TMP/body" "$TMP/net.json" \
+	&& ok "shaped as network show --json, cut_texts included" || notok "the API's network is network show --json's shape"
+missing=$(python3 -c 'import json,re,sys
+row = [l for l in open(sys.argv[2]) if l.startswith("| `GET /api/networks/ID` |")][0]
+print(" ".join(k for k in json.load(open(sys.argv[1])) if not re.search(r"[`, \[{]" + k + r"[`,\] }]", row)))' "$TMP/net.json" "$TOP/docs/api.md")
+expect_eq "$missing" "" "docs/api.md names every key of a network"
+expect_eq "$(code GET /api/networks/999999999 -H "Authorization: Bearer $T")" 404 "API: no such network is a 404"
 nid=$(sql "SELECT id FROM queue_items WHERE status = 'new' ORDER BY id LIMIT 1")
 expect_eq "$(code POST /api/items/$nid/claim -H "Authorization: Bearer $T")" 200 "claim through the API"
 expect_eq "$(code POST /api/items/$nid/resolve -H "Authorization: Bearer $T" -H 'Content-Type: application/json' -d '{"verdict":"confirmed","note":"api"}')" 200 \
