@@ -116,6 +116,46 @@ expect_grep 'id="explain"' "$TMP/body" "the score is explained"
 expect_eq "$(as bob POST /queue/claim -d csrf=$B)" 303 "claim next"
 expect_eq "$(sql "SELECT count(*) > 0 FROM queue_items WHERE claimed_by = 'bob'")" t "bob holds the next items"
 
+# ---- the queue page: current, filtered, counted ---------------------------------------------
+# rows: the item ids of the page in $TMP/body, in order.
+rows() { grep -o '<tr data-id="[0-9]*"' "$TMP/body" | sed 's/[^0-9]//g' | tr '\n' ' ' | sed 's/ $//'; }
+open_order="SELECT id FROM queue_items WHERE status <> 'resolved' ORDER BY urgent DESC, priority DESC, id"
+expect_eq "$(as alice GET /queue)" 200 "the queue page"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM ($open_order LIMIT 50) x")" \
+	"lists the open items in queue order"
+bc=$(sql "SELECT id FROM queue_items WHERE claimed_by = 'bob' ORDER BY urgent DESC, priority DESC, id LIMIT 1")
+expect_grep "<tr data-id=\"$bc\" [^>]*class=\"[a-z ]*claimed\">.*<td>claimed</td><td>bob</td>" "$TMP/body" \
+	"bob's claim shows on alice's page at once"
+expect_grep "· $(sql "SELECT count(*) FROM queue_items WHERE status = 'claimed'") claimed ·" "$TMP/body" \
+	"and is counted at once (the change was made here)"
+# Claims change outside the server too: the rows are read as they are now.
+sql "UPDATE queue_items SET claim_expires = now() - interval '1 second' WHERE id = $bc" >/dev/null
+as alice GET /queue >/dev/null
+expect_grep "<tr data-id=\"$bc\" [^>]*class=\"[a-z ]*new\">.*<td>new</td><td></td>" "$TMP/body" \
+	"an expired claim shows as new on the next page"
+cat=$(sql "SELECT c FROM queue_items, unnest(categories) c WHERE status <> 'resolved' GROUP BY c ORDER BY count(*) DESC, c LIMIT 1")
+ms=$(sql "SELECT floor(percentile_disc(0.5) WITHIN GROUP (ORDER BY score)) FROM queue_items WHERE status <> 'resolved' AND '$cat' = ANY (categories)")
+fq="FROM queue_items WHERE status <> 'resolved' AND '$cat' = ANY (categories) AND score >= $ms"
+expect_eq "$(as alice GET "/queue?category=$cat&min_score=$ms")" 200 "the queue filtered by category and score"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT id $fq ORDER BY urgent DESC, priority DESC, id LIMIT 50) x")" \
+	"lists exactly the matching open items"
+expect_grep " of $(sql "SELECT count(*) $fq") " "$TMP/body" "and counts them"
+expect_eq "$(as alice GET "/queue?category=$cat&min_score=$ms&offset=1")" 200 "the filtered queue's next rows"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT id $fq ORDER BY urgent DESC, priority DESC, id LIMIT 50 OFFSET 1) x")" \
+	"start where asked"
+expect_eq "$(as bob GET "/queue?status=claimed&mine=1")" 200 "bob's own claims"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT id FROM queue_items WHERE status = 'claimed' AND claimed_by = 'bob' ORDER BY urgent DESC, priority DESC, id) x")" \
+	"are his claims, and only his"
+expect_grep ">$(sql "SELECT count(*) FROM queue_items WHERE status = 'claimed' AND claimed_by = 'bob'") mine</a>" "$TMP/body" \
+	"counted as his"
+expect_eq "$(as alice GET "/queue?status=resolved")" 200 "resolved items"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT id FROM queue_items WHERE status = 'resolved' ORDER BY urgent DESC, priority DESC, id LIMIT 50) x")" \
+	"are listed with their own filter"
+expect_eq "$(as alice GET "/queue?network=999999999")" 200 "a filter nothing matches"
+expect_grep 'Nothing matches these filters' "$TMP/body" "says so"
+expect_grep '0–0 of 0 ' "$TMP/body" "and counts nothing"
+expect_eq "$(as alice GET "/queue?min_score=abc")" 400 "a bad score is refused"
+
 # ---- roles on every route -----------------------------------------------------------------
 login sue sue-password-1 >/dev/null
 login ada ada-password-1 >/dev/null
