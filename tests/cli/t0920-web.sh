@@ -143,6 +143,13 @@ expect_grep " of $(sql "SELECT count(*) $fq") " "$TMP/body" "and counts them"
 expect_eq "$(as alice GET "/queue?category=$cat&min_score=$ms&offset=1")" 200 "the filtered queue's next rows"
 expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT id $fq ORDER BY urgent DESC, priority DESC, id LIMIT 50 OFFSET 1) x")" \
 	"start where asked"
+# The language is the prefix of the rules that hit, from every hit set of the item's version.
+lang=$(sql "SELECT split_part(h.rule_id, '_', 1) FROM queue_items q JOIN hits h ON h.version_id = q.version_id WHERE q.status <> 'resolved' AND split_part(h.rule_id, '_', 1) ~ '^[a-z]{1,8}$' GROUP BY 1 ORDER BY count(DISTINCT q.id), 1 LIMIT 1")
+lq="FROM queue_items q WHERE q.status <> 'resolved' AND EXISTS (SELECT 1 FROM hits h WHERE h.version_id = q.version_id AND split_part(h.rule_id, '_', 1) = '$lang')"
+expect_eq "$(as alice GET "/queue?language=$lang")" 200 "the queue filtered by language ($lang)"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT q.id $lq ORDER BY q.urgent DESC, q.priority DESC, q.id LIMIT 50) x")" \
+	"lists exactly the items with a hit of that language's rules"
+expect_grep " of $(sql "SELECT count(*) $lq") " "$TMP/body" "and counts them"
 expect_eq "$(as bob GET "/queue?status=claimed&mine=1")" 200 "bob's own claims"
 expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT id FROM queue_items WHERE status = 'claimed' AND claimed_by = 'bob' ORDER BY urgent DESC, priority DESC, id) x")" \
 	"are his claims, and only his"
@@ -245,6 +252,10 @@ python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert isinstance(a
 	&& ok "the API's queue is the CLI's --json array" || notok "the API's queue is the CLI's --json array"
 expect_eq "$(code GET /api/queue -H "Authorization: Bearer nope")" 401 "a wrong token is refused"
 expect_eq "$(code GET /api/audit -H "Authorization: Bearer $T")" 403 "the API enforces roles too"
+expect_eq "$(code GET "/api/queue?language=$lang" -H "Authorization: Bearer $T")" 200 "the API's queue by language"
+expect_eq "$(python3 -c 'import json,sys; print(" ".join(str(i["id"]) for i in json.load(open(sys.argv[1]))))' "$TMP/body")" \
+	"$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT q.id $lq ORDER BY q.urgent DESC, q.priority DESC, q.id LIMIT 50) x")" \
+	"lists the same items as the page"
 expect_eq "$(code GET /api/networks/$net -H "Authorization: Bearer $T")" 200 "a network through the API"
 "$LW" network show $net --json >"$TMP/net.json"
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); c=json.load(open(sys.argv[2])); assert sorted(a) == sorted(c) and "cut_texts" in a, (sorted(a), sorted(c))' "$TMP/body" "$TMP/net.json" \
