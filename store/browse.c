@@ -12,7 +12,8 @@
  * (its rule id is lang or starts with lang_), from the version's hit sets
  * by key. A subquery per item, not a join: written as EXISTS over the hits
  * view, PostgreSQL expanded every hit set of the store into rows to hash
- * them (2.5 s at 10,000 open items of 27,000; this, 0.15 s). */
+ * them (a queue page took 1.4-1.5 s at 10,000 open items of 27,000;
+ * this, 0.16-0.20 s). */
 #define LANGUAGE_HIT(lang)                                                             \
 	"coalesce((SELECT bool_or(jsonb_path_exists(hs.hits, '$[*] ? (@.rule == $l ||"    \
 	" @.rule starts with $p)', jsonb_build_object('l', " lang "::text, 'p', " lang    \
