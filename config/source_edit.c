@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../util/buf.h"
@@ -97,23 +98,38 @@ static char *read_text(const char *path)
 }
 
 /* Writes text to path through a temporary file and a rename, so a reader
- * (the daemon reloading) sees the old file or the new one, never half. */
+ * (the daemon reloading) sees the old file or the new one, never half.
+ * The temporary file is made by mkstemp in the same folder: two admins
+ * saving the same source at once each write their own file (a shared name
+ * let one rename the other's half-written text into place), and the last
+ * rename wins whole. */
 static int write_text(const char *path, const char *text, struct lw_error *err)
 {
 	struct lw_buf tmp;
-	FILE *f;
-	int rc = -1;
+	struct stat st;
+	FILE *f = NULL;
+	int fd = -1, rc = -1;
 
 	lw_buf_init(&tmp, PATH_MAX + 16);
 	/* A leading dot: the loader skips it while it exists. */
 	{
 		const char *slash = strrchr(path, '/');
 
-		lw_buf_printf(&tmp, "%.*s/.%s.tmp", (int)(slash - path), path, slash + 1);
+		lw_buf_printf(&tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
 	}
-	f = fopen(tmp.data, "wb");
-	if (!f) {
+	fd = mkstemp(tmp.data);
+	if (fd < 0) {
 		lw_error_set(err, "cannot write '%s': %s", tmp.data, strerror(errno));
+		goto out;
+	}
+	/* mkstemp makes it 0600: keep the mode of the file replaced, or the
+	 * folder's usual 0644 for a new one (umask cannot be read without
+	 * setting it, which would race with the server's other threads). */
+	if (fchmod(fd, stat(path, &st) == 0 ? st.st_mode & 0777 : 0644) != 0 ||
+	    !(f = fdopen(fd, "wb"))) {
+		lw_error_set(err, "cannot write '%s': %s", tmp.data, strerror(errno));
+		close(fd);
+		unlink(tmp.data);
 		goto out;
 	}
 	if (fputs(text, f) == EOF || fflush(f) != 0 || fsync(fileno(f)) != 0) {

@@ -30,6 +30,23 @@ static void reply(struct web_req *r, int rc, json_t *v, struct lw_error *err)
 		web_json(r, 200, v);
 }
 
+/* As `network show --json`; a network that does not exist is a 404, as
+ * docs/api.md says, not a 200 with null. */
+static void network_show(struct web_req *r, long id)
+{
+	struct lw_error err;
+	json_t *v = NULL;
+
+	if (store_network_show(r->st, id, &v, &err) < 0) {
+		api_db_fail(r, &err);
+	} else if (json_is_null(v)) {
+		json_decref(v);
+		web_fail(r, 404, "no such network %ld", id);
+	} else {
+		web_json(r, 200, v);
+	}
+}
+
 static long qnum(struct web_req *r, const char *name, long dflt)
 {
 	const char *v = web_query(r, name);
@@ -260,7 +277,7 @@ void api_route(struct web_req *r, const char *p)
 			reply(r, store_network_graph(r->st, id, r->srv->cfg->near_duplicate_bits, &v,
 						     &err), v, &err);
 		else if (!rest)
-			reply(r, store_network_show(r->st, id, &v, &err), v, &err);
+			network_show(r, id);
 		else
 			web_fail(r, 404, "no such resource");
 	} else if (strcmp(p, "/search") == 0 && get) {

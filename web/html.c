@@ -13,6 +13,12 @@
 #define LW_VERSION "dev"
 #endif
 
+/* Printable ASCII that stands for itself in HTML text and attributes. */
+static int plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+}
+
 void html_escn(struct lw_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -21,8 +27,7 @@ void html_escn(struct lw_buf *b, const char *s, size_t n)
 		size_t run = 0, l;
 
 		/* Plain printable ASCII, most of any text, is copied a run at once. */
-		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
-		       !strchr("&<>\"'", p[i + run]))
+		while (i + run < n && plain(p[i + run]))
 			run++;
 		if (run) {
 			lw_buf_add(b, p + i, run);

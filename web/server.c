@@ -519,13 +519,26 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(method, "POST") == 0)
 		parse_form(r);
 	dispatch(r);
+	/* The page is built: its connection serves the next request while this
+	 * one is sent (to a slow reader, for as long as it takes). */
+	pool_put(r->srv, r->st);
+	r->st = NULL;
 	/* After the change is committed: a count read meanwhile is dropped too. */
 	if (strcmp(method, "POST") == 0 && !r->srv->metrics_only)
 		web_queue_changed(r->srv);
 	if (strcmp(method, "HEAD") == 0)
 		lw_buf_reset(&r->out);
-	resp = MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : "",
-					       MHD_RESPMEM_MUST_COPY);
+	{
+		/* The page is handed over, not copied: MHD frees it once sent. */
+		size_t len;
+		char *page = lw_buf_detach(&r->out, &len);
+
+		resp = MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(page);
+			return MHD_NO;
+		}
+	}
 	add_headers(r, resp);
 	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
@@ -684,6 +697,8 @@ static struct web_server *start(const struct config *cfg, const char *conninfo,
 	pthread_mutex_init(&ws->pool_mu, NULL);
 	pthread_mutex_init(&ws->gv_mu, NULL);
 	pthread_mutex_init(&ws->stat_mu, NULL);
+	web_cache_init(&ws->facets);
+	web_cache_init(&ws->counts);
 	ws->pool_cap = (size_t)(cfg->serve.threads > 0 ? cfg->serve.threads : 4);
 	ws->pool = xcalloc(ws->pool_cap, sizeof(*ws->pool));
 	ws->metrics_only = metrics_only;
@@ -767,8 +782,8 @@ void web_server_free(struct web_server *ws)
 	pthread_mutex_destroy(&ws->pool_mu);
 	pthread_mutex_destroy(&ws->gv_mu);
 	pthread_mutex_destroy(&ws->stat_mu);
-	json_decref(ws->facets);
-	json_decref(ws->counts);
+	web_cache_release(&ws->facets);
+	web_cache_release(&ws->counts);
 	free(ws->conninfo);
 	free(ws->url);
 	free(ws->cert_pem);

@@ -25,6 +25,18 @@ const struct web_asset *web_asset_find(const char *name);
 
 enum web_role { ROLE_NONE, ROLE_ANALYST, ROLE_SUPERVISOR, ROLE_ADMIN };
 
+/* A figure read from the database and kept a few seconds, under the
+ * server's stat_mu (page_queue.c). */
+struct web_cache {
+	json_t *v;
+	double at;              /* when read (monotonic seconds); 0: to read again */
+	unsigned long gen;      /* changes made through this server */
+	int loading;            /* one request is reading it */
+	pthread_cond_t done;    /* signalled when that read ends */
+};
+void web_cache_init(struct web_cache *c);
+void web_cache_release(struct web_cache *c);
+
 struct web_server {
 	const struct config *cfg;
 	char *conninfo;
@@ -44,10 +56,8 @@ struct web_server {
 	unsigned long responses[6]; /* by status class: 1xx..5xx at [1..5] */
 	double seconds;         /* time spent answering */
 	unsigned long logins, login_failures;
-	json_t *facets;         /* the queue filters' choices, under stat_mu */
-	double facets_at;       /* when they were read (monotonic seconds) */
-	json_t *counts;         /* the queue's counts by status, under stat_mu */
-	double counts_at;       /* when they were read; 0 after any change here */
+	struct web_cache facets; /* the queue filters' choices */
+	struct web_cache counts; /* the queue's counts by status */
 };
 
 /* A form or query field. */

@@ -116,6 +116,53 @@ expect_grep 'id="explain"' "$TMP/body" "the score is explained"
 expect_eq "$(as bob POST /queue/claim -d csrf=$B)" 303 "claim next"
 expect_eq "$(sql "SELECT count(*) > 0 FROM queue_items WHERE claimed_by = 'bob'")" t "bob holds the next items"
 
+# ---- the queue page: current, filtered, counted ---------------------------------------------
+# rows: the item ids of the page in $TMP/body, in order.
+rows() { grep -o '<tr data-id="[0-9]*"' "$TMP/body" | sed 's/[^0-9]//g' | tr '\n' ' ' | sed 's/ $//'; }
+open_order="SELECT id FROM queue_items WHERE status <> 'resolved' ORDER BY urgent DESC, priority DESC, id"
+expect_eq "$(as alice GET /queue)" 200 "the queue page"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM ($open_order LIMIT 50) x")" \
+	"lists the open items in queue order"
+bc=$(sql "SELECT id FROM queue_items WHERE claimed_by = 'bob' ORDER BY urgent DESC, priority DESC, id LIMIT 1")
+expect_grep "<tr data-id=\"$bc\" [^>]*class=\"[a-z ]*claimed\">.*<td>claimed</td><td>bob</td>" "$TMP/body" \
+	"bob's claim shows on alice's page at once"
+expect_grep "· $(sql "SELECT count(*) FROM queue_items WHERE status = 'claimed'") claimed ·" "$TMP/body" \
+	"and is counted at once (the change was made here)"
+# Claims change outside the server too: the rows are read as they are now.
+sql "UPDATE queue_items SET claim_expires = now() - interval '1 second' WHERE id = $bc" >/dev/null
+as alice GET /queue >/dev/null
+expect_grep "<tr data-id=\"$bc\" [^>]*class=\"[a-z ]*new\">.*<td>new</td><td></td>" "$TMP/body" \
+	"an expired claim shows as new on the next page"
+cat=$(sql "SELECT c FROM queue_items, unnest(categories) c WHERE status <> 'resolved' GROUP BY c ORDER BY count(*) DESC, c LIMIT 1")
+ms=$(sql "SELECT floor(percentile_disc(0.5) WITHIN GROUP (ORDER BY score)) FROM queue_items WHERE status <> 'resolved' AND '$cat' = ANY (categories)")
+fq="FROM queue_items WHERE status <> 'resolved' AND '$cat' = ANY (categories) AND score >= $ms"
+expect_eq "$(as alice GET "/queue?category=$cat&min_score=$ms")" 200 "the queue filtered by category and score"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT id $fq ORDER BY urgent DESC, priority DESC, id LIMIT 50) x")" \
+	"lists exactly the matching open items"
+expect_grep " of $(sql "SELECT count(*) $fq") " "$TMP/body" "and counts them"
+expect_eq "$(as alice GET "/queue?category=$cat&min_score=$ms&offset=1")" 200 "the filtered queue's next rows"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT id $fq ORDER BY urgent DESC, priority DESC, id LIMIT 50 OFFSET 1) x")" \
+	"start where asked"
+# The language is the prefix of the rules that hit, from every hit set of the item's version.
+lang=$(sql "SELECT split_part(h.rule_id, '_', 1) FROM queue_items q JOIN hits h ON h.version_id = q.version_id WHERE q.status <> 'resolved' AND split_part(h.rule_id, '_', 1) ~ '^[a-z]{1,8}$' GROUP BY 1 ORDER BY count(DISTINCT q.id), 1 LIMIT 1")
+lq="FROM queue_items q WHERE q.status <> 'resolved' AND EXISTS (SELECT 1 FROM hits h WHERE h.version_id = q.version_id AND split_part(h.rule_id, '_', 1) = '$lang')"
+expect_eq "$(as alice GET "/queue?language=$lang")" 200 "the queue filtered by language ($lang)"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT q.id $lq ORDER BY q.urgent DESC, q.priority DESC, q.id LIMIT 50) x")" \
+	"lists exactly the items with a hit of that language's rules"
+expect_grep " of $(sql "SELECT count(*) $lq") " "$TMP/body" "and counts them"
+expect_eq "$(as bob GET "/queue?status=claimed&mine=1")" 200 "bob's own claims"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT id FROM queue_items WHERE status = 'claimed' AND claimed_by = 'bob' ORDER BY urgent DESC, priority DESC, id) x")" \
+	"are his claims, and only his"
+expect_grep ">$(sql "SELECT count(*) FROM queue_items WHERE status = 'claimed' AND claimed_by = 'bob'") mine</a>" "$TMP/body" \
+	"counted as his"
+expect_eq "$(as alice GET "/queue?status=resolved")" 200 "resolved items"
+expect_eq "$(rows)" "$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT id FROM queue_items WHERE status = 'resolved' ORDER BY urgent DESC, priority DESC, id LIMIT 50) x")" \
+	"are listed with their own filter"
+expect_eq "$(as alice GET "/queue?network=999999999")" 200 "a filter nothing matches"
+expect_grep 'Nothing matches these filters' "$TMP/body" "says so"
+expect_grep '0–0 of 0 ' "$TMP/body" "and counts nothing"
+expect_eq "$(as alice GET "/queue?min_score=abc")" 400 "a bad score is refused"
+
 # ---- roles on every route -----------------------------------------------------------------
 login sue sue-password-1 >/dev/null
 login ada ada-password-1 >/dev/null
@@ -205,6 +252,19 @@ python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert isinstance(a
 	&& ok "the API's queue is the CLI's --json array" || notok "the API's queue is the CLI's --json array"
 expect_eq "$(code GET /api/queue -H "Authorization: Bearer nope")" 401 "a wrong token is refused"
 expect_eq "$(code GET /api/audit -H "Authorization: Bearer $T")" 403 "the API enforces roles too"
+expect_eq "$(code GET "/api/queue?language=$lang" -H "Authorization: Bearer $T")" 200 "the API's queue by language"
+expect_eq "$(python3 -c 'import json,sys; print(" ".join(str(i["id"]) for i in json.load(open(sys.argv[1]))))' "$TMP/body")" \
+	"$(sql "SELECT string_agg(id::text, ' ') FROM (SELECT q.id $lq ORDER BY q.urgent DESC, q.priority DESC, q.id LIMIT 50) x")" \
+	"lists the same items as the page"
+expect_eq "$(code GET /api/networks/$net -H "Authorization: Bearer $T")" 200 "a network through the API"
+"$LW" network show $net --json >"$TMP/net.json"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); c=json.load(open(sys.argv[2])); assert sorted(a) == sorted(c) and "cut_texts" in a, (sorted(a), sorted(c))' "$TMP/body" "$TMP/net.json" \
+	&& ok "shaped as network show --json, cut_texts included" || notok "the API's network is network show --json's shape"
+missing=$(python3 -c 'import json,re,sys
+row = [l for l in open(sys.argv[2]) if l.startswith("| `GET /api/networks/ID` |")][0]
+print(" ".join(k for k in json.load(open(sys.argv[1])) if not re.search(r"[`, \[{]" + k + r"[`,\] }]", row)))' "$TMP/net.json" "$TOP/docs/api.md")
+expect_eq "$missing" "" "docs/api.md names every key of a network"
+expect_eq "$(code GET /api/networks/999999999 -H "Authorization: Bearer $T")" 404 "API: no such network is a 404"
 nid=$(sql "SELECT id FROM queue_items WHERE status = 'new' ORDER BY id LIMIT 1")
 expect_eq "$(code POST /api/items/$nid/claim -H "Authorization: Bearer $T")" 200 "claim through the API"
 expect_eq "$(code POST /api/items/$nid/resolve -H "Authorization: Bearer $T" -H 'Content-Type: application/json' -d '{"verdict":"confirmed","note":"api"}')" 200 \
@@ -269,6 +329,21 @@ expect_eq "$(as ada POST /admin/sources --data-urlencode "csrf=$D" -d op=edit -d
 expect_eq "$(as ada POST /admin/sources --data-urlencode "csrf=$D" -d op=edit -d name=newsite -d kind=html --data-urlencode 'links=//a/@href' \
 	--data-urlencode 'start=http://127.0.0.1:9/c' --data-urlencode 'body=//main' -d max_pages=50)" 200 "an admin changes a source"
 expect_grep '^max_pages = 50$' "$SD/newsite.conf" "the change is written"
+# Admins saving the same source at the same instant: each writes its own temporary file, and the
+# last rename wins whole.
+saves=
+for i in 1 2 3 4 5 6; do
+	curl -s -o /dev/null -w '%{http_code}\n' -b "$TMP/ada.jar" --data-urlencode "csrf=$D" -d op=edit -d name=newsite \
+		-d kind=html --data-urlencode 'links=//a/@href' --data-urlencode 'start=http://127.0.0.1:9/c' \
+		--data-urlencode 'body=//main' -d max_pages=5$i "$WEB/admin/sources" >"$TMP/save.$i" &
+	saves="$saves $!"
+done
+# Only the saves: a bare wait would wait for the server too.
+for p in $saves; do wait "$p"; done
+expect_eq "$(cat "$TMP"/save.[1-6] | sort -u | tr '\n' ' ')" "200 " "six admins save one source at once"
+expect_eq "$(grep -c '^max_pages = 5[1-6]$' "$SD/newsite.conf")" 1 "the file is one of their saves, whole"
+expect_eq "$(ls -A "$SD" | grep -c '^\.')" 0 "and no temporary file is left"
+expect_rc 0 "the sources folder loads" "$LW" source list
 expect_eq "$(as ada POST /admin/sources --data-urlencode "csrf=$D" -d op=edit -d name=mainsite -d kind=html --data-urlencode 'links=//a/@href' \
 	--data-urlencode 'start=http://127.0.0.1:9/m')" 400 "a source of the main file is not rewritten"
 expect_grep "source .*mainsite.* is defined in .*lurewatch.conf:[0-9]*" "$TMP/body" "saying where to change it"
