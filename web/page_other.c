@@ -190,6 +190,16 @@ void page_search(struct web_req *r)
 	if (res) {
 		html_raw(b, "<p class=\"counts\">%ld ads match</p><ol class=\"results\" start=\"%ld\">",
 			 jint(res, "total"), offset + 1);
+		/* Ads stored moments ago are not in the index yet: say so, and
+		 * whether any could not be searched at all. */
+		if (jint(res, "unsearched") > 0)
+			html_raw(b, "<p class=\"flash bad\">%ld recently stored ads are waiting for the "
+				 "search index and were not searched: the daemon indexes them, or "
+				 "run <code>lurewatch search --reindex</code>.</p>",
+				 jint(res, "unsearched"));
+		else if (jint(res, "pending") > 0)
+			html_raw(b, "<p class=\"counts\">including %ld recently stored ads not yet "
+				 "in the search index, searched directly</p>", jint(res, "pending"));
 		json_array_foreach(json_object_get(res, "results"), i, x) {
 			const char *t = jstr(x, "title");
 
