@@ -572,7 +572,7 @@ int store_queue_facets(struct store *st, json_t **out, struct lw_error *err);
  * unsearched counts those beyond, which this search could not find. */
 int store_search(struct store *st, const char *query, long limit, long offset, json_t **out,
 		 struct lw_error *err);
-#define STORE_SEARCH_TAIL 20000
+#define STORE_SEARCH_TAIL 5000
 /* Indexes up to max (<= 0: STORE_SEARCH_BATCH) of the listings waiting for
  * the search index (new or changed since; ingestion only queues them) in
  * one transaction of its own. Sets *indexed to the queue entries taken: 0
