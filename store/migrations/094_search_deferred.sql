@@ -62,6 +62,7 @@ CREATE TRIGGER listings_search_update AFTER UPDATE OF title, body ON listings
     FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.body IS DISTINCT FROM NEW.body)
     EXECUTE FUNCTION listing_queue_search();
 
-GRANT SELECT, INSERT, DELETE ON search_pending TO lurewatch_ingest;
+-- UPDATE for the indexer's FOR UPDATE SKIP LOCKED.
+GRANT SELECT, INSERT, UPDATE, DELETE ON search_pending TO lurewatch_ingest;
 GRANT SELECT, INSERT, UPDATE ON listing_search TO lurewatch_ingest;
 GRANT SELECT ON search_pending, listing_search TO lurewatch_analyst;
