@@ -89,6 +89,21 @@ expect_eq "$(sql 'SELECT (SELECT count(*) FROM listing_search) - (SELECT count(*
 expect_rc 0 "the oldest are found once indexed" "$LW" search --json quokka
 expect_eq "$(jfield total):$(jfield unsearched)" 5:0 "all five"
 
+# The COPY that carries listings escapes runs of plain text whole: every
+# special byte, at either end and side by side, arrives as it was sent.
+python3 - "$TMP/esc.jsonl" <<'PY'
+import json, sys
+body = "\\lead\ttab\r\ncrlf\\\\double\n\n\t\\\\N not null\\"
+with open(sys.argv[1], "w") as f:
+    f.write(json.dumps({"url": "http://esc/1", "title": "\tTitle\\", "body": body}) + "\n")
+PY
+hexof() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]].encode().hex())' "$TMP/esc.jsonl" "$1"; }
+expect_rc 0 "ingest text full of COPY's special bytes" "$LW" ingest "$TMP/esc.jsonl"
+for f in body title; do
+	expect_eq "$(sql "SELECT encode(convert_to($f, 'UTF8'), 'hex') FROM listings WHERE url = 'http://esc/1'")" \
+		"$(hexof $f)" "the $f is stored byte for byte"
+done
+
 expect_rc 2 "search without a query" "$LW" search
 expect_rc 2 "an absurd limit" "$LW" search --limit 1e300 x
 finish
