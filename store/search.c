@@ -39,18 +39,6 @@ int store_search_index(struct store *st, long max, long *indexed, struct lw_erro
 	return 0;
 }
 
-int store_search_pending(struct store *st, long *pending, struct lw_error *err)
-{
-	PGresult *res = NULL;
-
-	if (db_exec(st, "SELECT count(DISTINCT listing_id) FROM search_pending", 0, NULL, &res,
-		    err) < 0)
-		return lw_error_prefix(err, "search index");
-	*pending = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return 0;
-}
-
 /* Indexed listings come from the GIN index, except those pending again
  * (their vector may be of an older text); pending ones, newest first up to
  * $4, have their text parsed here. The headline's markers are control

@@ -579,8 +579,6 @@ int store_search(struct store *st, const char *query, long limit, long offset, j
  * when none are left. Returns 0 or -1 with err. */
 int store_search_index(struct store *st, long max, long *indexed, struct lw_error *err);
 #define STORE_SEARCH_BATCH 5000
-/* Listings waiting for the search index. Returns 0 or -1 with err. */
-int store_search_pending(struct store *st, long *pending, struct lw_error *err);
 /* {contacts: [{kind, value, normalized, shared_with}], versions: [{version,
  * seen_at, title, score, flagged, categories}]} of a listing. */
 int store_listing_detail(struct store *st, long listing_id, json_t **out, struct lw_error *err);
