@@ -6,7 +6,7 @@
 # Environment (all optional): BENCH_INGEST_N listings (100000; BENCH_QUICK=1: 10000),
 # BENCH_INGEST_CHUNK listings per `lurewatch ingest` run (10000), BENCH_INGEST_SECONDS cap on
 # the timed ingestion (120; chunks already started finish), BENCH_INGEST_BATCH (--batch, default
-# lurewatch's own 500), BENCH_SEED (42). Both sides run with the cluster's default durability.
+# lurewatch's own 2000), BENCH_SEED (42). Both sides run with the cluster's default durability.
 set -eu
 
 LW=${LW:-$(pwd)/lurewatch}
@@ -44,6 +44,13 @@ put in.rows "$(count_rows)"
 put in.networks "$(sql -c "SELECT count(*) FROM (SELECT network_id FROM listing_networks
 	GROUP BY 1 HAVING count(*) > 1) s")"
 
+# Ingestion leaves the search index to the daemon (migration 094): its work, timed apart.
+say "bench: lurewatch search --reindex of the listings ingestion left waiting"
+t0=$(now)
+"$LW" --config "$CONF" search --reindex --quiet
+t1=$(now)
+put index.seconds "$(elapsed "$t0" "$t1")"
+
 say "bench: psql \\copy of the same $done_n listings' rows into a plain table"
 # CSV rows may span lines (bodies have newlines): cut the CSV by listing with python instead.
 python3 - "$W/listings.csv" "$W/copy.csv" "$done_n" <<'EOF'
@@ -71,7 +78,8 @@ row() { printf '%-52s %10s %10s %12s %10s\n' "$@"; }
 echo
 echo "ingestion: $(get in.listings) of $N generated listings (seed $SEED; $(get in.flagged) flagged), default durability (fsync, synchronous_commit on) on both sides"
 row "path" "listings" "seconds" "listings/s" "peak RSS"
-row "lurewatch ingest (score, entities, link, batch ${BENCH_INGEST_BATCH:-500})" "$(get in.listings)" "$(get in.seconds)" "$lps" "$(kbmb "$(get in.maxrss_kb)")"
+row "lurewatch ingest (score, entities, link, batch ${BENCH_INGEST_BATCH:-2000})" "$(get in.listings)" "$(get in.seconds)" "$lps" "$(kbmb "$(get in.maxrss_kb)")"
+row "then lurewatch search --reindex (the daemon's part)" "$(get in.listings)" "$(get index.seconds)" "$(per_s "$(get in.listings)" "$(get index.seconds)")" "-"
 row "psql \\copy into a plain table (PK + unique url)" "$(get copy.rows)" "$(get copy.seconds)" "$cps" "-"
 echo
 echo "ratios: raw COPY / lurewatch = $(ratio "$cps" "$lps")x (aim <= 3)   lurewatch = $lps listings/s (aim >= 5000)," \

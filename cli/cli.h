@@ -35,6 +35,7 @@ int cmd_robots(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_source(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 struct config;
 struct store;

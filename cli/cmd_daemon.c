@@ -139,6 +139,33 @@ static int crawl_round(struct state *s, const char *owner)
 	return stats.fetched || stats.not_modified || stats.failed || stats.skipped || stats.retries;
 }
 
+/* Ingestion leaves the search index to the daemon (migration 094). It is
+ * brought up to date between rounds, SEARCH_SECONDS at most at a time so
+ * a large backlog does not hold up the crawl (the rest waits for the next
+ * round; search reads what is waiting meanwhile). Returns 1 when it
+ * indexed anything, 0 when nothing was waiting, -1 when it failed. */
+#define SEARCH_SECONDS 2.0
+static int index_search(struct state *s)
+{
+	struct timespec t0, t;
+	struct lw_error err;
+	long n, total = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (store_search_index(s->st, STORE_SEARCH_BATCH, &n, &err) < 0) {
+			lw_log(LW_LOG_WARN, "search_index_failed", "error=%s", lw_log_q(err.msg));
+			return -1;
+		}
+		total += n;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (n > 0 && !term_flag &&
+		 (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 < SEARCH_SECONDS);
+	if (total)
+		lw_log(LW_LOG_INFO, "search_indexed", "listings=%ld", total);
+	return total > 0;
+}
+
 /* Sleeps up to seconds, waking early for a signal, beating every 2 s as a
  * crawl does. */
 static void idle(struct state *s, const char *owner, int seconds)
@@ -238,6 +265,8 @@ int cmd_daemon(int argc, char **argv)
 		interrupt_flag = 0;
 		daemon_beat(&s, owner.data);
 		worked = crawl_round(&s, owner.data);
+		if (!term_flag && index_search(&s) > 0 && worked == 0)
+			worked = 1;
 		if (term_flag || (once_idle && !worked && !hup_flag))
 			break;
 		/* A failure (the database is down) waits too, not to spin. */

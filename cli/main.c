@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "network", cmd_network, "networks of ads joined by shared contacts or templates" },
 	{ "flows", cmd_flows, "recruitment corridors: origin -> destination across flagged ads" },
 	{ "crawl", cmd_crawl, "crawl the configured sources into the review queue" },
+	{ "search", cmd_search, "full-text search of stored listings; --reindex the search index" },
 	{ "rescan", cmd_rescan, "score stored listings again with the current rule pack" },
 	{ "daemon", cmd_daemon, "crawl on schedule, match and queue until stopped" },
 	{ "status", cmd_status, "sources, frontier, queue and rule pack at a glance" },

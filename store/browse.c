@@ -327,35 +327,6 @@ int store_queue_page(struct store *st, const struct store_queue_query *qq, json_
 	return 0;
 }
 
-/* The headline's markers are control characters an ad's text cannot hold
- * after repair... or can, harmlessly: the page escapes everything and only
- * turns these into <mark>. */
-static const char search_sql[] =
-	"WITH m AS (SELECT l.id, ts_rank(to_tsvector('simple', l.title || ' ' || l.body), qy) AS r"
-	"  FROM listings l, websearch_to_tsquery('simple', $1) qy"
-	"  WHERE to_tsvector('simple', l.title || ' ' || l.body) @@ qy)"
-	" SELECT json_build_object('total', (SELECT count(*) FROM m),"
-	" 'results', (SELECT coalesce(json_agg(json_build_object('listing_id', l.id, 'url', l.url,"
-	"  'title', l.title, 'source', s.name, 'last_seen', l.last_seen, 'rank', round(m.r::numeric, 4),"
-	"  'item_id', q.id, 'status', q.status, 'score', q.score,"
-	"  'headline', ts_headline('simple', l.body, websearch_to_tsquery('simple', $1),"
-	"  'StartSel=\x01, StopSel=\x02, MaxWords=30, MinWords=10, MaxFragments=2'))"
-	"  ORDER BY m.r DESC, l.id), '[]')"
-	"  FROM (SELECT * FROM m ORDER BY r DESC, id LIMIT $2::bigint OFFSET $3::bigint) m"
-	"  JOIN listings l ON l.id = m.id JOIN sources s ON s.id = l.source_id"
-	"  LEFT JOIN queue_items q ON q.listing_id = l.id))";
-
-int store_search(struct store *st, const char *query, long limit, long offset, json_t **out,
-		 struct lw_error *err)
-{
-	char lim[24], off[24];
-	const char *p[3] = { query, lim, off };
-
-	snprintf(lim, sizeof(lim), "%ld", limit > 0 ? limit : 50);
-	snprintf(off, sizeof(off), "%ld", offset > 0 ? offset : 0);
-	return db_json(st, search_sql, 3, p, out, err);
-}
-
 int store_audit_list(struct store *st, const char *actor, long limit, json_t **out,
 		     struct lw_error *err)
 {

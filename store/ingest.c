@@ -48,6 +48,10 @@ struct store_ingest {
 	char *default_source, *actor;
 	struct pending *batch;
 	size_t n, batch_size, bytes;
+	/* The batch's URLs by hash (open addressing; a slot holds a batch
+	 * index + 1, 0 when empty): a linear search cost every listing a
+	 * compare with each one before it, 2 million per batch of 2,000. */
+	size_t *slots, nslots;
 	struct store_ingest_stats stats;
 	int failed, staged, flagged_only;
 	double retry_seconds;   /* store_ingest_set_retry */
@@ -108,6 +112,9 @@ struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
 	in->actor = xstrdup(actor ? actor : "ingest");
 	in->batch_size = batch_size ? batch_size : 500;
 	in->batch = xcalloc(in->batch_size, sizeof(*in->batch));
+	for (in->nslots = 16; in->nslots < 2 * in->batch_size; in->nslots *= 2)
+		;
+	in->slots = xcalloc(in->nslots, sizeof(*in->slots));
 	in->exclude = xstrdup("{}");
 	in->next_refresh = 1000;
 	snprintf(in->max_bits, sizeof(in->max_bits), "3");
@@ -131,6 +138,7 @@ void store_ingest_free(struct store_ingest *in)
 	for (size_t i = 0; i < in->n; i++)
 		pending_release(&in->batch[i]);
 	free(in->batch);
+	free(in->slots);
 	free(in->default_source);
 	free(in->actor);
 	free(in->exclude);
@@ -286,12 +294,29 @@ static int score(struct store_ingest *in, struct pending *p, const struct matche
 	return link_keys(p, a, err);
 }
 
+static size_t url_hash(const char *url)
+{
+	size_t h = 14695981039346656037u;
+
+	for (const unsigned char *c = (const unsigned char *)url; *c; c++)
+		h = (h ^ *c) * 1099511628211u;
+	return h;
+}
+
+/* The slot holding url, or the empty one where it would go (the table is
+ * never more than half full). */
+static size_t *url_slot(const struct store_ingest *in, const char *url)
+{
+	size_t i = url_hash(url) & (in->nslots - 1);
+
+	while (in->slots[i] && strcmp(in->batch[in->slots[i] - 1].url, url) != 0)
+		i = (i + 1) & (in->nslots - 1);
+	return &in->slots[i];
+}
+
 static int url_in_batch(const struct store_ingest *in, const char *url)
 {
-	for (size_t i = 0; i < in->n; i++)
-		if (strcmp(in->batch[i].url, url) == 0)
-			return 1;
-	return 0;
+	return *url_slot(in, url) != 0;
 }
 
 static int check_listing(const struct store_listing *l, struct lw_error *err)
@@ -335,6 +360,7 @@ static int enqueue(struct store_ingest *in, struct pending *p, const struct matc
 	}
 	in->bytes += strlen(p->body) + strlen(p->title) + strlen(p->hits);
 	in->batch[in->n++] = *p;
+	*url_slot(in, p->url) = in->n;
 	if (in->n == in->batch_size || in->bytes > BATCH_BYTES_MAX)
 		return store_ingest_flush(in, err);
 	return 0;
@@ -595,20 +621,28 @@ static const struct batch_step batch_sql[] = {
 	  0 },
 };
 
-/* Appends s for COPY's text format: backslash escapes, \N for NULL. */
+/* Appends s for COPY's text format: backslash escapes, \N for NULL. Runs
+ * without a special byte are copied whole: byte by byte, this was a tenth
+ * of a second per 10,000 listings on the main thread, with the server
+ * idle. */
 static void copy_field(struct lw_buf *b, const char *s, int last)
 {
 	if (!s) {
 		lw_buf_adds(b, "\\N");
 	} else {
-		for (const char *p = s; *p; p++) {
-			switch (*p) {
+		while (*s) {
+			size_t n = strcspn(s, "\\\n\r\t");
+
+			lw_buf_add(b, s, n);
+			s += n;
+			switch (*s) {
 			case '\\': lw_buf_adds(b, "\\\\"); break;
 			case '\n': lw_buf_adds(b, "\\n"); break;
 			case '\r': lw_buf_adds(b, "\\r"); break;
 			case '\t': lw_buf_adds(b, "\\t"); break;
-			default: lw_buf_addc(b, *p);
+			default: continue; /* the end */
 			}
+			s++;
 		}
 	}
 	lw_buf_addc(b, last ? '\n' : '\t');
@@ -904,6 +938,7 @@ int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 	}
 	for (size_t i = 0; i < in->n; i++)
 		pending_release(&in->batch[i]);
+	memset(in->slots, 0, in->nslots * sizeof(*in->slots));
 	in->n = 0;
 	in->bytes = 0;
 	return rc;

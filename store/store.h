@@ -565,10 +565,20 @@ int store_queue_counts(struct store *st, json_t **out, struct lw_error *err);
 /* {sources: [names], categories: [of open items]}: the filters' choices. */
 int store_queue_facets(struct store *st, json_t **out, struct lw_error *err);
 /* Full-text search (websearch syntax) over listings' titles and bodies:
- * {total, results: [{listing_id, url, title, source, item_id, status,
- * score, headline}]}, the headline's matches between \x01 and \x02. */
+ * {total, pending, unsearched, results: [{listing_id, url, title, source,
+ * item_id, status, score, headline}]}, the headline's matches between \x01
+ * and \x02. Listings not yet indexed (pending: see store_search_index) are
+ * searched by reading their text, the newest STORE_SEARCH_TAIL of them;
+ * unsearched counts those beyond, which this search could not find. */
 int store_search(struct store *st, const char *query, long limit, long offset, json_t **out,
 		 struct lw_error *err);
+#define STORE_SEARCH_TAIL 5000
+/* Indexes up to max (<= 0: STORE_SEARCH_BATCH) of the listings waiting for
+ * the search index (new or changed since; ingestion only queues them) in
+ * one transaction of its own. Sets *indexed to the queue entries taken: 0
+ * when none are left. Returns 0 or -1 with err. */
+int store_search_index(struct store *st, long max, long *indexed, struct lw_error *err);
+#define STORE_SEARCH_BATCH 5000
 /* {contacts: [{kind, value, normalized, shared_with}], versions: [{version,
  * seen_at, title, score, flagged, categories}]} of a listing. */
 int store_listing_detail(struct store *st, long listing_id, json_t **out, struct lw_error *err);

@@ -34,26 +34,30 @@ size_t lw_utf8_seq_len(const unsigned char *p, size_t n)
 char *lw_utf8_repair(const char *p, size_t n, size_t *out_len, size_t *repaired)
 {
 	struct lw_buf b;
-	size_t i = 0, bad = 0;
+	size_t i = 0, run = 0, bad = 0;
 
-	/* Replacement grows a byte to three at most. */
+	/* Replacement grows a byte to three at most. Valid runs are copied
+	 * whole (ingestion repairs every field of every listing, and a copy
+	 * per character was most of it). */
 	lw_buf_init(&b, n * 3 + 1);
 	while (i < n) {
-		size_t l = lw_utf8_seq_len((const unsigned char *)p + i, n - i);
+		size_t l = p[i] ? lw_utf8_seq_len((const unsigned char *)p + i, n - i) : 0;
 
-		if (l == 0) {
-			lw_buf_add(&b, "\xef\xbf\xbd", 3);
-			bad++;
-			i++;
-		} else if (p[i] == '\0') {
-			lw_buf_addc(&b, ' ');
-			bad++;
-			i++;
-		} else {
-			lw_buf_add(&b, p + i, l);
+		if (l) {
 			i += l;
+			continue;
 		}
+		if (i > run)
+			lw_buf_add(&b, p + run, i - run);
+		if (p[i] == '\0')
+			lw_buf_addc(&b, ' ');
+		else
+			lw_buf_add(&b, "\xef\xbf\xbd", 3);
+		bad++;
+		run = ++i;
 	}
+	if (i > run)
+		lw_buf_add(&b, p + run, i - run);
 	if (repaired)
 		*repaired = bad;
 	return lw_buf_detach(&b, out_len);

@@ -188,8 +188,18 @@ void page_search(struct web_req *r)
 	lw_buf_adds(b, "\" placeholder='passport \"no experience\" -nurse'><button type=\"submit\">"
 		    "Search</button></form>");
 	if (res) {
-		html_raw(b, "<p class=\"counts\">%ld ads match</p><ol class=\"results\" start=\"%ld\">",
-			 jint(res, "total"), offset + 1);
+		html_raw(b, "<p class=\"counts\">%ld ads match</p>", jint(res, "total"));
+		/* Ads stored moments ago are not in the index yet: say so, and
+		 * whether any could not be searched at all. */
+		if (jint(res, "unsearched") > 0)
+			html_raw(b, "<p class=\"flash bad\">%ld recently stored ads are waiting for the "
+				 "search index and were not searched: the daemon indexes them, or "
+				 "run <code>lurewatch search --reindex</code>.</p>",
+				 jint(res, "unsearched"));
+		else if (jint(res, "pending") > 0)
+			html_raw(b, "<p class=\"counts\">including %ld recently stored ads not yet "
+				 "in the search index, searched directly</p>", jint(res, "pending"));
+		html_raw(b, "<ol class=\"results\" start=\"%ld\">", offset + 1);
 		json_array_foreach(json_object_get(res, "results"), i, x) {
 			const char *t = jstr(x, "title");
 

@@ -243,6 +243,8 @@ size=$(wc -c <"$TMP/body")
 expect_eq "$([ "$size" -lt 200000 ] && echo small)" small "stays small (titles are cut)"
 expect_eq "$(as alice GET '/search?q=passport')" 200 "search"
 expect_grep '<mark>passport</mark>' "$TMP/body" "search highlights matches"
+expect_grep 'recently stored ads not yet in the search index, searched directly' "$TMP/body" \
+	"search says that listings not yet indexed were read directly"
 
 # ---- API -------------------------------------------------------------------------------------
 expect_eq "$(code GET /api/queue)" 401 "the API needs a bearer token"

@@ -120,6 +120,16 @@ refused "the analyst role cannot touch the frontier" "$ANALYST" "DELETE FROM cra
 expect_eq "$(sql "SELECT count(*) FROM listings WHERE body = 'edited' OR url = 'http://evil/'")" 0 \
 	"no listing was written by the analyst role"
 
+# ---- search: the analyst role searches, the ingest role keeps the index (094) ----------------
+
+LUREWATCH_DATABASE_URL=$ANALYST expect_rc 0 "the analyst role searches listings not yet indexed" \
+	"$LW" search passport
+LUREWATCH_DATABASE_URL=$INGEST expect_rc 0 "the ingest role indexes them" "$LW" search --reindex
+expect_eq "$(sql 'SELECT count(*) FROM search_pending')" 0 "nothing waits for the index"
+LUREWATCH_DATABASE_URL=$ANALYST expect_rc 0 "the analyst role searches the index" "$LW" search passport
+refused "the analyst role cannot index" "$ANALYST" "DELETE FROM search_pending"
+refused "the analyst role cannot write the index" "$ANALYST" "UPDATE listing_search SET doc = ''"
+
 # ---- nobody alters the audit log ---------------------------------------------------------------
 
 n_audit=$(sql 'SELECT count(*) FROM audit_log')
