@@ -115,9 +115,12 @@ static int ensure_connected(struct store *st, struct lw_error *err)
 	if (!store_connection_lost(st))
 		return 0;
 	/* The transaction died with its session: going on in a new one would
-	 * commit the rest of it without its start. The caller rolls back. */
-	if (st->in_tx)
+	 * commit the rest of it without its start. Its next statement fails
+	 * (once: a caller that does not roll back is not locked out). */
+	if (st->in_tx) {
+		st->in_tx = 0;
 		return lw_error_set(err, "database connection lost inside a transaction");
+	}
 	if (st->conn)
 		db_drop(st);
 	st->conn = db_connect(st->conninfo, st->timeout_now, err);
