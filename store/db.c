@@ -155,14 +155,15 @@ static int take_result(struct store *st, PGresult *r, PGresult **res, struct lw_
 static void describe(const char *sql, char *buf, size_t size)
 {
 	size_t n = 0;
+	const char *s = sql;
 
 	buf[n++] = '"';
-	for (const char *s = sql; *s && n + 5 < size; s++) {
+	for (; *s && n + 5 < size; s++) {
 		if ((*s == ' ' || *s == '\n' || *s == '\t') && buf[n - 1] == ' ')
 			continue;
 		buf[n++] = *s == '\n' || *s == '\t' ? ' ' : *s;
 	}
-	if (strlen(sql) >= size - 5)
+	if (*s)
 		buf[n++] = '.', buf[n++] = '.';
 	buf[n++] = '"';
 	buf[n] = '\0';
