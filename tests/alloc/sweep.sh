@@ -93,6 +93,7 @@ fi | sort -n -u >"$work/points"
 n_ok=0 n_err=0 n_oom=0 n_bad=0 n_lib=0 n_late=0 tried=0
 : >"$work/findings"
 : >"$work/libs"
+: >"$work/late"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # ours: 1 when the innermost frame of the sanitizer's first stack, past the
 # allocator and this interposer, is in lurewatch's own source.
@@ -104,7 +105,10 @@ while read -r at; do
 	run "$at" "$@"
 	tried=$((tried + 1))
 	why=
-	grep -q -a 'database did not answer within' "$work/err" && n_late=$((n_late + 1))
+	if grep -q -a 'database did not answer within' "$work/err"; then
+		n_late=$((n_late + 1))
+		echo "N=$at: exit $rc; $(grep -a -m1 -o 'database did not answer within.*' "$work/err" | cut -c1-120)" >>"$work/late"
+	fi
 	if grep -q -a 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$work/err" && ! ours; then
 		# A crash or leak inside a library's own out-of-memory path
 		# (glibc's NSS, libxml2): reported, not ours to fix.
@@ -157,6 +161,7 @@ done <"$work/points"
 summary="$total allocations, $tried failure points: $n_ok ok, $n_err clean errors, $n_oom out-of-memory stops, $n_lib in libraries, $n_bad findings; $n_late waits on the database ended at their deadline"
 [ -n "${LW_SWEEP_RESULTS:-}" ] && echo "$name $total $tried $n_ok $n_err $n_oom $n_lib $n_bad $n_late" >>"$LW_SWEEP_RESULTS"
 [ -s "$work/libs" ] && sed 's/^/# in a library: /' "$work/libs" | head -20
+[ -s "$work/late" ] && sed 's/^/# deadline: /' "$work/late" | head -20
 if [ "$n_bad" -eq 0 ]; then
 	echo "ok - $name: $summary"
 else
