@@ -208,13 +208,14 @@ struct store *cli_store_open(const struct config *cfg)
 {
 	struct lw_error err;
 	char *ci = store_conninfo(cfg, 1, stderr, &err);
+	struct store_timeouts t = { cfg->db_statement_timeout, cfg->db_long_statement_timeout };
 	struct store *st;
 
 	if (!ci) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		return NULL;
 	}
-	st = store_open(ci, 1, &err);
+	st = store_open_timed(ci, 1, &t, &err);
 	free(ci);
 	if (!st)
 		fprintf(stderr, "lurewatch: %s\n", err.msg);

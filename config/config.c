@@ -40,6 +40,8 @@ static const struct key_def keys[] = {
 	{ "lurewatch", "user_agent", T_STRING, offsetof(struct config, user_agent), 0, 0 },
 	{ "lurewatch", "log_level", T_LEVEL, offsetof(struct config, log_level), 0, 0 },
 	{ "database", "url", T_STRING, offsetof(struct config, database_url), 0, 0 },
+	{ "database", "statement_timeout", T_INT, offsetof(struct config, db_statement_timeout), 1, 86400 },
+	{ "database", "long_statement_timeout", T_INT, offsetof(struct config, db_long_statement_timeout), 1, 7 * 86400 },
 	{ "matcher", "rules", T_STRING, offsetof(struct config, rules), 0, 0 },
 	{ "matcher", "threshold", T_DOUBLE, offsetof(struct config, threshold), 0, 1000 },
 	{ "queue", "claim_minutes", T_INT, offsetof(struct config, claim_minutes), 1, 7 * 24 * 60 },
@@ -309,6 +311,9 @@ static void set_defaults(struct config *c)
 
 	c->threshold = -1;
 	c->claim_minutes = 30;
+	/* As store.h's STORE_TIMEOUT_DEFAULT and STORE_LONG_TIMEOUT_DEFAULT. */
+	c->db_statement_timeout = 300;
+	c->db_long_statement_timeout = 6 * 3600;
 	c->crawler.connect_timeout = 10;
 	c->crawler.timeout = 60;
 	c->crawler.low_speed_time = 20;

@@ -56,6 +56,8 @@ struct config {
 	char *path;             /* the file read, or NULL when only defaults apply */
 	char *home;             /* data folder: embedded database, caches (absolute) */
 	char *database_url;     /* libpq conninfo or URL; NULL: embedded or PG* vars */
+	int db_statement_timeout;      /* seconds a statement may take, here and on the server */
+	int db_long_statement_timeout; /* ... in a migration or a network rebuild */
 	char *rules;            /* rule pack; NULL: the default pack */
 	double threshold;       /* < 0: the pack's own */
 	char *user_agent;

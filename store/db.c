@@ -12,18 +12,11 @@
 /* Any other session's migrator waits on this while we migrate. */
 #define MIGRATE_LOCK "7469203"
 
-/* libpq messages end with a newline; error messages here do not. */
-static int pq_error(struct lw_error *err, const char *what, const char *msg)
-{
-	char buf[LW_ERROR_MAX];
-	size_t n;
-
-	snprintf(buf, sizeof(buf), "%s", msg ? msg : "unknown error");
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return lw_error_set(err, "%s: %s", what, buf);
-}
+/* How send_wait sends: parameters, or creating or running a prepared
+ * statement, or several statements in one string (simple protocol). */
+enum send_how { SEND_PARAMS, SEND_PREPARE, SEND_PREPARED, SEND_SIMPLE };
+static int send_wait(struct store *st, enum send_how how, const char *sql, const char *name,
+		     int n, const char *const *params, PGresult **res, struct lw_error *err);
 
 /* Server notices ("relation already exists, skipping") are not for users. */
 static void quiet_notice(void *arg, const char *message)
@@ -37,29 +30,57 @@ static int setup_session(struct store *st, struct lw_error *err)
 	/* A safe search_path: our schema, then nothing a user could plant.
 	 * No JIT: batch statements over big tables are costed above its
 	 * threshold and spent ~30 ms each compiling code that runs for less
-	 * (a third of a rescan batch's priority statement). */
-	PGresult *res = PQexec(st->conn, "SELECT pg_catalog.set_config('search_path', "
-					 "'lurewatch, pg_catalog, pg_temp', false),"
-					 " pg_catalog.set_config('jit', 'off', false)");
-	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	 * (a third of a rescan batch's priority statement). The server's
+	 * statement_timeout in step with our deadline (store/wait.c). */
+	char ms[24];
+	const char *p[1] = { ms };
 
-	if (!ok)
-		pq_error(err, "cannot set search_path", PQerrorMessage(st->conn));
-	PQclear(res);
-	return ok ? 0 : -1;
+	snprintf(ms, sizeof(ms), "%lld", (long long)st->timeout_now * 1000);
+	if (send_wait(st, SEND_PARAMS, "SELECT pg_catalog.set_config('search_path', "
+			  "'lurewatch, pg_catalog, pg_temp', false),"
+			  " pg_catalog.set_config('jit', 'off', false),"
+			  " pg_catalog.set_config('statement_timeout', $1, false)",
+		      NULL, 1, p, NULL, err) < 0)
+		return lw_error_prefix(err, "cannot set up the database session");
+	st->server_timeout = st->timeout_now;
+	return 0;
+}
+
+/* The server's statement_timeout follows ours when a long operation
+ * starts or ends. Not in a failed transaction: nothing runs there. */
+static int sync_timeout(struct store *st, struct lw_error *err)
+{
+	char ms[24];
+	const char *p[1] = { ms };
+
+	if (st->server_timeout == st->timeout_now ||
+	    PQtransactionStatus(st->conn) == PQTRANS_INERROR)
+		return 0;
+	snprintf(ms, sizeof(ms), "%lld", (long long)st->timeout_now * 1000);
+	if (send_wait(st, SEND_PARAMS, "SELECT pg_catalog.set_config('statement_timeout', $1, false)",
+		      NULL, 1, p, NULL, err) < 0)
+		return -1;
+	st->server_timeout = st->timeout_now;
+	return 0;
 }
 
 struct store *store_open(const char *conninfo, int migrate, struct lw_error *err)
 {
+	return store_open_timed(conninfo, migrate, NULL, err);
+}
+
+struct store *store_open_timed(const char *conninfo, int migrate,
+			       const struct store_timeouts *t, struct lw_error *err)
+{
 	struct store *st = xcalloc(1, sizeof(*st));
 
 	st->conninfo = xstrdup(conninfo);
-	st->conn = PQconnectdb(conninfo);
-	if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {
-		pq_error(err, "cannot connect to the database",
-			 st->conn ? PQerrorMessage(st->conn) : "out of memory");
+	st->timeouts.statement = t ? t->statement : STORE_TIMEOUT_DEFAULT;
+	st->timeouts.long_statement = t ? t->long_statement : STORE_LONG_TIMEOUT_DEFAULT;
+	st->timeout_now = st->timeouts.statement;
+	st->conn = db_connect(conninfo, st->timeout_now, err);
+	if (!st->conn)
 		goto fail;
-	}
 	PQsetNoticeProcessor(st->conn, quiet_notice, NULL);
 	if (setup_session(st, err) < 0)
 		goto fail;
@@ -86,18 +107,26 @@ int store_connection_lost(const struct store *st)
 	return !st->conn || PQstatus(st->conn) != CONNECTION_OK;
 }
 
-/* A dropped connection (server restarted) is re-established once, so a
- * long-running process does not die with the server. */
+/* A dropped connection (server restarted, or one that did not answer in
+ * time) is re-established once, so a long-running process does not die
+ * with the server. */
 static int ensure_connected(struct store *st, struct lw_error *err)
 {
-	if (PQstatus(st->conn) == CONNECTION_OK)
+	if (!store_connection_lost(st))
 		return 0;
-	PQreset(st->conn);
-	/* A new server session knows none of the old one's statements. */
-	st->nprepared = 0;
-	if (PQstatus(st->conn) != CONNECTION_OK)
-		return pq_error(err, "database connection lost and cannot be re-established",
-				PQerrorMessage(st->conn));
+	/* The transaction died with its session: going on in a new one would
+	 * commit the rest of it without its start. Its next statement fails
+	 * (once: a caller that does not roll back is not locked out). */
+	if (st->in_tx) {
+		st->in_tx = 0;
+		return lw_error_set(err, "database connection lost inside a transaction");
+	}
+	if (st->conn)
+		db_drop(st);
+	st->conn = db_connect(st->conninfo, st->timeout_now, err);
+	if (!st->conn)
+		return lw_error_prefix(err, "database connection lost and cannot be re-established");
+	PQsetNoticeProcessor(st->conn, quiet_notice, NULL);
 	return setup_session(st, err);
 }
 
@@ -108,9 +137,10 @@ static int take_result(struct store *st, PGresult *r, PGresult **res, struct lw_
 	ExecStatusType s = PQresultStatus(r);
 
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-		const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(st->conn);
+		const char *msg = PQresultErrorMessage(r);
 
-		pq_error(err, "database error", msg && msg[0] ? msg : PQerrorMessage(st->conn));
+		db_error(err, "database error",
+			 msg && msg[0] ? msg : st->conn ? PQerrorMessage(st->conn) : NULL);
 		PQclear(r);
 		return -1;
 	}
@@ -121,13 +151,79 @@ static int take_result(struct store *st, PGresult *r, PGresult **res, struct lw_
 	return 0;
 }
 
+/* A statement in a "did not answer" message: its start, on one line. */
+static void describe(const char *sql, char *buf, size_t size)
+{
+	size_t n = 0;
+	const char *s = sql;
+
+	buf[n++] = '"';
+	for (; *s && n + 5 < size; s++) {
+		if ((*s == ' ' || *s == '\n' || *s == '\t') && buf[n - 1] == ' ')
+			continue;
+		buf[n++] = *s == '\n' || *s == '\t' ? ' ' : *s;
+	}
+	if (*s)
+		buf[n++] = '.', buf[n++] = '.';
+	buf[n++] = '"';
+	buf[n] = '\0';
+}
+
+/* Sends one statement and waits for its result within the deadline
+ * (store/wait.c); then as take_result. sql is sent or, for a prepared
+ * one, names it in messages. */
+static int send_wait(struct store *st, enum send_how how, const char *sql, const char *name,
+		     int n, const char *const *params, PGresult **res, struct lw_error *err)
+{
+	char what[72];
+	double deadline = db_deadline(st);
+	PGresult *r = NULL;
+	int sent = 0;
+
+	describe(sql, what, sizeof(what));
+	switch (how) {
+	case SEND_PARAMS:
+		sent = PQsendQueryParams(st->conn, sql, n, NULL, params, NULL, NULL, 0);
+		break;
+	case SEND_PREPARE:
+		sent = PQsendPrepare(st->conn, name, sql, n, NULL);
+		break;
+	case SEND_PREPARED:
+		sent = PQsendQueryPrepared(st->conn, name, n, params, NULL, NULL, 0);
+		break;
+	case SEND_SIMPLE:
+		sent = PQsendQuery(st->conn, sql);
+		break;
+	}
+	/* Refused (out of memory, or another statement still running): the
+	 * connection's state is unknown, so it starts again. */
+	if (!sent)
+		return db_conn_error(st, what, err);
+	if (db_results(st, deadline, what, &r, err) < 0)
+		return -1;
+	st->in_tx = PQtransactionStatus(st->conn) != PQTRANS_IDLE;
+	if (PQresultStatus(r) == PGRES_COPY_IN || PQresultStatus(r) == PGRES_COPY_OUT ||
+	    PQresultStatus(r) == PGRES_COPY_BOTH) {
+		PQclear(r);
+		lw_error_set(err, "database began a COPY during %s; connection dropped", what);
+		db_drop(st);
+		return -1;
+	}
+	return take_result(st, r, res, err);
+}
+
+static int run(struct store *st, enum send_how how, const char *sql, const char *name, int n,
+	       const char *const *params, PGresult **res, struct lw_error *err)
+{
+	if (ensure_connected(st, err) < 0 || sync_timeout(st, err) < 0)
+		return -1;
+	return send_wait(st, how, sql, name, n, params, res, err);
+}
+
 int db_exec(struct store *st, const char *sql, int n, const char *const *params,
 	    PGresult **res, struct lw_error *err)
 {
-	if (ensure_connected(st, err) < 0)
-		return -1;
-	return take_result(st, PQexecParams(st->conn, sql, n, NULL, params, NULL, NULL, 0), res,
-			   err);
+	return run(st, SEND_PARAMS, sql, NULL, n, params, res, err);
 }
 
 int db_exec_prepared(struct store *st, const char *sql, int n, const char *const *params,
@@ -145,12 +241,36 @@ int db_exec_prepared(struct store *st, const char *sql, int n, const char *const
 		return db_exec(st, sql, n, params, res, err);
 	snprintf(name, sizeof(name), "lw_%zu", i);
 	if (i == st->nprepared) {
-		if (take_result(st, PQprepare(st->conn, name, sql, n, NULL), NULL, err) < 0)
+		if (run(st, SEND_PREPARE, sql, name, n, NULL, NULL, err) < 0)
 			return -1;
 		st->prepared[st->nprepared++] = sql;
 	}
-	return take_result(st, PQexecPrepared(st->conn, name, n, params, NULL, NULL, 0), res,
-			   err);
+	return run(st, SEND_PREPARED, sql, name, n, params, res, err);
+}
+
+int db_copy_begin(struct store *st, const char *sql, struct lw_error *err)
+{
+	char what[72];
+	double deadline = db_deadline(st);
+	PGresult *r = NULL;
+	int rc = -1;
+
+	describe(sql, what, sizeof(what));
+	/* Inside the caller's transaction: a lost connection is not reset here. */
+	if (store_connection_lost(st))
+		return lw_error_set(err, "database connection lost before %s", what);
+	if (!PQsendQuery(st->conn, sql))
+		return db_conn_error(st, what, err);
+	if (db_results(st, deadline, what, &r, err) < 0)
+		return -1;
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		db_error(err, "cannot start COPY", PQresultErrorMessage(r));
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
 }
 
 /* One row of one json column parsed into *out; res is cleared. */
@@ -208,12 +328,15 @@ int db_commit(struct store *st, struct lw_error *err)
 
 void db_rollback(struct store *st)
 {
-	PGresult *r;
+	struct lw_error ignored;
 
-	if (PQstatus(st->conn) != CONNECTION_OK)
+	/* Said by the caller: the transaction is over, a lost one included. */
+	st->in_tx = 0;
+	/* A statement_timeout set inside the transaction is undone with it. */
+	st->server_timeout = 0;
+	if (store_connection_lost(st))
 		return;
-	r = PQexec(st->conn, "ROLLBACK");
-	PQclear(r);
+	send_wait(st, SEND_PARAMS, "ROLLBACK", NULL, 0, NULL, NULL, &ignored);
 }
 
 /* Text for a PostgreSQL array literal parameter: {"a","b"} with escapes. */
@@ -291,7 +414,6 @@ static int apply_one(struct store *st, const struct store_migration *mg, int *ap
 	char ver[16];
 	const char *params[2] = { ver, mg->name };
 	int done;
-	PGresult *r;
 
 	snprintf(ver, sizeof(ver), "%d", mg->version);
 	if (db_begin(st, err) < 0)
@@ -305,14 +427,10 @@ static int apply_one(struct store *st, const struct store_migration *mg, int *ap
 		return 0;
 	}
 	/* Migration files hold several statements: the simple-query protocol. */
-	r = PQexec(st->conn, mg->sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-		pq_error(err, "migration failed", PQresultErrorMessage(r));
-		lw_error_prefix(err, "migration %03d_%s", mg->version, mg->name);
-		PQclear(r);
+	if (send_wait(st, SEND_SIMPLE, mg->sql, NULL, 0, NULL, NULL, err) < 0) {
+		lw_error_prefix(err, "migration %03d_%s failed", mg->version, mg->name);
 		goto fail;
 	}
-	PQclear(r);
 	if (db_exec(st, "INSERT INTO lurewatch.schema_migrations (version, name) VALUES ($1, $2)", 2,
 		    params, NULL, err) < 0 ||
 	    db_commit(st, err) < 0)
@@ -326,25 +444,43 @@ fail:
 
 int store_migrate(struct store *st, int *applied, struct lw_error *err)
 {
-	int n = 0;
+	int n = 0, rc = -1, saved;
 
 	if (applied)
 		*applied = 0;
 	if (up_to_date(st))
 		return 0;
+	/* Index builds over big tables may take their time. */
+	saved = db_long_begin(st);
 	/* Bootstrap outside the numbered migrations: where they are recorded. */
 	if (db_exec(st, "CREATE SCHEMA IF NOT EXISTS lurewatch", 0, NULL, NULL, err) < 0 ||
 	    db_exec(st, "CREATE TABLE IF NOT EXISTS lurewatch.schema_migrations ("
 			"version integer PRIMARY KEY, name text NOT NULL, "
 			"applied_at timestamptz NOT NULL DEFAULT now())",
 		    0, NULL, NULL, err) < 0)
-		return -1;
+		goto out;
 	for (size_t i = 0; i < store_nmigrations; i++)
 		if (apply_one(st, &store_migrations[i], &n, err) < 0)
-			return -1;
+			goto out;
 	if (applied)
 		*applied = n;
-	return 0;
+	rc = 0;
+out:
+	db_long_end(st, saved);
+	return rc;
+}
+
+int db_long_begin(struct store *st)
+{
+	int saved = st->timeout_now;
+
+	st->timeout_now = st->timeouts.long_statement;
+	return saved;
+}
+
+void db_long_end(struct store *st, int saved)
+{
+	st->timeout_now = saved;
 }
 
 int store_schema_version(struct store *st, struct lw_error *err)

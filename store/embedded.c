@@ -419,34 +419,29 @@ enum store_db_state store_embedded_state(const struct store_embedded *e)
 static int create_database(const struct store_embedded *e, struct lw_error *err)
 {
 	char *ci = admin_conninfo(e);
-	PGconn *c = PQconnectdb(ci);
+	struct store *st = store_open(ci, 0, err);
 	PGresult *r = NULL;
 	int rc = -1;
 
 	free(ci);
-	if (PQstatus(c) != CONNECTION_OK) {
-		lw_error_set(err, "cannot connect to the embedded server: %s", PQerrorMessage(c));
+	if (!st) {
+		lw_error_prefix(err, "embedded server");
 		goto out;
 	}
-	r = PQexec(c, "SELECT 1 FROM pg_database WHERE datname = '" DB_NAME "'");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		lw_error_set(err, "%s", PQerrorMessage(c));
+	if (db_exec(st, "SELECT 1 FROM pg_database WHERE datname = '" DB_NAME "'", 0, NULL, &r,
+		    err) < 0)
 		goto out;
-	}
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		r = PQexec(c, "CREATE DATABASE " DB_NAME);
-		/* Two processes starting at once may both try: one wins. */
-		if (PQresultStatus(r) != PGRES_COMMAND_OK &&
-		    !strstr(PQresultErrorMessage(r), "already exists")) {
-			lw_error_set(err, "cannot create database: %s", PQresultErrorMessage(r));
-			goto out;
-		}
+	/* Two processes starting at once may both try: one wins. */
+	if (PQntuples(r) == 0 &&
+	    db_exec(st, "CREATE DATABASE " DB_NAME, 0, NULL, NULL, err) < 0 &&
+	    (!err || !strstr(err->msg, "already exists"))) {
+		lw_error_prefix(err, "cannot create database");
+		goto out;
 	}
 	rc = 0;
 out:
 	PQclear(r);
-	PQfinish(c);
+	store_close(st);
 	return rc;
 }
 

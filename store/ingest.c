@@ -650,8 +650,6 @@ static void copy_field(struct lw_buf *b, const char *s, int last)
 
 static int copy_batch(struct store_ingest *in, struct lw_error *err)
 {
-	PGconn *c = in->st->conn;
-	PGresult *r;
 	struct lw_buf b;
 	int rc = -1;
 
@@ -695,29 +693,15 @@ static int copy_batch(struct store_ingest *in, struct lw_error *err)
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
-	r = PQexec(c, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
+	/* The waits go through store/wait.c: bounded, and a connection libpq
+	 * left in COPY is dropped rather than waited on. */
+	if (db_copy_begin(in->st, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
 		      " content_hash, score, flagged, categories, urgent, hits, frontier_id, http_status,"
 		      " etag, last_modified, redirects, outlinks, rescore_listing, rescore_version,"
-		      " entities, simhash, capture) FROM STDIN");
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		lw_error_set(err, "cannot start COPY: %s", PQerrorMessage(c));
-		PQclear(r);
+		      " entities, simhash, capture) FROM STDIN", err) < 0 ||
+	    db_copy_end(in->st, b.data, b.len, "COPY of a batch", err) < 0)
 		goto out;
-	}
-	PQclear(r);
-	if (PQputCopyData(c, b.data, (int)b.len) != 1 || PQputCopyEnd(c, NULL) != 1) {
-		lw_error_set(err, "COPY failed: %s", PQerrorMessage(c));
-		goto out;
-	}
-	/* Drain every result: the last one says whether COPY worked. */
 	rc = 0;
-	while ((r = PQgetResult(c)) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			lw_error_set(err, "COPY failed: %s", PQresultErrorMessage(r));
-			rc = -1;
-		}
-		PQclear(r);
-	}
 out:
 	lw_buf_release(&b);
 	return rc;

@@ -621,7 +621,10 @@ int store_queue_watch(struct store *st, int (*fn)(json_t *item, void *ctx), void
 	}
 	rc = 0;
 out:
-	if (PQstatus(st->conn) == CONNECTION_OK)
-		PQclear(PQexec(st->conn, "UNLISTEN " WATCH_CHANNEL));
+	if (!store_connection_lost(st)) {
+		struct lw_error ignored;
+
+		db_exec(st, "UNLISTEN " WATCH_CHANNEL, 0, NULL, NULL, &ignored);
+	}
 	return rc;
 }

@@ -396,7 +396,7 @@ int store_network_rebuild(struct store *st, const struct store_network_rules *r,
 	struct nodes nd = { NULL, NULL, 0 };
 	char *skip = db_text_array(r->exclude, r->nexclude);
 	double t0 = now();
-	int rc = -1;
+	int rc = -1, saved = db_long_begin(st);
 
 	memset(s, 0, sizeof(*s));
 	/* In one transaction: readers never see half a rebuild. */
@@ -412,6 +412,7 @@ int store_network_rebuild(struct store *st, const struct store_network_rules *r,
 	s->seconds = now() - t0;
 	rc = 0;
 out:
+	db_long_end(st, saved);
 	free(nd.ids);
 	free(nd.old);
 	free(skip);

@@ -55,7 +55,7 @@ struct store_rescan *store_rescan_open_range(struct store *st, const char *since
 
 	snprintf(slo, sizeof(slo), "%ld", lo);
 	snprintf(shi, sizeof(shi), "%ld", hi);
-	r->conn = store_open(st->conninfo, 0, err);
+	r->conn = store_open_timed(st->conninfo, 0, &st->timeouts, err);
 	if (!r->conn)
 		goto fail;
 	/* REPEATABLE READ: the stream is one snapshot, however long it runs

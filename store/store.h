@@ -58,6 +58,21 @@ struct store;
  * pending migrations. Returns a new store (store_close) or NULL with err
  * holding the server's message. */
 struct store *store_open(const char *conninfo, int migrate, struct lw_error *err);
+
+/* How long lurewatch waits on the server, in seconds ([database]
+ * statement_timeout and long_statement_timeout): the server's
+ * statement_timeout is set to the first, and a statement unanswered 5 s
+ * after it ends in an error with the connection dropped. Named long
+ * operations (migrations, a network rebuild) have the second. */
+struct store_timeouts {
+	int statement;
+	int long_statement;
+};
+#define STORE_TIMEOUT_DEFAULT 300
+#define STORE_LONG_TIMEOUT_DEFAULT 21600
+/* store_open with timeouts t (NULL: the defaults above). */
+struct store *store_open_timed(const char *conninfo, int migrate,
+			       const struct store_timeouts *t, struct lw_error *err);
 void store_close(struct store *st);
 
 /* Applies pending migrations in order, each in its own transaction, under an

@@ -13,10 +13,14 @@
 #define DB_PREPARED_MAX 32
 
 struct store {
-	PGconn *conn;
+	PGconn *conn;           /* NULL once dropped, until the next statement reconnects */
 	char *conninfo;
 	const char *prepared[DB_PREPARED_MAX];
 	size_t nprepared;
+	struct store_timeouts timeouts;
+	int timeout_now;        /* seconds: the statement's, or a long operation's */
+	int server_timeout;     /* the session's statement_timeout in seconds; 0: unknown */
+	int in_tx;              /* a transaction was open when the last statement ended */
 };
 
 struct store_migration {
@@ -54,6 +58,52 @@ extern const size_t store_nmigrations;
 
 #define ITEM_JSON "json_build_object(" ITEM_FIELDS ")"
 #define ITEM_ORDER "q.urgent DESC, q.priority DESC, q.id"
+
+/* ---- waiting on the server (store/wait.c) ----
+ * Every wait on PostgreSQL: the asynchronous calls, then poll() until a
+ * deadline. A server that does not answer in time, or a connection in a
+ * state libpq cannot leave, gives an error naming what was waited for and
+ * the connection is dropped (st->conn NULL; the next statement outside a
+ * transaction reconnects). */
+
+/* When a statement sent now must have been answered: the timeout in force
+ * plus a grace that lets the server's own statement_timeout speak first. */
+double db_deadline(const struct store *st);
+/* Connects within seconds, non-blocking. Returns the connection (caller
+ * PQfinish) or NULL with err. */
+PGconn *db_connect(const char *conninfo, int seconds, struct lw_error *err);
+/* Closes st's connection without waiting and forgets its session state. */
+void db_drop(struct store *st);
+/* Sends what libpq holds. 0, or -1 with err and the connection dropped. */
+int db_flush(struct store *st, double deadline, const char *what, struct lw_error *err);
+/* The next result of the statement sent (NULL: no more), as PQgetResult.
+ * 0, or -1 with err and the connection dropped. */
+int db_next_result(struct store *st, double deadline, const char *what, PGresult **res,
+		   struct lw_error *err);
+/* Every result of the statement sent, up to a COPY's start: *res the first
+ * error, else the last result (caller PQclear). 0, or -1 with err and the
+ * connection dropped. */
+int db_results(struct store *st, double deadline, const char *what, PGresult **res,
+	       struct lw_error *err);
+/* Starts "COPY ... FROM STDIN" sql inside the caller's transaction.
+ * 0, or -1 with err. (store/db.c) */
+int db_copy_begin(struct store *st, const char *sql, struct lw_error *err);
+/* Sends len bytes of COPY data, ends the COPY and waits for its outcome.
+ * A connection left in COPY (libpq lost the end) is dropped. 0, or -1 with
+ * err. */
+int db_copy_end(struct store *st, const char *data, size_t len, const char *what,
+		struct lw_error *err);
+/* "what: msg" into err, msg without libpq's trailing newline. Returns -1. */
+int db_error(struct lw_error *err, const char *what, const char *msg);
+/* "database connection failed during what: libpq's message", then drops
+ * the connection. Returns -1. */
+int db_conn_error(struct store *st, const char *what, struct lw_error *err);
+
+/* A named long operation (migrations, a network rebuild) waits up to
+ * [database] long_statement_timeout, here and on the server, until
+ * db_long_end(st, the value db_long_begin returned). */
+int db_long_begin(struct store *st);
+void db_long_end(struct store *st, int saved);
 
 /* Runs a parameterised statement (text parameters, NULL for SQL NULL).
  * On success returns 0 and, when res is not NULL, the result (caller

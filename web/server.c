@@ -253,7 +253,9 @@ static struct store *pool_get(struct web_server *ws, struct lw_error *err)
 	pthread_mutex_unlock(&ws->pool_mu);
 	if (!open)
 		return st;
-	st = store_open(ws->conninfo, 0, err);
+	st = store_open_timed(ws->conninfo, 0,
+			      &(struct store_timeouts){ ws->cfg->db_statement_timeout,
+							ws->cfg->db_long_statement_timeout }, err);
 	if (!st)
 		hand_over(ws, NULL);
 	return st;
@@ -713,7 +715,9 @@ static struct web_server *start(const struct config *cfg, const char *conninfo,
 		goto fail;
 	}
 	/* Migrations are applied once here, not by every request's connection. */
-	first = store_open(conninfo, 1, err);
+	first = store_open_timed(conninfo, 1,
+				 &(struct store_timeouts){ cfg->db_statement_timeout,
+							   cfg->db_long_statement_timeout }, err);
 	if (!first)
 		goto fail;
 	ws->pool[ws->npool++] = first;

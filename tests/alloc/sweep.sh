@@ -14,9 +14,12 @@
 #   LW_SWEEP_BEFORE   shell code run before each run ($N set: 0 is the clean run)
 #   LW_SWEEP_AFTER    shell code run after each run ($N, $rc set); failing is a finding
 #   LW_SWEEP_FILTER   sed script applied to stdout before comparing
-#   LW_SWEEP_RESULTS  file to append "NAME TOTAL POINTS OK ERROR OOM LIBRARY FINDINGS" to
+#   LW_SWEEP_RESULTS  file to append "NAME TOTAL POINTS OK ERROR OOM LIBRARY FINDINGS
+#                     DEADLINE" to (DEADLINE: runs in which a wait on the database
+#                     ended at its deadline, whatever the run's outcome)
 #   LW_SWEEP_TIMEOUT  seconds a run may take (120); a run that hangs is a finding,
-#                     unless it waits inside libpq (listed apart, with its stack)
+#                     wherever it waits (lurewatch bounds its own waits on the
+#                     database), reported with its threads' stacks
 # A sanitizer report whose innermost frame is in a library (glibc's NSS,
 # libxml2) rather than in lurewatch is counted and listed apart: out of
 # memory inside those libraries is theirs to handle.
@@ -87,9 +90,10 @@ else
 		'BEGIN { for (i = 1; i <= p; i++) { n = a + int((t - a) * i / p); if (n > a) print n } }'
 fi | sort -n -u >"$work/points"
 
-n_ok=0 n_err=0 n_oom=0 n_bad=0 n_lib=0 tried=0
+n_ok=0 n_err=0 n_oom=0 n_bad=0 n_lib=0 n_late=0 tried=0
 : >"$work/findings"
 : >"$work/libs"
+: >"$work/late"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # ours: 1 when the innermost frame of the sanitizer's first stack, past the
 # allocator and this interposer, is in lurewatch's own source.
@@ -97,16 +101,14 @@ ours() {
 	awk -v top="$top/" '/^ *#[0-9]+ / && !/interceptor|failmalloc|asan_|libclang_rt|__sanitizer/ {
 		print (index($0, top) ? 1 : 0); exit }' "$work/err" | grep -q 1
 }
-# hung_in_library: 1 when the main thread of the hung run waits in a call
-# into libpq (the innermost frames outside libc are libpq's).
-hung_in_library() {
-	awk '/^Thread 1 /{t=1; next} /^Thread /{t=0} t && /^#[0-9]+ / && !/libc\.so|__GI_|__poll|poll \(|libclang_rt|interceptor/ {
-		print (/libpq/ ? 1 : 0); exit }' "$work/hang" | grep -q 1
-}
 while read -r at; do
 	run "$at" "$@"
 	tried=$((tried + 1))
 	why=
+	if grep -q -a 'database did not answer within' "$work/err"; then
+		n_late=$((n_late + 1))
+		echo "N=$at: exit $rc; $(grep -a -m1 -o 'database did not answer within.*' "$work/err" | cut -c1-120)" >>"$work/late"
+	fi
 	if grep -q -a 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$work/err" && ! ours; then
 		# A crash or leak inside a library's own out-of-memory path
 		# (glibc's NSS, libxml2): reported, not ours to fix.
@@ -131,16 +133,10 @@ while read -r at; do
 		n_err=$((n_err + 1))
 	elif [ "$rc" -eq 134 ] && grep -q -a '^lurewatch: out of memory' "$work/err"; then
 		n_oom=$((n_oom + 1))
-	elif [ -s "$work/hang" ] && hung_in_library; then
-		# Waiting inside a library call (libpq's, on a reply it lost to
-		# the failed allocation): counted apart, with the stack.
-		n_lib=$((n_lib + 1))
-		echo "N=$at: hung in a library call; the main thread:" >>"$work/libs"
-		awk '/^Thread 1 /{t=1; next} /^Thread /{t=0} t && /^#[0-9]/' "$work/hang" | head -8 |
-			cut -c1-160 | sed 's/^/    /' >>"$work/libs"
 	elif [ -s "$work/hang" ]; then
+		# Inside libpq too: a wait on the server must end at lurewatch's
+		# own deadline. The threads' stacks go with the finding.
 		why="hung: no answer in ${LW_SWEEP_TIMEOUT:-120} s"
-		grep -m8 '^#[0-9]' "$work/hang" | cut -c1-160 >>"$work/err"
 	elif [ "$rc" -le 1 ]; then
 		why="wrong answer: exit $rc, output differs from the clean run's"
 	else
@@ -153,13 +149,19 @@ while read -r at; do
 	if [ -n "$why" ]; then
 		n_bad=$((n_bad + 1))
 		echo "N=$at: $why" >>"$work/findings"
-		grep -a -m8 '#[0-9] 0x\|lurewatch:' "$work/err" | sed 's/^/    /' >>"$work/findings"
+		if [ -s "$work/hang" ]; then
+			grep -a '^Thread \|^#[0-9]' "$work/hang" | head -40 | cut -c1-160 |
+				sed 's/^/    /' >>"$work/findings"
+		else
+			grep -a -m8 '#[0-9] 0x\|lurewatch:' "$work/err" | sed 's/^/    /' >>"$work/findings"
+		fi
 	fi
 done <"$work/points"
 
-summary="$total allocations, $tried failure points: $n_ok ok, $n_err clean errors, $n_oom out-of-memory stops, $n_lib in libraries, $n_bad findings"
-[ -n "${LW_SWEEP_RESULTS:-}" ] && echo "$name $total $tried $n_ok $n_err $n_oom $n_lib $n_bad" >>"$LW_SWEEP_RESULTS"
+summary="$total allocations, $tried failure points: $n_ok ok, $n_err clean errors, $n_oom out-of-memory stops, $n_lib in libraries, $n_bad findings; $n_late waits on the database ended at their deadline"
+[ -n "${LW_SWEEP_RESULTS:-}" ] && echo "$name $total $tried $n_ok $n_err $n_oom $n_lib $n_bad $n_late" >>"$LW_SWEEP_RESULTS"
 [ -s "$work/libs" ] && sed 's/^/# in a library: /' "$work/libs" | head -20
+[ -s "$work/late" ] && sed 's/^/# deadline: /' "$work/late" | head -20
 if [ "$n_bad" -eq 0 ]; then
 	echo "ok - $name: $summary"
 else

@@ -8,7 +8,8 @@
 # so leaks count as findings. Every run ends in success with the clean run's
 # answer, a clear error, or xmalloc's out-of-memory stop; an ingestion that
 # fails leaves no half-written row, and running it again stores each
-# listing exactly once. Hyperscan's compiler allocates with C++ new, which
+# listing exactly once. A run that hangs is a finding, inside libpq too.
+# Hyperscan's compiler allocates with C++ new, which
 # ASan takes over, so the cold compile is swept in the plain build.
 . "$(dirname "$0")/lib.sh"
 use_pg
@@ -49,9 +50,14 @@ description = a fee
 pattern = /\bpay\s+a\s+fee\b/
 example = You pay a fee first.
 EOF2
+# A wait on the database that libpq can no longer end (it lost a reply to
+# the failed allocation) ends at lurewatch's deadline, 10 + 5 s: well
+# inside the sweep's LW_SWEEP_TIMEOUT, after which a run is a hang.
 cat >"$H/lurewatch.conf" <<EOF2
 [matcher]
 rules = $H/sweep.rules
+[database]
+statement_timeout = 10
 EOF2
 echo "Your wages are withheld. Call +64 21 555 0168 or mail jo at example dot com and pay a fee." >"$TMP/ad.txt"
 # Both builds share the compiled pack's cache: warm it.
