@@ -74,8 +74,8 @@ static int page_text(const struct archive_payload *pl, char **title, char **body
 	p = extract_page_parse(pl->data, pl->len, pl->content_type, NULL, err);
 	if (!p)
 		return -1;
-	if (extract_text(p, "//title", 0, title, err) < 0 ||
-	    extract_text(p, "//body", 0, body, err) < 0 ||
+	if (extract_element_text(p, "title", title, err) < 0 ||
+	    extract_element_text(p, "body", body, err) < 0 ||
 	    (!*body && extract_text(p, "/", 0, body, err) < 0)) {
 		free(*title);
 		*title = NULL;
