@@ -300,10 +300,21 @@ static const char *known_charset(const char *label, int from_meta)
 
 static int valid_utf8(const char *data, size_t len)
 {
+	const unsigned char *d = (const unsigned char *)data;
 	size_t i = 0, k;
+	uint64_t w;
 
 	while (i < len) {
-		k = lw_utf8_seq_len((const unsigned char *)data + i, len - i);
+		/* Most of a page is ASCII: eight bytes at a time (this check
+		 * was 9% of an archive scan byte by byte). */
+		if (len - i >= 8) {
+			memcpy(&w, d + i, 8);
+			if (!(w & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
+		k = d[i] < 0x80 ? 1 : lw_utf8_seq_len(d + i, len - i);
 		if (!k)
 			return 0;
 		i += k;

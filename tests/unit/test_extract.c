@@ -343,6 +343,37 @@ static void test_cp1252_fallback(void **state)
 	extract_page_free(p);
 }
 
+/* A page labelled UTF-8 with one byte that is not, wherever it falls
+ * among runs of ASCII (the check goes eight bytes at a time), reads as
+ * Windows-1252; the same page with the byte as UTF-8 reads as UTF-8. */
+static void test_utf8_check_every_position(void **state)
+{
+	char html[160], want[64];
+	struct lw_error err;
+
+	(void)state;
+	for (int at = 0; at < 20; at++) {
+		for (int utf8 = 0; utf8 < 2; utf8++) {
+			struct extract_page *p;
+			char *text = NULL;
+			int n;
+
+			n = snprintf(html, sizeof(html),
+				     "<html><body><h1>%.*s%sz abcdefghijklmnop</h1></body></html>", at,
+				     "xxxxxxxxxxxxxxxxxxxx", utf8 ? "\xc3\xa9" : "\xe9");
+			snprintf(want, sizeof(want), "%.*s\xc3\xa9" "z abcdefghijklmnop", at,
+				 "xxxxxxxxxxxxxxxxxxxx");
+			p = extract_page_parse(html, (size_t)n, "text/html; charset=utf-8", PAGE, &err);
+			assert_non_null(p);
+			assert_int_equal(extract_text(p, "//h1", 0, &text, &err), 0);
+			assert_non_null(text);
+			assert_string_equal(text, want);
+			free(text);
+			extract_page_free(p);
+		}
+	}
+}
+
 static void test_broken_html(void **state)
 {
 	static const char *const contact[] = { "https://t.me/farm", NULL };
@@ -1133,6 +1164,7 @@ int main(void)
 		cmocka_unit_test(test_latin1_meta),
 		cmocka_unit_test(test_charset_precedence),
 		cmocka_unit_test(test_cp1252_fallback),
+		cmocka_unit_test(test_utf8_check_every_position),
 		cmocka_unit_test(test_broken_html),
 		cmocka_unit_test(test_empty_and_binary_pages),
 		cmocka_unit_test(test_size_cap),
