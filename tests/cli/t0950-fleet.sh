@@ -9,13 +9,6 @@
 use_pg
 SITE="$TOP/sample/site"
 
-sql() {
-	PGCLIENTENCODING=UTF8 PGOPTIONS='-csearch_path=lurewatch' \
-		psql -X -q -t -A -v ON_ERROR_STOP=1 "$URL" -c "$1"
-}
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3 (got '$1', wanted '$2')"; fi
-}
 # rates LOG RATE: "max-in-any-second min-gap total" of the requests in an lwserve log.
 rates() {
 	python3 - "$1" <<'PY'
