@@ -300,6 +300,9 @@ static int scan_archive(struct scan *sc, const char *name)
 		} else {
 			one_record(sc, name, &rec);
 		}
+		/* Nothing more can be stored: reading on would be for nothing. */
+		if (sc->writer && page_writer_failed(sc->writer))
+			break;
 		if (sc->progress && lw_now() - sc->last_bar > 0.2) {
 			if (sc->writer)
 				counts_update(sc);

@@ -84,6 +84,7 @@ static void publish(struct page_writer *w, int failed, const struct lw_error *fa
 	if (failed && !w->failed) {
 		w->failed = 1;
 		w->fatal = *fatal;
+		pthread_cond_signal(&w->room);
 	}
 	pthread_mutex_unlock(&w->mu);
 }
