@@ -237,6 +237,12 @@ int archive_payload_decode(const struct archive_record *rec, struct archive_payl
 			return 0;
 		}
 		ctype = h.ctype;
+		/* An image, a PDF, a script: left out before its body is
+		 * de-chunked or inflated, not after. */
+		if (ctype[0] && media_kind(ctype, "", 0) < 0) {
+			lw_error_set(err, "content type '%s' is not HTML or text", ctype);
+			return 0;
+		}
 		rc = decode_body(&h, rec->block + h.body, rec->block_len - h.body, &body, err);
 		if (rc <= 0) {
 			lw_buf_release(&body);

@@ -57,18 +57,35 @@ JS
 	t0=$(now); node "$WJS/iter.mjs" "$1" > /dev/null; t1=$(now)
 	elapsed "$t0" "$t1"
 }
+# cpu_of OUT CMD...: runs CMD (its standard output to OUT) and prints the CPU seconds (user +
+# system, every thread) it and its children took. On a shared machine wall-clock figures move
+# with the load; CPU seconds much less (the database server's are not counted: it is no child).
+cpu_of() {
+	python3 - "$@" <<'PY'
+import resource, subprocess, sys
+with open(sys.argv[1], "wb") as out:
+    rc = subprocess.run(sys.argv[2:], stdout=out).returncode
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.2f" % (r.ru_utime + r.ru_stime))
+sys.exit(rc)
+PY
+}
 # archive_figures KEY FILE PAGES: zcat, check (read, decode, HTML to text: no matcher, no
-# database), scan (all of it, flagged pages stored in a fresh cluster) and warcio.js on FILE.
+# database), scan (all of it, flagged pages stored in a fresh cluster) and warcio.js on FILE;
+# seconds of wall clock and of CPU.
 archive_figures() {
 	put "$1.bytes" "$(wc -c < "$2")"
 	put "$1.pages" "$3"
-	t0=$(now); zcat "$2" > /dev/null; t1=$(now)
+	t0=$(now); c=$(cpu_of /dev/null zcat "$2"); t1=$(now)
 	put "$1.zcat.seconds" "$(elapsed "$t0" "$t1")"
-	t0=$(now); "$LW" archive check -q "$2" > /dev/null; t1=$(now)
+	put "$1.zcat.cpu_seconds" "$c"
+	t0=$(now); c=$(cpu_of /dev/null "$LW" archive check -q "$2"); t1=$(now)
 	put "$1.check.seconds" "$(elapsed "$t0" "$t1")"
+	put "$1.check.cpu_seconds" "$c"
 	cluster_new "$1"
-	t0=$(now); "$LW" --config "$CONF" archive scan -q "$2" > "$W/scan.out"; t1=$(now)
+	t0=$(now); c=$(cpu_of "$W/scan.out" "$LW" --config "$CONF" archive scan -q "$2"); t1=$(now)
 	put "$1.scan.seconds" "$(elapsed "$t0" "$t1")"
+	put "$1.scan.cpu_seconds" "$c"
 	put "$1.scan.flagged" "$(sed -n 's/.* \([0-9]*\) flagged.*/\1/p' "$W/scan.out")"
 	cluster_stop "$CONF"
 	put "$1.warcio.seconds" "$(warcio_js "$2")"

@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Pages out of archive records on all cores (see archive_pages.h). */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../crawler/extract.h"
+#include "../util/pool.h"
 #include "../util/xmalloc.h"
 #include "archive_pages.h"
-
-#define POOL_MAX_THREADS 64
 
 int pages_wanted(const struct archive_record *rec)
 {
@@ -74,8 +71,8 @@ static int page_text(const struct archive_payload *pl, char **title, char **body
 	p = extract_page_parse(pl->data, pl->len, pl->content_type, NULL, err);
 	if (!p)
 		return -1;
-	if (extract_text(p, "//title", 0, title, err) < 0 ||
-	    extract_text(p, "//body", 0, body, err) < 0 ||
+	if (extract_element_text(p, "title", title, err) < 0 ||
+	    extract_element_text(p, "body", body, err) < 0 ||
 	    (!*body && extract_text(p, "/", 0, body, err) < 0)) {
 		free(*title);
 		*title = NULL;
@@ -106,56 +103,24 @@ void page_job_run(struct page_job *j)
 /* ---- the pool ---------------------------------------------------------------------- */
 
 struct pages_pool {
-	pthread_mutex_t mu;
-	pthread_cond_t work, done;
-	struct page_job *jobs;
-	size_t n, next, finished;
-	int quit;
-	int nthreads;
-	pthread_t *t;
+	struct lw_pool *threads;        /* NULL: none could be started */
+	struct page_job *jobs;          /* run on the caller's thread then */
+	size_t n;
 };
 
-static void *run(void *arg)
+static void run(void *ctx, int thread, void *job)
 {
-	struct pages_pool *p = arg;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		struct page_job *j;
-
-		while (!p->quit && p->next >= p->n)
-			pthread_cond_wait(&p->work, &p->mu);
-		if (p->quit)
-			break;
-		j = &p->jobs[p->next++];
-		pthread_mutex_unlock(&p->mu);
-		page_job_run(j);
-		pthread_mutex_lock(&p->mu);
-		if (++p->finished == p->n)
-			pthread_cond_broadcast(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
+	(void)ctx;
+	(void)thread;
+	page_job_run(job);
 }
 
 struct pages_pool *pages_pool_new(int threads)
 {
 	struct pages_pool *p = xcalloc(1, sizeof(*p));
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct lw_error err;
 
-	if (threads <= 0)
-		threads = cores < 1 ? 1 : (int)cores;
-	if (threads > POOL_MAX_THREADS)
-		threads = POOL_MAX_THREADS;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->done, NULL);
-	p->t = xcalloc((size_t)threads, sizeof(*p->t));
-	for (int i = 0; i < threads; i++) {
-		if (pthread_create(&p->t[i], NULL, run, p) != 0)
-			break;
-		p->nthreads++;
-	}
+	p->threads = lw_pool_new(threads, run, NULL, &err);
 	return p;
 }
 
@@ -163,44 +128,28 @@ void pages_pool_free(struct pages_pool *p)
 {
 	if (!p)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->quit = 1;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->nthreads; i++)
-		pthread_join(p->t[i], NULL);
-	free(p->t);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->work);
-	pthread_cond_destroy(&p->done);
+	lw_pool_free(p->threads);
 	free(p);
 }
 
 void pages_pool_submit(struct pages_pool *p, struct page_job *jobs, size_t n)
 {
-	pthread_mutex_lock(&p->mu);
+	if (p->threads) {
+		lw_pool_submit(p->threads, jobs, n, sizeof(*jobs));
+		return;
+	}
 	p->jobs = jobs;
 	p->n = n;
-	p->next = p->finished = 0;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
 }
 
 void pages_pool_wait(struct pages_pool *p)
 {
-	pthread_mutex_lock(&p->mu);
-	/* No thread could be started: the caller does the work. */
-	while (!p->nthreads && p->next < p->n) {
-		struct page_job *j = &p->jobs[p->next++];
-
-		pthread_mutex_unlock(&p->mu);
-		page_job_run(j);
-		pthread_mutex_lock(&p->mu);
-		p->finished++;
+	if (p->threads) {
+		lw_pool_wait(p->threads);
+		return;
 	}
-	while (p->finished < p->n)
-		pthread_cond_wait(&p->done, &p->mu);
+	for (size_t i = 0; i < p->n; i++)
+		page_job_run(&p->jobs[i]);
 	p->jobs = NULL;
-	p->n = p->next = p->finished = 0;
-	pthread_mutex_unlock(&p->mu);
+	p->n = 0;
 }

@@ -16,6 +16,7 @@
 
 #include "../archive/archive.h"
 #include "archive_pages.h"
+#include "page_writer.h"
 #include "../config/config.h"
 #include "../engine/engine.h"
 #include "../store/store.h"
@@ -80,8 +81,7 @@ struct batch {
 };
 
 struct scan {
-	struct engine_ingest *in;       /* NULL: check only */
-	const char *source;
+	struct page_writer *writer;     /* stores pages on its own thread; NULL: check only */
 	int progress;
 	double t0, last_bar, last_tick;
 	struct store_archive_counts c;
@@ -89,6 +89,7 @@ struct scan {
 	int (*tick)(struct scan *sc, void *ctx);
 	void *tick_ctx;
 	size_t flagged0;                /* the session's flagged count when this file began */
+	long long refused0;             /* and its pages the store refused */
 	struct pages_pool *pool;        /* turns records into pages on every core */
 	struct batch batch[2];          /* one filling, one with the pool */
 	int cur, inflight;
@@ -120,30 +121,40 @@ static char *capture_json(const struct archive_record *rec, const char *archive)
 	return s;
 }
 
-static void store_page(struct scan *sc, const char *name, const struct page_job *j)
+/* The file's flagged pages and refused ones, as far as the writer got. */
+static void counts_update(struct scan *sc)
+{
+	struct store_ingest_stats st;
+	long long refused;
+
+	page_writer_stats(sc->writer, &st, &refused);
+	sc->c.flagged = (long long)(st.flagged - sc->flagged0);
+	sc->c.errors += refused - sc->refused0;
+	sc->refused0 = refused;
+}
+
+/* Hands the page to the writer thread: its text moves, nothing is copied. */
+static void store_page(struct scan *sc, const char *name, struct page_job *j)
 {
 	const struct archive_record *rec = &j->rec;
-	struct store_listing l;
+	struct page_out p;
 	struct lw_error err;
-	char *cap = NULL, origin[64];
+	char origin[64];
 
 	sc->c.pages++;
-	if (!sc->in || ((!j->title || !j->title[0]) && (!j->body || !j->body[0])))
+	if (!sc->writer || ((!j->title || !j->title[0]) && (!j->body || !j->body[0])))
 		return;
-	cap = capture_json(rec, name);
 	snprintf(origin, sizeof(origin), "offset %llu", (unsigned long long)rec->data_offset);
-	memset(&l, 0, sizeof(l));
-	l.url = rec->target_uri[0] ? rec->target_uri : rec->record_id;
-	l.source = sc->source;
-	l.title = j->title ? j->title : "";
-	l.body = j->body ? j->body : "";
-	l.origin = origin;
-	l.capture_json = cap;
-	if (engine_ingest_add(sc->in, &l, &err) < 0) {
-		fprintf(stderr, "lurewatch: %s: %s\n", name, err.msg);
-		sc->c.errors++;
-	}
-	free(cap);
+	memset(&p, 0, sizeof(p));
+	p.url = xstrdup(rec->target_uri[0] ? rec->target_uri : rec->record_id);
+	p.title = j->title;
+	p.body = j->body;
+	j->title = j->body = NULL;
+	p.origin = xstrdup(origin);
+	p.capture_json = capture_json(rec, name);
+	p.name = name;
+	/* A failed batch is reported once, when the file is drained. */
+	page_writer_put(sc->writer, &p, &err);
 }
 
 /* Counts, logs and stores a decoded batch, in the order it was read. */
@@ -202,7 +213,7 @@ static void one_record(struct scan *sc, const char *name, const struct archive_r
 	struct batch *b;
 
 	sc->c.records++;
-	if (!sc->in && strlen(sc->types) + strlen(rec->type) + 2 < sizeof(sc->types)) {
+	if (!sc->writer && strlen(sc->types) + strlen(rec->type) + 2 < sizeof(sc->types)) {
 		if (sc->types[0])
 			strncat(sc->types, ",", sizeof(sc->types) - strlen(sc->types) - 1);
 		strncat(sc->types, rec->type[0] ? rec->type : "?",
@@ -217,17 +228,27 @@ static void one_record(struct scan *sc, const char *name, const struct archive_r
 		rotate(sc, name, 0);
 }
 
-static void scan_init(struct scan *sc, struct engine_ingest *in, int threads)
+/* in: the session pages are stored through (NULL: check only), the writer
+ * thread's from here on. */
+static int scan_init(struct scan *sc, struct engine_ingest *in, const char *source, int threads)
 {
+	struct lw_error err;
+
 	memset(sc, 0, sizeof(*sc));
-	sc->in = in;
 	sc->pool = pages_pool_new(threads);
 	for (int i = 0; i < 2; i++)
 		sc->batch[i].jobs = xcalloc(PAGES_BATCH_RECORDS, sizeof(*sc->batch[i].jobs));
+	if (in && !(sc->writer = page_writer_new(in, source, &err))) {
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 static void scan_release(struct scan *sc)
 {
+	/* The writer first: it stores what is queued. */
+	page_writer_free(sc->writer);
 	pages_pool_free(sc->pool);
 	for (int i = 0; i < 2; i++)
 		free(sc->batch[i].jobs);
@@ -247,7 +268,12 @@ static int scan_archive(struct scan *sc, const char *name)
 	sc->types[0] = '\0';
 	sc->t0 = lw_now();
 	sc->last_bar = sc->last_tick = 0;
-	sc->flagged0 = sc->in ? engine_ingest_stats(sc->in)->flagged : 0;
+	if (sc->writer) {
+		struct store_ingest_stats st;
+
+		page_writer_stats(sc->writer, &st, &sc->refused0);
+		sc->flagged0 = st.flagged;
+	}
 	r = archive_reader_open(name, &err);
 	if (!r) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
@@ -274,25 +300,31 @@ static int scan_archive(struct scan *sc, const char *name)
 		} else {
 			one_record(sc, name, &rec);
 		}
-		if (sc->in)
-			sc->c.flagged = (long long)(engine_ingest_stats(sc->in)->flagged - sc->flagged0);
+		/* Nothing more can be stored: reading on would be for nothing. */
+		if (sc->writer && page_writer_failed(sc->writer))
+			break;
 		if (sc->progress && lw_now() - sc->last_bar > 0.2) {
+			if (sc->writer)
+				counts_update(sc);
 			bar(sc, name, 0);
 			sc->last_bar = lw_now();
 		}
 		if (sc->tick && lw_now() - sc->last_tick > 1.0) {
 			sc->last_tick = lw_now();
+			counts_update(sc);
 			if (sc->tick(sc, sc->tick_ctx) < 0)
 				break;
 		}
 	}
 	rotate(sc, name, 1);
-	if (sc->in && engine_ingest_flush(sc->in, &err) < 0) {
+	/* The file is done only when all of its pages are stored: a worker
+	 * marks it so right after. */
+	if (sc->writer && page_writer_drain(sc->writer, &err) < 0) {
 		fprintf(stderr, "lurewatch: %s: %s\n", name, err.msg);
 		result = -1;
 	}
-	if (sc->in)
-		sc->c.flagged = (long long)(engine_ingest_stats(sc->in)->flagged - sc->flagged0);
+	if (sc->writer)
+		counts_update(sc);
 	if (sc->progress)
 		bar(sc, name, 1);
 	archive_reader_free(r);
@@ -355,9 +387,13 @@ static int session_open(struct session *s, const char *rules, double jobs, int a
 	return 0;
 }
 
-static void summary(struct session *s, long files, long bad_files, long long errors)
+static void summary(struct scan *sc, long files, long bad_files, long long errors)
 {
-	const struct store_ingest_stats *st = engine_ingest_stats(s->in);
+	struct store_ingest_stats stats;
+	const struct store_ingest_stats *st = &stats;
+	long long refused;
+
+	page_writer_stats(sc->writer, &stats, &refused);
 
 	printf("archives: %ld read (%ld with errors); %zu pages scored, %zu flagged; "
 	       "%zu listings new, %zu changed, %zu unchanged; %lld record errors%s\n",
@@ -429,7 +465,7 @@ static int cmd_check(int argc, char **argv, const struct opts *o)
 	struct scan sc;
 	int rc = CLI_OK;
 
-	scan_init(&sc, NULL, (int)o->jobs);
+	scan_init(&sc, NULL, NULL, (int)o->jobs);
 	sc.progress = !o->quiet && isatty(2);
 	for (int i = optind; i < argc; i++) {
 		int r = scan_archive(&sc, argv[i]);
@@ -465,10 +501,9 @@ static int cmd_scan(int argc, char **argv, const struct opts *o)
 	int rc = CLI_ERROR;
 
 	memset(&sc, 0, sizeof(sc));
-	if (session_open(&s, o->rules, o->jobs, o->all, 1) < 0)
+	if (session_open(&s, o->rules, o->jobs, o->all, 1) < 0 ||
+	    scan_init(&sc, s.in, o->source, (int)o->jobs) < 0)
 		goto out;
-	scan_init(&sc, s.in, (int)o->jobs);
-	sc.source = o->source;
 	sc.progress = !o->quiet && isatty(2);
 	for (int i = optind; i < argc && !stop_flag; i++) {
 		int r = scan_archive(&sc, argv[i]);
@@ -476,10 +511,10 @@ static int cmd_scan(int argc, char **argv, const struct opts *o)
 		files++;
 		bad += r < 0 || sc.c.errors;
 		errors += sc.c.errors;
-		if (engine_ingest_failed(s.in))
+		if (page_writer_failed(sc.writer))
 			goto out;
 	}
-	summary(&s, files, bad, errors);
+	summary(&sc, files, bad, errors);
 	rc = bad ? CLI_NONE : CLI_OK;
 out:
 	scan_release(&sc);
@@ -590,6 +625,7 @@ static int renew(struct scan *sc, void *ctx)
 static int cmd_work(const struct opts *o)
 {
 	struct session s;
+	struct store *ctl = NULL;
 	struct scan sc;
 	struct work w;
 	struct lw_error err;
@@ -601,23 +637,28 @@ static int cmd_work(const struct opts *o)
 	memset(&sc, 0, sizeof(sc));
 	if (session_open(&s, o->rules, o->jobs, o->all, 1) < 0)
 		goto out;
+	/* The session's connection is the writer thread's: leases, progress
+	 * and the worker's beat go through one of the reading thread's own. */
+	ctl = cli_store_open(s.cfg);
+	if (!ctl)
+		goto out;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
 	memset(&w, 0, sizeof(w));
-	w.st = s.st;
+	w.st = ctl;
 	w.owner = owner;
 	w.lease = (int)o->lease;
-	scan_init(&sc, s.in, (int)o->jobs);
-	sc.source = o->source;
+	if (scan_init(&sc, s.in, o->source, (int)o->jobs) < 0)
+		goto out;
 	sc.progress = !o->quiet && isatty(2);
 	sc.tick = renew;
 	sc.tick_ctx = &w;
 	while (!stop_flag) {
 		int r;
 
-		if (store_archive_claim(s.st, owner, w.lease, &w.id, &name, &err) < 0) {
+		if (store_archive_claim(ctl, owner, w.lease, &w.id, &name, &err) < 0) {
 			fprintf(stderr, "lurewatch: %s\n", err.msg);
 			goto out;
 		}
@@ -625,16 +666,16 @@ static int cmd_work(const struct opts *o)
 			break;
 		w.lost = 0;
 		r = scan_archive(&sc, name);
-		if (engine_ingest_failed(s.in))
+		if (page_writer_failed(sc.writer))
 			goto out;
 		files++;
 		bad += r < 0 || sc.c.errors;
 		errors += sc.c.errors;
 		w.records_before += sc.c.records;
 		if (stop_flag) {
-			store_archive_release(s.st, owner, &err);
+			store_archive_release(ctl, owner, &err);
 		} else if (!w.lost &&
-			   store_archive_finish(s.st, w.id, owner, r == 0 ? "done" : "failed", &sc.c,
+			   store_archive_finish(ctl, w.id, owner, r == 0 ? "done" : "failed", &sc.c,
 						r == 0 ? NULL : "not read to the end (see the worker's log)",
 						&err) < 0) {
 			fprintf(stderr, "lurewatch: %s\n", err.msg);
@@ -645,13 +686,14 @@ static int cmd_work(const struct opts *o)
 		if (o->once)
 			break;
 	}
-	summary(&s, files, bad, errors);
+	summary(&sc, files, bad, errors);
 	rc = stop_flag ? CLI_NONE : bad ? CLI_NONE : CLI_OK;
 out:
-	if (s.st && owner[0])
-		store_worker_gone(s.st, owner, &err);
+	if (ctl && owner[0])
+		store_worker_gone(ctl, owner, &err);
 	scan_release(&sc);
 	free(name);
+	store_close(ctl);
 	session_close(&s);
 	return rc;
 }

@@ -120,19 +120,30 @@ out:
 	return rc;
 }
 
+/* Joins the shared rescan of this pack and filter (or starts it). */
+static int join(struct store *st, const char *pack_hash, const char *since, const char *source,
+		long *rescan_id, struct lw_error *err)
+{
+	struct lw_buf key;
+	long total;
+	int rc;
+
+	lw_buf_init(&key, 4096);
+	lw_buf_printf(&key, "%s|%s|%s", pack_hash, since ? since : "", source ? source : "");
+	rc = store_rescan_join(st, key.data, since, source, CHUNK, rescan_id, &total, err);
+	lw_buf_release(&key);
+	return rc;
+}
+
 static int run(struct job *j, const char *pack_hash)
 {
 	struct lw_error err;
-	struct lw_buf key;
-	long total, chunk, lo, hi;
+	long chunk, lo, hi;
 	int r, rc = -1;
 
-	lw_buf_init(&key, 4096);
-	lw_buf_printf(&key, "%s|%s|%s", pack_hash, j->since ? j->since : "",
-		      j->source ? j->source : "");
 	j->t0 = lw_now();
-	if (store_rescan_join(j->st, key.data, j->since, j->source, CHUNK, &j->rescan_id, &total,
-			      &err) < 0)
+	/* Workers of one `--jobs N` come with the rescan their parent joined. */
+	if (!j->rescan_id && join(j->st, pack_hash, j->since, j->source, &j->rescan_id, &err) < 0)
 		goto fail;
 	while (!stop_flag) {
 		r = store_rescan_claim(j->st, j->rescan_id, j->owner, j->lease, &chunk, &lo, &hi, &err);
@@ -163,7 +174,6 @@ fail:
 	fprintf(stderr, "%slurewatch: %s\n", j->progress ? "\n" : "", err.msg);
 out:
 	store_worker_gone(j->st, j->owner, &err);
-	lw_buf_release(&key);
 	return rc;
 }
 
@@ -173,34 +183,58 @@ struct opts {
 	int quiet;
 };
 
-/* One worker: its own connection, pack and analysing threads. Writes its
- * counts to *stats. */
-static int worker(const struct opts *o, int progress, struct store_ingest_stats *stats,
-		  char *pack_hash, size_t hash_cap)
+/* What the workers of one command share, made once before any fork: the
+ * configuration, the compiled pack and, with --jobs, the rescan they work
+ * on. */
+struct shared {
+	struct config *cfg;
+	struct matcher *m;
+	char pack_hash[80];
+	long rescan_id;         /* 0: the worker joins (or starts) the rescan itself */
+};
+
+static int shared_open(struct shared *sh, const struct opts *o)
 {
-	struct config *cfg = NULL;
+	struct lw_error err;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->cfg = cli_config_load();
+	if (!sh->cfg)
+		return -1;
+	sh->m = cli_matcher_open(cli_default_pack(o->rules ? o->rules : sh->cfg->rules), NULL, 0,
+				 sh->cfg->threshold, &err);
+	if (!sh->m) {
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+		return -1;
+	}
+	snprintf(sh->pack_hash, sizeof(sh->pack_hash), "%s",
+		 matcher_pack_hash(matcher_get_pack(sh->m)));
+	return 0;
+}
+
+static void shared_close(struct shared *sh)
+{
+	matcher_free(sh->m);
+	config_free(sh->cfg);
+}
+
+/* One worker: its own connection and analysing threads. Writes its counts
+ * to *stats. */
+static int worker(const struct opts *o, const struct shared *sh, int progress,
+		  struct store_ingest_stats *stats)
+{
+	struct config *cfg = sh->cfg;
 	struct store *st = NULL;
-	struct matcher *m = NULL;
 	struct engine_ingest *in = NULL;
 	struct lw_error err;
 	struct job j;
 	char owner[300], host[256];
 	int rc = CLI_ERROR;
 
-	cfg = cli_config_load();
-	if (!cfg)
-		goto out;
-	m = cli_matcher_open(cli_default_pack(o->rules ? o->rules : cfg->rules), NULL, 0,
-			     cfg->threshold, &err);
-	if (!m) {
-		fprintf(stderr, "lurewatch: %s\n", err.msg);
-		goto out;
-	}
-	snprintf(pack_hash, hash_cap, "%s", matcher_pack_hash(matcher_get_pack(m)));
 	st = cli_store_open(cfg);
 	if (!st)
 		goto out;
-	in = engine_ingest_new(st, m, NULL, "rescan", 2000, (int)o->threads, &err);
+	in = engine_ingest_new(st, sh->m, NULL, "rescan", 2000, (int)o->threads, &err);
 	if (!in) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;
@@ -226,15 +260,14 @@ static int worker(const struct opts *o, int progress, struct store_ingest_stats 
 	j.owner = owner;
 	j.lease = (int)o->lease;
 	j.progress = progress;
-	if (run(&j, pack_hash) == 0) {
+	j.rescan_id = sh->rescan_id;
+	if (run(&j, sh->pack_hash) == 0) {
 		*stats = *engine_ingest_stats(in);
 		rc = stop_flag ? CLI_NONE : CLI_OK;
 	}
 out:
 	engine_ingest_free(in);
 	store_close(st);
-	matcher_free(m);
-	config_free(cfg);
 	return rc;
 }
 
@@ -247,14 +280,29 @@ static void add_stats(struct store_ingest_stats *a, const struct store_ingest_st
 	a->requeued += b->requeued;
 }
 
-/* N workers as child processes; each sends its counts back through a pipe. */
-static int run_jobs(const struct opts *o, int progress, struct store_ingest_stats *sum,
-		    char *pack_hash, size_t hash_cap)
+/* N workers as child processes; each sends its counts back through a pipe.
+ * The rescan is joined here, before the fork: a worker that joined by itself
+ * after its sibling had finished every chunk found no unfinished rescan,
+ * started a second one and scored every listing again (the summary then
+ * counted each listing twice). */
+static int run_jobs(const struct opts *o, struct shared *sh, int progress,
+		    struct store_ingest_stats *sum)
 {
 	int n = (int)o->jobs, rc = CLI_OK;
 	int fds[64];
 	pid_t pids[64];
+	struct store *st = cli_store_open(sh->cfg);
+	struct lw_error err;
 
+	if (!st)
+		return CLI_ERROR;
+	if (join(st, sh->pack_hash, o->since, o->source, &sh->rescan_id, &err) < 0) {
+		fprintf(stderr, "lurewatch: %s\n", err.msg);
+		store_close(st);
+		return CLI_ERROR;
+	}
+	/* A connection is not shared across a fork: each worker opens its own. */
+	store_close(st);
 	for (int i = 0; i < n; i++) {
 		int p[2];
 
@@ -268,14 +316,12 @@ static int run_jobs(const struct opts *o, int progress, struct store_ingest_stat
 		pids[i] = fork();
 		if (pids[i] == 0) {
 			struct store_ingest_stats s;
-			char h[80];
 			int r;
 
 			close(p[0]);
 			memset(&s, 0, sizeof(s));
-			r = worker(o, progress && i == 0, &s, h, sizeof(h));
-			if (write(p[1], &s, sizeof(s)) != (ssize_t)sizeof(s) ||
-			    write(p[1], h, sizeof(h)) != (ssize_t)sizeof(h))
+			r = worker(o, sh, progress && i == 0, &s);
+			if (write(p[1], &s, sizeof(s)) != (ssize_t)sizeof(s))
 				r = CLI_ERROR;
 			close(p[1]);
 			_exit(r);
@@ -287,16 +333,11 @@ static int run_jobs(const struct opts *o, int progress, struct store_ingest_stat
 	}
 	for (int i = 0; i < n; i++) {
 		struct store_ingest_stats s;
-		char h[80];
 		int status;
 
 		if (fds[i] >= 0) {
-			if (read(fds[i], &s, sizeof(s)) == (ssize_t)sizeof(s) &&
-			    read(fds[i], h, sizeof(h)) == (ssize_t)sizeof(h)) {
+			if (read(fds[i], &s, sizeof(s)) == (ssize_t)sizeof(s))
 				add_stats(sum, &s);
-				h[sizeof(h) - 1] = '\0';
-				snprintf(pack_hash, hash_cap, "%s", h);
-			}
 			close(fds[i]);
 		}
 		if (pids[i] > 0 && waitpid(pids[i], &status, 0) == pids[i] &&
@@ -320,8 +361,8 @@ int cmd_rescan(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o;
+	struct shared sh;
 	struct store_ingest_stats sum;
-	char hash[80] = "";
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int c, rc;
 
@@ -368,14 +409,19 @@ int cmd_rescan(int argc, char **argv)
 		o.threads = cores > o.jobs ? (double)(cores / (long)o.jobs) : 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (shared_open(&sh, &o) < 0) {
+		shared_close(&sh);
+		return CLI_ERROR;
+	}
 	if (o.jobs > 1)
-		rc = run_jobs(&o, !o.quiet && isatty(2), &sum, hash, sizeof(hash));
+		rc = run_jobs(&o, &sh, !o.quiet && isatty(2), &sum);
 	else
-		rc = worker(&o, !o.quiet && isatty(2), &sum, hash, sizeof(hash));
+		rc = worker(&o, &sh, !o.quiet && isatty(2), &sum);
 	if (rc == CLI_OK || rc == CLI_NONE)
 		printf("rescanned %zu listings with pack %.12s: %zu scored afresh, %zu flagged, "
 		       "%zu queue updates (%zu re-queued)%s\n",
-		       sum.seen, hash, sum.rescored, sum.flagged, sum.queued, sum.requeued,
+		       sum.seen, sh.pack_hash, sum.rescored, sum.flagged, sum.queued, sum.requeued,
 		       stop_flag ? "; interrupted" : "");
+	shared_close(&sh);
 	return rc;
 }

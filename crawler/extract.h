@@ -72,6 +72,12 @@ int extract_links(struct extract_page *p, const char *xpath, char ***urls,
 int extract_text(struct extract_page *p, const char *xpath, int all,
 		 char **out, struct lw_error *err);
 
+/* extract_text(p, "//NAME", 0, out, err) without an XPath evaluation: the
+ * visible text of the first element named name (lowercase, as the HTML
+ * parser names elements) that has any. Same returns. */
+int extract_element_text(struct extract_page *p, const char *name, char **out,
+			 struct lw_error *err);
+
 /* Where the page sends people: the href of every <a> and <area> that is a
  * messaging or contact channel -- mailto:, tel:, sms:, whatsapp:, tg:,
  * viber:, line:, weixin:, skype: and signal: links as written (scheme

@@ -32,6 +32,18 @@ expect_grep() {
 
 finish() { [ "$fails" -eq 0 ]; exit $?; }
 
+# expect_eq GOT WANT NAME
+expect_eq() {
+	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3 (got '$1', wanted '$2')"; fi
+}
+
+# sql STATEMENT: its rows, unaligned, from the database at $URL (set it after
+# use_pg's "db start", e.g. URL=$("$LW" db url)); fails the shell's test on an error.
+sql() {
+	PGCLIENTENCODING=UTF8 PGOPTIONS='-csearch_path=lurewatch' \
+		psql -X -q -t -A -v ON_ERROR_STOP=1 "$URL" -c "$1"
+}
+
 # use_pg: a throwaway lurewatch (embedded PostgreSQL in LUREWATCH_HOME under
 # /tmp, world-searchable so the server's user - postgres under root - reaches
 # it), stopped and removed on exit together with $TMP and the servers that

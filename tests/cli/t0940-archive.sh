@@ -11,14 +11,6 @@ use_pg
 D="$TOP/tests/data/warc"
 MK="$TOP/tests/tools/mkwarc.py"
 
-sql() {
-	PGCLIENTENCODING=UTF8 PGOPTIONS='-csearch_path=lurewatch' \
-		psql -X -q -t -A -v ON_ERROR_STOP=1 "$URL" -c "$1"
-}
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3 (got '$1', wanted '$2')"; fi
-}
-
 # ---- the upstream suites' files, no database -------------------------------------------
 # file  records  complete(true/false)  -- the counts warcio, jwarc and FastWARC's own
 # tests expect; warcio refuses the two whole-file gzip files (it reads per-record

@@ -9,13 +9,6 @@
 use_pg
 SITE="$TOP/sample/site"
 
-sql() {
-	PGCLIENTENCODING=UTF8 PGOPTIONS='-csearch_path=lurewatch' \
-		psql -X -q -t -A -v ON_ERROR_STOP=1 "$URL" -c "$1"
-}
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok "$3"; else notok "$3 (got '$1', wanted '$2')"; fi
-}
 # rates LOG RATE: "max-in-any-second min-gap total" of the requests in an lwserve log.
 rates() {
 	python3 - "$1" <<'PY'
@@ -137,6 +130,17 @@ printf '[rule zz_evenings]\ncategory = deception\nweight = 1\ndescription = test
 expect_rc 0 "rescan --jobs 2" timeout 300 "$LW" rescan -q --jobs 2 -r "$TMP/rules2"
 expect_grep "rescanned $total listings.*: $total scored afresh" "$TMP/out" "two workers of one command score each listing once"
 expect_eq "$(sql "SELECT count(DISTINCT lease_owner) FROM rescan_chunks")" 0 "no chunk is left leased"
+# Many workers on a rescan of one chunk: the first to start finishes it in a blink. Each
+# worker used to join the rescan by itself, and one that joined after that found none
+# unfinished, started a second rescan and scored every listing again (the summary said
+# 6 or 7 times 40); the workers of one command now share the rescan joined before they start.
+printf '[rule zz_maths]\ncategory = deception\nweight = 1\ndescription = test rule\npattern = /\\bmaths\\b/\n' \
+	>"$TMP/rules2/zz-maths.rules"
+before=$(sql "SELECT count(*) FROM rescans")
+expect_rc 0 "rescan --jobs 8 of one chunk" timeout 300 "$LW" rescan -q --jobs 8 --source fleet -r "$TMP/rules2"
+fl=$(sql "SELECT count(*) FROM listings l JOIN sources s ON s.id = l.source_id WHERE s.name = 'fleet'")
+expect_grep "rescanned $fl listings.*: $fl scored afresh" "$TMP/out" "eight workers of one command score each of its $fl listings once"
+expect_eq "$(($(sql "SELECT count(*) FROM rescans") - before))" 1 "and share one rescan"
 # A rescan worker killed mid-chunk: its share is taken over when its lease expires.
 printf '[rule zz_lesson]\ncategory = deception\nweight = 1\ndescription = test rule\npattern = /\\blesson\\b/\n' \
 	>"$TMP/rules2/zz-lesson.rules"

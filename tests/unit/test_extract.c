@@ -343,6 +343,37 @@ static void test_cp1252_fallback(void **state)
 	extract_page_free(p);
 }
 
+/* A page labelled UTF-8 with one byte that is not, wherever it falls
+ * among runs of ASCII (the check goes eight bytes at a time), reads as
+ * Windows-1252; the same page with the byte as UTF-8 reads as UTF-8. */
+static void test_utf8_check_every_position(void **state)
+{
+	char html[160], want[64];
+	struct lw_error err;
+
+	(void)state;
+	for (int at = 0; at < 20; at++) {
+		for (int utf8 = 0; utf8 < 2; utf8++) {
+			struct extract_page *p;
+			char *text = NULL;
+			int n;
+
+			n = snprintf(html, sizeof(html),
+				     "<html><body><h1>%.*s%sz abcdefghijklmnop</h1></body></html>", at,
+				     "xxxxxxxxxxxxxxxxxxxx", utf8 ? "\xc3\xa9" : "\xe9");
+			snprintf(want, sizeof(want), "%.*s\xc3\xa9" "z abcdefghijklmnop", at,
+				 "xxxxxxxxxxxxxxxxxxxx");
+			p = extract_page_parse(html, (size_t)n, "text/html; charset=utf-8", PAGE, &err);
+			assert_non_null(p);
+			assert_int_equal(extract_text(p, "//h1", 0, &text, &err), 0);
+			assert_non_null(text);
+			assert_string_equal(text, want);
+			free(text);
+			extract_page_free(p);
+		}
+	}
+}
+
 static void test_broken_html(void **state)
 {
 	static const char *const contact[] = { "https://t.me/farm", NULL };
@@ -696,7 +727,35 @@ static uint64_t rnd(void)
 	return rng_state;
 }
 
-/* Runs every parser on data; only crashes and leaks count as failures. */
+/* extract_element_text(name) gives what extract_text("//name", 0) gives. */
+static void check_element_walk(struct extract_page *p, const char *name)
+{
+	struct lw_error e1, e2;
+	char xpath[32], *a = NULL, *b = NULL;
+	int ra, rb;
+
+	snprintf(xpath, sizeof(xpath), "//%s", name);
+	ra = extract_text(p, xpath, 0, &a, &e1);
+	rb = extract_element_text(p, name, &b, &e2);
+	assert_int_equal(ra, rb);
+	if (ra == 0 && (!a || !b))
+		assert_ptr_equal(a, b);
+	else if (ra == 0)
+		assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+static void check_element_walks(struct extract_page *p)
+{
+	static const char *const names[] = { "title", "body", "p", "div", "h1", "span", "li" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		check_element_walk(p, names[i]);
+}
+
+/* Runs every parser on data; only crashes and leaks count as failures (and
+ * the element walk differing from its XPath). */
 static void run_all(const char *data, size_t len)
 {
 	static const char *const ctypes[] = { NULL, "text/html; charset=utf-8",
@@ -716,6 +775,7 @@ static void run_all(const char *data, size_t len)
 		extract_strings_free(urls, n);
 	if (!extract_text(p, "//p | //div", 1, &s, &err))
 		free(s);
+	check_element_walks(p);
 	extract_page_free(p);
 	if (!extract_feed(data, len, PAGE, &items, &n, &err))
 		extract_items_free(items, n);
@@ -1052,10 +1112,49 @@ static void test_element_text_walked(void **state)
 		check_elements_of("snippet", snippets[i], strlen(snippets[i]));
 }
 
+static void test_element_walk(void **state)
+{
+	static const char *files[] = {
+		"detail.html", "listing.html", "broken.html", "base.html", "latin1-meta.html",
+		"sample/site/index.html", "sample/site/jobs/page/2.html",
+	};
+	static const char *snippets[] = {
+		"<title> </title><title>second</title><body><p></p><p>two</p></body>",
+		"<html><head><title>t</title></head><body><script>x()</script></body></html>",
+		"<div><div></div><div>inner <div>nested</div></div></div><!-- c --><p>p</p>",
+		"<svg><title>in svg</title></svg><title>real</title>",
+		"plain text, no tags at all",
+		"",
+	};
+	struct lw_error err;
+	struct extract_page *p;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		char *data = slurp(files[i], &len);
+
+		if (!data)
+			fail_msg("cannot read %s", files[i]);
+		p = extract_page_parse(data, len, NULL, PAGE, &err);
+		assert_non_null(p);
+		check_element_walks(p);
+		extract_page_free(p);
+		free(data);
+	}
+	for (size_t i = 0; i < sizeof(snippets) / sizeof(*snippets); i++) {
+		p = extract_page_parse(snippets[i], strlen(snippets[i]), NULL, PAGE, &err);
+		assert_non_null(p);
+		check_element_walks(p);
+		extract_page_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_listing_links),
+		cmocka_unit_test(test_element_walk),
 		cmocka_unit_test(test_detail_fields),
 		cmocka_unit_test(test_outlinks),
 		cmocka_unit_test(test_outlinks_same_host_messaging),
@@ -1065,6 +1164,7 @@ int main(void)
 		cmocka_unit_test(test_latin1_meta),
 		cmocka_unit_test(test_charset_precedence),
 		cmocka_unit_test(test_cp1252_fallback),
+		cmocka_unit_test(test_utf8_check_every_position),
 		cmocka_unit_test(test_broken_html),
 		cmocka_unit_test(test_empty_and_binary_pages),
 		cmocka_unit_test(test_size_cap),
