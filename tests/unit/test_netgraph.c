@@ -146,6 +146,41 @@ static void test_two_groups_bridged_are_split(void **state)
 	netgraph_release(&g);
 }
 
+/* Two groups of ten posted in turn (a0 b0 a1 b1 ...), each tied by its own
+ * number and address, and one ad of each a copy of the other's text (a
+ * reused template): every ad stays with the nine that share its details,
+ * and the text tie between the copies is cut. */
+static void test_copied_text_stays_with_its_details(void **state)
+{
+	struct netgraph_split o = { 8, 0.3, 16 };
+	struct netgraph_result r;
+	struct netgraph g;
+	struct lw_error err;
+	uint32_t a[10], b[10];
+
+	(void)state;
+	for (uint32_t i = 0; i < 10; i++) {
+		a[i] = 2 * i;
+		b[i] = 2 * i + 1;
+	}
+	netgraph_init(&g, 20);
+	netgraph_add_contact(&g, a, 10);              /* number */
+	netgraph_add_contact(&g, a, 10);              /* address */
+	netgraph_add_contact(&g, b, 10);
+	netgraph_add_contact(&g, b, 10);
+	netgraph_add_edge(&g, a[9], b[9], netgraph_text_weight(0, 3, 1), NETGRAPH_TEXT);
+	netgraph_finish(&g);
+	assert_int_equal(netgraph_partition(&g, &o, &r, &err), 0);
+	for (int i = 1; i < 10; i++) {
+		assert_int_equal(r.part[a[i]], r.part[a[0]]);
+		assert_int_equal(r.part[b[i]], r.part[b[0]]);
+	}
+	assert_int_not_equal(r.part[a[0]], r.part[b[0]]);
+	assert_int_equal(r.cut_edges, 1);
+	netgraph_result_release(&r);
+	netgraph_release(&g);
+}
+
 static void test_tight_group_stays_whole(void **state)
 {
 	struct netgraph_split o = { 8, 0.3, 1 };
@@ -311,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_finish_merges_evidence),
 		cmocka_unit_test(test_texts),
 		cmocka_unit_test(test_two_groups_bridged_are_split),
+		cmocka_unit_test(test_copied_text_stays_with_its_details),
 		cmocka_unit_test(test_tight_group_stays_whole),
 		cmocka_unit_test(test_components_and_singletons),
 		cmocka_unit_test(test_ids_kept),
