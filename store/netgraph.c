@@ -84,7 +84,7 @@ static int cmp_u64(const void *x, const void *y)
 }
 
 void netgraph_add_texts(struct netgraph *g, const uint64_t *simhash, const unsigned char *has,
-			int max_bits)
+			const unsigned char *mass, int max_bits)
 {
 	uint64_t *v, *pair = NULL;
 	size_t m = 0, np = 0, cap = 0, k = 0;
@@ -104,7 +104,8 @@ void netgraph_add_texts(struct netgraph *g, const uint64_t *simhash, const unsig
 		for (size_t s = 0, e; s < m; s = e) {
 			for (e = s + 1; e < m && v[e] >> 32 == v[s] >> 32; e++)
 				;
-			if (e - s > NETGRAPH_TEXT_MASS) {
+			if (e - s > NETGRAPH_TEXT_MASS ||
+			    (mass && (mass[(uint32_t)v[s]] >> band & 1))) {
 				g->mass_templates++;
 				continue;
 			}

@@ -79,7 +79,7 @@ static void test_texts(void **state)
 
 	(void)state;
 	netgraph_init(&g, 4);
-	netgraph_add_texts(&g, sh, has, 3);
+	netgraph_add_texts(&g, sh, has, NULL, 3);
 	netgraph_finish(&g);
 	/* 0-1 one bit apart, 0-2 four bits (beyond 3), 1-2 five: one tie. */
 	assert_int_equal(g.ne, 1);
@@ -88,7 +88,48 @@ static void test_texts(void **state)
 	assert_int_equal(g.e[0].why, NETGRAPH_TEXT);
 	netgraph_release(&g);
 	netgraph_init(&g, 4);
-	netgraph_add_texts(&g, sh, has, -1);          /* near-duplicates off */
+	netgraph_add_texts(&g, sh, has, NULL, -1);          /* near-duplicates off */
+	assert_int_equal(g.ne, 0);
+	netgraph_release(&g);
+}
+
+/* A band shared by more than NETGRAPH_TEXT_MASS texts links nothing, counted
+ * among the nodes or, for some of a store's ads, said by the store. */
+static void test_texts_mass(void **state)
+{
+	enum { N = NETGRAPH_TEXT_MASS + 1 };
+	static uint64_t sh[N];
+	static unsigned char has[N], mass[N];
+	struct netgraph g;
+
+	(void)state;
+	for (size_t i = 0; i < N; i++) {
+		sh[i] = 0x1111222233334444ull;
+		has[i] = 1;
+	}
+	netgraph_init(&g, N);
+	netgraph_add_texts(&g, sh, has, NULL, 3);
+	assert_int_equal(g.ne, 0);                    /* every band is a mass */
+	assert_int_equal(g.mass_templates, 4);
+	netgraph_release(&g);
+	has[N - 1] = 0;                               /* one fewer: every pair ties */
+	netgraph_init(&g, N);
+	netgraph_add_texts(&g, sh, has, NULL, 3);
+	netgraph_finish(&g);
+	assert_int_equal(g.ne, (size_t)(N - 1) * (N - 2) / 2);
+	netgraph_release(&g);
+	/* Two copies one bit apart in band 0 share bands 1-3: the store says
+	 * bands 1 and 2 are mass, band 3 still ties them; all three, none. */
+	sh[1] = sh[0] ^ 1;
+	has[1] = 1;
+	mass[0] = mass[1] = 2 | 4;
+	netgraph_init(&g, 2);
+	netgraph_add_texts(&g, sh, has, mass, 3);
+	assert_int_equal(g.ne, 1);
+	netgraph_release(&g);
+	mass[0] = mass[1] = 2 | 4 | 8;
+	netgraph_init(&g, 2);
+	netgraph_add_texts(&g, sh, has, mass, 3);
 	assert_int_equal(g.ne, 0);
 	netgraph_release(&g);
 }
@@ -345,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_contact_edges),
 		cmocka_unit_test(test_finish_merges_evidence),
 		cmocka_unit_test(test_texts),
+		cmocka_unit_test(test_texts_mass),
 		cmocka_unit_test(test_two_groups_bridged_are_split),
 		cmocka_unit_test(test_copied_text_stays_with_its_details),
 		cmocka_unit_test(test_tight_group_stays_whole),
