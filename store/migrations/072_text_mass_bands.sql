@@ -11,7 +11,8 @@
 --
 -- Bands found to be mass are remembered here, so a new ad's lookup in such a
 -- bucket is one primary-key probe; any other bucket is read at most mass + 1
--- entries deep, from the covering band indexes (093). A band shared by more
+-- entries deep, from the covering band indexes (093), counting it in the
+-- same pass that looks for near-duplicates. A band shared by more
 -- than mass texts stays so as ads arrive (a rescan that changes a text can
 -- shrink a bucket: a rebuild recomputes this table).
 CREATE TABLE fingerprint_mass_bands (
@@ -24,13 +25,11 @@ CREATE TABLE fingerprint_mass_bands (
 );
 
 -- Bit k set when band k of a fingerprint is known to be shared by more than
--- mass texts.
+-- mass texts (for a recut; network_candidates joins the table itself).
 CREATE FUNCTION fingerprint_mass_mask(b0 integer, b1 integer, b2 integer, b3 integer, mass integer)
 RETURNS integer LANGUAGE sql STABLE AS $$
     SELECT coalesce(sum(1 << m.band), 0)::integer FROM fingerprint_mass_bands m
-     WHERE m.texts > mass
-       AND ((m.band = 0 AND m.value = b0) OR (m.band = 1 AND m.value = b1)
-            OR (m.band = 2 AND m.value = b2) OR (m.band = 3 AND m.value = b3))
+     WHERE m.texts > mass AND (m.band, m.value) IN ((0, b0), (1, b1), (2, b2), (3, b3))
 $$;
 
 -- Every band shared by more than mass texts, counted anew (a rebuild).
@@ -69,59 +68,44 @@ LANGUAGE sql STABLE AS $$
                    AND NOT EXISTS (SELECT FROM contact_stats c WHERE c.normalized = x.normalized
                                       AND c.generic IS NOT NULL)) e),
     f AS MATERIALIZED (
-        SELECT p.listing_id, p.simhash, p.band0, p.band1, p.band2, p.band3,
-               fingerprint_mass_mask(p.band0, p.band1, p.band2, p.band3, mass) AS known
+        SELECT p.listing_id, p.simhash, p.band0, p.band1, p.band2, p.band3
           FROM listing_fingerprints p JOIN b ON b.listing_id = p.listing_id
          WHERE max_bits >= 0),
-    -- The batch's texts by band: one row per text and band.
-    fb AS MATERIALIZED (
-        SELECT f.listing_id, f.simhash, x.band, x.value, x.known
-          FROM f CROSS JOIN LATERAL (VALUES (0, f.band0, f.known & 1), (1, f.band1, f.known & 2),
-                                            (2, f.band2, f.known & 4), (3, f.band3, f.known & 8))
-                                    AS x(band, value, known)),
-    -- Each distinct bucket not known to be mass, read once and at most
-    -- mass + 1 deep: its size (capped), ids and hashes. Batch mates share
-    -- buckets (a group's ads and a template's arrive together), so buckets
-    -- are read per band value, not per ad.
-    bucket AS MATERIALIZED (
-        SELECT k.band, k.value, o.texts, o.ids, o.hashes
-          FROM (SELECT DISTINCT fb.band, fb.value FROM fb WHERE fb.known = 0) k
+    -- Each band of each text: known to be mass (one key probe), or its bucket
+    -- read at most mass + 1 deep: how many texts share it (capped) and, in
+    -- the same pass, up to eight near-duplicates outside the batch, as before.
+    look AS MATERIALIZED (
+        SELECT f.listing_id, x.band, m.band IS NOT NULL AS known, s.texts, s.near
+          FROM f
+         CROSS JOIN LATERAL (VALUES (0::smallint, f.band0), (1::smallint, f.band1),
+                                    (2::smallint, f.band2), (3::smallint, f.band3)) AS x(band, value)
+          LEFT JOIN fingerprint_mass_bands m
+                 ON m.band = x.band AND m.value = x.value AND m.texts > mass
          CROSS JOIN LATERAL (
-            SELECT count(*)::integer AS texts, array_agg(r.listing_id) AS ids,
-                   array_agg(r.simhash) AS hashes
+            SELECT count(*)::integer AS texts,
+                   (array_agg(r.listing_id) FILTER (
+                        WHERE bit_count((r.simhash # f.simhash)::bit(64)) <= max_bits
+                          AND r.listing_id NOT IN (SELECT b.listing_id FROM b)
+                          AND (below IS NULL OR r.listing_id < below)))[1:8] AS near
               FROM (SELECT o.listing_id, o.simhash FROM listing_fingerprints o
-                     WHERE k.band = 0 AND o.band0 = k.value LIMIT mass + 1) r
-             WHERE k.band = 0
-            UNION ALL
-            SELECT count(*)::integer, array_agg(r.listing_id), array_agg(r.simhash)
-              FROM (SELECT o.listing_id, o.simhash FROM listing_fingerprints o
-                     WHERE k.band = 1 AND o.band1 = k.value LIMIT mass + 1) r
-             WHERE k.band = 1
-            UNION ALL
-            SELECT count(*)::integer, array_agg(r.listing_id), array_agg(r.simhash)
-              FROM (SELECT o.listing_id, o.simhash FROM listing_fingerprints o
-                     WHERE k.band = 2 AND o.band2 = k.value LIMIT mass + 1) r
-             WHERE k.band = 2
-            UNION ALL
-            SELECT count(*)::integer, array_agg(r.listing_id), array_agg(r.simhash)
-              FROM (SELECT o.listing_id, o.simhash FROM listing_fingerprints o
-                     WHERE k.band = 3 AND o.band3 = k.value LIMIT mass + 1) r
-             WHERE k.band = 3) o),
-    found AS (
-        SELECT fb.listing_id, sum(1 << fb.band)::integer AS bits
-          FROM fb JOIN bucket u ON u.band = fb.band AND u.value = fb.value
-         WHERE u.texts > mass
-         GROUP BY fb.listing_id),
-    -- At most eight near-duplicates per band and ad outside the batch, as before.
+                     WHERE m.band IS NULL AND x.band = 0 AND o.band0 = x.value
+                    UNION ALL
+                    SELECT o.listing_id, o.simhash FROM listing_fingerprints o
+                     WHERE m.band IS NULL AND x.band = 1 AND o.band1 = x.value
+                    UNION ALL
+                    SELECT o.listing_id, o.simhash FROM listing_fingerprints o
+                     WHERE m.band IS NULL AND x.band = 2 AND o.band2 = x.value
+                    UNION ALL
+                    SELECT o.listing_id, o.simhash FROM listing_fingerprints o
+                     WHERE m.band IS NULL AND x.band = 3 AND o.band3 = x.value
+                    LIMIT mass + 1) r) s),
+    mass AS (
+        SELECT k.listing_id, sum(1 << k.band)::integer AS bits,
+               (sum(1 << k.band) FILTER (WHERE NOT k.known))::integer AS found
+          FROM look k WHERE k.known OR k.texts > mass GROUP BY k.listing_id),
     near AS (
-        SELECT DISTINCT fb.listing_id, n.other
-          FROM fb JOIN bucket u ON u.band = fb.band AND u.value = fb.value AND u.texts <= mass
-         CROSS JOIN LATERAL (
-                SELECT x.id AS other FROM unnest(u.ids, u.hashes) AS x(id, h)
-                 WHERE bit_count((x.h # fb.simhash)::bit(64)) <= max_bits
-                   AND x.id NOT IN (SELECT b.listing_id FROM b)
-                   AND (below IS NULL OR x.id < below)
-                 LIMIT 8) n)
+        SELECT DISTINCT k.listing_id, u.other FROM look k CROSS JOIN LATERAL unnest(k.near) AS u(other)
+         WHERE NOT k.known AND k.texts <= mass)
     SELECT b.listing_id, b.listing_id, n.network_id, NULL::bigint, NULL::integer, NULL::integer
       FROM b JOIN listing_networks n ON n.listing_id = b.listing_id
     UNION ALL
@@ -140,8 +124,8 @@ LANGUAGE sql STABLE AS $$
     SELECT near.listing_id, NULL, n.network_id, NULL, NULL, NULL
       FROM near JOIN listing_networks n ON n.listing_id = near.other
     UNION ALL
-    SELECT f.listing_id, NULL, NULL, f.simhash, f.known | coalesce(d.bits, 0), coalesce(d.bits, 0)
-      FROM f LEFT JOIN found d ON d.listing_id = f.listing_id
+    SELECT f.listing_id, NULL, NULL, f.simhash, coalesce(d.bits, 0), coalesce(d.found, 0)
+      FROM f LEFT JOIN mass d ON d.listing_id = f.listing_id
 $$;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON fingerprint_mass_bands TO lurewatch_ingest;
