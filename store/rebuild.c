@@ -158,9 +158,12 @@ static int add_texts(struct store *st, const struct nodes *nd, int max_bits, con
 	if (max_bits < 0)
 		return 0;
 	snprintf(ms, sizeof(ms), "%d", NETGRAPH_TEXT_MASS);
-	if (db_exec(st, ids ? "SELECT listing_id, simhash,"
-			      " fingerprint_mass_mask(band0, band1, band2, band3, $2::integer)"
-			      " FROM listing_fingerprints WHERE listing_id = ANY ($1::bigint[])"
+	if (db_exec(st, ids ? "SELECT p.listing_id, p.simhash, coalesce(sum(1 << m.band), 0)"
+			      " FROM listing_fingerprints p CROSS JOIN LATERAL (VALUES (0::smallint, p.band0),"
+			      " (1::smallint, p.band1), (2::smallint, p.band2), (3::smallint, p.band3))"
+			      " AS x(band, value) LEFT JOIN fingerprint_mass_bands m ON m.band = x.band"
+			      " AND m.value = x.value AND m.texts > $2::integer"
+			      " WHERE p.listing_id = ANY ($1::bigint[]) GROUP BY p.listing_id, p.simhash"
 			    : "SELECT listing_id, simhash FROM listing_fingerprints",
 		    ids ? 2 : 0, ids ? p : NULL, &res, err) < 0)
 		return -1;

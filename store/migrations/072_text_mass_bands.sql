@@ -24,14 +24,6 @@ CREATE TABLE fingerprint_mass_bands (
     PRIMARY KEY (band, value)
 );
 
--- Bit k set when band k of a fingerprint is known to be shared by more than
--- mass texts (for a recut; network_candidates joins the table itself).
-CREATE FUNCTION fingerprint_mass_mask(b0 integer, b1 integer, b2 integer, b3 integer, mass integer)
-RETURNS integer LANGUAGE sql STABLE AS $$
-    SELECT coalesce(sum(1 << m.band), 0)::integer FROM fingerprint_mass_bands m
-     WHERE m.texts > mass AND (m.band, m.value) IN ((0, b0), (1, b1), (2, b2), (3, b3))
-$$;
-
 -- Every band shared by more than mass texts, counted anew (a rebuild).
 CREATE FUNCTION fingerprint_mass_recount(mass integer)
 RETURNS integer LANGUAGE sql AS $$
@@ -131,7 +123,4 @@ $$;
 GRANT SELECT, INSERT, UPDATE, DELETE ON fingerprint_mass_bands TO lurewatch_ingest;
 GRANT SELECT ON fingerprint_mass_bands TO lurewatch_analyst;
 GRANT EXECUTE ON FUNCTION network_candidates(bigint[], text[], integer, bigint, integer),
-    fingerprint_mass_mask(integer, integer, integer, integer, integer),
     fingerprint_mass_recount(integer) TO lurewatch_ingest;
-GRANT EXECUTE ON FUNCTION fingerprint_mass_mask(integer, integer, integer, integer, integer)
-    TO lurewatch_analyst;
