@@ -298,13 +298,42 @@ out:
 
 /* ---- the rebuild ------------------------------------------------------------- */
 
+/* The listings whose network changed, as two bigint[] literals. */
+static size_t changed(const struct nodes *nd, const long long *newid, char **ids, char **nets)
+{
+	long long *a = xcalloc(nd->n ? nd->n : 1, sizeof(*a)), *b = xcalloc(nd->n ? nd->n : 1, sizeof(*b));
+	size_t k = 0;
+
+	for (size_t i = 0; i < nd->n; i++)
+		if (newid[i] != nd->old[i]) {
+			a[k] = nd->ids[i];
+			b[k++] = newid[i];
+		}
+	*ids = db_bigint_array(a, k);
+	*nets = db_bigint_array(b, k);
+	free(a);
+	free(b);
+	return k;
+}
+
 static int write_networks(struct store *st, const struct nodes *nd, const long long *newid,
 			  long long next_fresh, int all, struct lw_error *err)
 {
-	char *a = db_bigint_array(nd->ids, nd->n), *b = db_bigint_array(newid, nd->n), nf[24];
-	const char *p[2] = { a, b };
+	char *a = NULL, *b = NULL, nf[24];
+	const char *p[2];
+	size_t k = 0;
 	int rc = 0;
 
+	/* A recut (inside the batch's transaction, nd->old read in it) leaves
+	 * most networks as they were: only the listings that moved are sent. */
+	if (all) {
+		a = db_bigint_array(nd->ids, nd->n);
+		b = db_bigint_array(newid, nd->n);
+	} else {
+		k = changed(nd, newid, &a, &b);
+	}
+	p[0] = a;
+	p[1] = b;
 	snprintf(nf, sizeof(nf), "%lld", next_fresh);
 	if (all) {
 		rc = db_exec(st, "DELETE FROM listing_networks", 0, NULL, NULL, err);
@@ -312,7 +341,7 @@ static int write_networks(struct store *st, const struct nodes *nd, const long l
 			rc = db_exec(st, "INSERT INTO listing_networks (listing_id, network_id)"
 					 " SELECT * FROM unnest($1::bigint[], $2::bigint[])", 2, p, NULL,
 				     err);
-	} else {
+	} else if (k > 0) {
 		rc = db_exec(st, "UPDATE listing_networks n SET network_id = m.net"
 				 " FROM unnest($1::bigint[], $2::bigint[]) AS m(id, net)"
 				 " WHERE n.listing_id = m.id AND n.network_id <> m.net", 2, p, NULL, err);
