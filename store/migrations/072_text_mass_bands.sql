@@ -91,7 +91,7 @@ LANGUAGE sql STABLE AS $$
                     SELECT o.listing_id, o.simhash FROM listing_fingerprints o
                      WHERE m.band IS NULL AND x.band = 3 AND o.band3 = x.value
                     LIMIT mass + 1) r) s),
-    mass AS (
+    too_common AS (
         SELECT k.listing_id, sum(1 << k.band)::integer AS bits,
                (sum(1 << k.band) FILTER (WHERE NOT k.known))::integer AS found
           FROM look k WHERE k.known OR k.texts > mass GROUP BY k.listing_id),
@@ -117,7 +117,7 @@ LANGUAGE sql STABLE AS $$
       FROM near JOIN listing_networks n ON n.listing_id = near.other
     UNION ALL
     SELECT f.listing_id, NULL, NULL, f.simhash, coalesce(d.bits, 0), coalesce(d.found, 0)
-      FROM f LEFT JOIN mass d ON d.listing_id = f.listing_id
+      FROM f LEFT JOIN too_common d ON d.listing_id = f.listing_id
 $$;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON fingerprint_mass_bands TO lurewatch_ingest;
