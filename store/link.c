@@ -10,6 +10,7 @@
 
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
+#include "netgraph.h"
 #include "store_internal.h"
 
 struct uf {
@@ -72,13 +73,15 @@ char *db_bigint_array(const long long *v, size_t n)
 	return lw_buf_detach(&b, NULL);
 }
 
-static int near(long long a, long long b, int max_bits)
+/* Only fingerprints sharing a 16-bit band that is not a mass (shared by
+ * more than NETGRAPH_TEXT_MASS texts: mass has bit k set for band k, the
+ * same for both since the band's value is) are candidates, as in SQL. */
+static int near(long long a, long long b, unsigned mass, int max_bits)
 {
 	uint64_t x = (uint64_t)a ^ (uint64_t)b;
 
-	/* Only fingerprints sharing a 16-bit band are candidates, as in SQL. */
 	for (int k = 0; k < 4; k++)
-		if (((x >> (16 * k)) & 0xffffu) == 0)
+		if (((x >> (16 * k)) & 0xffffu) == 0 && !(mass >> k & 1))
 			return __builtin_popcountll(x) <= max_bits;
 	return 0;
 }
@@ -86,6 +89,8 @@ static int near(long long a, long long b, int max_bits)
 struct fp {
 	size_t node;
 	long long simhash;
+	unsigned mass;          /* bands too common to link */
+	unsigned mass_new;      /* of them, those the store just counted */
 };
 
 /* What the candidates say, as a union-find over the batch (nodes 0..n-1,
@@ -96,6 +101,8 @@ struct graph {
 	size_t n, nnets;
 	long long *own;
 	struct uf uf;
+	struct fp *fps;         /* the batch's fingerprints */
+	size_t nfp;
 };
 
 static void graph_release(struct graph *g)
@@ -104,6 +111,7 @@ static void graph_release(struct graph *g)
 	free(g->nets);
 	free(g->own);
 	free(g->uf.parent);
+	free(g->fps);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -122,6 +130,8 @@ static void graph_build(struct graph *g, const PGresult *r, int max_bits)
 	int rows = PQntuples(r);
 	struct fp *fps = xcalloc(rows ? (size_t)rows : 1, sizeof(*fps));
 	size_t nfp = 0;
+
+	g->fps = fps;
 
 	g->nets = xcalloc(rows ? (size_t)rows : 1, sizeof(*g->nets));
 	for (int i = 0; i < rows; i++)
@@ -153,15 +163,53 @@ static void graph_build(struct graph *g, const PGresult *r, int max_bits)
 				uf_union(&g->uf, (size_t)l, (size_t)m);
 		} else if (!is_null(r, i, 3)) {
 			fps[nfp].node = (size_t)l;
-			fps[nfp++].simhash = val(r, i, 3);
+			fps[nfp].simhash = val(r, i, 3);
+			fps[nfp].mass = (unsigned)val(r, i, 4);
+			fps[nfp++].mass_new = (unsigned)val(r, i, 5);
 		}
 	}
+	g->nfp = nfp;
 	/* Batch mates' near-duplicates: a batch is small, so every pair. */
 	for (size_t i = 0; i < nfp; i++)
 		for (size_t j = i + 1; j < nfp; j++)
-			if (near(fps[i].simhash, fps[j].simhash, max_bits))
+			if (near(fps[i].simhash, fps[j].simhash, fps[i].mass, max_bits))
 				uf_union(&g->uf, fps[i].node, fps[j].node);
-	free(fps);
+}
+
+/* Remembers the bands the store found too common to link while answering
+ * for this batch, so the next batch skips them at one probe each. */
+static int note_mass(struct store *st, const struct graph *g, struct lw_error *err)
+{
+	long long *band = xcalloc(4 * g->nfp + 1, sizeof(*band));
+	long long *value = xcalloc(4 * g->nfp + 1, sizeof(*value));
+	char *pb = NULL, *pv = NULL, texts[16];
+	const char *p[3];
+	size_t k = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < g->nfp; i++)
+		for (int b = 0; b < 4; b++)
+			if (g->fps[i].mass_new >> b & 1) {
+				band[k] = b;
+				value[k++] = (long long)(((uint64_t)g->fps[i].simhash >> (16 * b)) & 0xffffu);
+			}
+	if (k) {
+		/* Counted mass + 1 deep: at least that many share it. */
+		snprintf(texts, sizeof(texts), "%d", NETGRAPH_TEXT_MASS + 1);
+		p[0] = pb = db_bigint_array(band, k);
+		p[1] = pv = db_bigint_array(value, k);
+		p[2] = texts;
+		rc = db_exec(st, "INSERT INTO fingerprint_mass_bands (band, value, texts, turned)"
+				 " SELECT DISTINCT b, v, $3::integer, pg_current_xact_id()::text::bigint"
+				 " FROM unnest($1::smallint[], $2::integer[]) AS m(b, v)"
+				 " ON CONFLICT (band, value) DO NOTHING",
+			     3, p, NULL, err);
+	}
+	free(pb);
+	free(pv);
+	free(band);
+	free(value);
+	return rc;
 }
 
 /* Each component's network: its lowest existing network, or without one
@@ -299,10 +347,12 @@ static int refresh_hubs(struct store *st, const char *arr, const char *skip,
 }
 
 /* Linking only ever merges; what it merged may not belong together: a
- * detail that turned generic in this batch glued its ads' networks, a
- * template copied into another group pulled that group in. So the
- * networks with a detail that turned generic now, and those of the batch
- * large enough to be split, are recomputed as a rebuild would. */
+ * detail that turned generic in this batch glued its ads' networks, as did
+ * a text band that turned out to be everyone's boilerplate, and a template
+ * copied into another group pulled that group in. So the networks with a
+ * detail that turned generic now, those with a text in a band found too
+ * common now, and those of the batch large enough to be split, are
+ * recomputed as a rebuild would. */
 static int recut_batch(struct store *st, const char *arr, const char *skip, int max_bits,
 		       const struct link_hubs *h, struct lw_error *err)
 {
@@ -321,7 +371,18 @@ static int recut_batch(struct store *st, const char *arr, const char *skip, int 
 			" UNION SELECT n.network_id FROM contact_stats c"
 			" JOIN listing_entities e ON e.normalized = c.normalized"
 			" JOIN listing_networks n ON n.listing_id = e.listing_id"
-			" WHERE c.turned = pg_current_xact_id()::text::bigint",
+			" WHERE c.turned = pg_current_xact_id()::text::bigint"
+			" UNION SELECT n.network_id FROM fingerprint_mass_bands m"
+			" CROSS JOIN LATERAL (SELECT o.listing_id FROM listing_fingerprints o"
+			" WHERE m.band = 0 AND o.band0 = m.value"
+			" UNION ALL SELECT o.listing_id FROM listing_fingerprints o"
+			" WHERE m.band = 1 AND o.band1 = m.value"
+			" UNION ALL SELECT o.listing_id FROM listing_fingerprints o"
+			" WHERE m.band = 2 AND o.band2 = m.value"
+			" UNION ALL SELECT o.listing_id FROM listing_fingerprints o"
+			" WHERE m.band = 3 AND o.band3 = m.value) o"
+			" JOIN listing_networks n ON n.listing_id = o.listing_id"
+			" WHERE m.turned = pg_current_xact_id()::text::bigint",
 		    2, p, &res, err) < 0)
 		return -1;
 	n = (size_t)PQntuples(res);
@@ -340,8 +401,8 @@ int link_listings(struct store *st, const long long *ids, size_t n, const char *
 		  struct lw_error *err)
 {
 	struct graph g;
-	char *arr = NULL, mb[16], bl[24];
-	const char *p[4];
+	char *arr = NULL, mb[16], bl[24], ms[16];
+	const char *p[5];
 	PGresult *res = NULL;
 	int rc = -1;
 
@@ -360,13 +421,18 @@ int link_listings(struct store *st, const long long *ids, size_t n, const char *
 	p[2] = mb;
 	snprintf(bl, sizeof(bl), "%lld", below);
 	p[3] = below > 0 ? bl : NULL;
+	snprintf(ms, sizeof(ms), "%d", NETGRAPH_TEXT_MASS);
+	p[4] = ms;
 	if (hubs && refresh_hubs(st, arr, skip, hubs, err) < 0)
 		goto out;
-	if (db_exec(st, "SELECT listing_id, mate, network_id, simhash"
-			" FROM network_candidates($1::bigint[], $2::text[], $3::integer, $4::bigint)",
-		    4, p, &res, err) < 0)
+	if (db_exec(st, "SELECT listing_id, mate, network_id, simhash, mass_bands, mass_new"
+			" FROM network_candidates($1::bigint[], $2::text[], $3::integer, $4::bigint,"
+			" $5::integer)",
+		    5, p, &res, err) < 0)
 		goto out;
 	graph_build(&g, res, max_bits);
+	if (note_mass(st, &g, err) < 0)
+		goto out;
 	rc = write_networks(st, &g, err);
 	if (rc == 0 && hubs)
 		rc = recut_batch(st, arr, skip, max_bits, hubs, err);

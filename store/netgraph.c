@@ -84,7 +84,7 @@ static int cmp_u64(const void *x, const void *y)
 }
 
 void netgraph_add_texts(struct netgraph *g, const uint64_t *simhash, const unsigned char *has,
-			int max_bits)
+			const unsigned char *mass, int max_bits)
 {
 	uint64_t *v, *pair = NULL;
 	size_t m = 0, np = 0, cap = 0, k = 0;
@@ -104,7 +104,8 @@ void netgraph_add_texts(struct netgraph *g, const uint64_t *simhash, const unsig
 		for (size_t s = 0, e; s < m; s = e) {
 			for (e = s + 1; e < m && v[e] >> 32 == v[s] >> 32; e++)
 				;
-			if (e - s > NETGRAPH_TEXT_MASS) {
+			if (e - s > NETGRAPH_TEXT_MASS ||
+			    (mass && (mass[(uint32_t)v[s]] >> band & 1))) {
 				g->mass_templates++;
 				continue;
 			}
@@ -196,81 +197,152 @@ static uint32_t find(uint32_t *p, uint32_t x)
 	return x;
 }
 
-/* Merges communities whose ties mostly lead outside them into the one they
- * are most tied to, until every community left holds at most max_cond of
- * its weight at its border. memb is rewritten in place. */
+/* One component's ties by node (local numbers): node i's neighbours are
+ * to[off[i]..off[i+1]) with weights w[]. */
+struct adj {
+	size_t *off;
+	uint32_t *to;
+	double *w;
+};
+
+static void adj_build(struct adj *a, const struct netgraph *g, const size_t *eidx, size_t m,
+		      const uint32_t *local, size_t nv)
+{
+	size_t *fill = xcalloc(nv + 1, sizeof(*fill));
+
+	a->off = xcalloc(nv + 1, sizeof(*a->off));
+	a->to = xcalloc(2 * m + 1, sizeof(*a->to));
+	a->w = xcalloc(2 * m + 1, sizeof(*a->w));
+	for (size_t j = 0; j < m; j++) {
+		a->off[local[g->e[eidx[j]].a] + 1]++;
+		a->off[local[g->e[eidx[j]].b] + 1]++;
+	}
+	for (size_t i = 0; i < nv; i++)
+		a->off[i + 1] += a->off[i];
+	for (size_t j = 0; j < m; j++) {
+		const struct netgraph_edge *e = &g->e[eidx[j]];
+		uint32_t x = local[e->a], y = local[e->b];
+
+		a->to[a->off[x] + fill[x]] = y;
+		a->w[a->off[x] + fill[x]++] = e->w;
+		a->to[a->off[y] + fill[y]] = x;
+		a->w[a->off[y] + fill[y]++] = e->w;
+	}
+	free(fill);
+}
+
+static void adj_release(struct adj *a)
+{
+	free(a->off);
+	free(a->to);
+	free(a->w);
+}
+
+/* The community with the largest share of its tie weight at its border,
+ * if that share is above max_cond; k when none is. */
+static size_t loosest(const struct adj *a, const double *strength, size_t nv,
+		      const igraph_vector_int_t *memb, size_t k, const char *dead, double max_cond,
+		      double *vol, double *cut)
+{
+	double V = 0, worst_phi = max_cond;
+	size_t worst = k;
+
+	memset(vol, 0, k * sizeof(*vol));
+	memset(cut, 0, k * sizeof(*cut));
+	for (size_t i = 0; i < nv; i++) {
+		size_t c = (size_t)VECTOR(*memb)[i];
+
+		vol[c] += strength[i];
+		V += strength[i];
+		for (size_t x = a->off[i]; x < a->off[i + 1]; x++)
+			if (VECTOR(*memb)[a->to[x]] != (igraph_integer_t)c)
+				cut[c] += a->w[x];
+	}
+	for (size_t c = 0; c < k; c++) {
+		double den = fmin(vol[c], V - vol[c]);
+
+		if (!dead[c] && den > 0 && cut[c] / den > worst_phi) {
+			worst_phi = cut[c] / den;
+			worst = c;
+		}
+	}
+	return worst;
+}
+
+/* Dissolves communities whose ties mostly lead outside them, until every
+ * community left holds at most max_cond of its weight at its border. A
+ * dissolved community's ads go where the community is most tied, except an
+ * ad more tied to another community than to the rest of its own, which
+ * follows its own ties: Leiden can stop at a community of two ads joined by
+ * a copied text, each tied far more to its own group (moving either alone
+ * lowers modularity), and moving that pair as one put one ad in the other
+ * ad's group. memb is rewritten in place. */
 static void merge_loose(const struct netgraph *g, const size_t *eidx, size_t m, const uint32_t *local,
 			const double *strength, size_t nv, igraph_vector_int_t *memb, size_t k,
 			double max_cond)
 {
-	double *W = xcalloc(k * k, sizeof(*W)), *vol = xcalloc(k, sizeof(*vol)), V = 0;
-	size_t *to = xcalloc(k, sizeof(*to)), alive = k;
+	double *vol = xcalloc(k, sizeof(*vol)), *cut = xcalloc(k, sizeof(*cut));
+	double *row = xcalloc(k, sizeof(*row)), *tie = xcalloc(k, sizeof(*tie));
+	igraph_integer_t *dest = xcalloc(nv ? nv : 1, sizeof(*dest));
+	char *dead = xcalloc(k, 1);
+	size_t alive = k;
+	struct adj a;
 
-	for (size_t c = 0; c < k; c++)
-		to[c] = c;
-	for (size_t i = 0; i < nv; i++) {
-		vol[VECTOR(*memb)[i]] += strength[i];
-		V += strength[i];
-	}
-	for (size_t j = 0; j < m; j++) {
-		const struct netgraph_edge *e = &g->e[eidx[j]];
-		size_t ca = (size_t)VECTOR(*memb)[local[e->a]], cb = (size_t)VECTOR(*memb)[local[e->b]];
-
-		if (ca != cb) {
-			W[ca * k + cb] += e->w;
-			W[cb * k + ca] += e->w;
-		}
-	}
+	adj_build(&a, g, eidx, m, local, nv);
 	while (alive > 1) {
-		size_t worst = k, best = k;
-		double wphi = max_cond, bw = -1;
+		size_t worst = loosest(&a, strength, nv, memb, k, dead, max_cond, vol, cut), best = k;
+		igraph_integer_t wc = (igraph_integer_t)worst;
 
-		for (size_t c = 0; c < k; c++) {
-			double cut = 0, den;
-
-			if (to[c] != c)
-				continue;
-			for (size_t d = 0; d < k; d++)
-				if (d != c)
-					cut += W[c * k + d];
-			den = fmin(vol[c], V - vol[c]);
-			if (den > 0 && cut / den > wphi) {
-				wphi = cut / den;
-				worst = c;
-			}
-		}
 		if (worst == k)
 			break;
+		memset(row, 0, k * sizeof(*row));
+		for (size_t i = 0; i < nv; i++)
+			for (size_t x = a.off[i]; VECTOR(*memb)[i] == wc && x < a.off[i + 1]; x++)
+				if (VECTOR(*memb)[a.to[x]] != wc)
+					row[VECTOR(*memb)[a.to[x]]] += a.w[x];
 		for (size_t d = 0; d < k; d++)
-			if (d != worst && to[d] == d && W[worst * k + d] > bw) {
-				bw = W[worst * k + d];
+			if (!dead[d] && d != worst && row[d] > 0 && (best == k || row[d] > row[best]))
 				best = d;
-			}
 		if (best == k)
 			break;
-		/* worst joins best: its ties become best's. */
-		for (size_t d = 0; d < k; d++) {
-			if (d == best || d == worst)
+		for (size_t i = 0; i < nv; i++) {
+			double inside = 0;
+			size_t own = k;
+
+			if (VECTOR(*memb)[i] != wc)
 				continue;
-			W[best * k + d] += W[worst * k + d];
-			W[d * k + best] += W[d * k + worst];
-			W[worst * k + d] = W[d * k + worst] = 0;
+			for (size_t x = a.off[i]; x < a.off[i + 1]; x++) {
+				size_t c = (size_t)VECTOR(*memb)[a.to[x]];
+
+				if (c == worst)
+					inside += a.w[x];
+				else
+					tie[c] += a.w[x];
+			}
+			for (size_t x = a.off[i]; x < a.off[i + 1]; x++) {
+				size_t c = (size_t)VECTOR(*memb)[a.to[x]];
+
+				if (c != worst && (own == k || tie[c] > tie[own] ||
+						   (tie[c] == tie[own] && c < own)))
+					own = c;
+			}
+			dest[i] = (igraph_integer_t)(own < k && tie[own] > inside ? own : best);
+			for (size_t x = a.off[i]; x < a.off[i + 1]; x++)
+				tie[VECTOR(*memb)[a.to[x]]] = 0;
 		}
-		W[best * k + worst] = W[worst * k + best] = 0;
-		vol[best] += vol[worst];
-		to[worst] = best;
+		for (size_t i = 0; i < nv; i++)
+			if (VECTOR(*memb)[i] == wc)
+				VECTOR(*memb)[i] = dest[i];
+		dead[worst] = 1;
 		alive--;
 	}
-	for (size_t i = 0; i < nv; i++) {
-		size_t c = (size_t)VECTOR(*memb)[i];
-
-		while (to[c] != c)
-			c = to[c];
-		VECTOR(*memb)[i] = (igraph_integer_t)c;
-	}
-	free(W);
+	adj_release(&a);
 	free(vol);
-	free(to);
+	free(cut);
+	free(row);
+	free(tie);
+	free(dest);
+	free(dead);
 }
 
 /* Leiden on one component (nodes[0..nv), edges eidx[0..m)); rep[] of its

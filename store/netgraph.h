@@ -19,7 +19,9 @@ enum { NETGRAPH_CONTACT = 1, NETGRAPH_TEXT = 2 };
  * ads are connected either way. */
 #define NETGRAPH_CLIQUE_MAX 64
 /* A fingerprint band shared by more texts than this is a template used by
- * everyone (a board's boilerplate): its texts do not link on their own. */
+ * everyone (a board's boilerplate): its texts do not link on their own. The
+ * one definition: the rebuild counts in memory, incremental linking and a
+ * recut pass it to the store (migration 072). */
 #define NETGRAPH_TEXT_MASS 200
 
 struct netgraph_edge {
@@ -52,9 +54,12 @@ void netgraph_add_edge(struct netgraph *g, uint32_t a, uint32_t b, double w, int
 /* Ties the k nodes (sorted, distinct) that share one detail. */
 void netgraph_add_contact(struct netgraph *g, const uint32_t *nodes, size_t k);
 /* Ties nodes whose fingerprints (simhash[i], has[i] non-zero when node i
- * has one) are within max_bits, finding candidates by 16-bit band. */
+ * has one) are within max_bits, finding candidates by 16-bit band. A band
+ * shared by more than NETGRAPH_TEXT_MASS of the nodes links nothing, nor
+ * does band k of node i when bit k of mass[i] is set (mass may be NULL):
+ * the store's count when the nodes are only some of its ads. */
 void netgraph_add_texts(struct netgraph *g, const uint64_t *simhash, const unsigned char *has,
-			int max_bits);
+			const unsigned char *mass, int max_bits);
 /* Sorts the edges and merges duplicates (the strongest evidence wins; a
  * pair tied by both a detail and its text keeps the detail's weight plus
  * the text's). */

@@ -2,6 +2,7 @@
 /* `network rebuild`: every network recomputed at once from the strong
  * edges (store/netgraph.c), loosely knit components split, ids kept, and
  * the merges and splits that happened logged. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,6 +61,17 @@ static long node_of(const struct nodes *nd, long long id)
 	const long long *p = bsearch(&id, nd->ids, nd->n, sizeof(*nd->ids), cmp_ll);
 
 	return p ? (long)(p - nd->ids) : -1;
+}
+
+/* Recounts the fingerprint bands too common to link (incremental linking
+ * reads them; a rescan may have shrunk one). */
+static int recount_mass(struct store *st, struct lw_error *err)
+{
+	char ms[16];
+	const char *p[1] = { ms };
+
+	snprintf(ms, sizeof(ms), "%d", NETGRAPH_TEXT_MASS);
+	return db_exec(st, "SELECT fingerprint_mass_recount($1::integer)", 1, p, NULL, err);
 }
 
 /* Recounts every shared detail and decides which are generic. */
@@ -131,23 +143,34 @@ static int add_contacts(struct store *st, const struct nodes *nd, const char *sk
 	return 0;
 }
 
+/* Ties through near-duplicate texts. Of some listings (ids not NULL) the
+ * store says which of their bands are shared by more than the mass of
+ * texts; of all, the graph counts them itself. */
 static int add_texts(struct store *st, const struct nodes *nd, int max_bits, const char *ids,
 		     struct netgraph *g, struct lw_error *err)
 {
-	const char *p[1] = { ids };
+	char ms[16];
+	const char *p[2] = { ids, ms };
 	PGresult *res = NULL;
 	uint64_t *sh;
-	unsigned char *has;
+	unsigned char *has, *mass = NULL;
 
 	if (max_bits < 0)
 		return 0;
-	if (db_exec(st, ids ? "SELECT listing_id, simhash FROM listing_fingerprints"
-			      " WHERE listing_id = ANY ($1::bigint[])"
+	snprintf(ms, sizeof(ms), "%d", NETGRAPH_TEXT_MASS);
+	if (db_exec(st, ids ? "SELECT p.listing_id, p.simhash, coalesce(sum(1 << m.band), 0)"
+			      " FROM listing_fingerprints p CROSS JOIN LATERAL (VALUES (0::smallint, p.band0),"
+			      " (1::smallint, p.band1), (2::smallint, p.band2), (3::smallint, p.band3))"
+			      " AS x(band, value) LEFT JOIN fingerprint_mass_bands m ON m.band = x.band"
+			      " AND m.value = x.value AND m.texts > $2::integer"
+			      " WHERE p.listing_id = ANY ($1::bigint[]) GROUP BY p.listing_id, p.simhash"
 			    : "SELECT listing_id, simhash FROM listing_fingerprints",
-		    ids ? 1 : 0, ids ? p : NULL, &res, err) < 0)
+		    ids ? 2 : 0, ids ? p : NULL, &res, err) < 0)
 		return -1;
 	sh = xcalloc(nd->n ? nd->n : 1, sizeof(*sh));
 	has = xcalloc(nd->n ? nd->n : 1, 1);
+	if (ids)
+		mass = xcalloc(nd->n ? nd->n : 1, 1);
 	for (int i = 0; i < PQntuples(res); i++) {
 		long node = node_of(nd, strtoll(PQgetvalue(res, i, 0), NULL, 10));
 
@@ -155,11 +178,14 @@ static int add_texts(struct store *st, const struct nodes *nd, int max_bits, con
 			continue;
 		sh[node] = (uint64_t)strtoll(PQgetvalue(res, i, 1), NULL, 10);
 		has[node] = 1;
+		if (mass)
+			mass[node] = (unsigned char)atoi(PQgetvalue(res, i, 2));
 	}
 	PQclear(res);
-	netgraph_add_texts(g, sh, has, max_bits);
+	netgraph_add_texts(g, sh, has, mass, max_bits);
 	free(sh);
 	free(has);
+	free(mass);
 	return 0;
 }
 
@@ -272,13 +298,42 @@ out:
 
 /* ---- the rebuild ------------------------------------------------------------- */
 
+/* The listings whose network changed, as two bigint[] literals. */
+static size_t changed(const struct nodes *nd, const long long *newid, char **ids, char **nets)
+{
+	long long *a = xcalloc(nd->n ? nd->n : 1, sizeof(*a)), *b = xcalloc(nd->n ? nd->n : 1, sizeof(*b));
+	size_t k = 0;
+
+	for (size_t i = 0; i < nd->n; i++)
+		if (newid[i] != nd->old[i]) {
+			a[k] = nd->ids[i];
+			b[k++] = newid[i];
+		}
+	*ids = db_bigint_array(a, k);
+	*nets = db_bigint_array(b, k);
+	free(a);
+	free(b);
+	return k;
+}
+
 static int write_networks(struct store *st, const struct nodes *nd, const long long *newid,
 			  long long next_fresh, int all, struct lw_error *err)
 {
-	char *a = db_bigint_array(nd->ids, nd->n), *b = db_bigint_array(newid, nd->n), nf[24];
-	const char *p[2] = { a, b };
+	char *a = NULL, *b = NULL, nf[24];
+	const char *p[2];
+	size_t k = 0;
 	int rc = 0;
 
+	/* A recut (inside the batch's transaction, nd->old read in it) leaves
+	 * most networks as they were: only the listings that moved are sent. */
+	if (all) {
+		a = db_bigint_array(nd->ids, nd->n);
+		b = db_bigint_array(newid, nd->n);
+	} else {
+		k = changed(nd, newid, &a, &b);
+	}
+	p[0] = a;
+	p[1] = b;
 	snprintf(nf, sizeof(nf), "%lld", next_fresh);
 	if (all) {
 		rc = db_exec(st, "DELETE FROM listing_networks", 0, NULL, NULL, err);
@@ -286,7 +341,7 @@ static int write_networks(struct store *st, const struct nodes *nd, const long l
 			rc = db_exec(st, "INSERT INTO listing_networks (listing_id, network_id)"
 					 " SELECT * FROM unnest($1::bigint[], $2::bigint[])", 2, p, NULL,
 				     err);
-	} else {
+	} else if (k > 0) {
 		rc = db_exec(st, "UPDATE listing_networks n SET network_id = m.net"
 				 " FROM unnest($1::bigint[], $2::bigint[]) AS m(id, net)"
 				 " WHERE n.listing_id = m.id AND n.network_id <> m.net", 2, p, NULL, err);
@@ -404,6 +459,7 @@ int store_network_rebuild(struct store *st, const struct store_network_rules *r,
 		goto out;
 	if (db_exec(st, "LOCK TABLE listing_networks IN EXCLUSIVE MODE", 0, NULL, NULL, err) < 0 ||
 	    load_nodes(st, NULL, &nd, err) < 0 || refresh_stats(st, r, skip, &s->generic, err) < 0 ||
+	    recount_mass(st, err) < 0 ||
 	    recompute(st, &nd, skip, r->max_bits, &so, 1, "rebuild", s, err) < 0 ||
 	    db_commit(st, err) < 0) {
 		db_rollback(st);

@@ -79,7 +79,7 @@ static void test_texts(void **state)
 
 	(void)state;
 	netgraph_init(&g, 4);
-	netgraph_add_texts(&g, sh, has, 3);
+	netgraph_add_texts(&g, sh, has, NULL, 3);
 	netgraph_finish(&g);
 	/* 0-1 one bit apart, 0-2 four bits (beyond 3), 1-2 five: one tie. */
 	assert_int_equal(g.ne, 1);
@@ -88,7 +88,48 @@ static void test_texts(void **state)
 	assert_int_equal(g.e[0].why, NETGRAPH_TEXT);
 	netgraph_release(&g);
 	netgraph_init(&g, 4);
-	netgraph_add_texts(&g, sh, has, -1);          /* near-duplicates off */
+	netgraph_add_texts(&g, sh, has, NULL, -1);          /* near-duplicates off */
+	assert_int_equal(g.ne, 0);
+	netgraph_release(&g);
+}
+
+/* A band shared by more than NETGRAPH_TEXT_MASS texts links nothing, counted
+ * among the nodes or, for some of a store's ads, said by the store. */
+static void test_texts_mass(void **state)
+{
+	enum { N = NETGRAPH_TEXT_MASS + 1 };
+	static uint64_t sh[N];
+	static unsigned char has[N], mass[N];
+	struct netgraph g;
+
+	(void)state;
+	for (size_t i = 0; i < N; i++) {
+		sh[i] = 0x1111222233334444ull;
+		has[i] = 1;
+	}
+	netgraph_init(&g, N);
+	netgraph_add_texts(&g, sh, has, NULL, 3);
+	assert_int_equal(g.ne, 0);                    /* every band is a mass */
+	assert_int_equal(g.mass_templates, 4);
+	netgraph_release(&g);
+	has[N - 1] = 0;                               /* one fewer: every pair ties */
+	netgraph_init(&g, N);
+	netgraph_add_texts(&g, sh, has, NULL, 3);
+	netgraph_finish(&g);
+	assert_int_equal(g.ne, (size_t)(N - 1) * (N - 2) / 2);
+	netgraph_release(&g);
+	/* Two copies one bit apart in band 0 share bands 1-3: the store says
+	 * bands 1 and 2 are mass, band 3 still ties them; all three, none. */
+	sh[1] = sh[0] ^ 1;
+	has[1] = 1;
+	mass[0] = mass[1] = 2 | 4;
+	netgraph_init(&g, 2);
+	netgraph_add_texts(&g, sh, has, mass, 3);
+	assert_int_equal(g.ne, 1);
+	netgraph_release(&g);
+	mass[0] = mass[1] = 2 | 4 | 8;
+	netgraph_init(&g, 2);
+	netgraph_add_texts(&g, sh, has, mass, 3);
 	assert_int_equal(g.ne, 0);
 	netgraph_release(&g);
 }
@@ -142,6 +183,41 @@ static void test_two_groups_bridged_are_split(void **state)
 	assert_int_equal(netgraph_partition(&g, &o, &r, &err), 0);
 	assert_int_equal(r.split, 0);
 	assert_int_equal(r.part[1], r.part[20]);
+	netgraph_result_release(&r);
+	netgraph_release(&g);
+}
+
+/* Two groups of ten posted in turn (a0 b0 a1 b1 ...), each tied by its own
+ * number and address, and one ad of each a copy of the other's text (a
+ * reused template): every ad stays with the nine that share its details,
+ * and the text tie between the copies is cut. */
+static void test_copied_text_stays_with_its_details(void **state)
+{
+	struct netgraph_split o = { 8, 0.3, 16 };
+	struct netgraph_result r;
+	struct netgraph g;
+	struct lw_error err;
+	uint32_t a[10], b[10];
+
+	(void)state;
+	for (uint32_t i = 0; i < 10; i++) {
+		a[i] = 2 * i;
+		b[i] = 2 * i + 1;
+	}
+	netgraph_init(&g, 20);
+	netgraph_add_contact(&g, a, 10);              /* number */
+	netgraph_add_contact(&g, a, 10);              /* address */
+	netgraph_add_contact(&g, b, 10);
+	netgraph_add_contact(&g, b, 10);
+	netgraph_add_edge(&g, a[9], b[9], netgraph_text_weight(0, 3, 1), NETGRAPH_TEXT);
+	netgraph_finish(&g);
+	assert_int_equal(netgraph_partition(&g, &o, &r, &err), 0);
+	for (int i = 1; i < 10; i++) {
+		assert_int_equal(r.part[a[i]], r.part[a[0]]);
+		assert_int_equal(r.part[b[i]], r.part[b[0]]);
+	}
+	assert_int_not_equal(r.part[a[0]], r.part[b[0]]);
+	assert_int_equal(r.cut_edges, 1);
 	netgraph_result_release(&r);
 	netgraph_release(&g);
 }
@@ -310,7 +386,9 @@ int main(void)
 		cmocka_unit_test(test_contact_edges),
 		cmocka_unit_test(test_finish_merges_evidence),
 		cmocka_unit_test(test_texts),
+		cmocka_unit_test(test_texts_mass),
 		cmocka_unit_test(test_two_groups_bridged_are_split),
+		cmocka_unit_test(test_copied_text_stays_with_its_details),
 		cmocka_unit_test(test_tight_group_stays_whole),
 		cmocka_unit_test(test_components_and_singletons),
 		cmocka_unit_test(test_ids_kept),
