@@ -540,36 +540,24 @@ static void progress(struct crawl *c, int final)
 
 /* ---- the fleet: politeness shared through the database ---------------------- */
 
-static int fleet_admit(void *actx, const char *host, double min_interval, int connections,
-		       long *token, double *wait)
+static int fleet_lease(void *actx, const char *host, double length, double ahead,
+		       int connections, int inflight, int want, struct fetch_lease *out)
 {
 	struct crawl *c = actx;
+	struct store_host_lease l;
 	struct lw_error err;
 
-	if (store_host_admit(c->st, host, min_interval, connections, c->o->owner,
-			     c->cfg->crawler.lease_seconds, token, wait, &err) < 0) {
+	if (store_host_lease(c->st, host, length, ahead, connections, inflight, want, c->o->owner,
+			     c->cfg->crawler.lease_seconds, &l, &err) < 0) {
 		lw_log(LW_LOG_WARN, "politeness_unshared", "host=%s error=%s", host, lw_log_q(err.msg));
 		return -1;
 	}
-	return *wait > 0 ? 0 : 1;
-}
-
-static void fleet_release(void *actx, const char *host, long token)
-{
-	struct crawl *c = actx;
-	struct lw_error err;
-
-	if (store_host_release(c->st, host, token, c->o->owner, &err) < 0)
-		lw_log(LW_LOG_WARN, "politeness_release", "host=%s error=%s", host, lw_log_q(err.msg));
-}
-
-static void fleet_sent(void *actx, const char *host, double min_interval)
-{
-	struct crawl *c = actx;
-	struct lw_error err;
-
-	if (store_host_sent(c->st, host, min_interval, &err) < 0)
-		lw_log(LW_LOG_WARN, "politeness_sent", "host=%s error=%s", host, lw_log_q(err.msg));
+	out->granted = l.granted;
+	out->start_in = l.start_in;
+	out->length = l.length;
+	out->slots = l.slots;
+	out->wait = l.wait;
+	return 0;
 }
 
 static void beat(struct crawl *c, int force)
@@ -642,9 +630,7 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	fo.total_connections = cfg->crawler.connections;
 	fo.ignore_robots = o->ignore_robots;
 	fo.ctx_free = (void (*)(void *))task_free;
-	fo.admit = fleet_admit;
-	fo.release = fleet_release;
-	fo.sent = fleet_sent;
+	fo.lease = fleet_lease;
 	fo.actx = &c;
 	/* Leases under our name now are left from a run that lost the database
 	 * (a daemon's earlier round): none is in flight, give them back. */

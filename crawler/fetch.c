@@ -42,8 +42,6 @@ struct job {
 	char refused_ip[64];
 	char errbuf[CURL_ERROR_SIZE];
 	double started;
-	long token;                     /* the shared budget's connection slot; 0: none */
-	int unsent;                     /* admitted, sent() not yet called */
 };
 
 struct host {
@@ -51,6 +49,13 @@ struct host {
 	char *key;                      /* scheme://host:port */
 	double next_start;
 	int active;
+	/* The shared budget's leases, on the local clock: the current window,
+	 * the next one when it was granted ahead, and the transfers allowed. */
+	double ws, we, nws, nwe;
+	int slots;
+	double next_ask;                /* refused: not before then */
+	double last_report;
+	double local_until;             /* the budget could not tell: local only */
 	struct fetch_policy pol;
 	int robots_state;               /* 0 unknown, 1 fetching, 2 known */
 	struct robots *robots;
@@ -233,14 +238,6 @@ static int start_job(struct fetcher *f, struct job *j, struct lw_error *err)
 		f->inflight->rprev = j;
 	f->inflight = j;
 	return 0;
-}
-
-/* Hands the shared budget's connection slot back. */
-static void give_back(struct fetcher *f, struct job *j)
-{
-	if (j->token && f->o.release)
-		f->o.release(f->o.actx, j->host->key, j->token);
-	j->token = 0;
 }
 
 static void unlink_inflight(struct fetcher *f, struct job *j)
@@ -450,7 +447,6 @@ static void drain_done(struct fetcher *f)
 		unlink_inflight(f, j);
 		j->host->active--;
 		f->running--;
-		give_back(f, j);
 		/* finish_job frees or requeues j; the handle is ours to drop after. */
 		finish_job(f, j, cc);
 		curl_easy_cleanup(e);
@@ -459,24 +455,109 @@ static void drain_done(struct fetcher *f)
 
 /* ---- scheduling -------------------------------------------------------------- */
 
-/* Asks the shared budget, when there is one, whether h may get a request
- * now; 0 and h->next_start moved when not. */
-static int admitted(struct fetcher *f, struct host *h, struct job *j, double now)
-{
-	double wait = 0;
-	long token = 0;
-	int r;
+/* A host's lease lasts at least WINDOW: one request to the budget serves
+ * many starts to a fast host, and a slow one's single start may come up to
+ * GRACE late. The next window is asked for AHEAD before the current ends,
+ * so a busy host's windows follow each other without a gap. */
+#define WINDOW 0.25
+#define GRACE 0.03
+#define AHEAD 0.05
+/* Starts a loop turn was late for may go at once, up to this many intervals,
+ * for hosts faster than 100/s: the loop turns every few milliseconds, and
+ * without it a fast host could never get its rate. The average holds. */
+#define CATCH_UP 10
 
-	if (!f->o.admit)
-		return 1;
-	r = f->o.admit(f->o.actx, h->key, h->pol.min_interval, h->pol.connections, &token, &wait);
-	if (r == 0) {
-		h->next_start = now + (wait > 0 ? wait : 0.01);
-		return 0;
+static double window_length(const struct host *h)
+{
+	double need = h->pol.min_interval + GRACE;
+
+	return need > WINDOW ? need : WINDOW;
+}
+
+/* Asks the shared budget for h's next window (want), or tells it how many
+ * transfers to h are still running so spare connections go back. */
+static void ask(struct fetcher *f, struct host *h, int want)
+{
+	struct fetch_lease l;
+	double sent = lw_now(), got;
+
+	memset(&l, 0, sizeof(l));
+	if (f->o.lease(f->o.actx, h->key, window_length(h), AHEAD + 0.01, h->pol.connections,
+		       h->active, want, &l) < 0) {
+		h->local_until = h->next_ask = sent + 1.0;
+		return;
 	}
-	j->token = r == 1 ? token : 0;
-	j->unsent = r == 1;
-	return 1;
+	got = lw_now();
+	h->slots = l.slots;
+	h->last_report = got;
+	if (!l.granted) {
+		h->next_ask = got + l.wait;
+		return;
+	}
+	h->next_ask = 0;
+	/* The budget's clock read somewhere between sent and got: the latest
+	 * start and the earliest end keep the window inside the granted one. */
+	if (h->we > got) {
+		h->nws = got + l.start_in;
+		h->nwe = sent + l.start_in + l.length;
+	} else {
+		h->ws = got + l.start_in;
+		h->we = sent + l.start_in + l.length;
+	}
+}
+
+/* Whether the shared budget lets h start a request now; asks for the next
+ * window when the current one is ending. */
+static int may_start(struct fetcher *f, struct host *h, double now)
+{
+	if (!f->o.lease || now < h->local_until)
+		return 1;
+	if (now >= h->we && h->nwe > 0) {
+		h->ws = h->nws;
+		h->we = h->nwe;
+		h->nws = h->nwe = 0;
+	}
+	if (h->nwe == 0 && h->we - now < AHEAD && now >= h->next_ask &&
+	    (int)f->running < f->o.total_connections) {
+		ask(f, h, 1);
+		if (now < h->local_until)
+			return 1;
+		if (now >= h->we && h->nwe > 0)
+			return may_start(f, h, now);
+	}
+	return now >= h->ws && now + h->pol.min_interval <= h->we && h->active < h->slots;
+}
+
+/* When the budget's side of h next changes, for the loop's wait. */
+static double budget_wake(const struct fetcher *f, const struct host *h, double now)
+{
+	double t[4] = { h->ws, h->nws, h->next_ask, h->we - AHEAD }, w = now + 0.01;
+
+	if (!f->o.lease)
+		return w;
+	for (int i = 0; i < 4; i++)
+		if (t[i] > now && t[i] < w)
+			w = t[i];
+	return w;
+}
+
+/* Spare connections of hosts with nothing queued go back to the fleet. */
+static void report_idle(struct fetcher *f, struct host *h, double now)
+{
+	if (f->o.lease && !h->head && h->robots_state != 1 && h->slots > h->active &&
+	    now >= h->local_until && (h->active == 0 || now - h->last_report >= 0.1))
+		ask(f, h, 0);
+}
+
+/* h's next start after one now: its interval on, but never more than
+ * CATCH_UP intervals behind now for a fast host. */
+static void advance(struct host *h, double now)
+{
+	double lag = h->pol.min_interval < 0.01 ? CATCH_UP * h->pol.min_interval : 0;
+
+	if (h->next_start < now - lag)
+		h->next_start = now - lag;
+	h->next_start += h->pol.min_interval;
 }
 
 static struct job *new_robots_job(struct host *h)
@@ -496,86 +577,93 @@ static struct job *new_robots_job(struct host *h)
 	return j;
 }
 
+/* A job back at the head of its host's queue. */
+static void unpop(struct fetcher *f, struct host *h, struct job *j)
+{
+	j->next = h->head;
+	h->head = j;
+	if (!h->tail)
+		h->tail = j;
+	f->queued++;
+}
+
+/* Starts h's robots.txt request when politeness allows. */
+static void start_robots(struct fetcher *f, struct host *h, double *now, struct lw_error *err)
+{
+	struct job *rj;
+
+	if (*now < h->next_start || (int)f->running >= f->o.total_connections ||
+	    !may_start(f, h, *now = lw_now()))
+		return;
+	rj = new_robots_job(h);
+	h->robots_state = 1;
+	advance(h, *now);
+	if (start_job(f, rj, err) < 0) {
+		job_free(rj);
+		h->robots = robots_disallow_all();
+		h->robots_state = 2;
+	}
+}
+
+/* Starts h's queued requests that politeness allows now. */
+static void start_host(struct fetcher *f, struct host *h, double *now, struct lw_error *err)
+{
+	while (h->head && h->active < h->pol.connections &&
+	       (int)f->running < f->o.total_connections && *now >= h->next_start) {
+		struct job *j = h->head;
+
+		h->head = j->next;
+		if (!h->head)
+			h->tail = NULL;
+		f->queued--;
+		if (h->refused_ip[0] && !j->pol.allow_private) {
+			char msg[200];
+
+			snprintf(msg, sizeof(msg), REFUSED_PRIVATE, h->refused_ip);
+			deliver(f, j, 0, msg, 0, -1, NULL, NULL, NULL);
+			job_free(j);
+			continue;
+		}
+		if (!f->o.ignore_robots && h->robots && robots_allowed_url(h->robots, j->url) != 1) {
+			deliver_robots_refusal(f, j);
+			job_free(j);
+			continue;
+		}
+		if (!may_start(f, h, *now)) {
+			unpop(f, h, j);
+			break;
+		}
+		advance(h, *now);
+		if (start_job(f, j, err) < 0) {
+			deliver(f, j, 0, err->msg, 1, -1, NULL, NULL, NULL);
+			job_free(j);
+		}
+	}
+}
+
 /* Starts what each host's politeness allows; returns seconds until the next
  * host becomes ready (or a large value). */
 static double start_due(struct fetcher *f, struct lw_error *err)
 {
-	double now = lw_now(), wait = 60;
+	double now = lw_now(), wait = 60, w;
 
 	for (struct host *h = f->hosts; h; h = h->next) {
-		if (!h->head)
+		/* Asking the budget takes a round trip: the clock is read afresh. */
+		now = lw_now();
+		report_idle(f, h, now);
+		if (!h->head || h->robots_state == 1)
 			continue;
-		if (h->robots_state == 0) {
-			struct job *rj = new_robots_job(h);
-
-			if (now < h->next_start || !admitted(f, h, rj, now)) {
-				job_free(rj);
-				if (h->next_start - now < wait)
-					wait = h->next_start - now;
-				continue;
-			}
-			h->robots_state = 1;
-			h->next_start = now + h->pol.min_interval;
-			if (start_job(f, rj, err) < 0) {
-				give_back(f, rj);
-				job_free(rj);
-				h->robots = robots_disallow_all();
-				h->robots_state = 2;
-			}
+		if (h->robots_state == 0)
+			start_robots(f, h, &now, err);
+		else
+			start_host(f, h, &now, err);
+		if (!h->head && h->robots_state != 0)
 			continue;
-		}
-		if (h->robots_state == 1)
-			continue;
-		while (h->head && h->active < h->pol.connections &&
-		       (int)f->running < f->o.total_connections && now >= h->next_start) {
-			struct job *j = h->head;
-
-			h->head = j->next;
-			if (!h->head)
-				h->tail = NULL;
-			f->queued--;
-			if (h->refused_ip[0] && !j->pol.allow_private) {
-				char msg[200];
-
-				snprintf(msg, sizeof(msg), REFUSED_PRIVATE, h->refused_ip);
-				deliver(f, j, 0, msg, 0, -1, NULL, NULL, NULL);
-				job_free(j);
-				continue;
-			}
-			if (!f->o.ignore_robots && h->robots && robots_allowed_url(h->robots, j->url) != 1) {
-				deliver_robots_refusal(f, j);
-				job_free(j);
-				continue;
-			}
-			if (!admitted(f, h, j, now)) {
-				j->next = h->head;
-				h->head = j;
-				if (!h->tail)
-					h->tail = j;
-				f->queued++;
-				break;
-			}
-			h->next_start = now + h->pol.min_interval;
-			if (start_job(f, j, err) < 0) {
-				give_back(f, j);
-				deliver(f, j, 0, err->msg, 1, -1, NULL, NULL, NULL);
-				job_free(j);
-			}
-		}
-		if (h->head && h->next_start - now < wait)
-			wait = h->next_start - now;
+		w = (h->next_start > now ? h->next_start : budget_wake(f, h, now)) - now;
+		if (w < wait)
+			wait = w;
 	}
 	return wait;
-}
-
-/* Tells the shared budget which admitted requests are now on the wire. */
-static void stamp_sent(struct fetcher *f)
-{
-	for (struct job *j = f->inflight; j; j = j->rnext) {
-		if (j->unsent && f->o.sent)
-			f->o.sent(f->o.actx, j->host->key, j->host->pol.min_interval);
-		j->unsent = 0;
-	}
 }
 
 int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
@@ -587,7 +675,6 @@ int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
 		ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 		return lw_error_set(err, "curl multi perform failed");
-	stamp_sent(f);
 	if (curl_multi_poll(f->multi, NULL, 0, ms, NULL) != CURLM_OK)
 		return lw_error_set(err, "curl multi poll failed");
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
@@ -595,11 +682,10 @@ int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
 	drain_done(f);
 	start_due(f, err);
 	/* Send what was just started now: the caller may be busy (storing a
-	 * batch) before it calls again, and a start granted by the shared
-	 * budget must reach the host when granted, not a batch later. */
+	 * batch) before it calls again, and a start inside a window must
+	 * reach the host inside it, not a batch later. */
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 		return lw_error_set(err, "curl multi perform failed");
-	stamp_sent(f);
 	return 0;
 }
 
@@ -676,7 +762,6 @@ void fetcher_free(struct fetcher *f)
 		unlink_inflight(f, j);
 		curl_multi_remove_handle(f->multi, j->easy);
 		curl_easy_cleanup(j->easy);
-		give_back(f, j);
 		if (f->o.ctx_free && j->ctx)
 			f->o.ctx_free(j->ctx);
 		job_free(j);

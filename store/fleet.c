@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Fleet-wide politeness and the worker registry: a per-host budget of
- * request starts and concurrent transfers kept in PostgreSQL, so `rate`,
- * `connections` and Crawl-delay hold across every process sharing the
- * database (the reasons are in migration 041). */
+/* Fleet-wide politeness and the worker registry: per-host leases (windows of
+ * request starts and a share of the host's connections) kept in PostgreSQL,
+ * so `rate`, `connections` and Crawl-delay hold across every process sharing
+ * the database (the reasons are in migration 041 and the README). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,80 +10,145 @@
 
 #include "store_internal.h"
 
-int store_host_admit(struct store *st, const char *host, double interval, int connections,
-		     const char *owner, int lease_seconds, long *token, double *wait,
-		     struct lw_error *err)
+/* ---- host leases ----------------------------------------------------------------- */
+
+/* A process that waits for a host's connections leaves a marker row (a
+ * negative slot of its own) so that those holding them keep only their
+ * share; it goes when the process is granted or stops asking. */
+#define WAITER_SLOT "(-1 - abs(hashtext($2::text) % 1000000000))"
+
+/* Sets owner's slots for host to keep of 1..connections (fewer when taken). */
+static int hold_slots(struct store *st, const char *host, const char *owner, int connections,
+		      int keep, int waiting, const char *lease, int *held, struct lw_error *err)
 {
-	char iv[32], conns[16], lease[16];
-	const char *p[2] = { host, iv };
-	const char *ps[4] = { host, owner, conns, lease };
+	char conns[16], ks[16];
+	const char *p[5] = { host, owner, conns, ks, lease };
 	PGresult *res = NULL;
 
-	*token = 0;
-	*wait = 0;
-	snprintf(iv, sizeof(iv), "%.6f", interval > 0 ? interval : 0);
-	snprintf(conns, sizeof(conns), "%d", connections > 0 ? connections : 1);
-	snprintf(lease, sizeof(lease), "%d", lease_seconds > 0 ? lease_seconds : 120);
-	/* The data-modifying CTE's row is granted; when it is not, the main
-	 * query still sees the untouched row and says how long to wait. */
-	if (db_exec(st, "WITH up AS (INSERT INTO crawl_hosts AS h (host, next_start, requests)"
-		    " VALUES ($1, clock_timestamp() + make_interval(secs => $2::float8), 1)"
-		    " ON CONFLICT (host) DO UPDATE SET next_start = clock_timestamp()"
-		    " + make_interval(secs => $2::float8), requests = h.requests + 1"
-		    " WHERE h.next_start <= clock_timestamp() RETURNING 0::float8 AS wait)"
-		    " SELECT wait FROM up UNION ALL SELECT GREATEST(EXTRACT(EPOCH FROM"
-		    " next_start - clock_timestamp())::float8, 0.001) FROM crawl_hosts"
-		    " WHERE host = $1 AND NOT EXISTS (SELECT 1 FROM up)",
+	*held = 0;
+	snprintf(conns, sizeof(conns), "%d", connections > keep ? connections : keep);
+	snprintf(ks, sizeof(ks), "%d", keep);
+	if (db_exec(st, "DELETE FROM crawl_host_slots WHERE host = $1 AND owner = $2", 2, p, NULL,
+		    err) < 0)
+		return -1;
+	if (keep > 0) {
+		if (db_exec(st, "INSERT INTO crawl_host_slots AS c (host, slot, owner, expires)"
+			    " SELECT $1, s, $2, clock_timestamp() + make_interval(secs => $5::integer)"
+			    " FROM generate_series(1, $3::integer) s WHERE NOT EXISTS (SELECT 1 FROM"
+			    " crawl_host_slots o WHERE o.host = $1 AND o.slot = s"
+			    " AND o.expires > clock_timestamp()) ORDER BY s LIMIT $4::integer"
+			    " ON CONFLICT (host, slot) DO UPDATE SET owner = excluded.owner,"
+			    " expires = excluded.expires RETURNING slot",
+			    5, p, &res, err) < 0)
+			return -1;
+		*held = PQntuples(res);
+		PQclear(res);
+	}
+	if (waiting &&
+	    db_exec(st, "INSERT INTO crawl_host_slots AS c (host, slot, owner, expires)"
+		    " VALUES ($1, " WAITER_SLOT ", $2, clock_timestamp() + interval '2 seconds')"
+		    " ON CONFLICT (host, slot) DO UPDATE SET owner = excluded.owner,"
+		    " expires = excluded.expires",
+		    2, p, NULL, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The window itself: next_start moves past it, so no other process's
+ * window can overlap it. */
+static int take_window(struct store *st, const char *host, double length, double *start_in,
+		       struct lw_error *err)
+{
+	char len[32];
+	const char *p[2] = { host, len };
+	PGresult *res = NULL;
+
+	snprintf(len, sizeof(len), "%.6f", length);
+	if (db_exec(st, "UPDATE crawl_hosts SET next_start = GREATEST(next_start, clock_timestamp())"
+		    " + make_interval(secs => $2::float8), requests = requests + 1 WHERE host = $1"
+		    " RETURNING EXTRACT(EPOCH FROM next_start - clock_timestamp())::float8 - $2::float8",
 		    2, p, &res, err) < 0)
 		return -1;
-	*wait = PQntuples(res) ? atof(PQgetvalue(res, 0, 0)) : 0.01;
-	PQclear(res);
-	res = NULL;
-	if (*wait > 0)
-		return 0;
-	if (db_exec(st, "WITH f AS (SELECT s FROM generate_series(1, $3::integer) s"
-		    " WHERE NOT EXISTS (SELECT 1 FROM crawl_host_slots c WHERE c.host = $1"
-		    " AND c.slot = s AND c.expires > clock_timestamp()) ORDER BY s LIMIT 1)"
-		    " INSERT INTO crawl_host_slots AS c (host, slot, owner, expires)"
-		    " SELECT $1, s, $2, clock_timestamp() + make_interval(secs => $4::integer) FROM f"
-		    " ON CONFLICT (host, slot) DO UPDATE SET owner = excluded.owner,"
-		    " expires = excluded.expires WHERE c.expires <= clock_timestamp()"
-		    " RETURNING slot",
-		    4, ps, &res, err) < 0)
-		return -1;
-	if (PQntuples(res) == 1) {
-		*token = atol(PQgetvalue(res, 0, 0));
-	} else {
-		/* Every connection to the host is busy: the start granted above
-		 * goes unused, which only slows this host down. */
-		*wait = 0.01;
-	}
+	*start_in = PQntuples(res) ? atof(PQgetvalue(res, 0, 0)) : 0;
+	if (*start_in < 0)
+		*start_in = 0;
 	PQclear(res);
 	return 0;
 }
 
-int store_host_sent(struct store *st, const char *host, double interval, struct lw_error *err)
+/* Within the transaction that holds the host's row: what to keep and
+ * whether a window is granted. */
+static int lease_locked(struct store *st, const char *host, double length, double ahead,
+			int connections, int inflight, int want, const char *owner,
+			const char *lease, struct store_host_lease *out, struct lw_error *err)
 {
-	char iv[32];
-	const char *p[2] = { host, iv };
+	const char *p[2] = { host, owner };
+	PGresult *res = NULL;
+	double until;
+	int others, owners, fair, free_, keep, grant, held;
 
-	if (interval <= 0)
+	/* The upsert locks the host's row: one lease decision at a time. */
+	if (db_exec(st, "INSERT INTO crawl_hosts AS h (host, next_start) VALUES ($1,"
+		    " clock_timestamp()) ON CONFLICT (host) DO UPDATE SET host = h.host"
+		    " RETURNING EXTRACT(EPOCH FROM next_start - clock_timestamp())::float8",
+		    1, p, &res, err) < 0)
+		return -1;
+	until = atof(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (db_exec(st, "SELECT count(*) FILTER (WHERE owner <> $2 AND slot > 0),"
+		    " count(DISTINCT owner) FILTER (WHERE owner <> $2)"
+		    " FROM crawl_host_slots WHERE host = $1 AND expires > clock_timestamp()",
+		    2, p, &res, err) < 0)
+		return -1;
+	others = atoi(PQgetvalue(res, 0, 0));
+	owners = atoi(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	free_ = connections - others;
+	fair = (connections + owners) / (owners + 1);
+	if (fair < 1)
+		fair = 1;
+	keep = want ? (free_ < fair ? free_ : fair) : 0;
+	if (keep < inflight)
+		keep = inflight;        /* running transfers are never taken back */
+	grant = want && keep > inflight && until <= ahead;
+	if (hold_slots(st, host, owner, connections, keep, want && !grant, lease, &held, err) < 0)
+		return -1;
+	out->slots = held;
+	if (grant && held > inflight) {
+		if (take_window(st, host, length, &out->start_in, err) < 0)
+			return -1;
+		out->granted = 1;
+		out->length = length;
 		return 0;
-	snprintf(iv, sizeof(iv), "%.6f", interval);
-	return db_exec(st, "UPDATE crawl_hosts SET next_start = GREATEST(next_start,"
-		       " clock_timestamp() + make_interval(secs => $2::float8)) WHERE host = $1",
-		       2, p, NULL, err);
+	}
+	/* Not now: after the windows already given out, or soon when it is
+	 * the connections that are busy. */
+	out->wait = until > ahead ? until - ahead : 0.01;
+	if (out->wait < 0.005)
+		out->wait = 0.005;
+	return 0;
 }
 
-int store_host_release(struct store *st, const char *host, long token, const char *owner,
-		       struct lw_error *err)
+int store_host_lease(struct store *st, const char *host, double length, double ahead,
+		     int connections, int inflight, int want, const char *owner,
+		     int lease_seconds, struct store_host_lease *out, struct lw_error *err)
 {
-	char slot[24];
-	const char *p[3] = { host, slot, owner };
+	char lease[16];
 
-	snprintf(slot, sizeof(slot), "%ld", token);
-	return db_exec(st, "DELETE FROM crawl_host_slots WHERE host = $1 AND slot = $2::integer"
-		       " AND owner = $3", 3, p, NULL, err);
+	memset(out, 0, sizeof(*out));
+	snprintf(lease, sizeof(lease), "%d", lease_seconds > 0 ? lease_seconds : 120);
+	if (connections < 1)
+		connections = 1;
+	if (db_begin(st, err) < 0)
+		return -1;
+	if (lease_locked(st, host, length, ahead, connections, inflight, want, owner, lease, out,
+			 err) < 0 ||
+	    db_commit(st, err) < 0) {
+		db_rollback(st);
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
 }
 
 int store_host_renew(struct store *st, const char *owner, int lease_seconds, struct lw_error *err)
@@ -146,7 +211,7 @@ int store_workers(struct store *st, int stale_seconds, json_t **out, struct lw_e
 		       " w.machine, 'pid', w.pid, 'role', w.role, 'since', w.started_at,"
 		       " 'last_seen', w.last_seen, 'done', w.done, 'rate', w.rate,"
 		       " 'hosts_held', (SELECT count(DISTINCT h.host) FROM crawl_host_slots h"
-		       " WHERE h.owner = w.owner AND h.expires > now()),"
+		       " WHERE h.owner = w.owner AND h.slot > 0 AND h.expires > now()),"
 		       " 'alive', w.last_seen > now() - make_interval(secs => $1::integer))"
 		       " ORDER BY w.role, w.machine, w.pid), '[]'::json) FROM workers w",
 		       1, p, out, err);

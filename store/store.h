@@ -311,24 +311,31 @@ int store_archive_status(struct store *st, json_t **out, struct lw_error *err);
 
 /* ---- fleet: politeness across processes, the worker registry (store/fleet.c) -- */
 
-/* Asks to start a request to host (scheme://host:port) now: granted when the
- * host's last granted start by any process is at least interval seconds ago
- * and fewer than connections transfers to it are running. Returns 0 with
- * *wait 0 and *token the connection slot (hand it to store_host_release
- * when the transfer ends; the slot is leased for lease_seconds, renewed by
- * store_host_renew), or with *wait the seconds to wait before asking again;
- * -1 with err on database trouble. */
-int store_host_admit(struct store *st, const char *host, double interval, int connections,
-		     const char *owner, int lease_seconds, long *token, double *wait,
-		     struct lw_error *err);
+/* A host's lease: a window of time in which this process alone may start
+ * requests to the host (spaced by its interval), and how many transfers to it
+ * this process may have running until it asks again. */
+struct store_host_lease {
+	int granted;            /* 1: a window was granted */
+	double start_in;        /* seconds from the database's now to the window */
+	double length;          /* seconds the window lasts */
+	int slots;              /* transfers this process may now have running */
+	double wait;            /* not granted: seconds before asking again */
+};
+
+/* Asks for host's (scheme://host:port) next window of length seconds, at
+ * most ahead seconds from now (want 1), or only reports that owner has
+ * inflight transfers to the host running (want 0: slots beyond them are
+ * given back). Windows never overlap whichever process holds them; slots of
+ * every process together never pass connections, and with other processes
+ * waiting for the host each keeps about its share. Slots are leased for
+ * lease_seconds, renewed by store_host_renew. Returns 0 with *out, or -1
+ * with err on database trouble. */
+int store_host_lease(struct store *st, const char *host, double length, double ahead,
+		     int connections, int inflight, int want, const char *owner,
+		     int lease_seconds, struct store_host_lease *out, struct lw_error *err);
 /* Renews the connection slots owner holds for lease_seconds: a process that
  * dies stops renewing, and its hosts' slots come back when they expire. */
 int store_host_renew(struct store *st, const char *owner, int lease_seconds, struct lw_error *err);
-/* After an admitted request was sent: the host's next start is counted
- * from now, so a delay between grant and send cannot bunch requests. */
-int store_host_sent(struct store *st, const char *host, double interval, struct lw_error *err);
-int store_host_release(struct store *st, const char *host, long token, const char *owner,
-		       struct lw_error *err);
 /* Gives back every connection slot owner holds (a clean stop). */
 int store_host_release_all(struct store *st, const char *owner, struct lw_error *err);
 /* Records that owner (machine:pid) is alive in role ("crawl", "rescan",
