@@ -587,7 +587,10 @@ static int run_loop(struct crawl *c, struct lw_error *err)
 			flush(c);
 		progress(c, 0);
 		beat(c, 0);
-		if (fetcher_pending(c->f) == 0 && leased == 0) {
+		/* leased is from before the fetch: pages it just delivered may
+		 * have added URLs. Only with none is the store flushed (the
+		 * links of ad pages go with it) and the pass looked at. */
+		if (fetcher_pending(c->f) == 0 && leased == 0 && (leased = lease_more(c)) == 0) {
 			flush(c);
 			if (finish_passes(c) == 0)
 				break;

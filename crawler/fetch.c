@@ -55,6 +55,7 @@ struct host {
 	int slots;
 	double next_ask;                /* refused: not before then */
 	double last_report;
+	double busy_at;                 /* when it last had requests queued */
 	double local_until;             /* the budget could not tell: local only */
 	struct fetch_policy pol;
 	int robots_state;               /* 0 unknown, 1 fetching, 2 known */
@@ -429,10 +430,11 @@ static void finish_job(struct fetcher *f, struct job *j, CURLcode cc)
 	job_free(j);
 }
 
-static void drain_done(struct fetcher *f)
+/* Delivers every finished transfer; returns how many. */
+static int drain_done(struct fetcher *f)
 {
 	CURLMsg *m;
-	int left;
+	int left, n = 0;
 
 	while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
 		struct job *j = NULL;
@@ -450,7 +452,9 @@ static void drain_done(struct fetcher *f)
 		/* finish_job frees or requeues j; the handle is ours to drop after. */
 		finish_job(f, j, cc);
 		curl_easy_cleanup(e);
+		n++;
 	}
+	return n;
 }
 
 /* ---- scheduling -------------------------------------------------------------- */
@@ -466,6 +470,7 @@ static void drain_done(struct fetcher *f)
  * for hosts faster than 100/s: the loop turns every few milliseconds, and
  * without it a fast host could never get its rate. The average holds. */
 #define CATCH_UP 10
+#define IDLE 0.2
 
 static double window_length(const struct host *h)
 {
@@ -517,8 +522,11 @@ static int may_start(struct fetcher *f, struct host *h, double now)
 		h->we = h->nwe;
 		h->nws = h->nwe = 0;
 	}
-	if (h->nwe == 0 && h->we - now < AHEAD && now >= h->next_ask &&
-	    (int)f->running < f->o.total_connections) {
+	/* Asked ahead for the next window, or for connections given back
+	 * while the queue was empty. */
+	if (now >= h->next_ask && (int)f->running < f->o.total_connections &&
+	    ((h->nwe == 0 && h->we - now < AHEAD) ||
+	     (now < h->we && h->active >= h->slots && h->slots < h->pol.connections))) {
 		ask(f, h, 1);
 		if (now < h->local_until)
 			return 1;
@@ -541,11 +549,16 @@ static double budget_wake(const struct fetcher *f, const struct host *h, double 
 	return w;
 }
 
-/* Spare connections of hosts with nothing queued go back to the fleet. */
+/* Spare connections of hosts with nothing queued for a while go back to
+ * the fleet (a queue that empties between two leases of the frontier keeps
+ * them). */
 static void report_idle(struct fetcher *f, struct host *h, double now)
 {
-	if (f->o.lease && !h->head && h->robots_state != 1 && h->slots > h->active &&
-	    now >= h->local_until && (h->active == 0 || now - h->last_report >= 0.1))
+	if (h->head)
+		h->busy_at = now;
+	else if (f->o.lease && h->robots_state != 1 && h->slots > h->active &&
+		 now >= h->local_until && now - h->busy_at >= IDLE &&
+		 now - h->last_report >= IDLE / 2)
 		ask(f, h, 0);
 }
 
@@ -675,6 +688,10 @@ int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
 		ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 		return lw_error_set(err, "curl multi perform failed");
+	/* Transfers the last call's final perform finished wake no socket:
+	 * deliver them now rather than after a whole wait. */
+	if (drain_done(f) > 0)
+		ms = 0;
 	if (curl_multi_poll(f->multi, NULL, 0, ms, NULL) != CURLM_OK)
 		return lw_error_set(err, "curl multi poll failed");
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
