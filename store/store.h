@@ -59,6 +59,9 @@ struct store;
  * holding the server's message. */
 struct store *store_open(const char *conninfo, int migrate, struct lw_error *err);
 void store_close(struct store *st);
+/* Another connection to st's database, for another thread (store/clone.c).
+ * Returns a new store (store_close) or NULL with err. */
+struct store *store_clone(const struct store *st, struct lw_error *err);
 
 /* Applies pending migrations in order, each in its own transaction, under an
  * advisory lock so concurrent processes serialise. *applied (may be NULL)
