@@ -21,7 +21,7 @@
 #include "../util/clock.h"
 
 #define LEASE_BATCH 64
-#define INGEST_BATCH 50
+#define INGEST_BATCH 200
 #define WRITER_QUEUE (4 * INGEST_BATCH)
 #define BEAT_SECONDS 2.0
 
@@ -616,9 +616,14 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	fo.ctx_free = (void (*)(void *))task_free;
 	fo.lease = fleet_lease;
 	fo.actx = &c;
-	/* Leases under our name now are left from a run that lost the database
-	 * (a daemon's earlier round): none is in flight, give them back. */
-	if (store_frontier_release(st, o->owner, NULL, err) < 0 ||
+	/* A crawl's records are redone when lost (a URL whose settling or
+	 * page a server crash took is leased again when its lease expires),
+	 * so its commits need not wait for the disk: the frontier's statements
+	 * are on the fetch loop's path. Leases under our name now are left from
+	 * a run that lost the database (a daemon's earlier round): none is in
+	 * flight, give them back. */
+	if (store_commit_async(st, 1, err) < 0 ||
+	    store_frontier_release(st, o->owner, NULL, err) < 0 ||
 	    store_host_release_all(st, o->owner, err) < 0 || setup_sources(&c, err) < 0)
 		goto out;
 	c.f = fetcher_new(&fo, on_fetched, &c, err);
@@ -643,6 +648,7 @@ out:
 	store_host_release_all(st, o->owner, &e2);
 	if (!o->keep_worker)
 		store_worker_gone(st, o->owner, &e2);
+	store_commit_async(st, 0, &e2);
 	for (size_t i = 0; i < c.nsrcs; i++)
 		if (c.srcs[i].locked)
 			store_frontier_unlock(st, c.srcs[i].id, &e2);

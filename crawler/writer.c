@@ -188,6 +188,10 @@ struct writer *writer_new(struct store *st, const struct matcher *m, const struc
 	pthread_cond_init(&w->done, NULL);
 	w->cap = cap ? cap : 1;
 	w->st = store_clone(st, err);
+	/* As the crawl's own connection (crawler_run): a page lost with a
+	 * server crash is fetched again, its frontier row still leased. */
+	if (w->st && store_commit_async(w->st, 1, err) < 0)
+		goto fail;
 	w->in = w->st ? engine_ingest_new(w->st, m, "crawler", owner, batch, 0, err) : NULL;
 	if (!w->in)
 		goto fail;

@@ -59,9 +59,15 @@ struct store;
  * holding the server's message. */
 struct store *store_open(const char *conninfo, int migrate, struct lw_error *err);
 void store_close(struct store *st);
-/* Another connection to st's database, for another thread (store/clone.c).
+/* Another connection to st's database, for another thread (store/session.c).
  * Returns a new store (store_close) or NULL with err. */
 struct store *store_clone(const struct store *st, struct lw_error *err);
+/* With on, this session's commits return before their WAL reaches the disk
+ * (synchronous_commit off): a crash of the database server may lose the
+ * last fraction of a second of them, all together and in order, never
+ * part of one. For work that is redone when its record is lost (a crawl's
+ * frontier); off restores the server's default. Returns 0 or -1 with err. */
+int store_commit_async(struct store *st, int on, struct lw_error *err);
 
 /* Applies pending migrations in order, each in its own transaction, under an
  * advisory lock so concurrent processes serialise. *applied (may be NULL)
