@@ -22,7 +22,8 @@
 
 #define LEASE_BATCH 64
 #define INGEST_BATCH 200
-#define WRITER_QUEUE (4 * INGEST_BATCH)
+#define WRITER_LANES 2
+#define WRITER_QUEUE (2 * WRITER_LANES * INGEST_BATCH)
 #define BEAT_SECONDS 2.0
 
 struct src {
@@ -627,7 +628,8 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	    store_host_release_all(st, o->owner, err) < 0 || setup_sources(&c, err) < 0)
 		goto out;
 	c.f = fetcher_new(&fo, on_fetched, &c, err);
-	c.w = c.f ? writer_new(st, m, cfg, o->owner, INGEST_BATCH, WRITER_QUEUE, err) : NULL;
+	c.w = c.f ? writer_new(st, m, cfg, o->owner, WRITER_LANES, INGEST_BATCH,
+					WRITER_QUEUE, err) : NULL;
 	if (!c.w)
 		goto out;
 	if (run_loop(&c, err) < 0)

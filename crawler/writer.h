@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The crawl's writer: ad pages leave the fetch loop through a bounded queue
- * for a thread that analyses them (on the engine's pool) and stores them
- * over a database connection of its own, so fetching never waits for a
- * batch to be written. Internal to crawler/. */
+ * for threads that analyse them (on the engine's pool) and store them, a
+ * batch at a time, each over a database connection of its own, so fetching
+ * never waits for a batch to be written. Internal to crawler/. */
 #ifndef LW_CRAWLER_WRITER_H
 #define LW_CRAWLER_WRITER_H
 
@@ -25,11 +25,13 @@ struct writer_page {
 
 struct writer;
 
-/* Starts the writer on a new connection to st's database with ingestion set
- * up as cfg says (actor owner, batches of batch pages, at most cap pages
- * waiting). Returns a new writer (writer_free) or NULL with err. */
+/* Starts the writer: lanes threads, each on a new connection to st's
+ * database with ingestion set up as cfg says (actor owner, batches of batch
+ * pages), taking a batch at a time from a queue of at most cap pages.
+ * Returns a new writer (writer_free) or NULL with err. */
 struct writer *writer_new(struct store *st, const struct matcher *m, const struct config *cfg,
-			  const char *owner, size_t batch, size_t cap, struct lw_error *err);
+			  const char *owner, size_t lanes, size_t batch, size_t cap,
+			  struct lw_error *err);
 /* Queues p, which the writer then owns, waiting while the queue is full.
  * Returns 0, or -1 with err (p freed) once a batch failed to commit. */
 int writer_add(struct writer *w, struct writer_page *p, struct lw_error *err);
