@@ -20,7 +20,7 @@
 #include "writer.h"
 #include "../util/clock.h"
 
-#define LEASE_BATCH 64
+#define LEASE_BATCH 128
 #define INGEST_BATCH 200
 #define WRITER_LANES 2
 #define WRITER_QUEUE (2 * WRITER_LANES * INGEST_BATCH)
@@ -563,7 +563,10 @@ static int run_loop(struct crawl *c, struct lw_error *err)
 	long leased = 1;
 
 	while (!c->failed && !(c->o->stop && *c->o->stop)) {
-		if (fetcher_pending(c->f) < (size_t)c->cfg->crawler.connections * 2)
+		/* Leased when half the fetcher's room is free, not at every
+		 * turn: a lease is a statement on the loop's path, and one of a
+		 * few URLs costs the same as one of many. */
+		if (fetcher_pending(c->f) <= (size_t)c->cfg->crawler.connections)
 			leased = lease_more(c);
 		if (fetcher_run(c->f, 250, err) < 0)
 			return -1;

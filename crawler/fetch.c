@@ -459,12 +459,16 @@ static int drain_done(struct fetcher *f)
 
 /* ---- scheduling -------------------------------------------------------------- */
 
-/* A host's lease lasts at least WINDOW: one request to the budget serves
- * many starts to a fast host, and a slow one's single start may come up to
- * GRACE late. The next window is asked for AHEAD before the current ends,
- * so a busy host's windows follow each other without a gap. */
-#define WINDOW 0.25
+/* A host's lease holds the starts of about WINDOW seconds at its interval:
+ * one request to the budget serves many starts to a fast host. Its first
+ * start may come up to GRACE late, and its last must leave MARGIN before
+ * the window ends: a request reaches the host a little after its start (a
+ * new connection is set up first, the process may be descheduled), and the
+ * next window may be another process's. The next window is asked for AHEAD
+ * before the current ends, so a busy host's windows follow each other. */
+#define WINDOW 1.0
 #define GRACE 0.03
+#define MARGIN 0.03
 #define AHEAD 0.05
 /* Starts a loop turn was late for may go at once, up to this many intervals,
  * for hosts faster than 100/s: the loop turns every few milliseconds, and
@@ -474,9 +478,10 @@ static int drain_done(struct fetcher *f)
 
 static double window_length(const struct host *h)
 {
-	double need = h->pol.min_interval + GRACE;
+	double iv = h->pol.min_interval > 0 ? h->pol.min_interval : 0.001;
+	double n = floor(WINDOW / iv + 0.5);
 
-	return need > WINDOW ? need : WINDOW;
+	return (n < 1 ? 1 : n) * iv + GRACE + MARGIN;
 }
 
 /* Asks the shared budget for h's next window (want), or tells it how many
@@ -495,6 +500,8 @@ static void ask(struct fetcher *f, struct host *h, int want)
 	got = lw_now();
 	h->slots = l.slots;
 	h->last_report = got;
+	if (!want)
+		return;
 	if (!l.granted) {
 		h->next_ask = got + l.wait;
 		return;
@@ -511,29 +518,36 @@ static void ask(struct fetcher *f, struct host *h, int want)
 	}
 }
 
-/* Whether the shared budget lets h start a request now; asks for the next
- * window when the current one is ending. */
-static int may_start(struct fetcher *f, struct host *h, double now)
+static void roll(struct host *h, double now)
 {
-	if (!f->o.lease || now < h->local_until)
-		return 1;
 	if (now >= h->we && h->nwe > 0) {
 		h->ws = h->nws;
 		h->we = h->nwe;
 		h->nws = h->nwe = 0;
 	}
+}
+
+/* Whether the shared budget lets h start a request now; asks for the next
+ * window when the current one is ending. *now is read afresh after asking:
+ * the round trip takes time out of the window. */
+static int may_start(struct fetcher *f, struct host *h, double *now)
+{
+	if (!f->o.lease || *now < h->local_until)
+		return 1;
+	roll(h, *now);
 	/* Asked ahead for the next window, or for connections given back
 	 * while the queue was empty. */
-	if (now >= h->next_ask && (int)f->running < f->o.total_connections &&
-	    ((h->nwe == 0 && h->we - now < AHEAD) ||
-	     (now < h->we && h->active >= h->slots && h->slots < h->pol.connections))) {
+	if (*now >= h->next_ask && (int)f->running < f->o.total_connections &&
+	    ((h->nwe == 0 && h->we - *now < AHEAD) ||
+	     (*now < h->we && h->active >= h->slots && h->slots < h->pol.connections))) {
 		ask(f, h, 1);
-		if (now < h->local_until)
+		*now = lw_now();
+		if (*now < h->local_until)
 			return 1;
-		if (now >= h->we && h->nwe > 0)
-			return may_start(f, h, now);
+		roll(h, *now);
 	}
-	return now >= h->ws && now + h->pol.min_interval <= h->we && h->active < h->slots;
+	return *now >= h->ws && *now + h->pol.min_interval + MARGIN <= h->we &&
+	       h->active < h->slots;
 }
 
 /* When the budget's side of h next changes, for the loop's wait. */
@@ -606,7 +620,7 @@ static void start_robots(struct fetcher *f, struct host *h, double *now, struct 
 	struct job *rj;
 
 	if (*now < h->next_start || (int)f->running >= f->o.total_connections ||
-	    !may_start(f, h, *now = lw_now()))
+	    !may_start(f, h, now))
 		return;
 	rj = new_robots_job(h);
 	h->robots_state = 1;
@@ -642,7 +656,7 @@ static void start_host(struct fetcher *f, struct host *h, double *now, struct lw
 			job_free(j);
 			continue;
 		}
-		if (!may_start(f, h, *now)) {
+		if (!may_start(f, h, now)) {
 			unpop(f, h, j);
 			break;
 		}
@@ -666,10 +680,18 @@ static double start_due(struct fetcher *f, struct lw_error *err)
 		report_idle(f, h, now);
 		if (!h->head || h->robots_state == 1)
 			continue;
+		size_t before = f->running;
+		int still;
+
 		if (h->robots_state == 0)
 			start_robots(f, h, &now, err);
 		else
 			start_host(f, h, &now, err);
+		/* Sent before the next host's turn, which may ask the budget:
+		 * a start belongs inside its window. fetcher_run's own perform
+		 * reports a failure. */
+		if (f->running > before)
+			curl_multi_perform(f->multi, &still);
 		if (!h->head && h->robots_state != 0)
 			continue;
 		w = (h->next_start > now ? h->next_start : budget_wake(f, h, now)) - now;

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* The crawl's writer threads: a bounded queue of ad pages in front of
  * ingestion sessions, each on a database connection of its own. */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../engine/engine.h"
+#include "../util/clock.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
 #include "writer.h"
 
-/* A partial batch waits at most this long for more pages. */
-#define LINGER_MS 500
+/* A page waits at most this long to be committed: the frontier and
+ * `status` see a crawl's progress, and a killed crawl loses no more. */
+#define LINGER 0.5
 
 struct writer;
 
@@ -108,11 +109,13 @@ static int store_page(struct lane *ln, const struct writer_page *p, struct lw_er
 	return 0;
 }
 
-static void deadline(struct timespec *ts, long ms)
+static void deadline(struct timespec *ts, double seconds)
 {
+	long ns = seconds > 0 ? (long)(seconds * 1e9) : 0;
+
 	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
+	ts->tv_sec += ns / 1000000000L;
+	ts->tv_nsec += ns % 1000000000L;
 	if (ts->tv_nsec >= 1000000000L) {
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
@@ -177,21 +180,30 @@ static void flush_lane(struct lane *ln)
 }
 
 /* A lane takes a batch at a time, so several write in parallel; it flushes
- * when asked (once the queue is empty), when its partial batch has waited
- * LINGER_MS, and before it stops. */
+ * when asked (once the queue is empty), when its oldest page has waited
+ * LINGER, and before it stops. */
 static void *run(void *arg)
 {
 	struct lane *ln = arg;
 	struct writer *w = ln->w;
 	struct timespec ts;
 	int unflushed = 0;
+	double since = 0;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		struct writer_page *batch = take(w);
+		struct writer_page *batch;
 		unsigned long asked = w->asked;
 
+		if (unflushed && lw_now() - since >= LINGER) {
+			flush_lane(ln);
+			unflushed = 0;
+			continue;
+		}
+		batch = take(w);
 		if (batch) {
+			if (!unflushed)
+				since = lw_now();
 			add_pages(ln, batch);
 			unflushed = 1;
 			continue;
@@ -206,12 +218,8 @@ static void *run(void *arg)
 		}
 		if (w->stop)
 			break;
-		deadline(&ts, LINGER_MS);
-		if (pthread_cond_timedwait(&w->more, &w->mu, &ts) == ETIMEDOUT && unflushed &&
-		    !w->head && w->asked == ln->flushed) {
-			flush_lane(ln);
-			unflushed = 0;
-		}
+		deadline(&ts, unflushed ? since + LINGER - lw_now() : 1.0);
+		pthread_cond_timedwait(&w->more, &w->mu, &ts);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
