@@ -474,7 +474,7 @@ static int drain_done(struct fetcher *f)
  * for hosts faster than 100/s: the loop turns every few milliseconds, and
  * without it a fast host could never get its rate. The average holds. */
 #define CATCH_UP 10
-#define IDLE 0.2
+#define IDLE 1.0
 
 static double window_length(const struct host *h)
 {
