@@ -62,6 +62,7 @@ struct host {
 	struct robots *robots;
 	char refused_ip[64];            /* robots.txt refused: a private address */
 	struct job *head, *tail;
+	size_t nqueued;
 };
 
 struct fetcher {
@@ -141,6 +142,7 @@ static void enqueue(struct fetcher *f, struct job *j)
 	else
 		j->host->head = j;
 	j->host->tail = j;
+	j->host->nqueued++;
 	f->queued++;
 }
 
@@ -459,8 +461,11 @@ static int drain_done(struct fetcher *f)
 
 /* ---- scheduling -------------------------------------------------------------- */
 
-/* A host's lease holds the starts of about WINDOW seconds at its interval:
- * one request to the budget serves many starts to a fast host. Its first
+/* A host's lease holds the starts this process has queued for it, at most
+ * about WINDOW seconds of them at its interval: one request to the budget
+ * serves many starts to a busy fast host, and a process with a page or two
+ * for a host holds it no longer than they need (another process waiting
+ * for the host would wait for the whole window). Its first
  * start may come up to GRACE late, and its last must leave MARGIN before
  * the window ends: a request reaches the host a little after its start (a
  * new connection is set up first, the process may be descheduled), and the
@@ -479,8 +484,10 @@ static int drain_done(struct fetcher *f)
 static double window_length(const struct host *h)
 {
 	double iv = h->pol.min_interval > 0 ? h->pol.min_interval : 0.001;
-	double n = floor(WINDOW / iv + 0.5);
+	double n = floor(WINDOW / iv + 0.5), want = (double)h->nqueued;
 
+	if (want < n)
+		n = want;
 	return (n < 1 ? 1 : n) * iv + GRACE + MARGIN;
 }
 
@@ -611,6 +618,7 @@ static void unpop(struct fetcher *f, struct host *h, struct job *j)
 	h->head = j;
 	if (!h->tail)
 		h->tail = j;
+	h->nqueued++;
 	f->queued++;
 }
 
@@ -642,6 +650,7 @@ static void start_host(struct fetcher *f, struct host *h, double *now, struct lw
 		h->head = j->next;
 		if (!h->head)
 			h->tail = NULL;
+		h->nqueued--;
 		f->queued--;
 		if (h->refused_ip[0] && !j->pol.allow_private) {
 			char msg[200];
