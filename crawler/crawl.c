@@ -524,24 +524,39 @@ static void progress(struct crawl *c, int final)
 
 /* ---- the fleet: politeness shared through the database ---------------------- */
 
-static int fleet_lease(void *actx, const char *host, double length, double ahead,
-		       int connections, int inflight, int want, struct fetch_lease *out)
+static int fleet_lease(void *actx, const struct fetch_ask *asks, size_t n,
+		       struct fetch_lease *out)
 {
 	struct crawl *c = actx;
-	struct store_host_lease l;
+	struct store_host_ask *q = xcalloc(n ? n : 1, sizeof(*q));
+	struct store_host_lease *l = xcalloc(n ? n : 1, sizeof(*l));
 	struct lw_error err;
+	int rc = -1;
 
-	if (store_host_lease(c->st, host, length, ahead, connections, inflight, want, c->o->owner,
-			     c->cfg->crawler.lease_seconds, &l, &err) < 0) {
-		lw_log(LW_LOG_WARN, "politeness_unshared", "host=%s error=%s", host, lw_log_q(err.msg));
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		q[i].host = asks[i].host;
+		q[i].length = asks[i].length;
+		q[i].ahead = asks[i].ahead;
+		q[i].connections = asks[i].connections;
+		q[i].inflight = asks[i].inflight;
+		q[i].want = asks[i].want;
 	}
-	out->granted = l.granted;
-	out->start_in = l.start_in;
-	out->length = l.length;
-	out->slots = l.slots;
-	out->wait = l.wait;
-	return 0;
+	if (store_host_lease(c->st, q, n, c->o->owner, c->cfg->crawler.lease_seconds, l, &err) < 0) {
+		lw_log(LW_LOG_WARN, "politeness_unshared", "hosts=%zu error=%s", n, lw_log_q(err.msg));
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[i].granted = l[i].granted;
+		out[i].start_in = l[i].start_in;
+		out[i].length = l[i].length;
+		out[i].slots = l[i].slots;
+		out[i].wait = l[i].wait;
+	}
+	rc = 0;
+out:
+	free(q);
+	free(l);
+	return rc;
 }
 
 static void beat(struct crawl *c, int force)

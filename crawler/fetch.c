@@ -491,40 +491,6 @@ static double window_length(const struct host *h)
 	return (n < 1 ? 1 : n) * iv + GRACE + MARGIN;
 }
 
-/* Asks the shared budget for h's next window (want), or tells it how many
- * transfers to h are still running so spare connections go back. */
-static void ask(struct fetcher *f, struct host *h, int want)
-{
-	struct fetch_lease l;
-	double sent = lw_now(), got;
-
-	memset(&l, 0, sizeof(l));
-	if (f->o.lease(f->o.actx, h->key, window_length(h), AHEAD + 0.01, h->pol.connections,
-		       h->active, want, &l) < 0) {
-		h->local_until = h->next_ask = sent + 1.0;
-		return;
-	}
-	got = lw_now();
-	h->slots = l.slots;
-	h->last_report = got;
-	if (!want)
-		return;
-	if (!l.granted) {
-		h->next_ask = got + l.wait;
-		return;
-	}
-	h->next_ask = 0;
-	/* The budget's clock read somewhere between sent and got: the latest
-	 * start and the earliest end keep the window inside the granted one. */
-	if (h->we > got) {
-		h->nws = got + l.start_in;
-		h->nwe = sent + l.start_in + l.length;
-	} else {
-		h->ws = got + l.start_in;
-		h->we = sent + l.start_in + l.length;
-	}
-}
-
 static void roll(struct host *h, double now)
 {
 	if (now >= h->we && h->nwe > 0) {
@@ -534,26 +500,112 @@ static void roll(struct host *h, double now)
 	}
 }
 
-/* Whether the shared budget lets h start a request now; asks for the next
- * window when the current one is ending. *now is read afresh after asking:
- * the round trip takes time out of the window. */
-static int may_start(struct fetcher *f, struct host *h, double *now)
+/* What h needs from the shared budget now: 1 its next window (asked ahead
+ * of the current one's end, or connections back after they were given
+ * away while its queue was empty), 0 to report spare connections once it
+ * has been idle a while, -1 nothing. */
+static int needs(const struct fetcher *f, struct host *h, double now)
 {
-	if (!f->o.lease || *now < h->local_until)
-		return 1;
-	roll(h, *now);
-	/* Asked ahead for the next window, or for connections given back
-	 * while the queue was empty. */
-	if (*now >= h->next_ask && (int)f->running < f->o.total_connections &&
-	    ((h->nwe == 0 && h->we - *now < AHEAD) ||
-	     (*now < h->we && h->active >= h->slots && h->slots < h->pol.connections))) {
-		ask(f, h, 1);
-		*now = lw_now();
-		if (*now < h->local_until)
-			return 1;
-		roll(h, *now);
+	if (now < h->local_until)
+		return -1;
+	roll(h, now);
+	if (!h->head) {
+		if (h->robots_state != 1 && h->slots > h->active && now - h->busy_at >= IDLE &&
+		    now - h->last_report >= IDLE / 2)
+			return 0;
+		return -1;
 	}
-	return *now >= h->ws && *now + h->pol.min_interval + MARGIN <= h->we &&
+	h->busy_at = now;
+	if (h->robots_state == 1 || now < h->next_ask ||
+	    (int)f->running >= f->o.total_connections)
+		return -1;
+	if ((h->nwe == 0 && h->we - now < AHEAD) ||
+	    (now < h->we && h->active >= h->slots && h->slots < h->pol.connections))
+		return 1;
+	return -1;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp((*(struct host *const *)a)->key, (*(struct host *const *)b)->key);
+}
+
+/* One answer: the window on the local clock, narrowed to the round trip
+ * (the budget's clock was read somewhere between sent and got). */
+static void apply(struct host *h, const struct fetch_lease *l, int want, double sent, double got)
+{
+	h->slots = l->slots;
+	h->last_report = got;
+	if (!want)
+		return;
+	if (!l->granted) {
+		h->next_ask = got + l->wait;
+		return;
+	}
+	h->next_ask = 0;
+	if (h->we > got) {
+		h->nws = got + l->start_in;
+		h->nwe = sent + l->start_in + l->length;
+	} else {
+		h->ws = got + l->start_in;
+		h->we = sent + l->start_in + l->length;
+	}
+}
+
+/* Asks the shared budget about every host that needs it, in one round
+ * trip: the fetch loop waits for the database once a turn at most. */
+static void ask_budget(struct fetcher *f, double now)
+{
+	struct host **hs;
+	struct fetch_ask *asks;
+	struct fetch_lease *out;
+	size_t n = 0, nhosts = 0;
+	double sent, got;
+
+	if (!f->o.lease)
+		return;
+	for (struct host *h = f->hosts; h; h = h->next)
+		nhosts++;
+	hs = xcalloc(nhosts ? nhosts : 1, sizeof(*hs));
+	for (struct host *h = f->hosts; h; h = h->next)
+		if (needs(f, h, now) >= 0)
+			hs[n++] = h;
+	if (n == 0) {
+		free(hs);
+		return;
+	}
+	qsort(hs, n, sizeof(*hs), by_key);
+	asks = xcalloc(n, sizeof(*asks));
+	out = xcalloc(n, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		asks[i].host = hs[i]->key;
+		asks[i].want = hs[i]->head != NULL;
+		asks[i].length = window_length(hs[i]);
+		asks[i].ahead = AHEAD + 0.01;
+		asks[i].connections = hs[i]->pol.connections;
+		asks[i].inflight = hs[i]->active;
+	}
+	sent = lw_now();
+	if (f->o.lease(f->o.actx, asks, n, out) < 0) {
+		for (size_t i = 0; i < n; i++)
+			hs[i]->local_until = hs[i]->next_ask = sent + 1.0;
+	} else {
+		got = lw_now();
+		for (size_t i = 0; i < n; i++)
+			apply(hs[i], &out[i], asks[i].want, sent, got);
+	}
+	free(out);
+	free(asks);
+	free(hs);
+}
+
+/* Whether the shared budget lets h start a request now. */
+static int may_start(struct fetcher *f, struct host *h, double now)
+{
+	if (!f->o.lease || now < h->local_until)
+		return 1;
+	roll(h, now);
+	return now >= h->ws && now + h->pol.min_interval + MARGIN <= h->we &&
 	       h->active < h->slots;
 }
 
@@ -568,19 +620,6 @@ static double budget_wake(const struct fetcher *f, const struct host *h, double 
 		if (t[i] > now && t[i] < w)
 			w = t[i];
 	return w;
-}
-
-/* Spare connections of hosts with nothing queued for a while go back to
- * the fleet (a queue that empties between two leases of the frontier keeps
- * them). */
-static void report_idle(struct fetcher *f, struct host *h, double now)
-{
-	if (h->head)
-		h->busy_at = now;
-	else if (f->o.lease && h->robots_state != 1 && h->slots > h->active &&
-		 now >= h->local_until && now - h->busy_at >= IDLE &&
-		 now - h->last_report >= IDLE / 2)
-		ask(f, h, 0);
 }
 
 /* h's next start after one now: its interval on, but never more than
@@ -628,7 +667,7 @@ static void start_robots(struct fetcher *f, struct host *h, double *now, struct 
 	struct job *rj;
 
 	if (*now < h->next_start || (int)f->running >= f->o.total_connections ||
-	    !may_start(f, h, now))
+	    !may_start(f, h, *now))
 		return;
 	rj = new_robots_job(h);
 	h->robots_state = 1;
@@ -665,7 +704,7 @@ static void start_host(struct fetcher *f, struct host *h, double *now, struct lw
 			job_free(j);
 			continue;
 		}
-		if (!may_start(f, h, now)) {
+		if (!may_start(f, h, *now)) {
 			unpop(f, h, j);
 			break;
 		}
@@ -683,10 +722,11 @@ static double start_due(struct fetcher *f, struct lw_error *err)
 {
 	double now = lw_now(), wait = 60, w;
 
+	ask_budget(f, now);
+	/* Asking took a round trip: the windows are checked against the
+	 * clock read afresh. */
+	now = lw_now();
 	for (struct host *h = f->hosts; h; h = h->next) {
-		/* Asking the budget takes a round trip: the clock is read afresh. */
-		now = lw_now();
-		report_idle(f, h, now);
 		if (!h->head || h->robots_state == 1)
 			continue;
 		size_t before = f->running;

@@ -22,6 +22,15 @@ struct fetch_lease {
 	double wait;                    /* not granted: seconds before asking again */
 };
 
+/* What the fetcher asks the shared budget about one host. */
+struct fetch_ask {
+	const char *host;
+	double length;                  /* seconds of window wanted */
+	double ahead;                   /* granted only if it starts within this */
+	int connections, inflight;
+	int want;                       /* 0: only report inflight */
+};
+
 struct fetch_options {
 	const char *user_agent;         /* its first word is the robots.txt product token */
 	long connect_timeout;           /* seconds */
@@ -33,13 +42,14 @@ struct fetch_options {
 	int ignore_robots;              /* benchmarks only */
 	void (*ctx_free)(void *ctx);    /* frees the ctx of requests never delivered */
 	/* Politeness shared with other processes (NULL: this process alone):
-	 * lease asks for host's next window of length seconds, granted when it
-	 * can start within ahead seconds, reporting inflight transfers to it
-	 * (want 0: only report them, giving spare connections back). Returns 0
-	 * with *out, or -1 when it cannot tell (requests then start under
-	 * local politeness alone, and the budget is asked again a second later). */
-	int (*lease)(void *actx, const char *host, double length, double ahead, int connections,
-		     int inflight, int want, struct fetch_lease *out);
+	 * lease asks, for each of n hosts (sorted by name) at once, for its
+	 * next window of length seconds, granted when it can start within
+	 * ahead seconds, reporting inflight transfers to it (want 0: only
+	 * report them, giving spare connections back). Returns 0 with out[i]
+	 * for asks[i], or -1 when it cannot tell (requests to those hosts then
+	 * start under local politeness alone, and it is asked again a second
+	 * later). */
+	int (*lease)(void *actx, const struct fetch_ask *asks, size_t n, struct fetch_lease *out);
 	void *actx;
 };
 

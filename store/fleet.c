@@ -8,36 +8,88 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../util/buf.h"
+#include "../util/xmalloc.h"
 #include "store_internal.h"
 
 /* ---- host leases ----------------------------------------------------------------- */
 
-int store_host_lease(struct store *st, const char *host, double length, double ahead,
-		     int connections, int inflight, int want, const char *owner,
-		     int lease_seconds, struct store_host_lease *out, struct lw_error *err)
+/* {a,b,...}: one field of every ask, for an array parameter. */
+static char *array_of(const struct store_host_ask *asks, size_t n, int field)
 {
-	char len[32], ah[32], conns[16], infl[16], lease[16];
-	const char *p[8] = { host, len, ah, conns, infl, want ? "t" : "f", owner, lease };
-	PGresult *res = NULL;
+	struct lw_buf b;
 
-	memset(out, 0, sizeof(*out));
-	snprintf(len, sizeof(len), "%.6f", length);
-	snprintf(ah, sizeof(ah), "%.6f", ahead);
-	snprintf(conns, sizeof(conns), "%d", connections > 0 ? connections : 1);
-	snprintf(infl, sizeof(infl), "%d", inflight > 0 ? inflight : 0);
+	lw_buf_init(&b, 1 << 20);
+	lw_buf_addc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		const struct store_host_ask *a = &asks[i];
+
+		if (i)
+			lw_buf_addc(&b, ',');
+		switch (field) {
+		case 0: lw_buf_printf(&b, "%.6f", a->length); break;
+		case 1: lw_buf_printf(&b, "%.6f", a->ahead); break;
+		case 2: lw_buf_printf(&b, "%d", a->connections > 0 ? a->connections : 1); break;
+		case 3: lw_buf_printf(&b, "%d", a->inflight > 0 ? a->inflight : 0); break;
+		default: lw_buf_addc(&b, a->want ? 't' : 'f'); break;
+		}
+	}
+	lw_buf_addc(&b, '}');
+	return lw_buf_detach(&b, NULL);
+}
+
+int store_host_lease(struct store *st, const struct store_host_ask *asks, size_t n,
+		     const char *owner, int lease_seconds, struct store_host_lease *out,
+		     struct lw_error *err)
+{
+	char lease[16], *arr[6] = { NULL };
+	char **hosts = xcalloc(n ? n : 1, sizeof(*hosts));
+	const char *p[8];
+	PGresult *res = NULL;
+	int rc = -1;
+
+	memset(out, 0, n * sizeof(*out));
+	if (n == 0) {
+		free(hosts);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		hosts[i] = (char *)asks[i].host;
+	arr[0] = db_text_array(hosts, n);
+	for (int k = 0; k < 5; k++)
+		arr[k + 1] = array_of(asks, n, k);
 	snprintf(lease, sizeof(lease), "%d", lease_seconds > 0 ? lease_seconds : 120);
-	/* One round trip a window: the decision is migration 075's function. */
-	if (db_exec_prepared(st, "SELECT granted, start_in, slots, wait FROM host_lease($1, $2::float8,"
-			     " $3::float8, $4::integer, $5::integer, $6::boolean, $7, $8::integer)",
+	for (int k = 0; k < 6; k++)
+		p[k] = arr[k];
+	p[6] = owner;
+	p[7] = lease;
+	/* One round trip for every host the fetch loop asks about; the
+	 * decision per host is migration 075's function. */
+	if (db_exec_prepared(st, "SELECT l.granted, l.start_in, l.slots, l.wait FROM unnest($1::text[],"
+			     " $2::float8[], $3::float8[], $4::integer[], $5::integer[], $6::boolean[])"
+			     " WITH ORDINALITY AS a(host, len, ahead, conns, inflight, want, i)"
+			     " CROSS JOIN LATERAL host_lease(a.host, a.len, a.ahead, a.conns, a.inflight,"
+			     " a.want, $7, $8::integer) l ORDER BY a.i",
 			     8, p, &res, err) < 0)
-		return -1;
-	out->granted = PQgetvalue(res, 0, 0)[0] == 't';
-	out->start_in = atof(PQgetvalue(res, 0, 1));
-	out->slots = atoi(PQgetvalue(res, 0, 2));
-	out->wait = atof(PQgetvalue(res, 0, 3));
-	out->length = out->granted ? length : 0;
+		goto out;
+	if ((size_t)PQntuples(res) != n) {
+		lw_error_set(err, "host leases: %d answers to %zu questions", PQntuples(res), n);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[i].granted = PQgetvalue(res, (int)i, 0)[0] == 't';
+		out[i].start_in = atof(PQgetvalue(res, (int)i, 1));
+		out[i].slots = atoi(PQgetvalue(res, (int)i, 2));
+		out[i].wait = atof(PQgetvalue(res, (int)i, 3));
+		out[i].length = out[i].granted ? asks[i].length : 0;
+	}
+	rc = 0;
+out:
 	PQclear(res);
-	return 0;
+	for (int k = 0; k < 6; k++)
+		free(arr[k]);
+	free(hosts);
+	return rc;
 }
 
 int store_host_renew(struct store *st, const char *owner, int lease_seconds, struct lw_error *err)

@@ -331,17 +331,28 @@ struct store_host_lease {
 	double wait;            /* not granted: seconds before asking again */
 };
 
-/* Asks for host's (scheme://host:port) next window of length seconds, at
- * most ahead seconds from now (want 1), or only reports that owner has
- * inflight transfers to the host running (want 0: slots beyond them are
- * given back). Windows never overlap whichever process holds them; slots of
- * every process together never pass connections, and with other processes
- * waiting for the host each keeps about its share. Slots are leased for
- * lease_seconds, renewed by store_host_renew. Returns 0 with *out, or -1
- * with err on database trouble. */
-int store_host_lease(struct store *st, const char *host, double length, double ahead,
-		     int connections, int inflight, int want, const char *owner,
-		     int lease_seconds, struct store_host_lease *out, struct lw_error *err);
+/* One host's question to store_host_lease. */
+struct store_host_ask {
+	const char *host;       /* scheme://host:port */
+	double length;          /* seconds of window wanted */
+	double ahead;           /* granted only if it can start within this */
+	int connections;        /* the host's cap, all processes together */
+	int inflight;           /* owner's transfers to it running now */
+	int want;               /* 1: a window; 0: only report inflight */
+};
+
+/* Asks, in one round trip, for each host's next window (want 1), or only
+ * reports that owner has inflight transfers to it running (want 0: slots
+ * beyond them are given back). Windows of a host never overlap whichever
+ * process holds them; slots of every process together never pass
+ * connections, and with other processes waiting for a host each keeps about
+ * its share. Slots are leased for lease_seconds, renewed by
+ * store_host_renew. asks must be sorted by host (rows are locked in that
+ * order, so two processes cannot deadlock). Returns 0 with out[i] for
+ * asks[i], or -1 with err on database trouble. */
+int store_host_lease(struct store *st, const struct store_host_ask *asks, size_t n,
+		     const char *owner, int lease_seconds, struct store_host_lease *out,
+		     struct lw_error *err);
 /* Renews the connection slots owner holds for lease_seconds: a process that
  * dies stops renewing, and its hosts' slots come back when they expire. */
 int store_host_renew(struct store *st, const char *owner, int lease_seconds, struct lw_error *err);
