@@ -465,12 +465,14 @@ static int drain_done(struct fetcher *f)
  * about WINDOW seconds of them at its interval: one request to the budget
  * serves many starts to a busy fast host, and a process with a page or two
  * for a host holds it no longer than they need (another process waiting
- * for the host would wait for the whole window). Its first
- * start may come up to GRACE late, and its last must leave MARGIN before
- * the window ends: a request reaches the host a little after its start (a
- * new connection is set up first, the process may be descheduled), and the
- * next window may be another process's. The next window is asked for AHEAD
- * before the current ends, so a busy host's windows follow each other. */
+ * for the host would wait for the whole window). Its first start may come
+ * up to GRACE late, and its last must leave MARGIN before the window ends:
+ * a request reaches the host a little after its start (a new connection is
+ * set up first, the process may be descheduled), and the next window may be
+ * another process's. Both are capped by the interval's scale, so a fast
+ * host's small windows are not mostly slack. The next window is asked for
+ * AHEAD before the current ends, or at once when the current cannot hold
+ * what is queued, so a busy host's windows follow each other. */
 #define WINDOW 1.0
 #define GRACE 0.03
 #define MARGIN 0.03
@@ -481,14 +483,33 @@ static int drain_done(struct fetcher *f)
 #define CATCH_UP 10
 #define IDLE 1.0
 
+static double interval_of(const struct host *h)
+{
+	return h->pol.min_interval > 0 ? h->pol.min_interval : 0.001;
+}
+
+static double margin(const struct host *h)
+{
+	return interval_of(h) < MARGIN ? interval_of(h) : MARGIN;
+}
+
 static double window_length(const struct host *h)
 {
-	double iv = h->pol.min_interval > 0 ? h->pol.min_interval : 0.001;
+	double iv = interval_of(h), grace = CATCH_UP * iv < GRACE ? CATCH_UP * iv : GRACE;
 	double n = floor(WINDOW / iv + 0.5), want = (double)h->nqueued;
 
 	if (want < n)
 		n = want;
-	return (n < 1 ? 1 : n) * iv + GRACE + MARGIN;
+	return (n < 1 ? 1 : n) * iv + grace + margin(h);
+}
+
+/* Starts the current window can still hold from now. */
+static double room_left(const struct host *h, double now)
+{
+	double from = now > h->next_start ? now : h->next_start;
+	double left = h->we - margin(h) - from;
+
+	return left < 0 ? 0 : floor(left / interval_of(h)) + 1;
 }
 
 static void roll(struct host *h, double now)
@@ -519,7 +540,7 @@ static int needs(const struct fetcher *f, struct host *h, double now)
 	if (h->robots_state == 1 || now < h->next_ask ||
 	    (int)f->running >= f->o.total_connections)
 		return -1;
-	if ((h->nwe == 0 && h->we - now < AHEAD) ||
+	if ((h->nwe == 0 && (h->we - now < AHEAD || room_left(h, now) < (double)h->nqueued)) ||
 	    (now < h->we && h->active >= h->slots && h->slots < h->pol.connections))
 		return 1;
 	return -1;
@@ -605,7 +626,7 @@ static int may_start(struct fetcher *f, struct host *h, double now)
 	if (!f->o.lease || now < h->local_until)
 		return 1;
 	roll(h, now);
-	return now >= h->ws && now + h->pol.min_interval + MARGIN <= h->we &&
+	return now >= h->ws && now + h->pol.min_interval + margin(h) <= h->we &&
 	       h->active < h->slots;
 }
 
