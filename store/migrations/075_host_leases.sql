@@ -81,3 +81,7 @@ BEGIN
     wait := GREATEST(CASE WHEN v_until > p_ahead THEN v_until - p_ahead ELSE 0.01 END, 0.005);
 END
 $$;
+
+-- An ingest login runs crawls (050): it asks for leases.
+GRANT EXECUTE ON FUNCTION host_lease(text, float8, float8, integer, integer, boolean, text, integer)
+    TO lurewatch_ingest;
