@@ -11,18 +11,23 @@
 
 #include <jansson.h>
 
-#include "../engine/engine.h"
 #include "../util/log.h"
 #include "../util/xmalloc.h"
 #include "crawler.h"
 #include "extract.h"
 #include "fetch.h"
 #include "url.h"
+#include "writer.h"
 #include "../util/clock.h"
 
-#define LEASE_BATCH 64
-#define INGEST_BATCH 50
-#define FLUSH_SECONDS 1.0
+#define LEASE_BATCH 128
+#define INGEST_BATCH 200
+/* One lane: the store's network linking (store/netgraph.c) calls igraph,
+ * whose error-unwinding stack is one per process, and two lanes storing at
+ * once corrupted it (t1330: igraph's "Corrupt finally stack" abort). More
+ * lanes once that is serialised: two ran the write path ~1.3x faster. */
+#define WRITER_LANES 1
+#define WRITER_QUEUE (2 * WRITER_LANES * INGEST_BATCH)
 #define BEAT_SECONDS 2.0
 
 struct src {
@@ -51,10 +56,11 @@ struct crawl {
 	struct src *srcs;
 	size_t nsrcs;
 	struct fetcher *f;
-	struct engine_ingest *in;
+	struct writer *w;
+	long rejected;          /* the writer's rejections counted in stats */
 	struct lw_error fatal;
 	int failed;             /* database or ingestion failure: stop */
-	double last_flush, last_progress, started, last_beat;
+	double last_progress, started, last_beat;
 };
 
 static void task_free(struct task *t)
@@ -226,29 +232,20 @@ static char *field(struct extract_page *p, const char *xpath, int all)
 	return out;
 }
 
-/* A page the analyser or the store turned down after it was queued: its
- * frontier row fails as it would have at once. */
-static void on_reject(const struct store_listing *l, const char *msg, void *ctx)
+static char *dup_or_null(const char *s)
 {
-	struct crawl *c = ctx;
-	struct lw_error err;
-
-	if (l->frontier_id && store_frontier_settle(c->st, l->frontier_id, "failed", 0,
-						    l->http_status, msg, NULL, NULL, NULL, &err) < 0)
-		fail(c, &err);
-	c->stats->listings--;
-	c->stats->failed++;
+	return s ? xstrdup(s) : NULL;
 }
 
-/* An ad page: its fields go to the store's ingestion, which also marks the
- * frontier row done in the same transaction. */
+/* An ad page: its fields go to the writer thread, whose ingestion also
+ * marks the frontier row done in the same transaction. */
 static void on_ad_page(struct crawl *c, struct task *t, const struct fetch_result *r)
 {
 	const struct config_source *s = t->src->cfg;
 	struct lw_error err;
 	struct extract_page *p = extract_page_parse(r->body, r->len, r->content_type, r->final_url, &err);
-	struct store_listing l;
-	char *title, *body, *location, *posted, *redirects, *outjson = NULL, **out = NULL;
+	struct writer_page *w;
+	char **out = NULL;
 	size_t nout = 0;
 
 	if (!p) {
@@ -256,48 +253,33 @@ static void on_ad_page(struct crawl *c, struct task *t, const struct fetch_resul
 		c->stats->failed++;
 		return;
 	}
-	title = field(p, s->title, 0);
-	body = field(p, s->body, 1);
-	location = field(p, s->location, 0);
-	posted = field(p, s->posted, 0);
-	if (extract_outlinks(p, &out, &nout, &err) == 0)
-		outjson = json_strings(out, nout);
-	extract_strings_free(out, nout);
-	redirects = r->nhops > 1 ? json_strings(r->hops, r->nhops) : NULL;
-	memset(&l, 0, sizeof(l));
-	l.url = t->u.url;
-	l.source = s->name;
-	l.title = title;
-	l.body = body;
-	l.location = location;
-	l.posted = posted;
-	l.origin = t->u.url;
-	l.frontier_id = t->u.id;
-	l.etag = r->etag;
-	l.last_modified = r->last_modified;
-	l.http_status = r->status;
-	l.redirects_json = redirects;
-	l.outlinks_json = outjson;
-	if ((!title || !title[0]) && (!body || !body[0])) {
+	w = xcalloc(1, sizeof(*w));
+	w->title = field(p, s->title, 0);
+	w->body = field(p, s->body, 1);
+	if ((!w->title || !w->title[0]) && (!w->body || !w->body[0])) {
 		settle(c, t, "failed", 0, r, "no title or body found with the source's selectors");
 		c->stats->failed++;
-	} else if (engine_ingest_add(c->in, &l, &err) < 0) {
-		if (engine_ingest_failed(c->in))
-			fail(c, &err);
-		else {
-			settle(c, t, "failed", 0, r, err.msg);
-			c->stats->failed++;
-		}
-	} else {
-		c->stats->listings++;
+		writer_page_free(w);
+		extract_page_free(p);
+		return;
 	}
-	free(title);
-	free(body);
-	free(location);
-	free(posted);
-	free(redirects);
-	free(outjson);
+	w->location = field(p, s->location, 0);
+	w->posted = field(p, s->posted, 0);
+	if (extract_outlinks(p, &out, &nout, &err) == 0)
+		w->outlinks_json = json_strings(out, nout);
+	extract_strings_free(out, nout);
 	extract_page_free(p);
+	w->redirects_json = r->nhops > 1 ? json_strings(r->hops, r->nhops) : NULL;
+	w->source = s->name;
+	w->url = xstrdup(t->u.url);
+	w->etag = dup_or_null(r->etag);
+	w->last_modified = dup_or_null(r->last_modified);
+	w->frontier_id = t->u.id;
+	w->http_status = r->status;
+	if (writer_add(c->w, w, &err) < 0)
+		fail(c, &err);
+	else
+		c->stats->listings++;
 }
 
 /* Exponential backoff with jitter, at least what the server asked for. */
@@ -513,13 +495,19 @@ static size_t finish_passes(struct crawl *c)
 	return active;
 }
 
+/* Waits for the writer to store every page handed to it, and counts the
+ * ones it turned down as failed. */
 static void flush(struct crawl *c)
 {
 	struct lw_error err;
+	long n;
 
-	if (engine_ingest_flush(c->in, &err) < 0)
+	if (writer_flush(c->w, &err) < 0)
 		fail(c, &err);
-	c->last_flush = lw_now();
+	n = writer_rejected(c->w);
+	c->stats->listings -= n - c->rejected;
+	c->stats->failed += n - c->rejected;
+	c->rejected = n;
 }
 
 static void progress(struct crawl *c, int final)
@@ -540,36 +528,39 @@ static void progress(struct crawl *c, int final)
 
 /* ---- the fleet: politeness shared through the database ---------------------- */
 
-static int fleet_admit(void *actx, const char *host, double min_interval, int connections,
-		       long *token, double *wait)
+static int fleet_lease(void *actx, const struct fetch_ask *asks, size_t n,
+		       struct fetch_lease *out)
 {
 	struct crawl *c = actx;
+	struct store_host_ask *q = xcalloc(n ? n : 1, sizeof(*q));
+	struct store_host_lease *l = xcalloc(n ? n : 1, sizeof(*l));
 	struct lw_error err;
+	int rc = -1;
 
-	if (store_host_admit(c->st, host, min_interval, connections, c->o->owner,
-			     c->cfg->crawler.lease_seconds, token, wait, &err) < 0) {
-		lw_log(LW_LOG_WARN, "politeness_unshared", "host=%s error=%s", host, lw_log_q(err.msg));
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		q[i].host = asks[i].host;
+		q[i].length = asks[i].length;
+		q[i].ahead = asks[i].ahead;
+		q[i].connections = asks[i].connections;
+		q[i].inflight = asks[i].inflight;
+		q[i].want = asks[i].want;
 	}
-	return *wait > 0 ? 0 : 1;
-}
-
-static void fleet_release(void *actx, const char *host, long token)
-{
-	struct crawl *c = actx;
-	struct lw_error err;
-
-	if (store_host_release(c->st, host, token, c->o->owner, &err) < 0)
-		lw_log(LW_LOG_WARN, "politeness_release", "host=%s error=%s", host, lw_log_q(err.msg));
-}
-
-static void fleet_sent(void *actx, const char *host, double min_interval)
-{
-	struct crawl *c = actx;
-	struct lw_error err;
-
-	if (store_host_sent(c->st, host, min_interval, &err) < 0)
-		lw_log(LW_LOG_WARN, "politeness_sent", "host=%s error=%s", host, lw_log_q(err.msg));
+	if (store_host_lease(c->st, q, n, c->o->owner, c->cfg->crawler.lease_seconds, l, &err) < 0) {
+		lw_log(LW_LOG_WARN, "politeness_unshared", "hosts=%zu error=%s", n, lw_log_q(err.msg));
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[i].granted = l[i].granted;
+		out[i].start_in = l[i].start_in;
+		out[i].length = l[i].length;
+		out[i].slots = l[i].slots;
+		out[i].wait = l[i].wait;
+	}
+	rc = 0;
+out:
+	free(q);
+	free(l);
+	return rc;
 }
 
 static void beat(struct crawl *c, int force)
@@ -591,15 +582,19 @@ static int run_loop(struct crawl *c, struct lw_error *err)
 	long leased = 1;
 
 	while (!c->failed && !(c->o->stop && *c->o->stop)) {
-		if (fetcher_pending(c->f) < (size_t)c->cfg->crawler.connections * 2)
+		/* Leased when half the fetcher's room is free, not at every
+		 * turn: a lease is a statement on the loop's path, and one of a
+		 * few URLs costs the same as one of many. */
+		if (fetcher_pending(c->f) <= (size_t)c->cfg->crawler.connections)
 			leased = lease_more(c);
 		if (fetcher_run(c->f, 250, err) < 0)
 			return -1;
-		if (lw_now() - c->last_flush >= FLUSH_SECONDS)
-			flush(c);
 		progress(c, 0);
 		beat(c, 0);
-		if (fetcher_pending(c->f) == 0 && leased == 0) {
+		/* leased is from before the fetch: pages it just delivered may
+		 * have added URLs. Only with none is the store flushed (the
+		 * links of ad pages go with it) and the pass looked at. */
+		if (fetcher_pending(c->f) == 0 && leased == 0 && (leased = lease_more(c)) == 0) {
 			flush(c);
 			if (finish_passes(c) == 0)
 				break;
@@ -628,7 +623,7 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	c.st = st;
 	c.o = o;
 	c.stats = stats;
-	c.started = c.last_flush = lw_now();
+	c.started = lw_now();
 	c.last_beat = 0;
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	memset(&fo, 0, sizeof(fo));
@@ -642,28 +637,23 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	fo.total_connections = cfg->crawler.connections;
 	fo.ignore_robots = o->ignore_robots;
 	fo.ctx_free = (void (*)(void *))task_free;
-	fo.admit = fleet_admit;
-	fo.release = fleet_release;
-	fo.sent = fleet_sent;
+	fo.lease = fleet_lease;
 	fo.actx = &c;
-	/* Leases under our name now are left from a run that lost the database
-	 * (a daemon's earlier round): none is in flight, give them back. */
-	if (store_frontier_release(st, o->owner, NULL, err) < 0 ||
+	/* A crawl's records are redone when lost (a URL whose settling or
+	 * page a server crash took is leased again when its lease expires),
+	 * so its commits need not wait for the disk: the frontier's statements
+	 * are on the fetch loop's path. Leases under our name now are left from
+	 * a run that lost the database (a daemon's earlier round): none is in
+	 * flight, give them back. */
+	if (store_commit_async(st, 1, err) < 0 ||
+	    store_frontier_release(st, o->owner, NULL, err) < 0 ||
 	    store_host_release_all(st, o->owner, err) < 0 || setup_sources(&c, err) < 0)
 		goto out;
 	c.f = fetcher_new(&fo, on_fetched, &c, err);
-	c.in = c.f ? engine_ingest_new(st, m, "crawler", o->owner, INGEST_BATCH, 0, err) : NULL;
-	if (!c.in)
+	c.w = c.f ? writer_new(st, m, cfg, o->owner, WRITER_LANES, INGEST_BATCH,
+					WRITER_QUEUE, err) : NULL;
+	if (!c.w)
 		goto out;
-	engine_ingest_on_reject(c.in, on_reject, &c);
-	engine_ingest_set_links(c.in, cfg->network_exclude, cfg->nnetwork_exclude,
-			       cfg->near_duplicate_bits, cfg->phone_region);
-	{
-		struct store_network_rules nr;
-
-		store_network_rules_from_config(&nr, cfg);
-		engine_ingest_set_rules(c.in, &nr);
-	}
 	if (run_loop(&c, err) < 0)
 		goto out;
 	flush(&c);
@@ -677,13 +667,12 @@ out:
 		progress(&c, 1);
 	/* In-flight transfers end without a result: their leases go back. */
 	fetcher_free(c.f);
-	if (c.in && !engine_ingest_failed(c.in))
-		engine_ingest_flush(c.in, &e2);
-	engine_ingest_free(c.in);
+	writer_free(c.w);       /* stores what it was given, unless a batch failed */
 	store_frontier_release(st, o->owner, NULL, &e2);
 	store_host_release_all(st, o->owner, &e2);
 	if (!o->keep_worker)
 		store_worker_gone(st, o->owner, &e2);
+	store_commit_async(st, 0, &e2);
 	for (size_t i = 0; i < c.nsrcs; i++)
 		if (c.srcs[i].locked)
 			store_frontier_unlock(st, c.srcs[i].id, &e2);

@@ -42,8 +42,6 @@ struct job {
 	char refused_ip[64];
 	char errbuf[CURL_ERROR_SIZE];
 	double started;
-	long token;                     /* the shared budget's connection slot; 0: none */
-	int unsent;                     /* admitted, sent() not yet called */
 };
 
 struct host {
@@ -51,11 +49,20 @@ struct host {
 	char *key;                      /* scheme://host:port */
 	double next_start;
 	int active;
+	/* The shared budget's leases, on the local clock: the current window,
+	 * the next one when it was granted ahead, and the transfers allowed. */
+	double ws, we, nws, nwe;
+	int slots;
+	double next_ask;                /* refused: not before then */
+	double last_report;
+	double busy_at;                 /* when it last had requests queued */
+	double local_until;             /* the budget could not tell: local only */
 	struct fetch_policy pol;
 	int robots_state;               /* 0 unknown, 1 fetching, 2 known */
 	struct robots *robots;
 	char refused_ip[64];            /* robots.txt refused: a private address */
 	struct job *head, *tail;
+	size_t nqueued;
 };
 
 struct fetcher {
@@ -135,6 +142,7 @@ static void enqueue(struct fetcher *f, struct job *j)
 	else
 		j->host->head = j;
 	j->host->tail = j;
+	j->host->nqueued++;
 	f->queued++;
 }
 
@@ -233,14 +241,6 @@ static int start_job(struct fetcher *f, struct job *j, struct lw_error *err)
 		f->inflight->rprev = j;
 	f->inflight = j;
 	return 0;
-}
-
-/* Hands the shared budget's connection slot back. */
-static void give_back(struct fetcher *f, struct job *j)
-{
-	if (j->token && f->o.release)
-		f->o.release(f->o.actx, j->host->key, j->token);
-	j->token = 0;
 }
 
 static void unlink_inflight(struct fetcher *f, struct job *j)
@@ -432,10 +432,11 @@ static void finish_job(struct fetcher *f, struct job *j, CURLcode cc)
 	job_free(j);
 }
 
-static void drain_done(struct fetcher *f)
+/* Delivers every finished transfer; returns how many. */
+static int drain_done(struct fetcher *f)
 {
 	CURLMsg *m;
-	int left;
+	int left, n = 0;
 
 	while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
 		struct job *j = NULL;
@@ -450,33 +451,207 @@ static void drain_done(struct fetcher *f)
 		unlink_inflight(f, j);
 		j->host->active--;
 		f->running--;
-		give_back(f, j);
 		/* finish_job frees or requeues j; the handle is ours to drop after. */
 		finish_job(f, j, cc);
 		curl_easy_cleanup(e);
+		n++;
 	}
+	return n;
 }
 
 /* ---- scheduling -------------------------------------------------------------- */
 
-/* Asks the shared budget, when there is one, whether h may get a request
- * now; 0 and h->next_start moved when not. */
-static int admitted(struct fetcher *f, struct host *h, struct job *j, double now)
-{
-	double wait = 0;
-	long token = 0;
-	int r;
+/* A host's lease holds the starts this process has queued for it, at most
+ * about WINDOW seconds of them at its interval: one request to the budget
+ * serves many starts to a busy fast host, and a process with a page or two
+ * for a host holds it no longer than they need (another process waiting
+ * for the host would wait for the whole window). Its first start may come
+ * up to GRACE late, and its last must leave MARGIN before the window ends:
+ * a request reaches the host a little after its start (a new connection is
+ * set up first, the process may be descheduled), and the next window may be
+ * another process's. Both are capped by the interval's scale, so a fast
+ * host's small windows are not mostly slack. The next window is asked for
+ * AHEAD before the current ends, or at once when the current cannot hold
+ * what is queued, so a busy host's windows follow each other. */
+#define WINDOW 1.0
+#define GRACE 0.03
+#define MARGIN 0.03
+#define AHEAD 0.05
+/* Starts a loop turn was late for may go at once, up to this many intervals,
+ * for hosts faster than 100/s: the loop turns every few milliseconds, and
+ * without it a fast host could never get its rate. The average holds. */
+#define CATCH_UP 10
+#define IDLE 1.0
 
-	if (!f->o.admit)
-		return 1;
-	r = f->o.admit(f->o.actx, h->key, h->pol.min_interval, h->pol.connections, &token, &wait);
-	if (r == 0) {
-		h->next_start = now + (wait > 0 ? wait : 0.01);
-		return 0;
+static double interval_of(const struct host *h)
+{
+	return h->pol.min_interval > 0 ? h->pol.min_interval : 0.001;
+}
+
+static double margin(const struct host *h)
+{
+	return interval_of(h) < MARGIN ? interval_of(h) : MARGIN;
+}
+
+static double window_length(const struct host *h)
+{
+	double iv = interval_of(h), grace = CATCH_UP * iv < GRACE ? CATCH_UP * iv : GRACE;
+	double n = floor(WINDOW / iv + 0.5), want = (double)h->nqueued;
+
+	if (want < n)
+		n = want;
+	return (n < 1 ? 1 : n) * iv + grace + margin(h);
+}
+
+/* Starts the current window can still hold from now. */
+static double room_left(const struct host *h, double now)
+{
+	double from = now > h->next_start ? now : h->next_start;
+	double left = h->we - margin(h) - from;
+
+	return left < 0 ? 0 : floor(left / interval_of(h)) + 1;
+}
+
+static void roll(struct host *h, double now)
+{
+	if (now >= h->we && h->nwe > 0) {
+		h->ws = h->nws;
+		h->we = h->nwe;
+		h->nws = h->nwe = 0;
 	}
-	j->token = r == 1 ? token : 0;
-	j->unsent = r == 1;
-	return 1;
+}
+
+/* What h needs from the shared budget now: 1 its next window (asked ahead
+ * of the current one's end, or connections back after they were given
+ * away while its queue was empty), 0 to report spare connections once it
+ * has been idle a while, -1 nothing. */
+static int needs(const struct fetcher *f, struct host *h, double now)
+{
+	if (now < h->local_until)
+		return -1;
+	roll(h, now);
+	if (!h->head) {
+		if (h->robots_state != 1 && h->slots > h->active && now - h->busy_at >= IDLE &&
+		    now - h->last_report >= IDLE / 2)
+			return 0;
+		return -1;
+	}
+	h->busy_at = now;
+	if (h->robots_state == 1 || now < h->next_ask ||
+	    (int)f->running >= f->o.total_connections)
+		return -1;
+	if ((h->nwe == 0 && (h->we - now < AHEAD || room_left(h, now) < (double)h->nqueued)) ||
+	    (now < h->we && h->active >= h->slots && h->slots < h->pol.connections))
+		return 1;
+	return -1;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp((*(struct host *const *)a)->key, (*(struct host *const *)b)->key);
+}
+
+/* One answer: the window on the local clock, narrowed to the round trip
+ * (the budget's clock was read somewhere between sent and got). */
+static void apply(struct host *h, const struct fetch_lease *l, int want, double sent, double got)
+{
+	h->slots = l->slots;
+	h->last_report = got;
+	if (!want)
+		return;
+	if (!l->granted) {
+		h->next_ask = got + l->wait;
+		return;
+	}
+	h->next_ask = 0;
+	if (h->we > got) {
+		h->nws = got + l->start_in;
+		h->nwe = sent + l->start_in + l->length;
+	} else {
+		h->ws = got + l->start_in;
+		h->we = sent + l->start_in + l->length;
+	}
+}
+
+/* Asks the shared budget about every host that needs it, in one round
+ * trip: the fetch loop waits for the database once a turn at most. */
+static void ask_budget(struct fetcher *f, double now)
+{
+	struct host **hs;
+	struct fetch_ask *asks;
+	struct fetch_lease *out;
+	size_t n = 0, nhosts = 0;
+	double sent, got;
+
+	if (!f->o.lease)
+		return;
+	for (struct host *h = f->hosts; h; h = h->next)
+		nhosts++;
+	hs = xcalloc(nhosts ? nhosts : 1, sizeof(*hs));
+	for (struct host *h = f->hosts; h; h = h->next)
+		if (needs(f, h, now) >= 0)
+			hs[n++] = h;
+	if (n == 0) {
+		free(hs);
+		return;
+	}
+	qsort(hs, n, sizeof(*hs), by_key);
+	asks = xcalloc(n, sizeof(*asks));
+	out = xcalloc(n, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		asks[i].host = hs[i]->key;
+		asks[i].want = hs[i]->head != NULL;
+		asks[i].length = window_length(hs[i]);
+		asks[i].ahead = AHEAD + 0.01;
+		asks[i].connections = hs[i]->pol.connections;
+		asks[i].inflight = hs[i]->active;
+	}
+	sent = lw_now();
+	if (f->o.lease(f->o.actx, asks, n, out) < 0) {
+		for (size_t i = 0; i < n; i++)
+			hs[i]->local_until = hs[i]->next_ask = sent + 1.0;
+	} else {
+		got = lw_now();
+		for (size_t i = 0; i < n; i++)
+			apply(hs[i], &out[i], asks[i].want, sent, got);
+	}
+	free(out);
+	free(asks);
+	free(hs);
+}
+
+/* Whether the shared budget lets h start a request now. */
+static int may_start(struct fetcher *f, struct host *h, double now)
+{
+	if (!f->o.lease || now < h->local_until)
+		return 1;
+	roll(h, now);
+	return now >= h->ws && now + h->pol.min_interval + margin(h) <= h->we &&
+	       h->active < h->slots;
+}
+
+/* When the budget's side of h next changes, for the loop's wait. */
+static double budget_wake(const struct fetcher *f, const struct host *h, double now)
+{
+	double t[4] = { h->ws, h->nws, h->next_ask, h->we - AHEAD }, w = now + 0.01;
+
+	if (!f->o.lease)
+		return w;
+	for (int i = 0; i < 4; i++)
+		if (t[i] > now && t[i] < w)
+			w = t[i];
+	return w;
+}
+
+/* h's next start after one now: its interval on, but never more than
+ * CATCH_UP intervals behind now for a fast host. */
+static void advance(struct host *h, double now)
+{
+	double lag = h->pol.min_interval < 0.01 ? CATCH_UP * h->pol.min_interval : 0;
+
+	if (h->next_start < now - lag)
+		h->next_start = now - lag;
+	h->next_start += h->pol.min_interval;
 }
 
 static struct job *new_robots_job(struct host *h)
@@ -496,86 +671,104 @@ static struct job *new_robots_job(struct host *h)
 	return j;
 }
 
+/* A job back at the head of its host's queue. */
+static void unpop(struct fetcher *f, struct host *h, struct job *j)
+{
+	j->next = h->head;
+	h->head = j;
+	if (!h->tail)
+		h->tail = j;
+	h->nqueued++;
+	f->queued++;
+}
+
+/* Starts h's robots.txt request when politeness allows. */
+static void start_robots(struct fetcher *f, struct host *h, double *now, struct lw_error *err)
+{
+	struct job *rj;
+
+	if (*now < h->next_start || (int)f->running >= f->o.total_connections ||
+	    !may_start(f, h, *now))
+		return;
+	rj = new_robots_job(h);
+	h->robots_state = 1;
+	advance(h, *now);
+	if (start_job(f, rj, err) < 0) {
+		job_free(rj);
+		h->robots = robots_disallow_all();
+		h->robots_state = 2;
+	}
+}
+
+/* Starts h's queued requests that politeness allows now. */
+static void start_host(struct fetcher *f, struct host *h, double *now, struct lw_error *err)
+{
+	while (h->head && h->active < h->pol.connections &&
+	       (int)f->running < f->o.total_connections && *now >= h->next_start) {
+		struct job *j = h->head;
+
+		h->head = j->next;
+		if (!h->head)
+			h->tail = NULL;
+		h->nqueued--;
+		f->queued--;
+		if (h->refused_ip[0] && !j->pol.allow_private) {
+			char msg[200];
+
+			snprintf(msg, sizeof(msg), REFUSED_PRIVATE, h->refused_ip);
+			deliver(f, j, 0, msg, 0, -1, NULL, NULL, NULL);
+			job_free(j);
+			continue;
+		}
+		if (!f->o.ignore_robots && h->robots && robots_allowed_url(h->robots, j->url) != 1) {
+			deliver_robots_refusal(f, j);
+			job_free(j);
+			continue;
+		}
+		if (!may_start(f, h, *now)) {
+			unpop(f, h, j);
+			break;
+		}
+		advance(h, *now);
+		if (start_job(f, j, err) < 0) {
+			deliver(f, j, 0, err->msg, 1, -1, NULL, NULL, NULL);
+			job_free(j);
+		}
+	}
+}
+
 /* Starts what each host's politeness allows; returns seconds until the next
  * host becomes ready (or a large value). */
 static double start_due(struct fetcher *f, struct lw_error *err)
 {
-	double now = lw_now(), wait = 60;
+	double now = lw_now(), wait = 60, w;
 
+	ask_budget(f, now);
+	/* Asking took a round trip: the windows are checked against the
+	 * clock read afresh. */
+	now = lw_now();
 	for (struct host *h = f->hosts; h; h = h->next) {
-		if (!h->head)
+		if (!h->head || h->robots_state == 1)
 			continue;
-		if (h->robots_state == 0) {
-			struct job *rj = new_robots_job(h);
+		size_t before = f->running;
+		int still;
 
-			if (now < h->next_start || !admitted(f, h, rj, now)) {
-				job_free(rj);
-				if (h->next_start - now < wait)
-					wait = h->next_start - now;
-				continue;
-			}
-			h->robots_state = 1;
-			h->next_start = now + h->pol.min_interval;
-			if (start_job(f, rj, err) < 0) {
-				give_back(f, rj);
-				job_free(rj);
-				h->robots = robots_disallow_all();
-				h->robots_state = 2;
-			}
+		if (h->robots_state == 0)
+			start_robots(f, h, &now, err);
+		else
+			start_host(f, h, &now, err);
+		/* Sent before the next host's turn, which may ask the budget:
+		 * a start belongs inside its window. fetcher_run's own perform
+		 * reports a failure. */
+		if (f->running > before)
+			curl_multi_perform(f->multi, &still);
+		if (!h->head && h->robots_state != 0)
 			continue;
-		}
-		if (h->robots_state == 1)
-			continue;
-		while (h->head && h->active < h->pol.connections &&
-		       (int)f->running < f->o.total_connections && now >= h->next_start) {
-			struct job *j = h->head;
-
-			h->head = j->next;
-			if (!h->head)
-				h->tail = NULL;
-			f->queued--;
-			if (h->refused_ip[0] && !j->pol.allow_private) {
-				char msg[200];
-
-				snprintf(msg, sizeof(msg), REFUSED_PRIVATE, h->refused_ip);
-				deliver(f, j, 0, msg, 0, -1, NULL, NULL, NULL);
-				job_free(j);
-				continue;
-			}
-			if (!f->o.ignore_robots && h->robots && robots_allowed_url(h->robots, j->url) != 1) {
-				deliver_robots_refusal(f, j);
-				job_free(j);
-				continue;
-			}
-			if (!admitted(f, h, j, now)) {
-				j->next = h->head;
-				h->head = j;
-				if (!h->tail)
-					h->tail = j;
-				f->queued++;
-				break;
-			}
-			h->next_start = now + h->pol.min_interval;
-			if (start_job(f, j, err) < 0) {
-				give_back(f, j);
-				deliver(f, j, 0, err->msg, 1, -1, NULL, NULL, NULL);
-				job_free(j);
-			}
-		}
-		if (h->head && h->next_start - now < wait)
-			wait = h->next_start - now;
+		w = (h->next_start > now ? h->next_start : budget_wake(f, h, now)) - now;
+		if (w < wait)
+			wait = w;
 	}
 	return wait;
-}
-
-/* Tells the shared budget which admitted requests are now on the wire. */
-static void stamp_sent(struct fetcher *f)
-{
-	for (struct job *j = f->inflight; j; j = j->rnext) {
-		if (j->unsent && f->o.sent)
-			f->o.sent(f->o.actx, j->host->key, j->host->pol.min_interval);
-		j->unsent = 0;
-	}
 }
 
 int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
@@ -587,7 +780,10 @@ int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
 		ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 		return lw_error_set(err, "curl multi perform failed");
-	stamp_sent(f);
+	/* Transfers the last call's final perform finished wake no socket:
+	 * deliver them now rather than after a whole wait. */
+	if (drain_done(f) > 0)
+		ms = 0;
 	if (curl_multi_poll(f->multi, NULL, 0, ms, NULL) != CURLM_OK)
 		return lw_error_set(err, "curl multi poll failed");
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
@@ -595,11 +791,10 @@ int fetcher_run(struct fetcher *f, int timeout_ms, struct lw_error *err)
 	drain_done(f);
 	start_due(f, err);
 	/* Send what was just started now: the caller may be busy (storing a
-	 * batch) before it calls again, and a start granted by the shared
-	 * budget must reach the host when granted, not a batch later. */
+	 * batch) before it calls again, and a start inside a window must
+	 * reach the host inside it, not a batch later. */
 	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 		return lw_error_set(err, "curl multi perform failed");
-	stamp_sent(f);
 	return 0;
 }
 
@@ -676,7 +871,6 @@ void fetcher_free(struct fetcher *f)
 		unlink_inflight(f, j);
 		curl_multi_remove_handle(f->multi, j->easy);
 		curl_easy_cleanup(j->easy);
-		give_back(f, j);
 		if (f->o.ctx_free && j->ctx)
 			f->o.ctx_free(j->ctx);
 		job_free(j);

@@ -12,6 +12,25 @@
 
 #include "../util/error.h"
 
+/* A window in which this process alone may start requests to a host, at its
+ * interval, with at most slots transfers to it running. */
+struct fetch_lease {
+	int granted;
+	double start_in;                /* seconds from the budget's now */
+	double length;                  /* seconds */
+	int slots;
+	double wait;                    /* not granted: seconds before asking again */
+};
+
+/* What the fetcher asks the shared budget about one host. */
+struct fetch_ask {
+	const char *host;
+	double length;                  /* seconds of window wanted */
+	double ahead;                   /* granted only if it starts within this */
+	int connections, inflight;
+	int want;                       /* 0: only report inflight */
+};
+
 struct fetch_options {
 	const char *user_agent;         /* its first word is the robots.txt product token */
 	long connect_timeout;           /* seconds */
@@ -22,19 +41,15 @@ struct fetch_options {
 	int total_connections;
 	int ignore_robots;              /* benchmarks only */
 	void (*ctx_free)(void *ctx);    /* frees the ctx of requests never delivered */
-	/* Politeness shared with other processes (NULL: this process alone).
-	 * admit is asked before every request to a host, robots.txt included,
-	 * with the host's current interval (rate or Crawl-delay) and
-	 * connections: it returns 1 to start now with *token to hand to
-	 * release when the transfer ends, 0 to ask again after *wait seconds,
-	 * -1 when it cannot tell (the request starts; local politeness holds). */
-	int (*admit)(void *actx, const char *host, double min_interval, int connections,
-		     long *token, double *wait);
-	void (*release)(void *actx, const char *host, long token);
-	/* Called once an admitted request has been handed to the network: the
-	 * shared budget counts the interval from then, so a process delayed
-	 * between grant and send cannot bunch its request with the next. */
-	void (*sent)(void *actx, const char *host, double min_interval);
+	/* Politeness shared with other processes (NULL: this process alone):
+	 * lease asks, for each of n hosts (sorted by name) at once, for its
+	 * next window of length seconds, granted when it can start within
+	 * ahead seconds, reporting inflight transfers to it (want 0: only
+	 * report them, giving spare connections back). Returns 0 with out[i]
+	 * for asks[i], or -1 when it cannot tell (requests to those hosts then
+	 * start under local politeness alone, and it is asked again a second
+	 * later). */
+	int (*lease)(void *actx, const struct fetch_ask *asks, size_t n, struct fetch_lease *out);
 	void *actx;
 };
 

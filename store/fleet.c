@@ -1,89 +1,95 @@
 /* SPDX-License-Identifier: MIT */
-/* Fleet-wide politeness and the worker registry: a per-host budget of
- * request starts and concurrent transfers kept in PostgreSQL, so `rate`,
- * `connections` and Crawl-delay hold across every process sharing the
- * database (the reasons are in migration 041). */
+/* Fleet-wide politeness and the worker registry: per-host leases (windows of
+ * request starts and a share of the host's connections) kept in PostgreSQL,
+ * so `rate`, `connections` and Crawl-delay hold across every process sharing
+ * the database (the reasons are in migration 041 and the README). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../util/buf.h"
+#include "../util/xmalloc.h"
 #include "store_internal.h"
 
-int store_host_admit(struct store *st, const char *host, double interval, int connections,
-		     const char *owner, int lease_seconds, long *token, double *wait,
+/* ---- host leases ----------------------------------------------------------------- */
+
+/* {a,b,...}: one field of every ask, for an array parameter. */
+static char *array_of(const struct store_host_ask *asks, size_t n, int field)
+{
+	struct lw_buf b;
+
+	lw_buf_init(&b, 1 << 20);
+	lw_buf_addc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		const struct store_host_ask *a = &asks[i];
+
+		if (i)
+			lw_buf_addc(&b, ',');
+		switch (field) {
+		case 0: lw_buf_printf(&b, "%.6f", a->length); break;
+		case 1: lw_buf_printf(&b, "%.6f", a->ahead); break;
+		case 2: lw_buf_printf(&b, "%d", a->connections > 0 ? a->connections : 1); break;
+		case 3: lw_buf_printf(&b, "%d", a->inflight > 0 ? a->inflight : 0); break;
+		default: lw_buf_addc(&b, a->want ? 't' : 'f'); break;
+		}
+	}
+	lw_buf_addc(&b, '}');
+	return lw_buf_detach(&b, NULL);
+}
+
+int store_host_lease(struct store *st, const struct store_host_ask *asks, size_t n,
+		     const char *owner, int lease_seconds, struct store_host_lease *out,
 		     struct lw_error *err)
 {
-	char iv[32], conns[16], lease[16];
-	const char *p[2] = { host, iv };
-	const char *ps[4] = { host, owner, conns, lease };
+	char lease[16], *arr[6] = { NULL };
+	char **hosts = xcalloc(n ? n : 1, sizeof(*hosts));
+	const char *p[8];
 	PGresult *res = NULL;
+	int rc = -1;
 
-	*token = 0;
-	*wait = 0;
-	snprintf(iv, sizeof(iv), "%.6f", interval > 0 ? interval : 0);
-	snprintf(conns, sizeof(conns), "%d", connections > 0 ? connections : 1);
-	snprintf(lease, sizeof(lease), "%d", lease_seconds > 0 ? lease_seconds : 120);
-	/* The data-modifying CTE's row is granted; when it is not, the main
-	 * query still sees the untouched row and says how long to wait. */
-	if (db_exec(st, "WITH up AS (INSERT INTO crawl_hosts AS h (host, next_start, requests)"
-		    " VALUES ($1, clock_timestamp() + make_interval(secs => $2::float8), 1)"
-		    " ON CONFLICT (host) DO UPDATE SET next_start = clock_timestamp()"
-		    " + make_interval(secs => $2::float8), requests = h.requests + 1"
-		    " WHERE h.next_start <= clock_timestamp() RETURNING 0::float8 AS wait)"
-		    " SELECT wait FROM up UNION ALL SELECT GREATEST(EXTRACT(EPOCH FROM"
-		    " next_start - clock_timestamp())::float8, 0.001) FROM crawl_hosts"
-		    " WHERE host = $1 AND NOT EXISTS (SELECT 1 FROM up)",
-		    2, p, &res, err) < 0)
-		return -1;
-	*wait = PQntuples(res) ? atof(PQgetvalue(res, 0, 0)) : 0.01;
-	PQclear(res);
-	res = NULL;
-	if (*wait > 0)
+	memset(out, 0, n * sizeof(*out));
+	if (n == 0) {
+		free(hosts);
 		return 0;
-	if (db_exec(st, "WITH f AS (SELECT s FROM generate_series(1, $3::integer) s"
-		    " WHERE NOT EXISTS (SELECT 1 FROM crawl_host_slots c WHERE c.host = $1"
-		    " AND c.slot = s AND c.expires > clock_timestamp()) ORDER BY s LIMIT 1)"
-		    " INSERT INTO crawl_host_slots AS c (host, slot, owner, expires)"
-		    " SELECT $1, s, $2, clock_timestamp() + make_interval(secs => $4::integer) FROM f"
-		    " ON CONFLICT (host, slot) DO UPDATE SET owner = excluded.owner,"
-		    " expires = excluded.expires WHERE c.expires <= clock_timestamp()"
-		    " RETURNING slot",
-		    4, ps, &res, err) < 0)
-		return -1;
-	if (PQntuples(res) == 1) {
-		*token = atol(PQgetvalue(res, 0, 0));
-	} else {
-		/* Every connection to the host is busy: the start granted above
-		 * goes unused, which only slows this host down. */
-		*wait = 0.01;
 	}
+	for (size_t i = 0; i < n; i++)
+		hosts[i] = (char *)asks[i].host;
+	arr[0] = db_text_array(hosts, n);
+	for (int k = 0; k < 5; k++)
+		arr[k + 1] = array_of(asks, n, k);
+	snprintf(lease, sizeof(lease), "%d", lease_seconds > 0 ? lease_seconds : 120);
+	for (int k = 0; k < 6; k++)
+		p[k] = arr[k];
+	p[6] = owner;
+	p[7] = lease;
+	/* One round trip for every host the fetch loop asks about; the
+	 * decision per host is migration 075's function. */
+	if (db_exec_prepared(st, "SELECT l.granted, l.start_in, l.slots, l.wait FROM unnest($1::text[],"
+			     " $2::float8[], $3::float8[], $4::integer[], $5::integer[], $6::boolean[])"
+			     " WITH ORDINALITY AS a(host, len, ahead, conns, inflight, want, i)"
+			     " CROSS JOIN LATERAL host_lease(a.host, a.len, a.ahead, a.conns, a.inflight,"
+			     " a.want, $7, $8::integer) l ORDER BY a.i",
+			     8, p, &res, err) < 0)
+		goto out;
+	if ((size_t)PQntuples(res) != n) {
+		lw_error_set(err, "host leases: %d answers to %zu questions", PQntuples(res), n);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[i].granted = PQgetvalue(res, (int)i, 0)[0] == 't';
+		out[i].start_in = atof(PQgetvalue(res, (int)i, 1));
+		out[i].slots = atoi(PQgetvalue(res, (int)i, 2));
+		out[i].wait = atof(PQgetvalue(res, (int)i, 3));
+		out[i].length = out[i].granted ? asks[i].length : 0;
+	}
+	rc = 0;
+out:
 	PQclear(res);
-	return 0;
-}
-
-int store_host_sent(struct store *st, const char *host, double interval, struct lw_error *err)
-{
-	char iv[32];
-	const char *p[2] = { host, iv };
-
-	if (interval <= 0)
-		return 0;
-	snprintf(iv, sizeof(iv), "%.6f", interval);
-	return db_exec(st, "UPDATE crawl_hosts SET next_start = GREATEST(next_start,"
-		       " clock_timestamp() + make_interval(secs => $2::float8)) WHERE host = $1",
-		       2, p, NULL, err);
-}
-
-int store_host_release(struct store *st, const char *host, long token, const char *owner,
-		       struct lw_error *err)
-{
-	char slot[24];
-	const char *p[3] = { host, slot, owner };
-
-	snprintf(slot, sizeof(slot), "%ld", token);
-	return db_exec(st, "DELETE FROM crawl_host_slots WHERE host = $1 AND slot = $2::integer"
-		       " AND owner = $3", 3, p, NULL, err);
+	for (int k = 0; k < 6; k++)
+		free(arr[k]);
+	free(hosts);
+	return rc;
 }
 
 int store_host_renew(struct store *st, const char *owner, int lease_seconds, struct lw_error *err)
@@ -146,7 +152,7 @@ int store_workers(struct store *st, int stale_seconds, json_t **out, struct lw_e
 		       " w.machine, 'pid', w.pid, 'role', w.role, 'since', w.started_at,"
 		       " 'last_seen', w.last_seen, 'done', w.done, 'rate', w.rate,"
 		       " 'hosts_held', (SELECT count(DISTINCT h.host) FROM crawl_host_slots h"
-		       " WHERE h.owner = w.owner AND h.expires > now()),"
+		       " WHERE h.owner = w.owner AND h.slot > 0 AND h.expires > now()),"
 		       " 'alive', w.last_seen > now() - make_interval(secs => $1::integer))"
 		       " ORDER BY w.role, w.machine, w.pid), '[]'::json) FROM workers w",
 		       1, p, out, err);

@@ -74,6 +74,15 @@ struct store_timeouts {
 struct store *store_open_timed(const char *conninfo, int migrate,
 			       const struct store_timeouts *t, struct lw_error *err);
 void store_close(struct store *st);
+/* Another connection to st's database, for another thread (store/session.c).
+ * Returns a new store (store_close) or NULL with err. */
+struct store *store_clone(const struct store *st, struct lw_error *err);
+/* With on, this session's commits return before their WAL reaches the disk
+ * (synchronous_commit off): a crash of the database server may lose the
+ * last fraction of a second of them, all together and in order, never
+ * part of one. For work that is redone when its record is lost (a crawl's
+ * frontier); off restores the server's default. Returns 0 or -1 with err. */
+int store_commit_async(struct store *st, int on, struct lw_error *err);
 
 /* Applies pending migrations in order, each in its own transaction, under an
  * advisory lock so concurrent processes serialise. *applied (may be NULL)
@@ -326,24 +335,42 @@ int store_archive_status(struct store *st, json_t **out, struct lw_error *err);
 
 /* ---- fleet: politeness across processes, the worker registry (store/fleet.c) -- */
 
-/* Asks to start a request to host (scheme://host:port) now: granted when the
- * host's last granted start by any process is at least interval seconds ago
- * and fewer than connections transfers to it are running. Returns 0 with
- * *wait 0 and *token the connection slot (hand it to store_host_release
- * when the transfer ends; the slot is leased for lease_seconds, renewed by
- * store_host_renew), or with *wait the seconds to wait before asking again;
- * -1 with err on database trouble. */
-int store_host_admit(struct store *st, const char *host, double interval, int connections,
-		     const char *owner, int lease_seconds, long *token, double *wait,
+/* A host's lease: a window of time in which this process alone may start
+ * requests to the host (spaced by its interval), and how many transfers to it
+ * this process may have running until it asks again. */
+struct store_host_lease {
+	int granted;            /* 1: a window was granted */
+	double start_in;        /* seconds from the database's now to the window */
+	double length;          /* seconds the window lasts */
+	int slots;              /* transfers this process may now have running */
+	double wait;            /* not granted: seconds before asking again */
+};
+
+/* One host's question to store_host_lease. */
+struct store_host_ask {
+	const char *host;       /* scheme://host:port */
+	double length;          /* seconds of window wanted */
+	double ahead;           /* granted only if it can start within this */
+	int connections;        /* the host's cap, all processes together */
+	int inflight;           /* owner's transfers to it running now */
+	int want;               /* 1: a window; 0: only report inflight */
+};
+
+/* Asks, in one round trip, for each host's next window (want 1), or only
+ * reports that owner has inflight transfers to it running (want 0: slots
+ * beyond them are given back). Windows of a host never overlap whichever
+ * process holds them; slots of every process together never pass
+ * connections, and with other processes waiting for a host each keeps about
+ * its share. Slots are leased for lease_seconds, renewed by
+ * store_host_renew. asks must be sorted by host (rows are locked in that
+ * order, so two processes cannot deadlock). Returns 0 with out[i] for
+ * asks[i], or -1 with err on database trouble. */
+int store_host_lease(struct store *st, const struct store_host_ask *asks, size_t n,
+		     const char *owner, int lease_seconds, struct store_host_lease *out,
 		     struct lw_error *err);
 /* Renews the connection slots owner holds for lease_seconds: a process that
  * dies stops renewing, and its hosts' slots come back when they expire. */
 int store_host_renew(struct store *st, const char *owner, int lease_seconds, struct lw_error *err);
-/* After an admitted request was sent: the host's next start is counted
- * from now, so a delay between grant and send cannot bunch requests. */
-int store_host_sent(struct store *st, const char *host, double interval, struct lw_error *err);
-int store_host_release(struct store *st, const char *host, long token, const char *owner,
-		       struct lw_error *err);
 /* Gives back every connection slot owner holds (a clean stop). */
 int store_host_release_all(struct store *st, const char *owner, struct lw_error *err);
 /* Records that owner (machine:pid) is alive in role ("crawl", "rescan",
