@@ -17,7 +17,8 @@ static void usage(FILE *f)
 		"listening on a Unix socket only. Commands that need it start it themselves.\n\n"
 		"  start     create the cluster if needed, start it, apply migrations\n"
 		"  stop      stop the embedded server\n"
-		"  status    say which database is used and whether it is up (exit 0 up, 1 down)\n"
+		"  status    say which database is used and whether it is up (exit 0 up, 1 down\n"
+		"            or not answering within 5 s)\n"
 		"  migrate   apply pending schema migrations and print the schema version\n"
 		"  url       print the libpq connection string to use with psql\n");
 }
@@ -43,8 +44,19 @@ static int db_status(const struct config *cfg)
 	int v;
 
 	if (cfg->database_url || getenv("PGHOST") || getenv("PGDATABASE") || getenv("PGSERVICE")) {
+		struct store_timeouts t = { cfg->db_statement_timeout, cfg->db_long_statement_timeout,
+					    cfg->db_connect_timeout };
+		int secs = t.connect < STORE_PING_SECONDS ? t.connect : STORE_PING_SECONDS;
+
 		ci = store_conninfo(cfg, 0, NULL, &err);
-		st = ci ? store_open(ci, 0, &err) : NULL;
+		/* A ping first: a server that accepts and never answers is
+		 * reported as such within secs, not waited on. */
+		if (ci && store_ping(ci, secs, &err) == STORE_PING_SILENT) {
+			printf("configured database: not answering (%s)\n", err.msg);
+			free(ci);
+			return CLI_NONE;
+		}
+		st = ci ? store_open_timed(ci, 0, &t, &err) : NULL;
 		free(ci);
 		if (!st) {
 			printf("configured database: down (%s)\n", err.msg);
@@ -64,6 +76,11 @@ static int db_status(const struct config *cfg)
 		break;
 	case STORE_DB_STOPPED:
 		printf("embedded database: stopped (%s)\n", e.datadir);
+		v = CLI_NONE;
+		break;
+	case STORE_DB_SILENT:
+		printf("embedded database: not answering (something holds the socket in %s but said "
+		       "nothing within %d s)\n", e.sockdir, STORE_PING_SECONDS);
 		v = CLI_NONE;
 		break;
 	default:

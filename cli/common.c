@@ -208,7 +208,8 @@ struct store *cli_store_open(const struct config *cfg)
 {
 	struct lw_error err;
 	char *ci = store_conninfo(cfg, 1, stderr, &err);
-	struct store_timeouts t = { cfg->db_statement_timeout, cfg->db_long_statement_timeout };
+	struct store_timeouts t = { cfg->db_statement_timeout, cfg->db_long_statement_timeout,
+				    cfg->db_connect_timeout };
 	struct store *st;
 
 	if (!ci) {

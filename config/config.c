@@ -42,6 +42,7 @@ static const struct key_def keys[] = {
 	{ "database", "url", T_STRING, offsetof(struct config, database_url), 0, 0 },
 	{ "database", "statement_timeout", T_INT, offsetof(struct config, db_statement_timeout), 1, 86400 },
 	{ "database", "long_statement_timeout", T_INT, offsetof(struct config, db_long_statement_timeout), 1, 7 * 86400 },
+	{ "database", "connect_timeout", T_INT, offsetof(struct config, db_connect_timeout), 1, 3600 },
 	{ "matcher", "rules", T_STRING, offsetof(struct config, rules), 0, 0 },
 	{ "matcher", "threshold", T_DOUBLE, offsetof(struct config, threshold), 0, 1000 },
 	{ "queue", "claim_minutes", T_INT, offsetof(struct config, claim_minutes), 1, 7 * 24 * 60 },
@@ -314,6 +315,7 @@ static void set_defaults(struct config *c)
 	/* As store.h's STORE_TIMEOUT_DEFAULT and STORE_LONG_TIMEOUT_DEFAULT. */
 	c->db_statement_timeout = 300;
 	c->db_long_statement_timeout = 6 * 3600;
+	c->db_connect_timeout = 10;     /* STORE_CONNECT_TIMEOUT_DEFAULT */
 	c->crawler.connect_timeout = 10;
 	c->crawler.timeout = 60;
 	c->crawler.low_speed_time = 20;

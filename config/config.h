@@ -58,6 +58,7 @@ struct config {
 	char *database_url;     /* libpq conninfo or URL; NULL: embedded or PG* vars */
 	int db_statement_timeout;      /* seconds a statement may take, here and on the server */
 	int db_long_statement_timeout; /* ... in a migration or a network rebuild */
+	int db_connect_timeout;        /* seconds a connection may take to set up */
 	char *rules;            /* rule pack; NULL: the default pack */
 	double threshold;       /* < 0: the pack's own */
 	char *user_agent;

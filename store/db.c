@@ -77,8 +77,9 @@ struct store *store_open_timed(const char *conninfo, int migrate,
 	st->conninfo = xstrdup(conninfo);
 	st->timeouts.statement = t ? t->statement : STORE_TIMEOUT_DEFAULT;
 	st->timeouts.long_statement = t ? t->long_statement : STORE_LONG_TIMEOUT_DEFAULT;
+	st->timeouts.connect = t && t->connect > 0 ? t->connect : STORE_CONNECT_TIMEOUT_DEFAULT;
 	st->timeout_now = st->timeouts.statement;
-	st->conn = db_connect(conninfo, st->timeout_now, err);
+	st->conn = db_connect(conninfo, db_connect_seconds(st), err);
 	if (!st->conn)
 		goto fail;
 	PQsetNoticeProcessor(st->conn, quiet_notice, NULL);
@@ -123,7 +124,7 @@ static int ensure_connected(struct store *st, struct lw_error *err)
 	}
 	if (st->conn)
 		db_drop(st);
-	st->conn = db_connect(st->conninfo, st->timeout_now, err);
+	st->conn = db_connect(st->conninfo, db_connect_seconds(st), err);
 	if (!st->conn)
 		return lw_error_prefix(err, "database connection lost and cannot be re-established");
 	PQsetNoticeProcessor(st->conn, quiet_notice, NULL);

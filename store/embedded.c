@@ -402,18 +402,22 @@ static char *admin_conninfo(const struct store_embedded *e)
 enum store_db_state store_embedded_state(const struct store_embedded *e)
 {
 	char *ver = path_join(e->datadir, "PG_VERSION");
-	char *ci;
-	PGPing ping;
+	char *ci = admin_conninfo(e);
+	int created = is_file(ver);
+	struct lw_error err;
+	enum store_ping_state ping;
 
-	if (!is_file(ver)) {
-		free(ver);
-		return STORE_DB_MISSING;
-	}
+	/* Asked even without a cluster: whatever holds the socket would make
+	 * a server started beside it take the socket over, or hang us. */
+	ping = store_ping(ci, STORE_PING_SECONDS, &err);
 	free(ver);
-	ci = admin_conninfo(e);
-	ping = PQping(ci);
 	free(ci);
-	return ping == PQPING_OK ? STORE_DB_RUNNING : STORE_DB_STOPPED;
+	if (ping == STORE_PING_SILENT)
+		return STORE_DB_SILENT;
+	if (!created)
+		return STORE_DB_MISSING;
+	/* A refusal is a server's answer: "starting up" or "shutting down". */
+	return ping == STORE_PING_DOWN ? STORE_DB_STOPPED : STORE_DB_RUNNING;
 }
 
 static int create_database(const struct store_embedded *e, struct lw_error *err)
@@ -451,6 +455,13 @@ int store_embedded_start(struct store_embedded *e, FILE *notes, struct lw_error 
 	char *args[] = { "-D", e->datadir, "-l", e->logfile, "-w", "-t", "60", "start", NULL };
 	char tail[600];
 
+	/* PostgreSQL would unlink the socket it finds and bind its own: refuse
+	 * rather than take it from whatever holds it, and rather than wait. */
+	if (s == STORE_DB_SILENT)
+		return lw_error_set(err, "something holds the socket in '%s' but does not answer "
+					 "within %d s (a frozen server, or another program): not "
+					 "starting PostgreSQL beside it; stop it first",
+				    e->sockdir, STORE_PING_SECONDS);
 	if (s == STORE_DB_MISSING && create_cluster(e, notes, err) < 0)
 		return -1;
 	if (s != STORE_DB_RUNNING) {
@@ -471,7 +482,12 @@ int store_embedded_stop(struct store_embedded *e, struct lw_error *err)
 {
 	char *args[] = { "-D", e->datadir, "-m", "fast", "-w", "-t", "60", "stop", NULL };
 
-	if (store_embedded_state(e) != STORE_DB_RUNNING)
+	enum store_db_state s = store_embedded_state(e);
+
+	if (s == STORE_DB_SILENT)
+		return lw_error_set(err, "something holds the socket in '%s' but does not answer "
+					 "within %d s: not stopping it blind", e->sockdir, STORE_PING_SECONDS);
+	if (s != STORE_DB_RUNNING)
 		return 0;
 	if (run_tool(e, "pg_ctl", args) != 0)
 		return lw_error_set(err, "pg_ctl stop failed (log %s)", e->logfile);

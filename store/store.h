@@ -17,7 +17,9 @@
 
 /* ---- embedded cluster ------------------------------------------------------ */
 
-enum store_db_state { STORE_DB_MISSING, STORE_DB_STOPPED, STORE_DB_RUNNING };
+/* SILENT: something holds the cluster's socket but does not answer within
+ * STORE_PING_SECONDS (a frozen server, or another program). */
+enum store_db_state { STORE_DB_MISSING, STORE_DB_STOPPED, STORE_DB_RUNNING, STORE_DB_SILENT };
 
 /* Paths and state of the private cluster under home ($LUREWATCH_HOME). */
 struct store_embedded {
@@ -67,9 +69,29 @@ struct store *store_open(const char *conninfo, int migrate, struct lw_error *err
 struct store_timeouts {
 	int statement;
 	int long_statement;
+	/* Setting up a connection ([database] connect_timeout), and never
+	 * longer than statement: a server that accepts and then says nothing
+	 * ends in "did not answer within N s during connecting". 0: default. */
+	int connect;
 };
 #define STORE_TIMEOUT_DEFAULT 300
 #define STORE_LONG_TIMEOUT_DEFAULT 21600
+#define STORE_CONNECT_TIMEOUT_DEFAULT 10
+
+/* What a bounded ping found at a server's address. */
+enum store_ping_state {
+	STORE_PING_OK,          /* it answered and took the connection */
+	STORE_PING_REJECTED,    /* a server answered but refused (starting up, auth, no such database) */
+	STORE_PING_DOWN,        /* nothing listens there */
+	STORE_PING_SILENT,      /* something holds the address but said nothing in time */
+};
+/* How long `db status` and `db start` wait for a server's first answer. */
+#define STORE_PING_SECONDS 5
+/* Connects to conninfo and hangs up, waiting at most seconds for the
+ * server's answer: a server that accepts and never answers (frozen, or
+ * not PostgreSQL) is STORE_PING_SILENT instead of a hang. err receives
+ * what was found for every state but STORE_PING_OK. */
+enum store_ping_state store_ping(const char *conninfo, int seconds, struct lw_error *err);
 /* store_open with timeouts t (NULL: the defaults above). */
 struct store *store_open_timed(const char *conninfo, int migrate,
 			       const struct store_timeouts *t, struct lw_error *err);

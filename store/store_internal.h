@@ -72,6 +72,10 @@ double db_deadline(const struct store *st);
 /* Connects within seconds, non-blocking. Returns the connection (caller
  * PQfinish) or NULL with err. */
 PGconn *db_connect(const char *conninfo, int seconds, struct lw_error *err);
+/* How long st may take to connect: [database] connect_timeout, but never
+ * more than the statement timeout in force (a caller that allows a
+ * statement 2 s does not wait 10 s for the connection it runs on). */
+int db_connect_seconds(const struct store *st);
 /* Closes st's connection without waiting and forgets its session state. */
 void db_drop(struct store *st);
 /* Sends what libpq holds. 0, or -1 with err and the connection dropped. */

@@ -141,6 +141,63 @@ fail:
 	return NULL;
 }
 
+int db_connect_seconds(const struct store *st)
+{
+	return st->timeouts.connect < st->timeout_now ? st->timeouts.connect : st->timeout_now;
+}
+
+/* Whether a failed connection attempt got as far as a server's own error
+ * ("FATAL:  the database system is starting up"): libpq keeps no other
+ * trace of it. */
+static int server_spoke(PGconn *c)
+{
+	const char *m = PQerrorMessage(c);
+
+	return strstr(m, "FATAL:") || strstr(m, "ERROR:");
+}
+
+enum store_ping_state store_ping(const char *conninfo, int seconds, struct lw_error *err)
+{
+	double deadline = now() + seconds;
+	PGconn *c = PQconnectStart(conninfo);
+	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
+	enum store_ping_state s = STORE_PING_DOWN;
+	/* The socket is connected: whatever holds the address took us in. */
+	int held = 0;
+
+	if (!c) {
+		lw_error_set(err, "cannot connect to the database: out of memory");
+		return STORE_PING_DOWN;
+	}
+	for (;;) {
+		ConnStatusType cs = PQstatus(c);
+		int r;
+
+		if (ps == PGRES_POLLING_OK) {
+			s = STORE_PING_OK;
+			break;
+		}
+		if (ps == PGRES_POLLING_FAILED || cs == CONNECTION_BAD) {
+			s = held && server_spoke(c) ? STORE_PING_REJECTED : STORE_PING_DOWN;
+			db_error(err, "no server", PQerrorMessage(c));
+			break;
+		}
+		held |= cs != CONNECTION_STARTED;
+		r = ready(c, ps == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline, err);
+		if (r == 0) {
+			s = held ? STORE_PING_SILENT : STORE_PING_DOWN;
+			lw_error_set(err, held ? "it accepted the connection but did not answer within %d s"
+					       : "no connection within %d s", seconds);
+			break;
+		}
+		if (r < 0)
+			break;
+		ps = PQconnectPoll(c);
+	}
+	PQfinish(c);
+	return s;
+}
+
 int db_flush(struct store *st, double deadline, const char *what, struct lw_error *err)
 {
 	int r;

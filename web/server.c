@@ -255,7 +255,8 @@ static struct store *pool_get(struct web_server *ws, struct lw_error *err)
 		return st;
 	st = store_open_timed(ws->conninfo, 0,
 			      &(struct store_timeouts){ ws->cfg->db_statement_timeout,
-							ws->cfg->db_long_statement_timeout }, err);
+							ws->cfg->db_long_statement_timeout,
+							ws->cfg->db_connect_timeout }, err);
 	if (!st)
 		hand_over(ws, NULL);
 	return st;
@@ -717,7 +718,8 @@ static struct web_server *start(const struct config *cfg, const char *conninfo,
 	/* Migrations are applied once here, not by every request's connection. */
 	first = store_open_timed(conninfo, 1,
 				 &(struct store_timeouts){ cfg->db_statement_timeout,
-							   cfg->db_long_statement_timeout }, err);
+							   cfg->db_long_statement_timeout,
+							   cfg->db_connect_timeout }, err);
 	if (!first)
 		goto fail;
 	ws->pool[ws->npool++] = first;
