@@ -721,7 +721,7 @@ static int sub_watch(struct qctx *q)
 		print_header();
 		fflush(stdout);
 	}
-	if (store_queue_watch(q->st, watch_item, q->o, &watch_stop, &err) < 0)
+	if (store_queue_watch(q->st, watch_item, q->o, &watch_stop, stderr, &err) < 0)
 		return fail(&err);
 	return CLI_OK;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The analysts' review queue: listing, claiming, releasing, resolving and
  * annotating items, each change audited in its own transaction, plus
- * statistics and a LISTEN/NOTIFY watch. A missing item is not an error:
+ * statistics (the LISTEN/NOTIFY watch is store/watch.c). A missing item is not an error:
  * show, release, resolve and note then return 0 with JSON null. */
 #include <errno.h>
 #include <poll.h>
@@ -10,9 +10,6 @@
 #include <string.h>
 
 #include "store_internal.h"
-
-static const char item_sql[] =
-	"SELECT " ITEM_JSON " FROM queue_items q" ITEM_JOINS " WHERE q.id = $1";
 
 static const char list_sql[] =
 	"SELECT coalesce(json_agg(t.item ORDER BY t.urgent DESC, t.priority DESC, t.id), '[]')"
@@ -543,88 +540,4 @@ int store_queue_stats(struct store *st, json_t **out, struct lw_error *err)
 int store_rules_stats(struct store *st, json_t **out, struct lw_error *err)
 {
 	return db_json(st, rules_stats_sql, 0, NULL, out, err);
-}
-
-/* ---- watching ------------------------------------------------------------------------ */
-
-#define WATCH_CHANNEL "lurewatch_queue"
-#define WATCH_POLL_MS 500
-
-static int lost(struct store *st, struct lw_error *err)
-{
-	char msg[LW_ERROR_MAX];
-	size_t n;
-
-	snprintf(msg, sizeof(msg), "%s", PQerrorMessage(st->conn));
-	n = strlen(msg);
-	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		msg[--n] = '\0';
-	return lw_error_set(err, "database connection lost while watching the queue: %s",
-			    n ? msg : "server closed the connection");
-}
-
-/* Hands every pending notification's item to fn; 1 when fn asks to stop. */
-static int deliver(struct store *st, int (*fn)(json_t *, void *), void *ctx,
-		   volatile int *stop, struct lw_error *err)
-{
-	PGnotify *nt;
-
-	while (!*stop && (nt = PQnotifies(st->conn)) != NULL) {
-		long id = strcmp(nt->relname, WATCH_CHANNEL) == 0 ? strtol(nt->extra, NULL, 10) : 0;
-		json_t *item = NULL;
-		int r;
-
-		PQfreemem(nt);
-		if (id <= 0)
-			continue;
-		if (item_query(st, item_sql, id, &item, err) < 0)
-			return -1;
-		r = json_is_null(item) ? 0 : fn(item, ctx);
-		json_decref(item);
-		if (r)
-			return 1;
-	}
-	return 0;
-}
-
-int store_queue_watch(struct store *st, int (*fn)(json_t *item, void *ctx), void *ctx,
-		      volatile int *stop, struct lw_error *err)
-{
-	int rc = -1;
-
-	if (db_exec(st, "LISTEN " WATCH_CHANNEL, 0, NULL, NULL, err) < 0)
-		return -1;
-	while (!*stop) {
-		struct pollfd pfd = { PQsocket(st->conn), POLLIN, 0 };
-		int r, d;
-
-		if (pfd.fd < 0) {
-			lost(st, err);
-			goto out;
-		}
-		r = poll(&pfd, 1, WATCH_POLL_MS);
-		if (r < 0 && errno != EINTR) {
-			lw_error_set(err, "poll: %s", strerror(errno));
-			goto out;
-		}
-		if (r <= 0)
-			continue;
-		if (!PQconsumeInput(st->conn) || PQstatus(st->conn) != CONNECTION_OK) {
-			lost(st, err);
-			goto out;
-		}
-		d = deliver(st, fn, ctx, stop, err);
-		if (d < 0)
-			goto out;
-		if (d > 0)
-			break;
-	}
-	rc = 0;
-out:
-	if (!store_connection_lost(st)) {
-		struct lw_error ignored;
-
-		db_exec(st, "UNLISTEN " WATCH_CHANNEL, 0, NULL, NULL, &ignored);
-	}
-	return rc;
 }

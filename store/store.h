@@ -524,9 +524,16 @@ int store_queue_expire(struct store *st, long *n, struct lw_error *err);
 int store_rules_stats(struct store *st, json_t **out, struct lw_error *err);
 
 /* Calls fn for each item queued from now on (LISTEN/NOTIFY) until fn returns
- * non-zero or *stop becomes non-zero. Returns 0 or -1 with err. */
+ * non-zero or *stop becomes non-zero (store/watch.c). A lost connection is
+ * re-established, with backoff from 0.5 s doubling to 30 s, and the items
+ * that became available meanwhile are caught up; an item is handed over
+ * again only when it became available again (its version changed). A
+ * connection gone quiet is noticed by TCP keepalives (10 s idle, probes
+ * every 5 s) and a SELECT 1 after 10 s without a word, answered within
+ * 10 s. notes (may be NULL) receives a line per loss and recovery. Returns
+ * 0, or -1 with err when the first connection cannot listen. */
 int store_queue_watch(struct store *st, int (*fn)(json_t *item, void *ctx), void *ctx,
-		      volatile int *stop, struct lw_error *err);
+		      volatile int *stop, FILE *notes, struct lw_error *err);
 
 /* ---- verdicts as labelled documents -------------------------------------------- */
 
