@@ -2,6 +2,7 @@
 /* The graph behind networks: weighted edges, components, Leiden splits of
  * loosely knit components (igraph), and ids that survive re-linking. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,23 @@
 /* Communities a split may produce before the conductance pass gives up
  * merging them back (it is cubic in their number). */
 #define MERGE_MAX 256
+
+/* igraph 0.10 as Debian builds it is not thread-safe (IGRAPH_THREAD_SAFE
+ * is 0): its error-unwinding (IGRAPH_FINALLY) stack, its error handlers and
+ * its default random generator are one per process. The crawl's writer
+ * lanes link networks on several threads, and two linking at once aborted
+ * the process ("Corrupt finally stack", t1330). Every igraph call here is
+ * made with this lock held, and only igraph calls: the graph building and
+ * the merging pass around them run unlocked. */
+static pthread_mutex_t igraph_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t igraph_once = PTHREAD_ONCE_INIT;
+
+static void quiet_igraph(void)
+{
+	/* Failures come back as return codes; the default handler aborts. */
+	igraph_set_error_handler(igraph_error_handler_ignore);
+	igraph_set_warning_handler(igraph_warning_handler_ignore);
+}
 
 void netgraph_init(struct netgraph *g, size_t n)
 {
@@ -360,14 +378,19 @@ static long split_one(const struct netgraph *g, const struct netgraph_split *o, 
 	uint32_t *low = NULL;
 	long rc = -1;
 	int have_gr = 0;
+	igraph_error_t ig;
 
 	for (size_t i = 0; i < nv; i++)
 		local[nodes[i]] = (uint32_t)i;
-	if (igraph_vector_int_init(&ev, (igraph_integer_t)(2 * m)) != IGRAPH_SUCCESS)
+	pthread_mutex_lock(&igraph_mu);
+	if (igraph_vector_int_init(&ev, (igraph_integer_t)(2 * m)) != IGRAPH_SUCCESS) {
+		pthread_mutex_unlock(&igraph_mu);
 		return -1;
+	}
 	igraph_vector_init(&w, (igraph_integer_t)m);
 	igraph_vector_init(&nw, (igraph_integer_t)nv);
 	igraph_vector_int_init(&memb, (igraph_integer_t)nv);
+	pthread_mutex_unlock(&igraph_mu);
 	strength = xcalloc(nv, sizeof(*strength));
 	for (size_t j = 0; j < m; j++) {
 		const struct netgraph_edge *e = &g->e[eidx[j]];
@@ -381,13 +404,19 @@ static long split_one(const struct netgraph *g, const struct netgraph_split *o, 
 	}
 	for (size_t i = 0; i < nv; i++)
 		VECTOR(nw)[i] = strength[i];
-	if (igraph_create(&gr, &ev, (igraph_integer_t)nv, IGRAPH_UNDIRECTED) != IGRAPH_SUCCESS)
-		goto out;
-	have_gr = 1;
-	igraph_rng_seed(igraph_rng_default(), o->seed);
-	/* Modularity: node weights are strengths, resolution 1/(2m). */
-	if (igraph_community_leiden(&gr, &w, &nw, 1.0 / (2.0 * total), 0.01, 0, -1, &memb, &nc,
-				    &q) != IGRAPH_SUCCESS)
+	/* One hold from seeding to Leiden's end: the generator is shared, and
+	 * the same seed must give the same split whatever other lanes do. */
+	pthread_mutex_lock(&igraph_mu);
+	ig = igraph_create(&gr, &ev, (igraph_integer_t)nv, IGRAPH_UNDIRECTED);
+	if (ig == IGRAPH_SUCCESS) {
+		have_gr = 1;
+		igraph_rng_seed(igraph_rng_default(), o->seed);
+		/* Modularity: node weights are strengths, resolution 1/(2m). */
+		ig = igraph_community_leiden(&gr, &w, &nw, 1.0 / (2.0 * total), 0.01, 0, -1, &memb,
+					     &nc, &q);
+	}
+	pthread_mutex_unlock(&igraph_mu);
+	if (ig != IGRAPH_SUCCESS)
 		goto out;
 	if (nc > 1 && (size_t)nc <= MERGE_MAX)
 		merge_loose(g, eidx, m, local, strength, nv, &memb, (size_t)nc, o->max_conductance);
@@ -406,12 +435,14 @@ static long split_one(const struct netgraph *g, const struct netgraph_split *o, 
 	for (igraph_integer_t c = 0; c < nc; c++)
 		rc += low[c] != UINT32_MAX;
 out:
+	pthread_mutex_lock(&igraph_mu);
 	if (have_gr)
 		igraph_destroy(&gr);
 	igraph_vector_int_destroy(&ev);
 	igraph_vector_int_destroy(&memb);
 	igraph_vector_destroy(&w);
 	igraph_vector_destroy(&nw);
+	pthread_mutex_unlock(&igraph_mu);
 	free(strength);
 	free(low);
 	return rc;
@@ -508,8 +539,7 @@ int netgraph_partition(const struct netgraph *g, const struct netgraph_split *o,
 		root[i] = find(root, (uint32_t)i);
 	comps_build(&c, g, root, o->min_size);
 	local = xcalloc(g->n ? g->n : 1, sizeof(*local));
-	igraph_set_error_handler(igraph_error_handler_ignore);
-	igraph_set_warning_handler(igraph_warning_handler_ignore);
+	pthread_once(&igraph_once, quiet_igraph);
 	/* root becomes rep: each node's lowest fellow after the splits. */
 	for (size_t k = 0; k < c.nbig; k++) {
 		size_t nv = c.nstart[k + 1] - c.nstart[k], m = c.estart[k + 1] - c.estart[k];

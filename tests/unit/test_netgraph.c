@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The graph behind networks: edge weights, near-duplicate ties, components
  * split by Leiden only where loosely knit, and ids that survive re-linking. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -379,6 +380,74 @@ static void test_relink_stable(void **state)
 	netgraph_release(&g);
 }
 
+/* ---- several threads ------------------------------------------------------------ */
+
+/* The crawl's writer lanes link on several threads at once; igraph keeps
+ * its unwinding stack and random generator per process, so unserialised
+ * calls aborted the process ("Corrupt finally stack") or mixed seeds. */
+#define RACE_THREADS 4
+#define RACE_ROUNDS 150
+
+struct race {
+	const struct netgraph *g;
+	const struct netgraph_result *want;
+	int failures, mismatches;
+};
+
+static void *race_run(void *arg)
+{
+	struct race *x = arg;
+	struct netgraph_split o = { 8, 0.3, 7 };
+
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		struct netgraph_result r;
+		struct lw_error err;
+
+		if (netgraph_partition(x->g, &o, &r, &err) < 0) {
+			x->failures++;
+			continue;
+		}
+		if (r.nparts != x->want->nparts ||
+		    memcmp(r.part, x->want->part, x->g->n * sizeof(*r.part)) != 0)
+			x->mismatches++;
+		netgraph_result_release(&r);
+	}
+	return NULL;
+}
+
+static void test_partitions_on_threads(void **state)
+{
+	struct netgraph_split o = { 8, 0.3, 7 };
+	struct race x[RACE_THREADS];
+	pthread_t th[RACE_THREADS];
+	struct netgraph_result want;
+	struct netgraph g;
+	struct lw_error err;
+	uint32_t bridge[4] = { 0, 30, 60, 90 };
+
+	(void)state;
+	/* Four groups of 30 joined by one shared detail: split on every run,
+	 * and the same seed must give the same split on any thread. */
+	netgraph_init(&g, 120);
+	for (uint32_t b = 0; b < 120; b += 30)
+		clique(&g, b, 30);
+	netgraph_add_contact(&g, bridge, 4);
+	netgraph_finish(&g);
+	assert_int_equal(netgraph_partition(&g, &o, &want, &err), 0);
+	assert_true(want.split >= 1);
+	for (int t = 0; t < RACE_THREADS; t++) {
+		x[t] = (struct race){ &g, &want, 0, 0 };
+		assert_int_equal(pthread_create(&th[t], NULL, race_run, &x[t]), 0);
+	}
+	for (int t = 0; t < RACE_THREADS; t++) {
+		assert_int_equal(pthread_join(th[t], NULL), 0);
+		assert_int_equal(x[t].failures, 0);
+		assert_int_equal(x[t].mismatches, 0);
+	}
+	netgraph_result_release(&want);
+	netgraph_release(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_ids_kept),
 		cmocka_unit_test(test_ids_merge_and_split),
 		cmocka_unit_test(test_relink_stable),
+		cmocka_unit_test(test_partitions_on_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
