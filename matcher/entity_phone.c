@@ -152,7 +152,7 @@ static int other_digit(const char *s, size_t i, size_t len, size_t *n)
  * that leetspeak folding made a letter ("Ol7O" became "olto"), O/l/I or a
  * Cyrillic "о" written for 0/1, or a number word. Sets *n to the bytes it
  * takes and returns its kind; U_NONE for anything else. */
-static int unit_at(const struct ent_ctx *c, size_t i, char *d, size_t *n)
+static int unit_slow(const struct ent_ctx *c, size_t i, char *d, size_t *n)
 {
 	const char *s = c->t->buf;
 	size_t len = c->t->len, k, l;
@@ -191,6 +191,27 @@ static int unit_at(const struct ent_ctx *c, size_t i, char *d, size_t *n)
 	*d = '1';
 	if (ch == 'l' || ch == 'i')
 		return U_LOOK;
+	return U_NONE;
+}
+
+/* ASCII bytes that are no digit, no look-alike (o, l, i) and begin no
+ * number word: at them unit_slow can only find the input's digit. Most
+ * bytes the finder asks about (spaces, the letters that end a candidate
+ * word) are such bytes, and the call cost more than the answer. */
+static uint8_t unit_plain[256];
+
+static inline int unit_at(const struct ent_ctx *c, size_t i, char *d, size_t *n)
+{
+	char o;
+
+	if (!unit_plain[(unsigned char)c->t->buf[i]])
+		return unit_slow(c, i, d, n);
+	*n = 1;
+	if ((o = ent_orig_digit(c, i))) {
+		*d = o;
+		return U_REAL;
+	}
+	*d = '1';
 	return U_NONE;
 }
 
@@ -610,6 +631,9 @@ static void index_words(void)
 		word_second[b] |= (uint64_t)1 << ((unsigned char)number_words[k].w[1] & 63);
 	}
 	index_digits();
+	for (k = 0; k < 0x80; k++)
+		unit_plain[k] = !ent_is_digit((unsigned char)k) && !word_head[k] && k != 'o' &&
+				k != 'l' && k != 'i';
 	for (k = 0; k < 256; k++) {
 		if (ent_is_alnum((unsigned char)k))
 			byte_class[k] |= B_ALNUM | B_START;
@@ -720,9 +744,11 @@ static size_t next_start(const struct ent_ctx *c, size_t i)
 		    ((k & B_CHECK) && !ent_orig_digit(c, i) &&
 		     (s[i] < 0x80 || !may_digit(s + i))) ||
 		    ((k & B_WORD) && !word_maybe(s, i) && !ent_orig_digit(c, i))) {
-			/* No number starts inside the rest of a word either. */
+			/* No number starts inside the rest of a word either.
+			 * The text is NUL-terminated and NUL is no B_ALNUM,
+			 * so the skip needs no bound. */
 			if (k & B_ALNUM)
-				while (i + 1 < len && (byte_class[s[i + 1]] & B_ALNUM))
+				while (byte_class[s[i + 1]] & B_ALNUM)
 					i++;
 			continue;
 		}

