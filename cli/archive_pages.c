@@ -68,7 +68,7 @@ static int page_text(const struct archive_payload *pl, char **title, char **body
 		*body = xstrdup(pl->data);
 		return 0;
 	}
-	p = extract_page_parse(pl->data, pl->len, pl->content_type, NULL, err);
+	p = extract_page_parse_text(pl->data, pl->len, pl->content_type, err);
 	if (!p)
 		return -1;
 	if (extract_element_text(p, "title", title, err) < 0 ||

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
+#include <libxml/SAX2.h>
 #include <libxml/encoding.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -449,10 +450,67 @@ static void need_base(struct extract_page *p)
 	find_host(p);
 }
 
-struct extract_page *extract_page_parse(const char *data, size_t len,
-					const char *content_type,
-					const char *base_url,
-					struct lw_error *err)
+/* ---- pages read for their text only ------------------------------------------ */
+
+/* The tree libxml2's own SAX2 handlers build, less what no text walk reads:
+ * attributes (each a node, a text child and a copy of its value, and every
+ * id an entry in the document's ID table with an error formatted for each
+ * duplicate), script and style content (often most of a real page's bytes,
+ * copied and then freed again), and comments inside the root. The HTML
+ * parser looks back into the tree for one thing, whether whitespace after a
+ * tag is blank (areBlanks: the last child that is not a comment, text or
+ * not, and its name), and that reads the same with these left out. */
+static void text_start(void *ctx, const xmlChar *name, const xmlChar **atts)
+{
+	(void)atts;
+	xmlSAX2StartElement(ctx, name, NULL);
+}
+
+/* The HTML parser hands over only script and style content this way. */
+static void skip_cdata(void *ctx, const xmlChar *value, int len)
+{
+	(void)ctx;
+	(void)value;
+	(void)len;
+}
+
+/* Only inside an element: a comment before the root can be the document's
+ * first child, which is where libxml2 hangs what comes after </html> (as
+ * its sibling, outside the root, instead of inside the root). */
+static void text_comment(void *ctx, const xmlChar *value)
+{
+	if (!((xmlParserCtxtPtr)ctx)->node)
+		xmlSAX2Comment(ctx, value);
+}
+
+#define PAGE_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
+		      HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC | \
+		      XML_PARSE_HUGE)
+
+/* The encoding is settled before, so the page's own hints are ignored;
+ * XML_PARSE_HUGE lifts the nesting limit as the matcher does. */
+static htmlDocPtr read_html(const char *data, size_t len, const char *enc, int text_only)
+{
+	htmlParserCtxtPtr ctxt;
+	htmlDocPtr doc;
+
+	if (!text_only)
+		return htmlReadMemory(data, (int)len, NULL, enc, PAGE_OPTIONS);
+	/* htmlReadMemory's steps, with this context's own copy of the SAX
+	 * handlers changed. */
+	ctxt = htmlNewParserCtxt();
+	if (!ctxt)
+		xoom("parsing HTML");
+	ctxt->sax->startElement = text_start;
+	ctxt->sax->cdataBlock = skip_cdata;
+	ctxt->sax->comment = text_comment;
+	doc = htmlCtxtReadMemory(ctxt, data, (int)len, NULL, enc, PAGE_OPTIONS);
+	htmlFreeParserCtxt(ctxt);
+	return doc;
+}
+
+static struct extract_page *parse(const char *data, size_t len, const char *content_type,
+				  const char *base_url, int text_only, struct lw_error *err)
 {
 	struct extract_page *p = NULL;
 	const char *enc;
@@ -471,15 +529,9 @@ struct extract_page *extract_page_parse(const char *data, size_t len,
 		goto fail;
 	}
 	enc = choose_charset(&data, &len, content_type, label, sizeof(label));
-	/* The encoding is settled above, so the page's own hints are ignored;
-	 * XML_PARSE_HUGE lifts the nesting limit as the matcher does. */
 	xmlResetLastError();
 	if (len)
-		p->doc = htmlReadMemory(data, (int)len, NULL, enc,
-					HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-					HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-					HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC |
-					XML_PARSE_HUGE);
+		p->doc = read_html(data, len, enc, text_only);
 	/* As in matcher/html.c: out of memory is not an empty page. */
 	if (xmlGetLastError() && xmlGetLastError()->code == XML_ERR_NO_MEMORY)
 		xoom("parsing HTML");
@@ -495,6 +547,21 @@ fail:
 	extract_page_free(p);
 	quiet_end(&q);
 	return NULL;
+}
+
+struct extract_page *extract_page_parse(const char *data, size_t len,
+					const char *content_type,
+					const char *base_url,
+					struct lw_error *err)
+{
+	return parse(data, len, content_type, base_url, 0, err);
+}
+
+struct extract_page *extract_page_parse_text(const char *data, size_t len,
+					     const char *content_type,
+					     struct lw_error *err)
+{
+	return parse(data, len, content_type, NULL, 1, err);
 }
 
 void extract_page_free(struct extract_page *p)

@@ -35,6 +35,15 @@ struct extract_page *extract_page_parse(const char *data, size_t len,
 					const char *content_type,
 					const char *base_url,
 					struct lw_error *err);
+/* extract_page_parse for a page read only for its text (an archive's):
+ * the same parse, charset rules and tree, less the attributes, comments and
+ * script and style content, which no text walk reads. extract_element_text
+ * and extract_text of elements give the same bytes as on
+ * extract_page_parse's page; links, outlinks and XPath on attributes find
+ * nothing; there is no base URL. Same returns and ownership. */
+struct extract_page *extract_page_parse_text(const char *data, size_t len,
+					     const char *content_type,
+					     struct lw_error *err);
 /* Frees the page; NULL is a no-op. */
 void extract_page_free(struct extract_page *p);
 
