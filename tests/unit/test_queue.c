@@ -677,7 +677,7 @@ static void test_watch(void **state)
 	watched = 0;
 	watch_stop = 0;
 	alarm(15);
-	assert_int_equal(store_queue_watch(st, on_item, NULL, &watch_stop, &err), 0);
+	assert_int_equal(store_queue_watch(st, on_item, NULL, &watch_stop, NULL, &err), 0);
 	alarm(0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(watched, item_of("http://w/1"));
