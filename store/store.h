@@ -188,20 +188,25 @@ int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row 
 			 const struct matcher_analysis *a, struct lw_error *err);
 
 /* A stream of listings' current versions for a rescan, oldest first,
- * optionally last seen since a date and from one source: a server-side
- * cursor on a connection of its own, so memory stays flat however many
- * listings there are and the session's own transactions are not disturbed.
+ * optionally last seen since a date and from one source: pages read by id
+ * on a connection of its own, so memory stays flat however many listings
+ * there are and the session's own transactions are not disturbed. It reads
+ * every listing until store_rescan_seek narrows it.
  * Returns a new stream (store_rescan_close) or NULL with err. */
 struct store_rescan *store_rescan_open(struct store *st, const char *since, const char *source,
 				       struct lw_error *err);
-/* The same for listing ids lo..hi only (hi 0: all), one chunk of a shared
- * rescan. */
+/* Moves the stream to listing ids lo..hi (hi 0: no end), one chunk of a
+ * shared rescan; the connection stays open from chunk to chunk. */
+void store_rescan_seek(struct store_rescan *r, long lo, long hi);
+/* store_rescan_open then store_rescan_seek. */
 struct store_rescan *store_rescan_open_range(struct store *st, const char *since,
 					     const char *source, long lo, long hi,
 					     struct lw_error *err);
 /* Joins the unfinished shared rescan named key (the pack's hash, since and
  * source), or starts it: the listings the filter selects cut into chunks of
- * chunk_size consecutive ids. *rescan_id and *total (its listings) set. */
+ * chunk_size consecutive ids (0: about 64 chunks of 500 to 5,000). Each
+ * chunk keeps its first and last id. *rescan_id and *total (its listings)
+ * set. */
 int store_rescan_join(struct store *st, const char *key, const char *since, const char *source,
 		      long chunk_size, long *rescan_id, long *total, struct lw_error *err);
 /* Takes the next chunk (queued, or its lease expired: its process died) for
