@@ -96,7 +96,7 @@ static void show(struct job *j, int final)
 }
 
 /* Scores one chunk: its listings streamed, analysed, flushed. */
-static int one_chunk(struct job *j, long lo, long hi, struct lw_error *err)
+static int one_chunk(struct job *j, long lo, long hi, int attempts, struct lw_error *err)
 {
 	struct store_rescan_row *rows = NULL;
 	size_t n = 0;
@@ -120,7 +120,11 @@ static int one_chunk(struct job *j, long lo, long hi, struct lw_error *err)
 		rows = NULL;
 		show(j, 0);
 	} while (n > 0 && !stop_flag);
-	rc = engine_ingest_flush(j->in, err);
+	/* The networks' priority once per chunk, not per batch (see
+	 * store_ingest_set_defer_priority); over the whole chunk when a worker
+	 * died in it, since what it set aside died with its session. */
+	rc = stop_flag ? engine_ingest_flush(j->in, err)
+		       : engine_ingest_priority_run(j->in, lo, hi, attempts > 1, err);
 out:
 	store_rescan_rows_free(rows, rows ? n : 0);
 	return rc;
@@ -145,7 +149,7 @@ static int run(struct job *j, const char *pack_hash)
 {
 	struct lw_error err;
 	long chunk, lo, hi;
-	int r, rc = -1;
+	int r, attempts, rc = -1;
 
 	j->t0 = lw_now();
 	/* Workers of one `--jobs N` come with the rescan their parent joined. */
@@ -153,7 +157,8 @@ static int run(struct job *j, const char *pack_hash)
 	    join(j->st, pack_hash, j->since, j->source, j->chunk_size, &j->rescan_id, &err) < 0)
 		goto fail;
 	while (!stop_flag) {
-		r = store_rescan_claim(j->st, j->rescan_id, j->owner, j->lease, &chunk, &lo, &hi, &err);
+		r = store_rescan_claim(j->st, j->rescan_id, j->owner, j->lease, &chunk, &lo, &hi, &attempts,
+				      &err);
 		if (r < 0)
 			goto fail;
 		if (r == 2)
@@ -164,7 +169,7 @@ static int run(struct job *j, const char *pack_hash)
 			usleep(300000);
 			continue;
 		}
-		if (one_chunk(j, lo, hi, &err) < 0)
+		if (one_chunk(j, lo, hi, attempts, &err) < 0)
 			goto fail;
 		if (stop_flag)
 			break;
@@ -249,6 +254,7 @@ static int worker(const struct opts *o, const struct shared *sh, int progress,
 		goto out;
 	}
 	engine_ingest_on_reject(in, on_reject, NULL);
+	engine_ingest_set_defer_priority(in, 1);
 	engine_ingest_set_links(in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
 	{

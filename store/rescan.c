@@ -180,7 +180,7 @@ fail:
 }
 
 int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int lease_seconds,
-		       long *chunk, long *lo, long *hi, struct lw_error *err)
+		       long *chunk, long *lo, long *hi, int *attempts, struct lw_error *err)
 {
 	char rid[24], lease[24];
 	const char *p[3] = { rid, owner, lease };
@@ -194,13 +194,14 @@ int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int 
 		    " WHERE (c.rescan_id, c.chunk) = (SELECT rescan_id, chunk FROM rescan_chunks"
 		    " WHERE rescan_id = $1 AND (state = 'queued' OR (state = 'working'"
 		    " AND lease_expires < now())) ORDER BY chunk LIMIT 1 FOR UPDATE SKIP LOCKED)"
-		    " RETURNING chunk, lo, hi",
+		    " RETURNING chunk, lo, hi, attempts",
 		    3, p, &res, err) < 0)
 		return -1;
 	if (PQntuples(res) == 1) {
 		*chunk = atol(PQgetvalue(res, 0, 0));
 		*lo = atol(PQgetvalue(res, 0, 1));
 		*hi = atol(PQgetvalue(res, 0, 2));
+		*attempts = atoi(PQgetvalue(res, 0, 3));
 		PQclear(res);
 		return 1;
 	}

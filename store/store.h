@@ -179,6 +179,21 @@ void store_ingest_set_rules(struct store_ingest *in, const struct store_network_
  * (seen, unstored) but not stored: for web archives, where most pages are
  * not ads. Default off. */
 void store_ingest_set_flagged_only(struct store_ingest *in, int on);
+/* With on, a batch does not raise the queue items of the networks it
+ * touched (the "priority" step, which reads every member of each of those
+ * networks, so its cost grows with the networks: a rescan paid it again for
+ * every batch); it sets the batch's rows aside in the session instead, and
+ * store_ingest_priority_run runs the step once over all of them. A network
+ * touched by several batches is then counted once, at the end, as the last
+ * of those batches would have counted it. */
+void store_ingest_set_defer_priority(struct store_ingest *in, int on);
+/* Flushes, then runs the deferred priority step in one transaction over
+ * the rows set aside since the last run; with whole (or when a failed batch
+ * may have lost rows set aside), also over every listing with an id in
+ * lo..hi (hi > 0), for a chunk of a rescan another worker began. Returns 0
+ * or -1 with err. */
+int store_ingest_priority_run(struct store_ingest *in, long lo, long hi, int whole,
+			      struct lw_error *err);
 
 /* Stores a stored version's new analysis (of store_compose_text of the row's
  * title and body) made with the session's pack; when the pack differs from
@@ -210,11 +225,12 @@ struct store_rescan *store_rescan_open_range(struct store *st, const char *since
 int store_rescan_join(struct store *st, const char *key, const char *since, const char *source,
 		      long chunk_size, long *rescan_id, long *total, struct lw_error *err);
 /* Takes the next chunk (queued, or its lease expired: its process died) for
- * lease_seconds. Returns 1 with *chunk and its id range; 0 when none is free
+ * lease_seconds. Returns 1 with *chunk, its id range and *attempts (1 the
+ * first time it is taken, more when a worker died holding it); 0 when none is free
  * but others still hold some (ask again later); 2 when the rescan is done
  * (it is then marked finished); -1 with err. */
 int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int lease_seconds,
-		       long *chunk, long *lo, long *hi, struct lw_error *err);
+		       long *chunk, long *lo, long *hi, int *attempts, struct lw_error *err);
 /* Marks a chunk scored (after its listings were flushed). */
 int store_rescan_chunk_done(struct store *st, long rescan_id, long chunk, const char *owner,
 			    struct lw_error *err);
