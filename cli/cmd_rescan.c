@@ -16,8 +16,9 @@
 #include "cli.h"
 #include "../util/clock.h"
 
-/* Rows a FETCH brings: enough to keep the pool busy, little memory. */
-#define PAGE 2000
+/* Rows a page brings, and listings a round analyses while the round before
+ * it is written: enough to keep the pool busy, little memory. */
+#define PAGE 1000
 
 static volatile sig_atomic_t stop_flag;
 
@@ -31,7 +32,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lurewatch rescan [--since DATE] [--source NAME] [-r PACK] [-j N]\n"
-		"                        [--threads N] [--lease S] [--quiet]\n\n"
+		"                        [--threads N] [--lease S] [--chunk N] [--quiet]\n\n"
 		"Scores stored listings (their current versions) again with the current rule\n"
 		"pack. A version scored by another pack gets the new hits and score; listings\n"
 		"that are now flagged join the queue (a dismissed one only with new categories).\n"
@@ -47,10 +48,10 @@ static void usage(FILE *f)
 		"  -j, --jobs N    worker processes on this machine (default 1)\n"
 		"  --threads N     analysing threads per worker (default: the cores shared out)\n"
 		"  --lease S       seconds a chunk stays a worker's without it finishing (default 60)\n"
+		"  --chunk N       listings per chunk, when this process starts the rescan\n"
+		"                  (default: about 64 chunks of 500 to 5,000 listings)\n"
 		"  -q, --quiet     no progress bar\n");
 }
-
-#define CHUNK 500
 
 static void bar(long done, long total, double t0, int final)
 {
@@ -73,6 +74,8 @@ static void on_reject(const struct store_listing *l, const char *msg, void *ctx)
 struct job {
 	struct store *st;
 	struct engine_ingest *in;
+	struct store_rescan *cur;       /* the reading connection, kept across chunks */
+	long chunk_size;                /* 0: about 64 chunks */
 	const char *since, *source, *owner;
 	long rescan_id;
 	int lease, progress;
@@ -93,18 +96,22 @@ static void show(struct job *j, int final)
 }
 
 /* Scores one chunk: its listings streamed, analysed, flushed. */
-static int one_chunk(struct job *j, long lo, long hi, struct lw_error *err)
+static int one_chunk(struct job *j, long lo, long hi, int attempts, struct lw_error *err)
 {
 	struct store_rescan_row *rows = NULL;
-	struct store_rescan *cur;
 	size_t n = 0;
 	int rc = -1;
 
-	cur = store_rescan_open_range(j->st, j->since, j->source, lo, hi, err);
-	if (!cur)
-		return -1;
+	/* One reading connection for all chunks: a new one per chunk cost a
+	 * connection set-up (and a cursor) per 500 listings. */
+	if (!j->cur) {
+		j->cur = store_rescan_open(j->st, j->since, j->source, err);
+		if (!j->cur)
+			return -1;
+	}
+	store_rescan_seek(j->cur, lo, hi);
 	do {
-		if (store_rescan_next(cur, PAGE, &rows, &n, err) < 0)
+		if (store_rescan_next(j->cur, PAGE, &rows, &n, err) < 0)
 			goto out;
 		for (size_t i = 0; i < n && !stop_flag; i++)
 			if (engine_ingest_rescore(j->in, &rows[i], err) < 0)
@@ -113,16 +120,19 @@ static int one_chunk(struct job *j, long lo, long hi, struct lw_error *err)
 		rows = NULL;
 		show(j, 0);
 	} while (n > 0 && !stop_flag);
-	rc = engine_ingest_flush(j->in, err);
+	/* The networks' priority once per chunk, not per batch (see
+	 * store_ingest_set_defer_priority); over the whole chunk when a worker
+	 * died in it, since what it set aside died with its session. */
+	rc = stop_flag ? engine_ingest_flush(j->in, err)
+		       : engine_ingest_priority_run(j->in, lo, hi, attempts > 1, err);
 out:
 	store_rescan_rows_free(rows, rows ? n : 0);
-	store_rescan_close(cur);
 	return rc;
 }
 
 /* Joins the shared rescan of this pack and filter (or starts it). */
 static int join(struct store *st, const char *pack_hash, const char *since, const char *source,
-		long *rescan_id, struct lw_error *err)
+		long chunk_size, long *rescan_id, struct lw_error *err)
 {
 	struct lw_buf key;
 	long total;
@@ -130,7 +140,7 @@ static int join(struct store *st, const char *pack_hash, const char *since, cons
 
 	lw_buf_init(&key, 4096);
 	lw_buf_printf(&key, "%s|%s|%s", pack_hash, since ? since : "", source ? source : "");
-	rc = store_rescan_join(st, key.data, since, source, CHUNK, rescan_id, &total, err);
+	rc = store_rescan_join(st, key.data, since, source, chunk_size, rescan_id, &total, err);
 	lw_buf_release(&key);
 	return rc;
 }
@@ -139,14 +149,16 @@ static int run(struct job *j, const char *pack_hash)
 {
 	struct lw_error err;
 	long chunk, lo, hi;
-	int r, rc = -1;
+	int r, attempts, rc = -1;
 
 	j->t0 = lw_now();
 	/* Workers of one `--jobs N` come with the rescan their parent joined. */
-	if (!j->rescan_id && join(j->st, pack_hash, j->since, j->source, &j->rescan_id, &err) < 0)
+	if (!j->rescan_id &&
+	    join(j->st, pack_hash, j->since, j->source, j->chunk_size, &j->rescan_id, &err) < 0)
 		goto fail;
 	while (!stop_flag) {
-		r = store_rescan_claim(j->st, j->rescan_id, j->owner, j->lease, &chunk, &lo, &hi, &err);
+		r = store_rescan_claim(j->st, j->rescan_id, j->owner, j->lease, &chunk, &lo, &hi, &attempts,
+				      &err);
 		if (r < 0)
 			goto fail;
 		if (r == 2)
@@ -157,7 +169,7 @@ static int run(struct job *j, const char *pack_hash)
 			usleep(300000);
 			continue;
 		}
-		if (one_chunk(j, lo, hi, &err) < 0)
+		if (one_chunk(j, lo, hi, attempts, &err) < 0)
 			goto fail;
 		if (stop_flag)
 			break;
@@ -173,13 +185,15 @@ static int run(struct job *j, const char *pack_hash)
 fail:
 	fprintf(stderr, "%slurewatch: %s\n", j->progress ? "\n" : "", err.msg);
 out:
+	store_rescan_close(j->cur);
+	j->cur = NULL;
 	store_worker_gone(j->st, j->owner, &err);
 	return rc;
 }
 
 struct opts {
 	const char *since, *source, *rules;
-	double jobs, threads, lease;
+	double jobs, threads, lease, chunk;
 	int quiet;
 };
 
@@ -234,12 +248,13 @@ static int worker(const struct opts *o, const struct shared *sh, int progress,
 	st = cli_store_open(cfg);
 	if (!st)
 		goto out;
-	in = engine_ingest_new(st, sh->m, NULL, "rescan", 2000, (int)o->threads, &err);
+	in = engine_ingest_new(st, sh->m, NULL, "rescan", PAGE, (int)o->threads, &err);
 	if (!in) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		goto out;
 	}
 	engine_ingest_on_reject(in, on_reject, NULL);
+	engine_ingest_set_defer_priority(in, 1);
 	engine_ingest_set_links(in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
 	{
@@ -259,6 +274,7 @@ static int worker(const struct opts *o, const struct shared *sh, int progress,
 	j.source = o->source;
 	j.owner = owner;
 	j.lease = (int)o->lease;
+	j.chunk_size = (long)o->chunk;
 	j.progress = progress;
 	j.rescan_id = sh->rescan_id;
 	if (run(&j, sh->pack_hash) == 0) {
@@ -296,7 +312,7 @@ static int run_jobs(const struct opts *o, struct shared *sh, int progress,
 
 	if (!st)
 		return CLI_ERROR;
-	if (join(st, sh->pack_hash, o->since, o->source, &sh->rescan_id, &err) < 0) {
+	if (join(st, sh->pack_hash, o->since, o->source, (long)o->chunk, &sh->rescan_id, &err) < 0) {
 		fprintf(stderr, "lurewatch: %s\n", err.msg);
 		store_close(st);
 		return CLI_ERROR;
@@ -357,6 +373,7 @@ int cmd_rescan(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "lease", required_argument, NULL, 'l' },
+		{ "chunk", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -394,6 +411,13 @@ int cmd_rescan(int argc, char **argv)
 			if (cli_parse_double("--lease", optarg, &o.lease) < 0 || o.lease < 2 ||
 			    o.lease > 86400) {
 				fprintf(stderr, "lurewatch: --lease takes 2 to 86400 seconds\n");
+				return CLI_ERROR;
+			}
+			break;
+		case 'C':
+			if (cli_parse_double("--chunk", optarg, &o.chunk) < 0 || o.chunk < 1 ||
+			    o.chunk > 10000000 || o.chunk != (double)(long)o.chunk) {
+				fprintf(stderr, "lurewatch: --chunk takes 1 to 10000000 listings\n");
 				return CLI_ERROR;
 			}
 			break;

@@ -52,6 +52,11 @@ int engine_ingest_rescore(struct engine_ingest *e, const struct store_rescan_row
 			  struct lw_error *err);
 /* Analyses and writes everything queued. Returns 0 or -1 with err. */
 int engine_ingest_flush(struct engine_ingest *e, struct lw_error *err);
+/* As store_ingest_set_defer_priority. */
+void engine_ingest_set_defer_priority(struct engine_ingest *e, int on);
+/* engine_ingest_flush, then store_ingest_priority_run. */
+int engine_ingest_priority_run(struct engine_ingest *e, long lo, long hi, int whole,
+			       struct lw_error *err);
 
 /* 1 after a batch failed to commit: stop feeding the session. */
 int engine_ingest_failed(const struct engine_ingest *e);

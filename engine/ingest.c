@@ -361,3 +361,21 @@ int engine_ingest_flush(struct engine_ingest *e, struct lw_error *err)
 	}
 	return 0;
 }
+
+void engine_ingest_set_defer_priority(struct engine_ingest *e, int on)
+{
+	store_ingest_set_defer_priority(e->in, on);
+}
+
+int engine_ingest_priority_run(struct engine_ingest *e, long lo, long hi, int whole,
+			       struct lw_error *err)
+{
+	if (engine_ingest_flush(e, err) < 0)
+		return -1;
+	if (store_ingest_priority_run(e->in, lo, hi, whole, err) < 0) {
+		e->failed = 1;
+		e->fatal = *err;
+		return -1;
+	}
+	return 0;
+}

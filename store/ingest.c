@@ -54,6 +54,8 @@ struct store_ingest {
 	size_t *slots, nslots;
 	struct store_ingest_stats stats;
 	int failed, staged, flagged_only;
+	int defer_priority;     /* store_ingest_set_defer_priority */
+	int deferred_lost;      /* a failed batch may have taken deferred rows with it */
 	double retry_seconds;   /* store_ingest_set_retry */
 	size_t next_refresh;    /* listings seen at the next statistics refresh */
 	/* network linking */
@@ -427,6 +429,17 @@ int store_ingest_add(struct store_ingest *in, const struct store_listing *l,
 
 /* ---- writing a batch ------------------------------------------------------------ */
 
+/* What a batch sets aside for the network priority when it is deferred
+ * (store_ingest_set_defer_priority): the staged columns the priority step
+ * reads, kept by the session (not ON COMMIT DELETE) until the next
+ * store_ingest_priority_run, and rolled back with a batch that fails. */
+static const char pending_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS ingest_priority_pending (listing_id bigint,"
+	" version_id bigint, links_same boolean, flagged boolean)";
+static const char defer_sql[] =
+	"INSERT INTO ingest_priority_pending SELECT listing_id, version_id, links_same, flagged"
+	" FROM ingest_stage WHERE version_id IS NOT NULL";
+
 static const char stage_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS ingest_stage ("
 	" seq integer, url text, source text, title text, body text, location text,"
@@ -454,6 +467,7 @@ enum {
 	STEP_COUNT_NEW = 1 << 8,    /* its row count is the number of new listings */
 	STEP_COUNT_QUEUED = 1 << 9, /* its row count is the number of queue changes */
 	STEP_LINK = 1 << 10,        /* network linking: see link_batch */
+	STEP_PRIORITY = 1 << 11,    /* network priority: see store_ingest_set_defer_priority */
 };
 
 struct batch_step {
@@ -618,7 +632,7 @@ static const struct batch_step batch_sql[] = {
 	  " FROM p WHERE q.listing_id = ANY (ARRAY(SELECT listing_id FROM p))"
 	  " AND q.listing_id = p.listing_id"
 	  " AND (q.priority, q.priority_reason) IS DISTINCT FROM ((q.score * p.factor)::real, p.reason)",
-	  0 },
+	  STEP_PRIORITY },
 };
 
 /* Appends s for COPY's text format: backslash escapes, \N for NULL. Runs
@@ -837,7 +851,8 @@ static int flush_once(struct store_ingest *in, struct lw_error *err)
 		fresh += !in->batch[i].rescore_version;
 	if (db_begin(in->st, err) < 0)
 		goto fail;
-	if (!in->staged && db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0)
+	if (!in->staged && (db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0 ||
+			    db_exec(in->st, pending_sql, 0, NULL, NULL, err) < 0))
 		goto fail;
 	in->staged = 1;
 	if (db_exec(in->st, "INSERT INTO rule_packs (hash, name, version) VALUES ($1, $2, $3)"
@@ -865,6 +880,11 @@ static int flush_once(struct store_ingest *in, struct lw_error *err)
 				goto fail;
 			continue;
 		}
+		if ((step->flags & STEP_PRIORITY) && in->defer_priority) {
+			if (db_exec(in->st, defer_sql, 0, NULL, NULL, err) < 0)
+				goto fail;
+			continue;
+		}
 		np = strstr(step->sql, "$2") ? 2 : strstr(step->sql, "$1") ? 1 : 0;
 		if (db_exec(in->st, step->sql, np, params, counts ? &res : NULL, err) < 0)
 			goto fail;
@@ -886,8 +906,58 @@ fail:
 	db_rollback(in->st);
 	/* The temp table dies with a broken connection: re-create it next time. */
 	in->staged = 0;
+	in->deferred_lost = 1;
 out:
 	return rc;
+}
+
+/* ---- network priority, deferred ---------------------------------------------- */
+
+void store_ingest_set_defer_priority(struct store_ingest *in, int on)
+{
+	in->defer_priority = on;
+}
+
+int store_ingest_priority_run(struct store_ingest *in, long lo, long hi, int whole,
+			      struct lw_error *err)
+{
+	char slo[24], shi[24];
+	const char *p[2] = { slo, shi };
+	const char *step = NULL;
+
+	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++)
+		if (batch_sql[i].flags & STEP_PRIORITY)
+			step = batch_sql[i].sql;
+	snprintf(slo, sizeof(slo), "%ld", lo);
+	snprintf(shi, sizeof(shi), "%ld", hi);
+	if (store_ingest_flush(in, err) < 0 || db_begin(in->st, err) < 0)
+		return -1;
+	if (!in->staged && (db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0 ||
+			    db_exec(in->st, pending_sql, 0, NULL, NULL, err) < 0))
+		goto fail;
+	in->staged = 1;
+	/* The batches' own statement, over the staged rows they set aside. */
+	if (db_exec(in->st, "INSERT INTO ingest_stage (listing_id, version_id, links_same, flagged)"
+		    " SELECT listing_id, version_id, links_same, flagged FROM ingest_priority_pending",
+		    0, NULL, NULL, err) < 0)
+		goto fail;
+	if ((whole || in->deferred_lost) && hi > 0 &&
+	    db_exec(in->st, "INSERT INTO ingest_stage (listing_id, version_id, flagged)"
+		    " SELECT l.id, v.id, false FROM listings l JOIN listing_versions v"
+		    " ON v.listing_id = l.id AND v.version = l.current_version"
+		    " WHERE l.id BETWEEN $1::bigint AND $2::bigint", 2, p, NULL, err) < 0)
+		goto fail;
+	if (db_exec(in->st, step, 0, NULL, NULL, err) < 0 ||
+	    db_exec(in->st, "DELETE FROM ingest_priority_pending", 0, NULL, NULL, err) < 0 ||
+	    db_commit(in->st, err) < 0)
+		goto fail;
+	in->deferred_lost = 0;
+	return 0;
+fail:
+	db_rollback(in->st);
+	in->staged = 0;
+	in->deferred_lost = 1;
+	return -1;
 }
 
 void store_ingest_set_retry(struct store_ingest *in, double seconds)

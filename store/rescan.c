@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading stored listings back for a rescan, in id order, through a
- * server-side cursor (memory stays flat however many listings there are). */
+/* Reading stored listings back for a rescan, in id order, a page at a time
+ * (memory stays flat however many listings there are), and the chunks that
+ * share one rescan among processes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,67 +28,81 @@ int store_rescan_count(struct store *st, const char *since, const char *source, 
 }
 
 struct store_rescan {
-	struct store *conn;     /* a connection of its own, inside one transaction */
+	struct store *conn;     /* a connection of its own, kept across chunks */
+	char *since, *source;
+	long next, hi;          /* the ids still to read: next..hi */
 };
 
 void store_rescan_close(struct store_rescan *r)
 {
 	if (!r)
 		return;
-	/* Ending the connection ends its transaction and the cursor with it. */
 	store_close(r->conn);
+	free(r->since);
+	free(r->source);
 	free(r);
 }
 
 struct store_rescan *store_rescan_open(struct store *st, const char *since, const char *source,
 				       struct lw_error *err)
 {
-	return store_rescan_open_range(st, since, source, 0, 0, err);
+	struct store_rescan *r = xcalloc(1, sizeof(*r));
+
+	r->since = since ? xstrdup(since) : NULL;
+	r->source = source ? xstrdup(source) : NULL;
+	r->next = 1;
+	r->hi = 0;
+	r->conn = store_open_timed(st->conninfo, 0, &st->timeouts, err);
+	if (!r->conn) {
+		store_rescan_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+void store_rescan_seek(struct store_rescan *r, long lo, long hi)
+{
+	r->next = lo > 0 ? lo : 1;
+	r->hi = hi > 0 ? hi : 0;
 }
 
 struct store_rescan *store_rescan_open_range(struct store *st, const char *since,
 					     const char *source, long lo, long hi,
 					     struct lw_error *err)
 {
-	char slo[24], shi[24];
-	const char *p[4] = { since, source, slo, shi };
-	struct store_rescan *r = xcalloc(1, sizeof(*r));
+	struct store_rescan *r = store_rescan_open(st, since, source, err);
 
-	snprintf(slo, sizeof(slo), "%ld", lo);
-	snprintf(shi, sizeof(shi), "%ld", hi);
-	r->conn = store_open_timed(st->conninfo, 0, &st->timeouts, err);
-	if (!r->conn)
-		goto fail;
-	/* REPEATABLE READ: the stream is one snapshot, however long it runs
-	 * and whatever the rescan itself writes meanwhile. */
-	if (db_exec(r->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
-		    err) < 0 ||
-	    db_exec(r->conn,
-		    "DECLARE rescan NO SCROLL CURSOR FOR"
-		    " SELECT l.id, v.id, l.url, s.name, v.title, v.body FROM listings l"
-		    " JOIN listing_versions v ON v.listing_id = l.id AND v.version = l.current_version"
-		    " JOIN sources s ON s.id = l.source_id"
-		    " WHERE" RESCAN_FILTER " AND ($4::bigint = 0 OR l.id BETWEEN $3 AND $4)"
-		    " ORDER BY l.id",
-		    4, p, NULL, err) < 0)
-		goto fail;
+	if (r)
+		store_rescan_seek(r, lo, hi);
 	return r;
-fail:
-	store_rescan_close(r);
-	return NULL;
 }
 
 int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row **rows, size_t *n,
 		      struct lw_error *err)
 {
-	char sql[64];
+	char snext[24], shi[24], slim[24];
+	const char *p[5] = { r->since, r->source, snext, shi, slim };
 	PGresult *res = NULL;
 	struct store_rescan_row *v;
 	int nr;
 
-	/* FETCH takes no parameters: the count is a number we format. */
-	snprintf(sql, sizeof(sql), "FETCH FORWARD %ld FROM rescan", max > 0 ? max : 1);
-	if (db_exec(r->conn, sql, 0, NULL, &res, err) < 0)
+	snprintf(snext, sizeof(snext), "%ld", r->next);
+	snprintf(shi, sizeof(shi), "%ld", r->hi);
+	snprintf(slim, sizeof(slim), "%ld", max > 0 ? max : 1);
+	/* Keyset pages, each its own statement: the primary key seeks to the
+	 * next id (an OFFSET or a cursor would keep one snapshot, and one
+	 * transaction, open for the whole rescan while it rewrites every
+	 * version). Each listing is read as it stands when its page is read;
+	 * chunks were fixed when the rescan began. */
+	if (db_exec_prepared(r->conn,
+			     "SELECT l.id, v.id, l.url, s.name, v.title, v.body FROM listings l"
+			     " JOIN listing_versions v ON v.listing_id = l.id"
+			     " AND v.version = l.current_version"
+			     " JOIN sources s ON s.id = l.source_id"
+			     " WHERE" RESCAN_FILTER " AND l.id >= $3::bigint"
+			     " AND ($4::bigint = 0 OR l.id <= $4::bigint)"
+			     " ORDER BY l.id LIMIT $5::bigint",
+			     5, p, &res, err) < 0)
 		return -1;
 	nr = PQntuples(res);
 	v = xcalloc(nr ? (size_t)nr : 1, sizeof(*v));
@@ -100,6 +115,8 @@ int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row 
 		v[i].body = xstrdup(PQgetvalue(res, i, 5));
 	}
 	PQclear(res);
+	if (nr)
+		r->next = v[nr - 1].listing_id + 1;
 	*rows = v;
 	*n = (size_t)nr;
 	return 0;
@@ -139,10 +156,15 @@ int store_rescan_join(struct store *st, const char *key, const char *since, cons
 		res = NULL;
 		if (db_exec(st, "WITH r AS (INSERT INTO rescans (key, total) SELECT $3,"
 			    " (SELECT count(*) FROM listings l WHERE" RESCAN_FILTER ") RETURNING id, total),"
+			    /* About 64 chunks: enough for many workers to share
+			     * and a killed one to lose little, few enough that
+			     * claiming, the per-chunk work and progress stay cheap. */
+			    " z AS (SELECT CASE WHEN $4::bigint > 0 THEN $4::bigint ELSE"
+			    " least(5000, greatest(500, ceil(r.total / 64.0)::bigint)) END AS n FROM r),"
 			    " c AS (INSERT INTO rescan_chunks (rescan_id, chunk, lo, hi, listings)"
 			    " SELECT r.id, x.g, min(x.id), max(x.id), count(*) FROM r, (SELECT l.id,"
-			    " ((row_number() OVER (ORDER BY l.id)) - 1) / $4::bigint AS g FROM listings l"
-			    " WHERE" RESCAN_FILTER ") x GROUP BY r.id, x.g)"
+			    " ((row_number() OVER (ORDER BY l.id)) - 1) / (SELECT n FROM z) AS g"
+			    " FROM listings l WHERE" RESCAN_FILTER ") x GROUP BY r.id, x.g)"
 			    " SELECT id, total FROM r",
 			    4, pc, &res, err) < 0)
 			goto fail;
@@ -158,7 +180,7 @@ fail:
 }
 
 int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int lease_seconds,
-		       long *chunk, long *lo, long *hi, struct lw_error *err)
+		       long *chunk, long *lo, long *hi, int *attempts, struct lw_error *err)
 {
 	char rid[24], lease[24];
 	const char *p[3] = { rid, owner, lease };
@@ -172,13 +194,14 @@ int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int 
 		    " WHERE (c.rescan_id, c.chunk) = (SELECT rescan_id, chunk FROM rescan_chunks"
 		    " WHERE rescan_id = $1 AND (state = 'queued' OR (state = 'working'"
 		    " AND lease_expires < now())) ORDER BY chunk LIMIT 1 FOR UPDATE SKIP LOCKED)"
-		    " RETURNING chunk, lo, hi",
+		    " RETURNING chunk, lo, hi, attempts",
 		    3, p, &res, err) < 0)
 		return -1;
 	if (PQntuples(res) == 1) {
 		*chunk = atol(PQgetvalue(res, 0, 0));
 		*lo = atol(PQgetvalue(res, 0, 1));
 		*hi = atol(PQgetvalue(res, 0, 2));
+		*attempts = atoi(PQgetvalue(res, 0, 3));
 		PQclear(res);
 		return 1;
 	}

@@ -201,6 +201,21 @@ void store_ingest_set_rules(struct store_ingest *in, const struct store_network_
  * (seen, unstored) but not stored: for web archives, where most pages are
  * not ads. Default off. */
 void store_ingest_set_flagged_only(struct store_ingest *in, int on);
+/* With on, a batch does not raise the queue items of the networks it
+ * touched (the "priority" step, which reads every member of each of those
+ * networks, so its cost grows with the networks: a rescan paid it again for
+ * every batch); it sets the batch's rows aside in the session instead, and
+ * store_ingest_priority_run runs the step once over all of them. A network
+ * touched by several batches is then counted once, at the end, as the last
+ * of those batches would have counted it. */
+void store_ingest_set_defer_priority(struct store_ingest *in, int on);
+/* Flushes, then runs the deferred priority step in one transaction over
+ * the rows set aside since the last run; with whole (or when a failed batch
+ * may have lost rows set aside), also over every listing with an id in
+ * lo..hi (hi > 0), for a chunk of a rescan another worker began. Returns 0
+ * or -1 with err. */
+int store_ingest_priority_run(struct store_ingest *in, long lo, long hi, int whole,
+			      struct lw_error *err);
 
 /* Stores a stored version's new analysis (of store_compose_text of the row's
  * title and body) made with the session's pack; when the pack differs from
@@ -210,28 +225,34 @@ int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row 
 			 const struct matcher_analysis *a, struct lw_error *err);
 
 /* A stream of listings' current versions for a rescan, oldest first,
- * optionally last seen since a date and from one source: a server-side
- * cursor on a connection of its own, so memory stays flat however many
- * listings there are and the session's own transactions are not disturbed.
+ * optionally last seen since a date and from one source: pages read by id
+ * on a connection of its own, so memory stays flat however many listings
+ * there are and the session's own transactions are not disturbed. It reads
+ * every listing until store_rescan_seek narrows it.
  * Returns a new stream (store_rescan_close) or NULL with err. */
 struct store_rescan *store_rescan_open(struct store *st, const char *since, const char *source,
 				       struct lw_error *err);
-/* The same for listing ids lo..hi only (hi 0: all), one chunk of a shared
- * rescan. */
+/* Moves the stream to listing ids lo..hi (hi 0: no end), one chunk of a
+ * shared rescan; the connection stays open from chunk to chunk. */
+void store_rescan_seek(struct store_rescan *r, long lo, long hi);
+/* store_rescan_open then store_rescan_seek. */
 struct store_rescan *store_rescan_open_range(struct store *st, const char *since,
 					     const char *source, long lo, long hi,
 					     struct lw_error *err);
 /* Joins the unfinished shared rescan named key (the pack's hash, since and
  * source), or starts it: the listings the filter selects cut into chunks of
- * chunk_size consecutive ids. *rescan_id and *total (its listings) set. */
+ * chunk_size consecutive ids (0: about 64 chunks of 500 to 5,000). Each
+ * chunk keeps its first and last id. *rescan_id and *total (its listings)
+ * set. */
 int store_rescan_join(struct store *st, const char *key, const char *since, const char *source,
 		      long chunk_size, long *rescan_id, long *total, struct lw_error *err);
 /* Takes the next chunk (queued, or its lease expired: its process died) for
- * lease_seconds. Returns 1 with *chunk and its id range; 0 when none is free
+ * lease_seconds. Returns 1 with *chunk, its id range and *attempts (1 the
+ * first time it is taken, more when a worker died holding it); 0 when none is free
  * but others still hold some (ask again later); 2 when the rescan is done
  * (it is then marked finished); -1 with err. */
 int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int lease_seconds,
-		       long *chunk, long *lo, long *hi, struct lw_error *err);
+		       long *chunk, long *lo, long *hi, int *attempts, struct lw_error *err);
 /* Marks a chunk scored (after its listings were flushed). */
 int store_rescan_chunk_done(struct store *st, long rescan_id, long chunk, const char *owner,
 			    struct lw_error *err);
