@@ -12,6 +12,13 @@
 # BENCH_CRAWL_SMALL the smaller crawl for the memory comparison (5000; quick: 1000),
 # BENCH_CRAWL_PER_PAGE ad links per listing page (100), BENCH_CRAWL_CONNECTIONS (50),
 # BENCH_SEED (42). Installs nginx-light with apt-get when no nginx is found.
+#
+# A/B against another build: BENCH_CRAWL_BASE=path/to/lurewatch (main's, say) crawls the same site
+# in the same run, interleaved with this binary and a fresh curl run each round, BENCH_CRAWL_ROUNDS
+# rounds (3 with a base, else 1) in alternating order (new, base, then base, new ...), so load that
+# drifts over the minutes hits both alike; the table gives every round's ratio and their median.
+# On a shared machine wall-clock figures are noisy: compare the ratios, not the rates.
+# BENCH_CRAWL_SMALL=0 skips the smaller memory-comparison crawl, for a quick A/B.
 set -eu
 
 LW=${LW:-$(pwd)/lurewatch}
@@ -23,9 +30,22 @@ PER_PAGE=${BENCH_CRAWL_PER_PAGE:-100}
 CONNS=${BENCH_CRAWL_CONNECTIONS:-50}
 HOSTS=${BENCH_CRAWL_HOSTS:-16}
 SEED=${BENCH_SEED:-42}
+BASE_LW=${BENCH_CRAWL_BASE:-}
+ROUNDS=${BENCH_CRAWL_ROUNDS:-$([ -n "$BASE_LW" ] && echo 3 || echo 1)}
+if [ -n "$BASE_LW" ] && [ ! -x "$BASE_LW" ]; then
+	echo "bench: BENCH_CRAWL_BASE '$BASE_LW' is not an executable" >&2; exit 2
+fi
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v nginx > /dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+# BENCH_CRAWL_SERVER=node serves the site with bench/static_server.js instead of nginx (the default
+# when nginx is missing and node is there, rather than installing nginx).
+SERVER=${BENCH_CRAWL_SERVER:-nginx}
+if [ "$SERVER" = nginx ] && ! command -v nginx > /dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] &&
+	command -v node > /dev/null 2>&1; then
+	say "bench: no nginx: serving the site with node (bench/static_server.js); curl's rate is lower than with nginx"
+	SERVER=node
+fi
+if [ "$SERVER" = nginx ] && ! command -v nginx > /dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
 	say "bench: installing nginx-light (a static server fast enough not to be the bottleneck)"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light > /dev/null 2>&1 || {
 		apt-get update -qq > /dev/null 2>&1
@@ -104,7 +124,11 @@ $LISTEN
     }
 }
 EOF
-"$NGINX" -p "$W/nginx" -c "$W/nginx/nginx.conf" 2> "$W/nginx/start.err" &
+if [ "$SERVER" = node ]; then
+	node bench/static_server.js "$W/site" $PORTS 2> "$W/nginx/start.err" &
+else
+	"$NGINX" -p "$W/nginx" -c "$W/nginx/nginx.conf" 2> "$W/nginx/start.err" &
+fi
 NGINX_PID=$!
 i=0
 until curl -s --noproxy 127.0.0.1 -o /dev/null "http://127.0.0.1:$PORT/jobs/page/1.html"; do
@@ -121,15 +145,19 @@ put urls "$NURLS"
 put hosts "$HOSTS"
 
 # ---- curl --parallel ------------------------------------------------------------------------------
-say "bench: curl --parallel --parallel-max $CONNS over the $NURLS URLs"
 sed 's|.*|url = "&"\noutput = "/dev/null"|' "$W/urls.txt" > "$W/curl.cfg"
-t0=$(now)
-/usr/bin/time -f '%M' -o "$W/curl.time" curl -s --noproxy 127.0.0.1 --parallel --parallel-max "$CONNS" \
-	-w '%{http_code}\n' -K "$W/curl.cfg" > "$W/curl.codes" 2> "$W/curl.err"
-t1=$(now)
-put curl.seconds "$(elapsed "$t0" "$t1")"
-put curl.ok "$(grep -c '^200$' "$W/curl.codes" || true)"
-put curl.maxrss_kb "$(tail -n 1 "$W/curl.time")"
+# curl_run NAME: one curl --parallel of every URL, figures as NAME.*.
+curl_run() {
+	say "bench: curl --parallel --parallel-max $CONNS over the $NURLS URLs ($1)"
+	t0=$(now)
+	/usr/bin/time -f '%M' -o "$W/$1.time" curl -s --noproxy 127.0.0.1 --parallel --parallel-max "$CONNS" \
+		-w '%{http_code}\n' -K "$W/curl.cfg" > "$W/$1.codes" 2> "$W/$1.err"
+	t1=$(now)
+	put "$1.seconds" "$(elapsed "$t0" "$t1")"
+	put "$1.ok" "$(grep -c '^200$' "$W/$1.codes" || true)"
+	put "$1.maxrss_kb" "$(tail -n 1 "$W/$1.time")"
+}
+curl_run curl
 
 # ---- the fetcher alone ------------------------------------------------------------------------------
 say "bench: bench_fetch (crawler/fetch.c, no parsing) over the same URLs"
@@ -138,8 +166,11 @@ say "bench: bench_fetch (crawler/fetch.c, no parsing) over the same URLs"
 put_lines "$W/fetch.out"
 
 # ---- lurewatch crawl ---------------------------------------------------------------------------------
-# crawl_run NAME MAX_PAGES: a fresh cluster, one pass of the site, figures as NAME.*.
+# crawl_run NAME MAX_PAGES [BINARY]: a fresh cluster, one pass of the site by BINARY (this LW by
+# default), figures as NAME.*.
 crawl_run() {
+	LW_SAVED=$LW
+	LW=${3:-$LW}
 	cluster_new "$1" "[crawler]
 connections = $CONNS
 [source bench]
@@ -167,11 +198,31 @@ allow_private = yes"
 	put "$1.maxrss_kb" "$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/$1.time")"
 	put "$1.cpu" "$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$W/$1.time")"
 	cluster_stop "$CONF"
+	LW=$LW_SAVED
 }
-say "bench: lurewatch crawl of $SMALL pages (memory at the smaller size)"
-crawl_run small "$SMALL"
-say "bench: lurewatch crawl of all $NURLS pages (rate = 1000, connections = $CONNS)"
-crawl_run big "$NURLS"
+if [ "$SMALL" -gt 0 ]; then
+	say "bench: lurewatch crawl of $SMALL pages (memory at the smaller size)"
+	crawl_run small "$SMALL"
+fi
+# Round 1's curl is the one above. big.* is this binary's first round (the row bench/run.sh reads).
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	[ "$r" -gt 1 ] && curl_run "curl$r"
+	nb=big; [ "$r" -gt 1 ] && nb=big$r
+	if [ -n "$BASE_LW" ] && [ $((r % 2)) -eq 0 ]; then
+		say "bench: round $r: base $BASE_LW, then this binary"
+		crawl_run "base$r" "$NURLS" "$BASE_LW"
+		crawl_run "$nb" "$NURLS"
+	else
+		say "bench: round $r: lurewatch crawl of all $NURLS pages (rate = 1000, connections = $CONNS)"
+		crawl_run "$nb" "$NURLS"
+		if [ -n "$BASE_LW" ]; then
+			say "bench: round $r: base $BASE_LW"
+			crawl_run "base$r" "$NURLS" "$BASE_LW"
+		fi
+	fi
+	r=$((r + 1))
+done
 stop_nginx || true
 
 # ---- the table ----------------------------------------------------------------------------------------
@@ -180,7 +231,7 @@ fps=$(get fetch.pps)
 bps=$(per_s "$(get big.fetched)" "$(get big.seconds)")
 row() { printf '%-58s %8s %9s %10s %10s\n' "$@"; }
 echo
-echo "crawling: $NURLS URLs ($PAGES ad pages on $HOSTS ports + listing pages, $(awk -v b="$(get site.bytes)" 'BEGIN { printf "%.0f MB", b / 1e6 }')) from nginx on 127.0.0.1, $CONNS connections, no gzip"
+echo "crawling: $NURLS URLs ($PAGES ad pages on $HOSTS ports + listing pages, $(awk -v b="$(get site.bytes)" 'BEGIN { printf "%.0f MB", b / 1e6 }')) from $SERVER on 127.0.0.1, $CONNS connections, no gzip"
 row "client" "pages" "seconds" "pages/s" "peak RSS"
 row "curl --parallel --parallel-max $CONNS (baseline)" "$(get curl.ok)" "$(get curl.seconds)" "$cps" "$(kbmb "$(get curl.maxrss_kb)")"
 row "fetch only: bench_fetch (fetch.c, ignore_robots, interval 0)" "$(get fetch.ok)" "$(get fetch.seconds)" "$(printf '%.0f' "$fps" 2>/dev/null || echo -)" "$(kbmb "$(get fetch.maxrss_kb)")"
@@ -189,6 +240,27 @@ row "lurewatch crawl, smaller run (memory comparison)" "$(get small.fetched)" "$
 echo
 echo "ratios: fetch only / curl = $(ratio "$fps" "$cps" 2)x   crawl / curl = $(ratio "$bps" "$cps" 2)x (aim >= 0.5)" \
 	"  crawl peak RSS $(get big.fetched) vs $(get small.fetched) pages: $(kbmb "$(get big.maxrss_kb)") vs $(kbmb "$(get small.maxrss_kb)") ($(ratio "$(get big.maxrss_kb)" "$(get small.maxrss_kb)" 2)x; flat = 1)"
+if [ "$ROUNDS" -gt 1 ] || [ -n "$BASE_LW" ]; then
+	echo
+	echo "rounds (interleaved, same site, each with a fresh cluster):"
+	row "round" "curl/s" "crawl/s" "base/s" "crawl/base"
+	ratios=""
+	r=1
+	while [ "$r" -le "$ROUNDS" ]; do
+		nb=big; cu=curl; [ "$r" -gt 1 ] && nb=big$r && cu=curl$r
+		c=$(per_s "$(get "$cu.ok")" "$(get "$cu.seconds")")
+		n=$(per_s "$(get "$nb.fetched")" "$(get "$nb.seconds")")
+		b=$(per_s "$(get "base$r.fetched")" "$(get "base$r.seconds")")
+		x=$(ratio "$n" "$b" 2)
+		ratios="$ratios $x"
+		row "$r" "$c" "$n ($(ratio "$n" "$c" 2)x)" "$b ($(ratio "$b" "$c" 2)x)" "$x"
+		put "round$r.crawl_over_base" "$x"
+		r=$((r + 1))
+	done
+	med=$(printf '%s\n' $ratios | grep -v '^-$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); else print "-" }')
+	put crawl_over_base.median "$med"
+	[ -n "$BASE_LW" ] && echo "crawl / base: median $med over $ROUNDS rounds (base: $BASE_LW)"
+fi
 echo "notes: crawl time starts with the cluster already up and includes robots.txt, listing pages, parsing, scoring and storing;"
 echo "  $(get big.stored) ads stored, $(get big.failed) failed, $(get big.cpu) s CPU in lurewatch; rate = 1000/s per host is the highest a source may set,"
 echo "  so the crawl cannot pass $HOSTS x 1000 pages/s whatever the fetcher does. Fetch CPU: $(get fetch.cpu_seconds) s."
