@@ -6,7 +6,12 @@
 # Environment (all optional): BENCH_INGEST_N listings (100000; BENCH_QUICK=1: 10000),
 # BENCH_INGEST_CHUNK listings per `lurewatch ingest` run (10000), BENCH_INGEST_SECONDS cap on
 # the timed ingestion (120; chunks already started finish), BENCH_INGEST_BATCH (--batch, default
-# lurewatch's own 2000), BENCH_SEED (42). Both sides run with the cluster's default durability.
+# lurewatch's own 2000), BENCH_SEED (42), LW_BASE (a second lurewatch binary, e.g. main's, run
+# chunk by chunk in turn with this one into its own cluster), BENCH_INGEST_NOLINK (1: a third
+# cluster ingests the same chunks with [networks] link_on_ingest = false, to measure what
+# linking adds; 0: skip). Every side runs with the cluster's default durability. PostgreSQL's CPU
+# per chunk (all cluster processes, from /proc) is reported beside the wall clock, as it is
+# steadier than the wall clock on a shared machine.
 set -eu
 
 LW=${LW:-$(pwd)/lurewatch}
@@ -18,6 +23,63 @@ SEED=${BENCH_SEED:-42}
 INGEST_OPTS=""
 [ -n "${BENCH_INGEST_BATCH:-}" ] && INGEST_OPTS="--batch $BENCH_INGEST_BATCH"
 . "$(dirname "$0")/lib.sh"
+
+# CPU seconds of a cluster so far: the postmaster, its live children, and the
+# children it has reaped (cutime/cstime), from /proc.
+pg_cpu() {
+	pm=$(head -n 1 "$(dirname "$1")/pg/postmaster.pid")
+	# cat, not awk on the files: mawk stops at a file that vanished (a process that ended).
+	cat /proc/[0-9]*/stat 2> /dev/null | awk -v pm="$pm" -v hz="$(getconf CLK_TCK)" '
+		{ pid = $1; sub(/^.*\) /, "")
+		  # fields now start at state (3rd): utime is $12, stime $13, cutime $14, cstime $15
+		  if (pid == pm) t += $12 + $13 + $14 + $15; else if ($2 == pm) t += $12 + $13 }
+		END { printf "%.2f", t / hz }'
+}
+
+# one_chunk SIDE BINARY CONF FILE: ingests FILE, appends "listings seconds rss_kb lw_cpu pg_cpu
+# flagged" to $W/side.SIDE.
+one_chunk() {
+	p0=$(pg_cpu "$3")
+	t0=$(now)
+	/usr/bin/time -f '%M %U %S' -o "$W/time.out" "$2" --config "$3" ingest --json $INGEST_OPTS "$4" \
+		> "$W/ingest.out" 2> "$W/ingest.err" || {
+		say "bench: lurewatch ingest ($1) failed:"; tail -n 5 "$W/ingest.err" >&2; return 1; }
+	t1=$(now)
+	p1=$(pg_cpu "$3")
+	c=$(sed -n 's/.*"listings":\([0-9]*\).*/\1/p' "$W/ingest.out")
+	fl=$(sed -n 's/.*"flagged":\([0-9]*\).*/\1/p' "$W/ingest.out")
+	set -- "$1" "$(elapsed "$t0" "$t1")" "$(tail -n 1 "$W/time.out")" "$(elapsed "$p0" "$p1")"
+	echo "$c $2 $3 $4 $fl" | awk '{ printf "%d %s %d %.2f %s %d\n", $1, $2, $3, $4 + $5, $6, $7 }' >> "$W/side.$1"
+	say "bench:   $1 chunk: $c listings in $2 s ($(per_s "$c" "$2")/s), PostgreSQL CPU $4 s"
+}
+
+# ingest_sides CAP FILES...: chunk k of every side in turn (lurewatch with linking, then
+# LW_BASE's binary, then lurewatch without linking), until the first side has spent CAP
+# seconds; records in.*, base.* and nolink.* (listings, seconds, maxrss_kb, chunks, capped,
+# flagged, chunk_rates, pg_cpu: PostgreSQL CPU per chunk, lw_cpu: lurewatch's CPU per chunk).
+ingest_sides() {
+	cap=$1
+	shift
+	capped=0; secs=0
+	: > "$W/side.in"; : > "$W/side.base"; : > "$W/side.nolink"
+	for f in "$@"; do
+		if awk -v s="$secs" -v c="$cap" 'BEGIN { exit !(s >= c) }'; then capped=1; break; fi
+		one_chunk in "$LW" "$DB_CONF" "$f" || return 1
+		[ -n "${LW_BASE:-}" ] && { one_chunk base "$LW_BASE" "$BASE_CONF" "$f" || return 1; }
+		[ -n "$NOLINK" ] && { one_chunk nolink "$LW" "$NOLINK_CONF" "$f" || return 1; }
+		secs=$(awk '{ s += $2 } END { printf "%.2f", s }' "$W/side.in")
+	done
+	for side in in base nolink; do
+		[ -s "$W/side.$side" ] || continue
+		put "$side.capped" "$capped"
+		awk '{ n += $1; s += $2; if ($3 > r) r = $3; f += $6; k++
+			rates = rates (k > 1 ? " " : "") sprintf("%.0f", $2 > 0 ? $1 / $2 : 0)
+			pg = pg (k > 1 ? " " : "") $5; lw = lw (k > 1 ? " " : "") $4; pgs += $5 }
+			END { printf "listings=%d\nseconds=%.2f\nmaxrss_kb=%d\nflagged=%d\nchunks=%d\n", n, s, r, f, k
+			      printf "chunk_rates=%s\npg_cpu=%s\nlw_cpu=%s\npg_cpu_total=%.2f\n", rates, pg, lw, pgs }' \
+			"$W/side.$side" | while IFS= read -r l; do put "$side.${l%%=*}" "${l#*=}"; done
+	done
+}
 
 W=$(mktemp -d /tmp/lw-bench.XXXXXX)
 chmod 755 "$W"
@@ -32,17 +94,37 @@ python3 bench/gen_listings.py jsonl "$W/listings.jsonl" "$W/listings.csv" "$N" "
 put in.bytes "$(wc -c < "$W/listings.jsonl")"
 # Compile (or load) the default pack once, outside the timing.
 echo warm | "$LW" match > /dev/null 2>&1 || true
+NOLINK=${BENCH_INGEST_NOLINK-1}
+[ "$NOLINK" = 0 ] && NOLINK=""
+if [ -n "${LW_BASE:-}" ]; then
+	LW_NEW=$LW; LW=$LW_BASE
+	cluster_new base
+	BASE_CONF=$CONF; BASE_URL=$DBURL; LW=$LW_NEW
+fi
+if [ -n "$NOLINK" ]; then
+	cluster_new nolink "[networks]
+link_on_ingest = false"
+	NOLINK_CONF=$CONF
+fi
 cluster_new db
+DB_CONF=$CONF
 sql -c "CREATE TABLE bench_raw (id bigserial PRIMARY KEY, url text NOT NULL UNIQUE, source text,
 	title text NOT NULL DEFAULT '', body text NOT NULL DEFAULT '', location text, posted text)"
 
-say "bench: lurewatch ingest, $CHUNK listings a run (cap ${CAP}s)"
+say "bench: lurewatch ingest, $CHUNK listings a run (cap ${CAP}s)${LW_BASE:+, beside $LW_BASE}${NOLINK:+, and without linking}"
+# The sides take chunk k in turn, so a change in the machine's load falls on
+# all of them alike (six engineers share two cores: the wall clock swings).
 # shellcheck disable=SC2046
-ingest_chunks in "$CAP" $(split_jsonl "$W/listings.jsonl" "$CHUNK")
+ingest_sides "$CAP" $(split_jsonl "$W/listings.jsonl" "$CHUNK")
 done_n=$(get in.listings)
 put in.rows "$(count_rows)"
 put in.networks "$(sql -c "SELECT count(*) FROM (SELECT network_id FROM listing_networks
 	GROUP BY 1 HAVING count(*) > 1) s")"
+if [ -n "${LW_BASE:-}" ]; then
+	(DBURL=$BASE_URL; put base.rows "$(count_rows)"
+	 put base.networks "$(sql -c "SELECT count(*) FROM (SELECT network_id FROM listing_networks
+		GROUP BY 1 HAVING count(*) > 1) s")")
+fi
 
 # Ingestion leaves the search index to the daemon (migration 094): its work, timed apart.
 say "bench: lurewatch search --reindex of the listings ingestion left waiting"
@@ -84,6 +166,30 @@ row "psql \\copy into a plain table (PK + unique url)" "$(get copy.rows)" "$(get
 echo
 echo "ratios: raw COPY / lurewatch = $(ratio "$cps" "$lps")x (aim <= 3)   lurewatch = $lps listings/s (aim >= 5000)," \
 	"$rps rows/s ($(get in.rows) rows: listings, versions, hits, queue items, audit rows, entities)"
-echo "listings/s of each successive run of $CHUNK (a fall shows work growing with the table): $(get in.chunk_rates)"
+flat() { printf '%s\n' "$1" | awk '$1 != "-" && $1 + 0 > 0 && NF > 1 { printf "%.2f", $NF / $1 }'; }
+growth() { printf '%s\n' "$1" | awk '$1 + 0 > 0 && NF > 1 { printf "%.2f", $NF / $1 }'; }
+echo
+echo "aims (issues 9 and 16) beside the figures:"
+for side in in base; do
+	[ "$(get $side.listings)" = - ] && continue
+	[ "$side" = in ] && who="lurewatch" || who="base ($LW_BASE)"
+	fl=$(flat "$(get $side.chunk_rates)")
+	echo "  $who: $(per_s "$(get $side.listings)" "$(get $side.seconds)") listings/s (aim >= 15000);" \
+		"last/first run $fl (aim >= 0.9, flat); $(get $side.rows 2> /dev/null) rows, $(get $side.networks) networks"
+	echo "    listings/s per run of $CHUNK: $(get $side.chunk_rates)"
+	echo "    PostgreSQL CPU s per run (all cluster processes): $(get $side.pg_cpu)" \
+		"(last/first $(growth "$(get $side.pg_cpu)"), total $(get $side.pg_cpu_total) s)"
+	echo "    lurewatch CPU s per run: $(get $side.lw_cpu)"
+done
+if [ "$(get nolink.listings)" != - ]; then
+	lo=$(awk -v a="$(get in.seconds)" -v b="$(get nolink.seconds)" 'BEGIN { if (b > 0) printf "%.1f", 100 * (a - b) / b; else print "-" }')
+	lc=$(awk -v a="$(get in.pg_cpu_total)" -v b="$(get nolink.pg_cpu_total)" 'BEGIN { if (b > 0) printf "%.1f", 100 * (a - b) / b; else print "-" }')
+	put link.overhead_pct "$lo"
+	put link.overhead_pg_cpu_pct "$lc"
+	echo "  linking adds $lo% to ingestion's wall time ($(get in.seconds) s with, $(get nolink.seconds) s without; aim < 10%)" \
+		"and $lc% to PostgreSQL's CPU ($(get in.pg_cpu_total) s with, $(get nolink.pg_cpu_total) s without)"
+	echo "    without linking, listings/s per run: $(get nolink.chunk_rates); PostgreSQL CPU s: $(get nolink.pg_cpu)"
+fi
+echo "  psql \\copy baseline: $cps rows/s; raw COPY / lurewatch = $(ratio "$cps" "$lps")x"
 [ "$(get in.capped)" = 1 ] && echo "capped: stopped after ${CAP}s (BENCH_INGEST_SECONDS); the COPY side loaded the same listings"
 echo "networks of 2 or more listings after ingestion: $(get in.networks)"

@@ -609,9 +609,17 @@ static const struct batch_step batch_sql[] = {
 	/* Arrays of ids keep the indexes in use: planned as joins, both ends
 	 * read all of listing_networks (and the second all of queue_items) for
 	 * every batch once the tables were large, and the rate fell with them. */
+	/* The networks linking merged or split in this batch count too
+	 * (network_events of this transaction, migration 096): an item whose
+	 * network lost ads in a batch without any of them kept the reason and
+	 * factor of the larger network, so the queue's order hung on where
+	 * batches began (t0355). An item whose network no longer rises goes
+	 * back to its bare score and no reason, as if it had never risen. */
 	{ "WITH t AS MATERIALIZED (SELECT DISTINCT n.network_id FROM listing_networks n"
 	  " WHERE n.listing_id = ANY (ARRAY(SELECT s.listing_id FROM ingest_stage s"
-	  " WHERE s.version_id IS NOT NULL AND (NOT s.links_same OR s.flagged)))),"
+	  " WHERE s.version_id IS NOT NULL AND (NOT s.links_same OR s.flagged)))"
+	  " UNION SELECT unnest(e.network_id || e.others) FROM network_events e"
+	  " WHERE e.at = now() AND e.cause = 'ingest'),"
 	  " ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
 	  " count(DISTINCT l.source_id) AS sources,"
 	  " count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
@@ -620,12 +628,14 @@ static const struct batch_step batch_sql[] = {
 	  " count(*)::numeric / GREATEST(max(coalesce(l.posted_on, l.first_seen::date))"
 	  " - min(coalesce(l.posted_on, l.first_seen::date)) + 1, 1)"
 	  " AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
-	  " WHERE n.network_id = t.network_id) x WHERE x.listings >= 3 OR x.posting_rate >= 2),"
-	  " p AS MATERIALIZED (SELECT m.listing_id, (1 + 0.25 * ln(ns.listings::numeric)"
-	  " + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END) AS factor,"
+	  " WHERE n.network_id = t.network_id) x),"
+	  " p AS MATERIALIZED (SELECT m.listing_id, CASE WHEN ns.listings >= 3 OR ns.posting_rate >= 2"
+	  " THEN (1 + 0.25 * ln(ns.listings::numeric)"
+	  " + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END) ELSE 1 END AS factor,"
+	  " CASE WHEN ns.listings >= 3 OR ns.posting_rate >= 2 THEN"
 	  " format('network %s: %s ads from %s sources in %s places, %s a day',"
 	  " ns.network_id, ns.listings, ns.sources, ns.locations, round(ns.posting_rate::numeric, 1))"
-	  " AS reason FROM ns CROSS JOIN LATERAL (SELECT n.listing_id FROM listing_networks n"
+	  " ELSE '' END AS reason FROM ns CROSS JOIN LATERAL (SELECT n.listing_id FROM listing_networks n"
 	  " WHERE n.network_id = ns.network_id) m)"
 	  /* An item whose priority stays is not rewritten. */
 	  " UPDATE queue_items q SET priority = q.score * p.factor, priority_reason = p.reason"

@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# store_dump.sh URL: every table of a lurewatch store as sorted JSON lines, one
+# "table<TAB>row" a line, without what depends on when or in how many
+# transactions the rows were written, so two stores filled from the same input
+# by different batchings or binaries compare with cmp: no timestamps or
+# transaction ids; versions, queue items and audit rows named by listing and
+# version number rather than by serial id (the order a batch's rows take their
+# ids in is the planner's); no network_events (the log of how the networks
+# grew batch by batch: listing_networks holds what they are).
+set -eu
+url=$1
+psql "$url" -X -q -At -v ON_ERROR_STOP=1 -F '	' <<'SQL'
+SET search_path = lurewatch, pg_catalog;
+CREATE TEMP TABLE dump_out (t text, r text);
+DO $$
+DECLARE
+	tab text;
+	drop_cols text[];
+BEGIN
+	FOR tab IN SELECT table_name FROM information_schema.tables
+		    WHERE table_schema = 'lurewatch' AND table_type = 'BASE TABLE'
+		      -- written by `db start` or `search --reindex`, not by ingestion
+		      AND table_name NOT IN ('schema_migrations', 'calling_codes', 'gazetteer',
+					     'contact_known', 'workers', 'network_events',
+					     'listing_versions', 'hit_sets', 'listing_entities',
+					     'queue_items', 'audit_log')
+		    ORDER BY 1 LOOP
+		SELECT coalesce(array_agg(column_name::text), '{}') INTO drop_cols
+		  FROM information_schema.columns
+		 WHERE table_schema = 'lurewatch' AND table_name = tab
+		   AND (data_type LIKE 'timestamp%' OR data_type IN ('xid', 'xid8')
+			-- transaction ids kept as bigint (pg_current_xact_id()::text::bigint)
+			OR column_name = 'turned');
+		EXECUTE format('INSERT INTO dump_out SELECT %L, (to_jsonb(x) - $1)::text FROM %I x',
+			       tab, tab) USING drop_cols;
+	END LOOP;
+END $$;
+CREATE TEMP TABLE vno AS SELECT id, listing_id, version FROM listing_versions;
+INSERT INTO dump_out SELECT 'listing_versions', (to_jsonb(v) - '{id,seen_at}'::text[])::text
+  FROM listing_versions v;
+INSERT INTO dump_out SELECT 'hit_sets', (to_jsonb(h) - 'version_id'
+	|| jsonb_build_object('listing_id', n.listing_id, 'version', n.version))::text
+  FROM hit_sets h JOIN vno n ON n.id = h.version_id;
+INSERT INTO dump_out SELECT 'listing_entities', (to_jsonb(e) - '{id,version_id}'::text[]
+	|| jsonb_build_object('version', n.version))::text
+  FROM listing_entities e LEFT JOIN vno n ON n.id = e.version_id;
+INSERT INTO dump_out SELECT 'queue_items', (to_jsonb(q) - '{id,version_id,created_at,updated_at,resolved_at,claim_expires}'::text[]
+	|| jsonb_build_object('version', n.version))::text
+  FROM queue_items q LEFT JOIN vno n ON n.id = q.version_id;
+INSERT INTO dump_out SELECT 'audit_log', (to_jsonb(a) - '{id,item_id,at}'::text[]
+	|| jsonb_build_object('details', a.details - 'version_id', 'version', n.version))::text
+  FROM audit_log a LEFT JOIN vno n ON n.id = (a.details->>'version_id')::bigint;
+SELECT t, r FROM dump_out ORDER BY t, r;
+SQL
