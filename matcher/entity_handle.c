@@ -352,33 +352,38 @@ static int trigger(unsigned char ch)
 
 /* trigger() for every byte, built once after the keyword indexes. */
 static uint8_t triggers[256];
+/* 1 for an ASCII letter, as ent_is_alpha. */
+static uint8_t alpha[256];
 
 static void build_triggers(void)
 {
 	unsigned ch;
 
-	for (ch = 0; ch < 256; ch++)
+	for (ch = 0; ch < 256; ch++) {
 		triggers[ch] = (uint8_t)trigger((unsigned char)ch);
+		alpha[ch] = (uint8_t)ent_is_alpha((unsigned char)ch);
+	}
 }
 
 void ent_find_handles(struct ent_ctx *c)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const unsigned char *u = (const unsigned char *)c->t->buf;
 	const char *s = c->t->buf;
 	size_t i, k, e;
 
 	pthread_once(&once, build_triggers);
+	/* A trigger in ASCII needs no ASCII letter before it, so after the
+	 * first letter of a run the rest is skipped at once: the loop only
+	 * ever stands on a letter with no letter before it. The skip needs no
+	 * bound, the text being NUL-terminated. */
 	for (i = 0; i < c->t->len && !ent_full(c); i++) {
-		/* A trigger in ASCII needs no ASCII letter before it, so the
-		 * rest of a run of letters is skipped at once. */
-		if (i > 0 && ent_is_alpha((unsigned char)s[i]) && ent_is_alpha((unsigned char)s[i - 1])) {
-			while (i + 1 < c->t->len && ent_is_alpha((unsigned char)s[i + 1]))
-				i++;
+		if (!triggers[u[i]] || (u[i] < 0x80 && i > 0 && alpha[u[i - 1]])) {
+			if (alpha[u[i]])
+				while (alpha[u[i + 1]])
+					i++;
 			continue;
 		}
-		if (!triggers[(unsigned char)s[i]] ||
-		    ((unsigned char)s[i] < 0x80 && i > 0 && ent_is_alpha((unsigned char)s[i - 1])))
-			continue;
 		if (s[i] == '@' && (i == 0 || !handle_char((unsigned char)s[i - 1])))
 			at_handle(c, i);
 		if (s[i] == 't' && (i == 0 || !handle_char((unsigned char)s[i - 1])) &&
@@ -388,5 +393,8 @@ void ent_find_handles(struct ent_ctx *c)
 			if (ent_keyword_maybe(platforms[k].kw, s, i) &&
 			    ent_keyword_at(c, platforms[k].kw, i, &e))
 				keyword_handle(c, &platforms[k], i, e);
+		if (alpha[u[i]])
+			while (alpha[u[i + 1]])
+				i++;
 	}
 }

@@ -6,6 +6,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <utf8proc.h>
 
@@ -555,15 +558,63 @@ static void init_pad(void)
 /* The texts the literal databases scan, made in one pass: for db_lit and
  * db_ulit, line breaks as spaces, so an item's space matches either (a
  * regex would say [ \n]); for db_pad, a space for every byte that is not an
- * ASCII word byte, with one more before and after the text, so that a
- * space in a literal stands where \b would. Returns whether the text has a
- * byte above 0x7f, without which db_ulit cannot match. */
-static int literal_texts(struct matcher_scanner *s, const char *text, size_t len)
+ * ASCII word byte, so that a space in a literal stands where \b would.
+ * spaced and padded get len bytes each. Returns whether the text has a
+ * byte above 0x7f, without which db_ulit cannot match. The reference, a
+ * byte at a time; scan_literal_texts gives the same sixteen at a time. */
+int scan_literal_texts_ref(const char *text, size_t len, char *spaced, char *padded)
 {
 	const unsigned char *t = (const unsigned char *)text;
 	unsigned char high = 0;
 
 	pthread_once(&pad_once, init_pad);
+	for (size_t i = 0; i < len; i++) {
+		high |= t[i];
+		spaced[i] = t[i] == '\n' ? ' ' : (char)t[i];
+		padded[i] = (char)pad_byte[t[i]];
+	}
+	return (high & 0x80) != 0;
+}
+
+/* The byte loop above cost 14 instructions a byte, 5% of the full path;
+ * SSE2 (every x86-64 has it) does sixteen bytes in about as many. Signed
+ * byte compares suffice: the ranges are ASCII, and bytes above 0x7f are
+ * negative, so they fall in none. */
+int scan_literal_texts(const char *text, size_t len, char *spaced, char *padded)
+{
+	size_t i = 0;
+	int high = 0;
+
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
+	__m128i any = _mm_setzero_si128();
+
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(text + i));
+		__m128i lx = _mm_or_si128(x, _mm_set1_epi8(0x20));
+		__m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lx, _mm_set1_epi8('a' - 1)),
+					       _mm_cmplt_epi8(lx, _mm_set1_epi8('z' + 1)));
+		__m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+					      _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+		__m128i word = _mm_or_si128(_mm_or_si128(letter, digit),
+					    _mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
+		__m128i isnl = _mm_cmpeq_epi8(x, nl);
+
+		any = _mm_or_si128(any, x);
+		_mm_storeu_si128((__m128i *)(spaced + i),
+				 _mm_or_si128(_mm_andnot_si128(isnl, x), _mm_and_si128(isnl, sp)));
+		_mm_storeu_si128((__m128i *)(padded + i),
+				 _mm_or_si128(_mm_and_si128(word, x), _mm_andnot_si128(word, sp)));
+	}
+	high = _mm_movemask_epi8(any) != 0;
+#endif
+	return scan_literal_texts_ref(text + i, len - i, spaced + i, padded + i) | high;
+}
+
+/* Makes the scanner's two copies of text (see scan_literal_texts), the
+ * padded one with a space before and after the text. */
+static int literal_texts(struct matcher_scanner *s, const char *text, size_t len)
+{
 	if (len + 2 > s->spaced_cap) {
 		free(s->spaced);
 		free(s->padded);
@@ -572,13 +623,8 @@ static int literal_texts(struct matcher_scanner *s, const char *text, size_t len
 		s->padded = xmalloc(s->spaced_cap);
 	}
 	s->padded[0] = ' ';
-	for (size_t i = 0; i < len; i++) {
-		high |= t[i];
-		s->spaced[i] = t[i] == '\n' ? ' ' : (char)t[i];
-		s->padded[i + 1] = (char)pad_byte[t[i]];
-	}
 	s->padded[len + 1] = ' ';
-	return (high & 0x80) != 0;
+	return scan_literal_texts(text, len, s->spaced, s->padded + 1);
 }
 
 static int scan_both(struct matcher_scanner *s, const char *text, size_t len,

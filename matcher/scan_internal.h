@@ -75,4 +75,12 @@ uint32_t raw_end(const struct matcher_scanner *s, size_t i);
  * which words and which distance satisfied its proximity operators. */
 int prox_eval_rule(struct matcher_scanner *s, size_t rule, struct lw_buf *why);
 
+/* The copies of text the literal databases scan: spaced with line breaks
+ * as spaces, padded with every byte that is no ASCII word byte as a space;
+ * len bytes each. Returns 1 when text has a byte above 0x7f. The _ref one
+ * goes a byte at a time; the other, sixteen at a time where SSE2 is there,
+ * must agree with it on every input (tests/unit/test_scan_pad.c). */
+int scan_literal_texts(const char *text, size_t len, char *spaced, char *padded);
+int scan_literal_texts_ref(const char *text, size_t len, char *spaced, char *padded);
+
 #endif

@@ -136,7 +136,7 @@ static inline void add_shingle(uint64_t h, uint64_t lane[8], size_t *inlane, uin
 static void count_bits(const struct lw_text *t, const size_t *starts, const size_t *lens,
 		       size_t nw, uint32_t ones[64], size_t *nshingles)
 {
-	uint64_t lane[8] = { 0 }, h[SHINGLE];
+	uint64_t lane[8] = { 0 }, x, y;
 	size_t inlane = 0;
 
 	memset(ones, 0, 64 * sizeof(*ones));
@@ -144,45 +144,37 @@ static void count_bits(const struct lw_text *t, const size_t *starts, const size
 	if (nw == 0)
 		goto out;
 	if (nw < SHINGLE) { /* one shingle of every word */
-		uint64_t x = 0xcbf29ce484222325ULL;
+		uint64_t one = 0xcbf29ce484222325ULL;
 
 		for (size_t j = 0; j < nw; j++)
-			x = fnv1a(t->buf + starts[j], lens[j], fnv1a(" ", 1, x));
-		add_shingle(x, lane, &inlane, ones);
+			one = fnv1a(t->buf + starts[j], lens[j], fnv1a(" ", 1, one));
+		add_shingle(one, lane, &inlane, ones);
 		*nshingles = 1;
 		goto out;
 	}
+	/* x, y, z: the shingles that started at words w-2, w-1 and w. All
+	 * three are fed every word, also where one of them does not exist
+	 * (before word 2, and the last two words' own): such a value is never
+	 * counted, and feeding it costs less than deciding not to. */
+	x = y = 0;
 	for (size_t w = 0; w < nw; w++) {
-		/* shingles lo..hi (those starting at w-2, w-1, w that exist) hold word w */
-		size_t lo = w >= SHINGLE - 1 ? w - (SHINGLE - 1) : 0;
-		size_t hi = w + SHINGLE <= nw ? w : nw - SHINGLE;
 		const unsigned char *p = (const unsigned char *)t->buf + starts[w];
+		uint64_t z = 0xcbf29ce484222325ULL;
 
-		if (w + SHINGLE <= nw)
-			h[w % SHINGLE] = 0xcbf29ce484222325ULL;
-		if (hi - lo + 1 == SHINGLE) {
-			uint64_t a = h[0], b = h[1], c = h[2];
-
-			a = (a ^ ' ') * 0x100000001b3ULL;
-			b = (b ^ ' ') * 0x100000001b3ULL;
-			c = (c ^ ' ') * 0x100000001b3ULL;
-			for (size_t i = 0; i < lens[w]; i++) {
-				a = (a ^ p[i]) * 0x100000001b3ULL;
-				b = (b ^ p[i]) * 0x100000001b3ULL;
-				c = (c ^ p[i]) * 0x100000001b3ULL;
-			}
-			h[0] = a;
-			h[1] = b;
-			h[2] = c;
-		} else {
-			for (size_t s = lo; s <= hi; s++)
-				h[s % SHINGLE] = fnv1a((const char *)p, lens[w],
-						       fnv1a(" ", 1, h[s % SHINGLE]));
+		x = (x ^ ' ') * 0x100000001b3ULL;
+		y = (y ^ ' ') * 0x100000001b3ULL;
+		z = (z ^ ' ') * 0x100000001b3ULL;
+		for (size_t i = 0; i < lens[w]; i++) {
+			x = (x ^ p[i]) * 0x100000001b3ULL;
+			y = (y ^ p[i]) * 0x100000001b3ULL;
+			z = (z ^ p[i]) * 0x100000001b3ULL;
 		}
-		if (w >= SHINGLE - 1) { /* the shingle starting at w-2 is whole */
-			add_shingle(h[lo % SHINGLE], lane, &inlane, ones);
+		if (w >= SHINGLE - 1) { /* the shingle that started at w-2 is whole */
+			add_shingle(x, lane, &inlane, ones);
 			(*nshingles)++;
 		}
+		x = y;
+		y = z;
 	}
 out:
 	flush_lanes(lane, ones);
