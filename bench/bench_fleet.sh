@@ -9,7 +9,8 @@
 # Environment (all optional): BENCH_FLEET_PAGES archive pages (40000; BENCH_QUICK=1: 6000),
 # BENCH_FLEET_LISTINGS listings rescanned (20000; quick: 4000), BENCH_FLEET_ADS ads per crawled host
 # (300; quick: 100), BENCH_FLEET_HOSTS (4), BENCH_FLEET_REAL copies of the 16 real pages (200;
-# quick: 40), BENCH_FLEET_PARTS (which of "archive rescan crawl" to run: all).
+# quick: 40), BENCH_FLEET_ROUNDS archive runs of each program, medians kept (3; quick: 1),
+# BENCH_FLEET_PARTS (which of "archive rescan crawl" to run: all).
 set -eu
 
 LW=${LW:-$(pwd)/lurewatch}
@@ -20,6 +21,7 @@ LISTINGS=${BENCH_FLEET_LISTINGS:-$([ "$QUICK" = 1 ] && echo 4000 || echo 20000)}
 ADS=${BENCH_FLEET_ADS:-$([ "$QUICK" = 1 ] && echo 100 || echo 300)}
 HOSTS=${BENCH_FLEET_HOSTS:-4}
 REAL=${BENCH_FLEET_REAL:-$([ "$QUICK" = 1 ] && echo 40 || echo 200)}
+ROUNDS=${BENCH_FLEET_ROUNDS:-$([ "$QUICK" = 1 ] && echo 1 || echo 3)}
 PARTS=${BENCH_FLEET_PARTS:-archive rescan crawl}
 ARC=0; RESCAN=0; CRAWL=0
 case " $PARTS " in *" archive "*) ARC=1 ;; esac
@@ -70,25 +72,42 @@ print("%.2f" % (r.ru_utime + r.ru_stime))
 sys.exit(rc)
 PY
 }
+# median V...: the middle value (the lower middle of an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # archive_figures KEY FILE PAGES: zcat, check (read, decode, HTML to text: no matcher, no
-# database), scan (all of it, flagged pages stored in a fresh cluster) and warcio.js on FILE;
-# seconds of wall clock and of CPU.
+# database), scan (all of it, flagged pages stored in a fresh cluster each time) and warcio.js on
+# FILE, ROUNDS times in turn (each round runs all four within a minute or so, so the load moves
+# them alike); the medians of the seconds of wall clock and of CPU.
 archive_figures() {
 	put "$1.bytes" "$(wc -c < "$2")"
 	put "$1.pages" "$3"
-	t0=$(now); c=$(cpu_of /dev/null zcat "$2"); t1=$(now)
-	put "$1.zcat.seconds" "$(elapsed "$t0" "$t1")"
-	put "$1.zcat.cpu_seconds" "$c"
-	t0=$(now); c=$(cpu_of /dev/null "$LW" archive check -q "$2"); t1=$(now)
-	put "$1.check.seconds" "$(elapsed "$t0" "$t1")"
-	put "$1.check.cpu_seconds" "$c"
-	cluster_new "$1"
-	t0=$(now); c=$(cpu_of "$W/scan.out" "$LW" --config "$CONF" archive scan -q "$2"); t1=$(now)
-	put "$1.scan.seconds" "$(elapsed "$t0" "$t1")"
-	put "$1.scan.cpu_seconds" "$c"
-	put "$1.scan.flagged" "$(sed -n 's/.* \([0-9]*\) flagged.*/\1/p' "$W/scan.out")"
-	cluster_stop "$CONF"
-	put "$1.warcio.seconds" "$(warcio_js "$2")"
+	put "$1.rounds" "$ROUNDS"
+	zs=""; zc=""; cs=""; cc=""; ss=""; sc=""; ws=""; r=0
+	while [ $r -lt "$ROUNDS" ]; do
+		t0=$(now); c=$(cpu_of /dev/null zcat "$2"); t1=$(now)
+		zs="$zs $(elapsed "$t0" "$t1")"; zc="$zc $c"
+		t0=$(now); c=$(cpu_of /dev/null "$LW" archive check -q "$2"); t1=$(now)
+		cs="$cs $(elapsed "$t0" "$t1")"; cc="$cc $c"
+		cluster_new "$1$r"
+		t0=$(now); c=$(cpu_of "$W/scan.out" "$LW" --config "$CONF" archive scan -q "$2"); t1=$(now)
+		ss="$ss $(elapsed "$t0" "$t1")"; sc="$sc $c"
+		put "$1.scan.flagged" "$(sed -n 's/.* \([0-9]*\) flagged.*/\1/p' "$W/scan.out")"
+		cluster_stop "$CONF"
+		ws="$ws $(warcio_js "$2")"
+		r=$((r + 1))
+	done
+	# shellcheck disable=SC2086 # the lists are split on purpose
+	{
+		put "$1.zcat.seconds" "$(median $zs)"; put "$1.zcat.cpu_seconds" "$(median $zc)"
+		put "$1.check.seconds" "$(median $cs)"; put "$1.check.cpu_seconds" "$(median $cc)"
+		put "$1.scan.seconds" "$(median $ss)"; put "$1.scan.cpu_seconds" "$(median $sc)"
+		put "$1.zcat.all" "$zs"; put "$1.check.all" "$cs"; put "$1.scan.all" "$ss"
+		case $ws in *absent*) put "$1.warcio.seconds" absent ;; *) put "$1.warcio.seconds" "$(median $ws)" ;; esac
+	}
+	say "bench fleet: $1: $(awk -v b="$(get "$1.bytes")" -v p="$3" -v z="$(get "$1.zcat.seconds")" \
+		-v c="$(get "$1.check.seconds")" -v s="$(get "$1.scan.seconds")" 'BEGIN {
+		printf "zcat %.1f MB/s; check %.1f MB/s, %.0f pages/s; scan %.1f MB/s, %.0f pages/s (%.2fx zcat)",
+		b / z / 1e6, b / c / 1e6, p / c, b / s / 1e6, p / s, z / s }')"
 }
 if [ "$ARC" = 1 ]; then
 	say "bench fleet: writing a WARC of $PAGES synthetic pages"

@@ -337,8 +337,10 @@ for k in archive real; do
 	fb=$(get "fleet.$k.bytes")
 	[ "$fb" = - ] && continue
 	what=$([ $k = real ] && echo "real Common Crawl pages" || echo "synthetic ads, 1 in 3 a lure")
+	rounds=$(get "fleet.$k.rounds")
+	[ "$rounds" != - ] && what="$what, medians of $rounds"
 	row "archive scan, $what (flagged stored), compressed WARC" "$(calc 'printf "%.1f MB/s, %.0f pages/s", x1 / x3 / 1e6, x2 / x3' "$fb" "$(get "fleet.$k.pages")" "$(get "fleet.$k.scan.seconds")")" \
-		"zcat > /dev/null: $(calc 'printf "%.1f MB/s", x1 / x2 / 1e6' "$fb" "$(get "fleet.$k.zcat.seconds")"); warcio.js: $(w=$(get "fleet.$k.warcio.seconds"); [ "$w" = absent ] && echo 'not installed' || calc 'printf "%.1f MB/s", x1 / x2 / 1e6' "$fb" "$w")" \
+		"zcat > /dev/null: $(calc 'printf "%.1f MB/s", x1 / x2 / 1e6' "$fb" "$(get "fleet.$k.zcat.seconds")"); warcio.js: $(w=$(get "fleet.$k.warcio.seconds"); [ "$w" = absent ] && echo 'not installed' || calc 'printf "%.1f MB/s, %.0f pages/s", x1 / x2 / 1e6, x3 / x2' "$fb" "$w" "$(get "fleet.$k.pages")")" \
 		">= 0.8x zcat" "$(calc 'x = (x2 / x1); if (x >= 0.8) printf "yes (%.2fx)", x; else printf "no (%.2fx)", x' "$(get "fleet.$k.scan.seconds")" "$(get "fleet.$k.zcat.seconds")")"
 	row "archive read + decode + HTML text, no matcher or DB ($k)" "$(calc 'printf "%.1f MB/s, %.0f pages/s", x1 / x3 / 1e6, x2 / x3' "$fb" "$(get "fleet.$k.pages")" "$(get "fleet.$k.check.seconds")")" \
 		"zcat: $(calc 'printf "%.2fx of zcat", x2 / x1' "$(get "fleet.$k.check.seconds")" "$(get "fleet.$k.zcat.seconds")")" "reported" "-"

@@ -29,54 +29,96 @@ static void init_parser(void)
 	xmlInitParser();
 }
 
-/* names are lowercase. Asked of every element twice on the way in and out
- * of it: the first letter rules out most names before a full comparison
- * (xmlStrcasecmp against each name was 5% of an archive scan). */
-static int name_in(const xmlNode *node, const char *const *names)
-{
-	const xmlChar *n = node->name;
-	int c0;
+/* What an element is to the walk. */
+enum {
+	K_HIDDEN = 1,   /* never shown to a reader (<head> is read apart for its <title>) */
+	K_BLOCK = 2,    /* on lines of its own */
+	K_CELL = 4,     /* a space apart */
+	K_HEAD = 8,
+	K_PRE = 16,     /* line breaks kept */
+};
 
-	if (!n)
+static const struct {
+	const char *name;
+	unsigned char kind;
+} kinds[] = {
+	{ "script", K_HIDDEN }, { "style", K_HIDDEN }, { "noscript", K_HIDDEN },
+	{ "template", K_HIDDEN }, { "svg", K_HIDDEN }, { "math", K_HIDDEN },
+	{ "iframe", K_HIDDEN }, { "object", K_HIDDEN }, { "head", K_HIDDEN | K_HEAD },
+	{ "p", K_BLOCK }, { "div", K_BLOCK }, { "br", K_BLOCK }, { "li", K_BLOCK },
+	{ "tr", K_BLOCK }, { "h1", K_BLOCK }, { "h2", K_BLOCK }, { "h3", K_BLOCK },
+	{ "h4", K_BLOCK }, { "h5", K_BLOCK }, { "h6", K_BLOCK }, { "section", K_BLOCK },
+	{ "article", K_BLOCK }, { "header", K_BLOCK }, { "footer", K_BLOCK },
+	{ "table", K_BLOCK }, { "ul", K_BLOCK }, { "ol", K_BLOCK }, { "dl", K_BLOCK },
+	{ "dt", K_BLOCK }, { "dd", K_BLOCK }, { "blockquote", K_BLOCK },
+	{ "pre", K_BLOCK | K_PRE }, { "hr", K_BLOCK }, { "main", K_BLOCK },
+	{ "nav", K_BLOCK }, { "aside", K_BLOCK }, { "address", K_BLOCK },
+	{ "figure", K_BLOCK }, { "figcaption", K_BLOCK }, { "form", K_BLOCK },
+	{ "fieldset", K_BLOCK }, { "legend", K_BLOCK }, { "details", K_BLOCK },
+	{ "summary", K_BLOCK }, { "caption", K_BLOCK }, { "center", K_BLOCK },
+	{ "option", K_BLOCK }, { "title", K_BLOCK }, { "body", K_BLOCK },
+	{ "html", K_BLOCK }, { "tbody", K_BLOCK }, { "thead", K_BLOCK },
+	{ "tfoot", K_BLOCK }, { "td", K_CELL }, { "th", K_CELL },
+};
+
+/* kinds[] by a hash of the lowercased name, open addressing, half empty.
+ * Every element is looked up on the way in and out of it: scanning the
+ * name lists with a case-blind comparison each time was a tenth of the
+ * text walk of a real page. */
+#define KIND_NAME_MAX 12
+#define KIND_SLOTS 128
+static struct {
+	char name[KIND_NAME_MAX];
+	unsigned char kind;
+} kind_slot[KIND_SLOTS];
+static pthread_once_t kind_once = PTHREAD_ONCE_INIT;
+
+/* Lowercases name into low (ASCII letters only, as xmlStrcasecmp does) and
+ * returns its hash, or -1 when it is longer than any name in kinds[]. */
+static long lower_hash(const xmlChar *name, char *low)
+{
+	unsigned long h = 2166136261u;
+	size_t i;
+
+	for (i = 0; name[i]; i++) {
+		if (i + 1 >= KIND_NAME_MAX)
+			return -1;
+		low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+		h = (h ^ (unsigned char)low[i]) * 16777619u;
+	}
+	low[i] = '\0';
+	return (long)(h & (KIND_SLOTS - 1));
+}
+
+static void init_kinds(void)
+{
+	char low[KIND_NAME_MAX];
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
+		long i = lower_hash((const xmlChar *)kinds[k].name, low);
+
+		while (kind_slot[i].name[0])
+			i = (i + 1) & (KIND_SLOTS - 1);
+		memcpy(kind_slot[i].name, low, sizeof(low));
+		kind_slot[i].kind = kinds[k].kind;
+	}
+}
+
+static unsigned kind_of(const xmlNode *node)
+{
+	char low[KIND_NAME_MAX];
+	long i;
+
+	if (!node->name)
 		return 0;
-	c0 = n[0] >= 'A' && n[0] <= 'Z' ? n[0] - 'A' + 'a' : n[0];
-	for (; *names; names++)
-		if ((*names)[0] == c0 && !xmlStrcasecmp(n, (const xmlChar *)*names))
-			return 1;
+	pthread_once(&kind_once, init_kinds);
+	i = lower_hash(node->name, low);
+	if (i < 0)
+		return 0;
+	for (; kind_slot[i].name[0]; i = (i + 1) & (KIND_SLOTS - 1))
+		if (!strcmp(kind_slot[i].name, low))
+			return kind_slot[i].kind;
 	return 0;
-}
-
-/* Never shown to a reader. <head> is handled apart for its <title>. */
-static int is_hidden(const xmlNode *node)
-{
-	static const char *const names[] = {
-		"script", "style", "noscript", "template", "svg", "math",
-		"iframe", "object", "head", NULL
-	};
-
-	return name_in(node, names);
-}
-
-static int is_block(const xmlNode *node)
-{
-	static const char *const names[] = {
-		"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5",
-		"h6", "section", "article", "header", "footer", "table", "ul",
-		"ol", "dl", "dt", "dd", "blockquote", "pre", "hr", "main",
-		"nav", "aside", "address", "figure", "figcaption", "form",
-		"fieldset", "legend", "details", "summary", "caption",
-		"center", "option", "title", "body", "html", "tbody",
-		"thead", "tfoot", NULL
-	};
-
-	return name_in(node, names);
-}
-
-static int is_cell(const xmlNode *node)
-{
-	static const char *const names[] = { "td", "th", NULL };
-
-	return name_in(node, names);
 }
 
 static void add_gap(struct walk *w, enum gap g)
@@ -139,6 +181,8 @@ static void put_title(struct walk *w, const xmlNode *head)
 /* Called on entering a node; returns 1 when its children are to be read. */
 static int enter(struct walk *w, const xmlNode *node)
 {
+	unsigned k;
+
 	if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
 		if (node->content)
 			put_text(w, node->content);
@@ -146,28 +190,32 @@ static int enter(struct walk *w, const xmlNode *node)
 	}
 	if (node->type != XML_ELEMENT_NODE || !node->name)
 		return 0;
-	if (!xmlStrcasecmp(node->name, (const xmlChar *)"head"))
+	k = kind_of(node);
+	if (k & K_HEAD)
 		put_title(w, node);
-	if (is_hidden(node))
+	if (k & K_HIDDEN)
 		return 0;
-	if (is_block(node))
+	if (k & K_BLOCK)
 		add_gap(w, GAP_LINE);
-	else if (is_cell(node))
+	else if (k & K_CELL)
 		add_gap(w, GAP_SPACE);
-	if (!xmlStrcasecmp(node->name, (const xmlChar *)"pre"))
+	if (k & K_PRE)
 		w->pre++;
 	return 1;
 }
 
 static void leave(struct walk *w, const xmlNode *node, int entered)
 {
+	unsigned k;
+
 	if (node->type != XML_ELEMENT_NODE || !node->name || !entered)
 		return;
-	if (is_block(node))
+	k = kind_of(node);
+	if (k & K_BLOCK)
 		add_gap(w, GAP_LINE);
-	else if (is_cell(node))
+	else if (k & K_CELL)
 		add_gap(w, GAP_SPACE);
-	if (!xmlStrcasecmp(node->name, (const xmlChar *)"pre") && w->pre)
+	if ((k & K_PRE) && w->pre)
 		w->pre--;
 }
 
