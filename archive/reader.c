@@ -20,9 +20,13 @@
 #include "source.h"
 
 /* The uncompressed window records are parsed from; it holds a whole header
- * block (ARCHIVE_HEADER_MAX) with room to spare. */
+ * block (ARCHIVE_HEADER_MAX) with room to spare. Both buffers start at the
+ * size of a small file (a page's WARC is a few KB, and 1.25 MB allocated
+ * and touched for each was most of fuzz_archive's time), the window
+ * growing to WIN as records need it. */
 #define WIN (1024u * 1024u)
 #define CIN (256u * 1024u)
+#define BUF_MIN 4096u
 
 /* Where a gzip member starts: uncompressed and in the file. */
 struct member {
@@ -32,13 +36,13 @@ struct member {
 struct archive_reader {
 	struct source *src;
 	unsigned char *cin;
-	size_t cin_pos, cin_len;
+	size_t cin_pos, cin_len, ccap;
 	uint64_t c_done;        /* file bytes taken in */
 	int src_eof, gz, in_member;
 	z_stream z;
 	int z_init;
 	unsigned char *win;
-	size_t pos, len;
+	size_t pos, len, wcap;  /* wcap grows to WIN */
 	uint64_t ustart;        /* uncompressed offset of win[0] */
 	int eof;                /* no byte will follow win[len] */
 	char eof_why[160];      /* set when the stream itself ended badly */
@@ -95,7 +99,7 @@ static int read_in(struct archive_reader *r, struct lw_error *err)
 
 	if (r->cin_pos == r->cin_len)
 		r->cin_pos = r->cin_len = 0;
-	if (source_read(r->src, r->cin + r->cin_len, CIN - r->cin_len, &got, err) < 0)
+	if (source_read(r->src, r->cin + r->cin_len, r->ccap - r->cin_len, &got, err) < 0)
 		return -1;
 	if (!got)
 		r->src_eof = 1;
@@ -128,7 +132,7 @@ static int inflate_some(struct archive_reader *r, struct lw_error *err)
 	r->z.next_in = r->cin + r->cin_pos;
 	r->z.avail_in = (uInt)(r->cin_len - r->cin_pos);
 	r->z.next_out = r->win + r->len;
-	r->z.avail_out = (uInt)(WIN - r->len);
+	r->z.avail_out = (uInt)(r->wcap - r->len);
 	before_in = r->z.avail_in;
 	before_out = r->z.avail_out;
 	zr = inflate(&r->z, Z_NO_FLUSH);
@@ -146,25 +150,37 @@ static int inflate_some(struct archive_reader *r, struct lw_error *err)
 	return 0;
 }
 
+/* Frees room at the window's end: what was parsed moves out, and a window
+ * still short of WIN doubles. Afterwards at least a quarter is free, or
+ * more than n bytes wait at pos (n <= WIN/2). */
+static void make_room(struct archive_reader *r)
+{
+	if (r->pos && r->wcap - r->len < r->wcap / 4) {
+		memmove(r->win, r->win + r->pos, r->len - r->pos);
+		r->ustart += r->pos;
+		r->len -= r->pos;
+		r->pos = 0;
+		trim_members(r);
+	}
+	if (r->wcap < WIN && r->wcap - r->len < r->wcap / 4) {
+		r->wcap = 2 * r->wcap < WIN ? 2 * r->wcap : WIN;
+		r->win = xrealloc(r->win, r->wcap);
+	}
+}
+
 /* Makes at least n bytes (n <= WIN/2) available at pos unless the stream
  * ends first. */
 static int need(struct archive_reader *r, size_t n, struct lw_error *err)
 {
 	while (r->len - r->pos < n && !r->eof) {
-		if (r->pos && WIN - r->len < WIN / 4) {
-			memmove(r->win, r->win + r->pos, r->len - r->pos);
-			r->ustart += r->pos;
-			r->len -= r->pos;
-			r->pos = 0;
-			trim_members(r);
-		}
+		make_room(r);
 		if (r->gz) {
 			if (inflate_some(r, err) < 0)
 				return -1;
 		} else {
 			size_t got;
 
-			if (source_read(r->src, r->win + r->len, WIN - r->len, &got, err) < 0)
+			if (source_read(r->src, r->win + r->len, r->wcap - r->len, &got, err) < 0)
 				return -1;
 			r->c_done += got;
 			r->len += got;
@@ -631,11 +647,21 @@ struct archive_reader *archive_reader_open(const char *path, struct lw_error *er
 {
 	struct archive_reader *r = xcalloc(1, sizeof(*r));
 
+	uint64_t size;
+
 	r->src = source_open(path, err);
 	if (!r->src)
 		goto fail;
-	r->cin = xmalloc(CIN);
-	r->win = xmalloc(WIN);
+	/* A size of 0 is unknown (a transfer without Content-Length). A plain
+	 * file fits its window whole; a gzipped one starts at four times its
+	 * size and grows like any other. */
+	size = source_size(r->src);
+	r->ccap = size && size + 1 < CIN ? (size_t)size + 1 : CIN;
+	r->ccap = r->ccap < BUF_MIN ? BUF_MIN : r->ccap;
+	r->wcap = size && size < WIN / 8 ? (size_t)size * 4 + 1 : WIN;
+	r->wcap = r->wcap < r->ccap ? r->ccap : r->wcap;
+	r->cin = xmalloc(r->ccap);
+	r->win = xmalloc(r->wcap);
 	lw_buf_init(&r->block, ARCHIVE_BLOCK_MAX + 1);
 	arc_spec_default(&r->spec);
 	while (r->cin_len < 2 && !r->src_eof)
