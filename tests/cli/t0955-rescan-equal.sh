@@ -115,6 +115,15 @@ same two "--jobs 2"
 CONTACT_COUNTS="listings, places, sources,"
 dump one >"$TMP/one.dump"
 
+# LW_RESCAN_EQUAL_BASE=path/to/lurewatch: the same comparison with another binary's rescan
+# (e.g. main's, which ran the network priority per batch), run as it runs by default.
+if [ -n "${LW_RESCAN_EQUAL_BASE:-}" ]; then
+	sql "CREATE DATABASE base TEMPLATE snap" >/dev/null
+	LUREWATCH_DATABASE_URL=$(url_of base) timeout 600 "$LW_RESCAN_EQUAL_BASE" --config "$TMP/lw.conf" \
+		rescan -q >"$TMP/base.out" 2>"$TMP/base.err"
+	same base "$LW_RESCAN_EQUAL_BASE"
+fi
+
 # A worker killed once it has finished a chunk and started the next; another takes over.
 sql "CREATE DATABASE killed TEMPLATE snap" >/dev/null
 KU=$(url_of killed)
