@@ -141,7 +141,8 @@ expect_eq "$(psql -X -q -t -A "$KU" -c "SELECT count(*) FROM lurewatch.rescans W
 	"a rescan is part-way when its worker is killed"
 LUREWATCH_DATABASE_URL=$KU timeout 600 "$LW" --config "$TMP/lw.conf" rescan -q --lease 3 >"$TMP/k2.out" 2>"$TMP/k2.err"
 expect_eq "$?" 0 "another worker finishes it"
-expect_eq "$(psql -X -q -t -A "$KU" -c "SELECT count(*) FROM lurewatch.rescan_chunks WHERE attempts = 2")" 1 \
-	"the killed worker's chunk was taken over"
+taken=$(psql -X -q -t -A "$KU" -c "SELECT count(*) FROM lurewatch.rescan_chunks WHERE attempts = 2")
+[ "$taken" -ge 1 ] && [ "$taken" -le 2 ] && ok "the killed worker's chunks were taken over ($taken)" ||
+	notok "the killed worker's chunks were taken over ($taken)"
 same killed "a killed worker's chunk taken over"
 finish
