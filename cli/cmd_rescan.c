@@ -96,7 +96,7 @@ static void show(struct job *j, int final)
 }
 
 /* Scores one chunk: its listings streamed, analysed, flushed. */
-static int one_chunk(struct job *j, long lo, long hi, int attempts, struct lw_error *err)
+static int one_chunk(struct job *j, long lo, long hi, struct lw_error *err)
 {
 	struct store_rescan_row *rows = NULL;
 	size_t n = 0;
@@ -120,14 +120,19 @@ static int one_chunk(struct job *j, long lo, long hi, int attempts, struct lw_er
 		rows = NULL;
 		show(j, 0);
 	} while (n > 0 && !stop_flag);
-	/* The networks' priority once per chunk, not per batch (see
-	 * store_ingest_set_defer_priority); over the whole chunk when a worker
-	 * died in it, since what it set aside died with its session. */
-	rc = stop_flag ? engine_ingest_flush(j->in, err)
-		       : engine_ingest_priority_run(j->in, lo, hi, attempts > 1, err);
+	rc = engine_ingest_flush(j->in, err);
 out:
 	store_rescan_rows_free(rows, rows ? n : 0);
 	return rc;
+}
+
+/* Marks a chunk done and says how far this worker has got. */
+static int release(struct job *j, long chunk, struct lw_error *err)
+{
+	if (store_rescan_chunk_done(j->st, j->rescan_id, chunk, j->owner, err) < 0)
+		return -1;
+	return store_worker_beat(j->st, j->owner, "rescan",
+				 (long long)engine_ingest_stats(j->in)->seen, err);
 }
 
 /* Joins the shared rescan of this pack and filter (or starts it). */
@@ -148,7 +153,7 @@ static int join(struct store *st, const char *pack_hash, const char *since, cons
 static int run(struct job *j, const char *pack_hash)
 {
 	struct lw_error err;
-	long chunk, lo, hi;
+	long chunk, lo, hi, held = -1;
 	int r, attempts, rc = -1;
 
 	j->t0 = lw_now();
@@ -161,23 +166,40 @@ static int run(struct job *j, const char *pack_hash)
 				      &err);
 		if (r < 0)
 			goto fail;
-		if (r == 2)
+		if (r != 1 && held >= 0) {
+			/* No chunk left to take: the networks' priority over all
+			 * this worker scored, then its last chunk is done. */
+			if (engine_ingest_priority_run(j->in, 0, 0, 0, &err) < 0 ||
+			    release(j, held, &err) < 0)
+				goto fail;
+			held = -1;
+			continue;
+		}
+		if (r == 2) {
+			/* A worker died holding deferred work (its chunk was
+			 * taken again): the finisher redoes the priority of
+			 * every network the rescan touched. */
+			if (attempts > 1 && engine_ingest_priority_run(j->in, lo, hi, 1, &err) < 0)
+				goto fail;
 			break;
+		}
 		if (r == 0) {
 			/* Others hold the last chunks: wait, in case one dies. */
 			show(j, 0);
 			usleep(300000);
 			continue;
 		}
-		if (one_chunk(j, lo, hi, attempts, &err) < 0)
+		if (one_chunk(j, lo, hi, &err) < 0)
 			goto fail;
 		if (stop_flag)
 			break;
-		if (store_rescan_chunk_done(j->st, j->rescan_id, chunk, j->owner, &err) < 0)
+		/* The chunk before this one is done now; this one stays ours
+		 * until the next, so a worker holding deferred priority work
+		 * always holds a chunk, and if it dies that chunk is taken
+		 * again (attempts > 1), which tells the finisher. */
+		if (held >= 0 && release(j, held, &err) < 0)
 			goto fail;
-		if (store_worker_beat(j->st, j->owner, "rescan",
-				      (long long)engine_ingest_stats(j->in)->seen, &err) < 0)
-			goto fail;
+		held = chunk;
 	}
 	show(j, 1);
 	rc = 0;

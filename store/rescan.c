@@ -189,6 +189,12 @@ int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int 
 
 	snprintf(rid, sizeof(rid), "%ld", rescan_id);
 	snprintf(lease, sizeof(lease), "%d", lease_seconds);
+	/* A worker keeps its last chunk until its next is scored: renew
+	 * whatever it holds. */
+	if (db_exec(st, "UPDATE rescan_chunks SET lease_expires = now() +"
+		    " make_interval(secs => $3::integer) WHERE rescan_id = $1 AND lease_owner = $2"
+		    " AND state = 'working'", 3, p, NULL, err) < 0)
+		return -1;
 	if (db_exec(st, "UPDATE rescan_chunks c SET state = 'working', lease_owner = $2,"
 		    " lease_expires = now() + make_interval(secs => $3::integer), attempts = attempts + 1"
 		    " WHERE (c.rescan_id, c.chunk) = (SELECT rescan_id, chunk FROM rescan_chunks"
@@ -211,10 +217,19 @@ int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int 
 	if (db_exec(st, "WITH f AS (UPDATE rescans SET finished_at = now() WHERE id = $1"
 		    " AND finished_at IS NULL AND NOT EXISTS (SELECT 1 FROM rescan_chunks"
 		    " WHERE rescan_id = $1 AND state <> 'done') RETURNING 1)"
-		    " SELECT EXISTS (SELECT 1 FROM rescan_chunks WHERE rescan_id = $1 AND state <> 'done')",
+		    " SELECT EXISTS (SELECT 1 FROM rescan_chunks WHERE rescan_id = $1 AND state <> 'done'),"
+		    " CASE WHEN EXISTS (SELECT 1 FROM f) THEN (SELECT max(attempts) FROM rescan_chunks"
+		    " WHERE rescan_id = $1) ELSE 0 END,"
+		    " (SELECT min(lo) FROM rescan_chunks WHERE rescan_id = $1),"
+		    " (SELECT max(hi) FROM rescan_chunks WHERE rescan_id = $1)",
 		    1, p, &res, err) < 0)
 		return -1;
 	rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 0 : 2;
+	if (rc == 2) {
+		*attempts = atoi(PQgetvalue(res, 0, 1));
+		*lo = atol(PQgetvalue(res, 0, 2));
+		*hi = atol(PQgetvalue(res, 0, 3));
+	}
 	PQclear(res);
 	return rc;
 }

@@ -247,10 +247,13 @@ struct store_rescan *store_rescan_open_range(struct store *st, const char *since
 int store_rescan_join(struct store *st, const char *key, const char *since, const char *source,
 		      long chunk_size, long *rescan_id, long *total, struct lw_error *err);
 /* Takes the next chunk (queued, or its lease expired: its process died) for
- * lease_seconds. Returns 1 with *chunk, its id range and *attempts (1 the
- * first time it is taken, more when a worker died holding it); 0 when none is free
+ * lease_seconds, and renews the leases of the chunks owner still holds.
+ * Returns 1 with *chunk, its id range and *attempts (1 the first time it is
+ * taken, more when a worker died holding it); 0 when none is free
  * but others still hold some (ask again later); 2 when the rescan is done
- * (it is then marked finished); -1 with err. */
+ * (it is then marked finished; *lo and *hi span all its chunks, and
+ * *attempts is the most any chunk took when this call marked it finished,
+ * else 0); -1 with err. */
 int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int lease_seconds,
 		       long *chunk, long *lo, long *hi, int *attempts, struct lw_error *err);
 /* Marks a chunk scored (after its listings were flushed). */

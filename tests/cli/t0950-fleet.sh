@@ -157,8 +157,11 @@ expect_eq "$(sql "SELECT count(*) FROM rescans WHERE finished_at IS NULL")" 1 "a
 expect_rc 0 "another worker finishes it" timeout 300 "$LW" rescan -q --lease 3 -r "$TMP/rules2"
 expect_eq "$(sql "SELECT count(*) FROM rescans WHERE finished_at IS NULL") $(sql "SELECT count(*) FROM rescan_chunks c JOIN rescans r ON r.id = c.rescan_id WHERE r.id = (SELECT max(id) FROM rescans) AND c.state <> 'done'")" "0 0" \
 	"every chunk of the killed worker's rescan is done"
-expect_eq "$(sql "SELECT count(*) FROM rescan_chunks WHERE rescan_id = (SELECT max(id) FROM rescans) AND attempts = 2")" 1 \
-	"the chunk it held was taken over after its lease"
+# A worker keeps its last chunk until the next is scored (its deferred network priority is
+# safe only then), so it may die holding two.
+taken=$(sql "SELECT count(*) FROM rescan_chunks WHERE rescan_id = (SELECT max(id) FROM rescans) AND attempts = 2")
+[ "$taken" -ge 1 ] && [ "$taken" -le 2 ] && ok "the chunks it held were taken over after their lease ($taken)" ||
+	notok "the chunks it held were taken over after their lease ($taken)"
 expect_eq "$(sql "SELECT count(*) FROM listing_versions v JOIN listings l ON l.id = v.listing_id AND v.version = l.current_version WHERE v.rule_pack <> (SELECT rule_pack FROM listing_versions ORDER BY id DESC LIMIT 1)")" 0 \
 	"every listing carries the new pack's verdict"
 # ---- the daemon is listed while it runs, between crawl rounds too -------------------------

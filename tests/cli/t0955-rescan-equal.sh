@@ -115,6 +115,15 @@ same two "--jobs 2"
 CONTACT_COUNTS="listings, places, sources,"
 dump one >"$TMP/one.dump"
 
+# LW_RESCAN_EQUAL_BASE=path/to/lurewatch: the same comparison with another binary's rescan
+# (e.g. main's, which ran the network priority per batch), run as it runs by default.
+if [ -n "${LW_RESCAN_EQUAL_BASE:-}" ]; then
+	sql "CREATE DATABASE base TEMPLATE snap" >/dev/null
+	LUREWATCH_DATABASE_URL=$(url_of base) timeout 600 "$LW_RESCAN_EQUAL_BASE" --config "$TMP/lw.conf" \
+		rescan -q >"$TMP/base.out" 2>"$TMP/base.err"
+	same base "$LW_RESCAN_EQUAL_BASE"
+fi
+
 # A worker killed once it has finished a chunk and started the next; another takes over.
 sql "CREATE DATABASE killed TEMPLATE snap" >/dev/null
 KU=$(url_of killed)
@@ -132,7 +141,8 @@ expect_eq "$(psql -X -q -t -A "$KU" -c "SELECT count(*) FROM lurewatch.rescans W
 	"a rescan is part-way when its worker is killed"
 LUREWATCH_DATABASE_URL=$KU timeout 600 "$LW" --config "$TMP/lw.conf" rescan -q --lease 3 >"$TMP/k2.out" 2>"$TMP/k2.err"
 expect_eq "$?" 0 "another worker finishes it"
-expect_eq "$(psql -X -q -t -A "$KU" -c "SELECT count(*) FROM lurewatch.rescan_chunks WHERE attempts = 2")" 1 \
-	"the killed worker's chunk was taken over"
+taken=$(psql -X -q -t -A "$KU" -c "SELECT count(*) FROM lurewatch.rescan_chunks WHERE attempts = 2")
+[ "$taken" -ge 1 ] && [ "$taken" -le 2 ] && ok "the killed worker's chunks were taken over ($taken)" ||
+	notok "the killed worker's chunks were taken over ($taken)"
 same killed "a killed worker's chunk taken over"
 finish
