@@ -628,13 +628,15 @@ static const struct batch_step batch_sql[] = {
 	 * (network_events of this transaction, migration 096): an item whose
 	 * network lost ads in a batch without any of them kept the reason and
 	 * factor of the larger network, so the queue's order hung on where
-	 * batches began (t0355). An item whose network no longer rises goes
-	 * back to its bare score and no reason, as if it had never risen. */
-	{ "WITH t AS MATERIALIZED (SELECT DISTINCT n.network_id FROM listing_networks n"
+	 * batches began (t0355). An item in such a network that no longer
+	 * rises goes back to its bare score and no reason, as if it had
+	 * never risen. */
+	{ "WITH t AS MATERIALIZED (SELECT u.network_id, bool_or(u.moved) AS moved FROM"
+	  " (SELECT n.network_id, false AS moved FROM listing_networks n"
 	  " WHERE n.listing_id = ANY (ARRAY(SELECT s.listing_id FROM ingest_stage s"
 	  " WHERE s.version_id IS NOT NULL AND (NOT s.links_same OR s.flagged)))"
-	  " UNION SELECT unnest(e.network_id || e.others) FROM network_events e"
-	  " WHERE e.at = now() AND e.cause = 'ingest'),"
+	  " UNION ALL SELECT unnest(e.network_id || e.others), true FROM network_events e"
+	  " WHERE e.at = now() AND e.cause = 'ingest') u GROUP BY 1),"
 	  " ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
 	  " count(DISTINCT l.source_id) AS sources,"
 	  " count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
@@ -643,7 +645,11 @@ static const struct batch_step batch_sql[] = {
 	  " count(*)::numeric / GREATEST(max(coalesce(l.posted_on, l.first_seen::date))"
 	  " - min(coalesce(l.posted_on, l.first_seen::date)) + 1, 1)"
 	  " AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
-	  " WHERE n.network_id = t.network_id) x),"
+	  " WHERE n.network_id = t.network_id) x"
+	  /* Networks that do not raise their items and did not change are
+	   * left alone: most of a batch's ads are a network of one, and
+	   * comparing each one's item cost a probe of queue_items. */
+	  " WHERE x.listings >= 3 OR x.posting_rate >= 2 OR t.moved),"
 	  " p AS MATERIALIZED (SELECT m.listing_id, CASE WHEN ns.listings >= 3 OR ns.posting_rate >= 2"
 	  " THEN (1 + 0.25 * ln(ns.listings::numeric)"
 	  " + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END) ELSE 1 END AS factor,"
