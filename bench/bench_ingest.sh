@@ -121,6 +121,14 @@ put in.rows "$(count_rows)"
 put in.networks "$(sql -c "SELECT count(*) FROM (SELECT network_id FROM listing_networks
 	GROUP BY 1 HAVING count(*) > 1) s")"
 if [ -n "${LW_BASE:-}" ]; then
+	# Same rows as the base binary's, table by table (tests/tools/store_dump.sh).
+	sh tests/tools/store_dump.sh "$DBURL" > "$W/dump.in"
+	sh tests/tools/store_dump.sh "$BASE_URL" > "$W/dump.base"
+	if cmp -s "$W/dump.in" "$W/dump.base"; then put same_rows "yes ($(wc -l < "$W/dump.in") rows)"
+	else put same_rows "NO: $(diff "$W/dump.in" "$W/dump.base" | grep -c '^[<>]') rows differ"
+		diff "$W/dump.in" "$W/dump.base" | cut -f 1 | sort | uniq -c | sort -rn | head >&2
+		[ -n "${BENCH_INGEST_KEEP:-}" ] && cp "$W/dump.in" "$W/dump.base" "$BENCH_INGEST_KEEP/"
+	fi
 	(DBURL=$BASE_URL; put base.rows "$(count_rows)"
 	 put base.networks "$(sql -c "SELECT count(*) FROM (SELECT network_id FROM listing_networks
 		GROUP BY 1 HAVING count(*) > 1) s")")
@@ -190,6 +198,7 @@ if [ "$(get nolink.listings)" != - ]; then
 		"and $lc% to PostgreSQL's CPU ($(get in.pg_cpu_total) s with, $(get nolink.pg_cpu_total) s without)"
 	echo "    without linking, listings/s per run: $(get nolink.chunk_rates); PostgreSQL CPU s: $(get nolink.pg_cpu)"
 fi
+[ -n "${LW_BASE:-}" ] && echo "  every table dumped and compared with the base binary's store: same rows: $(get same_rows)"
 echo "  psql \\copy baseline: $cps rows/s; raw COPY / lurewatch = $(ratio "$cps" "$lps")x"
 [ "$(get in.capped)" = 1 ] && echo "capped: stopped after ${CAP}s (BENCH_INGEST_SECONDS); the COPY side loaded the same listings"
 echo "networks of 2 or more listings after ingestion: $(get in.networks)"

@@ -470,6 +470,9 @@ int cmd_ingest(int argc, char **argv)
 	}
 	engine_ingest_on_reject(run.in, on_reject, &run);
 	engine_ingest_set_retry(run.in, retry);
+	/* Reading and analysing go on while a batch is written: the server's
+	 * work was the one serial stage, and this thread sat waiting on it. */
+	engine_ingest_set_writer(run.in, 1);
 	engine_ingest_set_links(run.in, cfg->network_exclude, cfg->nnetwork_exclude,
 			       cfg->near_duplicate_bits, cfg->phone_region);
 	{

@@ -36,6 +36,8 @@ void engine_ingest_set_links(struct engine_ingest *e, char *const *exclude, size
 void engine_ingest_set_rules(struct engine_ingest *e, const struct store_network_rules *r);
 /* As store_ingest_set_flagged_only. */
 void engine_ingest_set_flagged_only(struct engine_ingest *e, int on);
+/* As store_ingest_set_writer: the store's writes on a thread of their own. */
+void engine_ingest_set_writer(struct engine_ingest *e, int on);
 /* As store_ingest_set_retry. */
 void engine_ingest_set_retry(struct engine_ingest *e, double seconds);
 /* Where rejections found later go; without one they are only counted. */

@@ -142,6 +142,11 @@ void engine_ingest_on_reject(struct engine_ingest *e, engine_reject_fn *fn, void
 	e->reject_ctx = ctx;
 }
 
+void engine_ingest_set_writer(struct engine_ingest *e, int on)
+{
+	store_ingest_set_writer(e->in, on);
+}
+
 void engine_ingest_set_retry(struct engine_ingest *e, double seconds)
 {
 	store_ingest_set_retry(e->in, seconds);

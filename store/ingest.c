@@ -5,6 +5,7 @@
  * one transaction per batch): new listings, changed listings as new
  * versions, hits, and flagged ones queued or re-queued, every queue change
  * audited. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,16 @@ struct pending {
 	char *capture;          /* web archives only */
 };
 
+/* A batch on its way to the database, and what writing it found. */
+struct wbatch {
+	struct pending *v;
+	size_t n;
+	size_t seen;            /* listings seen when it was handed over (statistics refresh) */
+	struct store_ingest_stats stats; /* counts of this batch alone */
+	int rc;
+	struct lw_error err;
+};
+
 struct store_ingest {
 	struct store *st;
 	const struct matcher *m;
@@ -62,6 +73,15 @@ struct store_ingest {
 	char *exclude;          /* PostgreSQL array literal of excluded entities */
 	char max_bits[8];
 	struct link_hubs hubs;  /* generic contacts */
+	/* Writing: w is the batch handed over; with a writer thread
+	 * (store_ingest_set_writer) it is written while the caller fills the
+	 * next one into the other array (spare). Only the thread touches the
+	 * connection and w while running is set; the caller joins it before
+	 * reading w or handing over another batch, so batches commit in order. */
+	struct wbatch w;
+	struct pending *spare;
+	int writer, running;
+	pthread_t thread;
 };
 
 static void pending_release(struct pending *p)
@@ -114,6 +134,7 @@ struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
 	in->actor = xstrdup(actor ? actor : "ingest");
 	in->batch_size = batch_size ? batch_size : 500;
 	in->batch = xcalloc(in->batch_size, sizeof(*in->batch));
+	in->spare = xcalloc(in->batch_size, sizeof(*in->spare));
 	for (in->nslots = 16; in->nslots < 2 * in->batch_size; in->nslots *= 2)
 		;
 	in->slots = xcalloc(in->nslots, sizeof(*in->slots));
@@ -137,9 +158,15 @@ void store_ingest_free(struct store_ingest *in)
 {
 	if (!in)
 		return;
+	if (in->running)
+		pthread_join(in->thread, NULL);
+	for (size_t i = 0; i < in->w.n; i++)
+		pending_release(&in->w.v[i]);
+	free(in->w.v);
 	for (size_t i = 0; i < in->n; i++)
 		pending_release(&in->batch[i]);
 	free(in->batch);
+	free(in->spare);
 	free(in->slots);
 	free(in->default_source);
 	free(in->actor);
@@ -341,6 +368,8 @@ static int check_listing(const struct store_listing *l, struct lw_error *err)
 	return 0;
 }
 
+static int ship(struct store_ingest *in, struct lw_error *err);
+
 /* Scores p, adds it to the batch (taking its strings), and writes the batch
  * when it is full. */
 static int enqueue(struct store_ingest *in, struct pending *p, const struct matcher_analysis *a,
@@ -364,7 +393,7 @@ static int enqueue(struct store_ingest *in, struct pending *p, const struct matc
 	in->batch[in->n++] = *p;
 	*url_slot(in, p->url) = in->n;
 	if (in->n == in->batch_size || in->bytes > BATCH_BYTES_MAX)
-		return store_ingest_flush(in, err);
+		return ship(in, err);
 	return 0;
 }
 
@@ -380,7 +409,7 @@ int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row 
 
 	if (in->failed)
 		return lw_error_set(err, "rescan stopped after a failed batch");
-	if (url_in_batch(in, row->url) && store_ingest_flush(in, err) < 0)
+	if (url_in_batch(in, row->url) && ship(in, err) < 0)
 		return -1;
 	memset(&p, 0, sizeof(p));
 	p.url = xstrdup(row->url);
@@ -406,7 +435,7 @@ int store_ingest_add(struct store_ingest *in, const struct store_listing *l,
 	}
 	/* Each batch holds a URL once, so set-based statements see one row per
 	 * listing; a repeat starts a new batch and becomes a later version. */
-	if (url_in_batch(in, l->url) && store_ingest_flush(in, err) < 0)
+	if (url_in_batch(in, l->url) && ship(in, err) < 0)
 		return -1;
 	memset(&p, 0, sizeof(p));
 	p.url = clean(l->url);
@@ -613,13 +642,15 @@ static const struct batch_step batch_sql[] = {
 	 * (network_events of this transaction, migration 096): an item whose
 	 * network lost ads in a batch without any of them kept the reason and
 	 * factor of the larger network, so the queue's order hung on where
-	 * batches began (t0355). An item whose network no longer rises goes
-	 * back to its bare score and no reason, as if it had never risen. */
-	{ "WITH t AS MATERIALIZED (SELECT DISTINCT n.network_id FROM listing_networks n"
+	 * batches began (t0355). An item in such a network that no longer
+	 * rises goes back to its bare score and no reason, as if it had
+	 * never risen. */
+	{ "WITH t AS MATERIALIZED (SELECT u.network_id, bool_or(u.moved) AS moved FROM"
+	  " (SELECT n.network_id, false AS moved FROM listing_networks n"
 	  " WHERE n.listing_id = ANY (ARRAY(SELECT s.listing_id FROM ingest_stage s"
 	  " WHERE s.version_id IS NOT NULL AND (NOT s.links_same OR s.flagged)))"
-	  " UNION SELECT unnest(e.network_id || e.others) FROM network_events e"
-	  " WHERE e.at = now() AND e.cause = 'ingest'),"
+	  " UNION ALL SELECT unnest(e.network_id || e.others), true FROM network_events e"
+	  " WHERE e.at = now() AND e.cause = 'ingest') u GROUP BY 1),"
 	  " ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
 	  " count(DISTINCT l.source_id) AS sources,"
 	  " count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
@@ -628,7 +659,11 @@ static const struct batch_step batch_sql[] = {
 	  " count(*)::numeric / GREATEST(max(coalesce(l.posted_on, l.first_seen::date))"
 	  " - min(coalesce(l.posted_on, l.first_seen::date)) + 1, 1)"
 	  " AS posting_rate FROM listing_networks n JOIN listings l ON l.id = n.listing_id"
-	  " WHERE n.network_id = t.network_id) x),"
+	  " WHERE n.network_id = t.network_id) x"
+	  /* Networks that do not raise their items and did not change are
+	   * left alone: most of a batch's ads are a network of one, and
+	   * comparing each one's item cost a probe of queue_items. */
+	  " WHERE x.listings >= 3 OR x.posting_rate >= 2 OR t.moved),"
 	  " p AS MATERIALIZED (SELECT m.listing_id, CASE WHEN ns.listings >= 3 OR ns.posting_rate >= 2"
 	  " THEN (1 + 0.25 * ln(ns.listings::numeric)"
 	  " + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END) ELSE 1 END AS factor,"
@@ -672,14 +707,14 @@ static void copy_field(struct lw_buf *b, const char *s, int last)
 	lw_buf_addc(b, last ? '\n' : '\t');
 }
 
-static int copy_batch(struct store_ingest *in, struct lw_error *err)
+static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw_error *err)
 {
 	struct lw_buf b;
 	int rc = -1;
 
 	lw_buf_init(&b, COPY_MAX);
-	for (size_t i = 0; i < in->n; i++) {
-		struct pending *p = &in->batch[i];
+	for (size_t i = 0; i < w->n; i++) {
+		struct pending *p = &w->v[i];
 		char seq[24], sc[32], fid[24], hs[24];
 
 		snprintf(seq, sizeof(seq), "%zu", i);
@@ -731,7 +766,7 @@ out:
 	return rc;
 }
 
-static int count_outcomes(struct store_ingest *in, struct lw_error *err)
+static int count_outcomes(struct store_ingest *in, struct wbatch *w, struct lw_error *err)
 {
 	PGresult *res = NULL;
 
@@ -743,11 +778,11 @@ static int count_outcomes(struct store_ingest *in, struct lw_error *err)
 		    " FROM ingest_stage",
 		    0, NULL, &res, err) < 0)
 		return -1;
-	in->stats.inserted += strtoul(PQgetvalue(res, 0, 0), NULL, 10);
-	in->stats.changed += strtoul(PQgetvalue(res, 0, 1), NULL, 10);
-	in->stats.unchanged += strtoul(PQgetvalue(res, 0, 2), NULL, 10);
-	in->stats.requeued += strtoul(PQgetvalue(res, 0, 3), NULL, 10);
-	in->stats.rescored += strtoul(PQgetvalue(res, 0, 4), NULL, 10);
+	w->stats.inserted += strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	w->stats.changed += strtoul(PQgetvalue(res, 0, 1), NULL, 10);
+	w->stats.unchanged += strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+	w->stats.requeued += strtoul(PQgetvalue(res, 0, 3), NULL, 10);
+	w->stats.rescored += strtoul(PQgetvalue(res, 0, 4), NULL, 10);
 	PQclear(res);
 	return 0;
 }
@@ -775,14 +810,14 @@ static const struct {
 	{ "queue_items", "ANALYZE queue_items" },
 };
 
-static void refresh_statistics(struct store_ingest *in)
+static void refresh_statistics(struct store_ingest *in, size_t seen)
 {
 	struct lw_error ignored;
 	PGresult *res = NULL;
 
-	if (in->stats.seen < in->next_refresh)
+	if (seen < in->next_refresh)
 		return;
-	in->next_refresh = in->stats.seen + 2000;
+	in->next_refresh = seen + 2000;
 	/* A rescan leaves listings alone but fills the linking tables, so
 	 * each is looked at on its own. */
 	if (db_exec(in->st,
@@ -830,12 +865,12 @@ static int link_batch(struct store_ingest *in, struct lw_error *err)
 }
 
 /* The NEED_ flags the batch meets before any statement has run. */
-static unsigned batch_holds(const struct store_ingest *in)
+static unsigned batch_holds(const struct wbatch *w)
 {
 	unsigned have = 0;
 
-	for (size_t i = 0; i < in->n; i++) {
-		const struct pending *p = &in->batch[i];
+	for (size_t i = 0; i < w->n; i++) {
+		const struct pending *p = &w->v[i];
 
 		have |= (p->rescore_version ? NEED_RESCORE : 0) |
 			(p->redirects || p->outlinks ? NEED_LINKS : 0) |
@@ -846,7 +881,7 @@ static unsigned batch_holds(const struct store_ingest *in)
 }
 
 /* One attempt at writing the batch in one transaction. */
-static int flush_once(struct store_ingest *in, struct lw_error *err)
+static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error *err)
 {
 	const struct matcher_pack *pack = matcher_get_pack(in->m);
 	const char *pk[3] = { matcher_pack_hash(pack), matcher_pack_name(pack),
@@ -857,8 +892,18 @@ static int flush_once(struct store_ingest *in, struct lw_error *err)
 	size_t fresh = 0; /* listings that are not a rescan's */
 	int rc = -1;
 
-	for (size_t i = 0; i < in->n; i++)
-		fresh += !in->batch[i].rescore_version;
+	for (size_t i = 0; i < w->n; i++)
+		fresh += !w->v[i].rescore_version;
+	/* A batch's staging rows (bodies, hits, entities) outgrow the default
+	 * 8 MB of temporary buffers, and the statements read them a dozen
+	 * times. Settable only before the session's first temporary table: set
+	 * outside the transaction, where a refusal (a session that already
+	 * staged, after a failed batch) costs nothing. */
+	if (!in->staged) {
+		struct lw_error ignored;
+
+		db_exec(in->st, "SET temp_buffers = '32MB'", 0, NULL, NULL, &ignored);
+	}
 	if (db_begin(in->st, err) < 0)
 		goto fail;
 	if (!in->staged && (db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0 ||
@@ -867,7 +912,7 @@ static int flush_once(struct store_ingest *in, struct lw_error *err)
 	in->staged = 1;
 	if (db_exec(in->st, "INSERT INTO rule_packs (hash, name, version) VALUES ($1, $2, $3)"
 			    " ON CONFLICT (hash) DO NOTHING", 3, pk, NULL, err) < 0 ||
-	    copy_batch(in, err) < 0)
+	    copy_batch(in, w, err) < 0)
 		goto fail;
 	/* Autovacuum never analyses temporary tables: without this the planner
 	 * guesses the staging table's size and, for a rescan's join on version
@@ -877,7 +922,7 @@ static int flush_once(struct store_ingest *in, struct lw_error *err)
 	if (db_exec(in->st, "ANALYZE ingest_stage (seq, url, source, rescore_version)", 0, NULL,
 		    NULL, err) < 0)
 		goto fail;
-	have = batch_holds(in);
+	have = batch_holds(w);
 	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++) {
 		const struct batch_step *step = &batch_sql[i];
 		/* Statements name the pack ($1) and actor ($2). */
@@ -899,7 +944,7 @@ static int flush_once(struct store_ingest *in, struct lw_error *err)
 		if (db_exec(in->st, step->sql, np, params, counts ? &res : NULL, err) < 0)
 			goto fail;
 		if (step->flags & STEP_COUNT_QUEUED)
-			in->stats.queued += strtoul(PQcmdTuples(res), NULL, 10);
+			w->stats.queued += strtoul(PQcmdTuples(res), NULL, 10);
 		/* Every listing not new (nor a rescan's) was stored before. */
 		if ((step->flags & STEP_COUNT_NEW) &&
 		    strtoul(PQcmdTuples(res), NULL, 10) < fresh)
@@ -907,9 +952,9 @@ static int flush_once(struct store_ingest *in, struct lw_error *err)
 		PQclear(res);
 		res = NULL;
 	}
-	if (count_outcomes(in, err) < 0 || db_commit(in->st, err) < 0)
+	if (count_outcomes(in, w, err) < 0 || db_commit(in->st, err) < 0)
 		goto fail;
-	refresh_statistics(in);
+	refresh_statistics(in, w->seen);
 	rc = 0;
 	goto out;
 fail:
@@ -975,35 +1020,115 @@ void store_ingest_set_retry(struct store_ingest *in, double seconds)
 	in->retry_seconds = seconds;
 }
 
-int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
+/* Writes w, retrying while the connection is lost (store_ingest_set_retry);
+ * w->stats gets the batch's counts, w->rc and w->err the outcome. Runs on
+ * the writer thread when there is one. */
+static void write_batch(struct store_ingest *in, struct wbatch *w)
 {
-	struct store_ingest_stats before = in->stats;
 	double pause = 0.5, waited = 0;
 	int rc;
 
-	if (in->n == 0)
-		return 0;
-	while ((rc = flush_once(in, err)) < 0 && store_connection_lost(in->st) &&
+	memset(&w->stats, 0, sizeof(w->stats));
+	while ((rc = flush_once(in, w, &w->err)) < 0 && store_connection_lost(in->st) &&
 	       waited < in->retry_seconds) {
-		lw_log(LW_LOG_WARN, "db_retry", "listings=%zu wait=%.1f waited=%.1f error=%s", in->n,
-		       pause, waited, lw_log_q(err->msg));
+		lw_log(LW_LOG_WARN, "db_retry", "listings=%zu wait=%.1f waited=%.1f error=%s", w->n,
+		       pause, waited, lw_log_q(w->err.msg));
 		/* The failed attempt's counts were never committed. */
-		in->stats = before;
+		memset(&w->stats, 0, sizeof(w->stats));
 		usleep((useconds_t)(pause * 1e6));
 		waited += pause;
 		pause = pause * 2 > 8 ? 8 : pause * 2;
 	}
 	if (rc < 0) {
-		in->failed = 1;
-		lw_error_prefix(err, "batch of %zu listings (%s to %s) not committed", in->n,
-				in->batch[0].origin, in->batch[in->n - 1].origin);
+		memset(&w->stats, 0, sizeof(w->stats));
+		lw_error_prefix(&w->err, "batch of %zu listings (%s to %s) not committed", w->n,
+				w->v[0].origin, w->v[w->n - 1].origin);
 	} else if (waited > 0) {
-		lw_log(LW_LOG_INFO, "db_reconnected", "listings=%zu waited=%.1f", in->n, waited);
+		lw_log(LW_LOG_INFO, "db_reconnected", "listings=%zu waited=%.1f", w->n, waited);
 	}
-	for (size_t i = 0; i < in->n; i++)
-		pending_release(&in->batch[i]);
+	w->rc = rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct store_ingest *in = arg;
+
+	write_batch(in, &in->w);
+	return NULL;
+}
+
+static void add_counts(struct store_ingest_stats *a, const struct store_ingest_stats *b)
+{
+	a->inserted += b->inserted;
+	a->changed += b->changed;
+	a->unchanged += b->unchanged;
+	a->requeued += b->requeued;
+	a->rescored += b->rescored;
+	a->queued += b->queued;
+}
+
+/* Waits for the batch handed over, takes its counts and frees its rows. */
+static int finish(struct store_ingest *in, struct lw_error *err)
+{
+	struct wbatch *w = &in->w;
+	int rc = 0;
+
+	if (in->running) {
+		pthread_join(in->thread, NULL);
+		in->running = 0;
+	}
+	if (!w->v)
+		return 0;
+	if (w->rc < 0) {
+		in->failed = 1;
+		*err = w->err;
+		rc = -1;
+	} else {
+		add_counts(&in->stats, &w->stats);
+	}
+	for (size_t i = 0; i < w->n; i++)
+		pending_release(&w->v[i]);
+	in->spare = w->v;
+	w->v = NULL;
+	w->n = 0;
+	return rc;
+}
+
+/* Hands the filled batch over: written at once, or on the writer thread
+ * while the caller goes on (after the batch before it has committed). */
+static int ship(struct store_ingest *in, struct lw_error *err)
+{
+	struct wbatch *w = &in->w;
+
+	if (finish(in, err) < 0)
+		return -1;
+	if (in->n == 0)
+		return 0;
+	w->v = in->batch;
+	w->n = in->n;
+	w->seen = in->stats.seen;
+	w->rc = 0;
+	in->batch = in->spare;
+	in->spare = NULL;
 	memset(in->slots, 0, in->nslots * sizeof(*in->slots));
 	in->n = 0;
 	in->bytes = 0;
-	return rc;
+	if (in->writer && pthread_create(&in->thread, NULL, writer_main, in) == 0) {
+		in->running = 1;
+		return 0;
+	}
+	write_batch(in, w);
+	return finish(in, err);
+}
+
+void store_ingest_set_writer(struct store_ingest *in, int on)
+{
+	in->writer = on;
+}
+
+int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
+{
+	if (ship(in, err) < 0)
+		return -1;
+	return finish(in, err);
 }

@@ -272,8 +272,17 @@ int store_rescan_count(struct store *st, const char *since, const char *source, 
 		       struct lw_error *err);
 void store_rescan_rows_free(struct store_rescan_row *rows, size_t n);
 
-/* Writes what is buffered. Returns 0 or -1 with err. */
+/* Writes what is buffered (and waits for the writer thread's batch).
+ * Returns 0 or -1 with err. */
 int store_ingest_flush(struct store_ingest *in, struct lw_error *err);
+/* on: each full batch is written on a thread of its own while the caller
+ * fills the next (one batch in flight; batches commit in order, so what is
+ * stored is the same). A failure is then reported by the call that hands
+ * over the next batch, or by store_ingest_flush; the counts of
+ * store_ingest_stats lag by the batch in flight until then. The session's
+ * connection must not be used by anyone else until store_ingest_flush
+ * returns. Default off. */
+void store_ingest_set_writer(struct store_ingest *in, int on);
 /* How long a batch that failed because the connection was lost waits for
  * the database to come back, in seconds (default 0: it fails at once).
  * Between attempts it waits 0.5 s, doubling up to 8 s, and logs
