@@ -414,7 +414,11 @@ static size_t read_groups(const struct ent_ctx *c, size_t i, struct cand *k)
 		 * inside the brackets are an area code. */
 		if (open && !k->paren && memchr(s + e, ')', sep))
 			k->paren = (int)k->nd;
-		if (!sep)
+		/* A first group that is a lone homophone ("to", "for") stays
+		 * weak whatever follows (strengthen lifts only number words), so
+		 * parse turns it down: reading on would be wasted on the most
+		 * common words of English. */
+		if (!sep || (k->ng == 1 && g->weak && !g->word))
 			break;
 		j = e + sep;
 	}
