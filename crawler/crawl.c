@@ -580,16 +580,12 @@ static void wake_loop(void *arg)
 
 static void beat(struct crawl *c, int force)
 {
-	struct lw_error err;
-
 	if (!force && lw_now() - c->last_beat < BEAT_SECONDS)
 		return;
 	c->last_beat = lw_now();
-	if (store_worker_beat(c->st, c->o->owner, c->o->role ? c->o->role : "crawl",
-			      c->o->done_base + c->stats->fetched + c->stats->not_modified,
-			      &err) < 0 ||
-	    store_host_renew(c->st, c->o->owner, c->cfg->crawler.lease_seconds, &err) < 0)
-		lw_log(LW_LOG_WARN, "worker_beat", "error=%s", lw_log_q(err.msg));
+	/* Queued too: a beat that fails is only logged, by the thread. */
+	crawldb_beat(c->db, c->o->role ? c->o->role : "crawl",
+		     c->o->done_base + c->stats->fetched + c->stats->not_modified);
 }
 
 /* Waits for the database thread's queue (the frontier must hold every

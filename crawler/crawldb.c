@@ -13,8 +13,9 @@
 /* One queued statement. */
 struct op {
 	struct op *next;
-	int what;               /* OP_SETTLE, OP_ADD, OP_LEASE */
-	long id;                /* settle: frontier row; add: source; lease: most rows */
+	int what;               /* OP_SETTLE, OP_ADD, OP_LEASE, OP_BEAT */
+	long id;                /* settle: frontier row; add: source; lease: most rows;
+	                         * beat: units done */
 	long *ids;              /* lease: sources */
 	int pass, depth;
 	char *state, *error, *etag, *last_modified, *hops, *kind;
@@ -24,7 +25,7 @@ struct op {
 	size_t n;
 };
 
-enum { OP_SETTLE, OP_ADD, OP_LEASE };
+enum { OP_SETTLE, OP_ADD, OP_LEASE, OP_BEAT };
 enum { ASK_NONE, ASK_QUEUED, ASK_RUNNING, ASK_DONE };
 
 struct crawldb {
@@ -104,6 +105,13 @@ static int run_op(struct crawldb *d, struct op *o, struct lw_error *err)
 		pthread_mutex_unlock(&d->mu);
 		if (d->wake)
 			d->wake(d->arg);
+		return 0;
+	}
+	if (o->what == OP_BEAT) {
+		/* Logged, not fatal: the crawl goes on without its beat. */
+		if (store_worker_beat(d->st, d->owner, o->state, o->id, err) < 0 ||
+		    store_host_renew(d->st, d->owner, d->lease_seconds, err) < 0)
+			lw_log(LW_LOG_WARN, "worker_beat", "error=%s", lw_log_q(err->msg));
 		return 0;
 	}
 	if (o->what == OP_SETTLE)
@@ -389,4 +397,14 @@ int crawldb_leasing(struct crawldb *d)
 	leasing = d->leasing;
 	pthread_mutex_unlock(&d->mu);
 	return leasing;
+}
+
+void crawldb_beat(struct crawldb *d, const char *role, long long done)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	o->what = OP_BEAT;
+	o->state = xstrdup(role);
+	o->id = (long)done;
+	push(d, o);
 }

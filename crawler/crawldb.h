@@ -50,6 +50,10 @@ int crawldb_lease(struct crawldb *d, const long *source_ids, size_t n, long max)
 int crawldb_lease_poll(struct crawldb *d, struct store_frontier_url **rows, size_t *n);
 /* 1 while a lease is out (asked for, its rows not yet taken). */
 int crawldb_leasing(struct crawldb *d);
+/* Queues the worker's beat (store_worker_beat as role with done units)
+ * and the renewal of its host slots (store_host_renew); a failure is
+ * logged, not fatal. */
+void crawldb_beat(struct crawldb *d, const char *role, long long done);
 /* Waits until everything queued so far is done. Returns 0, or -1 with err
  * once a statement failed (the first failure's message). */
 int crawldb_drain(struct crawldb *d, struct lw_error *err);
