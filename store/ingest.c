@@ -894,16 +894,6 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 
 	for (size_t i = 0; i < w->n; i++)
 		fresh += !w->v[i].rescore_version;
-	/* A batch's staging rows (bodies, hits, entities) outgrow the default
-	 * 8 MB of temporary buffers, and the statements read them a dozen
-	 * times. Settable only before the session's first temporary table: set
-	 * outside the transaction, where a refusal (a session that already
-	 * staged, after a failed batch) costs nothing. */
-	if (!in->staged) {
-		struct lw_error ignored;
-
-		db_exec(in->st, "SET temp_buffers = '32MB'", 0, NULL, NULL, &ignored);
-	}
 	if (db_begin(in->st, err) < 0)
 		goto fail;
 	if (!in->staged && (db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0 ||
