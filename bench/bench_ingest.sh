@@ -199,6 +199,7 @@ if [ "$(get nolink.listings)" != - ]; then
 	echo "    without linking, listings/s per run: $(get nolink.chunk_rates); PostgreSQL CPU s: $(get nolink.pg_cpu)"
 fi
 [ -n "${LW_BASE:-}" ] && echo "  every table dumped and compared with the base binary's store: same rows: $(get same_rows)"
-echo "  psql \\copy baseline: $cps rows/s; raw COPY / lurewatch = $(ratio "$cps" "$lps")x"
+# printf, not echo: dash's echo reads the "\c" of "\copy" as "stop here".
+printf '  psql \\copy baseline: %s rows/s; raw COPY / lurewatch = %sx\n' "$cps" "$(ratio "$cps" "$lps")"
 [ "$(get in.capped)" = 1 ] && echo "capped: stopped after ${CAP}s (BENCH_INGEST_SECONDS); the COPY side loaded the same listings"
 echo "networks of 2 or more listings after ingestion: $(get in.networks)"
