@@ -13,7 +13,6 @@
 
 #include "../util/log.h"
 #include "../util/xmalloc.h"
-#include "crawldb.h"
 #include "crawler.h"
 #include "extract.h"
 #include "fetch.h"
@@ -59,11 +58,9 @@ struct crawl {
 	size_t nsrcs;
 	struct fetcher *f;
 	struct writer *w;
-	struct crawldb *db;     /* the loop's frontier writes and politeness questions */
 	long rejected;          /* the writer's rejections counted in stats */
 	struct lw_error fatal;
 	int failed;             /* database or ingestion failure: stop */
-	int dry;                /* the last lease found nothing, and no page came since */
 	double last_progress, started, last_beat;
 };
 
@@ -120,20 +117,25 @@ static size_t keep_allowed(const struct config_source *s, char **urls, size_t n)
 	return o;
 }
 
-/* Queued for the database thread, which takes the strings over: the loop
- * goes on fetching meanwhile. What they add is counted there
- * (crawldb_discovered). */
 static void add_urls(struct crawl *c, struct task *t, char **urls, size_t n, const char *kind,
 		     int depth)
 {
+	struct lw_error err;
+	size_t added = 0;
+
 	n = keep_allowed(t->src->cfg, urls, n);
-	if (n)
-		crawldb_add(c->db, t->src->id, t->u.pass, urls, n, kind, depth);
+	if (n && store_frontier_add(c->st, t->src->id, t->u.pass, urls, n, kind, depth, &added,
+				    &err) < 0)
+		fail(c, &err);
+	c->stats->discovered += (long)added;
+	for (size_t i = 0; i < n; i++)
+		free(urls[i]);
 }
 
 static void settle(struct crawl *c, struct task *t, const char *state, double delay,
 		   const struct fetch_result *r, const char *error)
 {
+	struct lw_error err;
 	char *hops = NULL;
 
 	if (r && r->nhops > 1) {
@@ -144,9 +146,10 @@ static void settle(struct crawl *c, struct task *t, const char *state, double de
 		hops = json_dumps(a, JSON_COMPACT);
 		json_decref(a);
 	}
-	/* Queued: a failure stops the crawl a turn later (crawldb_failed). */
-	crawldb_settle(c->db, t->u.id, state, delay, r ? r->status : 0, error,
-		       r ? r->etag : NULL, r ? r->last_modified : NULL, hops);
+	if (store_frontier_settle(c->st, t->u.id, state, delay, r ? r->status : 0, error,
+				  r ? r->etag : NULL, r ? r->last_modified : NULL, hops, &err) < 0)
+		fail(c, &err);
+	free(hops);
 }
 
 /* ---- what a page yields ---------------------------------------------------------- */
@@ -386,16 +389,15 @@ static int setup_sources(struct crawl *c, struct lw_error *err)
 	return 0;
 }
 
-/* Asks the database thread for what the fetcher has room for, unless a
- * lease is out already. Returns 1 when one is out now. */
-static int lease_ask(struct crawl *c)
+/* Leases what the fetcher has room for and hands it over. Returns rows leased. */
+static long lease_more(struct crawl *c)
 {
 	long want = (long)c->cfg->crawler.connections * 2 - (long)fetcher_pending(c->f);
 	long ids[1024], room = LEASE_BATCH;
-	size_t nids = 0;
+	size_t nids = 0, n = 0;
+	struct store_frontier_url *rows = NULL;
+	struct lw_error err;
 
-	if (crawldb_leasing(c->db))
-		return 1;
 	for (size_t i = 0; i < c->nsrcs && nids < 1024; i++)
 		if (c->srcs[i].active && c->srcs[i].leased < c->srcs[i].limit) {
 			ids[nids++] = c->srcs[i].id;
@@ -407,23 +409,11 @@ static int lease_ask(struct crawl *c)
 		return 0;
 	if (want > room)
 		want = room;
-	return crawldb_lease(c->db, ids, nids, want);
-}
-
-/* Hands the rows of a lease that came in to the fetcher. Returns rows, or
- * -1 when no answer came. */
-static long lease_take(struct crawl *c)
-{
-	struct store_frontier_url *rows = NULL;
-	struct lw_error err;
-	size_t n = 0;
-
-	if (crawldb_lease_poll(c->db, &rows, &n) <= 0)
-		return -1;      /* none in; a failure is crawldb_failed's */
-	/* Asked again only once a page may have added URLs: an empty
-	 * answer asked for again at once would keep a lease out forever,
-	 * and the loop would never see that it has nothing left. */
-	c->dry = n == 0;
+	if (store_frontier_lease(c->st, ids, nids, want, c->o->owner, c->cfg->crawler.lease_seconds,
+				 &rows, &n, &err) < 0) {
+		fail(c, &err);
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct task *t = xcalloc(1, sizeof(*t));
 		struct src *x = NULL;
@@ -451,20 +441,6 @@ static long lease_take(struct crawl *c)
 	}
 	free(rows); /* the strings now belong to the tasks */
 	return (long)n;
-}
-
-/* A lease waited for: only when the fetcher has nothing left to do, so
- * no transfer waits on it. Returns rows leased. */
-static long lease_now(struct crawl *c)
-{
-	struct lw_error err;
-
-	lease_ask(c);
-	if (crawldb_drain(c->db, &err) < 0) {
-		fail(c, &err);
-		return 0;
-	}
-	return lease_take(c) > 0 ? 1 : 0;
 }
 
 /* The limit that ended x's pass early ("max_pages=1000"), or NULL when it
@@ -553,98 +529,81 @@ static void progress(struct crawl *c, int final)
 
 /* ---- the fleet: politeness shared through the database ---------------------- */
 
-/* The fetcher's politeness questions go to the database thread, ahead of
- * its queue, and the fetch loop goes on with the windows it has; the
- * fetcher's own arrays go to the store as they are. */
-static int fleet_lease(void *actx, const struct store_host_ask *asks, size_t n,
-		       struct store_host_lease *out)
+static int fleet_lease(void *actx, const struct fetch_ask *asks, size_t n,
+		       struct fetch_lease *out)
 {
 	struct crawl *c = actx;
+	struct store_host_ask *q = xcalloc(n ? n : 1, sizeof(*q));
+	struct store_host_lease *l = xcalloc(n ? n : 1, sizeof(*l));
+	struct lw_error err;
+	int rc = -1;
 
-	return crawldb_host_lease(c->db, asks, n, out);
-}
-
-static int fleet_poll(void *actx, double *sent, double *got)
-{
-	struct crawl *c = actx;
-
-	return crawldb_host_poll(c->db, sent, got);
-}
-
-static void wake_loop(void *arg)
-{
-	struct crawl *c = arg;
-
-	fetcher_wakeup(c->f);
+	for (size_t i = 0; i < n; i++) {
+		q[i].host = asks[i].host;
+		q[i].length = asks[i].length;
+		q[i].ahead = asks[i].ahead;
+		q[i].connections = asks[i].connections;
+		q[i].inflight = asks[i].inflight;
+		q[i].want = asks[i].want;
+	}
+	if (store_host_lease(c->st, q, n, c->o->owner, c->cfg->crawler.lease_seconds, l, &err) < 0) {
+		lw_log(LW_LOG_WARN, "politeness_unshared", "hosts=%zu error=%s", n, lw_log_q(err.msg));
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[i].granted = l[i].granted;
+		out[i].start_in = l[i].start_in;
+		out[i].length = l[i].length;
+		out[i].slots = l[i].slots;
+		out[i].wait = l[i].wait;
+	}
+	rc = 0;
+out:
+	free(q);
+	free(l);
+	return rc;
 }
 
 static void beat(struct crawl *c, int force)
 {
+	struct lw_error err;
+
 	if (!force && lw_now() - c->last_beat < BEAT_SECONDS)
 		return;
 	c->last_beat = lw_now();
-	/* Queued too: a beat that fails is only logged, by the thread. */
-	crawldb_beat(c->db, c->o->role ? c->o->role : "crawl",
-		     c->o->done_base + c->stats->fetched + c->stats->not_modified);
-}
-
-/* Waits for the database thread's queue (the frontier must hold every
- * settle and link before a lease or a pass's end is decided on it). */
-static void drain(struct crawl *c)
-{
-	struct lw_error err;
-
-	if (crawldb_drain(c->db, &err) < 0)
-		fail(c, &err);
-	c->stats->discovered = crawldb_discovered(c->db);
-}
-
-/* Results the fetcher has delivered so far, whatever they were. */
-static long delivered(const struct crawl *c)
-{
-	const struct crawler_stats *s = c->stats;
-
-	return s->fetched + s->not_modified + s->failed + s->skipped + s->retries;
+	if (store_worker_beat(c->st, c->o->owner, c->o->role ? c->o->role : "crawl",
+			      c->o->done_base + c->stats->fetched + c->stats->not_modified,
+			      &err) < 0 ||
+	    store_host_renew(c->st, c->o->owner, c->cfg->crawler.lease_seconds, &err) < 0)
+		lw_log(LW_LOG_WARN, "worker_beat", "error=%s", lw_log_q(err.msg));
 }
 
 static int run_loop(struct crawl *c, struct lw_error *err)
 {
-	struct lw_error dberr;
+	long leased = 1;
 
 	while (!c->failed && !(c->o->stop && *c->o->stop)) {
-		long seen = delivered(c);
-
-		lease_take(c);
-		/* Asked for when half the fetcher's room is free, not at every
-		 * turn: one lease of a few URLs costs the database as much as
-		 * one of many. The answer comes while the loop fetches. */
-		if (fetcher_pending(c->f) <= (size_t)c->cfg->crawler.connections && !c->dry)
-			lease_ask(c);
+		/* Leased when half the fetcher's room is free, not at every
+		 * turn: a lease is a statement on the loop's path, and one of a
+		 * few URLs costs the same as one of many. */
+		if (fetcher_pending(c->f) <= (size_t)c->cfg->crawler.connections)
+			leased = lease_more(c);
 		if (fetcher_run(c->f, 250, err) < 0)
 			return -1;
-		if (delivered(c) != seen)
-			c->dry = 0;
-		if (crawldb_failed(c->db, &dberr))
-			fail(c, &dberr);
-		c->stats->discovered = crawldb_discovered(c->db);
 		progress(c, 0);
 		beat(c, 0);
-		/* Nothing to fetch and no lease out: the loop may wait. The
-		 * pages just delivered may have links still queued for the
-		 * database thread; a lease after them sees them. Only with
-		 * none is the store flushed (the links of ad pages go with it)
-		 * and the pass looked at. */
-		if (fetcher_pending(c->f) == 0 && !crawldb_leasing(c->db)) {
-			if (lease_now(c) != 0)
-				continue;
+		/* leased is from before the fetch: pages it just delivered may
+		 * have added URLs. Only with none is the store flushed (the
+		 * links of ad pages go with it) and the pass looked at. */
+		if (fetcher_pending(c->f) == 0 && leased == 0 && (leased = lease_more(c)) == 0) {
 			flush(c);
-			drain(c);
-			if (c->failed || finish_passes(c) == 0)
+			if (finish_passes(c) == 0)
 				break;
 			/* The flush stores the links the last pages found: lease
 			 * them at once. Only retries not yet due are worth a
 			 * pause, rather than a spin. */
-			if (lease_now(c) == 0)
+			leased = lease_more(c);
+			if (leased == 0)
 				usleep(100000);
 		}
 	}
@@ -680,7 +639,6 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	fo.ignore_robots = o->ignore_robots;
 	fo.ctx_free = (void (*)(void *))task_free;
 	fo.lease = fleet_lease;
-	fo.lease_poll = fleet_poll;
 	fo.actx = &c;
 	/* A crawl's records are redone when lost (a URL whose settling or
 	 * page a server crash took is leased again when its lease expires),
@@ -693,15 +651,13 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 	    store_host_release_all(st, o->owner, err) < 0 || setup_sources(&c, err) < 0)
 		goto out;
 	c.f = fetcher_new(&fo, on_fetched, &c, err);
-	c.db = c.f ? crawldb_new(st, o->owner, cfg->crawler.lease_seconds, wake_loop, &c, err) : NULL;
-	c.w = c.db ? writer_new(st, m, cfg, o->owner, WRITER_LANES, INGEST_BATCH,
+	c.w = c.f ? writer_new(st, m, cfg, o->owner, WRITER_LANES, INGEST_BATCH,
 					WRITER_QUEUE, err) : NULL;
 	if (!c.w)
 		goto out;
 	if (run_loop(&c, err) < 0)
 		goto out;
 	flush(&c);
-	drain(&c);
 	if (c.failed) {
 		*err = c.fatal;
 		goto out;
@@ -710,9 +666,6 @@ int crawler_run(const struct config *cfg, struct store *st, const struct matcher
 out:
 	if (c.f)
 		progress(&c, 1);
-	/* What the database thread was given is done before leases go back,
-	 * and before the fetcher whose politeness question it may hold. */
-	crawldb_free(c.db);
 	/* In-flight transfers end without a result: their leases go back. */
 	fetcher_free(c.f);
 	writer_free(c.w);       /* stores what it was given, unless a batch failed */

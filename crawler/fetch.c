@@ -74,14 +74,6 @@ struct fetcher {
 	size_t queued, running;
 	fetch_done_fn done;
 	void *arg;
-	/* The budget question of ask_budget, kept from turn to turn: reused
-	 * rather than allocated at every turn, and still in use while an
-	 * answer that comes later (lease returned 1) is awaited. */
-	struct host **ask_hosts;
-	struct store_host_ask *asks;
-	struct store_host_lease *answers;
-	size_t nasks, ask_cap;
-	int asking;
 };
 
 /* ---- jobs and hosts --------------------------------------------------------- */
@@ -561,7 +553,7 @@ static int by_key(const void *a, const void *b)
 
 /* One answer: the window on the local clock, narrowed to the round trip
  * (the budget's clock was read somewhere between sent and got). */
-static void apply(struct host *h, const struct store_host_lease *l, int want, double sent, double got)
+static void apply(struct host *h, const struct fetch_lease *l, int want, double sent, double got)
 {
 	h->slots = l->slots;
 	h->last_report = got;
@@ -581,72 +573,51 @@ static void apply(struct host *h, const struct store_host_lease *l, int want, do
 	}
 }
 
-/* The answer to the question out, once here. */
-static void answered(struct fetcher *f, int rc, double sent, double got)
-{
-	for (size_t i = 0; i < f->nasks; i++) {
-		struct host *h = f->ask_hosts[i];
-
-		if (rc < 0)
-			h->local_until = h->next_ask = sent + 1.0;
-		else
-			apply(h, &f->answers[i], f->asks[i].want, sent, got);
-	}
-	f->asking = 0;
-	f->nasks = 0;
-}
-
 /* Asks the shared budget about every host that needs it, in one round
- * trip: the fetch loop waits for the database once a turn at most, and
- * not at all when the answer comes later (lease returns 1). */
+ * trip: the fetch loop waits for the database once a turn at most. */
 static void ask_budget(struct fetcher *f, double now)
 {
+	struct host **hs;
+	struct fetch_ask *asks;
+	struct fetch_lease *out;
 	size_t n = 0, nhosts = 0;
 	double sent, got;
-	int rc;
 
 	if (!f->o.lease)
 		return;
-	if (f->asking) {
-		rc = f->o.lease_poll(f->o.actx, &sent, &got);
-		if (rc == 0)
-			return;
-		answered(f, rc, sent, got);
-	}
 	for (struct host *h = f->hosts; h; h = h->next)
 		nhosts++;
-	if (nhosts > f->ask_cap) {
-		f->ask_cap = 2 * nhosts;
-		f->ask_hosts = xrealloc(f->ask_hosts, f->ask_cap * sizeof(*f->ask_hosts));
-		f->asks = xrealloc(f->asks, f->ask_cap * sizeof(*f->asks));
-		f->answers = xrealloc(f->answers, f->ask_cap * sizeof(*f->answers));
-	}
+	hs = xcalloc(nhosts ? nhosts : 1, sizeof(*hs));
 	for (struct host *h = f->hosts; h; h = h->next)
 		if (needs(f, h, now) >= 0)
-			f->ask_hosts[n++] = h;
-	if (n == 0)
+			hs[n++] = h;
+	if (n == 0) {
+		free(hs);
 		return;
-	qsort(f->ask_hosts, n, sizeof(*f->ask_hosts), by_key);
+	}
+	qsort(hs, n, sizeof(*hs), by_key);
+	asks = xcalloc(n, sizeof(*asks));
+	out = xcalloc(n, sizeof(*out));
 	for (size_t i = 0; i < n; i++) {
-		struct host *h = f->ask_hosts[i];
-
-		f->asks[i].host = h->key;
-		f->asks[i].want = h->head != NULL;
-		f->asks[i].length = window_length(h);
-		f->asks[i].ahead = AHEAD + 0.01;
-		f->asks[i].connections = h->pol.connections;
-		f->asks[i].inflight = h->active;
+		asks[i].host = hs[i]->key;
+		asks[i].want = hs[i]->head != NULL;
+		asks[i].length = window_length(hs[i]);
+		asks[i].ahead = AHEAD + 0.01;
+		asks[i].connections = hs[i]->pol.connections;
+		asks[i].inflight = hs[i]->active;
 	}
-	memset(f->answers, 0, n * sizeof(*f->answers));
-	f->nasks = n;
 	sent = lw_now();
-	rc = f->o.lease(f->o.actx, f->asks, n, f->answers);
-	if (rc == 1 && f->o.lease_poll) {
-		f->asking = 1;
-		return;
+	if (f->o.lease(f->o.actx, asks, n, out) < 0) {
+		for (size_t i = 0; i < n; i++)
+			hs[i]->local_until = hs[i]->next_ask = sent + 1.0;
+	} else {
+		got = lw_now();
+		for (size_t i = 0; i < n; i++)
+			apply(hs[i], &out[i], asks[i].want, sent, got);
 	}
-	got = lw_now();
-	answered(f, rc == 0 ? 0 : -1, sent, got);
+	free(out);
+	free(asks);
+	free(hs);
 }
 
 /* Whether the shared budget lets h start a request now. */
@@ -922,9 +893,6 @@ void fetcher_free(struct fetcher *f)
 		free(h->key);
 		free(h);
 	}
-	free(f->ask_hosts);
-	free(f->asks);
-	free(f->answers);
 	free((char *)f->o.user_agent);
 	free(f->agent_token);
 	free(f);

@@ -10,13 +10,26 @@
 
 #include <stddef.h>
 
-#include "../store/store.h"
 #include "../util/error.h"
 
-/* The shared budget is asked with the store's own types (struct
- * store_host_ask and store_host_lease): the fetcher fills them, and the
- * crawler hands them to store_host_lease as they are, with no copy either
- * way on a path taken every loop turn. */
+/* A window in which this process alone may start requests to a host, at its
+ * interval, with at most slots transfers to it running. */
+struct fetch_lease {
+	int granted;
+	double start_in;                /* seconds from the budget's now */
+	double length;                  /* seconds */
+	int slots;
+	double wait;                    /* not granted: seconds before asking again */
+};
+
+/* What the fetcher asks the shared budget about one host. */
+struct fetch_ask {
+	const char *host;
+	double length;                  /* seconds of window wanted */
+	double ahead;                   /* granted only if it starts within this */
+	int connections, inflight;
+	int want;                       /* 0: only report inflight */
+};
 
 struct fetch_options {
 	const char *user_agent;         /* its first word is the robots.txt product token */
@@ -35,17 +48,8 @@ struct fetch_options {
 	 * report them, giving spare connections back). Returns 0 with out[i]
 	 * for asks[i], or -1 when it cannot tell (requests to those hosts then
 	 * start under local politeness alone, and it is asked again a second
-	 * later), or 1 when the answer comes later: the fetch loop then goes
-	 * on (hosts with a window keep starting) and calls lease_poll at each
-	 * turn until it returns 1 (out[] filled; *sent and *got the local
-	 * clock just before the question went and just after the answer came)
-	 * or -1 (as lease's -1). asks and out, and the host names they point
-	 * to, stay untouched and alive until then (fetcher_free waits for no
-	 * one: the caller lets the answer come before freeing the fetcher).
-	 * Only one question is out at a time. */
-	int (*lease)(void *actx, const struct store_host_ask *asks, size_t n,
-		     struct store_host_lease *out);
-	int (*lease_poll)(void *actx, double *sent, double *got);
+	 * later). */
+	int (*lease)(void *actx, const struct fetch_ask *asks, size_t n, struct fetch_lease *out);
 	void *actx;
 };
 
