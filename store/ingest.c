@@ -617,7 +617,11 @@ static const struct batch_step batch_sql[] = {
 	  " FROM ingest_stage WHERE version_id IS NOT NULL AND flagged ORDER BY seq"
 	  " ON CONFLICT (listing_id) DO UPDATE SET version_id = excluded.version_id,"
 	  " score = excluded.score, categories = excluded.categories, priority = excluded.priority,"
-	  " urgent = excluded.urgent, updated_at = now(),"
+	  /* The bare score goes with no reason: the priority step below gives
+	   * both back to an item whose network still raises it, and skips an
+	   * item whose network does not, which kept a reason its priority no
+	   * longer had. */
+	  " priority_reason = '', urgent = excluded.urgent, updated_at = now(),"
 	  " status = CASE WHEN qi.status = 'resolved' THEN 'new' ELSE qi.status END,"
 	  " verdict = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.verdict END,"
 	  " escalated_to = CASE WHEN qi.status = 'resolved' THEN NULL ELSE qi.escalated_to END,"
