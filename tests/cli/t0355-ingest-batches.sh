@@ -72,6 +72,11 @@ expect_eq "$listings" 3000 "3,000 listings stored"
 expect_eq "$versions" 3302 "3,302 versions (the changed ads and the ad changed twice)"
 if [ "$networks" -ge 20 ]; then ok "networks were linked ($networks of 2 or more)"
 else notok "networks linked ($networks)"; fi
+# An item's reason and priority go together: raised with the reason why, or
+# at its bare score with none (an update once reset the score and kept the
+# reason of a network that no longer raised it).
+stale=$(sql "SELECT count(*) FROM queue_items WHERE (priority_reason <> '') <> (priority > score)")
+expect_eq "$stale" 0 "every raised item says why, and no other item gives a reason"
 for other in b97 b500; do
 	if cmp -s "$TMP/b2000" "$TMP/$other"; then ok "batches of 2000 and $other store the same $rows rows"
 	else notok "batches of 2000 and $other store the same rows"
@@ -85,4 +90,24 @@ sh "$TOP/tests/tools/store_dump.sh" "$URL" >"$TMP/again" || notok "dump again"
 if cmp -s "$TMP/b500" "$TMP/again"; then ok "a second ingest of the same ads stores nothing"
 else notok "a second ingest stores nothing"
 	diff "$TMP/b500" "$TMP/again" | head -10 | cut -c 1-200 | sed 's/^/# /'; fi
+
+# Two flagged ads with one number, posted the same day: a network of two at
+# two ads a day, which raises its items. One comes back posted ten days
+# earlier: two ads in eleven days no longer raise them, so that item goes
+# back to its bare score with no reason (it kept the old one once).
+lure='Hotel work in Dubai, no experience needed, visa guaranteed. We keep your passport safe and you pay the recruitment fee first. WhatsApp +44 7911 123456.'
+for d in a b; do
+	printf '{"url": "https://t0355.example/%s", "title": "Hotel staff %s", "body": "%s", "posted": "2026-11-20"}\n' \
+		"$d" "$d" "$lure Room $d."
+done >"$TMP/pair.jsonl"
+printf '{"url": "https://t0355.example/a", "title": "Hotel staff a", "body": "%s", "posted": "2026-11-10"}\n' \
+	"$lure Room a, start now." >"$TMP/moved.jsonl"
+expect_rc 0 "ingest two ads that share a number" "$LW" ingest --quiet "$TMP/pair.jsonl"
+reason() {
+	sql "SELECT q.priority > q.score, q.priority_reason <> '' FROM queue_items q JOIN listings l
+		ON l.id = q.listing_id WHERE l.url = 'https://t0355.example/$1'"
+}
+expect_eq "$(reason a)" "t|t" "a network of two at two ads a day raises its items, with the reason"
+expect_rc 0 "ingest one of them again, posted ten days earlier" "$LW" ingest --quiet "$TMP/moved.jsonl"
+expect_eq "$(reason a)" "f|f" "no longer raised: the bare score and no reason"
 finish
