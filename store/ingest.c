@@ -655,6 +655,10 @@ static const struct batch_step batch_sql[] = {
 	  " WHERE s.version_id IS NOT NULL AND (NOT s.links_same OR s.flagged)))"
 	  " UNION ALL SELECT unnest(e.network_id || e.others), true FROM network_events e"
 	  " WHERE e.at = now() AND e.cause = 'ingest') u GROUP BY 1),"
+	  /* A network of one ad that did not change never rises (one ad, one
+	   * a day): most of a batch's are such, and reading their ads' rows
+	   * for the counts below was a probe of listings each, for nothing.
+	   * Whether there is a second member is one look at the network index. */
 	  " ns AS MATERIALIZED (SELECT t.network_id, x.* FROM t CROSS JOIN LATERAL (SELECT count(*) AS listings,"
 	  " count(DISTINCT l.source_id) AS sources,"
 	  " count(DISTINCT lower(l.location)) FILTER (WHERE l.location IS NOT NULL) AS locations,"
@@ -667,7 +671,8 @@ static const struct batch_step batch_sql[] = {
 	  /* Networks that do not raise their items and did not change are
 	   * left alone: most of a batch's ads are a network of one, and
 	   * comparing each one's item cost a probe of queue_items. */
-	  " WHERE x.listings >= 3 OR x.posting_rate >= 2 OR t.moved),"
+	  " WHERE (t.moved OR EXISTS (SELECT FROM listing_networks c WHERE c.network_id = t.network_id"
+	  " OFFSET 1)) AND (x.listings >= 3 OR x.posting_rate >= 2 OR t.moved)),"
 	  " p AS MATERIALIZED (SELECT m.listing_id, CASE WHEN ns.listings >= 3 OR ns.posting_rate >= 2"
 	  " THEN (1 + 0.25 * ln(ns.listings::numeric)"
 	  " + CASE WHEN ns.posting_rate >= 2 THEN 0.25 ELSE 0 END) ELSE 1 END AS factor,"
