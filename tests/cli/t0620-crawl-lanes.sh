@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Two writer lanes, crawl after crawl: four crawls of 480 ads in 24 groups (a phone number and a
+# Crawl after crawl (written for two writer lanes; the crawl is back to one, see
+# crawler/crawl.c, and the test holds for any number): four crawls of 480 ads in 24 groups (a phone number and a
 # near-identical text each, every eighth ad carrying the next group's number too), each adding to
 # the networks of the ones before, must all run to the end with every ad stored once and linked.
-# The two lanes link networks at the same time, through igraph (serialised in store/netgraph.c).
+# Two lanes link networks at the same time, through igraph (serialised in store/netgraph.c).
 # This is an end-to-end check, not proof of that lock: a build without it passed here too
 # (tests/unit/test_netgraph.c's threads test is what catches a missing lock). It did catch a
 # crawl loop that never saw its own end (an asynchronous lease asked for again and again, in a
