@@ -108,6 +108,13 @@ int store_connection_lost(const struct store *st)
 	return !st->conn || PQstatus(st->conn) != CONNECTION_OK;
 }
 
+int store_conflict_failed(const struct store *st)
+{
+	/* deadlock_detected and serialization_failure: the server rolled the
+	 * transaction back only because another one held what it needed. */
+	return strcmp(st->sqlstate, "40P01") == 0 || strcmp(st->sqlstate, "40001") == 0;
+}
+
 /* A dropped connection (server restarted, or one that did not answer in
  * time) is re-established once, so a long-running process does not die
  * with the server. */
@@ -139,6 +146,9 @@ static int take_result(struct store *st, PGresult *r, PGresult **res, struct lw_
 
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
 		const char *msg = PQresultErrorMessage(r);
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+		snprintf(st->sqlstate, sizeof(st->sqlstate), "%s", state ? state : "");
 
 		db_error(err, "database error",
 			 msg && msg[0] ? msg : st->conn ? PQerrorMessage(st->conn) : NULL);
@@ -319,6 +329,8 @@ int db_json_prepared(struct store *st, const char *sql, int n, const char *const
 
 int db_begin(struct store *st, struct lw_error *err)
 {
+	/* store_conflict_failed answers for this transaction only. */
+	st->sqlstate[0] = '\0';
 	return db_exec(st, "BEGIN", 0, NULL, NULL, err);
 }
 

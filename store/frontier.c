@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
@@ -98,16 +99,26 @@ int store_frontier_add(struct store *st, long source_id, int pass, char *const *
 	snprintf(ds, sizeof(ds), "%d", depth);
 	arr = db_text_array(urls, n);
 	p[2] = arr;
-	/* Never twice in one pass: only rows from an older pass are re-queued. */
-	if (db_exec(st,
-		    "INSERT INTO crawl_urls (source_id, url, kind, depth, pass)"
-		    " SELECT $1, u, $4, $5, $2 FROM unnest($3::text[]) AS u"
-		    " ON CONFLICT (source_id, url) DO UPDATE SET state = 'queued', pass = excluded.pass,"
-		    " next_fetch = now(), attempts = 0, depth = LEAST(crawl_urls.depth, excluded.depth)"
-		    " WHERE crawl_urls.pass < excluded.pass AND crawl_urls.state <> 'leased'",
-		    5, p, &res, err) < 0) {
-		free(arr);
-		return -1;
+	/* Never twice in one pass: only rows from an older pass are re-queued.
+	 * Rows are taken in URL order, and a statement that still loses a
+	 * deadlock (to the page writer marking fetched rows done, or another
+	 * crawl process) runs again: it is one statement, all or nothing. */
+	for (int attempt = 0;; attempt++) {
+		st->sqlstate[0] = '\0';
+		if (db_exec(st,
+			    "INSERT INTO crawl_urls (source_id, url, kind, depth, pass)"
+			    " SELECT $1, u, $4, $5, $2 FROM unnest($3::text[]) AS u ORDER BY u"
+			    " ON CONFLICT (source_id, url) DO UPDATE SET state = 'queued',"
+			    " pass = excluded.pass, next_fetch = now(), attempts = 0,"
+			    " depth = LEAST(crawl_urls.depth, excluded.depth)"
+			    " WHERE crawl_urls.pass < excluded.pass AND crawl_urls.state <> 'leased'",
+			    5, p, &res, err) == 0)
+			break;
+		if (!store_conflict_failed(st) || attempt == 4) {
+			free(arr);
+			return -1;
+		}
+		usleep((useconds_t)((attempt + 1) * (20000 + rand() % 80000)));
 	}
 	*added = strtoul(PQcmdTuples(res), NULL, 10);
 	PQclear(res);

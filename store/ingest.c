@@ -23,6 +23,9 @@
 #define FIELD_MAX (4u * 1024u * 1024u)
 #define BATCH_BYTES_MAX (32u * 1024u * 1024u)
 #define COPY_MAX (512u * 1024u * 1024u)
+/* Deadlocks between writers are rare and short: a batch that loses five
+ * times in a row meets something that is not going away. */
+#define CONFLICT_RETRIES 5
 
 struct pending {
 	char *url, *source, *title, *body, *location, *posted, *origin;
@@ -571,7 +574,12 @@ static const struct batch_step batch_sql[] = {
 	  " THEN (s.capture->>'warc_date')::timestamptz END"
 	  " FROM ingest_stage s WHERE s.capture IS NOT NULL AND s.listing_id IS NOT NULL"
 	  " ON CONFLICT (record_id) DO NOTHING", NEED_CAPTURE },
-	/* The crawled page is done in the same transaction as its listing. */
+	/* The crawled page is done in the same transaction as its listing. Its
+	 * row is locked first in the order store_frontier_add takes rows, so
+	 * the writer and the crawl threads (or another crawl process) queue
+	 * behind each other instead of deadlocking. */
+	{ "SELECT 1 FROM crawl_urls c WHERE c.id IN (SELECT frontier_id FROM ingest_stage)"
+	  " ORDER BY c.source_id, c.url FOR UPDATE", NEED_FRONTIER },
 	{ "UPDATE crawl_urls c SET state = 'done', lease_owner = NULL, lease_expires = NULL,"
 	  " last_status = s.http_status, last_error = NULL, etag = COALESCE(s.etag, c.etag),"
 	  " last_modified = COALESCE(s.last_modified, c.last_modified),"
@@ -1025,11 +1033,26 @@ void store_ingest_set_retry(struct store_ingest *in, double seconds)
 static void write_batch(struct store_ingest *in, struct wbatch *w)
 {
 	double pause = 0.5, waited = 0;
-	int rc;
+	int rc, conflicts = 0;
 
 	memset(&w->stats, 0, sizeof(w->stats));
-	while ((rc = flush_once(in, w, &w->err)) < 0 && store_connection_lost(in->st) &&
-	       waited < in->retry_seconds) {
+	for (;;) {
+		rc = flush_once(in, w, &w->err);
+		if (rc == 0)
+			break;
+		/* Another writer (a second crawl or ingest on the same database)
+		 * held rows this batch needed, and the server chose this batch to
+		 * roll back: run it again after a short, jittered pause. */
+		if (store_conflict_failed(in->st) && conflicts < CONFLICT_RETRIES) {
+			conflicts++;
+			lw_log(LW_LOG_WARN, "db_conflict_retry", "listings=%zu attempt=%d error=%s",
+			       w->n, conflicts, lw_log_q(w->err.msg));
+			memset(&w->stats, 0, sizeof(w->stats));
+			usleep((useconds_t)(conflicts * (20000 + rand() % 80000)));
+			continue;
+		}
+		if (!store_connection_lost(in->st) || waited >= in->retry_seconds)
+			break;
 		lw_log(LW_LOG_WARN, "db_retry", "listings=%zu wait=%.1f waited=%.1f error=%s", w->n,
 		       pause, waited, lw_log_q(w->err.msg));
 		/* The failed attempt's counts were never committed. */

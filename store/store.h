@@ -292,6 +292,10 @@ void store_ingest_set_writer(struct store_ingest *in, int on);
 void store_ingest_set_retry(struct store_ingest *in, double seconds);
 /* 1 when the session's connection is lost (the server went away). */
 int store_connection_lost(const struct store *st);
+/* 1 when a statement of the last transaction begun lost a deadlock or a
+ * serialization conflict with another session: the same transaction run
+ * again can succeed. */
+int store_conflict_failed(const struct store *st);
 /* 1 after a batch failed to commit (database trouble): stop feeding it. */
 int store_ingest_failed(const struct store_ingest *in);
 const struct store_ingest_stats *store_ingest_stats(const struct store_ingest *in);

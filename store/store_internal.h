@@ -21,6 +21,7 @@ struct store {
 	int timeout_now;        /* seconds: the statement's, or a long operation's */
 	int server_timeout;     /* the session's statement_timeout in seconds; 0: unknown */
 	int in_tx;              /* a transaction was open when the last statement ended */
+	char sqlstate[6];       /* the last failed statement's SQLSTATE, "" when none */
 };
 
 struct store_migration {

@@ -630,6 +630,111 @@ static void test_stats(void **state)
 	json_decref(s);
 }
 
+
+/* A crawl's page writer and another session (a second crawl process, or
+ * the crawl thread adding links) lock the same frontier rows in opposite
+ * orders: the server rolls one of them back. When that is the batch, it
+ * runs again and its pages are stored, instead of being lost with the
+ * crawl's exit. The other session here holds row b, waits until the batch
+ * is blocked on it, then asks for row a, which the batch holds. */
+static void test_batch_survives_deadlock(void **state)
+{
+	const char *const first[1][3] = { { "https://x.test/seed", "Seed", "nothing" } };
+	struct lw_error err;
+	struct store_ingest *in;
+	long sid, a, b;
+	char sql[512], msg[512];
+	pid_t pid;
+	int status, fds[2];
+	char ready;
+
+	(void)state;
+	ingest(st, first, 1);
+	sid = count("SELECT source_id FROM listings WHERE url = 'https://x.test/seed'");
+	assert_true(sid > 0);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO crawl_urls (source_id, url, kind, state, lease_owner, lease_expires)"
+		 " SELECT %ld, u, 'detail', 'leased', 't', now() + interval '1 hour'"
+		 " FROM unnest(ARRAY['https://x.test/a', 'https://x.test/b']) AS u", sid);
+	if (pg_run(&pg, sql, msg, sizeof(msg)) < 0)
+		fail_msg("%s", msg);
+	a = count("SELECT id FROM crawl_urls WHERE url = 'https://x.test/a'");
+	b = count("SELECT id FROM crawl_urls WHERE url = 'https://x.test/b'");
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		PGconn *c = PQconnectdb(pg.conninfo);
+		PGresult *r;
+		int ok = PQstatus(c) == CONNECTION_OK;
+
+		/* This session never looks for the deadlock first: the batch,
+		 * waiting since before it, is the one the server rolls back. */
+		PQclear(PQexec(c, "SET deadlock_timeout = '20s'"));
+		PQclear(PQexec(c, "BEGIN"));
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM crawl_urls WHERE id = %ld FOR UPDATE", b);
+		r = PQexec(c, sql);
+		ok = ok && PQresultStatus(r) == PGRES_TUPLES_OK;
+		PQclear(r);
+		ok = ok && write(fds[1], "r", 1) == 1;
+		for (int i = 0; ok && i < 200; i++) {
+			r = PQexec(c, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+				      " AND pid <> pg_backend_pid()");
+			ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+			if (ok && atoi(PQgetvalue(r, 0, 0)) > 0) {
+				PQclear(r);
+				break;
+			}
+			PQclear(r);
+			usleep(20 * 1000);
+		}
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM crawl_urls WHERE id = %ld FOR UPDATE", a);
+		r = PQexec(c, sql);
+		ok = ok && PQresultStatus(r) == PGRES_TUPLES_OK;
+		PQclear(r);
+		usleep(200 * 1000);
+		r = PQexec(c, "COMMIT");
+		ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+		PQfinish(c);
+		_exit(ok ? 0 : 1);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &ready, 1), 1); /* b is held */
+	close(fds[0]);
+	in = store_ingest_new(st, m, "test", "crawl:test", 50, &err);
+	assert_non_null(in);
+	for (int i = 0; i < 2; i++) {
+		struct matcher_scanner *sc = matcher_scanner_new(m, &err);
+		struct matcher_analysis an;
+		struct store_listing li = { .url = i ? "https://x.test/b" : "https://x.test/a",
+					    .title = "Farm work", .body = "pay a fee first",
+					    .origin = "t", .frontier_id = i ? b : a,
+					    .http_status = 200 };
+		size_t len;
+		char *text = store_compose_text(li.title, li.body, &len);
+
+		assert_non_null(sc);
+		matcher_analysis_init(&an);
+		assert_int_equal(matcher_analyze(sc, text, len, MATCHER_INPUT_TEXT, NULL, &an, &err), 0);
+		assert_int_equal(store_ingest_add(in, &li, &an, &err), 0);
+		free(text);
+		matcher_analysis_release(&an);
+		matcher_scanner_free(sc);
+	}
+	if (store_ingest_flush(in, &err) < 0)
+		fail_msg("flush: %s", err.msg);
+	assert_int_equal(store_ingest_stats(in)->inserted, 2);
+	store_ingest_free(in);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(count("SELECT count(*) FROM crawl_urls WHERE id IN (%ld, %ld)"
+			       " AND state = 'done' AND fetches = 1", a, b), 2);
+	assert_int_equal(count("SELECT count(*) FROM listings WHERE url LIKE 'https://x.test/_'"), 2);
+	assert_int_equal(count("SELECT count(*) FROM queue_items q JOIN listings l"
+			       " ON l.id = q.listing_id WHERE l.url LIKE 'https://x.test/_'"), 2);
+}
+
 /* ---- watch -------------------------------------------------------------------------------- */
 
 static volatile int watch_stop;
@@ -701,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_survives_deadlock, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
