@@ -13,6 +13,9 @@
 #include "netgraph.h"
 #include "store_internal.h"
 
+/* The advisory lock of linking (frontier.c and rescan.c hold 74692041-43). */
+#define LOCK_LINK "74692044"
+
 struct uf {
 	size_t *parent;
 	size_t n;
@@ -423,6 +426,14 @@ int link_listings(struct store *st, const long long *ids, size_t n, const char *
 	p[3] = below > 0 ? bl : NULL;
 	snprintf(ms, sizeof(ms), "%d", NETGRAPH_TEXT_MASS);
 	p[4] = ms;
+	/* One batch links at a time, whichever process it comes from. Each
+	 * statement sees only committed ads, so two batches linking at once
+	 * never saw each other's: an ad and its mate written at the same moment
+	 * by two ingests (or rescan --jobs) stayed apart, and their number's
+	 * count of ads stayed one short. Taken before the first statement that
+	 * reads what other batches link, held until commit. */
+	if (db_exec(st, "SELECT pg_advisory_xact_lock(" LOCK_LINK ")", 0, NULL, NULL, err) < 0)
+		goto out;
 	if (hubs && refresh_hubs(st, arr, skip, hubs, err) < 0)
 		goto out;
 	if (db_exec(st, "SELECT listing_id, mate, network_id, simhash, mass_bands, mass_new"

@@ -735,6 +735,93 @@ static void test_batch_survives_deadlock(void **state)
 			       " ON l.id = q.listing_id WHERE l.url LIKE 'https://x.test/_'"), 2);
 }
 
+
+/* One side of test_linking_concurrent: LINK_PAIRS ads in batches of 5, the
+ * i-th giving the i-th of LINK_PAIRS phone numbers, which the other side's
+ * i-th ad gives too. */
+#define LINK_PAIRS 300
+static void link_side(char side)
+{
+	static const char *const words[] = {
+		"orchard", "harbour", "kitchen", "welding", "nursing", "tractor", "bakery", "laundry",
+		"roofing", "cleaning", "driving", "packing", "fishing", "forestry", "painting",
+		"plumbing", "security", "retail", "warehouse", "dairy", "vineyard", "carpentry",
+		"tutoring", "catering", "gardening", "hospital", "airport", "mining", "textile",
+		"printing", "shipping", "recycling" };
+	struct lw_error err;
+	struct store *s = store_open(pg.conninfo, 0, &err);
+	struct engine_ingest *in;
+	char url[64], body[256];
+
+	if (!s)
+		_exit(3);
+	in = engine_ingest_new(s, m, "test", "ingest:test", 5, 1, &err);
+	if (!in)
+		_exit(4);
+	for (int i = 0; i < LINK_PAIRS; i++) {
+		struct store_listing li = { .url = url, .title = "Farm work", .body = body,
+					    .origin = url };
+
+		size_t o;
+
+		snprintf(url, sizeof(url), "https://p.test/%c%d", side, i);
+		/* Texts far apart, so that only the number links them. */
+		o = (size_t)snprintf(body, sizeof(body), "Call +64 21 43%05d.", 100 + i);
+		for (unsigned w = 0, r = (unsigned)i * 7919u + (unsigned)side; w < 12; w++) {
+			r = r * 1103515245u + 12345u;
+			o += (size_t)snprintf(body + o, sizeof(body) - o, " %s",
+					      words[(r >> 16) % (sizeof(words) / sizeof(*words))]);
+		}
+		if (engine_ingest_add(in, &li, &err) < 0)
+			_exit(5);
+	}
+	if (engine_ingest_flush(in, &err) < 0) {
+		fprintf(stderr, "side %c: %s\n", side, err.msg);
+		_exit(6);
+	}
+	engine_ingest_free(in);
+	store_close(s);
+	_exit(0);
+}
+
+/* Two ingests on one database at once (two machines, or rescan --jobs 2):
+ * each batch counts a contact's ads and looks for the ads it shares with
+ * under its own snapshot, so without linking one batch at a time an ad and
+ * its mate written at the same moment never saw each other (no link, and
+ * the contact's count of ads one short, which is what decides whether a
+ * switchboard stops linking). */
+static void test_linking_concurrent(void **state)
+{
+	pid_t pid[2];
+	int status;
+	long rows, stats, twos, pairs;
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		pid[k] = fork();
+		assert_true(pid[k] >= 0);
+		if (pid[k] == 0)
+			link_side(k ? 'b' : 'a');
+	}
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	rows = count("SELECT count(*) FROM listings WHERE url LIKE 'https://p.test/%%'");
+	stats = count("SELECT count(*) FROM contact_stats WHERE normalized LIKE '+642143%%'");
+	twos = count("SELECT count(*) FROM contact_stats WHERE normalized LIKE '+642143%%'"
+		     " AND listings = 2");
+	pairs = count("SELECT count(*) FROM listings a JOIN listings b"
+		      " ON b.url = replace(a.url, '/a', '/b')"
+		      " JOIN listing_networks na ON na.listing_id = a.id"
+		      " JOIN listing_networks nb ON nb.listing_id = b.id"
+		      " WHERE a.url LIKE 'https://p.test/a%%' AND na.network_id = nb.network_id");
+	if (rows != 2 * LINK_PAIRS || stats != LINK_PAIRS || twos != LINK_PAIRS || pairs != LINK_PAIRS)
+		fail_msg("%ld listings, %ld numbers counted, %ld of them in 2 ads, %ld pairs linked;"
+			 " want %d, %d, %d, %d", rows, stats, twos, pairs, 2 * LINK_PAIRS, LINK_PAIRS,
+			 LINK_PAIRS, LINK_PAIRS);
+}
+
 /* ---- watch -------------------------------------------------------------------------------- */
 
 static volatile int watch_stop;
@@ -807,6 +894,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_survives_deadlock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linking_concurrent, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
