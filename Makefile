@@ -125,6 +125,7 @@ FUZZ_CFLAGS  = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?=
 FUZZ_JOBS ?= 1
+FUZZ_TIMEOUT ?= 10
 
 $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_CLI_OBJ) $(LIBS)
 	@mkdir -p $(dir $@)
@@ -148,10 +149,12 @@ fuzz-build: deps
 		fuzz-targets $(FUZZ_B)/lurewatch $(FUZZ_B)/failmalloc.so
 
 # FUZZ_RUNS=N stops each target after N inputs (FUZZ_SECONDS still caps it);
-# FUZZ_JOBS=N fuzzes N targets at a time. The overnight run of the README's
+# FUZZ_JOBS=N fuzzes N targets at a time; FUZZ_TIMEOUT=S is how long one
+# input may run, wall clock, before it counts as a hang. The overnight run of the README's
 # Reliability table: make fuzz FUZZ_RUNS=10000000 FUZZ_SECONDS=14400 FUZZ_JOBS=2
 fuzz: fuzz-build
 	$(Q)LW_FUZZ_BUILD=$(FUZZ_B) LW_FUZZ_RUNS=$(FUZZ_RUNS) LW_FUZZ_JOBS=$(FUZZ_JOBS) \
+		LW_FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) \
 		sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 test: deps

@@ -10,6 +10,10 @@
 # LW_FUZZ_RUNS=N stops each target once it has run N inputs (SECONDS still
 # caps it): the Reliability table's aim is ten million a target. LW_FUZZ_JOBS=N
 # fuzzes N targets at a time (one core each); the report keeps target order.
+# LW_FUZZ_TIMEOUT=S (default 10) is how long one input may run before it
+# counts as a hang: libFuzzer measures it on the wall clock, so a campaign
+# run at low priority beside other work needs more (a 10 s limit reported a
+# config input that takes 0.1 s of CPU, starved at nice 19 and load 10).
 # usage: tests/fuzz/run.sh SECONDS [TARGET...]
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,8 +24,10 @@ build=${LW_FUZZ_BUILD:-build-fuzz}
 targets=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')}
 runs=${LW_FUZZ_RUNS:-}
 jobs=${LW_FUZZ_JOBS:-1}
+timeout=${LW_FUZZ_TIMEOUT:-10}
 case "$runs" in *[!0-9]*) echo "LW_FUZZ_RUNS must be a number of inputs, not '$runs'" >&2; exit 2 ;; esac
 case "$jobs" in '' | *[!0-9]* | 0) echo "LW_FUZZ_JOBS must be a number of targets at a time, not '$jobs'" >&2; exit 2 ;; esac
+case "$timeout" in '' | *[!0-9]* | 0) echo "LW_FUZZ_TIMEOUT must be a number of seconds, not '$timeout'" >&2; exit 2 ;; esac
 mkdir -p "$build/corpus" "$build/crashes"
 results="$build/fuzz-results.txt"
 : >"$results"
@@ -42,7 +48,7 @@ run_one() {
 	log=$(mktemp)
 	rc=0
 	if [ -d "tests/fuzz/regress/$t" ] && [ -n "$(ls "tests/fuzz/regress/$t")" ]; then
-		"$bin" -timeout=10 -rss_limit_mb=2048 "tests/fuzz/regress/$t"/* >"$log" 2>&1 || rc=$?
+		"$bin" -timeout="$timeout" -rss_limit_mb=2048 "tests/fuzz/regress/$t"/* >"$log" 2>&1 || rc=$?
 		if [ $rc -ne 0 ]; then
 			echo "not ok $n - $t: a regression input fails again"
 			sed 's/^/# /' "$log" | tail -40
@@ -51,7 +57,7 @@ run_one() {
 		fi
 	fi
 	mkdir -p "$build/corpus/$t"
-	"$bin" -max_total_time="$secs" ${runs:+-runs="$runs"} -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	"$bin" -max_total_time="$secs" ${runs:+-runs="$runs"} -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$build/crashes/$t-" "$build/corpus/$t" "tests/fuzz/corpus/$t" \
 		>"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
