@@ -13,9 +13,6 @@
 #include "netgraph.h"
 #include "store_internal.h"
 
-/* The advisory lock of linking (frontier.c and rescan.c hold 74692041-43). */
-#define LOCK_LINK "74692044"
-
 struct uf {
 	size_t *parent;
 	size_t n;

@@ -457,7 +457,10 @@ int store_network_rebuild(struct store *st, const struct store_network_rules *r,
 	/* In one transaction: readers never see half a rebuild. */
 	if (db_begin(st, err) < 0)
 		goto out;
-	if (db_exec(st, "LOCK TABLE listing_networks IN EXCLUSIVE MODE", 0, NULL, NULL, err) < 0 ||
+	/* Linking's lock first: a batch that had read the networks before the
+	 * rebuild would otherwise write its links into the rebuilt ones. */
+	if (db_exec(st, "SELECT pg_advisory_xact_lock(" LOCK_LINK ")", 0, NULL, NULL, err) < 0 ||
+	    db_exec(st, "LOCK TABLE listing_networks IN EXCLUSIVE MODE", 0, NULL, NULL, err) < 0 ||
 	    load_nodes(st, NULL, &nd, err) < 0 || refresh_stats(st, r, skip, &s->generic, err) < 0 ||
 	    recount_mass(st, err) < 0 ||
 	    recompute(st, &nd, skip, r->max_bits, &so, 1, "rebuild", s, err) < 0 ||

@@ -24,6 +24,11 @@ struct store {
 	char sqlstate[6];       /* the last failed statement's SQLSTATE, "" when none */
 };
 
+/* The advisory lock linking holds (store/link.c) and a network rebuild
+ * takes first: one batch links at a time across every process. frontier.c
+ * and rescan.c use 74692041-43. */
+#define LOCK_LINK "74692044"
+
 struct store_migration {
 	int version;
 	const char *name;
