@@ -129,6 +129,16 @@ if [ -n "${LW_BASE:-}" ]; then
 		diff "$W/dump.in" "$W/dump.base" | cut -f 1 | sort | uniq -c | sort -rn | head >&2
 		[ -n "${BENCH_INGEST_KEEP:-}" ] && cp "$W/dump.in" "$W/dump.base" "$BENCH_INGEST_KEEP/"
 	fi
+	# store_dump leaves out network_events (how the networks grew batch by batch): the same
+	# input in the same chunks must grow them the same way, so they are compared apart,
+	# without ids and times.
+	for side in in base; do
+		[ $side = in ] && u=$DBURL || u=$BASE_URL
+		psql "$u" -X -q -At -F '	' -c "SELECT kind, network_id, others, listings, cause
+			FROM lurewatch.network_events ORDER BY 2, 1, 3, 4, 5" > "$W/events.$side"
+	done
+	if cmp -s "$W/events.in" "$W/events.base"; then put same_events "yes ($(wc -l < "$W/events.in") events)"
+	else put same_events "NO: $(diff "$W/events.in" "$W/events.base" | grep -c '^[<>]') events differ"; fi
 	(DBURL=$BASE_URL; put base.rows "$(count_rows)"
 	 put base.networks "$(sql -c "SELECT count(*) FROM (SELECT network_id FROM listing_networks
 		GROUP BY 1 HAVING count(*) > 1) s")")
@@ -198,7 +208,8 @@ if [ "$(get nolink.listings)" != - ]; then
 		"and $lc% to PostgreSQL's CPU ($(get in.pg_cpu_total) s with, $(get nolink.pg_cpu_total) s without)"
 	echo "    without linking, listings/s per run: $(get nolink.chunk_rates); PostgreSQL CPU s: $(get nolink.pg_cpu)"
 fi
-[ -n "${LW_BASE:-}" ] && echo "  every table dumped and compared with the base binary's store: same rows: $(get same_rows)"
+[ -n "${LW_BASE:-}" ] && echo "  every table dumped and compared with the base binary's store: same rows: $(get same_rows);" \
+	"same network events: $(get same_events)"
 # printf, not echo: dash's echo reads the "\c" of "\copy" as "stop here".
 printf '  psql \\copy baseline: %s rows/s; raw COPY / lurewatch = %sx\n' "$cps" "$(ratio "$cps" "$lps")"
 [ "$(get in.capped)" = 1 ] && echo "capped: stopped after ${CAP}s (BENCH_INGEST_SECONDS); the COPY side loaded the same listings"

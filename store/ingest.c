@@ -39,6 +39,9 @@ struct pending {
 	long long simhash;
 	/* rescan only: the stored version being scored again */
 	long rescore_listing, rescore_version;
+	/* not a rescan's: the ids its listing and version take if it is new
+	 * (take_ids) */
+	long long new_listing, new_version;
 	/* crawler only */
 	long frontier_id;
 	long http_status;
@@ -489,17 +492,24 @@ static const char stage_sql[] =
  * (each read the whole staging table, and the rescan step all of
  * listing_versions, for every batch). */
 enum {
-	NEED_EXISTING = 1 << 0, /* listings stored before: known after STEP_COUNT_NEW */
+	NEED_EXISTING = 1 << 0, /* listings stored before: known after STEP_COUNT_STORED */
 	NEED_RESCORE = 1 << 1,
 	NEED_LINKS = 1 << 2,    /* redirect chains or outlinks */
 	NEED_CAPTURE = 1 << 3,
 	NEED_FRONTIER = 1 << 4,
 	NEED_FLAGGED = 1 << 5,
 	NEED_ANY = (1 << 6) - 1,
-	STEP_COUNT_NEW = 1 << 8,    /* its row count is the number of new listings */
+	STEP_COUNT_STORED = 1 << 8, /* its row count is the number of listings stored before */
 	STEP_COUNT_QUEUED = 1 << 9, /* its row count is the number of queue changes */
 	STEP_LINK = 1 << 10,        /* network linking: see link_batch */
 	STEP_PRIORITY = 1 << 11,    /* network priority: see store_ingest_set_defer_priority */
+	/* Only for a batch of new listings alone (no NEED_EXISTING nor
+	 * NEED_RESCORE), beside a twin with INSERT ... ON CONFLICT for the
+	 * others: no row of such a batch can conflict, and ON CONFLICT cost
+	 * every row an arbiter probe and a second WAL record (pg_stat_statements
+	 * over 42k new listings: fingerprints 7 records a row, hit sets 3). The
+	 * same rows go in, in the same order. */
+	STEP_FRESH_ONLY = 1 << 12,
 };
 
 struct batch_step {
@@ -511,20 +521,27 @@ struct batch_step {
 static const struct batch_step batch_sql[] = {
 	{ "INSERT INTO sources (name) SELECT DISTINCT source FROM ingest_stage "
 	  "ON CONFLICT (name) DO NOTHING", 0 },
-	/* New listings; a concurrent ingester that wins the race makes ours "existing". */
-	{ "WITH ins AS (INSERT INTO listings (url, source_id, title, body, location, posted, posted_on,"
-	  " content_hash) SELECT s.url, src.id, s.title, s.body, s.location, s.posted, s.posted_on,"
-	  " s.content_hash FROM ingest_stage s JOIN sources src ON src.name = s.source"
-	  " WHERE NOT s.rescore ORDER BY s.seq"
-	  " ON CONFLICT (url) DO NOTHING RETURNING id, url)"
-	  " UPDATE ingest_stage s SET listing_id = ins.id, is_new = true, version = 1"
-	  " FROM ins WHERE ins.url = s.url", STEP_COUNT_NEW },
+	/* New listings; a concurrent ingester that wins the race makes ours "existing".
+	 * Each staged listing that is not a rescan's came staged as new, with
+	 * the ids its listing and version take if it is (take_ids): only those
+	 * stored before are rewritten here, to be looked up below. Handing
+	 * the returned ids back rewrote every staged row, bodies and all. */
+	{ "WITH ins AS (INSERT INTO listings (id, url, source_id, title, body, location, posted,"
+	  " posted_on, content_hash) SELECT s.listing_id, s.url, src.id, s.title, s.body, s.location,"
+	  " s.posted, s.posted_on, s.content_hash FROM ingest_stage s"
+	  " JOIN sources src ON src.name = s.source WHERE NOT s.rescore ORDER BY s.seq"
+	  " ON CONFLICT (url) DO NOTHING RETURNING id)"
+	  " UPDATE ingest_stage s SET listing_id = NULL, is_new = false, version = NULL,"
+	  " version_id = NULL WHERE NOT s.rescore AND s.listing_id NOT IN (SELECT id FROM ins)",
+	  STEP_COUNT_STORED },
 	/* Existing listings, locked so two ingesters cannot both add version N+1. */
 	{ "WITH l AS (SELECT l.id, l.url, l.content_hash, l.current_version FROM listings l"
 	  " JOIN ingest_stage s ON s.url = l.url WHERE s.listing_id IS NULL AND NOT s.rescore"
 	  " FOR UPDATE OF l)"
 	  " UPDATE ingest_stage s SET listing_id = l.id, old_hash = l.content_hash,"
-	  " version = l.current_version + 1, changed = (l.content_hash <> s.content_hash)"
+	  " version = l.current_version + 1, changed = (l.content_hash <> s.content_hash),"
+	  " version_id = CASE WHEN l.content_hash <> s.content_hash"
+	  " THEN nextval('listing_versions_id_seq') END"
 	  " FROM l WHERE l.url = s.url", NEED_EXISTING },
 	{ "UPDATE listings l SET last_seen = now() FROM ingest_stage s"
 	  " WHERE s.listing_id = l.id AND NOT s.is_new AND NOT s.changed AND NOT s.rescore",
@@ -541,17 +558,22 @@ static const struct batch_step batch_sql[] = {
 	  " posted = s.posted, posted_on = s.posted_on, content_hash = s.content_hash,"
 	  " current_version = s.version, last_seen = now()"
 	  " FROM ingest_stage s WHERE s.listing_id = l.id AND s.changed", NEED_EXISTING },
-	{ "WITH v AS (INSERT INTO listing_versions (listing_id, version, title, body, location, posted,"
-	  " content_hash, rule_pack, score, flagged, categories) SELECT listing_id, version, title,"
-	  " body, location, posted, content_hash, $1, score, flagged, categories FROM ingest_stage"
-	  " WHERE is_new OR changed RETURNING id, listing_id)"
-	  " UPDATE ingest_stage s SET version_id = v.id FROM v WHERE v.listing_id = s.listing_id",
-	  0 },
+	/* Rewriting every staged row (bodies and all) to give it the id this
+	 * insert returned cost more than the insert's sort and join: 15-40 ms a
+	 * batch of 2,000 at 42k listings. */
+	{ "INSERT INTO listing_versions (id, listing_id, version, title, body, location, posted,"
+	  " content_hash, rule_pack, score, flagged, categories) SELECT version_id, listing_id, version,"
+	  " title, body, location, posted, content_hash, $1, score, flagged, categories FROM ingest_stage"
+	  " WHERE is_new OR changed", 0 },
 	/* The matcher's array as it is (migration 091); a rescan back to a
-	 * pack that once scored the version replaces that pack's set. */
+	 * pack that once scored the version replaces that pack's set. A batch
+	 * of new listings only makes new versions: see STEP_FRESH_ONLY. */
+	{ "INSERT INTO hit_sets (version_id, rule_pack, hits) SELECT version_id, $1, hits"
+	  " FROM ingest_stage WHERE version_id IS NOT NULL AND hits <> '[]'", STEP_FRESH_ONLY },
 	{ "INSERT INTO hit_sets (version_id, rule_pack, hits) SELECT version_id, $1, hits"
 	  " FROM ingest_stage WHERE version_id IS NOT NULL AND hits <> '[]'"
-	  " ON CONFLICT (version_id, rule_pack) DO UPDATE SET hits = excluded.hits", 0 },
+	  " ON CONFLICT (version_id, rule_pack) DO UPDATE SET hits = excluded.hits",
+	  NEED_EXISTING | NEED_RESCORE },
 	/* Where the ad sends people: its latest redirect chain and contact links. */
 	{ "DELETE FROM listing_links l USING ingest_stage s WHERE l.listing_id = s.listing_id"
 	  " AND ((l.kind = 'redirect' AND s.redirects IS NOT NULL)"
@@ -611,9 +633,15 @@ static const struct batch_step batch_sql[] = {
 	{ "INSERT INTO listing_fingerprints (listing_id, simhash, band0, band1, band2, band3)"
 	  " SELECT listing_id, simhash, (simhash & 65535)::integer, ((simhash >> 16) & 65535)::integer,"
 	  " ((simhash >> 32) & 65535)::integer, ((simhash >> 48) & 65535)::integer"
+	  " FROM ingest_stage WHERE version_id IS NOT NULL AND NOT links_same AND simhash IS NOT NULL",
+	  STEP_FRESH_ONLY },
+	{ "INSERT INTO listing_fingerprints (listing_id, simhash, band0, band1, band2, band3)"
+	  " SELECT listing_id, simhash, (simhash & 65535)::integer, ((simhash >> 16) & 65535)::integer,"
+	  " ((simhash >> 32) & 65535)::integer, ((simhash >> 48) & 65535)::integer"
 	  " FROM ingest_stage WHERE version_id IS NOT NULL AND NOT links_same AND simhash IS NOT NULL"
 	  " ON CONFLICT (listing_id) DO UPDATE SET simhash = excluded.simhash, band0 = excluded.band0,"
-	  " band1 = excluded.band1, band2 = excluded.band2, band3 = excluded.band3", 0 },
+	  " band1 = excluded.band1, band2 = excluded.band2, band3 = excluded.band3",
+	  NEED_EXISTING | NEED_RESCORE },
 	{ NULL, STEP_LINK }, /* network linking: see link_batch */
 	/* A dismissed listing comes back only with categories the analyst has not seen. */
 	{ "UPDATE ingest_stage s SET requeue = true FROM queue_items q"
@@ -765,7 +793,14 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 		copy_field(&b, p->entities, 0);
 		snprintf(fid, sizeof(fid), "%lld", p->simhash);
 		copy_field(&b, p->entities && p->simhash ? fid : NULL, 0);
-		copy_field(&b, p->capture, 1);
+		copy_field(&b, p->capture, 0);
+		/* Staged as new (see take_ids); a rescan's rows as before. */
+		snprintf(fid, sizeof(fid), "%lld", p->new_listing);
+		copy_field(&b, p->rescore_version ? NULL : fid, 0);
+		snprintf(fid, sizeof(fid), "%lld", p->new_version);
+		copy_field(&b, p->rescore_version ? NULL : fid, 0);
+		copy_field(&b, p->rescore_version ? "f" : "t", 0);
+		copy_field(&b, p->rescore_version ? NULL : "1", 1);
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
@@ -774,13 +809,66 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 	if (db_copy_begin(in->st, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
 		      " content_hash, score, flagged, categories, urgent, hits, frontier_id, http_status,"
 		      " etag, last_modified, redirects, outlinks, rescore_listing, rescore_version,"
-		      " entities, simhash, capture) FROM STDIN", err) < 0 ||
+		      " entities, simhash, capture, listing_id, version_id, is_new, version) FROM STDIN",
+		      err) < 0 ||
 	    db_copy_end(in->st, b.data, b.len, "COPY of a batch", err) < 0)
 		goto out;
 	rc = 0;
 out:
 	lw_buf_release(&b);
 	return rc;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Takes from the sequences the ids the batch's listings (other than a
+ * rescan's) and their first versions get if they are new, in the batch's
+ * order: the listing insert numbered them so from its default, one id for
+ * each listing staged, new or not. Ids of listings found stored before
+ * are left unused, as the insert's were. */
+static int take_ids(struct store_ingest *in, struct wbatch *w, size_t fresh, struct lw_error *err)
+{
+	char n[24];
+	const char *p[1] = { n };
+	PGresult *res = NULL;
+	long long *ids;
+	size_t k = 0;
+
+	if (fresh == 0)
+		return 0;
+	snprintf(n, sizeof(n), "%zu", fresh);
+	if (db_exec(in->st, "SELECT nextval('listings_id_seq'), nextval('listing_versions_id_seq')"
+			    " FROM generate_series(1, $1::integer)", 1, p, &res, err) < 0)
+		return -1;
+	if ((size_t)PQntuples(res) != fresh) {
+		int got = PQntuples(res);
+
+		PQclear(res);
+		return lw_error_set(err, "asked for %zu ids, got %d", fresh, got);
+	}
+	ids = xcalloc(2 * fresh, sizeof(*ids));
+	for (size_t i = 0; i < fresh; i++) {
+		ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+		ids[fresh + i] = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
+	}
+	PQclear(res);
+	qsort(ids, fresh, sizeof(*ids), cmp_id);
+	qsort(ids + fresh, fresh, sizeof(*ids), cmp_id);
+	for (size_t i = 0; i < w->n; i++) {
+		struct pending *q = &w->v[i];
+
+		if (q->rescore_version)
+			continue;
+		q->new_listing = ids[k];
+		q->new_version = ids[fresh + k++];
+	}
+	free(ids);
+	return 0;
 }
 
 static int count_outcomes(struct store_ingest *in, struct wbatch *w, struct lw_error *err)
@@ -919,7 +1007,7 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 	in->staged = 1;
 	if (db_exec(in->st, "INSERT INTO rule_packs (hash, name, version) VALUES ($1, $2, $3)"
 			    " ON CONFLICT (hash) DO NOTHING", 3, pk, NULL, err) < 0 ||
-	    copy_batch(in, w, err) < 0)
+	    take_ids(in, w, fresh, err) < 0 || copy_batch(in, w, err) < 0)
 		goto fail;
 	/* Autovacuum never analyses temporary tables: without this the planner
 	 * guesses the staging table's size and, for a rescan's join on version
@@ -933,9 +1021,11 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++) {
 		const struct batch_step *step = &batch_sql[i];
 		/* Statements name the pack ($1) and actor ($2). */
-		int np, counts = (step->flags & (STEP_COUNT_NEW | STEP_COUNT_QUEUED)) != 0;
+		int np, counts = (step->flags & (STEP_COUNT_STORED | STEP_COUNT_QUEUED)) != 0;
 
 		if ((step->flags & NEED_ANY) && !(step->flags & have))
+			continue;
+		if ((step->flags & STEP_FRESH_ONLY) && (have & (NEED_EXISTING | NEED_RESCORE)))
 			continue;
 		if (step->flags & STEP_LINK) {
 			if (link_batch(in, err) < 0)
@@ -952,9 +1042,7 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 			goto fail;
 		if (step->flags & STEP_COUNT_QUEUED)
 			w->stats.queued += strtoul(PQcmdTuples(res), NULL, 10);
-		/* Every listing not new (nor a rescan's) was stored before. */
-		if ((step->flags & STEP_COUNT_NEW) &&
-		    strtoul(PQcmdTuples(res), NULL, 10) < fresh)
+		if ((step->flags & STEP_COUNT_STORED) && strtoul(PQcmdTuples(res), NULL, 10) > 0)
 			have |= NEED_EXISTING;
 		PQclear(res);
 		res = NULL;
