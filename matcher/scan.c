@@ -17,10 +17,15 @@
 #include "prepared.h"
 #include "scan_internal.h"
 
-/* Bounds on what one document may record: beyond them a rule still counts as
- * fired, but further matches are not kept for evidence or proximity. */
-#define MAX_RAW 65536
-#define MAX_RAW_PER_PATTERN 256
+/* Records one document may keep, all patterns together: beyond them a rule
+ * still counts as fired, but further matches are not kept for evidence or
+ * proximity. There is no smaller cap per pattern: one (256 a pattern, as
+ * there was) let an ad padded with prices use up the amount terms' share
+ * before the lure at its end, whose proximity rules then could not fire.
+ * Matches of one pattern ending in one word are one record, so this takes
+ * some 2^18 matching words (a megabyte or more of text dense with them);
+ * each record is 44 bytes. */
+#define MAX_RAW (1u << 18)
 #define SOM_WINDOW_UNBOUNDED 512u
 #define SOM_WINDOW_MAX 1024u
 /* Backtracking budget for one start search: a pathological pattern gives
@@ -36,7 +41,10 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 	text_init(&s->norm);
 	s->raw_cap = 1024;
 	s->raw = xcalloc(s->raw_cap, sizeof(*s->raw));
-	s->per_pat = xcalloc(npat, sizeof(*s->per_pat));
+	s->last = xmalloc(npat * sizeof(*s->last));
+	memset(s->last, 0xff, npat * sizeof(*s->last));
+	s->wlo = xcalloc(npat, sizeof(*s->wlo));
+	s->whi = xcalloc(npat, sizeof(*s->whi));
 	s->head = xcalloc(nrules, sizeof(*s->head));
 	s->tail = xcalloc(nrules, sizeof(*s->tail));
 	s->fired = xcalloc(nrules, 1);
@@ -81,7 +89,12 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	free(s->spaced);
 	free(s->padded);
 	free(s->raw);
-	free(s->per_pat);
+	free(s->last);
+	free(s->wlo);
+	free(s->whi);
+	free(s->ord);
+	free(s->pmax);
+	free(s->pidx);
 	free(s->head);
 	free(s->tail);
 	free(s->fired);
@@ -100,7 +113,7 @@ static void reset(struct matcher_scanner *s)
 	}
 	s->ntouched = 0;
 	for (size_t i = 0; i < s->nraw; i++)
-		s->per_pat[s->raw[i].pid] = 0;
+		s->last[s->raw[i].pid] = RAW_NONE;
 	s->nraw = 0;
 }
 
@@ -152,6 +165,45 @@ static int bounded(const struct matcher_scanner *s, unsigned pid, size_t end)
 	return 1;
 }
 
+/* The word of the text that byte end - 1 lies in, as [*lo, *hi); empty
+ * when it lies in none, or in a run of a script written without spaces,
+ * which the index counts as one word however long: two matches there may
+ * be a phrase apart. */
+static void end_word(const struct lw_text *t, uint32_t end, uint32_t *lo, uint32_t *hi)
+{
+	size_t w = end ? text_word_at(t, end - 1) : t->nwords;
+
+	*lo = *hi = 0;
+	if (w < t->nwords && t->word_start[w] < end && text_word_spaced(t, w)) {
+		*lo = t->word_start[w];
+		*hi = t->word_end[w];
+	}
+}
+
+/* Folds a match of pattern id ending at to into the pattern's latest
+ * record when both end inside one word: Hyperscan reports every end, so
+ * /\d[\d.,]*\d|\d/ ends four times in "1049", and "fees?" twice in
+ * "fees"; one record, from the earliest end's start to the last end,
+ * covers the whole number or word and keeps long ads of numbers from
+ * filling the store. Returns 1 when folded. */
+static int fold_into_last(struct matcher_scanner *s, unsigned id, uint32_t to)
+{
+	struct raw_match *x;
+
+	if (s->last[id] == RAW_NONE)
+		return 0;
+	x = &s->raw[s->last[id]];
+	if (s->wlo[id] == RAW_NONE)
+		end_word(&s->norm, x->end, &s->wlo[id], &s->whi[id]);
+	if (to <= s->wlo[id] || to > s->whi[id])
+		return 0;
+	if (to > x->end)
+		x->end = to;
+	else if (to < x->first)
+		x->first = to;
+	return 1;
+}
+
 /* Records a match of pattern id ending at to. */
 static void record(struct matcher_scanner *s, unsigned id, size_t to)
 {
@@ -170,16 +222,18 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 		s->touched[s->ntouched++] = rule;
 		s->head[rule] = s->tail[rule] = RAW_NONE;
 	}
-	if (s->per_pat[id] >= MAX_RAW_PER_PATTERN || s->nraw >= MAX_RAW)
+	if (fold_into_last(s, id, (uint32_t)to) || s->nraw >= MAX_RAW)
 		return;
 	if (s->nraw == s->raw_cap) {
 		s->raw_cap *= 2;
 		s->raw = xreallocarray(s->raw, s->raw_cap, sizeof(*s->raw));
 	}
-	s->per_pat[id]++;
+	s->last[id] = (uint32_t)s->nraw;
+	s->wlo[id] = RAW_NONE;
 	x = &s->raw[s->nraw];
 	x->pid = id;
 	x->end = (uint32_t)to;
+	x->first = (uint32_t)to;
 	x->start = RAW_NONE;
 	x->next = RAW_NONE;
 	x->w0 = RAW_NONE;
@@ -311,14 +365,29 @@ static size_t find_start(struct matcher_scanner *s, unsigned pid, size_t end)
 	return best;
 }
 
+static uint32_t start_of(struct matcher_scanner *s, unsigned pid, uint32_t end)
+{
+	unsigned fixed = s->m->pat_fixed[pid];
+
+	return fixed && fixed <= end ? end - fixed : (uint32_t)find_start(s, pid, end);
+}
+
+/* A record that folded several ends starts where the earliest of them does
+ * (find_start takes the rightmost start, which for the last end of "1049"
+ * is the "9"), or where the last does if that is earlier. */
 uint32_t raw_start(struct matcher_scanner *s, size_t i)
 {
 	struct raw_match *x = &s->raw[i];
-	unsigned fixed = s->m->pat_fixed[x->pid];
 
-	if (x->start == RAW_NONE)
-		x->start = fixed && fixed <= x->end ? x->end - fixed
-						    : (uint32_t)find_start(s, x->pid, x->end);
+	if (x->start == RAW_NONE) {
+		x->start = start_of(s, x->pid, x->end);
+		if (x->first != x->end) {
+			uint32_t a = start_of(s, x->pid, x->first);
+
+			if (a < x->start)
+				x->start = a;
+		}
+	}
 	return x->start;
 }
 
