@@ -28,15 +28,19 @@ struct set {
 	size_t first, n;        /* spans in s->spans */
 };
 
+/* x may point into s->spans (join copies spans there), which growing moves:
+ * it is copied first. */
 static size_t add_span(struct matcher_scanner *s, const struct prox_span *x)
 {
+	struct prox_span v = *x;
+
 	if (s->nspans >= SPANS_MAX)
 		return 0;
 	if (s->nspans == s->spans_cap) {
 		s->spans_cap = s->spans_cap ? s->spans_cap * 2 : 256;
 		s->spans = xreallocarray(s->spans, s->spans_cap, sizeof(*s->spans));
 	}
-	s->spans[s->nspans++] = *x;
+	s->spans[s->nspans++] = v;
 	return 1;
 }
 

@@ -372,22 +372,15 @@ static uint32_t start_of(struct matcher_scanner *s, unsigned pid, uint32_t end)
 	return fixed && fixed <= end ? end - fixed : (uint32_t)find_start(s, pid, end);
 }
 
-/* A record that folded several ends starts where the earliest of them does
- * (find_start takes the rightmost start, which for the last end of "1049"
- * is the "9"), or where the last does if that is earlier. */
+/* A record that folded several ends starts where the earliest of them
+ * does: find_start takes the rightmost start, which for the last end of
+ * "1049" is the "9", and for its first end the "1". */
 uint32_t raw_start(struct matcher_scanner *s, size_t i)
 {
 	struct raw_match *x = &s->raw[i];
 
-	if (x->start == RAW_NONE) {
-		x->start = start_of(s, x->pid, x->end);
-		if (x->first != x->end) {
-			uint32_t a = start_of(s, x->pid, x->first);
-
-			if (a < x->start)
-				x->start = a;
-		}
-	}
+	if (x->start == RAW_NONE)
+		x->start = start_of(s, x->pid, x->first);
 	return x->start;
 }
 
