@@ -111,7 +111,6 @@ static void test_lure_anywhere_in_padding(void **state)
 				fail_msg("'pay' next to the last 'deposit' before it, at the %s of %zu lines: not found",
 					 where[w], sizes[i]);
 			expect_span(&e, "lure", "Pay");
-			expect_span(&e, "lure", "300");
 			expect_span(&e, "lure", "register");
 			free(ad);
 		}
@@ -165,6 +164,8 @@ static void test_evidence_of_folded_matches(void **state)
 	expect_span(&e, "num", "500");
 	expect_span(&e, "num", "75");
 	expect_span(&e, "lure", "1049");
+	scan(&e, lure);
+	expect_span(&e, "lure", "300");
 	/* งาน ดี มาก งาน: one run of Thai, two matches of the item */
 	scan(&e, "\xe0\xb8\x87\xe0\xb8\xb2\xe0\xb8\x99\xe0\xb8\x94\xe0\xb8\xb5\xe0\xb8\xa1\xe0\xb8\xb2"
 		 "\xe0\xb8\x81\xe0\xb8\x87\xe0\xb8\xb2\xe0\xb8\x99");
