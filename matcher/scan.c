@@ -17,15 +17,17 @@
 #include "prepared.h"
 #include "scan_internal.h"
 
-/* Records one document may keep, all patterns together: beyond them a rule
- * still counts as fired, but further matches are not kept for evidence or
- * proximity. There is no smaller cap per pattern: one (256 a pattern, as
- * there was) let an ad padded with prices use up the amount terms' share
- * before the lure at its end, whose proximity rules then could not fire.
- * Matches of one pattern ending in one word are one record, so this takes
- * some 2^18 matching words (a megabyte or more of text dense with them);
- * each record is 44 bytes. */
+/* Records one document may keep: beyond them a rule still counts as fired,
+ * but further matches are not kept for evidence or proximity. Matches of
+ * one pattern ending in one word are one record (fold_into_last). The cap
+ * per pattern was 256, and an ad padded with 400 lines of prices used up
+ * the amount terms' share before the lure at its end, whose proximity rules
+ * then could not fire; it is now 2^14 words of one pattern (some 5,000 such
+ * lines), and stays well under the total so that one pattern flooding a
+ * hostile document (2.6 million numbers) leaves room for every other
+ * pattern's matches after it. Each record is 44 bytes. */
 #define MAX_RAW (1u << 18)
+#define MAX_RAW_PER_PATTERN (1u << 14)
 #define SOM_WINDOW_UNBOUNDED 512u
 #define SOM_WINDOW_MAX 1024u
 /* Backtracking budget for one start search: a pathological pattern gives
@@ -41,6 +43,7 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 	text_init(&s->norm);
 	s->raw_cap = 1024;
 	s->raw = xcalloc(s->raw_cap, sizeof(*s->raw));
+	s->per_pat = xcalloc(npat, sizeof(*s->per_pat));
 	s->last = xmalloc(npat * sizeof(*s->last));
 	memset(s->last, 0xff, npat * sizeof(*s->last));
 	s->wlo = xcalloc(npat, sizeof(*s->wlo));
@@ -89,6 +92,7 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	free(s->spaced);
 	free(s->padded);
 	free(s->raw);
+	free(s->per_pat);
 	free(s->last);
 	free(s->wlo);
 	free(s->whi);
@@ -112,8 +116,10 @@ static void reset(struct matcher_scanner *s)
 		s->done[s->touched[i]] = 0;
 	}
 	s->ntouched = 0;
-	for (size_t i = 0; i < s->nraw; i++)
+	for (size_t i = 0; i < s->nraw; i++) {
+		s->per_pat[s->raw[i].pid] = 0;
 		s->last[s->raw[i].pid] = RAW_NONE;
+	}
 	s->nraw = 0;
 }
 
@@ -222,12 +228,14 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 		s->touched[s->ntouched++] = rule;
 		s->head[rule] = s->tail[rule] = RAW_NONE;
 	}
-	if (fold_into_last(s, id, (uint32_t)to) || s->nraw >= MAX_RAW)
+	if (fold_into_last(s, id, (uint32_t)to) || s->per_pat[id] >= MAX_RAW_PER_PATTERN ||
+	    s->nraw >= MAX_RAW)
 		return;
 	if (s->nraw == s->raw_cap) {
 		s->raw_cap *= 2;
 		s->raw = xreallocarray(s->raw, s->raw_cap, sizeof(*s->raw));
 	}
+	s->per_pat[id]++;
 	s->last[id] = (uint32_t)s->nraw;
 	s->wlo[id] = RAW_NONE;
 	x = &s->raw[s->nraw];

@@ -49,6 +49,7 @@ struct matcher_scanner {
 	size_t spaced_cap;              /* of both */
 	struct raw_match *raw;
 	size_t nraw, raw_cap;
+	uint32_t *per_pat;              /* per pattern: records kept */
 	uint32_t *last;                 /* per pattern: its latest record, or RAW_NONE */
 	uint32_t *wlo, *whi;            /* per pattern: the word its latest record ends in,
 					 * [wlo, whi) (empty: none); wlo RAW_NONE until known */
