@@ -90,6 +90,22 @@ static unsigned gap(const struct prox_span *x, const struct prox_span *y)
 	return 0;
 }
 
+static int holds(const struct comb_node *op, const struct prox_span *x, const struct prox_span *y)
+{
+	switch (op->kind) {
+	case COMB_NEAR:
+		return gap(x, y) <= op->dist;
+	case COMB_BEFORE:
+		return y->w0 > x->w1 && y->w0 - x->w1 <= op->dist;
+	case COMB_SENT:
+		return x->s0 <= y->s1 && y->s0 <= x->s1;
+	case COMB_PARA:
+		return x->p0 <= y->p1 && y->p0 <= x->p1;
+	default:
+		return 0;
+	}
+}
+
 static void merge(struct prox_span *out, const struct prox_span *x, const struct prox_span *y)
 {
 	*out = *x;
@@ -355,15 +371,27 @@ static struct set eval_prox(struct matcher_scanner *s, const struct comb_node *o
 	struct set r = { 0, s->nspans, 0 };
 	int have_b = b.truth && b.n > 0;
 
+	/* A right side of no more spans than a left span may pair with is
+	 * tried whole, as all were before: no order, no search. */
+	int small = b.n <= PROX_PER_SPAN;
+
 	if (!a.truth)
 		return r;
-	if (have_b)
+	if (have_b && !small)
 		order_operand(s, b, op);
 	for (size_t i = 0; i < a.n; i++) {
 		/* Copies: add_span may move s->spans. */
 		struct prox_span x = s->spans[a.first + i], y, m;
 		uint32_t found[PROX_PER_SPAN + 1];
-		size_t n = have_b ? pairs(s, op, b, &x, found, op->negated ? 1 : PROX_PER_SPAN) : 0;
+		size_t n = 0;
+
+		if (have_b && small) {
+			for (size_t j = 0; j < b.n && !(op->negated && n); j++)
+				if (holds(op, &x, &s->spans[b.first + j]))
+					found[n++] = (uint32_t)j;
+		} else if (have_b) {
+			n = pairs(s, op, b, &x, found, op->negated ? 1 : PROX_PER_SPAN);
+		}
 
 		if (op->negated) {
 			if (n)

@@ -19,7 +19,7 @@
 
 /* Records one document may keep: beyond them a rule still counts as fired,
  * but further matches are not kept for evidence or proximity. Matches of
- * one pattern ending in one word are one record (fold_into_last). The cap
+ * one pattern ending in one ASCII word are one record (fold_into_last). The cap
  * per pattern was 256, and an ad padded with 400 lines of prices used up
  * the amount terms' share before the lure at its end, whose proximity rules
  * then could not fire; it is now 2^14 words of one pattern (some 5,000 such
@@ -46,8 +46,6 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 	s->per_pat = xcalloc(npat, sizeof(*s->per_pat));
 	s->last = xmalloc(npat * sizeof(*s->last));
 	memset(s->last, 0xff, npat * sizeof(*s->last));
-	s->wlo = xcalloc(npat, sizeof(*s->wlo));
-	s->whi = xcalloc(npat, sizeof(*s->whi));
 	s->head = xcalloc(nrules, sizeof(*s->head));
 	s->tail = xcalloc(nrules, sizeof(*s->tail));
 	s->fired = xcalloc(nrules, 1);
@@ -94,8 +92,6 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	free(s->raw);
 	free(s->per_pat);
 	free(s->last);
-	free(s->wlo);
-	free(s->whi);
 	free(s->ord);
 	free(s->pmax);
 	free(s->pidx);
@@ -171,42 +167,34 @@ static int bounded(const struct matcher_scanner *s, unsigned pid, size_t end)
 	return 1;
 }
 
-/* The word of the text that byte end - 1 lies in, as [*lo, *hi); empty
- * when it lies in none, or in a run of a script written without spaces,
- * which the index counts as one word however long: two matches there may
- * be a phrase apart. */
-static void end_word(const struct lw_text *t, uint32_t end, uint32_t *lo, uint32_t *hi)
+/* ASCII letters and digits: what the word index counts as a word in ASCII
+ * text, and what \b sees as one too. */
+static int ascii_alnum(unsigned char c)
 {
-	size_t w = end ? text_word_at(t, end - 1) : t->nwords;
-
-	*lo = *hi = 0;
-	if (w < t->nwords && t->word_start[w] < end && text_word_spaced(t, w)) {
-		*lo = t->word_start[w];
-		*hi = t->word_end[w];
-	}
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
 }
 
 /* Folds a match of pattern id ending at to into the pattern's latest
- * record when both end inside one word: Hyperscan reports every end, so
- * /\d[\d.,]*\d|\d/ ends four times in "1049", and "fees?" twice in
- * "fees"; one record, from the earliest end's start to the last end,
- * covers the whole number or word and keeps long ads of numbers from
- * filling the store. Returns 1 when folded. */
+ * record (there must be one) when both end inside one run of ASCII letters
+ * and digits: Hyperscan reports every end, so /\d[\d.,]*\d|\d/ ends four
+ * times in "1049", and "fees?" twice in "fees"; one record, from the
+ * earliest end's start to the last end, covers the whole number or word
+ * and keeps long ads of numbers from filling the store. Returns 1 when
+ * folded. Not across other bytes: in "idжid" the index sees one word, but
+ * /\bid\b/ matches twice and "ж" is neither match, and a run of Thai is
+ * one "word" of the index however long. The bytes tested lie between two
+ * ends of one pattern, so a document costs its length per pattern. */
 static int fold_into_last(struct matcher_scanner *s, unsigned id, uint32_t to)
 {
-	struct raw_match *x;
+	const unsigned char *b = (const unsigned char *)s->norm.buf;
+	struct raw_match *x = &s->raw[s->last[id]];
 
-	if (s->last[id] == RAW_NONE)
+	if (to <= x->end || x->end == 0)
 		return 0;
-	x = &s->raw[s->last[id]];
-	if (s->wlo[id] == RAW_NONE)
-		end_word(&s->norm, x->end, &s->wlo[id], &s->whi[id]);
-	if (to <= s->wlo[id] || to > s->whi[id])
-		return 0;
-	if (to > x->end)
-		x->end = to;
-	else if (to < x->first)
-		x->first = to;
+	for (uint32_t i = x->end - 1; i < to; i++)
+		if (!ascii_alnum(b[i]))
+			return 0;
+	x->end = to;
 	return 1;
 }
 
@@ -228,8 +216,12 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 		s->touched[s->ntouched++] = rule;
 		s->head[rule] = s->tail[rule] = RAW_NONE;
 	}
-	if (fold_into_last(s, id, (uint32_t)to) || s->per_pat[id] >= MAX_RAW_PER_PATTERN ||
-	    s->nraw >= MAX_RAW)
+	/* An item bounded on its right ends at most once in a word: only
+	 * patterns without that bound (regular expressions, stems) fold. */
+	if (s->last[id] != RAW_NONE && !(m->pat_check[id] & (PAT_WORD_RIGHT | PAT_CHECK_RIGHT)) &&
+	    fold_into_last(s, id, (uint32_t)to))
+		return;
+	if (s->per_pat[id] >= MAX_RAW_PER_PATTERN || s->nraw >= MAX_RAW)
 		return;
 	if (s->nraw == s->raw_cap) {
 		s->raw_cap *= 2;
@@ -237,7 +229,6 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 	}
 	s->per_pat[id]++;
 	s->last[id] = (uint32_t)s->nraw;
-	s->wlo[id] = RAW_NONE;
 	x = &s->raw[s->nraw];
 	x->pid = id;
 	x->end = (uint32_t)to;

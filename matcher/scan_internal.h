@@ -51,8 +51,6 @@ struct matcher_scanner {
 	size_t nraw, raw_cap;
 	uint32_t *per_pat;              /* per pattern: records kept */
 	uint32_t *last;                 /* per pattern: its latest record, or RAW_NONE */
-	uint32_t *wlo, *whi;            /* per pattern: the word its latest record ends in,
-					 * [wlo, whi) (empty: none); wlo RAW_NONE until known */
 	uint32_t *head, *tail;          /* per rule: its first and last match */
 	unsigned char *fired;           /* per rule: matched anywhere */
 	unsigned char *done;            /* per rule: combination evaluated */

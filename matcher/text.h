@@ -80,10 +80,6 @@ void text_index(struct lw_text *t, const char *in, size_t in_len);
 size_t text_word_at(const struct lw_text *t, size_t off);
 /* The last word that starts before byte off; (size_t)-1 when none does. */
 size_t text_word_before(const struct lw_text *t, size_t off);
-/* 1 when word w holds no character of Thai, Lao, Burmese or Khmer, the
- * scripts written without spaces, where one indexed "word" is a whole
- * phrase; 0 when it does. */
-int text_word_spaced(const struct lw_text *t, size_t w);
 /* The sentence and paragraph that word w belongs to. */
 size_t text_sentence_of(const struct lw_text *t, size_t w);
 size_t text_paragraph_of(const struct lw_text *t, size_t w);

@@ -143,19 +143,6 @@ static int unspaced_script(uint32_t cp)
 	       (cp >= 0x1780 && cp <= 0x17FF) || (cp >= 0x19E0 && cp <= 0x19FF);
 }
 
-int text_word_spaced(const struct lw_text *t, size_t w)
-{
-	const unsigned char *b = (const unsigned char *)t->buf;
-	size_t n;
-
-	for (size_t i = t->word_start[w]; i < t->word_end[w]; i += n) {
-		n = 1;
-		if (b[i] >= 0x80 && unspaced_script(lw_utf8_decode(b + i, &n)))
-			return 0;
-	}
-	return 1;
-}
-
 size_t text_length_words(const struct lw_text *t)
 {
 	const unsigned char *b = (const unsigned char *)t->buf;
