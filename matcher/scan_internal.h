@@ -17,8 +17,9 @@
 
 /* One match Hyperscan reported: pattern, end, and (found when needed) its
  * start, chained to the next match of the same rule. Matches of one
- * pattern that end inside one word are one record (scan.c, record()):
- * first is the earliest end among them, end the last. */
+ * pattern that end inside one run of ASCII letters and digits are one
+ * record (scan.c, fold_into_last): first is the earliest end among them,
+ * end the last. */
 struct raw_match {
 	unsigned pid;
 	uint32_t end;

@@ -319,7 +319,8 @@ cd "$TOP" || exit 2
 awk 'BEGIN { for (i = 0; i < 1000; i++)
 		printf "Room %d: $%d per month, deposit %d dollars.\n", i, 1000 + i * 7, 2000 + i
 	print "Pay $300 to register and we find you farm work and a hostel." }' >"$TMP/padded.txt"
-expect_rc 1 "a lure after 1,000 lines of prices is matched" "$LW" match --json --explain "$TMP/padded.txt"
+expect_rc 1 "a lure after 1,000 lines of prices is matched" \
+	"$LW" match --json --explain "$TMP/padded.txt"
 expect_grep '"rule":"en_pay_to_start"' "$TMP/out" "padded lure: en_pay_to_start fires"
 expect_grep '"rule":"en_recruitment_fee"' "$TMP/out" "padded lure: en_recruitment_fee fires"
 expect_grep '"score":3.75' "$TMP/out" "padded lure: scored as the lure alone (3.75)"
