@@ -288,71 +288,86 @@ static void order_operand(struct matcher_scanner *s, struct set b, const struct 
 
 #define ORD(k) ((uint32_t)s->ord[k])
 
-/* The spans of b (positions in b, in b's order, as the pairs were made
- * when every pair was tried) that x pairs with under op: the first max by
- * first word, looking at PROX_CHECKS at most; when that leaves some out,
- * for NEAR, SENT and PARA also the one reaching furthest, with which any
- * enclosing NEAR, SENT or PARA pairs whenever it pairs with one of those
- * left out on that side. out has room for max + 1. b was ordered by
- * order_operand. */
+/* The first max spans of b (positions in b) that start within op->dist
+ * words after x ends: BEFORE/n. */
+static size_t pairs_before(struct matcher_scanner *s, const struct comb_node *op, struct set b,
+			   const struct prox_span *x, uint32_t *out, size_t max)
+{
+	const struct prox_span *sp = s->spans + b.first;
+	uint64_t to = (uint64_t)x->w1 + op->dist;
+	size_t lo = 0, hi = b.n, n = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sp[ORD(mid)].w0 <= x->w1)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = lo; k < b.n && n < max && sp[ORD(k)].w0 <= to; k++)
+		out[n++] = ORD(k);
+	return n;
+}
+
+/* The same for NEAR/n, SENT and PARA: the first max by first word, looking
+ * at PROX_CHECKS at most, and when that leaves some out, also the one
+ * reaching furthest, with which any enclosing NEAR, SENT or PARA pairs
+ * whenever it pairs with one of those left out on that side. */
+static size_t pairs_within(struct matcher_scanner *s, const struct comb_node *op, struct set b,
+			   const struct prox_span *x, uint32_t *out, size_t max)
+{
+	const struct prox_span *sp = s->spans + b.first;
+	uint32_t d = op->kind == COMB_NEAR ? op->dist : 0, xlo = lo_key(op, x);
+	uint32_t lim_lo = xlo > d ? xlo - d : 0;
+	uint64_t lim_hi = (uint64_t)hi_key(op, x) + d;
+	size_t lo = 0, hi = b.n, n = 0, k, end, checks = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (lo_key(op, &sp[ORD(mid)]) <= lim_hi)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	end = lo;
+	if (!end || s->pmax[end - 1] < lim_lo)
+		return 0;
+	lo = 0;
+	hi = end;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->pmax[mid] < lim_lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (k = lo; k < end && n < max && checks < PROX_CHECKS; k++, checks++)
+		if (hi_key(op, &sp[ORD(k)]) >= lim_lo)
+			out[n++] = ORD(k);
+	if (k < end) {
+		uint32_t far = ORD(s->pidx[end - 1]);
+		size_t j = 0;
+
+		while (j < n && out[j] != far)
+			j++;
+		if (j == n)
+			out[n++] = far;
+	}
+	return n;
+}
+
+/* The spans of b (positions in b) that x pairs with under op, in b's
+ * order, as the pairs were made when every pair was tried. out has room
+ * for max + 1. b was ordered by order_operand. */
 static size_t pairs(struct matcher_scanner *s, const struct comb_node *op, struct set b,
 		    const struct prox_span *x, uint32_t *out, size_t max)
 {
-	const struct prox_span *sp = s->spans + b.first;
-	size_t lo = 0, hi = b.n, n = 0, k, end, checks = 0;
+	size_t n = op->kind == COMB_BEFORE ? pairs_before(s, op, b, x, out, max)
+					   : pairs_within(s, op, b, x, out, max);
 
-	if (op->kind == COMB_BEFORE) {
-		uint64_t to = (uint64_t)x->w1 + op->dist;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (sp[ORD(mid)].w0 <= x->w1)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (k = lo; k < b.n && n < max && sp[ORD(k)].w0 <= to; k++)
-			out[n++] = ORD(k);
-	} else {
-		uint32_t d = op->kind == COMB_NEAR ? op->dist : 0, xlo = lo_key(op, x);
-		uint64_t lim_hi = (uint64_t)hi_key(op, x) + d;
-		uint32_t lim_lo = xlo > d ? xlo - d : 0;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (lo_key(op, &sp[ORD(mid)]) <= lim_hi)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		end = lo;
-		if (!end || s->pmax[end - 1] < lim_lo)
-			return 0;
-		lo = 0;
-		hi = end;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (s->pmax[mid] < lim_lo)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (k = lo; k < end && n < max && checks < PROX_CHECKS; k++, checks++)
-			if (hi_key(op, &sp[ORD(k)]) >= lim_lo)
-				out[n++] = ORD(k);
-		if (k < end) {
-			uint32_t far = ORD(s->pidx[end - 1]);
-			size_t j = 0;
-
-			while (j < n && out[j] != far)
-				j++;
-			if (j == n)
-				out[n++] = far;
-		}
-	}
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
 			uint32_t t = out[j];
