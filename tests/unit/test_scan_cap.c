@@ -195,6 +195,118 @@ static long maxrss_kb(void)
 	return ru.ru_maxrss;
 }
 
+/* ---- the sorted sweep against every pair ------------------------------------ */
+
+/* Random documents of the words a, b, c and filler ("fill": single
+ * letters would be joined as spelled apart), with sentence and paragraph
+ * breaks, many of each so that the sweep's bounds (8 pairs a
+ * span, binary search) are in play: whether each operator holds must be
+ * what trying every pair of word positions says, and a nested NEAR too. */
+enum { NW = 600 };
+
+struct doc {
+	int word[NW];           /* 0 filler, 1 a, 2 b, 3 c */
+	int sent[NW], para[NW];
+	int n;
+};
+
+static int brute(const struct doc *d, int kind, unsigned dist, int negated)
+{
+	for (int i = 0; i < d->n; i++) {
+		int found = 0;
+
+		if (d->word[i] != 1)
+			continue;
+		for (int j = 0; j < d->n && !found; j++) {
+			if (d->word[j] != 2)
+				continue;
+			found = kind == 0 ? (unsigned)abs(i - j) <= dist
+				: kind == 1 ? j > i && (unsigned)(j - i) <= dist
+				: kind == 2 ? d->sent[i] == d->sent[j] : d->para[i] == d->para[j];
+		}
+		if (found != negated)
+			return 1;
+	}
+	return 0;
+}
+
+/* (a NEAR/2 b) NEAR/3 c */
+static int brute_nested(const struct doc *d)
+{
+	for (int i = 0; i < d->n; i++)
+		for (int j = 0; j < d->n; j++) {
+			int lo = i < j ? i : j, hi = i < j ? j : i;
+
+			if (d->word[i] != 1 || d->word[j] != 2 || hi - lo > 2)
+				continue;
+			for (int k = 0; k < d->n; k++)
+				if (d->word[k] == 3 && (k > hi ? k - hi : k < lo ? lo - k : 0) <= 3)
+					return 1;
+		}
+	return 0;
+}
+
+static void test_sweep_is_every_pair(void **state)
+{
+	static const char *const names[] = { "fill", "aa", "bb", "cc" };
+	static const char *const ops[] = { "near", "before", "sent", "para" };
+	struct eng e;
+	unsigned seed = 7;
+
+	(void)state;
+	eng_open(&e, WORDS("a", "aa") WORDS("b", "bb") WORDS("c", "cc")
+		     COMBO("near", "a NEAR/3 b") COMBO("before", "a BEFORE/2 b")
+		     COMBO("sent", "a SENT b") COMBO("para", "a PARA b")
+		     COMBO("nnear", "a NOT NEAR/3 b") COMBO("nbefore", "a NOT BEFORE/2 b")
+		     COMBO("nsent", "a NOT SENT b") COMBO("npara", "a NOT PARA b")
+		     COMBO("nested", "(a NEAR/2 b) NEAR/3 c"), -1);
+	for (int round = 0; round < 300; round++) {
+		struct lw_buf t;
+		struct doc d;
+		int sent = 0, para = 0, dens = 2 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 30;
+		char *text;
+
+		lw_buf_init(&t, 1u << 20);
+		d.n = 50 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % (NW - 50);
+		for (int i = 0; i < d.n; i++) {
+			unsigned r = (seed = seed * 1103515245u + 12345u) >> 16;
+
+			d.word[i] = (int)(r % 100) < dens ? 1 + (int)(r / 100) % 3 : 0;
+			d.sent[i] = sent;
+			d.para[i] = para;
+			assert_true(lw_buf_adds(&t, names[d.word[i]]) == 0);
+			if (r % 97 == 0) {
+				assert_true(lw_buf_adds(&t, ".\n\n") == 0);
+				sent++;
+				para++;
+			} else if (r % 13 == 0) {
+				assert_true(lw_buf_adds(&t, ". ") == 0);
+				sent++;
+			} else {
+				assert_true(lw_buf_addc(&t, ' ') == 0);
+			}
+		}
+		text = lw_buf_detach(&t, NULL);
+		scan(&e, text);
+		for (int k = 0; k < 4; k++) {
+			char neg[16];
+			unsigned dist = k == 0 ? 3 : 2;
+
+			snprintf(neg, sizeof(neg), "n%s", ops[k]);
+			if (fired(&e, ops[k]) != brute(&d, k, dist, 0) ||
+			    fired(&e, neg) != brute(&d, k, dist, 1))
+				fail_msg("round %d, %s: %d/%d, every pair says %d/%d", round, ops[k],
+					 fired(&e, ops[k]), fired(&e, neg), brute(&d, k, dist, 0),
+					 brute(&d, k, dist, 1));
+		}
+		if (fired(&e, "nested") != brute_nested(&d))
+			fail_msg("round %d, nested: %d, every pair says %d", round, fired(&e, "nested"),
+				 brute_nested(&d));
+		free(text);
+	}
+	eng_close(&e);
+}
+
 /* Ten megabytes of digits: as one run (one word: one record, and the lure
  * after it still fires) and as three-digit numbers (2.6 million of them:
  * the amount term fills its share, a lure before them still fires, and one
@@ -284,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_lure_anywhere_in_padding),
 		cmocka_unit_test(test_many_pairs_before_lure),
 		cmocka_unit_test(test_evidence_of_folded_matches),
+		cmocka_unit_test(test_sweep_is_every_pair),
 		cmocka_unit_test(test_hostile_digits),
 		cmocka_unit_test(test_default_pack_padded),
 	};
