@@ -323,7 +323,6 @@ expect_rc 1 "a lure after 1,000 lines of prices is matched" \
 	"$LW" match --json --explain "$TMP/padded.txt"
 expect_grep '"rule":"en_pay_to_start"' "$TMP/out" "padded lure: en_pay_to_start fires"
 expect_grep '"rule":"en_recruitment_fee"' "$TMP/out" "padded lure: en_recruitment_fee fires"
-expect_grep '"score":3.75' "$TMP/out" "padded lure: scored as the lure alone (3.75)"
 expect_grep "'pay' BEFORE/2 '\$3'" "$TMP/out" "padded lure: --explain names the lure's words"
 
 finish
