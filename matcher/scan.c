@@ -19,13 +19,13 @@
 
 /* Records one document may keep: beyond them a rule still counts as fired,
  * but further matches are not kept for evidence or proximity. Matches of
- * one pattern ending in one ASCII word are one record (fold_into_last). The cap
- * per pattern was 256, and an ad padded with 400 lines of prices used up
- * the amount terms' share before the lure at its end, whose proximity rules
- * then could not fire; it is now 2^14 words of one pattern (some 5,000 such
- * lines), and stays well under the total so that one pattern flooding a
- * hostile document (2.6 million numbers) leaves room for every other
- * pattern's matches after it. Each record is 44 bytes. */
+ * one pattern ending in one ASCII word are one record (fold_into_last).
+ * The cap per pattern was 256, and an ad padded with 400 lines of prices
+ * used up the amount terms' share before the lure at its end, whose
+ * proximity rules then could not fire; it is now 2^14 words of one pattern
+ * (some 5,000 such lines), and stays well under the total so that one
+ * pattern flooding a hostile document (2.6 million numbers) leaves room
+ * for every other pattern's matches after it. Each record is 44 bytes. */
 #define MAX_RAW (1u << 18)
 #define MAX_RAW_PER_PATTERN (1u << 14)
 #define SOM_WINDOW_UNBOUNDED 512u
@@ -351,9 +351,9 @@ static size_t find_start(struct matcher_scanner *s, unsigned pid, size_t end)
 		return lo;
 	ov = pcre2_get_ovector_pointer(s->md);
 	/* The subject ends at the match end and is searched from a start: text
-	 * before it still counts for \b, and ENDANCHORED (compiled in) pins the end. The
-	 * leftmost start comes first; later starts are tried after it, as long
-	 * as a match from there still reaches the end. */
+	 * before it still counts for \b, and ENDANCHORED (compiled in) pins
+	 * the end. The leftmost start comes first; later starts are tried
+	 * after it, as long as a match from there still reaches the end. */
 	for (size_t from = lo; from < end;) {
 		int rc = pcre2_match(re, (PCRE2_SPTR)buf, end, from, PCRE2_NO_UTF_CHECK, s->md,
 				     s->mctx);
