@@ -14,11 +14,11 @@
 /* Bounds that keep one document's evaluation near linear in its matches
  * and independent of where in the document they lie: the pairs a
  * proximity operator makes for each span of its left operand (beyond
- * them, one more: see pairs()), the right operand's spans it looks at for
- * each, and spans in all (44 bytes each). There used to be a cap on the
- * spans taken per operand (1,024) and per operator (64), each spent from
- * the document's start: an ad padded with enough amounts or "we pay $20"
- * lines before its lure had used them up before the lure was reached. */
+ * them, one more: see pairs_within()), the right operand's spans it looks
+ * at for each, and spans in all (44 bytes each). There used to be a cap on
+ * the spans taken per operand (1,024) and per operator (64), each spent
+ * from the document's start: an ad padded with enough amounts or "we pay
+ * $20" lines before its lure had used them up before the lure came. */
 #define PROX_PER_SPAN 8
 #define PROX_CHECKS 256
 #define SPANS_MAX (1u << 19)
