@@ -17,10 +17,17 @@
 #include "prepared.h"
 #include "scan_internal.h"
 
-/* Bounds on what one document may record: beyond them a rule still counts as
- * fired, but further matches are not kept for evidence or proximity. */
-#define MAX_RAW 65536
-#define MAX_RAW_PER_PATTERN 256
+/* Records one document may keep: beyond them a rule still counts as fired,
+ * but further matches are not kept for evidence or proximity. Matches of
+ * one pattern ending in one ASCII word are one record (fold_into_last).
+ * The cap per pattern was 256, and an ad padded with 400 lines of prices
+ * used up the amount terms' share before the lure at its end, whose
+ * proximity rules then could not fire; it is now 2^14 words of one pattern
+ * (some 5,000 such lines), and stays well under the total so that one
+ * pattern flooding a hostile document (2.6 million numbers) leaves room
+ * for every other pattern's matches after it. Each record is 44 bytes. */
+#define MAX_RAW (1u << 18)
+#define MAX_RAW_PER_PATTERN (1u << 14)
 #define SOM_WINDOW_UNBOUNDED 512u
 #define SOM_WINDOW_MAX 1024u
 /* Backtracking budget for one start search: a pathological pattern gives
@@ -37,6 +44,8 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 	s->raw_cap = 1024;
 	s->raw = xcalloc(s->raw_cap, sizeof(*s->raw));
 	s->per_pat = xcalloc(npat, sizeof(*s->per_pat));
+	s->last = xmalloc(npat * sizeof(*s->last));
+	memset(s->last, 0xff, npat * sizeof(*s->last));
 	s->head = xcalloc(nrules, sizeof(*s->head));
 	s->tail = xcalloc(nrules, sizeof(*s->tail));
 	s->fired = xcalloc(nrules, 1);
@@ -82,6 +91,10 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	free(s->padded);
 	free(s->raw);
 	free(s->per_pat);
+	free(s->last);
+	free(s->ord);
+	free(s->pmax);
+	free(s->pidx);
 	free(s->head);
 	free(s->tail);
 	free(s->fired);
@@ -99,8 +112,10 @@ static void reset(struct matcher_scanner *s)
 		s->done[s->touched[i]] = 0;
 	}
 	s->ntouched = 0;
-	for (size_t i = 0; i < s->nraw; i++)
+	for (size_t i = 0; i < s->nraw; i++) {
 		s->per_pat[s->raw[i].pid] = 0;
+		s->last[s->raw[i].pid] = RAW_NONE;
+	}
 	s->nraw = 0;
 }
 
@@ -152,6 +167,37 @@ static int bounded(const struct matcher_scanner *s, unsigned pid, size_t end)
 	return 1;
 }
 
+/* ASCII letters and digits: what the word index counts as a word in ASCII
+ * text, and what \b sees as one too. */
+static int ascii_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+}
+
+/* Folds a match of pattern id ending at to into the pattern's latest
+ * record (there must be one) when both end inside one run of ASCII letters
+ * and digits: Hyperscan reports every end, so /\d[\d.,]*\d|\d/ ends four
+ * times in "1049", and "fees?" twice in "fees"; one record, from the
+ * earliest end's start to the last end, covers the whole number or word
+ * and keeps long ads of numbers from filling the store. Returns 1 when
+ * folded. Not across other bytes: in "idжid" the index sees one word, but
+ * /\bid\b/ matches twice and "ж" is neither match, and a run of Thai is
+ * one "word" of the index however long. The bytes tested lie between two
+ * ends of one pattern, so a document costs its length per pattern. */
+static int fold_into_last(struct matcher_scanner *s, unsigned id, uint32_t to)
+{
+	const unsigned char *b = (const unsigned char *)s->norm.buf;
+	struct raw_match *x = &s->raw[s->last[id]];
+
+	if (to <= x->end || x->end == 0)
+		return 0;
+	for (uint32_t i = x->end - 1; i < to; i++)
+		if (!ascii_alnum(b[i]))
+			return 0;
+	x->end = to;
+	return 1;
+}
+
 /* Records a match of pattern id ending at to. */
 static void record(struct matcher_scanner *s, unsigned id, size_t to)
 {
@@ -170,6 +216,11 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 		s->touched[s->ntouched++] = rule;
 		s->head[rule] = s->tail[rule] = RAW_NONE;
 	}
+	/* An item bounded on its right ends at most once in a word: only
+	 * patterns without that bound (regular expressions, stems) fold. */
+	if (s->last[id] != RAW_NONE && !(m->pat_check[id] & (PAT_WORD_RIGHT | PAT_CHECK_RIGHT)) &&
+	    fold_into_last(s, id, (uint32_t)to))
+		return;
 	if (s->per_pat[id] >= MAX_RAW_PER_PATTERN || s->nraw >= MAX_RAW)
 		return;
 	if (s->nraw == s->raw_cap) {
@@ -177,9 +228,11 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 		s->raw = xreallocarray(s->raw, s->raw_cap, sizeof(*s->raw));
 	}
 	s->per_pat[id]++;
+	s->last[id] = (uint32_t)s->nraw;
 	x = &s->raw[s->nraw];
 	x->pid = id;
 	x->end = (uint32_t)to;
+	x->first = (uint32_t)to;
 	x->start = RAW_NONE;
 	x->next = RAW_NONE;
 	x->w0 = RAW_NONE;
@@ -239,12 +292,16 @@ static int on_match(unsigned u, unsigned long long from, unsigned long long to,
 
 /* The pattern as PCRE2 sees it, with the flags Hyperscan used: PCRE2 shares
  * Hyperscan's syntax, and its end-anchored search finds a match start in
- * one pass over the window. NULL when PCRE2 refuses the pattern. */
+ * one pass over the window. NULL when PCRE2 refuses the pattern. JIT
+ * compiled where PCRE2 can (it then needs PCRE2_ENDANCHORED at compile
+ * time, not at match time): since every kept match may need its start for
+ * proximity, a hostile ad of 2.6 million numbers searched 2^18 starts, 10.5
+ * s of CPU interpreted and 4.0 s with JIT. */
 static pcre2_code *start_re(struct matcher_scanner *s, unsigned pid)
 {
 	const struct matcher *m = s->m;
 	unsigned f = m->pat_flags[pid];
-	uint32_t opts = PCRE2_CASELESS;
+	uint32_t opts = PCRE2_CASELESS | PCRE2_ENDANCHORED;
 	int code;
 	PCRE2_SIZE off;
 
@@ -262,6 +319,10 @@ static pcre2_code *start_re(struct matcher_scanner *s, unsigned pid)
 		 * the allocation sweep). */
 		if (!s->re[pid] && code == PCRE2_ERROR_HEAP_FAILED)
 			xoom("compiling a start-of-match pattern");
+		/* Failing (out of memory, or no JIT on this machine) leaves the
+		 * interpreter, which finds the same starts. */
+		if (s->re[pid])
+			(void)pcre2_jit_compile(s->re[pid], PCRE2_JIT_COMPLETE);
 		s->re_state[pid] = s->re[pid] ? 1 : 2;
 	}
 	return s->re[pid];
@@ -290,12 +351,18 @@ static size_t find_start(struct matcher_scanner *s, unsigned pid, size_t end)
 		return lo;
 	ov = pcre2_get_ovector_pointer(s->md);
 	/* The subject ends at the match end and is searched from a start: text
-	 * before it still counts for \b, and ENDANCHORED pins the end. The
-	 * leftmost start comes first; later starts are tried after it, as long
-	 * as a match from there still reaches the end. */
+	 * before it still counts for \b, and ENDANCHORED (compiled in) pins
+	 * the end. The leftmost start comes first; later starts are tried
+	 * after it, as long as a match from there still reaches the end. */
 	for (size_t from = lo; from < end;) {
-		int rc = pcre2_match(re, (PCRE2_SPTR)buf, end, from,
-				     PCRE2_ENDANCHORED | PCRE2_NO_UTF_CHECK, s->md, s->mctx);
+		int rc = pcre2_match(re, (PCRE2_SPTR)buf, end, from, PCRE2_NO_UTF_CHECK, s->md,
+				     s->mctx);
+
+		/* JIT runs on 32 KiB of machine stack; a pattern that needs more
+		 * is searched again by the interpreter, which has its own heap. */
+		if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+			rc = pcre2_match(re, (PCRE2_SPTR)buf, end, from,
+					 PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, s->md, s->mctx);
 
 		if (rc == PCRE2_ERROR_NOMEMORY)
 			xoom("searching for a match's start");
@@ -311,14 +378,22 @@ static size_t find_start(struct matcher_scanner *s, unsigned pid, size_t end)
 	return best;
 }
 
+static uint32_t start_of(struct matcher_scanner *s, unsigned pid, uint32_t end)
+{
+	unsigned fixed = s->m->pat_fixed[pid];
+
+	return fixed && fixed <= end ? end - fixed : (uint32_t)find_start(s, pid, end);
+}
+
+/* A record that folded several ends starts where the earliest of them
+ * does: find_start takes the rightmost start, which for the last end of
+ * "1049" is the "9", and for its first end the "1". */
 uint32_t raw_start(struct matcher_scanner *s, size_t i)
 {
 	struct raw_match *x = &s->raw[i];
-	unsigned fixed = s->m->pat_fixed[x->pid];
 
 	if (x->start == RAW_NONE)
-		x->start = fixed && fixed <= x->end ? x->end - fixed
-						    : (uint32_t)find_start(s, x->pid, x->end);
+		x->start = start_of(s, x->pid, x->first);
 	return x->start;
 }
 

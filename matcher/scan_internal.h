@@ -16,10 +16,14 @@
 #define RAW_NONE 0xffffffffu
 
 /* One match Hyperscan reported: pattern, end, and (found when needed) its
- * start, chained to the next match of the same rule. */
+ * start, chained to the next match of the same rule. Matches of one
+ * pattern that end inside one run of ASCII letters and digits are one
+ * record (scan.c, fold_into_last): first is the earliest end among them,
+ * end the last. */
 struct raw_match {
 	unsigned pid;
 	uint32_t end;
+	uint32_t first;         /* earliest end folded into this record */
 	uint32_t start;         /* RAW_NONE until raw_start() */
 	uint32_t next;          /* next match of the same rule, or RAW_NONE */
 	uint32_t w0;            /* RAW_NONE until its span is needed (prox.c): then its */
@@ -46,7 +50,8 @@ struct matcher_scanner {
 	size_t spaced_cap;              /* of both */
 	struct raw_match *raw;
 	size_t nraw, raw_cap;
-	uint16_t *per_pat;              /* matches kept per pattern */
+	uint32_t *per_pat;              /* per pattern: records kept */
+	uint32_t *last;                 /* per pattern: its latest record, or RAW_NONE */
 	uint32_t *head, *tail;          /* per rule: its first and last match */
 	unsigned char *fired;           /* per rule: matched anywhere */
 	unsigned char *done;            /* per rule: combination evaluated */
@@ -57,6 +62,9 @@ struct matcher_scanner {
 	size_t nspans, spans_cap;
 	uint32_t *leaves;               /* evidence of the rule being evaluated */
 	size_t nleaves, leaves_cap;
+	uint64_t *ord;                  /* one operand's spans by first word (prox.c) */
+	uint32_t *pmax, *pidx;          /* running maximum of their last word/sentence/paragraph */
+	size_t ord_cap;
 	/* start-offset search: each pattern compiled by PCRE2 on first use */
 	pcre2_code **re;
 	unsigned char *re_state;        /* 0 not tried, 1 compiled, 2 PCRE2 refuses it */

@@ -311,4 +311,18 @@ export LUREWATCH_CACHE="$TMP/cache-pipe"
 "$LW" match "$TMP/elsewhere/ad.txt" >"$TMP/pipe" 2>&1
 if grep -q compiling "$TMP/pipe"; then notok "not on a terminal: quiet"; else ok "not on a terminal: quiet"; fi
 
+
+# ---- a lure padded with numbers -------------------------------------------------------------
+# Each pattern kept its first 256 matches, and an amount term matches at every digit: past 400
+# lines of prices the lure at the end of the ad no longer fired its proximity rules.
+cd "$TOP" || exit 2
+awk 'BEGIN { for (i = 0; i < 1000; i++)
+		printf "Room %d: $%d per month, deposit %d dollars.\n", i, 1000 + i * 7, 2000 + i
+	print "Pay $300 to register and we find you farm work and a hostel." }' >"$TMP/padded.txt"
+expect_rc 1 "a lure after 1,000 lines of prices is matched" \
+	"$LW" match --json --explain "$TMP/padded.txt"
+expect_grep '"rule":"en_pay_to_start"' "$TMP/out" "padded lure: en_pay_to_start fires"
+expect_grep '"rule":"en_recruitment_fee"' "$TMP/out" "padded lure: en_recruitment_fee fires"
+expect_grep "'pay' BEFORE/2 '\$3'" "$TMP/out" "padded lure: --explain names the lure's words"
+
 finish
