@@ -65,6 +65,7 @@ struct store_ingest {
 	size_t *slots, nslots;
 	struct store_ingest_stats stats;
 	int failed, staged, flagged_only;
+	int pack_stored;        /* rule_packs holds the pack: a committed batch named it */
 	int defer_priority;     /* store_ingest_set_defer_priority */
 	int deferred_lost;      /* a failed batch may have taken deferred rows with it */
 	double retry_seconds;   /* store_ingest_set_retry */
@@ -375,7 +376,9 @@ static int ship(struct store_ingest *in, struct lw_error *err);
 static int enqueue(struct store_ingest *in, struct pending *p, const struct matcher_analysis *a,
 		   struct lw_error *err)
 {
-	content_hash(p, p->hash);
+	/* A rescan keeps the stored text: nothing compares its hash. */
+	if (!p->rescore_version)
+		content_hash(p, p->hash);
 	if (score(in, p, a, err) < 0) {
 		lw_error_prefix(err, "listing '%s'", p->url);
 		pending_release(p);
@@ -528,7 +531,8 @@ static const struct batch_step batch_sql[] = {
 	  NEED_EXISTING },
 	/* A rescan scores a stored version with today's pack: the version keeps
 	 * the old pack's hits and gains the new pack's as its current verdict. */
-	{ "UPDATE ingest_stage SET listing_id = rescore_listing WHERE rescore", NEED_RESCORE },
+	/* (Its listing_id comes with the COPY: setting it here was a pass over
+	 * the stage and a new version of every staged row.) */
 	{ "WITH v AS (UPDATE listing_versions v SET rule_pack = $1, score = s.score, flagged = s.flagged,"
 	  " categories = s.categories FROM ingest_stage s WHERE s.rescore AND v.id = s.rescore_version"
 	  " AND v.rule_pack <> $1 RETURNING v.id)"
@@ -730,15 +734,20 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 		snprintf(fid, sizeof(fid), "%ld", p->frontier_id);
 		snprintf(hs, sizeof(hs), "%ld", p->http_status);
 		snprintf(sc, sizeof(sc), "%.4f", p->score);
+		/* A rescan's row is a stored version: the server has its
+		 * text, and no statement reads it back from the stage (a
+		 * third of the bytes each batch sent, parsed and stored). */
+		int stored = p->rescore_version != 0;
+
 		copy_field(&b, seq, 0);
 		copy_field(&b, p->url, 0);
 		copy_field(&b, p->source, 0);
-		copy_field(&b, p->title, 0);
-		copy_field(&b, p->body, 0);
+		copy_field(&b, stored ? NULL : p->title, 0);
+		copy_field(&b, stored ? NULL : p->body, 0);
 		copy_field(&b, p->location, 0);
 		copy_field(&b, p->posted, 0);
 		copy_field(&b, p->posted_on[0] ? p->posted_on : NULL, 0);
-		copy_field(&b, p->hash, 0);
+		copy_field(&b, stored ? NULL : p->hash, 0);
 		copy_field(&b, sc, 0);
 		copy_field(&b, p->flagged ? "t" : "f", 0);
 		copy_field(&b, p->categories, 0);
@@ -757,7 +766,9 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 		copy_field(&b, p->entities, 0);
 		snprintf(fid, sizeof(fid), "%lld", p->simhash);
 		copy_field(&b, p->entities && p->simhash ? fid : NULL, 0);
-		copy_field(&b, p->capture, 1);
+		copy_field(&b, p->capture, 0);
+		snprintf(fid, sizeof(fid), "%ld", p->rescore_listing);
+		copy_field(&b, p->rescore_listing ? fid : NULL, 1);
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
@@ -766,7 +777,7 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 	if (db_copy_begin(in->st, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
 		      " content_hash, score, flagged, categories, urgent, hits, frontier_id, http_status,"
 		      " etag, last_modified, redirects, outlinks, rescore_listing, rescore_version,"
-		      " entities, simhash, capture) FROM STDIN", err) < 0 ||
+		      " entities, simhash, capture, listing_id) FROM STDIN", err) < 0 ||
 	    db_copy_end(in->st, b.data, b.len, "COPY of a batch", err) < 0)
 		goto out;
 	rc = 0;
@@ -909,8 +920,12 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 			    db_exec(in->st, pending_sql, 0, NULL, NULL, err) < 0))
 		goto fail;
 	in->staged = 1;
-	if (db_exec(in->st, "INSERT INTO rule_packs (hash, name, version) VALUES ($1, $2, $3)"
-			    " ON CONFLICT (hash) DO NOTHING", 3, pk, NULL, err) < 0 ||
+	/* Once per session: every batch's INSERT ... ON CONFLICT was a round
+	 * trip, and with two workers starting together the second waited on
+	 * the first's whole batch for the row they both inserted. */
+	if ((!in->pack_stored &&
+	     db_exec(in->st, "INSERT INTO rule_packs (hash, name, version) VALUES ($1, $2, $3)"
+		     " ON CONFLICT (hash) DO NOTHING", 3, pk, NULL, err) < 0) ||
 	    copy_batch(in, w, err) < 0)
 		goto fail;
 	/* Autovacuum never analyses temporary tables: without this the planner
@@ -953,6 +968,7 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 	}
 	if (count_outcomes(in, w, err) < 0 || db_commit(in->st, err) < 0)
 		goto fail;
+	in->pack_stored = 1;
 	refresh_statistics(in, w->seen);
 	rc = 0;
 	goto out;
