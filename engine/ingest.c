@@ -197,6 +197,7 @@ static int store_one(struct engine_ingest *e, const struct entry *x, const struc
 		listing_of(x, &l);
 		return store_ingest_add(e->in, &l, &j->a, err);
 	}
+	memset(&row, 0, sizeof(row));
 	row.listing_id = x->listing_id;
 	row.version_id = x->version_id;
 	row.url = x->url;
@@ -335,8 +336,13 @@ int engine_ingest_add(struct engine_ingest *e, const struct store_listing *l,
 int engine_ingest_rescore(struct engine_ingest *e, const struct store_rescan_row *row,
 			  struct lw_error *err)
 {
-	struct entry *x = next_entry(e, err);
+	struct entry *x;
 
+	if (row->scored) {
+		store_ingest_note_scored(e->in, row->flagged);
+		return 0;
+	}
+	x = next_entry(e, err);
 	if (!x)
 		return -1;
 	memset(x, 0, sizeof(*x));

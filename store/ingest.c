@@ -400,6 +400,15 @@ static int enqueue(struct store_ingest *in, struct pending *p, const struct matc
 	return 0;
 }
 
+void store_ingest_note_scored(struct store_ingest *in, int flagged)
+{
+	/* Counted as the analysis would have counted it: the same pack gives
+	 * the same verdict. */
+	in->stats.seen++;
+	in->stats.flagged += flagged != 0;
+	in->stats.already++;
+}
+
 void store_ingest_set_flagged_only(struct store_ingest *in, int on)
 {
 	in->flagged_only = on;

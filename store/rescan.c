@@ -30,7 +30,7 @@ int store_rescan_count(struct store *st, const char *since, const char *source, 
 
 struct store_rescan {
 	struct store *conn;     /* a connection of its own, kept across chunks */
-	char *since, *source;
+	char *since, *source, *pack;
 	long next, hi;          /* the ids still to read: next..hi */
 	int drained;            /* a short page came back: nothing left in next..hi */
 };
@@ -42,14 +42,16 @@ void store_rescan_close(struct store_rescan *r)
 	store_close(r->conn);
 	free(r->since);
 	free(r->source);
+	free(r->pack);
 	free(r);
 }
 
 struct store_rescan *store_rescan_open(struct store *st, const char *since, const char *source,
-				       struct lw_error *err)
+				       const char *pack, struct lw_error *err)
 {
 	struct store_rescan *r = xcalloc(1, sizeof(*r));
 
+	r->pack = xstrdup(pack ? pack : "");
 	r->since = since ? xstrdup(since) : NULL;
 	r->source = source ? xstrdup(source) : NULL;
 	r->next = 1;
@@ -70,10 +72,10 @@ void store_rescan_seek(struct store_rescan *r, long lo, long hi)
 }
 
 struct store_rescan *store_rescan_open_range(struct store *st, const char *since,
-					     const char *source, long lo, long hi,
+					     const char *source, const char *pack, long lo, long hi,
 					     struct lw_error *err)
 {
-	struct store_rescan *r = store_rescan_open(st, since, source, err);
+	struct store_rescan *r = store_rescan_open(st, since, source, pack, err);
 
 	if (r)
 		store_rescan_seek(r, lo, hi);
@@ -84,7 +86,7 @@ int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row 
 		      struct lw_error *err)
 {
 	char snext[24], shi[24], slim[24];
-	const char *p[5] = { r->since, r->source, snext, shi, slim };
+	const char *p[6] = { r->since, r->source, snext, shi, slim, r->pack };
 	PGresult *res = NULL;
 	struct store_rescan_row *v;
 	int nr;
@@ -107,13 +109,20 @@ int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row 
 	 * version). Each listing is read as it stands when its page is read;
 	 * chunks were fixed when the rescan began. */
 	if (db_exec_prepared(r->conn,
-			     "SELECT l.id, v.id, l.url, s.name, v.title, v.body FROM listings l"
+			     /* A version this pack scored already would be
+			      * analysed only for its writes to find nothing
+			      * to change (the same verdict): it comes
+			      * without its text, and is left alone. */
+			     "SELECT l.id, v.id, l.url, s.name,"
+			     " CASE WHEN v.rule_pack = $6 THEN NULL ELSE v.title END,"
+			     " CASE WHEN v.rule_pack = $6 THEN NULL ELSE v.body END,"
+			     " v.rule_pack = $6, v.flagged FROM listings l"
 			     " JOIN listing_versions v ON v.listing_id = l.id"
 			     " AND v.version = l.current_version"
 			     " JOIN sources s ON s.id = l.source_id"
 			     " WHERE" RESCAN_FILTER " AND l.id BETWEEN $3::bigint AND $4::bigint"
 			     " ORDER BY l.id LIMIT $5::bigint",
-			     5, p, &res, err) < 0)
+			     6, p, &res, err) < 0)
 		return -1;
 	nr = PQntuples(res);
 	v = xcalloc(nr ? (size_t)nr : 1, sizeof(*v));
@@ -122,8 +131,12 @@ int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row 
 		v[i].version_id = atol(PQgetvalue(res, i, 1));
 		v[i].url = xstrdup(PQgetvalue(res, i, 2));
 		v[i].source = xstrdup(PQgetvalue(res, i, 3));
-		v[i].title = xstrdup(PQgetvalue(res, i, 4));
-		v[i].body = xstrdup(PQgetvalue(res, i, 5));
+		v[i].scored = PQgetvalue(res, i, 6)[0] == 't';
+		v[i].flagged = PQgetvalue(res, i, 7)[0] == 't';
+		if (!v[i].scored) {
+			v[i].title = xstrdup(PQgetvalue(res, i, 4));
+			v[i].body = xstrdup(PQgetvalue(res, i, 5));
+		}
 	}
 	PQclear(res);
 	if (nr)
