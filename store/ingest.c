@@ -36,6 +36,10 @@ struct pending {
 	long long simhash;
 	/* rescan only: the stored version being scored again */
 	long rescore_listing, rescore_version;
+	char *stored_links;     /* its stored contact details (link_keys_join), or NULL */
+	int stored_has_simhash;
+	long long stored_simhash;
+	int links_checked, links_same; /* compared here: the analysis ties it as stored */
 	/* crawler only */
 	long frontier_id;
 	long http_status;
@@ -102,6 +106,7 @@ static void pending_release(struct pending *p)
 	free(p->redirects);
 	free(p->outlinks);
 	free(p->capture);
+	free(p->stored_links);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -225,6 +230,40 @@ static void content_hash(const struct pending *p, char out[65])
 	lw_sha256_hex(&c, out);
 }
 
+/* A rescan's listing whose analysis ties it to others as its stored rows
+ * do (the same distinct contact details, the same fingerprint) keeps them,
+ * and its networks: the write path's own test, made here from what the
+ * page read, so the server neither compares them row by row nor parses
+ * the details sent (they are not sent). */
+static void compare_links(struct pending *p, const struct matcher_analysis *a)
+{
+	const char *text = a->result.text;
+	char **keys = xcalloc(a->entities.n ? a->entities.n : 1, sizeof(*keys));
+	char *mine;
+	/* A fingerprint of 0 is staged as NULL (none). */
+	int same_simhash = p->simhash ? p->stored_has_simhash && p->stored_simhash == p->simhash
+				      : !p->stored_has_simhash;
+
+	for (size_t i = 0; i < a->entities.n; i++) {
+		const struct entity *e = &a->entities.v[i];
+		size_t vl;
+		char *value = lw_utf8_repair(text + e->start, e->end - e->start, &vl, NULL);
+
+		keys[i] = link_key(entity_kind_name(e->kind), value, vl, e->normalized,
+				   (long)e->start, (long)e->end);
+		free(value);
+	}
+	mine = link_keys_join(keys, a->entities.n, 1);
+	free(keys);
+	p->links_checked = 1;
+	p->links_same = same_simhash && strcmp(mine, p->stored_links) == 0;
+	free(mine);
+	if (p->links_same) {
+		free(p->entities);
+		p->entities = NULL;
+	}
+}
+
 /* The contact details (JSON for listing_entities) and the SimHash that tie
  * this listing to others. */
 static int link_keys(struct pending *p, const struct matcher_analysis *a, struct lw_error *err)
@@ -253,6 +292,8 @@ static int link_keys(struct pending *p, const struct matcher_analysis *a, struct
 	if (!p->entities)
 		xoom("encoding a listing's contacts");
 	p->simhash = (long long)a->simhash;
+	if (p->stored_links)
+		compare_links(p, a);
 	(void)err;
 	return 0;
 }
@@ -431,6 +472,9 @@ int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row 
 	p.origin = xstrdup(row->url);
 	p.rescore_listing = row->listing_id;
 	p.rescore_version = row->version_id;
+	p.stored_links = row->links ? xstrdup(row->links) : NULL;
+	p.stored_has_simhash = row->has_simhash;
+	p.stored_simhash = row->simhash;
 	return enqueue(in, &p, a, err);
 }
 
@@ -492,7 +536,8 @@ static const char stage_sql[] =
 	" rescore boolean GENERATED ALWAYS AS (rescore_version IS NOT NULL) STORED,"
 	" listing_id bigint, old_hash text, version integer, is_new boolean NOT NULL DEFAULT false,"
 	" changed boolean NOT NULL DEFAULT false, requeue boolean NOT NULL DEFAULT false,"
-	" version_id bigint, links_same boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS";
+	" version_id bigint, links_same boolean NOT NULL DEFAULT false,"
+	" links_checked boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS";
 
 /* What a step needs the batch to hold; steps for what it lacks are skipped
  * (each read the whole staging table, and the rescan step all of
@@ -504,7 +549,8 @@ enum {
 	NEED_CAPTURE = 1 << 3,
 	NEED_FRONTIER = 1 << 4,
 	NEED_FLAGGED = 1 << 5,
-	NEED_ANY = (1 << 6) - 1,
+	NEED_LINKCHECK = 1 << 6, /* rescanned versions whose ties the client did not compare */
+	NEED_ANY = (1 << 7) - 1,
 	STEP_COUNT_NEW = 1 << 8,    /* its row count is the number of new listings */
 	STEP_COUNT_QUEUED = 1 << 9, /* its row count is the number of queue changes */
 	STEP_LINK = 1 << 10,        /* network linking: see link_batch */
@@ -595,14 +641,15 @@ static const struct batch_step batch_sql[] = {
 	 * listing joins (and merges) the networks of the ads it shares them with.
 	 * Neither depends on the rule pack: a rescan that finds the stored ones
 	 * again leaves them, and the networks, as they are. */
-	{ "UPDATE ingest_stage s SET links_same = true WHERE s.rescore AND s.version_id IS NOT NULL"
+	{ "UPDATE ingest_stage s SET links_same = true WHERE s.rescore AND NOT s.links_checked"
+	  " AND s.version_id IS NOT NULL"
 	  " AND (SELECT f.simhash FROM listing_fingerprints f WHERE f.listing_id = s.listing_id)"
 	  " IS NOT DISTINCT FROM s.simhash"
 	  " AND ARRAY(SELECT row(e.kind, e.value, e.normalized, e.start_offset, e.end_offset)::text"
 	  " FROM listing_entities e WHERE e.listing_id = s.listing_id ORDER BY 1)"
 	  " = ARRAY(SELECT DISTINCT row(x.kind, x.value, x.normalized, x.start, x.\"end\")::text"
 	  " FROM jsonb_to_recordset(s.entities) AS x(kind text, value text, normalized text,"
-	  " start integer, \"end\" integer) ORDER BY 1)", NEED_RESCORE },
+	  " start integer, \"end\" integer) ORDER BY 1)", NEED_LINKCHECK },
 	/* An array of ids keeps the primary key in use whatever the statistics
 	 * say (a rescan grows these tables from nothing between ANALYZEs). */
 	{ "DELETE FROM listing_entities e WHERE e.listing_id = ANY (ARRAY(SELECT listing_id"
@@ -774,10 +821,14 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 		copy_field(&b, p->rescore_version ? fid : NULL, 0);
 		copy_field(&b, p->entities, 0);
 		snprintf(fid, sizeof(fid), "%lld", p->simhash);
+		/* (entities is NULL only for a rescan's row whose ties
+		 * stay: nothing reads its fingerprint then.) */
 		copy_field(&b, p->entities && p->simhash ? fid : NULL, 0);
 		copy_field(&b, p->capture, 0);
 		snprintf(fid, sizeof(fid), "%ld", p->rescore_listing);
-		copy_field(&b, p->rescore_listing ? fid : NULL, 1);
+		copy_field(&b, p->rescore_listing ? fid : NULL, 0);
+		copy_field(&b, p->links_checked ? "t" : "f", 0);
+		copy_field(&b, p->links_same ? "t" : "f", 1);
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
@@ -786,7 +837,8 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 	if (db_copy_begin(in->st, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
 		      " content_hash, score, flagged, categories, urgent, hits, frontier_id, http_status,"
 		      " etag, last_modified, redirects, outlinks, rescore_listing, rescore_version,"
-		      " entities, simhash, capture, listing_id) FROM STDIN", err) < 0 ||
+		      " entities, simhash, capture, listing_id, links_checked, links_same) FROM STDIN",
+		      err) < 0 ||
 	    db_copy_end(in->st, b.data, b.len, "COPY of a batch", err) < 0)
 		goto out;
 	rc = 0;
@@ -902,6 +954,7 @@ static unsigned batch_holds(const struct wbatch *w)
 		const struct pending *p = &w->v[i];
 
 		have |= (p->rescore_version ? NEED_RESCORE : 0) |
+			(p->rescore_version && !p->links_checked ? NEED_LINKCHECK : 0) |
 			(p->redirects || p->outlinks ? NEED_LINKS : 0) |
 			(p->capture ? NEED_CAPTURE : 0) | (p->frontier_id ? NEED_FRONTIER : 0) |
 			(p->flagged ? NEED_FLAGGED : 0);

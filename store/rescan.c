@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/buf.h"
 #include "../util/xmalloc.h"
 #include "store_internal.h"
 
@@ -82,6 +83,9 @@ struct store_rescan *store_rescan_open_range(struct store *st, const char *since
 	return r;
 }
 
+static int read_links(struct store_rescan *r, struct store_rescan_row *v, int nr,
+		      struct lw_error *err);
+
 int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row **rows, size_t *n,
 		      struct lw_error *err)
 {
@@ -116,10 +120,11 @@ int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row 
 			     "SELECT l.id, v.id, l.url, s.name,"
 			     " CASE WHEN v.rule_pack = $6 THEN NULL ELSE v.title END,"
 			     " CASE WHEN v.rule_pack = $6 THEN NULL ELSE v.body END,"
-			     " v.rule_pack = $6, v.flagged FROM listings l"
+			     " v.rule_pack = $6, v.flagged, f.simhash FROM listings l"
 			     " JOIN listing_versions v ON v.listing_id = l.id"
 			     " AND v.version = l.current_version"
 			     " JOIN sources s ON s.id = l.source_id"
+			     " LEFT JOIN listing_fingerprints f ON f.listing_id = l.id"
 			     " WHERE" RESCAN_FILTER " AND l.id BETWEEN $3::bigint AND $4::bigint"
 			     " ORDER BY l.id LIMIT $5::bigint",
 			     6, p, &res, err) < 0)
@@ -137,8 +142,14 @@ int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row 
 			v[i].title = xstrdup(PQgetvalue(res, i, 4));
 			v[i].body = xstrdup(PQgetvalue(res, i, 5));
 		}
+		v[i].has_simhash = !PQgetisnull(res, i, 8);
+		v[i].simhash = v[i].has_simhash ? strtoll(PQgetvalue(res, i, 8), NULL, 10) : 0;
 	}
 	PQclear(res);
+	if (nr && read_links(r, v, nr, err) < 0) {
+		store_rescan_rows_free(v, (size_t)nr);
+		return -1;
+	}
 	if (nr)
 		r->next = v[nr - 1].listing_id + 1;
 	/* A page short of max was the last: asking again only to be told so
@@ -149,6 +160,95 @@ int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row 
 	return 0;
 }
 
+char *link_key(const char *kind, const char *value, size_t value_len, const char *normalized,
+	       long start, long end)
+{
+	struct lw_buf b;
+
+	lw_buf_init(&b, (size_t)-1);
+	lw_buf_printf(&b, "%zu:%s%zu:", strlen(kind), kind, value_len);
+	lw_buf_add(&b, value, value_len);
+	lw_buf_printf(&b, "%zu:%s%ld,%ld;", strlen(normalized), normalized, start, end);
+	return lw_buf_detach(&b, NULL);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *link_keys_join(char **keys, size_t n, int distinct)
+{
+	struct lw_buf b;
+	char *out;
+
+	lw_buf_init(&b, (size_t)-1);
+	lw_buf_adds(&b, "");
+	if (n)
+		qsort(keys, n, sizeof(*keys), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		/* Keys are length-prefixed: the joined string parses back. */
+		if (!distinct || i == 0 || strcmp(keys[i - 1], keys[i]) != 0)
+			lw_buf_adds(&b, keys[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	out = lw_buf_detach(&b, NULL);
+	return out ? out : xstrdup("");
+}
+
+/* Fills the links of the page's rows that will be analysed: their stored
+ * contact details, read in one statement by the page's id range (the
+ * primary key's first column), so the writer compares them in the client
+ * and not with two subqueries per staged row. */
+static int read_links(struct store_rescan *r, struct store_rescan_row *v, int nr,
+		      struct lw_error *err)
+{
+	char lo[24], hi[24];
+	const char *p[2] = { lo, hi };
+	PGresult *res = NULL;
+	char **keys = NULL;
+	size_t nk = 0, cap = 0;
+	int e = 0, ne, any = 0;
+
+	for (int i = 0; i < nr; i++)
+		any |= !v[i].scored;
+	if (!any)
+		return 0;
+	snprintf(lo, sizeof(lo), "%ld", v[0].listing_id);
+	snprintf(hi, sizeof(hi), "%ld", v[nr - 1].listing_id);
+	if (db_exec_prepared(r->conn,
+			     "SELECT e.listing_id, e.kind, e.value, e.normalized, e.start_offset,"
+			     " e.end_offset FROM listing_entities e"
+			     " WHERE e.listing_id BETWEEN $1::bigint AND $2::bigint ORDER BY 1",
+			     2, p, &res, err) < 0)
+		return -1;
+	ne = PQntuples(res);
+	/* Both in listing order: one walk. */
+	for (int i = 0; i < nr; i++) {
+		while (e < ne && atol(PQgetvalue(res, e, 0)) < v[i].listing_id)
+			e++;
+		for (nk = 0; e < ne && atol(PQgetvalue(res, e, 0)) == v[i].listing_id; e++) {
+			if (nk == cap) {
+				cap = cap ? 2 * cap : 16;
+				keys = xrealloc(keys, cap * sizeof(*keys));
+			}
+			keys[nk++] = link_key(PQgetvalue(res, e, 1), PQgetvalue(res, e, 2),
+					      (size_t)PQgetlength(res, e, 2), PQgetvalue(res, e, 3),
+					      atol(PQgetvalue(res, e, 4)), atol(PQgetvalue(res, e, 5)));
+		}
+		if (v[i].scored) {
+			for (size_t k = 0; k < nk; k++)
+				free(keys[k]);
+			continue;
+		}
+		v[i].links = link_keys_join(keys, nk, 0);
+	}
+	free(keys);
+	PQclear(res);
+	return 0;
+}
+
 void store_rescan_rows_free(struct store_rescan_row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -156,6 +256,7 @@ void store_rescan_rows_free(struct store_rescan_row *rows, size_t n)
 		free(rows[i].source);
 		free(rows[i].title);
 		free(rows[i].body);
+		free(rows[i].links);
 	}
 	free(rows);
 }

@@ -154,6 +154,12 @@ struct store_rescan_row {
 	/* The version was scored by the stream's pack already: title and body
 	 * are NULL (not read) and flagged is its stored verdict. */
 	int scored, flagged;
+	/* What ties the listing to others as stored (its contact details in
+	 * store_link_keys form, and its fingerprint), for the writer to see
+	 * whether the analysis found the same; links NULL: not read. */
+	char *links;
+	int has_simhash;
+	long long simhash;
 };
 
 struct store_ingest;
