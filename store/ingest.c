@@ -588,10 +588,15 @@ static const struct batch_step batch_sql[] = {
 	 * the old pack's hits and gains the new pack's as its current verdict. */
 	/* (Its listing_id comes with the COPY: setting it here was a pass over
 	 * the stage and a new version of every staged row.) */
+	/* The stage comes with version_id = rescore_version (the page read
+	 * the version as another pack's), and loses it only where the version
+	 * was scored by this pack meanwhile: setting it on every staged row
+	 * rewrote each wide row (hits, details) for one column. */
 	{ "WITH v AS (UPDATE listing_versions v SET rule_pack = $1, score = s.score, flagged = s.flagged,"
 	  " categories = s.categories FROM ingest_stage s WHERE s.rescore AND v.id = s.rescore_version"
 	  " AND v.rule_pack <> $1 RETURNING v.id)"
-	  " UPDATE ingest_stage s SET version_id = v.id FROM v WHERE s.rescore_version = v.id",
+	  " UPDATE ingest_stage s SET version_id = NULL WHERE s.rescore AND s.version_id IS NOT NULL"
+	  " AND NOT EXISTS (SELECT FROM v WHERE v.id = s.version_id)",
 	  NEED_RESCORE },
 	{ "UPDATE listings l SET title = s.title, body = s.body, location = s.location,"
 	  " posted = s.posted, posted_on = s.posted_on, content_hash = s.content_hash,"
@@ -828,7 +833,9 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 		snprintf(fid, sizeof(fid), "%ld", p->rescore_listing);
 		copy_field(&b, p->rescore_listing ? fid : NULL, 0);
 		copy_field(&b, p->links_checked ? "t" : "f", 0);
-		copy_field(&b, p->links_same ? "t" : "f", 1);
+		copy_field(&b, p->links_same ? "t" : "f", 0);
+		snprintf(fid, sizeof(fid), "%ld", p->rescore_version);
+		copy_field(&b, p->rescore_version ? fid : NULL, 1);
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
@@ -837,7 +844,8 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 	if (db_copy_begin(in->st, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
 		      " content_hash, score, flagged, categories, urgent, hits, frontier_id, http_status,"
 		      " etag, last_modified, redirects, outlinks, rescore_listing, rescore_version,"
-		      " entities, simhash, capture, listing_id, links_checked, links_same) FROM STDIN",
+		      " entities, simhash, capture, listing_id, links_checked, links_same, version_id)"
+		      " FROM STDIN",
 		      err) < 0 ||
 	    db_copy_end(in->st, b.data, b.len, "COPY of a batch", err) < 0)
 		goto out;
