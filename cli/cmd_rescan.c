@@ -36,7 +36,8 @@ static void usage(FILE *f)
 		"Scores stored listings (their current versions) again with the current rule\n"
 		"pack. A version scored by another pack gets the new hits and score; listings\n"
 		"that are now flagged join the queue (a dismissed one only with new categories).\n"
-		"Re-running with an unchanged pack changes nothing.\n\n"
+		"Re-running with an unchanged pack changes nothing: the versions it scored\n"
+		"already are counted, not read nor analysed again.\n\n"
 		"Any number of rescan processes with the same pack, --since and --source, on\n"
 		"one machine or many, share one rescan: the listings are cut into chunks that\n"
 		"each process takes in turn, so each listing is scored once; a killed\n"
@@ -76,7 +77,7 @@ struct job {
 	struct engine_ingest *in;
 	struct store_rescan *cur;       /* the reading connection, kept across chunks */
 	long chunk_size;                /* 0: about 64 chunks */
-	const char *since, *source, *owner;
+	const char *since, *source, *owner, *pack_hash;
 	long rescan_id;
 	int lease, progress;
 	double t0, last;
@@ -105,7 +106,7 @@ static int one_chunk(struct job *j, long lo, long hi, struct lw_error *err)
 	/* One reading connection for all chunks: a new one per chunk cost a
 	 * connection set-up (and a cursor) per 500 listings. */
 	if (!j->cur) {
-		j->cur = store_rescan_open(j->st, j->since, j->source, err);
+		j->cur = store_rescan_open(j->st, j->since, j->source, j->pack_hash, err);
 		if (!j->cur)
 			return -1;
 	}
@@ -157,6 +158,7 @@ static int run(struct job *j, const char *pack_hash)
 	int r, attempts, rc = -1;
 
 	j->t0 = lw_now();
+	j->pack_hash = pack_hash;
 	/* Workers of one `--jobs N` come with the rescan their parent joined. */
 	if (!j->rescan_id &&
 	    join(j->st, pack_hash, j->since, j->source, j->chunk_size, &j->rescan_id, &err) < 0)
@@ -316,6 +318,7 @@ static void add_stats(struct store_ingest_stats *a, const struct store_ingest_st
 	a->flagged += b->flagged;
 	a->queued += b->queued;
 	a->requeued += b->requeued;
+	a->already += b->already;
 }
 
 /* N workers as child processes; each sends its counts back through a pipe.
@@ -403,6 +406,7 @@ int cmd_rescan(int argc, char **argv)
 	struct shared sh;
 	struct store_ingest_stats sum;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	char already[96] = "";
 	int c, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -463,11 +467,14 @@ int cmd_rescan(int argc, char **argv)
 		rc = run_jobs(&o, &sh, !o.quiet && isatty(2), &sum);
 	else
 		rc = worker(&o, &sh, !o.quiet && isatty(2), &sum);
+	if (sum.already)
+		snprintf(already, sizeof(already), "; %zu already scored by this pack, left as they were",
+			 sum.already);
 	if (rc == CLI_OK || rc == CLI_NONE)
 		printf("rescanned %zu listings with pack %.12s: %zu scored afresh, %zu flagged, "
-		       "%zu queue updates (%zu re-queued)%s\n",
+		       "%zu queue updates (%zu re-queued)%s%s\n",
 		       sum.seen, sh.pack_hash, sum.rescored, sum.flagged, sum.queued, sum.requeued,
-		       stop_flag ? "; interrupted" : "");
+		       already, stop_flag ? "; interrupted" : "");
 	shared_close(&sh);
 	return rc;
 }

@@ -14,6 +14,9 @@ struct entry {
 	char *capture;
 	long frontier_id, http_status;
 	long listing_id, version_id;    /* rescan rows only */
+	char *links;                    /* rescan rows: store_rescan_row.links */
+	int has_simhash;
+	long long simhash;
 	int rescan;
 	char *text;                     /* what is analysed: store_compose_text */
 	size_t len;
@@ -52,6 +55,7 @@ static void entry_release(struct entry *x)
 	free(x->source);
 	free(x->title);
 	free(x->body);
+	free(x->links);
 	free(x->location);
 	free(x->posted);
 	free(x->origin);
@@ -197,12 +201,16 @@ static int store_one(struct engine_ingest *e, const struct entry *x, const struc
 		listing_of(x, &l);
 		return store_ingest_add(e->in, &l, &j->a, err);
 	}
+	memset(&row, 0, sizeof(row));
 	row.listing_id = x->listing_id;
 	row.version_id = x->version_id;
 	row.url = x->url;
 	row.source = x->source;
 	row.title = x->title;
 	row.body = x->body;
+	row.links = x->links;
+	row.has_simhash = x->has_simhash;
+	row.simhash = x->simhash;
 	return store_ingest_rescore(e->in, &row, &j->a, err);
 }
 
@@ -335,8 +343,13 @@ int engine_ingest_add(struct engine_ingest *e, const struct store_listing *l,
 int engine_ingest_rescore(struct engine_ingest *e, const struct store_rescan_row *row,
 			  struct lw_error *err)
 {
-	struct entry *x = next_entry(e, err);
+	struct entry *x;
 
+	if (row->scored) {
+		store_ingest_note_scored(e->in, row->flagged);
+		return 0;
+	}
+	x = next_entry(e, err);
 	if (!x)
 		return -1;
 	memset(x, 0, sizeof(*x));
@@ -348,6 +361,9 @@ int engine_ingest_rescore(struct engine_ingest *e, const struct store_rescan_row
 	x->source = xstrdup(row->source);
 	x->title = xstrdup(row->title);
 	x->body = xstrdup(row->body);
+	x->links = row->links ? xstrdup(row->links) : NULL;
+	x->has_simhash = row->has_simhash;
+	x->simhash = row->simhash;
 	commit_entry(e, x);
 	return 0;
 }

@@ -42,6 +42,10 @@ struct pending {
 	/* not a rescan's: the ids its listing and version take if it is new
 	 * (take_ids) */
 	long long new_listing, new_version;
+	char *stored_links;     /* its stored contact details (link_keys_join), or NULL */
+	int stored_has_simhash;
+	long long stored_simhash;
+	int links_checked, links_same; /* compared here: the analysis ties it as stored */
 	/* crawler only */
 	long frontier_id;
 	long http_status;
@@ -71,6 +75,7 @@ struct store_ingest {
 	size_t *slots, nslots;
 	struct store_ingest_stats stats;
 	int failed, staged, flagged_only;
+	int pack_stored;        /* rule_packs holds the pack: a committed batch named it */
 	int defer_priority;     /* store_ingest_set_defer_priority */
 	int deferred_lost;      /* a failed batch may have taken deferred rows with it */
 	double retry_seconds;   /* store_ingest_set_retry */
@@ -107,6 +112,7 @@ static void pending_release(struct pending *p)
 	free(p->redirects);
 	free(p->outlinks);
 	free(p->capture);
+	free(p->stored_links);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -230,6 +236,40 @@ static void content_hash(const struct pending *p, char out[65])
 	lw_sha256_hex(&c, out);
 }
 
+/* A rescan's listing whose analysis ties it to others as its stored rows
+ * do (the same distinct contact details, the same fingerprint) keeps them,
+ * and its networks: the write path's own test, made here from what the
+ * page read, so the server neither compares them row by row nor parses
+ * the details sent (they are not sent). */
+static void compare_links(struct pending *p, const struct matcher_analysis *a)
+{
+	const char *text = a->result.text;
+	char **keys = xcalloc(a->entities.n ? a->entities.n : 1, sizeof(*keys));
+	char *mine;
+	/* A fingerprint of 0 is staged as NULL (none). */
+	int same_simhash = p->simhash ? p->stored_has_simhash && p->stored_simhash == p->simhash
+				      : !p->stored_has_simhash;
+
+	for (size_t i = 0; i < a->entities.n; i++) {
+		const struct entity *e = &a->entities.v[i];
+		size_t vl;
+		char *value = lw_utf8_repair(text + e->start, e->end - e->start, &vl, NULL);
+
+		keys[i] = link_key(entity_kind_name(e->kind), value, vl, e->normalized,
+				   (long)e->start, (long)e->end);
+		free(value);
+	}
+	mine = link_keys_join(keys, a->entities.n, 1);
+	free(keys);
+	p->links_checked = 1;
+	p->links_same = same_simhash && strcmp(mine, p->stored_links) == 0;
+	free(mine);
+	if (p->links_same) {
+		free(p->entities);
+		p->entities = NULL;
+	}
+}
+
 /* The contact details (JSON for listing_entities) and the SimHash that tie
  * this listing to others. */
 static int link_keys(struct pending *p, const struct matcher_analysis *a, struct lw_error *err)
@@ -258,6 +298,8 @@ static int link_keys(struct pending *p, const struct matcher_analysis *a, struct
 	if (!p->entities)
 		xoom("encoding a listing's contacts");
 	p->simhash = (long long)a->simhash;
+	if (p->stored_links)
+		compare_links(p, a);
 	(void)err;
 	return 0;
 }
@@ -381,7 +423,9 @@ static int ship(struct store_ingest *in, struct lw_error *err);
 static int enqueue(struct store_ingest *in, struct pending *p, const struct matcher_analysis *a,
 		   struct lw_error *err)
 {
-	content_hash(p, p->hash);
+	/* A rescan keeps the stored text: nothing compares its hash. */
+	if (!p->rescore_version)
+		content_hash(p, p->hash);
 	if (score(in, p, a, err) < 0) {
 		lw_error_prefix(err, "listing '%s'", p->url);
 		pending_release(p);
@@ -401,6 +445,15 @@ static int enqueue(struct store_ingest *in, struct pending *p, const struct matc
 	if (in->n == in->batch_size || in->bytes > BATCH_BYTES_MAX)
 		return ship(in, err);
 	return 0;
+}
+
+void store_ingest_note_scored(struct store_ingest *in, int flagged)
+{
+	/* Counted as the analysis would have counted it: the same pack gives
+	 * the same verdict. */
+	in->stats.seen++;
+	in->stats.flagged += flagged != 0;
+	in->stats.already++;
 }
 
 void store_ingest_set_flagged_only(struct store_ingest *in, int on)
@@ -425,6 +478,9 @@ int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row 
 	p.origin = xstrdup(row->url);
 	p.rescore_listing = row->listing_id;
 	p.rescore_version = row->version_id;
+	p.stored_links = row->links ? xstrdup(row->links) : NULL;
+	p.stored_has_simhash = row->has_simhash;
+	p.stored_simhash = row->simhash;
 	return enqueue(in, &p, a, err);
 }
 
@@ -486,7 +542,8 @@ static const char stage_sql[] =
 	" rescore boolean GENERATED ALWAYS AS (rescore_version IS NOT NULL) STORED,"
 	" listing_id bigint, old_hash text, version integer, is_new boolean NOT NULL DEFAULT false,"
 	" changed boolean NOT NULL DEFAULT false, requeue boolean NOT NULL DEFAULT false,"
-	" version_id bigint, links_same boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS";
+	" version_id bigint, links_same boolean NOT NULL DEFAULT false,"
+	" links_checked boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS";
 
 /* What a step needs the batch to hold; steps for what it lacks are skipped
  * (each read the whole staging table, and the rescan step all of
@@ -498,7 +555,8 @@ enum {
 	NEED_CAPTURE = 1 << 3,
 	NEED_FRONTIER = 1 << 4,
 	NEED_FLAGGED = 1 << 5,
-	NEED_ANY = (1 << 6) - 1,
+	NEED_LINKCHECK = 1 << 6, /* rescanned versions whose ties the client did not compare */
+	NEED_ANY = (1 << 7) - 1,
 	STEP_COUNT_STORED = 1 << 8, /* its row count is the number of listings stored before */
 	STEP_COUNT_QUEUED = 1 << 9, /* its row count is the number of queue changes */
 	STEP_LINK = 1 << 10,        /* network linking: see link_batch */
@@ -548,11 +606,17 @@ static const struct batch_step batch_sql[] = {
 	  NEED_EXISTING },
 	/* A rescan scores a stored version with today's pack: the version keeps
 	 * the old pack's hits and gains the new pack's as its current verdict. */
-	{ "UPDATE ingest_stage SET listing_id = rescore_listing WHERE rescore", NEED_RESCORE },
+	/* (Its listing_id comes with the COPY: setting it here was a pass over
+	 * the stage and a new version of every staged row.) */
+	/* The stage comes with version_id = rescore_version (the page read
+	 * the version as another pack's), and loses it only where the version
+	 * was scored by this pack meanwhile: setting it on every staged row
+	 * rewrote each wide row (hits, details) for one column. */
 	{ "WITH v AS (UPDATE listing_versions v SET rule_pack = $1, score = s.score, flagged = s.flagged,"
 	  " categories = s.categories FROM ingest_stage s WHERE s.rescore AND v.id = s.rescore_version"
 	  " AND v.rule_pack <> $1 RETURNING v.id)"
-	  " UPDATE ingest_stage s SET version_id = v.id FROM v WHERE s.rescore_version = v.id",
+	  " UPDATE ingest_stage s SET version_id = NULL WHERE s.rescore AND s.version_id IS NOT NULL"
+	  " AND NOT EXISTS (SELECT FROM v WHERE v.id = s.version_id)",
 	  NEED_RESCORE },
 	{ "UPDATE listings l SET title = s.title, body = s.body, location = s.location,"
 	  " posted = s.posted, posted_on = s.posted_on, content_hash = s.content_hash,"
@@ -612,14 +676,15 @@ static const struct batch_step batch_sql[] = {
 	 * listing joins (and merges) the networks of the ads it shares them with.
 	 * Neither depends on the rule pack: a rescan that finds the stored ones
 	 * again leaves them, and the networks, as they are. */
-	{ "UPDATE ingest_stage s SET links_same = true WHERE s.rescore AND s.version_id IS NOT NULL"
+	{ "UPDATE ingest_stage s SET links_same = true WHERE s.rescore AND NOT s.links_checked"
+	  " AND s.version_id IS NOT NULL"
 	  " AND (SELECT f.simhash FROM listing_fingerprints f WHERE f.listing_id = s.listing_id)"
 	  " IS NOT DISTINCT FROM s.simhash"
 	  " AND ARRAY(SELECT row(e.kind, e.value, e.normalized, e.start_offset, e.end_offset)::text"
 	  " FROM listing_entities e WHERE e.listing_id = s.listing_id ORDER BY 1)"
 	  " = ARRAY(SELECT DISTINCT row(x.kind, x.value, x.normalized, x.start, x.\"end\")::text"
 	  " FROM jsonb_to_recordset(s.entities) AS x(kind text, value text, normalized text,"
-	  " start integer, \"end\" integer) ORDER BY 1)", NEED_RESCORE },
+	  " start integer, \"end\" integer) ORDER BY 1)", NEED_LINKCHECK },
 	/* An array of ids keeps the primary key in use whatever the statistics
 	 * say (a rescan grows these tables from nothing between ANALYZEs). */
 	{ "DELETE FROM listing_entities e WHERE e.listing_id = ANY (ARRAY(SELECT listing_id"
@@ -766,15 +831,20 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 		snprintf(fid, sizeof(fid), "%ld", p->frontier_id);
 		snprintf(hs, sizeof(hs), "%ld", p->http_status);
 		snprintf(sc, sizeof(sc), "%.4f", p->score);
+		/* A rescan's row is a stored version: the server has its
+		 * text, and no statement reads it back from the stage (a
+		 * third of the bytes each batch sent, parsed and stored). */
+		int stored = p->rescore_version != 0;
+
 		copy_field(&b, seq, 0);
 		copy_field(&b, p->url, 0);
 		copy_field(&b, p->source, 0);
-		copy_field(&b, p->title, 0);
-		copy_field(&b, p->body, 0);
+		copy_field(&b, stored ? NULL : p->title, 0);
+		copy_field(&b, stored ? NULL : p->body, 0);
 		copy_field(&b, p->location, 0);
 		copy_field(&b, p->posted, 0);
 		copy_field(&b, p->posted_on[0] ? p->posted_on : NULL, 0);
-		copy_field(&b, p->hash, 0);
+		copy_field(&b, stored ? NULL : p->hash, 0);
 		copy_field(&b, sc, 0);
 		copy_field(&b, p->flagged ? "t" : "f", 0);
 		copy_field(&b, p->categories, 0);
@@ -792,15 +862,22 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 		copy_field(&b, p->rescore_version ? fid : NULL, 0);
 		copy_field(&b, p->entities, 0);
 		snprintf(fid, sizeof(fid), "%lld", p->simhash);
+		/* (entities is NULL only for a rescan's row whose ties
+		 * stay: nothing reads its fingerprint then.) */
 		copy_field(&b, p->entities && p->simhash ? fid : NULL, 0);
 		copy_field(&b, p->capture, 0);
-		/* Staged as new (see take_ids); a rescan's rows as before. */
-		snprintf(fid, sizeof(fid), "%lld", p->new_listing);
-		copy_field(&b, p->rescore_version ? NULL : fid, 0);
-		snprintf(fid, sizeof(fid), "%lld", p->new_version);
-		copy_field(&b, p->rescore_version ? NULL : fid, 0);
+		/* A listing not a rescan's is staged as new (see take_ids); a
+		 * rescan's as the stored version it scores again. */
+		snprintf(fid, sizeof(fid), "%lld",
+			 p->rescore_version ? (long long)p->rescore_listing : p->new_listing);
+		copy_field(&b, fid, 0);
+		snprintf(fid, sizeof(fid), "%lld",
+			 p->rescore_version ? (long long)p->rescore_version : p->new_version);
+		copy_field(&b, fid, 0);
 		copy_field(&b, p->rescore_version ? "f" : "t", 0);
-		copy_field(&b, p->rescore_version ? NULL : "1", 1);
+		copy_field(&b, p->rescore_version ? NULL : "1", 0);
+		copy_field(&b, p->links_checked ? "t" : "f", 0);
+		copy_field(&b, p->links_same ? "t" : "f", 1);
 	}
 	if (!b.data)
 		return lw_error_set(err, "empty batch");
@@ -809,7 +886,8 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 	if (db_copy_begin(in->st, "COPY ingest_stage (seq, url, source, title, body, location, posted, posted_on,"
 		      " content_hash, score, flagged, categories, urgent, hits, frontier_id, http_status,"
 		      " etag, last_modified, redirects, outlinks, rescore_listing, rescore_version,"
-		      " entities, simhash, capture, listing_id, version_id, is_new, version) FROM STDIN",
+		      " entities, simhash, capture, listing_id, version_id, is_new, version,"
+		      " links_checked, links_same) FROM STDIN",
 		      err) < 0 ||
 	    db_copy_end(in->st, b.data, b.len, "COPY of a batch", err) < 0)
 		goto out;
@@ -978,6 +1056,7 @@ static unsigned batch_holds(const struct wbatch *w)
 		const struct pending *p = &w->v[i];
 
 		have |= (p->rescore_version ? NEED_RESCORE : 0) |
+			(p->rescore_version && !p->links_checked ? NEED_LINKCHECK : 0) |
 			(p->redirects || p->outlinks ? NEED_LINKS : 0) |
 			(p->capture ? NEED_CAPTURE : 0) | (p->frontier_id ? NEED_FRONTIER : 0) |
 			(p->flagged ? NEED_FLAGGED : 0);
@@ -1005,8 +1084,12 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 			    db_exec(in->st, pending_sql, 0, NULL, NULL, err) < 0))
 		goto fail;
 	in->staged = 1;
-	if (db_exec(in->st, "INSERT INTO rule_packs (hash, name, version) VALUES ($1, $2, $3)"
-			    " ON CONFLICT (hash) DO NOTHING", 3, pk, NULL, err) < 0 ||
+	/* Once per session: every batch's INSERT ... ON CONFLICT was a round
+	 * trip, and with two workers starting together the second waited on
+	 * the first's whole batch for the row they both inserted. */
+	if ((!in->pack_stored &&
+	     db_exec(in->st, "INSERT INTO rule_packs (hash, name, version) VALUES ($1, $2, $3)"
+		     " ON CONFLICT (hash) DO NOTHING", 3, pk, NULL, err) < 0) ||
 	    take_ids(in, w, fresh, err) < 0 || copy_batch(in, w, err) < 0)
 		goto fail;
 	/* Autovacuum never analyses temporary tables: without this the planner
@@ -1049,6 +1132,7 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 	}
 	if (count_outcomes(in, w, err) < 0 || db_commit(in->st, err) < 0)
 		goto fail;
+	in->pack_stored = 1;
 	refresh_statistics(in, w->seen);
 	rc = 0;
 	goto out;

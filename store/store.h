@@ -144,12 +144,22 @@ struct store_ingest_stats {
 	size_t seen, inserted, changed, unchanged, flagged, queued, requeued, failed;
 	size_t rescored;        /* rescans: versions scored afresh with a new pack */
 	size_t unstored;        /* not flagged, left out (store_ingest_set_flagged_only) */
+	size_t already;         /* rescans: versions this pack had scored, left alone */
 };
 
 /* A stored listing's current version, for a rescan. */
 struct store_rescan_row {
 	long listing_id, version_id;
 	char *url, *source, *title, *body;
+	/* The version was scored by the stream's pack already: title and body
+	 * are NULL (not read) and flagged is its stored verdict. */
+	int scored, flagged;
+	/* What ties the listing to others as stored (its contact details in
+	 * store_link_keys form, and its fingerprint), for the writer to see
+	 * whether the analysis found the same; links NULL: not read. */
+	char *links;
+	int has_simhash;
+	long long simhash;
 };
 
 struct store_ingest;
@@ -221,6 +231,9 @@ int store_ingest_priority_run(struct store_ingest *in, long lo, long hi, int who
  * title and body) made with the session's pack; when the pack differs from
  * the one that last scored it, the version gets the new hits and score, and
  * a newly flagged listing is queued as ingestion would. */
+/* Counts a rescanned version its pack had scored already (row->scored),
+ * which is left as it is: seen, and flagged when it was. */
+void store_ingest_note_scored(struct store_ingest *in, int flagged);
 int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row *row,
 			 const struct matcher_analysis *a, struct lw_error *err);
 
@@ -228,16 +241,18 @@ int store_ingest_rescore(struct store_ingest *in, const struct store_rescan_row 
  * optionally last seen since a date and from one source: pages read by id
  * on a connection of its own, so memory stays flat however many listings
  * there are and the session's own transactions are not disturbed. It reads
- * every listing until store_rescan_seek narrows it.
+ * every listing until store_rescan_seek narrows it. A version the rule
+ * pack named pack (its hash; NULL: none) scored already comes without its
+ * text, marked scored.
  * Returns a new stream (store_rescan_close) or NULL with err. */
 struct store_rescan *store_rescan_open(struct store *st, const char *since, const char *source,
-				       struct lw_error *err);
+				       const char *pack, struct lw_error *err);
 /* Moves the stream to listing ids lo..hi (hi 0: no end), one chunk of a
  * shared rescan; the connection stays open from chunk to chunk. */
 void store_rescan_seek(struct store_rescan *r, long lo, long hi);
 /* store_rescan_open then store_rescan_seek. */
 struct store_rescan *store_rescan_open_range(struct store *st, const char *since,
-					     const char *source, long lo, long hi,
+					     const char *source, const char *pack, long lo, long hi,
 					     struct lw_error *err);
 /* Joins the unfinished shared rescan named key (the pack's hash, since and
  * source), or starts it: the listings the filter selects cut into chunks of

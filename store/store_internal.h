@@ -181,4 +181,15 @@ int network_recut(struct store *st, const long long *nets, size_t n, const char 
 void link_hubs_init(struct link_hubs *h, const struct store_network_rules *r);
 void link_hubs_release(struct link_hubs *h);
 
+/* One contact detail as a string no other detail gives (each field
+ * length-prefixed). Returns a string the caller frees. */
+char *link_key(const char *kind, const char *value, size_t value_len, const char *normalized,
+	       long start, long end);
+/* keys[0..n) (each freed; the array is not) sorted and joined, repeats
+ * dropped when distinct is set: the form of store_rescan_row.links, equal
+ * for two lists exactly when the write path's comparison of the stored
+ * rows with the analysis's distinct details finds them equal. Returns a
+ * string the caller frees. */
+char *link_keys_join(char **keys, size_t n, int distinct);
+
 #endif
