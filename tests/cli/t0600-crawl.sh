@@ -237,7 +237,9 @@ expect_eq "$?" 1 "the backoff crawl exits 1"
 g=$(logq gaps "$TMP/faults.log" /fault/500/grow)
 echo "# /fault/500/grow: $(logq statuses "$TMP/faults.log" /fault/500/grow); gaps $g"
 set -- $g
-[ $# -eq 3 ] && ge "$1" 0.495 && ge "$2" 0.995 && ge "$3" 1.995 && ge 2.1 "$1" && ge 3.6 "$2" && ge 6.6 "$3" &&
+# Never early; late by up to a second on a loaded machine (a clean-clone run at load 5-8 saw
+# 2.47 s for a first gap of at most 1.5 s plus polling).
+[ $# -eq 3 ] && ge "$1" 0.495 && ge "$2" 0.995 && ge "$3" 1.995 && ge 3.1 "$1" && ge 4.6 "$2" && ge 7.6 "$3" &&
 	awk -v a="$1" -v c="$3" 'BEGIN { exit !(c > a) }' &&
 	ok "the gaps between attempts grow with backoff = 1: $g s" || notok "the gaps between attempts grow with backoff = 1: $g s"
 g=$(logq gaps "$TMP/faults.log" /fault/429/2/t0600)
