@@ -71,7 +71,9 @@ static int parse_interval(const char *v, int *out)
 
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (errno || end == v || n <= 0)
+	/* Bounded before the unit multiplies it: "55555555555555556h"
+	 * overflowed (found by fuzz_config under UBSan). */
+	if (errno || end == v || n <= 0 || n > 365L * 86400)
 		return -1;
 	if (*end == 'm')
 		n *= 60, end++;

@@ -308,6 +308,11 @@ sed 's/^rate = 50$/rate = fast/' "$TMP/daemon.conf" >"$TMP/broken.conf"
 line=$(grep -n '^rate = fast$' "$TMP/broken.conf" | cut -d: -f1)
 expect_rc 2 "config check on a broken configuration" timeout 60 "$LW" --config "$TMP/broken.conf" config check
 expect_grep "broken.conf:$line: bad rate 'fast'" "$TMP/err" "the error names file:line"
+# An interval whose unit would overflow a long (fuzz_config under UBSan) is refused, not wrapped.
+sed 's/^interval = 3s$/interval = 55555555555555556h/' "$TMP/daemon.conf" >"$TMP/huge.conf"
+line=$(grep -n '^interval = 55555555555555556h$' "$TMP/huge.conf" | cut -d: -f1)
+expect_rc 2 "config check on an interval of 55555555555555556h" timeout 60 "$LW" --config "$TMP/huge.conf" config check
+expect_grep "huge.conf:$line: bad interval '55555555555555556h'" "$TMP/err" "it names the interval and its line"
 printf '[rule bad]\ncategory = nowhere\n' >"$TMP/rules2/zz-bad.rules"
 sed "s#^rules = .*#rules = $TMP/rules2#" "$TMP/daemon.conf" >"$TMP/badpack.conf"
 expect_rc 2 "config check with a broken rule pack" timeout 60 "$LW" --config "$TMP/badpack.conf" config check
