@@ -1074,7 +1074,7 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 	PGresult *res = NULL;
 	unsigned have;
 	size_t fresh = 0; /* listings that are not a rescan's */
-	int rc = -1;
+	int queue_locked = 0, rc = -1;
 
 	for (size_t i = 0; i < w->n; i++)
 		fresh += !w->v[i].rescore_version;
@@ -1119,6 +1119,15 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 			if (db_exec(in->st, defer_sql, 0, NULL, NULL, err) < 0)
 				goto fail;
 			continue;
+		}
+		/* Queue items are written by one transaction at a time: see
+		 * LOCK_QUEUE. Taken only now, so the rest of the batch runs
+		 * beside another's priority. */
+		if ((step->flags & (NEED_FLAGGED | STEP_PRIORITY)) && !queue_locked) {
+			if (db_exec(in->st, "SELECT pg_advisory_xact_lock(" LOCK_QUEUE ")", 0, NULL, NULL,
+				    err) < 0)
+				goto fail;
+			queue_locked = 1;
 		}
 		np = strstr(step->sql, "$2") ? 2 : strstr(step->sql, "$1") ? 1 : 0;
 		if (db_exec(in->st, step->sql, np, params, counts ? &res : NULL, err) < 0)
@@ -1181,7 +1190,9 @@ int store_ingest_priority_run(struct store_ingest *in, long lo, long hi, int who
 		    " ON v.listing_id = l.id AND v.version = l.current_version"
 		    " WHERE l.id BETWEEN $1::bigint AND $2::bigint", 2, p, NULL, err) < 0)
 		goto fail;
-	if (db_exec(in->st, step, 0, NULL, NULL, err) < 0 ||
+	/* Before the update's snapshot: no batch writes items meanwhile. */
+	if (db_exec(in->st, "SELECT pg_advisory_xact_lock(" LOCK_QUEUE ")", 0, NULL, NULL, err) < 0 ||
+	    db_exec(in->st, step, 0, NULL, NULL, err) < 0 ||
 	    db_exec(in->st, "DELETE FROM ingest_priority_pending", 0, NULL, NULL, err) < 0 ||
 	    db_commit(in->st, err) < 0)
 		goto fail;

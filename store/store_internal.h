@@ -29,6 +29,17 @@ struct store {
  * and rescan.c use 74692041-43. */
 #define LOCK_LINK "74692044"
 
+/* The advisory lock a batch takes before its first write to queue items,
+ * and the deferred network priority (store_ingest_priority_run) before its
+ * update, both held to commit. A worker's deferred priority updates the
+ * items of every network its listings are in, most of them also written by
+ * the other workers' batches meanwhile: each item another batch changed
+ * after the update began was checked again (EvalPlanQual), and each check
+ * sorted the statement's whole array of ids again, so with --jobs 2 one
+ * worker's priority took 13-19 s of CPU at 100k listings against 0.7 s
+ * with --jobs 1, and the batches waited on its row locks. */
+#define LOCK_QUEUE "74692045"
+
 struct store_migration {
 	int version;
 	const char *name;
