@@ -44,6 +44,26 @@ sql() {
 		psql -X -q -t -A -v ON_ERROR_STOP=1 "$URL" -c "$1"
 }
 
+
+# load_old_store N SEED: N listings from bench/gen_listings.py (seed SEED, 30% lures) loaded
+# straight into the tables at $URL as bench/bench_rescan.sh loads them: each with one version
+# scored by 'old-pack', nothing linked, queued or extracted, so a rescan does all of that.
+# The loader's errors go to $TMP/load.err.
+load_old_store() {
+	python3 "$TOP/bench/gen_listings.py" jsonl "$TMP/l.jsonl" "$TMP/l.csv" "$1" "$2" 0.3 >/dev/null
+	PGOPTIONS='-csearch_path=lurewatch' psql -X -q -v ON_ERROR_STOP=1 "$URL" \
+		-c "CREATE TEMP TABLE b (url text, source text, title text, body text, location text, posted text)" \
+		-c "\\copy b FROM '$TMP/l.csv' WITH (FORMAT csv)" \
+		-c "INSERT INTO sources (name) SELECT DISTINCT source FROM b ON CONFLICT DO NOTHING" \
+		-c "INSERT INTO rule_packs (hash, name) VALUES ('old-pack', 'older pack')" \
+		-c "INSERT INTO listings (url, source_id, title, body, location, posted, content_hash)
+		    SELECT b.url, s.id, b.title, b.body, b.location, b.posted, md5(b.title || b.body || b.url)
+		    FROM b JOIN sources s ON s.name = b.source ORDER BY b.url" \
+		-c "INSERT INTO listing_versions (listing_id, version, title, body, location, posted,
+		    content_hash, rule_pack, score, flagged) SELECT id, 1, title, body, location, posted,
+		    content_hash, 'old-pack', 0, false FROM listings ORDER BY id" \
+		-c "ANALYZE" >/dev/null 2>"$TMP/load.err"
+}
 # use_pg: a throwaway lurewatch (embedded PostgreSQL in LUREWATCH_HOME under
 # /tmp, world-searchable so the server's user - postgres under root - reaches
 # it), stopped and removed on exit together with $TMP and the servers that

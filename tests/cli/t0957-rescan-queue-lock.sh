@@ -16,19 +16,7 @@ LOCK_QUEUE=74692045
 expect_rc 0 "db start" "$LW" db start
 URL=$("$LW" db url)
 expect_rc 0 "db migrate" "$LW" db migrate
-python3 "$TOP/bench/gen_listings.py" jsonl "$TMP/l.jsonl" "$TMP/l.csv" "$N" 17 0.3 >/dev/null
-PGOPTIONS='-csearch_path=lurewatch' psql -X -q -v ON_ERROR_STOP=1 "$URL" \
-	-c "CREATE TEMP TABLE b (url text, source text, title text, body text, location text, posted text)" \
-	-c "\\copy b FROM '$TMP/l.csv' WITH (FORMAT csv)" \
-	-c "INSERT INTO sources (name) SELECT DISTINCT source FROM b ON CONFLICT DO NOTHING" \
-	-c "INSERT INTO rule_packs (hash, name) VALUES ('old-pack', 'older pack')" \
-	-c "INSERT INTO listings (url, source_id, title, body, location, posted, content_hash)
-	    SELECT b.url, s.id, b.title, b.body, b.location, b.posted, md5(b.title || b.body || b.url)
-	    FROM b JOIN sources s ON s.name = b.source ORDER BY b.url" \
-	-c "INSERT INTO listing_versions (listing_id, version, title, body, location, posted,
-	    content_hash, rule_pack, score, flagged) SELECT id, 1, title, body, location, posted,
-	    content_hash, 'old-pack', 0, false FROM listings ORDER BY id" \
-	-c "ANALYZE" >/dev/null 2>"$TMP/load.err"
+load_old_store "$N" 17
 cat >"$TMP/lw.conf" <<CONF
 [matcher]
 rules = $TOP/rules
