@@ -115,7 +115,7 @@ fi
 # A worker killed once it has finished a chunk and started the next; another takes over.
 sql "CREATE DATABASE killed TEMPLATE snap" >/dev/null
 KU=$(url_of killed)
-LUREWATCH_DATABASE_URL=$KU "$LW" --config "$TMP/lw.conf" rescan -q --threads 1 --lease 3 --chunk 400 >"$TMP/k1.out" 2>"$TMP/k1.err" &
+LUREWATCH_DATABASE_URL=$KU "$LW" --config "$TMP/lw.conf" rescan -q --threads 1 --lease 3 --chunk 100 >"$TMP/k1.out" 2>"$TMP/k1.err" &
 k1=$!
 pids="$pids $k1"
 i=0
