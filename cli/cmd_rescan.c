@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* `lurewatch rescan`: score stored listings again with the current rule
  * pack, so a rule written today finds last month's ads. */
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,7 @@ static void on_reject(const struct store_listing *l, const char *msg, void *ctx)
 }
 
 struct job {
+	const struct config *cfg;
 	struct store *st;
 	struct engine_ingest *in;
 	struct store_rescan *cur;       /* the reading connection, kept across chunks */
@@ -151,9 +154,114 @@ static int join(struct store *st, const char *pack_hash, const char *since, cons
 	return rc;
 }
 
+/* Keeps this worker's chunks leased while it is busy: a chunk of slow
+ * listings, or the network priority waiting for another worker's batches,
+ * can outlast the lease, and a chunk whose lease expires is scored again by
+ * another worker (which then redoes the priority of the whole rescan). Its
+ * own connection, since the worker's is busy in the statement that takes
+ * long. */
+struct keeper {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct store *st;
+	long rescan_id;
+	const char *owner;
+	int lease, stop, running;
+};
+
+static void *keeper_main(void *arg)
+{
+	struct keeper *k = arg;
+	struct lw_error err;
+	int warned = 0;
+
+	pthread_mutex_lock(&k->mu);
+	while (!k->stop) {
+		struct timespec until;
+		int every = k->lease / 3 > 1 ? k->lease / 3 : 1;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += every;
+		while (!k->stop && pthread_cond_timedwait(&k->cv, &k->mu, &until) != ETIMEDOUT)
+			;
+		if (k->stop)
+			break;
+		pthread_mutex_unlock(&k->mu);
+		if (store_rescan_renew(k->st, k->rescan_id, k->owner, k->lease, &err) < 0 && !warned) {
+			/* The claim renews too; a lease lost now costs work done twice, never a result. */
+			fprintf(stderr, "\nlurewatch: cannot renew this worker's rescan lease: %s\n", err.msg);
+			warned = 1;
+		}
+		pthread_mutex_lock(&k->mu);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return NULL;
+}
+
+/* A second connection to the worker's database: already started and
+ * migrated by the worker's own, so quietly. */
+static struct store *keeper_connect(const struct config *cfg)
+{
+	struct lw_error err;
+	struct store_timeouts t = { cfg->db_statement_timeout, cfg->db_long_statement_timeout,
+				    cfg->db_connect_timeout };
+	char *ci = store_conninfo(cfg, 0, NULL, &err);
+	struct store *st = NULL;
+
+	if (ci)
+		st = store_open_timed(ci, 0, &t, &err);
+	free(ci);
+	if (!st)
+		fprintf(stderr, "lurewatch: no second connection to renew leases (%s): leases renewed"
+			" only between chunks\n", err.msg);
+	return st;
+}
+
+/* Starts k for j's rescan; without a connection the worker runs on, its
+ * leases renewed only as it claims. */
+static void keeper_start(struct keeper *k, const struct job *j)
+{
+	memset(k, 0, sizeof(*k));
+	k->rescan_id = j->rescan_id;
+	k->owner = j->owner;
+	k->lease = j->lease;
+	k->st = keeper_connect(j->cfg);
+	if (!k->st)
+		return;
+	pthread_mutex_init(&k->mu, NULL);
+	pthread_cond_init(&k->cv, NULL);
+	if (pthread_create(&k->thread, NULL, keeper_main, k) != 0) {
+		fprintf(stderr, "lurewatch: cannot start the lease keeper: leases renewed only between chunks\n");
+		pthread_cond_destroy(&k->cv);
+		pthread_mutex_destroy(&k->mu);
+		store_close(k->st);
+		k->st = NULL;
+		return;
+	}
+	k->running = 1;
+}
+
+static void keeper_stop(struct keeper *k)
+{
+	if (k->running) {
+		pthread_mutex_lock(&k->mu);
+		k->stop = 1;
+		pthread_cond_signal(&k->cv);
+		pthread_mutex_unlock(&k->mu);
+		pthread_join(k->thread, NULL);
+		pthread_cond_destroy(&k->cv);
+		pthread_mutex_destroy(&k->mu);
+		k->running = 0;
+	}
+	store_close(k->st);
+	k->st = NULL;
+}
+
 static int run(struct job *j, const char *pack_hash)
 {
 	struct lw_error err;
+	struct keeper k = { 0 };
 	long chunk, lo, hi, held = -1;
 	int r, attempts, rc = -1;
 
@@ -163,6 +271,7 @@ static int run(struct job *j, const char *pack_hash)
 	if (!j->rescan_id &&
 	    join(j->st, pack_hash, j->since, j->source, j->chunk_size, &j->rescan_id, &err) < 0)
 		goto fail;
+	keeper_start(&k, j);
 	while (!stop_flag) {
 		r = store_rescan_claim(j->st, j->rescan_id, j->owner, j->lease, &chunk, &lo, &hi, &attempts,
 				      &err);
@@ -209,6 +318,7 @@ static int run(struct job *j, const char *pack_hash)
 fail:
 	fprintf(stderr, "%slurewatch: %s\n", j->progress ? "\n" : "", err.msg);
 out:
+	keeper_stop(&k);
 	store_rescan_close(j->cur);
 	j->cur = NULL;
 	store_worker_gone(j->st, j->owner, &err);
@@ -292,6 +402,7 @@ static int worker(const struct opts *o, const struct shared *sh, int progress,
 	host[sizeof(host) - 1] = '\0';
 	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
 	memset(&j, 0, sizeof(j));
+	j.cfg = cfg;
 	j.st = st;
 	j.in = in;
 	j.since = o->since;

@@ -307,6 +307,19 @@ fail:
 	return -1;
 }
 
+int store_rescan_renew(struct store *st, long rescan_id, const char *owner, int lease_seconds,
+		       struct lw_error *err)
+{
+	char rid[24], lease[24];
+	const char *p[3] = { rid, owner, lease };
+
+	snprintf(rid, sizeof(rid), "%ld", rescan_id);
+	snprintf(lease, sizeof(lease), "%d", lease_seconds);
+	return db_exec(st, "UPDATE rescan_chunks SET lease_expires = now() +"
+		       " make_interval(secs => $3::integer) WHERE rescan_id = $1 AND lease_owner = $2"
+		       " AND state = 'working'", 3, p, NULL, err);
+}
+
 int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int lease_seconds,
 		       long *chunk, long *lo, long *hi, int *attempts, struct lw_error *err)
 {
@@ -319,9 +332,7 @@ int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int 
 	snprintf(lease, sizeof(lease), "%d", lease_seconds);
 	/* A worker keeps its last chunk until its next is scored: renew
 	 * whatever it holds. */
-	if (db_exec(st, "UPDATE rescan_chunks SET lease_expires = now() +"
-		    " make_interval(secs => $3::integer) WHERE rescan_id = $1 AND lease_owner = $2"
-		    " AND state = 'working'", 3, p, NULL, err) < 0)
+	if (store_rescan_renew(st, rescan_id, owner, lease_seconds, err) < 0)
 		return -1;
 	if (db_exec(st, "UPDATE rescan_chunks c SET state = 'working', lease_owner = $2,"
 		    " lease_expires = now() + make_interval(secs => $3::integer), attempts = attempts + 1"

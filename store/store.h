@@ -271,6 +271,10 @@ int store_rescan_join(struct store *st, const char *key, const char *since, cons
  * else 0); -1 with err. */
 int store_rescan_claim(struct store *st, long rescan_id, const char *owner, int lease_seconds,
 		       long *chunk, long *lo, long *hi, int *attempts, struct lw_error *err);
+/* Renews the leases of the chunks owner holds (a keeper thread calls it
+ * while the worker is busy in a long chunk or the network priority). */
+int store_rescan_renew(struct store *st, long rescan_id, const char *owner, int lease_seconds,
+		       struct lw_error *err);
 /* Marks a chunk scored (after its listings were flushed). */
 int store_rescan_chunk_done(struct store *st, long rescan_id, long chunk, const char *owner,
 			    struct lw_error *err);
