@@ -17,7 +17,7 @@
  * unbroken word for longer than an analyst waits (the API has it all). */
 #define AD_TEXT_MAX (64 * 1024)
 
-static void ad_text(struct lw_buf *b, const char *t, json_t *hits)
+void web_ad_text(struct lw_buf *b, const char *t, json_t *hits)
 {
 	size_t n = strlen(t), nh = json_array_size(hits), i, pos = 0, full = n;
 	json_t *h;
@@ -369,7 +369,7 @@ void page_item(struct web_req *r)
 	lw_buf_adds(b, "</h2>");
 	actions(r, it);
 	lw_buf_adds(b, "<div class=\"cols\"><div class=\"main\"><h2>The ad, with its evidence</h2>");
-	ad_text(b, jstr(it, "text"), hits);
+	web_ad_text(b, jstr(it, "text"), hits);
 	lw_buf_adds(b, "<h2>Hits</h2>");
 	hits_table(b, hits);
 	lw_buf_adds(b, "<h2>Why this score</h2>");

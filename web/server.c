@@ -111,7 +111,7 @@ static char *urldecode(const char *s, size_t n)
 }
 
 /* Splits an application/x-www-form-urlencoded body into fields. */
-static void parse_form(struct web_req *r)
+void web_parse_form(struct web_req *r)
 {
 	const char *p = r->body.data ? r->body.data : "";
 
@@ -347,6 +347,35 @@ static int match_path(const char *pat, const char *path, long *id)
 	return *path == '\0';
 }
 
+/* The route for method and url (HEAD as GET), *id its number; NULL when
+ * none, *path_found then saying whether the path exists for another
+ * method. */
+static const struct route *route_find(const char *method, const char *url, long *id,
+				      int *path_found)
+{
+	*path_found = 0;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		long v = 0;
+
+		if (!match_path(routes[i].path, url, &v))
+			continue;
+		*path_found = 1;
+		if (strcmp(routes[i].method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
+			*id = v;
+			return &routes[i];
+		}
+	}
+	return NULL;
+}
+
+const char *web_route_path(const char *method, const char *url, long *id, int *path_found)
+{
+	const struct route *rt = route_find(method, url, id, path_found);
+
+	return rt ? rt->path : NULL;
+}
+
 static void asset(struct web_req *r)
 {
 	const struct web_asset *a = web_asset_find(r->url + strlen("/assets/"));
@@ -398,19 +427,7 @@ static void dispatch(struct web_req *r)
 		api_route(r, r->url + 4);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		long id = 0;
-
-		if (!match_path(routes[i].path, r->url, &id))
-			continue;
-		path_found = 1;
-		if (strcmp(routes[i].method, r->method) == 0 ||
-		    (strcmp(r->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
-			rt = &routes[i];
-			r->id = id;
-			break;
-		}
-	}
+	rt = route_find(r->method, r->url, &r->id, &path_found);
 	if (!rt) {
 		web_fail(r, path_found ? 405 : 404, path_found ? "method not allowed" : "no such page");
 		return;
@@ -520,7 +537,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	}
 	client_address(r);
 	if (strcmp(method, "POST") == 0)
-		parse_form(r);
+		web_parse_form(r);
 	dispatch(r);
 	/* The page is built: its connection serves the next request while this
 	 * one is sent (to a slow reader, for as long as it takes). */

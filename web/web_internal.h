@@ -102,6 +102,14 @@ void web_json(struct web_req *r, int status, json_t *v);  /* steals v */
 const char *web_role_name(enum web_role role);
 enum web_role web_role_parse(const char *s);
 const char *web_user(struct web_req *r);  /* account name */
+/* Splits r->body (application/x-www-form-urlencoded) into r->form. */
+void web_parse_form(struct web_req *r);
+/* The pattern of the route for method and url ('#' a number, set in *id),
+ * or NULL, with *path_found saying whether another method has the path. */
+const char *web_route_path(const char *method, const char *url, long *id, int *path_found);
+/* An ad's text with its hits (objects with start, end, rule, category,
+ * weight: byte offsets into t, trusted for nothing) marked (page_item.c). */
+void web_ad_text(struct lw_buf *b, const char *t, json_t *hits);
 
 /* ---- HTML (html.c) ---- */
 /* Appends s escaped for text and attribute values: & < > " ' escaped,
