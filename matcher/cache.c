@@ -19,7 +19,7 @@
 #include "../util/xmalloc.h"
 #include "matcher_internal.h"
 
-#define CACHE_MAGIC "LWHSDB8"
+#define CACHE_MAGIC "LWHSDB9"
 #define CACHE_MAX_FILE (1024u * 1024u * 1024u)
 
 #ifndef LW_VERSION

@@ -202,16 +202,45 @@ static int has_high_byte(const char *s)
 	return 0;
 }
 
-/* An item db_pad can hold: ASCII word bytes and single inner spaces only,
- * the bytes the padded copy of the text keeps as they are. */
+/* An item db_pad can hold: ASCII bytes with a word byte among them and no
+ * space at either end. Word bytes and spaces the padded copy of the text
+ * keeps as they are; other punctuation ("24/7", "100%") is matched as the
+ * space the copy has there, and the callback then compares the text with
+ * the item itself (PAT_VERIFY). */
 static int paddable(const char *lit, size_t len)
 {
+	int word = 0;
+
 	if (lit[0] == ' ' || lit[len - 1] == ' ')
 		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)lit[i] >= 0x80)
+			return 0;
+		word |= ascii_word_byte((unsigned char)lit[i]);
+	}
+	return word;
+}
+
+/* Whether an ASCII item holds a byte the padded copy turns into a space. */
+static int has_punct(const char *lit, size_t len)
+{
 	for (size_t i = 0; i < len; i++)
 		if (!ascii_word_byte((unsigned char)lit[i]) && lit[i] != ' ')
-			return 0;
-	return 1;
+			return 1;
+	return 0;
+}
+
+/* The literal db_pad compiles for a padded item: its punctuation written
+ * as the spaces the padded copy of the text has there. Returns a new
+ * string. */
+static char *pad_mapped(const char *padded)
+{
+	char *out = xstrdup(padded);
+
+	for (char *c = out; *c; c++)
+		if (!ascii_word_byte((unsigned char)*c))
+			*c = ' ';
+	return out;
 }
 
 /* The literal db_pad matches: the item with a space written in on each
@@ -232,6 +261,11 @@ static char *pad_literal(struct matcher *m, size_t pid, char *lit, size_t len)
 		*o++ = ' ';
 	*o = '\0';
 	m->pat_check[pid] |= PAT_PADDED | (memchr(lit, ' ', len) ? PAT_SPACED : 0);
+	if (has_punct(lit, len)) {
+		m->pat_check[pid] |= PAT_VERIFY;
+		m->pat_verify[pid] = lit;
+		return out;
+	}
 	free(lit);
 	return out;
 }
@@ -326,6 +360,7 @@ static void alloc_tables(struct matcher *m)
 	m->pat_fixed = xcalloc(n, sizeof(*m->pat_fixed));
 	m->pat_check = xcalloc(n, sizeof(*m->pat_check));
 	m->pat_item = xcalloc(n, sizeof(*m->pat_item));
+	m->pat_verify = xcalloc(n, sizeof(*m->pat_verify));
 }
 
 static void free_tables(struct matcher *m)
@@ -334,6 +369,7 @@ static void free_tables(struct matcher *m)
 		for (size_t p = 0; p < m->npat; p++) {
 			free((char *)m->pat_expr[p]);
 			free((char *)m->pat_lit[p]);
+			free((char *)m->pat_verify[p]);
 		}
 	free(m->pat_rule);
 	free(m->pat_expr);
@@ -343,6 +379,7 @@ static void free_tables(struct matcher *m)
 	free(m->pat_fixed);
 	free(m->pat_check);
 	free(m->pat_item);
+	free(m->pat_verify);
 	free(m->hs_first);
 	free(m->hs_pids);
 	m->hs_first = NULL;
@@ -354,6 +391,7 @@ static void free_tables(struct matcher *m)
 	m->pat_flags = m->pat_width = m->pat_fixed = NULL;
 	m->pat_check = NULL;
 	m->pat_item = NULL;
+	m->pat_verify = NULL;
 	m->npat = 0;
 }
 
@@ -521,7 +559,9 @@ static int build_main(struct matcher *m, struct lw_error *err)
 	for (size_t u = 0; u < m->nhs; u++) {
 		unsigned p = m->hs_pids[m->hs_first[u]];
 
-		if (m->pat_lit[p] && (m->pat_check[p] & PAT_PADDED))
+		if (m->pat_lit[p] && (m->pat_check[p] & PAT_VERIFY))
+			set_add(&pad, pad_mapped(m->pat_lit[p]), 0, (unsigned)u, 1);
+		else if (m->pat_lit[p] && (m->pat_check[p] & PAT_PADDED))
 			set_add(&pad, m->pat_lit[p], 0, (unsigned)u, 0);
 		else if (m->pat_lit[p] && has_high_byte(m->pat_lit[p]))
 			set_add(&ulit, m->pat_lit[p], 0, (unsigned)u, 0);
@@ -681,6 +721,28 @@ static int parse_combinations(struct matcher *m, struct lw_error *err)
 	return 0;
 }
 
+/* After a cache load: the bytes of each PAT_VERIFY item, which the cache
+ * does not hold, normalised again (a few hundred short items). */
+static int load_verify(struct matcher *m, struct lw_error *err)
+{
+	for (size_t pid = 0; pid < m->npat; pid++) {
+		size_t len = 0;
+		int stem;
+		char *lit;
+
+		if (!(m->pat_check[pid] & PAT_VERIFY))
+			continue;
+		lit = item_norm(m->pat_item[pid], &stem, &len, err);
+		if (!lit)
+			return -1;
+		for (char *c = lit; *c; c++)
+			if (*c == '\n')
+				*c = ' ';
+		m->pat_verify[pid] = lit;
+	}
+	return 0;
+}
+
 struct matcher *matcher_compile(struct matcher_pack *pack, const struct matcher_options *opts,
 				struct lw_error *err)
 {
@@ -694,6 +756,8 @@ struct matcher *matcher_compile(struct matcher_pack *pack, const struct matcher_
 		goto fail;
 	/* Ad-hoc patterns change every run: not worth a cache entry. */
 	if (dir && !pack->nadhoc && prepare_patterns(m, 0, err) == 0 && cache_load(m, dir) == 0) {
+		if (load_verify(m, err) < 0)
+			goto fail;
 		m->from_cache = 1;
 		free(dir);
 		return m;

@@ -22,7 +22,12 @@
  * times faster than the same items written as \b-bounded regexes; writing
  * the boundaries into the literal makes short items ("id", "no", "pay")
  * long enough for Hyperscan's literal matcher to skip most of the text, and
- * stops the callback being woken inside longer words. Combinations are
+ * stops the callback being woken inside longer words. An ASCII item with
+ * punctuation inside ("24/7", "agent's") goes into db_pad too, its
+ * punctuation written as spaces as the padded copy has it, and the callback
+ * compares the text with the item itself (PAT_VERIFY): db_lit, a pass of
+ * its own over every text for some 480 items that seldom match, cost 11%
+ * of the raw scan. Combinations are
  * evaluated after the scan (prox.c). */
 #define WIDTH_UNBOUNDED 0xffffffffu
 
@@ -35,6 +40,8 @@
 #define PAT_WORD_RIGHT 16u      /* no ASCII word byte just after */
 #define PAT_PADDED 32u          /* in db_pad: boundaries are part of the literal */
 #define PAT_SPACED 64u          /* padded item with a space inside: checked exactly */
+#define PAT_VERIFY 128u         /* padded item with other ASCII punctuation inside
+                                 * ("24/7", "agent's"): compared with pat_verify */
 
 struct matcher {
 	struct matcher_pack *pack;
@@ -53,6 +60,8 @@ struct matcher {
 	unsigned *pat_fixed;        /* width of every match when fixed (word items), else 0 */
 	unsigned char *pat_check;   /* PAT_CHECK_* bits */
 	const char **pat_item;      /* word-list item as written, or NULL */
+	const char **pat_verify;    /* PAT_VERIFY item -> its normalised bytes, line
+	                             * breaks as spaces, pat_fixed of them (owned) */
 	/* Hyperscan ids: one per distinct expression, since one word often
 	 * sits in several lists; id u stands for the patterns
 	 * hs_pids[hs_first[u] .. hs_first[u + 1]). */

@@ -89,6 +89,7 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	text_release(&s->norm);
 	free(s->spaced);
 	free(s->padded);
+	free(s->defer);
 	free(s->raw);
 	free(s->per_pat);
 	free(s->last);
@@ -244,6 +245,40 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 	s->nraw++;
 }
 
+/* A db_pad match of an item with punctuation (PAT_VERIFY), ending at end
+ * in the text: its punctuation matched any byte that is no word byte, or
+ * the copy's pad before or after the text, so the text must hold the item
+ * itself there. Kept aside until db_pad's pass is over: these items had a
+ * database of their own scanned after db_pad, and a rule's matches are
+ * chained, and its evidence chosen, in the order they come. */
+static void defer_verified(struct matcher_scanner *s, unsigned u, unsigned first, size_t end)
+{
+	const struct matcher *m = s->m;
+	unsigned w = m->pat_fixed[first];
+
+	if (end > s->norm.len || end < w || memcmp(s->spaced + end - w, m->pat_verify[first], w) != 0)
+		return;
+	if (s->ndefer == s->defer_cap) {
+		s->defer_cap = s->defer_cap ? s->defer_cap * 2 : 64;
+		s->defer = xreallocarray(s->defer, s->defer_cap, sizeof(*s->defer));
+	}
+	s->defer[s->ndefer++] = (uint64_t)u << 32 | (uint32_t)end;
+}
+
+/* Records the matches defer_verified kept aside, in the order they came. */
+static void record_deferred(struct matcher_scanner *s)
+{
+	const struct matcher *m = s->m;
+
+	for (size_t i = 0; i < s->ndefer; i++) {
+		unsigned u = (unsigned)(s->defer[i] >> 32);
+
+		for (size_t k = m->hs_first[u]; k < m->hs_first[u + 1]; k++)
+			record(s, m->hs_pids[k], (uint32_t)s->defer[i]);
+	}
+	s->ndefer = 0;
+}
+
 /* A db_pad match ending at to in the padded copy: the item ends before
  * its right pad, one byte earlier in the text (the copy starts with a
  * space). An item with a space inside matched wherever the copy has a
@@ -263,6 +298,10 @@ static int on_match_padded(unsigned u, unsigned long long from, unsigned long lo
 	first = m->hs_pids[m->hs_first[u]];
 	check = m->pat_check[first];
 	end = (size_t)to - 1 - ((check & PAT_WORD_RIGHT) ? 1 : 0);
+	if (check & PAT_VERIFY) {
+		defer_verified(s, u, first, end);
+		return 0;
+	}
 	if ((check & PAT_SPACED) &&
 	    memcmp(s->spaced + end - m->pat_fixed[first], s->padded + 1 + end - m->pat_fixed[first],
 		   m->pat_fixed[first]) != 0)
@@ -714,9 +753,11 @@ static int scan_both(struct matcher_scanner *s, const char *text, size_t len,
 	if (!len)
 		return 0;
 	high = literal_texts(s, text, len);
+	s->ndefer = 0;
 	if (m->db_pad && hs_scan(m->db_pad, s->padded, (unsigned)len + 2, 0, s->scratch,
 				 fn_padded, ctx) != HS_SUCCESS)
 		return lw_error_set(err, "hyperscan scan failed");
+	record_deferred(s);
 	if (m->db_lit &&
 	    hs_scan(m->db_lit, s->spaced, (unsigned)len, 0, s->scratch, fn, ctx) != HS_SUCCESS)
 		return lw_error_set(err, "hyperscan scan failed");

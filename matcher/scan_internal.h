@@ -48,6 +48,8 @@ struct matcher_scanner {
 	char *spaced;                   /* norm with line breaks as spaces, for db_lit */
 	char *padded;                   /* " " + norm with non-word bytes as spaces + " " */
 	size_t spaced_cap;              /* of both */
+	uint64_t *defer;                /* PAT_VERIFY matches of db_pad: id << 32 | end */
+	size_t ndefer, defer_cap;
 	struct raw_match *raw;
 	size_t nraw, raw_cap;
 	uint32_t *per_pat;              /* per pattern: records kept */
