@@ -733,32 +733,36 @@ static int may_start(const struct ent_ctx *c, size_t i)
 
 /* The first byte from i on where may_start can hold: a byte that begins a
  * unit, '+', '(' or "plus", not after an ASCII letter or digit (start_ok).
- * UTF-8 continuation bytes begin nothing. */
+ * UTF-8 continuation bytes begin nothing. c->phone_starts marks the bytes
+ * that pass the first two tests (ent_index_starts), so only those are
+ * looked at here. */
 static size_t next_start(const struct ent_ctx *c, size_t i)
 {
 	const unsigned char *s = (const unsigned char *)c->t->buf;
-	size_t len = c->t->len;
+	size_t len = c->t->len, w = i / 64, j;
+	uint64_t m;
 	uint8_t k;
 
-	for (; i < len; i++) {
-		k = byte_class[s[i]];
-		if (!(k & B_START))
-			continue;
-		if ((i > 0 && (byte_class[s[i - 1]] & B_ALNUM)) ||
-		    ((k & B_CHECK) && !ent_orig_digit(c, i) &&
-		     (s[i] < 0x80 || !may_digit(s + i))) ||
-		    ((k & B_WORD) && !word_maybe(s, i) && !ent_orig_digit(c, i))) {
-			/* No number starts inside the rest of a word either.
-			 * The text is NUL-terminated and NUL is no B_ALNUM,
-			 * so the skip needs no bound. */
-			if (k & B_ALNUM)
-				while (byte_class[s[i + 1]] & B_ALNUM)
-					i++;
-			continue;
+	if (i >= len)
+		return len;
+	m = c->phone_starts[w] & (~0ULL << (i % 64));
+	for (;;) {
+		while (!m) {
+			if (++w >= c->nstarts)
+				return len;
+			m = c->phone_starts[w];
 		}
-		return i;
+		j = w * 64 + (size_t)__builtin_ctzll(m);
+		m &= m - 1;
+		if (j >= len)
+			return len;
+		k = byte_class[s[j]];
+		if (((k & B_CHECK) && !ent_orig_digit(c, j) &&
+		     (s[j] < 0x80 || !may_digit(s + j))) ||
+		    ((k & B_WORD) && !word_maybe(s, j) && !ent_orig_digit(c, j)))
+			continue;
+		return j;
 	}
-	return len;
 }
 
 void ent_find_phones(struct ent_ctx *c)
