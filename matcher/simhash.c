@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "../util/xmalloc.h"
 #include "matcher.h"
@@ -180,52 +183,107 @@ out:
 	flush_lanes(lane, ones);
 }
 
-/* The words of t that hold no digit, at most MAX_WORDS: their starts and
- * lengths; returns their count. word_byte is 1 for a word byte, 2 for a
- * digit, so or-ing a word's values tells whether it held a digit. Most
- * texts have no contact to blank, and for them the word loop needs no
- * bound: t->buf is NUL-terminated and NUL is no word byte. */
-static size_t words_plain(const struct lw_text *t, size_t *starts, size_t *lens)
+/* Word bytes (see is_word_byte) and digits among the 64 bytes at t->buf[i],
+ * bit j for byte i + j; bytes past the text are neither, and a byte of a
+ * contact (blank, t->len bytes, may be NULL) is no word byte. */
+static void classify64(const struct lw_text *t, const uint8_t *blank, size_t i,
+		       uint64_t *wordm, uint64_t *digitm)
 {
-	const unsigned char *s = (const unsigned char *)t->buf;
-	size_t i = 0, nw = 0, a;
-	unsigned v, any;
+	const unsigned char *p = (const unsigned char *)t->buf + i;
+	unsigned char tmp[64];
+	size_t n = t->len - i < 64 ? t->len - i : 64;
+	uint64_t w = 0, d = 0, b = 0;
+	unsigned j;
 
-	while (nw < MAX_WORDS) {
-		while (i < t->len && !word_byte[s[i]])
-			i++;
-		if (i >= t->len)
-			break;
-		a = i;
-		for (any = 0; (v = word_byte[s[i]]); i++)
-			any |= v;
-		starts[nw] = a;
-		lens[nw] = i - a;
-		nw += !(any & 2);
+	if (n < 64) {
+		memset(tmp, 0, sizeof(tmp));
+		memcpy(tmp, p, n);
+		p = tmp;
 	}
-	return nw;
+#ifdef __SSE2__
+	for (j = 0; j < 64; j += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+		__m128i lo = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
+					   _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
+		__m128i dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+					   _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+		uint64_t dm = (uint32_t)_mm_movemask_epi8(dg);
+
+		/* bytes from 0x80 are negative as signed: outside both ranges,
+		 * word bytes by their top bit */
+		w |= ((uint32_t)_mm_movemask_epi8(_mm_or_si128(lo, v)) | dm) << j;
+		d |= dm << j;
+	}
+#else
+	for (j = 0; j < 64; j++) {
+		w |= (uint64_t)(word_byte[p[j]] != 0) << j;
+		d |= (uint64_t)(word_byte[p[j]] == 2) << j;
+	}
+#endif
+	if (blank) {
+		for (j = 0; j < n; j++)
+			b |= (uint64_t)(blank[i + j] != 0) << j;
+		w &= ~b;
+	}
+	*wordm = w;
+	*digitm = d;
 }
 
-/* The same with the bytes of contacts (blank, t->len bytes) ending words,
- * as the space blanking writes would. */
-static size_t words_blanked(const struct lw_text *t, const uint8_t *blank, size_t *starts,
-			    size_t *lens)
+/* Bits [lo, hi) of a 64-bit mask, 0 <= lo <= hi <= 64. */
+static inline uint64_t bits_between(unsigned lo, unsigned hi)
 {
-	const unsigned char *s = (const unsigned char *)t->buf;
-	size_t i = 0, nw = 0, a;
-	unsigned any;
+	uint64_t below_hi = hi >= 64 ? ~0ULL : (1ULL << hi) - 1;
 
-	while (nw < MAX_WORDS) {
-		while (i < t->len && !(word_byte[s[i]] && !blank[i]))
-			i++;
-		if (i >= t->len)
-			break;
-		a = i;
-		for (any = 0; i < t->len && word_byte[s[i]] && !blank[i]; i++)
-			any |= word_byte[s[i]];
+	return lo >= 64 ? 0 : below_hi & (~0ULL << lo);
+}
+
+/* The words of t that hold no digit, at most MAX_WORDS: their starts and
+ * lengths; returns their count. A word is a maximal run of word bytes, and
+ * a byte of a contact (blank, may be NULL) ends one, as the space blanking
+ * writes would. The runs are read off bit masks of 64 bytes at a time
+ * (classify64), so a word costs a few ctz, not a table look-up per byte. */
+static size_t words_of(const struct lw_text *t, const uint8_t *blank, size_t *starts,
+		       size_t *lens)
+{
+	size_t i, nw = 0, a = 0;
+	uint64_t wm, dm, any = 0;
+	int in_word = 0;
+
+	for (i = 0; i < t->len; i += 64) {
+		unsigned pos = 0, z;
+
+		classify64(t, blank, i, &wm, &dm);
+		while (pos < 64) {
+			uint64_t r;
+
+			if (!in_word) {
+				if (!(r = wm >> pos))
+					break;
+				pos += (unsigned)__builtin_ctzll(r);
+				a = i + pos;
+				in_word = 1;
+				any = 0;
+			}
+			r = ~wm >> pos;
+			if (!r) { /* the word runs on into the next block */
+				any |= dm & bits_between(pos, 64);
+				break;
+			}
+			z = pos + (unsigned)__builtin_ctzll(r);
+			any |= dm & bits_between(pos, z);
+			starts[nw] = a;
+			lens[nw] = i + z - a;
+			nw += !any;
+			in_word = 0;
+			if (nw == MAX_WORDS)
+				return nw;
+			pos = z;
+		}
+	}
+	if (in_word) { /* a word that ends the text on a block's last byte */
 		starts[nw] = a;
-		lens[nw] = i - a;
-		nw += !(any & 2);
+		lens[nw] = t->len - a;
+		nw += !any;
 	}
 	return nw;
 }
@@ -243,7 +301,7 @@ uint64_t simhash_text(const struct lw_text *t, const struct entity_list *el)
 	 * Words with digits are left out: a re-posted template keeps its words
 	 * but changes wages, dates and numbers. A blanked byte ends a word, as
 	 * the space blanking writes would. */
-	nw = blank ? words_blanked(t, blank, starts, lens) : words_plain(t, starts, lens);
+	nw = words_of(t, blank, starts, lens);
 	free(blank);
 	count_bits(t, starts, lens, nw, ones, &nshingles);
 	/* Too few words to tell a template from a coincidence: no fingerprint
