@@ -85,6 +85,11 @@ int ent_add(struct ent_ctx *c, int kind, size_t a, size_t b, char *norm)
  * from ent_handle_triggers once per process. */
 static unsigned char trig_ascii[128];
 static size_t ntrig_ascii;
+#ifdef __SSE2__
+/* trig_ascii[k] in every byte: a broadcast built per block cost more
+ * than the comparisons it feeds. */
+static __m128i trig_vec[128];
+#endif
 static pthread_once_t trig_once = PTHREAD_ONCE_INIT;
 
 static void init_trig(void)
@@ -92,9 +97,14 @@ static void init_trig(void)
 	const uint8_t *t = ent_handle_triggers();
 	unsigned ch;
 
-	for (ch = 1; ch < 0x80; ch++)
-		if (t[ch])
-			trig_ascii[ntrig_ascii++] = (unsigned char)ch;
+	for (ch = 1; ch < 0x80; ch++) {
+		if (!t[ch])
+			continue;
+#ifdef __SSE2__
+		trig_vec[ntrig_ascii] = _mm_set1_epi8((char)ch);
+#endif
+		trig_ascii[ntrig_ascii++] = (unsigned char)ch;
+	}
 }
 
 /* Masks of 64 bytes at p, bit j for p[j]: start (ASCII letter or digit,
@@ -132,7 +142,7 @@ static void classify64(const unsigned char *p, struct ent_block *b)
 		 * along with nothing else but 0..0x7F; mask those off */
 		m_lead &= (uint32_t)_mm_movemask_epi8(v);
 		for (k = 0; k < ntrig_ascii; k++)
-			trig = _mm_or_si128(trig, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)trig_ascii[k])));
+			trig = _mm_or_si128(trig, _mm_cmpeq_epi8(v, trig_vec[k]));
 		b->alpha |= m_alpha << j;
 		b->alnum |= m_alnum << j;
 		b->lead |= m_lead << j;

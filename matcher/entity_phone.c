@@ -148,6 +148,17 @@ static int other_digit(const char *s, size_t i, size_t len, size_t *n)
 	return back % 10;
 }
 
+/* memcmp(a, b, n) == 0 for the few bytes of a number word: inline, as a
+ * call cost more than the comparison at every word that starts like one
+ * ("the" against "three"). */
+static inline int same_bytes(const char *a, const char *b, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (a[j] != b[j])
+			return 0;
+	return 1;
+}
+
 /* The digit written at normalised byte i: a digit (of any script), a digit
  * that leetspeak folding made a letter ("Ol7O" became "olto"), O/l/I or a
  * Cyrillic "о" written for 0/1, or a number word. Sets *n to the bytes it
@@ -175,7 +186,7 @@ static int unit_slow(const struct ent_ctx *c, size_t i, char *d, size_t *n)
 	     k-- > 0; k = word_next[k]) {
 		l = word_len[k];
 		if (l <= len - i && number_words[k].w[1] == s[i + 1] &&
-		    !memcmp(s + i, number_words[k].w, l)) {
+		    same_bytes(s + i + 2, number_words[k].w + 2, l - 2)) {
 			*n = l;
 			*d = number_words[k].d;
 			return number_words[k].homophone ? U_HOMOPHONE : U_WORD;
