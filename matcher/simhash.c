@@ -18,15 +18,6 @@
 #define MAX_WORDS 4096          /* a long ad's first words say enough */
 #define MIN_WORDS 12            /* fewer: no fingerprint */
 
-static uint64_t fnv1a(const char *p, size_t n, uint64_t h)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* A stronger mix so neighbouring shingles spread over all 64 bits. */
 static uint64_t mix(uint64_t x)
 {
@@ -130,59 +121,6 @@ static inline void add_shingle(uint64_t h, uint64_t lane[8], size_t *inlane, uin
 	}
 }
 
-/* Counts, per bit, the shingles whose hash has it set: eight byte-wide
- * counters per 64-bit word, emptied before they can overflow, so a shingle
- * costs eight additions instead of sixty-four. Each shingle's hash is
- * FNV-1a over " w0 w1 w2"; a word belongs to up to three shingles, so its
- * bytes are fed to the three hashes side by side: the same values as
- * hashing each shingle on its own, at a third of the multiply latency. */
-static void count_bits(const struct lw_text *t, const size_t *starts, const size_t *lens,
-		       size_t nw, uint32_t ones[64], size_t *nshingles)
-{
-	uint64_t lane[8] = { 0 }, x, y;
-	size_t inlane = 0;
-
-	memset(ones, 0, 64 * sizeof(*ones));
-	*nshingles = 0;
-	if (nw == 0)
-		goto out;
-	if (nw < SHINGLE) { /* one shingle of every word */
-		uint64_t one = 0xcbf29ce484222325ULL;
-
-		for (size_t j = 0; j < nw; j++)
-			one = fnv1a(t->buf + starts[j], lens[j], fnv1a(" ", 1, one));
-		add_shingle(one, lane, &inlane, ones);
-		*nshingles = 1;
-		goto out;
-	}
-	/* x, y, z: the shingles that started at words w-2, w-1 and w. All
-	 * three are fed every word, also where one of them does not exist
-	 * (before word 2, and the last two words' own): such a value is never
-	 * counted, and feeding it costs less than deciding not to. */
-	x = y = 0;
-	for (size_t w = 0; w < nw; w++) {
-		const unsigned char *p = (const unsigned char *)t->buf + starts[w];
-		uint64_t z = 0xcbf29ce484222325ULL;
-
-		x = (x ^ ' ') * 0x100000001b3ULL;
-		y = (y ^ ' ') * 0x100000001b3ULL;
-		z = (z ^ ' ') * 0x100000001b3ULL;
-		for (size_t i = 0; i < lens[w]; i++) {
-			x = (x ^ p[i]) * 0x100000001b3ULL;
-			y = (y ^ p[i]) * 0x100000001b3ULL;
-			z = (z ^ p[i]) * 0x100000001b3ULL;
-		}
-		if (w >= SHINGLE - 1) { /* the shingle that started at w-2 is whole */
-			add_shingle(x, lane, &inlane, ones);
-			(*nshingles)++;
-		}
-		x = y;
-		y = z;
-	}
-out:
-	flush_lanes(lane, ones);
-}
-
 /* Word bytes (see is_word_byte) and digits among the 64 bytes at t->buf[i],
  * bit j for byte i + j; bytes past the text are neither, and a byte of a
  * contact (blank, t->len bytes, may be NULL) is no word byte. */
@@ -237,24 +175,40 @@ static inline uint64_t bits_between(unsigned lo, unsigned hi)
 	return lo >= 64 ? 0 : below_hi & (~0ULL << lo);
 }
 
-/* The words of t that hold no digit, at most MAX_WORDS: their starts and
- * lengths; returns their count. A word is a maximal run of word bytes, and
- * a byte of a contact (blank, may be NULL) ends one, as the space blanking
- * writes would. The runs are read off bit masks of 64 bytes at a time
- * (classify64), so a word costs a few ctz, not a table look-up per byte. */
-static size_t words_of(const struct lw_text *t, const uint8_t *blank, size_t *starts,
-		       size_t *lens)
+/* Counts, per bit, the shingles of the words of t whose hash has it set,
+ * into ones (and their number into *nshingles); returns the number of
+ * words, at most MAX_WORDS. A word is a maximal run of word bytes holding
+ * no digit, and a byte of a contact (blank, may be NULL) ends one, as the
+ * space blanking writes would. The runs are read off bit masks of 64 bytes
+ * at a time (classify64), so a word costs a few ctz, not a table look-up
+ * per byte, and each is hashed as soon as it is found.
+ *
+ * Each shingle's hash is FNV-1a over " w0 w1 w2"; a word belongs to up to
+ * three shingles, so its bytes are fed to the three hashes side by side:
+ * the same values as hashing each shingle on its own, at a third of the
+ * multiply latency. x, y, z: the shingles that started at words w-2, w-1
+ * and w; all three are fed every word, also where one of them does not
+ * exist (before word 2): such a value is never counted. Fewer than three
+ * words make no shingle, and no fingerprint either (MIN_WORDS).
+ *
+ * The counts are eight byte-wide counters per 64-bit word, emptied before
+ * they can overflow, so a shingle costs eight additions, not sixty-four. */
+static size_t count_bits(const struct lw_text *t, const uint8_t *blank, uint32_t ones[64],
+			 size_t *nshingles)
 {
-	size_t i, nw = 0, a = 0;
-	uint64_t wm, dm, any = 0;
+	const unsigned char *buf = (const unsigned char *)t->buf;
+	uint64_t lane[8] = { 0 }, x = 0, y = 0, wm, dm, any = 0;
+	size_t i, nw = 0, a = 0, inlane = 0, nsh = 0;
 	int in_word = 0;
 
-	for (i = 0; i < t->len; i += 64) {
+	memset(ones, 0, 64 * sizeof(*ones));
+	for (i = 0; i < t->len && nw < MAX_WORDS; i += 64) {
 		unsigned pos = 0, z;
 
 		classify64(t, blank, i, &wm, &dm);
 		while (pos < 64) {
-			uint64_t r;
+			uint64_t r, h;
+			size_t e;
 
 			if (!in_word) {
 				if (!(r = wm >> pos))
@@ -271,26 +225,49 @@ static size_t words_of(const struct lw_text *t, const uint8_t *blank, size_t *st
 			}
 			z = pos + (unsigned)__builtin_ctzll(r);
 			any |= dm & bits_between(pos, z);
-			starts[nw] = a;
-			lens[nw] = i + z - a;
-			nw += !any;
 			in_word = 0;
-			if (nw == MAX_WORDS)
-				return nw;
 			pos = z;
+			if (any)
+				continue;
+			h = 0xcbf29ce484222325ULL;
+			x = (x ^ ' ') * 0x100000001b3ULL;
+			y = (y ^ ' ') * 0x100000001b3ULL;
+			h = (h ^ ' ') * 0x100000001b3ULL;
+			for (e = i + z; a < e; a++) {
+				x = (x ^ buf[a]) * 0x100000001b3ULL;
+				y = (y ^ buf[a]) * 0x100000001b3ULL;
+				h = (h ^ buf[a]) * 0x100000001b3ULL;
+			}
+			if (nw >= SHINGLE - 1) { /* the shingle that started at w-2 is whole */
+				add_shingle(x, lane, &inlane, ones);
+				nsh++;
+			}
+			x = y;
+			y = h;
+			if (++nw == MAX_WORDS)
+				break;
 		}
 	}
-	if (in_word) { /* a word that ends the text on a block's last byte */
-		starts[nw] = a;
-		lens[nw] = t->len - a;
-		nw += !any;
+	/* a word that ends the text on a block's last byte; no shingle needs
+	 * it when the words are already too many */
+	if (in_word && !any && nw < MAX_WORDS) {
+		x = (x ^ ' ') * 0x100000001b3ULL;
+		for (; a < t->len; a++)
+			x = (x ^ buf[a]) * 0x100000001b3ULL;
+		if (nw >= SHINGLE - 1) {
+			add_shingle(x, lane, &inlane, ones);
+			nsh++;
+		}
+		nw++;
 	}
+	flush_lanes(lane, ones);
+	*nshingles = nsh;
 	return nw;
 }
 
 uint64_t simhash_text(const struct lw_text *t, const struct entity_list *el)
 {
-	size_t starts[MAX_WORDS], lens[MAX_WORDS], nw;
+	size_t nw;
 	uint8_t *blank = blank_mask(t, el);
 	uint32_t ones[64];
 	size_t nshingles = 0;
@@ -301,9 +278,8 @@ uint64_t simhash_text(const struct lw_text *t, const struct entity_list *el)
 	 * Words with digits are left out: a re-posted template keeps its words
 	 * but changes wages, dates and numbers. A blanked byte ends a word, as
 	 * the space blanking writes would. */
-	nw = words_of(t, blank, starts, lens);
+	nw = count_bits(t, blank, ones, &nshingles);
 	free(blank);
-	count_bits(t, starts, lens, nw, ones, &nshingles);
 	/* Too few words to tell a template from a coincidence: no fingerprint
 	 * (0), or every short ad would look like every other. */
 	if (nw < MIN_WORDS)

@@ -180,10 +180,37 @@ static void test_random_texts(void **state)
 	text_release(&t);
 }
 
+/* Plain prose of every length from 1 to 300 bytes: words end on every
+ * byte of a 64-byte block, the text's last byte included. */
+static void test_block_edges(void **state)
+{
+	static const char prose[] = "we are hiring cleaners for hotels in the city centre good pay "
+		"accommodation provided start next week contact us today for details about "
+		"the role and the pay and the hours which are long but fair for all of them "
+		"who want to work in a team of friendly people near the sea and the hills ok";
+	struct lw_error err;
+	struct lw_text t;
+
+	(void)state;
+	text_init(&t);
+	for (size_t len = 1; len <= 300 && len < sizeof(prose); len++) {
+		uint64_t fast, plain;
+
+		assert_int_equal(text_normalize(prose, len, &t, &err), 0);
+		fast = simhash_text(&t, NULL);
+		plain = simhash_plain(&t, NULL);
+		if (fast != plain)
+			fail_msg("length %zu: %016llx, plain %016llx", len, (unsigned long long)fast,
+				 (unsigned long long)plain);
+	}
+	text_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_texts),
+		cmocka_unit_test(test_block_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
