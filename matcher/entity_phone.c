@@ -122,8 +122,9 @@ static int may_digit(const unsigned char *p)
  * (may_digit): ASCII letters other than those of number words, 'o', 'l',
  * 'i' and the 'p' of "plus", and all UTF-8 lead bytes; or begins one as
  * the input's digit or a number word: the other first letters of number
- * words. */
-enum { B_ALNUM = 1, B_START = 2, B_CHECK = 4, B_WORD = 8 };
+ * words (B_WORD); or begins one as the input's digit or "plus": the 'p'
+ * (B_PLUS). */
+enum { B_ALNUM = 1, B_START = 2, B_CHECK = 4, B_WORD = 8, B_PLUS = 16 };
 static uint8_t byte_class[256];
 
 enum unit_kind { U_NONE, U_REAL, U_LOOK, U_WORD, U_HOMOPHONE };
@@ -660,6 +661,8 @@ static void index_words(void)
 		else if (ent_is_alpha((unsigned char)k) && word_head[k] && k != 'o' && k != 'l' &&
 			 k != 'i' && k != 'p')
 			byte_class[k] |= B_WORD;
+		else if (k == 'p')
+			byte_class[k] |= B_PLUS;
 	}
 	for (k = 0; k < NPLACES; k++) {
 		place_len[k] = (uint8_t)strlen(na_places[k].word);
@@ -742,6 +745,22 @@ static int may_start(const struct ent_ctx *c, size_t i)
 	return start_ok(c, i) && unit_at(c, i, &d, &n) != U_NONE;
 }
 
+/* 1 when one of number_words starts at s[i] (unit_slow's look-up). A
+ * letter that begins number words, was no digit in the input and begins
+ * none here can begin no unit ("the" against "three"), so next_start
+ * passes it over, where may_start would have turned it down after a
+ * call to start_ok and unit_slow. */
+static int word_starts(const unsigned char *s, size_t i, size_t len)
+{
+	size_t k;
+
+	for (k = word_maybe(s, i) ? word_head[s[i]] : 0; k-- > 0; k = word_next[k])
+		if (word_len[k] <= len - i && number_words[k].w[1] == (char)s[i + 1] &&
+		    same_bytes((const char *)s + i + 2, number_words[k].w + 2, word_len[k] - 2))
+			return 1;
+	return 0;
+}
+
 /* The first byte from i on where may_start can hold: a byte that begins a
  * unit, '+', '(' or "plus", not after an ASCII letter or digit (start_ok).
  * UTF-8 continuation bytes begin nothing. c->phone_starts marks the bytes
@@ -770,7 +789,8 @@ static size_t next_start(const struct ent_ctx *c, size_t i)
 		k = byte_class[s[j]];
 		if (((k & B_CHECK) && !ent_orig_digit(c, j) &&
 		     (s[j] < 0x80 || !may_digit(s + j))) ||
-		    ((k & B_WORD) && !word_maybe(s, j) && !ent_orig_digit(c, j)))
+		    ((k & B_WORD) && !word_starts(s, j, len) && !ent_orig_digit(c, j)) ||
+		    ((k & B_PLUS) && !plus_word((const char *)s, j, len) && !ent_orig_digit(c, j)))
 			continue;
 		return j;
 	}
