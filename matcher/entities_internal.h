@@ -81,6 +81,10 @@ struct ent_keywords {
 	struct ent_keyword word[ENT_KEYWORDS_MAX];
 	size_t n;
 	uint8_t first[256];                     /* 1: some word starts with the byte */
+	/* The words starting with byte b, in list order: head[b] - 1 is the
+	 * first, next[k] - 1 the one after word k (0: none). */
+	uint8_t head[256];
+	uint8_t next[ENT_KEYWORDS_MAX];
 	uint64_t second[256];   /* for a UTF-8 lead byte: bit n when a word
 	                         * starting with it has 0x80 + n next */
 };
