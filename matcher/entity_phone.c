@@ -123,8 +123,8 @@ static int may_digit(const unsigned char *p)
  * 'i' and the 'p' of "plus", and all UTF-8 lead bytes; or begins one as
  * the input's digit or a number word: the other first letters of number
  * words (B_WORD); or begins one as the input's digit or "plus": the 'p'
- * (B_PLUS). */
-enum { B_ALNUM = 1, B_START = 2, B_CHECK = 4, B_WORD = 8, B_PLUS = 16 };
+ * (B_PLUS); or is a look-alike digit, 'o', 'l', 'i' (B_LOOK). */
+enum { B_ALNUM = 1, B_START = 2, B_CHECK = 4, B_WORD = 8, B_PLUS = 16, B_LOOK = 32 };
 static uint8_t byte_class[256];
 
 enum unit_kind { U_NONE, U_REAL, U_LOOK, U_WORD, U_HOMOPHONE };
@@ -663,6 +663,8 @@ static void index_words(void)
 			byte_class[k] |= B_WORD;
 		else if (k == 'p')
 			byte_class[k] |= B_PLUS;
+		else if (k == 'o' || k == 'l' || k == 'i')
+			byte_class[k] |= B_LOOK;
 	}
 	for (k = 0; k < NPLACES; k++) {
 		place_len[k] = (uint8_t)strlen(na_places[k].word);
@@ -761,6 +763,23 @@ static int word_starts(const unsigned char *s, size_t i, size_t len)
 	return 0;
 }
 
+/* 1 when the look-alike at j ('o', 'l', 'i': "of", "in", "like") opens
+ * no number: it was no digit in the input and begins no number word, so
+ * it is a look-alike unit, and the byte after it is none (a byte that can
+ * only be the input's digit and was not, or the end). A token of
+ * look-alikes alone is no number (token), and a number that starts with a
+ * letter starts with a token (read_groups), so may_start and read_groups
+ * would turn it down after reading it twice. */
+static int lone_look(const struct ent_ctx *c, size_t j)
+{
+	const unsigned char *s = (const unsigned char *)c->t->buf;
+	size_t len = c->t->len;
+
+	if (ent_orig_digit(c, j) || word_starts(s, j, len))
+		return 0;
+	return j + 1 >= len || (unit_plain[s[j + 1]] && !ent_orig_digit(c, j + 1));
+}
+
 /* The first byte from i on where may_start can hold: a byte that begins a
  * unit, '+', '(' or "plus", not after an ASCII letter or digit (start_ok).
  * UTF-8 continuation bytes begin nothing. c->phone_starts marks the bytes
@@ -790,7 +809,8 @@ static size_t next_start(const struct ent_ctx *c, size_t i)
 		if (((k & B_CHECK) && !ent_orig_digit(c, j) &&
 		     (s[j] < 0x80 || !may_digit(s + j))) ||
 		    ((k & B_WORD) && !word_starts(s, j, len) && !ent_orig_digit(c, j)) ||
-		    ((k & B_PLUS) && !plus_word((const char *)s, j, len) && !ent_orig_digit(c, j)))
+		    ((k & B_PLUS) && !plus_word((const char *)s, j, len) && !ent_orig_digit(c, j)) ||
+		    ((k & B_LOOK) && lone_look(c, j)))
 			continue;
 		return j;
 	}
