@@ -752,7 +752,7 @@ static int may_start(const struct ent_ctx *c, size_t i)
  * none here can begin no unit ("the" against "three"), so next_start
  * passes it over, where may_start would have turned it down after a
  * call to start_ok and unit_slow. */
-static int word_starts(const unsigned char *s, size_t i, size_t len)
+static inline int word_starts(const unsigned char *s, size_t i, size_t len)
 {
 	size_t k;
 
@@ -763,21 +763,27 @@ static int word_starts(const unsigned char *s, size_t i, size_t len)
 	return 0;
 }
 
-/* 1 when the look-alike at j ('o', 'l', 'i': "of", "in", "like") opens
- * no number: it was no digit in the input and begins no number word, so
- * it is a look-alike unit, and the byte after it is none (a byte that can
- * only be the input's digit and was not, or the end). A token of
- * look-alikes alone is no number (token), and a number that starts with a
- * letter starts with a token (read_groups), so may_start and read_groups
- * would turn it down after reading it twice. */
+/* 1 when the look-alike at j ('o', 'l', 'i': "of", "in", "our") opens no
+ * number: it was no digit in the input and begins no number word, so it is
+ * a look-alike unit, and the byte after it is no unit: the end, or an
+ * ASCII byte that is no digit, no look-alike, was no digit in the input
+ * and begins no number word (unit_slow's answer for it is U_NONE). A token
+ * of look-alikes alone is no number (token), and a number that starts
+ * with a letter starts with a token (read_groups), so may_start and
+ * read_groups would turn it down after reading it twice. */
 static int lone_look(const struct ent_ctx *c, size_t j)
 {
 	const unsigned char *s = (const unsigned char *)c->t->buf;
 	size_t len = c->t->len;
+	unsigned char n;
 
 	if (ent_orig_digit(c, j) || word_starts(s, j, len))
 		return 0;
-	return j + 1 >= len || (unit_plain[s[j + 1]] && !ent_orig_digit(c, j + 1));
+	if (j + 1 >= len)
+		return 1;
+	n = s[j + 1];
+	return n < 0x80 && !ent_is_digit(n) && n != 'o' && n != 'l' && n != 'i' &&
+	       !ent_orig_digit(c, j + 1) && !word_starts(s, j + 1, len);
 }
 
 /* The first byte from i on where may_start can hold: a byte that begins a
