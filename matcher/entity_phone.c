@@ -763,6 +763,16 @@ static inline int word_starts(const unsigned char *s, size_t i, size_t len)
 	return 0;
 }
 
+/* For a Cyrillic character at j (lead byte 0xD0 or 0xD1, which may_digit
+ * lets through whole): 1 when it may begin a unit. The block holds no
+ * decimal digit, so only a Russian number word or the look-alike "о" can
+ * (the input's digit is tested by the caller); any other Cyrillic word
+ * would go through start_ok and unit_slow to be turned down. */
+static inline int cyrillic_unit(const unsigned char *s, size_t j, size_t len)
+{
+	return (s[j] == 0xD0 && j + 1 < len && s[j + 1] == 0xBE) || word_starts(s, j, len);
+}
+
 /* 1 when the look-alike at j ('o', 'l', 'i': "of", "in", "our") opens no
  * number: it was no digit in the input and begins no number word, so it is
  * a look-alike unit, and the byte after it is no unit: the end, or an
@@ -813,7 +823,8 @@ static size_t next_start(const struct ent_ctx *c, size_t i)
 			return len;
 		k = byte_class[s[j]];
 		if (((k & B_CHECK) && !ent_orig_digit(c, j) &&
-		     (s[j] < 0x80 || !may_digit(s + j))) ||
+		     (s[j] < 0x80 || !may_digit(s + j) ||
+		      ((s[j] == 0xD0 || s[j] == 0xD1) && !cyrillic_unit(s, j, len)))) ||
 		    ((k & B_WORD) && !word_starts(s, j, len) && !ent_orig_digit(c, j)) ||
 		    ((k & B_PLUS) && !plus_word((const char *)s, j, len) && !ent_orig_digit(c, j)) ||
 		    ((k & B_LOOK) && lone_look(c, j)))
