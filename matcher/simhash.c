@@ -91,34 +91,82 @@ static void init_tables(void)
 				spread[v] |= 1ULL << (8 * k);
 }
 
-static void flush_lanes(uint64_t lane[8], uint32_t ones[64])
+/* Per-bit counts of the shingle hashes: 64 byte-wide counters, byte i
+ * counting bit i, emptied into ones before they can overflow, so a shingle
+ * costs a few additions instead of sixty-four. */
+struct counts {
+#ifdef __SSE2__
+	__m128i c[4];           /* byte m of c[k] counts bit 16k + m */
+#else
+	uint64_t lane[8];       /* byte k of lane[j] counts bit 8j + k */
+#endif
+	size_t n;               /* shingles since the last emptying */
+};
+
+/* Inline, and so is everything that touches k: the counters then live in
+ * registers, where a call kept them in memory and cost about a hundred
+ * instructions a shingle (an eighth of the fingerprint's time). */
+static inline __attribute__((always_inline)) void counts_init(struct counts *k)
 {
-	for (int j = 0; j < 8; j++) {
-		for (int k = 0; k < 8; k++)
-			ones[8 * j + k] += (uint32_t)(lane[j] >> (8 * k) & 0xff);
-		lane[j] = 0;
-	}
+#ifdef __SSE2__
+	for (int j = 0; j < 4; j++)
+		k->c[j] = _mm_setzero_si128();
+#else
+	for (int j = 0; j < 8; j++)
+		k->lane[j] = 0;
+#endif
+	k->n = 0;
 }
 
-/* Inline, with the lanes a local array the loop fully unrolls: eight
- * byte-wide counters then live in registers, where a call kept them in
- * memory and cost about a hundred instructions a shingle (an eighth of the
- * fingerprint's time in the profile). */
-static inline void add_shingle(uint64_t h, uint64_t lane[8], size_t *inlane, uint32_t ones[64])
+static inline __attribute__((always_inline)) void counts_flush(struct counts *k,
+								 uint32_t ones[64])
 {
+	uint8_t b[64];
+
+#ifdef __SSE2__
+	for (int j = 0; j < 4; j++)
+		_mm_storeu_si128((__m128i *)(void *)(b + 16 * j), k->c[j]);
+#else
+	for (int j = 0; j < 8; j++)
+		for (int m = 0; m < 8; m++)
+			b[8 * j + m] = (uint8_t)(k->lane[j] >> (8 * m));
+#endif
+	for (int i = 0; i < 64; i++)
+		ones[i] += b[i];
+	counts_init(k);
+}
+
+static inline __attribute__((always_inline)) void add_shingle(uint64_t h, struct counts *k,
+								uint32_t ones[64])
+{
+#ifdef __SSE2__
+	/* Each byte of the hash spread over eight bytes by unpacking (bytes
+	 * 2j and 2j + 1 of it into register j), then compared with the bit
+	 * that byte position stands for: 0xFF where it is set, which
+	 * subtracted adds one. */
+	const __m128i bit = _mm_set_epi8(-128, 64, 32, 16, 8, 4, 2, 1,
+					 -128, 64, 32, 16, 8, 4, 2, 1);
+	__m128i v = _mm_cvtsi64_si128((long long)mix(h));
+	__m128i b2 = _mm_unpacklo_epi8(v, v);
+	__m128i lo = _mm_unpacklo_epi16(b2, b2), hi = _mm_unpackhi_epi16(b2, b2);
+
+	k->c[0] = _mm_sub_epi8(k->c[0], _mm_cmpeq_epi8(_mm_and_si128(_mm_unpacklo_epi32(lo, lo), bit), bit));
+	k->c[1] = _mm_sub_epi8(k->c[1], _mm_cmpeq_epi8(_mm_and_si128(_mm_unpackhi_epi32(lo, lo), bit), bit));
+	k->c[2] = _mm_sub_epi8(k->c[2], _mm_cmpeq_epi8(_mm_and_si128(_mm_unpacklo_epi32(hi, hi), bit), bit));
+	k->c[3] = _mm_sub_epi8(k->c[3], _mm_cmpeq_epi8(_mm_and_si128(_mm_unpackhi_epi32(hi, hi), bit), bit));
+#else
 	h = mix(h);
-	lane[0] += spread[h & 0xff];
-	lane[1] += spread[h >> 8 & 0xff];
-	lane[2] += spread[h >> 16 & 0xff];
-	lane[3] += spread[h >> 24 & 0xff];
-	lane[4] += spread[h >> 32 & 0xff];
-	lane[5] += spread[h >> 40 & 0xff];
-	lane[6] += spread[h >> 48 & 0xff];
-	lane[7] += spread[h >> 56];
-	if (__builtin_expect(++*inlane == 255, 0)) {
-		flush_lanes(lane, ones);
-		*inlane = 0;
-	}
+	k->lane[0] += spread[h & 0xff];
+	k->lane[1] += spread[h >> 8 & 0xff];
+	k->lane[2] += spread[h >> 16 & 0xff];
+	k->lane[3] += spread[h >> 24 & 0xff];
+	k->lane[4] += spread[h >> 32 & 0xff];
+	k->lane[5] += spread[h >> 40 & 0xff];
+	k->lane[6] += spread[h >> 48 & 0xff];
+	k->lane[7] += spread[h >> 56];
+#endif
+	if (__builtin_expect(++k->n == 255, 0))
+		counts_flush(k, ones);
 }
 
 /* Word bytes (see is_word_byte) and digits among the 64 bytes at t->buf[i],
@@ -197,11 +245,13 @@ static size_t count_bits(const struct lw_text *t, const uint8_t *blank, uint32_t
 			 size_t *nshingles)
 {
 	const unsigned char *buf = (const unsigned char *)t->buf;
-	uint64_t lane[8] = { 0 }, x = 0, y = 0, wm, dm, any = 0;
-	size_t i, nw = 0, a = 0, inlane = 0, nsh = 0;
+	uint64_t x = 0, y = 0, wm, dm, any = 0;
+	size_t i, nw = 0, a = 0, nsh = 0;
+	struct counts cnt;
 	int in_word = 0;
 
 	memset(ones, 0, 64 * sizeof(*ones));
+	counts_init(&cnt);
 	for (i = 0; i < t->len && nw < MAX_WORDS; i += 64) {
 		unsigned pos = 0, z;
 
@@ -247,7 +297,7 @@ static size_t count_bits(const struct lw_text *t, const uint8_t *blank, uint32_t
 				h = (h ^ buf[a]) * 0x100000001b3ULL;
 			}
 			if (nw >= SHINGLE - 1) { /* the shingle that started at w-2 is whole */
-				add_shingle(x, lane, &inlane, ones);
+				add_shingle(x, &cnt, ones);
 				nsh++;
 			}
 			x = y;
@@ -263,12 +313,12 @@ static size_t count_bits(const struct lw_text *t, const uint8_t *blank, uint32_t
 		for (; a < t->len; a++)
 			x = (x ^ buf[a]) * 0x100000001b3ULL;
 		if (nw >= SHINGLE - 1) {
-			add_shingle(x, lane, &inlane, ones);
+			add_shingle(x, &cnt, ones);
 			nsh++;
 		}
 		nw++;
 	}
-	flush_lanes(lane, ones);
+	counts_flush(&cnt, ones);
 	*nshingles = nsh;
 	return nw;
 }
