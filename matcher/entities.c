@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Entity extraction: normalises the document once, runs the finders over
  * the normalised text and maps what they found back to the input bytes. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "entities_internal.h"
 #include "prepared.h"
@@ -73,6 +77,129 @@ int ent_add(struct ent_ctx *c, int kind, size_t a, size_t b, char *norm)
 	for (i = a; i < b; i++)
 		c->claimed[i / 8] |= (uint8_t)(1u << (i % 8));
 	return 0;
+}
+
+/* ---- where the finders stop ---------------------------------------------- */
+
+/* The ASCII bytes a handle may begin at ('@', 't', keywords' first letters),
+ * from ent_handle_triggers once per process. */
+static unsigned char trig_ascii[128];
+static size_t ntrig_ascii;
+#ifdef __SSE2__
+/* trig_ascii[k] in every byte: a broadcast built per block cost more
+ * than the comparisons it feeds. */
+static __m128i trig_vec[128];
+#endif
+static pthread_once_t trig_once = PTHREAD_ONCE_INIT;
+
+static void init_trig(void)
+{
+	const uint8_t *t = ent_handle_triggers();
+	unsigned ch;
+
+	for (ch = 1; ch < 0x80; ch++) {
+		if (!t[ch])
+			continue;
+#ifdef __SSE2__
+		trig_vec[ntrig_ascii] = _mm_set1_epi8((char)ch);
+#endif
+		trig_ascii[ntrig_ascii++] = (unsigned char)ch;
+	}
+}
+
+/* Masks of 64 bytes at p, bit j for p[j]: start (ASCII letter or digit,
+ * '+', '(', UTF-8 lead byte), alnum, alpha, trig (an ASCII trigger) and
+ * lead (a UTF-8 lead byte, 0xC0 and up). */
+struct ent_block {
+	uint64_t start, alnum, alpha, trig, lead;
+};
+
+static void classify64(const unsigned char *p, struct ent_block *b)
+{
+#ifdef __SSE2__
+	unsigned j;
+	size_t k;
+
+	memset(b, 0, sizeof(*b));
+	for (j = 0; j < 64; j += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+		/* v | 0x20 folds capitals onto small letters; bytes from 0x80
+		 * are negative as signed and fall outside every ASCII range */
+		__m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+		__m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+					      _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
+		__m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+					      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+		__m128i lead = _mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xBF));
+		__m128i other = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')),
+					     _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
+		__m128i trig = _mm_setzero_si128();
+		uint64_t m_alpha = (uint32_t)_mm_movemask_epi8(alpha);
+		uint64_t m_alnum = m_alpha | (uint32_t)_mm_movemask_epi8(digit);
+		uint64_t m_lead = (uint32_t)_mm_movemask_epi8(lead);
+
+		/* 0xC0..0xFF: signed -64..-1, which cmpgt against 0xBF (-65) keeps
+		 * along with nothing else but 0..0x7F; mask those off */
+		m_lead &= (uint32_t)_mm_movemask_epi8(v);
+		for (k = 0; k < ntrig_ascii; k++)
+			trig = _mm_or_si128(trig, _mm_cmpeq_epi8(v, trig_vec[k]));
+		b->alpha |= m_alpha << j;
+		b->alnum |= m_alnum << j;
+		b->lead |= m_lead << j;
+		b->start |= (m_alnum | m_lead | (uint32_t)_mm_movemask_epi8(other)) << j;
+		b->trig |= (uint64_t)(uint32_t)_mm_movemask_epi8(trig) << j;
+	}
+#else
+	const uint8_t *t = ent_handle_triggers();
+	unsigned j;
+
+	memset(b, 0, sizeof(*b));
+	for (j = 0; j < 64; j++) {
+		unsigned char ch = p[j];
+		uint64_t bit = 1ULL << j;
+
+		if (ent_is_alpha(ch))
+			b->alpha |= bit;
+		if (ent_is_alnum(ch))
+			b->alnum |= bit;
+		if (ch >= 0xC0)
+			b->lead |= bit;
+		if (ent_is_alnum(ch) || ch >= 0xC0 || ch == '+' || ch == '(')
+			b->start |= bit;
+		if (ch < 0x80 && ch && t[ch])
+			b->trig |= bit;
+	}
+#endif
+}
+
+void ent_index_starts(struct ent_ctx *c)
+{
+	const unsigned char *s = (const unsigned char *)c->t->buf;
+	size_t len = c->t->len, n = len / 64 + 1, w;
+	uint64_t carry_alnum = 0, carry_alpha = 0;
+	unsigned char tail[64];
+	struct ent_block b;
+
+	pthread_once(&trig_once, init_trig);
+	c->nstarts = n;
+	c->phone_starts = xreallocarray(NULL, 2 * n, sizeof(uint64_t));
+	c->handle_starts = c->phone_starts + n;
+	for (w = 0; w < n; w++) {
+		size_t i = w * 64;
+
+		if (i + 64 <= len) {
+			classify64(s + i, &b);
+		} else {
+			/* the last block, padded with NULs, which start nothing */
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, s + i, len - i);
+			classify64(tail, &b);
+		}
+		c->phone_starts[w] = b.start & ~(b.alnum << 1 | carry_alnum);
+		c->handle_starts[w] = (b.trig & ~(b.alpha << 1 | carry_alpha)) | b.lead;
+		carry_alnum = b.alnum >> 63;
+		carry_alpha = b.alpha >> 63;
+	}
 }
 
 /* ---- the list ------------------------------------------------------------ */
@@ -158,6 +285,7 @@ int entities_extract_text(const struct lw_text *t, const char *orig, size_t orig
 	c.region = default_region;
 	c.claimed = xcalloc(t->len / 8 + 1, 1);
 	ent_keywords_init();
+	ent_index_starts(&c);
 	ent_find_emails(&c);
 	ent_find_urls(&c);
 	ent_find_handles(&c);
@@ -167,6 +295,7 @@ int entities_extract_text(const struct lw_text *t, const char *orig, size_t orig
 		free(c.v[i].norm);
 	free(c.v);
 	free(c.claimed);
+	free(c.phone_starts);
 	return 0;
 }
 

@@ -26,6 +26,14 @@ struct ent_ctx {
 	struct ent_found *v;
 	size_t n, cap;
 	uint8_t *claimed;               /* bit per normalised byte already in an entity */
+	/* Bit i (of word i / 64) for byte i of the text where a finder's
+	 * per-byte loop would stop (ent_index_starts): phone_starts where a
+	 * number may begin (a unit's byte, '+', '(', not after an ASCII
+	 * letter or digit), handle_starts where a handle trigger may stand
+	 * (an ASCII trigger not after an ASCII letter, or a UTF-8 lead byte).
+	 * The finders then visit those bytes only, instead of every byte. */
+	uint64_t *phone_starts, *handle_starts;
+	size_t nstarts;                 /* words in each */
 };
 
 /* How far keyword searches look around a value, in bytes of normalised text:
@@ -73,6 +81,10 @@ struct ent_keywords {
 	struct ent_keyword word[ENT_KEYWORDS_MAX];
 	size_t n;
 	uint8_t first[256];                     /* 1: some word starts with the byte */
+	/* The words starting with byte b, in list order: head[b] - 1 is the
+	 * first, next[k] - 1 the one after word k (0: none). */
+	uint8_t head[256];
+	uint8_t next[ENT_KEYWORDS_MAX];
 	uint64_t second[256];   /* for a UTF-8 lead byte: bit n when a word
 	                         * starting with it has 0x80 + n next */
 };
@@ -138,6 +150,13 @@ static inline char ent_orig_digit(const struct ent_ctx *c, size_t i)
 		return c->orig[s];
 	return 0;
 }
+
+/* The table of bytes a handle may begin at (entity_handle.c), built once;
+ * ent_index_starts reads its ASCII entries. */
+const uint8_t *ent_handle_triggers(void);
+/* Fills c->phone_starts and c->handle_starts (allocated; the caller frees
+ * phone_starts, which holds both). */
+void ent_index_starts(struct ent_ctx *c);
 
 /* The finders, run in this order; each skips text an earlier one claimed. */
 void ent_find_emails(struct ent_ctx *c);

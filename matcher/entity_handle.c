@@ -352,49 +352,54 @@ static int trigger(unsigned char ch)
 
 /* trigger() for every byte, built once after the keyword indexes. */
 static uint8_t triggers[256];
-/* 1 for an ASCII letter, as ent_is_alpha. */
-static uint8_t alpha[256];
 
 static void build_triggers(void)
 {
 	unsigned ch;
 
-	for (ch = 0; ch < 256; ch++) {
+	for (ch = 0; ch < 256; ch++)
 		triggers[ch] = (uint8_t)trigger((unsigned char)ch);
-		alpha[ch] = (uint8_t)ent_is_alpha((unsigned char)ch);
-	}
+}
+
+static pthread_once_t triggers_once = PTHREAD_ONCE_INIT;
+
+/* Keywords are UTF-8 words, so no trigger is a continuation byte: the lead
+ * bytes and ASCII triggers that ent_index_starts marks are all of them. */
+const uint8_t *ent_handle_triggers(void)
+{
+	ent_keywords_init();
+	pthread_once(&triggers_once, build_triggers);
+	return triggers;
 }
 
 void ent_find_handles(struct ent_ctx *c)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const unsigned char *u = (const unsigned char *)c->t->buf;
 	const char *s = c->t->buf;
-	size_t i, k, e;
+	size_t i, k, e, w;
+	uint64_t m;
 
-	pthread_once(&once, build_triggers);
-	/* A trigger in ASCII needs no ASCII letter before it, so after the
-	 * first letter of a run the rest is skipped at once: the loop only
-	 * ever stands on a letter with no letter before it. The skip needs no
-	 * bound, the text being NUL-terminated. */
-	for (i = 0; i < c->t->len && !ent_full(c); i++) {
-		if (!triggers[u[i]] || (u[i] < 0x80 && i > 0 && alpha[u[i - 1]])) {
-			if (alpha[u[i]])
-				while (alpha[u[i + 1]])
-					i++;
-			continue;
+	pthread_once(&triggers_once, build_triggers);
+	/* Only bytes ent_index_starts marked: an ASCII trigger with no ASCII
+	 * letter before it, or a UTF-8 lead byte, which may or may not be a
+	 * trigger. Every other byte the per-byte loop this replaces passed
+	 * over without a look. */
+	for (w = 0; w < c->nstarts; w++) {
+		for (m = c->handle_starts[w]; m; m &= m - 1) {
+			i = w * 64 + (size_t)__builtin_ctzll(m);
+			if (i >= c->t->len || ent_full(c))
+				return;
+			if (!triggers[u[i]])
+				continue;
+			if (s[i] == '@' && (i == 0 || !handle_char((unsigned char)s[i - 1])))
+				at_handle(c, i);
+			if (s[i] == 't' && (i == 0 || !handle_char((unsigned char)s[i - 1])) &&
+			    (s[i + 1] == ' ' || s[i + 1] == '.'))
+				spaced_tme(c, i);
+			for (k = 0; k < NPLATFORMS; k++)
+				if (ent_keyword_maybe(platforms[k].kw, s, i) &&
+				    ent_keyword_at(c, platforms[k].kw, i, &e))
+					keyword_handle(c, &platforms[k], i, e);
 		}
-		if (s[i] == '@' && (i == 0 || !handle_char((unsigned char)s[i - 1])))
-			at_handle(c, i);
-		if (s[i] == 't' && (i == 0 || !handle_char((unsigned char)s[i - 1])) &&
-		    (s[i + 1] == ' ' || s[i + 1] == '.'))
-			spaced_tme(c, i);
-		for (k = 0; k < NPLATFORMS; k++)
-			if (ent_keyword_maybe(platforms[k].kw, s, i) &&
-			    ent_keyword_at(c, platforms[k].kw, i, &e))
-				keyword_handle(c, &platforms[k], i, e);
-		if (alpha[u[i]])
-			while (alpha[u[i + 1]])
-				i++;
 	}
 }

@@ -46,6 +46,7 @@ struct ent_keywords ent_kw_other = { .list = other };
 
 static void build(struct ent_keywords *k)
 {
+	uint8_t last[256] = { 0 };
 	const char *w;
 	size_t i;
 
@@ -56,6 +57,11 @@ static void build(struct ent_keywords *k)
 		k->word[i].len = (uint8_t)strlen(k->word[i].text);
 		k->word[i].ascii = (unsigned char)k->word[i].text[0] < 0x80;
 		k->first[(unsigned char)k->word[i].text[0]] = 1;
+		if (last[(unsigned char)k->word[i].text[0]])
+			k->next[last[(unsigned char)k->word[i].text[0]] - 1] = (uint8_t)(i + 1);
+		else
+			k->head[(unsigned char)k->word[i].text[0]] = (uint8_t)(i + 1);
+		last[(unsigned char)k->word[i].text[0]] = (uint8_t)(i + 1);
 		if ((unsigned char)k->word[i].text[0] >= 0xC0)
 			k->second[(unsigned char)k->word[i].text[0]] |=
 				(uint64_t)1 << ((unsigned char)k->word[i].text[1] & 63);
@@ -80,6 +86,16 @@ void ent_keywords_init(void)
 	pthread_once(&once, build_all);
 }
 
+/* memcmp(s, w, n) == 0 past the first two bytes, which the caller has
+ * compared: inline, as the words are short and most fail at once. */
+static inline int same_tail(const unsigned char *s, const char *w, size_t n)
+{
+	for (size_t j = 2; j < n; j++)
+		if (s[j] != (unsigned char)w[j])
+			return 0;
+	return 1;
+}
+
 /* The words are tried in list order, so an earlier word wins over a longer
  * later one ("=line" before "=line id") exactly as the list says. */
 int ent_keyword_at(const struct ent_ctx *c, const struct ent_keywords *kw, size_t i,
@@ -91,11 +107,12 @@ int ent_keyword_at(const struct ent_ctx *c, const struct ent_keywords *kw, size_
 
 	if (i >= len || !ent_keyword_maybe(kw, c->t->buf, i))
 		return 0;
-	for (k = 0; k < kw->n; k++) {
+	/* Only the words starting with s[i], in list order: the others
+	 * cannot match, so the first that fits is the same word. */
+	for (k = kw->head[s[i]]; k-- > 0; k = kw->next[k]) {
 		w = &kw->word[k];
-		if ((unsigned char)w->text[0] != s[i] || w->len > len - i ||
-		    (w->len > 1 && (unsigned char)w->text[1] != s[i + 1]) ||
-		    memcmp(s + i, w->text, w->len))
+		if (w->len > len - i || (w->len > 1 && (unsigned char)w->text[1] != s[i + 1]) ||
+		    !same_tail(s + i, w->text, w->len))
 			continue;
 		if (w->ascii && i > 0 &&
 		    (w->whole ? ent_is_alnum(s[i - 1]) : ent_is_alpha(s[i - 1])))

@@ -122,8 +122,9 @@ static int may_digit(const unsigned char *p)
  * (may_digit): ASCII letters other than those of number words, 'o', 'l',
  * 'i' and the 'p' of "plus", and all UTF-8 lead bytes; or begins one as
  * the input's digit or a number word: the other first letters of number
- * words. */
-enum { B_ALNUM = 1, B_START = 2, B_CHECK = 4, B_WORD = 8 };
+ * words (B_WORD); or begins one as the input's digit or "plus": the 'p'
+ * (B_PLUS); or is a look-alike digit, 'o', 'l', 'i' (B_LOOK). */
+enum { B_ALNUM = 1, B_START = 2, B_CHECK = 4, B_WORD = 8, B_PLUS = 16, B_LOOK = 32 };
 static uint8_t byte_class[256];
 
 enum unit_kind { U_NONE, U_REAL, U_LOOK, U_WORD, U_HOMOPHONE };
@@ -146,6 +147,17 @@ static int other_digit(const char *s, size_t i, size_t len, size_t *n)
 		back++;
 	*n = (size_t)k;
 	return back % 10;
+}
+
+/* memcmp(a, b, n) == 0 for the few bytes of a number word: inline, as a
+ * call cost more than the comparison at every word that starts like one
+ * ("the" against "three"). */
+static inline int same_bytes(const char *a, const char *b, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (a[j] != b[j])
+			return 0;
+	return 1;
 }
 
 /* The digit written at normalised byte i: a digit (of any script), a digit
@@ -175,7 +187,7 @@ static int unit_slow(const struct ent_ctx *c, size_t i, char *d, size_t *n)
 	     k-- > 0; k = word_next[k]) {
 		l = word_len[k];
 		if (l <= len - i && number_words[k].w[1] == s[i + 1] &&
-		    !memcmp(s + i, number_words[k].w, l)) {
+		    same_bytes(s + i + 2, number_words[k].w + 2, l - 2)) {
 			*n = l;
 			*d = number_words[k].d;
 			return number_words[k].homophone ? U_HOMOPHONE : U_WORD;
@@ -649,6 +661,10 @@ static void index_words(void)
 		else if (ent_is_alpha((unsigned char)k) && word_head[k] && k != 'o' && k != 'l' &&
 			 k != 'i' && k != 'p')
 			byte_class[k] |= B_WORD;
+		else if (k == 'p')
+			byte_class[k] |= B_PLUS;
+		else if (k == 'o' || k == 'l' || k == 'i')
+			byte_class[k] |= B_LOOK;
 	}
 	for (k = 0; k < NPLACES; k++) {
 		place_len[k] = (uint8_t)strlen(na_places[k].word);
@@ -731,34 +747,90 @@ static int may_start(const struct ent_ctx *c, size_t i)
 	return start_ok(c, i) && unit_at(c, i, &d, &n) != U_NONE;
 }
 
-/* The first byte from i on where may_start can hold: a byte that begins a
- * unit, '+', '(' or "plus", not after an ASCII letter or digit (start_ok).
- * UTF-8 continuation bytes begin nothing. */
-static size_t next_start(const struct ent_ctx *c, size_t i)
+/* 1 when one of number_words starts at s[i] (unit_slow's look-up). A
+ * letter that begins number words, was no digit in the input and begins
+ * none here can begin no unit ("the" against "three"), so next_start
+ * passes it over, where may_start would have turned it down after a
+ * call to start_ok and unit_slow. */
+static inline int word_starts(const unsigned char *s, size_t i, size_t len)
+{
+	size_t k;
+
+	for (k = word_maybe(s, i) ? word_head[s[i]] : 0; k-- > 0; k = word_next[k])
+		if (word_len[k] <= len - i && number_words[k].w[1] == (char)s[i + 1] &&
+		    same_bytes((const char *)s + i + 2, number_words[k].w + 2, word_len[k] - 2))
+			return 1;
+	return 0;
+}
+
+/* For a Cyrillic character at j (lead byte 0xD0 or 0xD1, which may_digit
+ * lets through whole): 1 when it may begin a unit. The block holds no
+ * decimal digit, so only a Russian number word or the look-alike "о" can
+ * (the input's digit is tested by the caller); any other Cyrillic word
+ * would go through start_ok and unit_slow to be turned down. */
+static inline int cyrillic_unit(const unsigned char *s, size_t j, size_t len)
+{
+	return (s[j] == 0xD0 && j + 1 < len && s[j + 1] == 0xBE) || word_starts(s, j, len);
+}
+
+/* 1 when the look-alike at j ('o', 'l', 'i': "of", "in", "our") opens no
+ * number: it was no digit in the input and begins no number word, so it is
+ * a look-alike unit, and the byte after it is no unit: the end, or an
+ * ASCII byte that is no digit, no look-alike, was no digit in the input
+ * and begins no number word (unit_slow's answer for it is U_NONE). A token
+ * of look-alikes alone is no number (token), and a number that starts
+ * with a letter starts with a token (read_groups), so may_start and
+ * read_groups would turn it down after reading it twice. */
+static int lone_look(const struct ent_ctx *c, size_t j)
 {
 	const unsigned char *s = (const unsigned char *)c->t->buf;
 	size_t len = c->t->len;
+	unsigned char n;
+
+	if (ent_orig_digit(c, j) || word_starts(s, j, len))
+		return 0;
+	if (j + 1 >= len)
+		return 1;
+	n = s[j + 1];
+	return n < 0x80 && !ent_is_digit(n) && n != 'o' && n != 'l' && n != 'i' &&
+	       !ent_orig_digit(c, j + 1) && !word_starts(s, j + 1, len);
+}
+
+/* The first byte from i on where may_start can hold: a byte that begins a
+ * unit, '+', '(' or "plus", not after an ASCII letter or digit (start_ok).
+ * UTF-8 continuation bytes begin nothing. c->phone_starts marks the bytes
+ * that pass the first two tests (ent_index_starts), so only those are
+ * looked at here. */
+static size_t next_start(const struct ent_ctx *c, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)c->t->buf;
+	size_t len = c->t->len, w = i / 64, j;
+	uint64_t m;
 	uint8_t k;
 
-	for (; i < len; i++) {
-		k = byte_class[s[i]];
-		if (!(k & B_START))
-			continue;
-		if ((i > 0 && (byte_class[s[i - 1]] & B_ALNUM)) ||
-		    ((k & B_CHECK) && !ent_orig_digit(c, i) &&
-		     (s[i] < 0x80 || !may_digit(s + i))) ||
-		    ((k & B_WORD) && !word_maybe(s, i) && !ent_orig_digit(c, i))) {
-			/* No number starts inside the rest of a word either.
-			 * The text is NUL-terminated and NUL is no B_ALNUM,
-			 * so the skip needs no bound. */
-			if (k & B_ALNUM)
-				while (byte_class[s[i + 1]] & B_ALNUM)
-					i++;
-			continue;
+	if (i >= len)
+		return len;
+	m = c->phone_starts[w] & (~0ULL << (i % 64));
+	for (;;) {
+		while (!m) {
+			if (++w >= c->nstarts)
+				return len;
+			m = c->phone_starts[w];
 		}
-		return i;
+		j = w * 64 + (size_t)__builtin_ctzll(m);
+		m &= m - 1;
+		if (j >= len)
+			return len;
+		k = byte_class[s[j]];
+		if (((k & B_CHECK) && !ent_orig_digit(c, j) &&
+		     (s[j] < 0x80 || !may_digit(s + j) ||
+		      ((s[j] == 0xD0 || s[j] == 0xD1) && !cyrillic_unit(s, j, len)))) ||
+		    ((k & B_WORD) && !word_starts(s, j, len) && !ent_orig_digit(c, j)) ||
+		    ((k & B_PLUS) && !plus_word((const char *)s, j, len) && !ent_orig_digit(c, j)) ||
+		    ((k & B_LOOK) && lone_look(c, j)))
+			continue;
+		return j;
 	}
-	return len;
 }
 
 void ent_find_phones(struct ent_ctx *c)
