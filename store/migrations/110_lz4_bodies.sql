@@ -14,11 +14,12 @@ DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_catalog.pg_settings
                WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
-        ALTER TABLE listings ALTER COLUMN title SET COMPRESSION lz4,
-            ALTER COLUMN body SET COMPRESSION lz4;
-        ALTER TABLE listing_versions ALTER COLUMN title SET COMPRESSION lz4,
-            ALTER COLUMN body SET COMPRESSION lz4;
-        ALTER TABLE hit_sets ALTER COLUMN hits SET COMPRESSION lz4;
+        -- EXECUTE: a server before 14 would not even parse SET COMPRESSION.
+        EXECUTE 'ALTER TABLE listings ALTER COLUMN title SET COMPRESSION lz4,'
+            ' ALTER COLUMN body SET COMPRESSION lz4';
+        EXECUTE 'ALTER TABLE listing_versions ALTER COLUMN title SET COMPRESSION lz4,'
+            ' ALTER COLUMN body SET COMPRESSION lz4';
+        EXECUTE 'ALTER TABLE hit_sets ALTER COLUMN hits SET COMPRESSION lz4';
     END IF;
 END
 $$;
