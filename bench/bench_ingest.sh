@@ -7,7 +7,9 @@
 # BENCH_INGEST_CHUNK listings per `lurewatch ingest` run (10000), BENCH_INGEST_SECONDS cap on
 # the timed ingestion (120; chunks already started finish), BENCH_INGEST_BATCH (--batch, default
 # lurewatch's own 2000), BENCH_SEED (42), LW_BASE (a second lurewatch binary, e.g. main's, run
-# chunk by chunk in turn with this one into its own cluster), BENCH_INGEST_NOLINK (1: a third
+# chunk by chunk in turn with this one into its own cluster), BENCH_INGEST_REAL (a folder of
+# real postings, e.g. ../shared/ext/real-ads, ingested instead of generated ads),
+# BENCH_INGEST_NOLINK (1: a third
 # cluster ingests the same chunks with [networks] link_on_ingest = false, to measure what
 # linking adds; 0: skip). Every side runs with the cluster's default durability. PostgreSQL's CPU
 # per chunk (all cluster processes, from /proc) is reported beside the wall clock, as it is
@@ -90,7 +92,29 @@ trap 'exit 130' INT TERM
 export LUREWATCH_CACHE=${LUREWATCH_CACHE:-${TMPDIR:-/tmp}/lurewatch-bench-cache}
 
 say "bench: ingestion: generating $N listings"
-python3 bench/gen_listings.py jsonl "$W/listings.jsonl" "$W/listings.csv" "$N" "$SEED" >&2
+if [ -n "${BENCH_INGEST_REAL:-}" ]; then
+	# Real postings instead (one .txt per posting in DIR/*/, title on the first line), each
+	# taken again under new URLs until there are N: their bodies are long enough (median
+	# 3 KB against the generated ads' 660 bytes) for PostgreSQL to compress them.
+	python3 - "$BENCH_INGEST_REAL" "$W/listings.jsonl" "$W/listings.csv" "$N" <<'PY' >&2
+import csv, glob, json, sys
+ads = []
+for f in sorted(glob.glob(sys.argv[1] + "/*/*.txt")):
+    title, _, body = open(f, encoding="utf-8", errors="replace").read().partition("\n")
+    ads.append((title.strip(), body.strip()))
+if not ads:
+    sys.exit("no postings in " + sys.argv[1])
+with open(sys.argv[2], "w", encoding="utf-8") as j, open(sys.argv[3], "w", newline="", encoding="utf-8") as c:
+    w = csv.writer(c)
+    for i in range(int(sys.argv[4])):
+        t, b = ads[i % len(ads)]
+        url = "https://real.example/%d/%d" % (i // len(ads), i % len(ads))
+        j.write(json.dumps({"url": url, "title": t, "body": b, "source": "real"}) + "\n")
+        w.writerow([url, "real", t, b, "", ""])
+PY
+else
+	python3 bench/gen_listings.py jsonl "$W/listings.jsonl" "$W/listings.csv" "$N" "$SEED" >&2
+fi
 put in.bytes "$(wc -c < "$W/listings.jsonl")"
 # Compile (or load) the default pack once, outside the timing.
 echo warm | "$LW" match > /dev/null 2>&1 || true

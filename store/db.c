@@ -31,7 +31,14 @@ static int setup_session(struct store *st, struct lw_error *err)
 	 * No JIT: batch statements over big tables are costed above its
 	 * threshold and spent ~30 ms each compiling code that runs for less
 	 * (a third of a rescan batch's priority statement). The server's
-	 * statement_timeout in step with our deadline (store/wait.c). */
+	 * statement_timeout in step with our deadline (store/wait.c).
+	 * Values this session writes are compressed with lz4 where the server
+	 * has it (PostgreSQL 14 and later, built with it): a posting's body is
+	 * compressed once, as ingestion stages it, and the listing and its
+	 * version keep that datum. For real postings (median 3 KB) the COPY
+	 * into the stage, where that happens, was 40% of the server's CPU:
+	 * 0.42 s per 5,232 with pglz, 0.24 s with lz4 (log_statement_stats). A server without lz4 has no
+	 * 'lz4' among the setting's values, so the setting is left alone. */
 	char ms[24];
 	const char *p[1] = { ms };
 
@@ -39,7 +46,9 @@ static int setup_session(struct store *st, struct lw_error *err)
 	if (send_wait(st, SEND_PARAMS, "SELECT pg_catalog.set_config('search_path', "
 			  "'lurewatch, pg_catalog, pg_temp', false),"
 			  " pg_catalog.set_config('jit', 'off', false),"
-			  " pg_catalog.set_config('statement_timeout', $1, false)",
+			  " pg_catalog.set_config('statement_timeout', $1, false),"
+			  " (SELECT pg_catalog.set_config(name, 'lz4', false) FROM pg_catalog.pg_settings"
+			  " WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))",
 		      NULL, 1, p, NULL, err) < 0)
 		return lw_error_prefix(err, "cannot set up the database session");
 	st->server_timeout = st->timeout_now;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* UTF-8 validation and repair. */
+#include <stdint.h>
+#include <string.h>
+
 #include "buf.h"
 #include "utf8.h"
 
@@ -41,7 +44,22 @@ char *lw_utf8_repair(const char *p, size_t n, size_t *out_len, size_t *repaired)
 	 * per character was most of it). */
 	lw_buf_init(&b, n * 3 + 1);
 	while (i < n) {
-		size_t l = p[i] ? lw_utf8_seq_len((const unsigned char *)p + i, n - i) : 0;
+		size_t l;
+
+		/* ASCII without NUL, eight bytes at a time: most of a posting
+		 * (a call per character was 3% of ingestion's client CPU). */
+		while (n - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if ((w & 0x8080808080808080ull) ||
+			    ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull))
+				break;
+			i += 8;
+		}
+		if (i == n)
+			break;
+		l = p[i] ? lw_utf8_seq_len((const unsigned char *)p + i, n - i) : 0;
 
 		if (l) {
 			i += l;
