@@ -1,9 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# JSON Lines are read by a fast reader for flat objects of strings and by
-# jansson for everything else (cli/ingest_jsonl.c): strings with every
-# escape are stored decoded, other values are ignored or refused as before,
-# and every malformed line is refused with jansson's message and line.
+# JSON Lines are read by jansson (cli/ingest_jsonl.c): strings with every
+# escape are stored decoded, other values are ignored or refused, and every
+# malformed line is refused with jansson's message and its line number.
 . "$(dirname "$0")/lib.sh"
 use_pg
 
