@@ -75,7 +75,7 @@ fi
 # ingest_one CONF FILE: ingests FILE; prints "listings seconds".
 ingest_one() {
 	t0=$(now)
-	"${2:-$LW}" --config "$1" ingest --json "$2" > "$W/ingest.out" 2> "$W/ingest.err" || {
+	"${3:-$LW}" --config "$1" ingest --json "$2" > "$W/ingest.out" 2> "$W/ingest.err" || {
 		say "bench: lurewatch ingest failed:"; tail -n 5 "$W/ingest.err" >&2; return 1; }
 	t1=$(now)
 	echo "$(sed -n 's/.*"listings":\([0-9]*\).*/\1/p' "$W/ingest.out") $(elapsed "$t0" "$t1")"
