@@ -36,9 +36,11 @@ int store_network_hubs(struct store *st, long limit, int all, json_t **out, stru
 	const char *p[2] = { lim, all ? "t" : "f" };
 
 	snprintf(lim, sizeof(lim), "%ld", limit > 0 ? limit : 0);
+	/* contact_stats_now: a detail's figures lag in contact_stats while
+	 * linking has not recounted it (migration 108). */
 	return db_json(st,
 		       "SELECT coalesce(json_agg(" HUB_JSON " ORDER BY c.listings DESC, c.normalized),"
-		       " '[]'::json) FROM (SELECT * FROM contact_stats c"
+		       " '[]'::json) FROM (SELECT * FROM contact_stats_now c"
 		       " WHERE $2::boolean OR c.generic IS NOT NULL"
 		       " ORDER BY c.listings DESC, c.normalized"
 		       " LIMIT CASE WHEN $1::integer > 0 THEN $1::integer END) c",
@@ -93,7 +95,12 @@ int store_network_mark(struct store *st, const char *normalized, const char *ver
 	p[5] = h.min_places;
 	if (db_begin(st, err) < 0)
 		goto out;
+	/* Its counts decide with the mark: a detail with ads not yet counted
+	 * (unseen, migration 108) is recounted first. */
 	if (write_mark(st, normalized, verdict, analyst, note, err) < 0 ||
+	    db_exec(st, "SELECT contact_stats_refresh(ARRAY[$1], $2::text[], $3::text[], $4::integer,"
+			" $5::integer, $6::integer) FROM contact_stats WHERE normalized = $1 AND unseen > 0",
+		    6, p, NULL, err) < 0 ||
 	    db_exec(st, "UPDATE contact_stats SET generic = contact_generic_reason(normalized,"
 			" listings, places, own_address, $2::text[], $3::text[], $4::integer,"
 			" $5::integer, $6::integer) WHERE normalized = $1",

@@ -327,22 +327,22 @@ void link_hubs_release(struct link_hubs *h)
 	h->known = NULL;
 }
 
-/* Recounts the statistics of the batch's details so that one crossing a
- * threshold stops linking now. A detail already generic is not recounted:
- * counts only grow as ads arrive, so it stays generic, and a switchboard's
- * thousands of rows read again for every batch made ingestion slow down
- * as the store grew. Its figures are brought up to date by a rebuild. */
+/* Recounts the statistics of the batch's details that could cross a
+ * threshold now, so that one crossing it stops linking now; the others only
+ * note the batch's ads (contact_stats_refresh_batch, migration 108: a group's
+ * number read all its ads deep for every batch that carried it made this
+ * grow with the store). A detail already generic is not recounted: counts
+ * only grow as ads arrive, so it stays generic, and a switchboard's
+ * thousands of rows read again for every batch made ingestion slow down as
+ * the store grew. Its figures are brought up to date by a rebuild. */
 static int refresh_hubs(struct store *st, const char *arr, const char *skip,
 			const struct link_hubs *h, struct lw_error *err)
 {
 	const char *p[6] = { arr, skip, h->known, h->max_ads, h->min_ads, h->min_places };
 
 	return db_exec(st,
-		       "SELECT contact_stats_refresh(ARRAY(SELECT DISTINCT e.normalized"
-		       " FROM listing_entities e WHERE e.listing_id = ANY ($1::bigint[])"
-		       " AND NOT EXISTS (SELECT FROM contact_stats c WHERE c.normalized = e.normalized"
-		       " AND c.generic IS NOT NULL)),"
-		       " $2::text[], $3::text[], $4::integer, $5::integer, $6::integer)",
+		       "SELECT contact_stats_refresh_batch($1::bigint[], $2::text[], $3::text[],"
+		       " $4::integer, $5::integer, $6::integer)",
 		       6, p, NULL, err);
 }
 

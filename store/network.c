@@ -50,7 +50,7 @@ int store_network_list(struct store *st, long min_size, json_t **out, struct lw_
 	" coalesce(x.generic, 'cut by community detection (loosely knit)'), 'listings', x.total,"  \
 	" 'outside', x.outside, 'networks', x.networks, 'to', x.tos)"                             \
 	" ORDER BY x.generic IS NULL DESC, x.outside DESC, x.normalized), '[]'::json)"           \
-	" FROM (SELECT e.normalized, c.generic, c.listings AS total,"                            \
+	" FROM (SELECT e.normalized, c.generic, " CONTACT_ADS("c") " AS total,"                   \
 	" count(DISTINCT o.listing_id) AS outside, count(DISTINCT n2.network_id) AS networks,"   \
 	" (array_agg(DISTINCT n2.network_id ORDER BY n2.network_id))[1:10] AS tos"               \
 	" FROM (SELECT DISTINCT x.normalized FROM listing_entities x JOIN listing_networks n"   \
@@ -59,7 +59,7 @@ int store_network_list(struct store *st, long min_size, json_t **out, struct lw_
 	" JOIN listing_entities o ON o.normalized = e.normalized"                                \
 	" JOIN listing_networks n2 ON n2.listing_id = o.listing_id"                              \
 	" AND n2.network_id <> ns.network_id"                                                    \
-	" GROUP BY e.normalized, c.generic, c.listings) x)"
+	" GROUP BY e.normalized, c.normalized, c.generic, c.listings, c.unseen) x)"
 /* Near-duplicate texts leading out of network ns: its ads within 3 bits
  * (the most near_duplicate_bits links through the four bands) of ads in
  * other networks, by network, the closest pair first. Those ties were cut
@@ -180,7 +180,7 @@ int store_network_graph(struct store *st, long id, int max_bits, json_t **out,
 		 * over an ad's near-duplicates. */
 		" 'edges', (SELECT coalesce(json_agg(json_build_object('listing', e.listing_id,"
 		"   'entity', e.normalized, 'kind', e.kind, 'generic', c.generic,"
-		"   'weight', CASE WHEN c.generic IS NULL THEN round(1.0 / greatest(coalesce(c.listings, 2) - 1, 1), 4)"
+		"   'weight', CASE WHEN c.generic IS NULL THEN round(1.0 / greatest(coalesce(" CONTACT_ADS("c") ", 2) - 1, 1), 4)"
 		"   ELSE 0 END)), '[]'::json) FROM e JOIN shared USING (normalized)"
 		"   LEFT JOIN contact_stats c ON c.normalized = e.normalized),"
 		" 'near_duplicates', (SELECT coalesce(json_agg(json_build_object('a', f.listing_id,"

@@ -203,4 +203,10 @@ char *link_key(const char *kind, const char *value, size_t value_len, const char
  * string the caller frees. */
 char *link_keys_join(char **keys, size_t n, int distinct);
 
+/* A detail's count of ads: contact_stats.listings, or counted afresh when
+ * batches since its last count added ads to it (unseen, migration 108). */
+#define CONTACT_ADS(c)                                                                       \
+	"(CASE WHEN " c ".unseen > 0 THEN (SELECT count(DISTINCT ux.listing_id)::integer"       \
+	" FROM listing_entities ux WHERE ux.normalized = " c ".normalized) ELSE " c ".listings END)"
+
 #endif

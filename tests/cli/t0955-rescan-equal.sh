@@ -56,7 +56,7 @@ dump() {
 		"SELECT n.listing_id, min(m.listing_id) FROM listing_networks n JOIN listing_networks m ON m.network_id = n.network_id GROUP BY 1 ORDER BY 1" \
 		"SELECT listing_id, version_id, score, categories, priority, regexp_replace(priority_reason, 'network [0-9]+', 'network N'), urgent, status FROM queue_items ORDER BY 1" \
 		"SELECT actor, action, listing_id, details FROM audit_log ORDER BY 3, 2, 4::text" \
-		"SELECT normalized, kinds, $CONTACT_COUNTS generic FROM contact_stats ORDER BY 1"; do
+		"SELECT normalized, kinds, $CONTACT_COUNTS generic FROM contact_stats_now ORDER BY 1"; do
 		echo "-- $q"
 		PGCLIENTENCODING=UTF8 PGOPTIONS='-csearch_path=lurewatch' psql -X -q -t -A -v ON_ERROR_STOP=1 "$U" -c "$q"
 	done
