@@ -7,7 +7,9 @@
 # transaction ids; versions, queue items and audit rows named by listing and
 # version number rather than by serial id (the order a batch's rows take their
 # ids in is the planner's); no network_events (the log of how the networks
-# grew batch by batch: listing_networks holds what they are).
+# grew batch by batch: listing_networks holds what they are); contact statistics as
+# contact_stats_now gives them (a detail's stored counts lag by its unseen ads,
+# which depend on where batches end: migration 108).
 set -eu
 url=$1
 psql "$url" -X -q -At -v ON_ERROR_STOP=1 -F '	' <<'SQL'
@@ -24,7 +26,7 @@ BEGIN
 		      AND table_name NOT IN ('schema_migrations', 'calling_codes', 'gazetteer',
 					     'contact_known', 'workers', 'network_events',
 					     'listing_versions', 'hit_sets', 'listing_entities',
-					     'queue_items', 'audit_log')
+					     'queue_items', 'audit_log', 'contact_stats')
 		    ORDER BY 1 LOOP
 		SELECT coalesce(array_agg(column_name::text), '{}') INTO drop_cols
 		  FROM information_schema.columns
@@ -51,5 +53,7 @@ INSERT INTO dump_out SELECT 'queue_items', (to_jsonb(q) - '{id,version_id,create
 INSERT INTO dump_out SELECT 'audit_log', (to_jsonb(a) - '{id,item_id,at}'::text[]
 	|| jsonb_build_object('details', a.details - 'version_id', 'version', n.version))::text
   FROM audit_log a LEFT JOIN vno n ON n.id = (a.details->>'version_id')::bigint;
+INSERT INTO dump_out SELECT 'contact_stats', (to_jsonb(c) - '{unseen,turned,first_seen,last_seen}'::text[])::text
+  FROM contact_stats_now c;
 SELECT t, r FROM dump_out ORDER BY t, r;
 SQL
