@@ -276,8 +276,12 @@ expect_eq 1 "$?" "a port in use is an error"
 expect_grep "cannot listen on 127.0.0.1:$port" "$TMP/err" "and says so"
 kill "$spid"
 
-# The server's parent exits without stopping it: it must go too.
-sh -c 'python3 "$1" --port 0 --idle-exit 60 >"$2" & echo $! >"$3"; sleep 1' sh "$SERVE" "$TMP/orphan.out" "$TMP/orphan.pid"
+# The server's parent exits without stopping it: it must go too. The parent waits until the
+# server is up (it notes its parent then: a parent gone before that, as a fixed second's sleep
+# allowed on a loaded machine, left it nothing to watch).
+sh -c 'python3 "$1" --port 0 --idle-exit 60 >"$2" & echo $! >"$3"
+	i=0; until grep -q "^PORT=" "$2" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done' \
+	sh "$SERVE" "$TMP/orphan.out" "$TMP/orphan.pid"
 opid=$(cat "$TMP/orphan.pid")
 pids="$pids $opid"
 gone_within "$opid" 30 && ok "the server exits when its parent dies" || notok "the server exits when its parent dies"
