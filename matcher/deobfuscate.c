@@ -65,9 +65,13 @@ static int is_cyrillic_greek(uint32_t cp)
 
 static size_t compact(struct text_unit *u, size_t n)
 {
-	size_t i, k = 0;
+	size_t i, k;
 
-	for (i = 0; i < n; i++)
+	/* Most passes remove nothing: find the first dead unit before
+	 * copying any. */
+	for (k = 0; k < n && u[k].cp != DEAD; k++)
+		;
+	for (i = k; i < n; i++)
 		if (u[i].cp != DEAD)
 			u[k++] = u[i];
 	return k;
@@ -153,6 +157,14 @@ static size_t join_spaced(struct text_unit *u, size_t n)
 	size_t i = 0, j, k, count;
 
 	while (i < n) {
+		/* No unit of a word two or more long stands alone, and most
+		 * units are in one: skip it, asking is_word once a unit
+		 * instead of lone_letter's three questions. */
+		if (i + 1 < n && is_word(u[i].cp) && is_word(u[i + 1].cp)) {
+			for (i += 2; i < n && is_word(u[i].cp); i++)
+				;
+			continue;
+		}
 		if (!lone_letter(u, n, i)) {
 			i++;
 			continue;
