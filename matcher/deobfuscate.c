@@ -15,6 +15,9 @@
 
 /* ---- character classes ------------------------------------------------- */
 
+/* The classes are asked several times of every unit by the passes below;
+ * inlined, each costs a table load rather than a call. */
+
 static int is_ascii_letter(uint32_t cp)
 {
 	return cp >= 'a' && cp <= 'z';
@@ -25,7 +28,7 @@ static int is_digit(uint32_t cp)
 	return cp >= '0' && cp <= '9';
 }
 
-static int is_letter(uint32_t cp)
+static inline __attribute__((always_inline)) int is_letter(uint32_t cp)
 {
 	utf8proc_category_t c;
 
@@ -37,7 +40,7 @@ static int is_letter(uint32_t cp)
 
 /* Letters, digits and marks (Thai vowels and Devanagari signs are marks,
  * and must not split a word). */
-static int is_word(uint32_t cp)
+static inline __attribute__((always_inline)) int is_word(uint32_t cp)
 {
 	utf8proc_category_t c;
 
@@ -48,7 +51,7 @@ static int is_word(uint32_t cp)
 	       c == UTF8PROC_CATEGORY_ND;
 }
 
-static int is_latin(uint32_t cp)
+static inline __attribute__((always_inline)) int is_latin(uint32_t cp)
 {
 	if (cp < 0x80)
 		return is_ascii_letter(cp);
@@ -57,7 +60,7 @@ static int is_latin(uint32_t cp)
 	       is_letter(cp);
 }
 
-static int is_cyrillic_greek(uint32_t cp)
+static inline __attribute__((always_inline)) int is_cyrillic_greek(uint32_t cp)
 {
 	return ((cp >= 0x370 && cp <= 0x52F) || (cp >= 0x1F00 && cp <= 0x1FFF)) &&
 	       is_letter(cp);
