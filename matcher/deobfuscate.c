@@ -158,6 +158,7 @@ static size_t spaced_run(const struct text_unit *u, size_t n, size_t i,
 static size_t join_spaced(struct text_unit *u, size_t n)
 {
 	size_t i = 0, j, k, count;
+	int joined = 0;
 
 	while (i < n) {
 		/* No unit of a word two or more long stands alone, and most
@@ -173,12 +174,14 @@ static size_t join_spaced(struct text_unit *u, size_t n)
 			continue;
 		}
 		j = spaced_run(u, n, i, &count);
-		if (count >= 4)
+		if (count >= 4) {
 			for (k = i + 1; k < j; k += 2)
 				u[k].cp = DEAD;
+			joined = 1;
+		}
 		i = j + 1;
 	}
-	return compact(u, n);
+	return joined ? compact(u, n) : n;
 }
 
 /* ---- Cyrillic and Greek look-alikes -------------------------------------- */
@@ -311,7 +314,8 @@ static int digit_word_at(const struct text_unit *u, size_t i, size_t end)
 	if (!u[i].cp || u[i].cp > 'z' || !strchr("zotfsencud", (int)u[i].cp))
 		return -1;
 	for (k = 0; k < sizeof(digit_words) / sizeof(digit_words[0]); k++)
-		if (match_at(u, i, end, digit_words[k].word))
+		if ((unsigned char)digit_words[k].word[0] == u[i].cp &&
+		    match_at(u, i, end, digit_words[k].word))
 			return (int)k;
 	return -1;
 }
@@ -518,7 +522,7 @@ static size_t collect_items(const struct text_unit *u, size_t n,
 
 /* Rewrites the words of the run it[0..k) when it is long enough to be a
  * number and not the odd "one" or "two" of ordinary prose. */
-static void rewrite_run(struct text_unit *u, const struct item *it, size_t k)
+static int rewrite_run(struct text_unit *u, const struct item *it, size_t k)
 {
 	size_t i, plain = 0, words = 0;
 
@@ -527,16 +531,18 @@ static void rewrite_run(struct text_unit *u, const struct item *it, size_t k)
 		words += it[i].digits[0] != '\0';
 	}
 	if (k < 3 || plain < 2 || !words)
-		return;
+		return 0;
 	for (i = 0; i < k; i++)
 		if (it[i].digits[0])
 			replace(u, it[i].a, it[i].b, it[i].digits);
+	return 1;
 }
 
 static size_t join_number_runs(struct text_unit *u, size_t n)
 {
 	struct item *it = NULL;
 	size_t k, i, run = 0;
+	int rewritten = 0;
 
 	k = collect_items(u, n, &it);
 	for (i = 0; i < k; i++) {
@@ -545,14 +551,15 @@ static size_t join_number_runs(struct text_unit *u, size_t n)
 			continue;
 		}
 		if (i > run && !gap_ok(u, it[i - 1].b, it[i].a)) {
-			rewrite_run(u, it + run, i - run);
+			rewritten |= rewrite_run(u, it + run, i - run);
 			run = i;
 		}
 		if (i + 1 == k || !it[i + 1].number)
-			rewrite_run(u, it + run, i + 1 - run);
+			rewritten |= rewrite_run(u, it + run, i + 1 - run);
 	}
 	free(it);
-	return compact(u, n);
+	/* Only a rewritten run leaves dead units. */
+	return rewritten ? compact(u, n) : n;
 }
 
 size_t text_deobfuscate(struct text_unit *u, size_t n)
