@@ -577,6 +577,19 @@ size_t text_deobfuscate(struct text_unit *u, size_t n)
 
 /* The characters present that some pass cannot do without: a pass whose
  * trigger is absent would change nothing, so it is not run. */
+/* The triggers of each ASCII character, as is_digit, leet_letter and
+ * is_ascii_letter say: one load a unit instead of three tests. */
+#define TRIG(c) (((c) >= '0' && (c) <= '9' ? T_DIGIT : 0u) | \
+		 ((c) == '0' || (c) == '1' || (c) == '!' || (c) == '3' || \
+		  (c) == '4' || (c) == '@' || (c) == '5' || (c) == '$' || \
+		  (c) == '7' ? T_LEET : 0u) | \
+		 ((c) >= 'a' && (c) <= 'z' ? T_ASCII : 0u))
+#define R4(f, b) f(b), f(b + 1), f(b + 2), f(b + 3)
+#define R16(f, b) R4(f, b), R4(f, b + 4), R4(f, b + 8), R4(f, b + 12)
+#define R64(f, b) R16(f, b), R16(f, b + 16), R16(f, b + 32), R16(f, b + 48)
+
+static const unsigned char ascii_triggers[128] = { R64(TRIG, 0), R64(TRIG, 64) };
+
 static unsigned triggers(const struct text_unit *u, size_t n)
 {
 	unsigned t = 0;
@@ -586,12 +599,7 @@ static unsigned triggers(const struct text_unit *u, size_t n)
 		uint32_t cp = u[i].cp;
 
 		if (cp < 0x80) {
-			if (is_digit(cp))
-				t |= T_DIGIT;
-			if (leet_letter(cp))
-				t |= T_LEET;
-			if (is_ascii_letter(cp))
-				t |= T_ASCII;
+			t |= ascii_triggers[cp];
 		} else if ((cp >= 0x370 && cp <= 0x52F) ||
 			   (cp >= 0x1F00 && cp <= 0x1FFF)) {
 			t |= T_CYRGREEK;
