@@ -164,6 +164,14 @@ static void test_spaced_letters(void **state)
 		{ "call w h a t s a p p now", "call whatsapp now" },
 		{ "w h a t s a p p t.e.l.e.g.r.a.m", "whatsapp telegram" },
 		{ "t.e.l.e.g.r.a.m w h a t s a p p", "telegram whatsapp" },
+		/* beside words of other scripts, which join_spaced skips whole;
+		 * a letter touching a word is no lone letter */
+		{ "\xe0\xb8\xaa\xe0\xb8\xa7\xe0\xb8\xb1\xe0\xb8\xaa\xe0\xb8\x94\xe0\xb8\xb5 w h a t s a p p",
+		  "\xe0\xb8\xaa\xe0\xb8\xa7\xe0\xb8\xb1\xe0\xb8\xaa\xe0\xb8\x94\xe0\xb8\xb5 whatsapp" },
+		{ "\xd0\xbd\xd0\xb5\xd1\x82 w h a t s", "\xd0\xbd\xd0\xb5\xd1\x82 whats" },
+		{ "ok.w.h.a.t.s", "ok.whats" },
+		{ "w h a t s a p p\xc3\xa9", "whatsap pe" },
+		{ "ab1 c d e f", "ab1 cdef" },
 		/* too short, digits, or more than one separator */
 		{ "I am a nurse", "i am a nurse" },
 		{ "a b c", "a b c" },
