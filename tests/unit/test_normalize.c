@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -183,6 +184,32 @@ static void test_spaced_letters(void **state)
 
 	(void)state;
 	CHECK(cases);
+}
+
+/* A number run of more words than join_number_runs keeps on the stack
+ * (64): the items move to an allocation part way, and all of them are
+ * still rewritten. */
+static void test_number_run_long(void **state)
+{
+	static const char *const w[] = {
+		"one", "two", "three", "four", "five", "six", "seven", "eight",
+		"nine", "oh",
+	};
+	char in[1024], out[512];
+	struct norm_case c = { in, out };
+	size_t i, a = 0, b = 0;
+
+	(void)state;
+	a += (size_t)snprintf(in + a, sizeof(in) - a, "call");
+	b += (size_t)snprintf(out + b, sizeof(out) - b, "call");
+	for (i = 0; i < 150; i++) {
+		a += (size_t)snprintf(in + a, sizeof(in) - a, " %s", w[i % 10]);
+		b += (size_t)snprintf(out + b, sizeof(out) - b, " %c",
+				      "1234567890"[i % 10]);
+	}
+	snprintf(in + a, sizeof(in) - a, " now");
+	snprintf(out + b, sizeof(out) - b, " now");
+	check_cases(&c, 1);
 }
 
 static void test_emoji(void **state)
@@ -524,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_homoglyphs),
 		cmocka_unit_test(test_leetspeak),
 		cmocka_unit_test(test_spaced_letters),
+		cmocka_unit_test(test_number_run_long),
 		cmocka_unit_test(test_emoji),
 		cmocka_unit_test(test_digit_words),
 		cmocka_unit_test(test_invalid_utf8),
