@@ -15,6 +15,9 @@
 
 /* ---- character classes ------------------------------------------------- */
 
+/* The classes are asked several times of every unit by the passes below;
+ * inlined, each costs a table load rather than a call. */
+
 static int is_ascii_letter(uint32_t cp)
 {
 	return cp >= 'a' && cp <= 'z';
@@ -25,7 +28,7 @@ static int is_digit(uint32_t cp)
 	return cp >= '0' && cp <= '9';
 }
 
-static int is_letter(uint32_t cp)
+static inline __attribute__((always_inline)) int is_letter(uint32_t cp)
 {
 	utf8proc_category_t c;
 
@@ -37,7 +40,7 @@ static int is_letter(uint32_t cp)
 
 /* Letters, digits and marks (Thai vowels and Devanagari signs are marks,
  * and must not split a word). */
-static int is_word(uint32_t cp)
+static inline __attribute__((always_inline)) int is_word(uint32_t cp)
 {
 	utf8proc_category_t c;
 
@@ -48,7 +51,7 @@ static int is_word(uint32_t cp)
 	       c == UTF8PROC_CATEGORY_ND;
 }
 
-static int is_latin(uint32_t cp)
+static inline __attribute__((always_inline)) int is_latin(uint32_t cp)
 {
 	if (cp < 0x80)
 		return is_ascii_letter(cp);
@@ -57,7 +60,7 @@ static int is_latin(uint32_t cp)
 	       is_letter(cp);
 }
 
-static int is_cyrillic_greek(uint32_t cp)
+static inline __attribute__((always_inline)) int is_cyrillic_greek(uint32_t cp)
 {
 	return ((cp >= 0x370 && cp <= 0x52F) || (cp >= 0x1F00 && cp <= 0x1FFF)) &&
 	       is_letter(cp);
@@ -65,9 +68,13 @@ static int is_cyrillic_greek(uint32_t cp)
 
 static size_t compact(struct text_unit *u, size_t n)
 {
-	size_t i, k = 0;
+	size_t i, k;
 
-	for (i = 0; i < n; i++)
+	/* Most passes remove nothing: find the first dead unit before
+	 * copying any. */
+	for (k = 0; k < n && u[k].cp != DEAD; k++)
+		;
+	for (i = k; i < n; i++)
 		if (u[i].cp != DEAD)
 			u[k++] = u[i];
 	return k;
@@ -151,19 +158,30 @@ static size_t spaced_run(const struct text_unit *u, size_t n, size_t i,
 static size_t join_spaced(struct text_unit *u, size_t n)
 {
 	size_t i = 0, j, k, count;
+	int joined = 0;
 
 	while (i < n) {
+		/* No unit of a word two or more long stands alone, and most
+		 * units are in one: skip it, asking is_word once a unit
+		 * instead of lone_letter's three questions. */
+		if (i + 1 < n && is_word(u[i].cp) && is_word(u[i + 1].cp)) {
+			for (i += 2; i < n && is_word(u[i].cp); i++)
+				;
+			continue;
+		}
 		if (!lone_letter(u, n, i)) {
 			i++;
 			continue;
 		}
 		j = spaced_run(u, n, i, &count);
-		if (count >= 4)
+		if (count >= 4) {
 			for (k = i + 1; k < j; k += 2)
 				u[k].cp = DEAD;
+			joined = 1;
+		}
 		i = j + 1;
 	}
-	return compact(u, n);
+	return joined ? compact(u, n) : n;
 }
 
 /* ---- Cyrillic and Greek look-alikes -------------------------------------- */
@@ -296,7 +314,8 @@ static int digit_word_at(const struct text_unit *u, size_t i, size_t end)
 	if (!u[i].cp || u[i].cp > 'z' || !strchr("zotfsencud", (int)u[i].cp))
 		return -1;
 	for (k = 0; k < sizeof(digit_words) / sizeof(digit_words[0]); k++)
-		if (match_at(u, i, end, digit_words[k].word))
+		if ((unsigned char)digit_words[k].word[0] == u[i].cp &&
+		    match_at(u, i, end, digit_words[k].word))
 			return (int)k;
 	return -1;
 }
@@ -475,11 +494,18 @@ static int multiply(const struct text_unit *u, struct item *it,
 
 /* Collects the words of u as items, "double X" already merged. Returns the
  * count; the caller frees *out. */
+/* Items of a component that fit here need no allocation: one per
+ * component was 4% of the normaliser's instructions on real postings,
+ * where every word with an accent is a component of its own. */
+#define ITEMS_ON_STACK 64
+
+/* The items of u[0..n), in stack (ITEMS_ON_STACK of them) while they fit,
+ * else in an allocation *out that the caller frees when it is not stack. */
 static size_t collect_items(const struct text_unit *u, size_t n,
-			    struct item **out)
+			    struct item *stack, struct item **out)
 {
-	struct item *it = NULL, next;
-	size_t i, a, k = 0, cap = 0;
+	struct item *it = stack, next;
+	size_t i, a, k = 0, cap = ITEMS_ON_STACK;
 
 	for (i = 0; i < n; i++) {
 		if (!is_word(u[i].cp))
@@ -492,8 +518,13 @@ static size_t collect_items(const struct text_unit *u, size_t n,
 		if (k && !it[k - 1].number && multiply(u, &it[k - 1], &next))
 			continue;
 		if (k == cap) {
-			cap = cap ? cap * 2 : 64;
-			it = xreallocarray(it, cap, sizeof(*it));
+			cap *= 2;
+			if (it == stack) {
+				it = xreallocarray(NULL, cap, sizeof(*it));
+				memcpy(it, stack, k * sizeof(*it));
+			} else {
+				it = xreallocarray(it, cap, sizeof(*it));
+			}
 		}
 		it[k++] = next;
 	}
@@ -503,7 +534,7 @@ static size_t collect_items(const struct text_unit *u, size_t n,
 
 /* Rewrites the words of the run it[0..k) when it is long enough to be a
  * number and not the odd "one" or "two" of ordinary prose. */
-static void rewrite_run(struct text_unit *u, const struct item *it, size_t k)
+static int rewrite_run(struct text_unit *u, const struct item *it, size_t k)
 {
 	size_t i, plain = 0, words = 0;
 
@@ -512,32 +543,36 @@ static void rewrite_run(struct text_unit *u, const struct item *it, size_t k)
 		words += it[i].digits[0] != '\0';
 	}
 	if (k < 3 || plain < 2 || !words)
-		return;
+		return 0;
 	for (i = 0; i < k; i++)
 		if (it[i].digits[0])
 			replace(u, it[i].a, it[i].b, it[i].digits);
+	return 1;
 }
 
 static size_t join_number_runs(struct text_unit *u, size_t n)
 {
-	struct item *it = NULL;
+	struct item stack[ITEMS_ON_STACK], *it;
 	size_t k, i, run = 0;
+	int rewritten = 0;
 
-	k = collect_items(u, n, &it);
+	k = collect_items(u, n, stack, &it);
 	for (i = 0; i < k; i++) {
 		if (!it[i].number) {
 			run = i + 1;
 			continue;
 		}
 		if (i > run && !gap_ok(u, it[i - 1].b, it[i].a)) {
-			rewrite_run(u, it + run, i - run);
+			rewritten |= rewrite_run(u, it + run, i - run);
 			run = i;
 		}
 		if (i + 1 == k || !it[i + 1].number)
-			rewrite_run(u, it + run, i + 1 - run);
+			rewritten |= rewrite_run(u, it + run, i + 1 - run);
 	}
-	free(it);
-	return compact(u, n);
+	if (it != stack)
+		free(it);
+	/* Only a rewritten run leaves dead units. */
+	return rewritten ? compact(u, n) : n;
 }
 
 size_t text_deobfuscate(struct text_unit *u, size_t n)
@@ -555,6 +590,19 @@ size_t text_deobfuscate(struct text_unit *u, size_t n)
 
 /* The characters present that some pass cannot do without: a pass whose
  * trigger is absent would change nothing, so it is not run. */
+/* The triggers of each ASCII character, as is_digit, leet_letter and
+ * is_ascii_letter say: one load a unit instead of three tests. */
+#define TRIG(c) (((c) >= '0' && (c) <= '9' ? T_DIGIT : 0u) | \
+		 ((c) == '0' || (c) == '1' || (c) == '!' || (c) == '3' || \
+		  (c) == '4' || (c) == '@' || (c) == '5' || (c) == '$' || \
+		  (c) == '7' ? T_LEET : 0u) | \
+		 ((c) >= 'a' && (c) <= 'z' ? T_ASCII : 0u))
+#define R4(f, b) f(b), f(b + 1), f(b + 2), f(b + 3)
+#define R16(f, b) R4(f, b), R4(f, b + 4), R4(f, b + 8), R4(f, b + 12)
+#define R64(f, b) R16(f, b), R16(f, b + 16), R16(f, b + 32), R16(f, b + 48)
+
+static const unsigned char ascii_triggers[128] = { R64(TRIG, 0), R64(TRIG, 64) };
+
 static unsigned triggers(const struct text_unit *u, size_t n)
 {
 	unsigned t = 0;
@@ -564,12 +612,7 @@ static unsigned triggers(const struct text_unit *u, size_t n)
 		uint32_t cp = u[i].cp;
 
 		if (cp < 0x80) {
-			if (is_digit(cp))
-				t |= T_DIGIT;
-			if (leet_letter(cp))
-				t |= T_LEET;
-			if (is_ascii_letter(cp))
-				t |= T_ASCII;
+			t |= ascii_triggers[cp];
 		} else if ((cp >= 0x370 && cp <= 0x52F) ||
 			   (cp >= 0x1F00 && cp <= 0x1FFF)) {
 			t |= T_CYRGREEK;

@@ -24,8 +24,8 @@ _Atomic unsigned char text_ucat_cache[0x10000];
  * sequence returns 0 and sets *bad to the length of its maximal invalid
  * prefix (at least 1), so the caller can skip exactly that. The second-byte
  * bounds reject overlongs, surrogates and code points above U+10FFFF. */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp,
-			  size_t *bad)
+static inline __attribute__((always_inline)) size_t
+utf8_decode(const unsigned char *p, size_t n, uint32_t *cp, size_t *bad)
 {
 	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
 	size_t len, i;
@@ -137,8 +137,10 @@ static size_t utf8_len(uint32_t cp)
 	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
-static int push(struct units *us, uint32_t cp, uint32_t start, uint32_t end,
-		int upper)
+/* Inlined: it runs once a code point, and the call cost as much as the
+ * work on non-Latin text. */
+static inline __attribute__((always_inline)) int
+push(struct units *us, uint32_t cp, uint32_t start, uint32_t end, int upper)
 {
 	size_t bytes = utf8_len(cp);
 	struct text_unit *x;

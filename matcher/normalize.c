@@ -409,12 +409,29 @@ static int doc_mostly_latin(void *arg)
 {
 	struct norm *nm = arg;
 	struct units all = { NULL, 0, 0, (size_t)-1 };
-	size_t latin, other, repaired = 0;
+	const unsigned char *in = nm->in;
+	size_t latin = 0, other = 0, l, o, repaired = 0, i = 0, j;
 
 	if (nm->mostly_latin >= 0)
 		return nm->mostly_latin;
-	units_add(&all, nm->in, 0, nm->len, nm->len, &repaired);
-	text_script_count(all.u, all.n, &latin, &other);
+	/* An ASCII byte is a unit of its own (a letter folds to a Latin
+	 * one), and no UTF-8 sequence or mark reaches across it, so only
+	 * the runs of other bytes need folding to be counted. */
+	while (i < nm->len) {
+		if (in[i] < 0x80) {
+			latin += (cls[in[i]] & C_ALPHA) != 0;
+			i++;
+			continue;
+		}
+		for (j = i; j < nm->len && in[j] >= 0x80; j++)
+			;
+		all.n = 0;
+		units_add(&all, in, i, j, nm->len, &repaired);
+		text_script_count(all.u, all.n, &l, &o);
+		latin += l;
+		other += o;
+		i = j;
+	}
 	units_release(&all);
 	nm->mostly_latin = latin > 4 * other;
 	return nm->mostly_latin;

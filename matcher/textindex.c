@@ -39,7 +39,7 @@ void text_index_opens(struct lw_text *t, struct text_index_state *st)
 }
 
 /* 0: not a word character; 1: part of a word; 2: a word by itself. */
-static int word_class(uint32_t cp)
+static inline __attribute__((always_inline)) int word_class(uint32_t cp)
 {
 	utf8proc_category_t c;
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -164,6 +165,14 @@ static void test_spaced_letters(void **state)
 		{ "call w h a t s a p p now", "call whatsapp now" },
 		{ "w h a t s a p p t.e.l.e.g.r.a.m", "whatsapp telegram" },
 		{ "t.e.l.e.g.r.a.m w h a t s a p p", "telegram whatsapp" },
+		/* beside words of other scripts, which join_spaced skips whole;
+		 * a letter touching a word is no lone letter */
+		{ "\xe0\xb8\xaa\xe0\xb8\xa7\xe0\xb8\xb1\xe0\xb8\xaa\xe0\xb8\x94\xe0\xb8\xb5 w h a t s a p p",
+		  "\xe0\xb8\xaa\xe0\xb8\xa7\xe0\xb8\xb1\xe0\xb8\xaa\xe0\xb8\x94\xe0\xb8\xb5 whatsapp" },
+		{ "\xd0\xbd\xd0\xb5\xd1\x82 w h a t s", "\xd0\xbd\xd0\xb5\xd1\x82 whats" },
+		{ "ok.w.h.a.t.s", "ok.whats" },
+		{ "w h a t s a p p\xc3\xa9", "whatsap pe" },
+		{ "ab1 c d e f", "ab1 cdef" },
 		/* too short, digits, or more than one separator */
 		{ "I am a nurse", "i am a nurse" },
 		{ "a b c", "a b c" },
@@ -175,6 +184,32 @@ static void test_spaced_letters(void **state)
 
 	(void)state;
 	CHECK(cases);
+}
+
+/* A number run of more words than join_number_runs keeps on the stack
+ * (64): the items move to an allocation part way, and all of them are
+ * still rewritten. */
+static void test_number_run_long(void **state)
+{
+	static const char *const w[] = {
+		"one", "two", "three", "four", "five", "six", "seven", "eight",
+		"nine", "oh",
+	};
+	char in[1024], out[512];
+	struct norm_case c = { in, out };
+	size_t i, a = 0, b = 0;
+
+	(void)state;
+	a += (size_t)snprintf(in + a, sizeof(in) - a, "call");
+	b += (size_t)snprintf(out + b, sizeof(out) - b, "call");
+	for (i = 0; i < 150; i++) {
+		a += (size_t)snprintf(in + a, sizeof(in) - a, " %s", w[i % 10]);
+		b += (size_t)snprintf(out + b, sizeof(out) - b, " %c",
+				      "1234567890"[i % 10]);
+	}
+	snprintf(in + a, sizeof(in) - a, " now");
+	snprintf(out + b, sizeof(out) - b, " now");
+	check_cases(&c, 1);
 }
 
 static void test_emoji(void **state)
@@ -516,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_homoglyphs),
 		cmocka_unit_test(test_leetspeak),
 		cmocka_unit_test(test_spaced_letters),
+		cmocka_unit_test(test_number_run_long),
 		cmocka_unit_test(test_emoji),
 		cmocka_unit_test(test_digit_words),
 		cmocka_unit_test(test_invalid_utf8),

@@ -189,6 +189,59 @@ static void test_fast_matches_reference_dense(void **state)
 	}
 }
 
+/* Documents whose Latin and Cyrillic letters stand near the 4:1 ratio at
+ * which look-alikes are folded (doc_mostly_latin in normalize.c counts the
+ * ASCII bytes by class and folds only the runs of other bytes; the
+ * reference folds the whole document): a miscount flips "раssроrt" between
+ * "passport" and Cyrillic. Each piece says the Latin and Cyrillic letters
+ * it folds to; marks, emoji, ligatures, full-width letters and invalid
+ * bytes sit at the edges of the runs. */
+static const struct {
+	const char *s;
+	unsigned latin, other;
+} ratio_pieces[] = {
+	{ "abcd", 4, 0 }, { "WXYZ", 4, 0 }, { "Hi", 2, 0 }, { "a", 1, 0 },
+	{ "\xef\xac\x81", 2, 0 },                     /* fi ligature */
+	{ "\xef\xbc\xb7\xef\xbc\xa8", 2, 0 },         /* full-width WH */
+	{ "\xf0\x9f\x93\x9e", 5, 0 },                 /* phone emoji: "phone" */
+	{ "Bogot\xc3\xa1", 6, 0 }, { "e\xcc\x81", 1, 0 }, { "\xc3\x89", 1, 0 },
+	{ "\xd0\xb8\xcc\x86", 0, 1 },                 /* и + breve: й */
+	{ "\xd0\x91\xd0\x94", 0, 2 }, { "\xce\xb1\xcc\x81", 0, 1 },
+	{ "\xcc\x81", 0, 0 }, { "\xff", 0, 0 }, { "\xc3", 0, 0 }, { "7", 0, 0 },
+	{ "\xe2\x80\x8b", 0, 0 }, { "\xc2\xa0", 0, 0 },
+};
+
+static void test_fast_matches_reference_script_ratio(void **state)
+{
+	static char doc[2048];
+	uint64_t seed;
+	size_t len;
+	unsigned latin, other, want, k;
+
+	(void)state;
+	for (seed = 1; seed <= 4000; seed++) {
+		rng_state = seed * 0xA24BAED4963EE407ull;
+		/* "раssроrt": four Cyrillic look-alikes, four Latin letters. */
+		len = add(doc, 0, sizeof(doc), "\xd1\x80\xd0\xb0ss\xd1\x80\xd0\xbert ");
+		latin = 4;
+		other = 4;
+		for (k = rnd(3); k > 0; k--) {
+			len = add(doc, len, sizeof(doc), "\xd1\x81\xd0\xbe\xd1\x80 ");
+			other += 3;
+		}
+		want = 4 * other - 6 + rnd(13);
+		while (latin < want && len + 16 < sizeof(doc)) {
+			k = rnd(N(ratio_pieces));
+			len = add(doc, len, sizeof(doc), ratio_pieces[k].s);
+			latin += ratio_pieces[k].latin;
+			other += ratio_pieces[k].other;
+			if (rnd(3))
+				len = add(doc, len, sizeof(doc), spaces[rnd(N(spaces))]);
+		}
+		check_same(doc, len, seed);
+	}
+}
+
 /* Ordinary prose, which the bulk path copies sixteen bytes at a time, with
  * now and then something it must leave to the chunk path: number words,
  * lone letters, digits, ! @ $, non-ASCII, runs of whitespace. Words run
@@ -386,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_fast_matches_reference_dense),
 		cmocka_unit_test(test_fast_matches_reference_prose),
 		cmocka_unit_test(test_fast_matches_reference_limits),
+		cmocka_unit_test(test_fast_matches_reference_script_ratio),
 		cmocka_unit_test(test_index_words),
 		cmocka_unit_test(test_index_sentences),
 		cmocka_unit_test(test_index_paragraphs),
