@@ -10,6 +10,7 @@
 #include "../util/buf.h"
 #include "../util/utf8.h"
 #include "../util/xmalloc.h"
+#include "factor.h"
 #include "matcher_internal.h"
 #include "text.h"
 
@@ -540,7 +541,7 @@ static int compile_set(const struct matcher *m, struct exprset *s, int literal,
 		return 0;
 	if (!cerr)
 		return lw_error_set(err, "cannot compile the %s database", what);
-	if (cerr->expression >= 0 && s->ids[cerr->expression] < m->nhs)
+	if (cerr->expression >= 0 && s->ids[cerr->expression] < m->nhs && strcmp(what, "factor") != 0)
 		pattern_error(m, m->hs_pids[m->hs_first[s->ids[cerr->expression]]], cerr->message, err);
 	else
 		lw_error_set(err, "cannot compile the %s database: %s", what, cerr->message);
@@ -548,14 +549,114 @@ static int compile_set(const struct matcher *m, struct exprset *s, int literal,
 	return -1;
 }
 
+/* Gating: a factor shorter than this fires inside too many words ("rs"
+ * in "hours") to save anything; a pattern wider than GATE_MAX_WIDTH
+ * would need windows as wide as most documents. */
+#define GATE_MIN_FACTOR 3
+#define GATE_MAX_WIDTH 1024u
+
+/* Which regex ids go to db_gate (gated[u] = 1) and the literals one of
+ * which each must contain (lits[u], nlits[u]). A rule whose patterns
+ * cannot all be gated keeps all of them in db_main, and an id shared by
+ * several rules is gated only when all of them are: the matches of one
+ * rule then come from one database, in the order the single scan gave. */
+static void gate_plan(const struct matcher *m, unsigned char *gated, char ***lits,
+		      size_t *nlits)
+{
+	size_t nr = m->pack->nrules ? m->pack->nrules : 1;
+	unsigned char *keep = xcalloc(nr, 1);  /* rule with a pattern in db_main */
+	int changed = 1;
+
+	for (size_t u = 0; u < m->nhs; u++) {
+		unsigned p = m->hs_pids[m->hs_first[u]];
+		size_t minlen = SIZE_MAX;
+
+		if (m->pat_lit[p] || m->pat_width[p] == WIDTH_UNBOUNDED ||
+		    m->pat_width[p] > GATE_MAX_WIDTH)
+			continue;
+		nlits[u] = factor_derive(m->pat_expr[p], &lits[u]);
+		for (size_t i = 0; i < nlits[u]; i++)
+			if (strlen(lits[u][i]) < minlen)
+				minlen = strlen(lits[u][i]);
+		gated[u] = nlits[u] && minlen >= GATE_MIN_FACTOR;
+	}
+	while (changed) {
+		changed = 0;
+		for (size_t u = 0; u < m->nhs; u++) {
+			unsigned p = m->hs_pids[m->hs_first[u]];
+			int any = 0;
+
+			if (m->pat_lit[p])
+				continue;
+			for (size_t k = m->hs_first[u]; k < m->hs_first[u + 1]; k++)
+				any |= keep[m->pat_rule[m->hs_pids[k]]];
+			if (gated[u] && !any)
+				continue;
+			if (gated[u]) {
+				gated[u] = 0;
+				changed = 1;
+			}
+			for (size_t k = m->hs_first[u]; k < m->hs_first[u + 1]; k++) {
+				size_t r = m->pat_rule[m->hs_pids[k]];
+
+				if (!keep[r]) {
+					keep[r] = 1;
+					changed = 1;
+				}
+			}
+		}
+	}
+	free(keep);
+}
+
+/* The factors of the gated ids as one literal set, each literal once,
+ * with the widest match that needs it. */
+static void gate_factors(struct matcher *m, const unsigned char *gated, char **lits[],
+			 const size_t *nlits, struct exprset *fac)
+{
+	size_t cap = 0;
+
+	for (size_t u = 0; u < m->nhs; u++) {
+		unsigned w = m->pat_width[m->hs_pids[m->hs_first[u]]];
+
+		if (!gated[u])
+			continue;
+		for (size_t i = 0; i < nlits[u]; i++) {
+			size_t k = 0;
+
+			while (k < fac->n && strcmp(fac->expr[k], lits[u][i]) != 0)
+				k++;
+			if (k == fac->n) {
+				set_add(fac, xstrdup(lits[u][i]), HS_FLAG_CASELESS, (unsigned)k, 1);
+				if (fac->n > cap) {
+					cap = fac->cap;
+					m->fac_width = xreallocarray(m->fac_width, cap, sizeof(*m->fac_width));
+					m->fac_len = xreallocarray(m->fac_len, cap, sizeof(*m->fac_len));
+				}
+				m->fac_width[k] = 0;
+				m->fac_len[k] = (unsigned)strlen(lits[u][i]);
+			}
+			if (w > m->fac_width[k])
+				m->fac_width[k] = w;
+		}
+	}
+	m->nfac = fac->n;
+}
+
 /* The databases of matcher_internal.h hold every pattern and item: one
- * pass of each over the text finds everything the rules and combinations
- * need. */
+ * pass of each over the text, and of db_gate over the windows db_fac
+ * finds, find everything the rules and combinations need. */
 static int build_main(struct matcher *m, struct lw_error *err)
 {
-	struct exprset pad = { 0 }, lit = { 0 }, ulit = { 0 }, re = { 0 };
+	struct exprset pad = { 0 }, lit = { 0 }, ulit = { 0 }, re = { 0 }, gate = { 0 },
+		       fac = { 0 };
+	unsigned char *gated = xcalloc(m->nhs ? m->nhs : 1, 1);
+	char ***lits = xcalloc(m->nhs ? m->nhs : 1, sizeof(*lits));
+	size_t *nlits = xcalloc(m->nhs ? m->nhs : 1, sizeof(*nlits));
 	int rc = 0;
 
+	gate_plan(m, gated, lits, nlits);
+	gate_factors(m, gated, lits, nlits, &fac);
 	for (size_t u = 0; u < m->nhs; u++) {
 		unsigned p = m->hs_pids[m->hs_first[u]];
 
@@ -567,6 +668,8 @@ static int build_main(struct matcher *m, struct lw_error *err)
 			set_add(&ulit, m->pat_lit[p], 0, (unsigned)u, 0);
 		else if (m->pat_lit[p])
 			set_add(&lit, m->pat_lit[p], 0, (unsigned)u, 0);
+		else if (gated[u])
+			set_add(&gate, m->pat_expr[p], m->pat_flags[p], (unsigned)u, 0);
 		else
 			set_add(&re, m->pat_expr[p], m->pat_flags[p], (unsigned)u, 0);
 	}
@@ -578,10 +681,25 @@ static int build_main(struct matcher *m, struct lw_error *err)
 		rc = compile_set(m, &ulit, 1, &m->db_ulit, "word-list", err);
 	if (rc == 0 && re.n)
 		rc = compile_set(m, &re, 0, &m->db_main, "pattern", err);
+	if (rc == 0 && gate.n)
+		rc = compile_set(m, &gate, 0, &m->db_gate, "pattern", err);
+	/* Factor ids are no Hyperscan ids of patterns: an error names none. */
+	if (rc == 0 && fac.n)
+		rc = compile_set(m, &fac, 1, &m->db_fac, "factor", err);
+	for (size_t u = 0; u < m->nhs; u++) {
+		for (size_t i = 0; i < nlits[u]; i++)
+			free(lits[u][i]);
+		free(lits[u]);
+	}
+	free(lits);
+	free(nlits);
+	free(gated);
 	set_release(&pad);
 	set_release(&lit);
 	set_release(&ulit);
 	set_release(&re);
+	set_release(&gate);
+	set_release(&fac);
 	return rc;
 }
 
@@ -783,6 +901,10 @@ void matcher_free(struct matcher *m)
 	hs_free_database(m->db_lit);
 	hs_free_database(m->db_ulit);
 	hs_free_database(m->db_pad);
+	hs_free_database(m->db_gate);
+	hs_free_database(m->db_fac);
+	free(m->fac_width);
+	free(m->fac_len);
 	free_tables(m);
 	if (m->combs)
 		for (size_t i = 0; i < m->pack->nrules; i++)

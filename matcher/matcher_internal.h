@@ -49,6 +49,19 @@ struct matcher {
 	hs_database_t *db_lit;      /* other word-list items of ASCII bytes, as literals */
 	hs_database_t *db_ulit;     /* word-list items with a non-ASCII byte, as literals */
 	hs_database_t *db_pad;      /* ASCII word-list items with their boundaries */
+	/* The two-stage scan (compile.c, gate_plan): regular expressions
+	 * from which a required literal can be read, and whose matches are
+	 * at most pat_width bytes wide, are not in db_main but in db_gate,
+	 * scanned only over windows around the places where db_fac found one
+	 * of those literals (fac_len bytes, as far as fac_width bytes from
+	 * the matches that need it); db_gate's matches are exactly those a
+	 * scan of the whole text finds. A rule's patterns are all in one of
+	 * the two, so that each rule's matches come in the order they did. */
+	hs_database_t *db_gate;
+	hs_database_t *db_fac;
+	size_t nfac;
+	unsigned *fac_width;        /* factor id -> widest match that needs it */
+	unsigned *fac_len;          /* factor id -> its length in bytes */
 	size_t npat;
 	size_t *pat_rule;           /* pattern id -> rule index */
 	const char **pat_expr;      /* pattern id -> normalised expression (owned); NULL

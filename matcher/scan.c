@@ -67,7 +67,9 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 	if ((m->db_main && hs_alloc_scratch(m->db_main, &s->scratch) != HS_SUCCESS) ||
 	    (m->db_lit && hs_alloc_scratch(m->db_lit, &s->scratch) != HS_SUCCESS) ||
 	    (m->db_ulit && hs_alloc_scratch(m->db_ulit, &s->scratch) != HS_SUCCESS) ||
-	    (m->db_pad && hs_alloc_scratch(m->db_pad, &s->scratch) != HS_SUCCESS)) {
+	    (m->db_pad && hs_alloc_scratch(m->db_pad, &s->scratch) != HS_SUCCESS) ||
+	    (m->db_gate && hs_alloc_scratch(m->db_gate, &s->scratch) != HS_SUCCESS) ||
+	    (m->db_fac && hs_alloc_scratch(m->db_fac, &s->scratch) != HS_SUCCESS)) {
 		lw_error_set(err, "cannot allocate hyperscan scratch space");
 		matcher_scanner_free(s);
 		return NULL;
@@ -90,6 +92,7 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	free(s->spaced);
 	free(s->padded);
 	free(s->defer);
+	free(s->win);
 	free(s->raw);
 	free(s->per_pat);
 	free(s->last);
@@ -741,6 +744,150 @@ static int literal_texts(struct matcher_scanner *s, const char *text, size_t len
 	return scan_literal_texts(text, len, s->spaced, s->padded + 1);
 }
 
+/* ---- the second stage: db_gate over windows around its factors ---------- */
+
+/* A window's edges sit where \b reads the same in the window as in the
+ * whole text: just after an ASCII byte that is no word byte (then \b at
+ * the window's start holds exactly when it does in the text), and just
+ * before one. Such bytes are also character boundaries for UTF-8 mode. */
+static int gate_edge(unsigned char c)
+{
+	return c < 0x80 && !ascii_word(c);
+}
+
+/* Windows cost a Hyperscan call each: past this many, or once they cover
+ * most of the text, db_gate scans the whole text instead (same matches). */
+#define GATE_CALL_BYTES 256u
+
+/* A factor of db_fac ended at to: every match that holds this occurrence
+ * lies within the factor's widest match before its end and after its
+ * start. */
+static int on_factor(unsigned k, unsigned long long from, unsigned long long to,
+		     unsigned flags, void *ctx)
+{
+	struct matcher_scanner *s = ctx;
+	const struct matcher *m = s->m;
+	size_t len = s->win_len, w, lo, hi;
+
+	(void)from;
+	(void)flags;
+	if (k >= m->nfac || s->win_whole)
+		return 0;
+	w = m->fac_width[k];
+	lo = to > w ? (size_t)to - w : 0;
+	hi = (size_t)to - m->fac_len[k] + w;
+	if (hi > len)
+		hi = len;
+	/* Factors come in order of their end, so a window that starts
+	 * inside the last one usually only stretches it. */
+	if (s->nwin && lo >= s->win[2 * s->nwin - 2] && lo <= s->win[2 * s->nwin - 1]) {
+		if (hi > s->win[2 * s->nwin - 1])
+			s->win[2 * s->nwin - 1] = (uint32_t)hi;
+		return 0;
+	}
+	if (s->nwin * GATE_CALL_BYTES > len) {
+		s->win_whole = 1;
+		return 0;
+	}
+	if (s->nwin == s->win_cap) {
+		s->win_cap = s->win_cap ? s->win_cap * 2 : 32;
+		s->win = xreallocarray(s->win, s->win_cap, 2 * sizeof(*s->win));
+	}
+	s->win[2 * s->nwin] = (uint32_t)lo;
+	s->win[2 * s->nwin + 1] = (uint32_t)hi;
+	s->nwin++;
+	return 0;
+}
+
+static int cmp_win(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
+}
+
+/* Sorts the windows, moves their edges out to where \b reads the same as
+ * in the whole text, and merges those that overlap, so that no match is
+ * found twice. Returns the bytes they cover. */
+static size_t gate_windows(struct matcher_scanner *s, const unsigned char *t, size_t len)
+{
+	size_t o = 0, cover = 0;
+
+	qsort(s->win, s->nwin, 2 * sizeof(*s->win), cmp_win);
+	for (size_t i = 0; i < s->nwin; i++) {
+		size_t lo = s->win[2 * i], hi = s->win[2 * i + 1];
+
+		while (lo > 0 && !gate_edge(t[lo - 1]))
+			lo--;
+		while (hi < len && !gate_edge(t[hi]))
+			hi++;
+		if (o && lo < s->win[2 * o - 1]) {
+			if (hi > s->win[2 * o - 1]) {
+				cover += hi - s->win[2 * o - 1];
+				s->win[2 * o - 1] = (uint32_t)hi;
+			}
+			continue;
+		}
+		s->win[2 * o] = (uint32_t)lo;
+		s->win[2 * o + 1] = (uint32_t)hi;
+		cover += hi - lo;
+		o++;
+	}
+	s->nwin = o;
+	return cover;
+}
+
+struct shifted {
+	match_event_handler fn;
+	void *ctx;
+	unsigned long long off;
+};
+
+static int on_shifted(unsigned id, unsigned long long from, unsigned long long to,
+		      unsigned flags, void *ctx)
+{
+	struct shifted *sh = ctx;
+
+	return sh->fn(id, from + sh->off, to + sh->off, flags, sh->ctx);
+}
+
+/* The second stage: db_fac over the text, then db_gate over the windows
+ * around what it found (or the whole text when they cover most of it).
+ * A match in a window is a match in the text (the edges read the same),
+ * and every match of a gated pattern holds a factor, so lies inside the
+ * window around it: the matches are those one scan of the text finds,
+ * window after window in the order of their ends. */
+static int gate_scan(struct matcher_scanner *s, const char *text, size_t len,
+		     match_event_handler fn, void *ctx, struct lw_error *err)
+{
+	const struct matcher *m = s->m;
+	struct shifted sh = { fn, ctx, 0 };
+	size_t cover;
+
+	s->nwin = 0;
+	s->win_whole = 0;
+	s->win_len = len;
+	if (hs_scan(m->db_fac, text, (unsigned)len, 0, s->scratch, on_factor, s) != HS_SUCCESS)
+		return lw_error_set(err, "hyperscan scan failed");
+	if (!s->nwin && !s->win_whole)
+		return 0;
+	if (!s->win_whole) {
+		cover = gate_windows(s, (const unsigned char *)text, len);
+		s->win_whole = cover + s->nwin * GATE_CALL_BYTES > len;
+	}
+	if (s->win_whole)
+		return hs_scan(m->db_gate, text, (unsigned)len, 0, s->scratch, fn, ctx) == HS_SUCCESS
+			       ? 0
+			       : lw_error_set(err, "hyperscan scan failed");
+	for (size_t i = 0; i < s->nwin; i++) {
+		sh.off = s->win[2 * i];
+		if (hs_scan(m->db_gate, text + sh.off, s->win[2 * i + 1] - s->win[2 * i], 0,
+			    s->scratch, on_shifted, &sh) != HS_SUCCESS)
+			return lw_error_set(err, "hyperscan scan failed");
+	}
+	return 0;
+}
+
 static int scan_both(struct matcher_scanner *s, const char *text, size_t len,
 		     match_event_handler fn, match_event_handler fn_padded, void *ctx,
 		     struct lw_error *err)
@@ -767,6 +914,8 @@ static int scan_both(struct matcher_scanner *s, const char *text, size_t len,
 	if (m->db_main &&
 	    hs_scan(m->db_main, text, (unsigned)len, 0, s->scratch, fn, ctx) != HS_SUCCESS)
 		return lw_error_set(err, "hyperscan scan failed");
+	if (m->db_gate && m->db_fac && gate_scan(s, text, len, fn, ctx, err) < 0)
+		return -1;
 	return 0;
 }
 

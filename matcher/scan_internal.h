@@ -50,6 +50,10 @@ struct matcher_scanner {
 	size_t spaced_cap;              /* of both */
 	uint64_t *defer;                /* PAT_VERIFY matches of db_pad: id << 32 | end */
 	size_t ndefer, defer_cap;
+	uint32_t *win;                  /* db_gate's windows: lo, hi pairs (scan.c) */
+	size_t nwin, win_cap;
+	size_t win_len;                 /* length of the text db_fac scans */
+	int win_whole;                  /* too many windows: db_gate scans the whole text */
 	struct raw_match *raw;
 	size_t nraw, raw_cap;
 	uint32_t *per_pat;              /* per pattern: records kept */
