@@ -172,13 +172,17 @@ static int take_groups(struct reader *r, struct matcher *m)
 	return 0;
 }
 
-/* The two-stage scan's factor table: how many, and each one's length
- * and the widest match that needs it. */
+/* The two-stage scan's tables: the digit windows' width, the amount
+ * term's id, and the factors: how many, and each one's length and the
+ * widest match that needs it. */
 static int take_factors(struct reader *r, struct matcher *m)
 {
 	uint32_t n;
 
-	if (take(r, &n, sizeof(n)) < 0 || n > (1u << 20))
+	if (take(r, &m->digit_width, sizeof(m->digit_width)) < 0 ||
+	    take(r, &m->amount_u, sizeof(m->amount_u)) < 0 ||
+	    (m->amount_u != UINT32_MAX && m->amount_u >= m->nhs) ||
+	    take(r, &n, sizeof(n)) < 0 || n > (1u << 20))
 		return -1;
 	m->nfac = n;
 	m->fac_width = xcalloc(n ? n : 1, sizeof(*m->fac_width));
@@ -307,6 +311,8 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 		   (npat == 0 || fwrite(m->hs_pids, sizeof(*m->hs_pids), npat, f) == npat) &&
 		   put_db(f, m->db_main) == 0 && put_db(f, m->db_lit) == 0 &&
 		   put_db(f, m->db_ulit) == 0 && put_db(f, m->db_pad) == 0 &&
+		   fwrite(&m->digit_width, sizeof(m->digit_width), 1, f) == 1 &&
+		   fwrite(&m->amount_u, sizeof(m->amount_u), 1, f) == 1 &&
 		   fwrite(&nfac, sizeof(nfac), 1, f) == 1 &&
 		   (nfac == 0 || fwrite(m->fac_width, sizeof(*m->fac_width), nfac, f) == nfac) &&
 		   (nfac == 0 || fwrite(m->fac_len, sizeof(*m->fac_len), nfac, f) == nfac) &&

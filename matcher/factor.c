@@ -16,6 +16,7 @@ struct fset {
 	char **s;
 	size_t n;
 	size_t minlen;
+	int digit;      /* every match holds an ASCII digit */
 };
 
 struct parser {
@@ -28,7 +29,9 @@ static void fset_free(struct fset *f)
 	for (size_t i = 0; i < f->n; i++)
 		free(f->s[i]);
 	free(f->s);
-	memset(f, 0, sizeof(*f));
+	f->s = NULL;
+	f->n = 0;
+	f->minlen = 0;
 }
 
 /* Whether a is a better factor set than b: its shortest literal longer
@@ -47,6 +50,8 @@ static int fset_better(const struct fset *a, const struct fset *b)
 /* Keeps cand as best when it is better; frees the loser. */
 static void fset_offer(struct fset *best, struct fset *cand)
 {
+	int digit = best->digit;
+
 	if (fset_better(cand, best)) {
 		fset_free(best);
 		*best = *cand;
@@ -54,6 +59,7 @@ static void fset_offer(struct fset *best, struct fset *cand)
 	} else {
 		fset_free(cand);
 	}
+	best->digit = digit;
 }
 
 static void run_flush(char *run, size_t *rlen, struct fset *best)
@@ -146,35 +152,54 @@ static unsigned long quantifier(struct parser *ps)
 
 static struct fset parse_alt(struct parser *ps, int depth);
 
-/* A character class: skipped, it matches no one literal. */
-static void skip_class(struct parser *ps)
+/* A character class: skipped, it matches no one literal. Returns 1 when
+ * it holds ASCII digits alone ("[0-9]", "[3-9]", "[\\d]"). */
+static int skip_class(struct parser *ps)
 {
 	const char *p = ps->p + 1;
+	int digits = 1;
 
-	if (*p == '^')
+	if (*p == '^') {
+		digits = 0;
 		p++;
-	if (*p == ']')
+	}
+	if (*p == ']') {
+		digits = 0;
 		p++;
+	}
 	while (*p && *p != ']') {
 		if (*p == '[' && p[1] == ':') {
 			const char *e = strstr(p + 2, ":]");
 
 			if (!e) {
 				ps->fail = 1;
-				return;
+				return 0;
 			}
+			digits = 0;
 			p = e + 2;
 			continue;
 		}
-		if (*p == '\\' && p[1])
+		if (*p == '\\' && p[1]) {
+			if (p[1] != 'd')
+				digits = 0;
+			p += 2;
+			continue;
+		}
+		if (*p == '-' && p[1] != ']' && p > ps->p + 1) {
+			/* A range: its ends were or will be checked. */
 			p++;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			digits = 0;
 		p++;
 	}
 	if (*p != ']') {
 		ps->fail = 1;
-		return;
+		return 0;
 	}
 	ps->p = p + 1;
+	return digits;
 }
 
 /* One branch: atoms in sequence. Consecutive literal characters make one
@@ -215,15 +240,19 @@ static struct fset parse_seq(struct parser *ps, int depth)
 			ps->p++;
 			min = quantifier(ps);
 			run_flush(run, &rlen, &best);
-			if (min >= 1)
+			if (min >= 1) {
+				best.digit |= g.digit;
 				fset_offer(&best, &g);
-			else
+			} else {
 				fset_free(&g);
+			}
 			continue;
 		}
 		if (*p == '[') {
-			skip_class(ps);
-			(void)quantifier(ps);
+			int digits = skip_class(ps);
+
+			if (quantifier(ps) >= 1 && digits && !ps->fail)
+				best.digit = 1;
 			run_flush(run, &rlen, &best);
 			continue;
 		}
@@ -249,7 +278,8 @@ static struct fset parse_seq(struct parser *ps, int depth)
 			    c == 'h' || c == 'H' || c == 'v' || c == 'V' || c == 'n' || c == 't' ||
 			    c == 'r' || c == 'f' || c == 'e' || c == 'a') {
 				ps->p = p + 2;
-				(void)quantifier(ps);
+				if (quantifier(ps) >= 1 && c == 'd')
+					best.digit = 1;
 				run_flush(run, &rlen, &best);
 				continue;
 			}
@@ -308,6 +338,8 @@ static struct fset parse_seq(struct parser *ps, int depth)
 			run_flush(run, &rlen, &best);
 			continue;
 		}
+		if (llen == 1 && lit[0] >= '0' && lit[0] <= '9')
+			best.digit = 1;
 		if (rlen + llen > sizeof(run))
 			run_flush(run, &rlen, &best);
 		memcpy(run + rlen, lit, llen);
@@ -326,7 +358,7 @@ static struct fset parse_seq(struct parser *ps, int depth)
 static struct fset parse_alt(struct parser *ps, int depth)
 {
 	struct fset all = { 0 };
-	int none = 0;
+	int none = 0, digit = 1;
 
 	if (depth > 32) {
 		ps->fail = 1;
@@ -338,8 +370,9 @@ static struct fset parse_alt(struct parser *ps, int depth)
 		if (ps->fail) {
 			fset_free(&b);
 			fset_free(&all);
-			return all;
+			return (struct fset){ 0 };
 		}
+		digit &= b.digit;
 		if (!b.n || none || all.n + b.n > FACTOR_MAX_LITERALS) {
 			/* Read on to the group's end all the same. */
 			none = 1;
@@ -352,24 +385,28 @@ static struct fset parse_alt(struct parser *ps, int depth)
 			all.n += b.n;
 			free(b.s);
 		}
-		if (*ps->p != '|')
+		if (*ps->p != '|') {
+			all.digit = digit;
 			return all;
+		}
 		ps->p++;
 	}
 }
 
-size_t factor_derive(const char *expr, char ***out)
+size_t factor_derive(const char *expr, char ***out, int *digit)
 {
 	struct parser ps = { expr, 0 };
 	struct fset f;
 
 	*out = NULL;
+	*digit = 0;
 	f = parse_alt(&ps, 0);
 	/* The whole pattern must have been read for the factor to stand. */
-	if (ps.fail || *ps.p || !f.n) {
+	if (ps.fail || *ps.p) {
 		fset_free(&f);
 		return 0;
 	}
+	*digit = f.digit;
 	*out = f.s;
 	return f.n;
 }

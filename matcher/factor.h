@@ -12,7 +12,9 @@
  * lower case, one of which every match of expr contains. Returns how
  * many, with the array and its strings in *out (caller frees both), or 0
  * when the pattern's structure gives none: an anchor (^, $), syntax this
- * parser does not follow, or an alternative without a literal. */
-size_t factor_derive(const char *expr, char ***out);
+ * parser does not follow, or an alternative without a literal. *digit is
+ * set to 1 when every match holds an ASCII digit, read the same way
+ * (0 on an anchor or syntax not followed). */
+size_t factor_derive(const char *expr, char ***out, int *digit);
 
 #endif

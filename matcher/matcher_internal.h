@@ -3,6 +3,8 @@
 #ifndef LW_MATCHER_INTERNAL_H
 #define LW_MATCHER_INTERNAL_H
 
+#include <stdint.h>
+
 #include <hs/hs.h>
 
 #include "comb.h"
@@ -54,11 +56,15 @@ struct matcher {
 	 * at most pat_width bytes wide, are not in db_main but in db_gate,
 	 * scanned only over windows around the places where db_fac found one
 	 * of those literals (fac_len bytes, as far as fac_width bytes from
-	 * the matches that need it); db_gate's matches are exactly those a
-	 * scan of the whole text finds. A rule's patterns are all in one of
+	 * the matches that need it), or around the text's digits for those
+	 * every match of which holds one; db_gate's matches are exactly
+	 * those a scan of the whole text finds. A rule's patterns are all in one of
 	 * the two, so that each rule's matches come in the order they did. */
 	hs_database_t *db_gate;
 	hs_database_t *db_fac;
+	uint32_t digit_width;       /* widest match gated on digits, 0 when none */
+	uint32_t amount_u;          /* the amount term's id (reported at every digit
+	                             * by scan.c, in no database), or UINT32_MAX */
 	size_t nfac;
 	unsigned *fac_width;        /* factor id -> widest match that needs it */
 	unsigned *fac_len;          /* factor id -> its length in bytes */

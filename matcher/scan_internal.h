@@ -97,4 +97,10 @@ int prox_eval_rule(struct matcher_scanner *s, size_t rule, struct lw_buf *why);
 int scan_literal_texts(const char *text, size_t len, char *spaced, char *padded);
 int scan_literal_texts_ref(const char *text, size_t len, char *spaced, char *padded);
 
+/* The second stage alone: db_fac over text, then db_gate over the windows
+ * around the factors it found (s->win[0 .. 2 * s->nwin), or the whole text
+ * when s->win_whole), fn called with offsets in text. 0 or -1 with err. */
+int scan_gated(struct matcher_scanner *s, const char *text, size_t len,
+	       match_event_handler fn, void *ctx, struct lw_error *err);
+
 #endif
