@@ -18,8 +18,12 @@
 
 #include "../../matcher/factor.h"
 #include "../../matcher/scan_internal.h"
+#include "test_fs.h"
 
+static char tmpdir[] = "/tmp/lw-test-gate.XXXXXX";
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+#include "test_eng.h"
 
 static uint32_t rnd(uint32_t n)
 {
@@ -462,11 +466,72 @@ static void test_gated_scan_finds_what_one_scan_finds(void **state)
 	matcher_free(m);
 }
 
+/* A window's edges: the windows of these patterns are as wide as their
+ * matches, so a window starts right at "q" in "zq1" and ends right after
+ * "q" in "1qz" and after "xylophone" in "xylophones", where \b would hold
+ * in a window cut there and does not in the text. */
+static void test_window_edges_read_as_the_text(void **state)
+{
+	static const char pack[] =
+		"[rule qd]\ncategory = fee_debt\nweight = 1\ndescription = d\npattern = /\\bq\\d/\n"
+		"[rule dq]\ncategory = fee_debt\nweight = 1\ndescription = d\npattern = /\\dq\\b/\n"
+		"[rule xy]\ncategory = fee_debt\nweight = 1\ndescription = d\n"
+		"pattern = /xylophone\\b/\n";
+	static const struct {
+		const char *rule, *text;
+		int fires;
+	} cases[] = { { "qd", "zq1", 0 },	{ "qd", "q1", 1 },	  { "qd", "zq1zq1", 0 },
+		      { "dq", "1qz", 0 },	{ "dq", "1q", 1 },	  { "dq", "1qz1qz", 0 },
+		      { "xy", "xylophones", 0 }, { "xy", "xylophone", 1 }, { "xy", "axylophone", 1 } };
+	static const char filler[] = "the the the the the the the the the the the the the the the "
+				     "the the the the the the the the the the the the the the the "
+				     "the the the the the the the the the the the the the the the "
+				     "the the the the the the the the the the the the the the the ";
+	struct eng e;
+
+	(void)state;
+	eng_open(&e, pack, -1);
+	/* every pattern is gated: two on digits, one on its literal */
+	assert_null(e.m->db_main);
+	assert_non_null(e.m->db_gate);
+	assert_int_equal(e.m->digit_width, 2);
+	assert_int_equal(e.m->nfac, 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		/* the same words far from the text's ends too, so that the
+		 * second stage scans windows, not the whole text */
+		char text[1024];
+
+		expect_fires(&e, cases[i].rule, cases[i].text, cases[i].fires);
+		snprintf(text, sizeof(text), "%s%s %s", filler, cases[i].text, filler);
+		expect_fires(&e, cases[i].rule, text, cases[i].fires);
+		snprintf(text, sizeof(text), "%s%s", filler, cases[i].text);
+		expect_fires(&e, cases[i].rule, text, cases[i].fires);
+		snprintf(text, sizeof(text), "%s %s", cases[i].text, filler);
+		expect_fires(&e, cases[i].rule, text, cases[i].fires);
+		assert_int_equal(e.sc->win_whole, 0);
+	}
+	eng_close(&e);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	rm_rf(tmpdir);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gated_scan_finds_what_one_scan_finds),
+		cmocka_unit_test(test_window_edges_read_as_the_text),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
