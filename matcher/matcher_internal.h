@@ -11,7 +11,8 @@
 #include "matcher.h"
 #include "pack_internal.h"
 
-/* Four Hyperscan databases, each scanned at most once per document:
+/* Hyperscan databases, each scanned at most once per document (db_gate
+ * and db_fac, the two-stage scan, below):
  * word-list items made of ASCII letters, digits and spaces as literals with
  * their word boundaries written in as spaces (db_pad, scanned over a copy of
  * the text in which every byte that is not an ASCII word byte is a space, so

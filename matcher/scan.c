@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Scanning one document: normalise, one Hyperscan pass over every pattern
- * and word-list item, then combinations settled over the whole document
+/* Scanning one document: normalise, one Hyperscan pass of each database
+ * over the text (db_gate's only over windows around its factors and the
+ * text's digits), then combinations settled over the whole document
  * (prox.c), match starts found only for the matches that become evidence,
  * and every hit mapped back to the original bytes. */
 #include <pthread.h>
