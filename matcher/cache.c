@@ -19,7 +19,7 @@
 #include "../util/xmalloc.h"
 #include "matcher_internal.h"
 
-#define CACHE_MAGIC "LWHSDB9"
+#define CACHE_MAGIC "LWHSDBA"
 #define CACHE_MAX_FILE (1024u * 1024u * 1024u)
 
 #ifndef LW_VERSION
@@ -172,6 +172,30 @@ static int take_groups(struct reader *r, struct matcher *m)
 	return 0;
 }
 
+/* The two-stage scan's tables: the digit windows' width, the amount
+ * term's id, and the factors: how many, and each one's length and the
+ * widest match that needs it. */
+static int take_factors(struct reader *r, struct matcher *m)
+{
+	uint32_t n;
+
+	if (take(r, &m->digit_width, sizeof(m->digit_width)) < 0 ||
+	    take(r, &m->amount_u, sizeof(m->amount_u)) < 0 ||
+	    (m->amount_u != UINT32_MAX && m->amount_u >= m->nhs) ||
+	    take(r, &n, sizeof(n)) < 0 || n > (1u << 20))
+		return -1;
+	m->nfac = n;
+	m->fac_width = xcalloc(n ? n : 1, sizeof(*m->fac_width));
+	m->fac_len = xcalloc(n ? n : 1, sizeof(*m->fac_len));
+	if (take(r, m->fac_width, sizeof(*m->fac_width) * n) < 0 ||
+	    take(r, m->fac_len, sizeof(*m->fac_len) * n) < 0)
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		if (m->fac_len[k] == 0 || m->fac_len[k] > m->fac_width[k])
+			return -1;
+	return 0;
+}
+
 int cache_load(struct matcher *m, const char *dir)
 {
 	char *path = cache_path(m, dir);
@@ -191,7 +215,9 @@ int cache_load(struct matcher *m, const char *dir)
 	    take(&r, m->pat_fixed, sizeof(*m->pat_fixed) * npat) < 0 ||
 	    take(&r, m->pat_check, sizeof(*m->pat_check) * npat) < 0 || take_groups(&r, m) < 0 ||
 	    take_db(&r, &m->db_main) < 0 || take_db(&r, &m->db_lit) < 0 ||
-	    take_db(&r, &m->db_ulit) < 0 || take_db(&r, &m->db_pad) < 0 || r.left != 0)
+	    take_db(&r, &m->db_ulit) < 0 || take_db(&r, &m->db_pad) < 0 ||
+	    take_factors(&r, m) < 0 || take_db(&r, &m->db_gate) < 0 ||
+	    take_db(&r, &m->db_fac) < 0 || r.left != 0)
 		goto out;
 	rc = 0;
 out:
@@ -200,6 +226,14 @@ out:
 		hs_free_database(m->db_lit);
 		hs_free_database(m->db_ulit);
 		hs_free_database(m->db_pad);
+		hs_free_database(m->db_gate);
+		hs_free_database(m->db_fac);
+		free(m->fac_width);
+		free(m->fac_len);
+		m->fac_width = m->fac_len = NULL;
+		m->nfac = 0;
+		m->db_gate = NULL;
+		m->db_fac = NULL;
 		m->db_main = NULL;
 		m->db_lit = NULL;
 		m->db_ulit = NULL;
@@ -251,7 +285,7 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 {
 	char *path = NULL, *tmp = NULL;
 	FILE *f = NULL;
-	uint32_t npat = (uint32_t)m->npat, nhs = (uint32_t)m->nhs;
+	uint32_t npat = (uint32_t)m->npat, nhs = (uint32_t)m->nhs, nfac = (uint32_t)m->nfac;
 	struct lw_buf b;
 	int rc = -1, write_ok;
 
@@ -276,7 +310,13 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 		   fwrite(m->hs_first, sizeof(*m->hs_first), (size_t)nhs + 1, f) == (size_t)nhs + 1 &&
 		   (npat == 0 || fwrite(m->hs_pids, sizeof(*m->hs_pids), npat, f) == npat) &&
 		   put_db(f, m->db_main) == 0 && put_db(f, m->db_lit) == 0 &&
-		   put_db(f, m->db_ulit) == 0 && put_db(f, m->db_pad) == 0;
+		   put_db(f, m->db_ulit) == 0 && put_db(f, m->db_pad) == 0 &&
+		   fwrite(&m->digit_width, sizeof(m->digit_width), 1, f) == 1 &&
+		   fwrite(&m->amount_u, sizeof(m->amount_u), 1, f) == 1 &&
+		   fwrite(&nfac, sizeof(nfac), 1, f) == 1 &&
+		   (nfac == 0 || fwrite(m->fac_width, sizeof(*m->fac_width), nfac, f) == nfac) &&
+		   (nfac == 0 || fwrite(m->fac_len, sizeof(*m->fac_len), nfac, f) == nfac) &&
+		   put_db(f, m->db_gate) == 0 && put_db(f, m->db_fac) == 0;
 	/* A failed close is a failed write: keep the two results apart. */
 	if (fclose(f) != 0)
 		write_ok = 0;

@@ -10,6 +10,7 @@
 #include "../util/buf.h"
 #include "../util/utf8.h"
 #include "../util/xmalloc.h"
+#include "factor.h"
 #include "matcher_internal.h"
 #include "text.h"
 
@@ -540,7 +541,7 @@ static int compile_set(const struct matcher *m, struct exprset *s, int literal,
 		return 0;
 	if (!cerr)
 		return lw_error_set(err, "cannot compile the %s database", what);
-	if (cerr->expression >= 0 && s->ids[cerr->expression] < m->nhs)
+	if (cerr->expression >= 0 && s->ids[cerr->expression] < m->nhs && strcmp(what, "factor") != 0)
 		pattern_error(m, m->hs_pids[m->hs_first[s->ids[cerr->expression]]], cerr->message, err);
 	else
 		lw_error_set(err, "cannot compile the %s database: %s", what, cerr->message);
@@ -548,14 +549,152 @@ static int compile_set(const struct matcher *m, struct exprset *s, int literal,
 	return -1;
 }
 
+/* Gating. A pattern every match of which holds a digit, at most
+ * GATE_DIGIT_WIDTH wide, is gated on the text's digits (scan.c finds them
+ * without Hyperscan): every such pattern shares the same windows. Other
+ * patterns are gated on a literal factor only when its every literal is
+ * this long: the pack's shorter factors are common words or parts of
+ * them ("per", "age", "isa" in "visa", " with "), 15,000 a MB of English
+ * ads with factors of three bytes or more, and db_fac's own pass over
+ * every text with windows around them cost more than db_gate saved (raw
+ * scan 78-86 MB/s against 87-98 without, `bench_match raw`, load 11). A
+ * pattern wider than GATE_MAX_WIDTH would need windows as wide as most
+ * documents. */
+#define GATE_MIN_FACTOR 8
+#define GATE_MAX_WIDTH 1024u
+#define GATE_DIGIT_WIDTH 48u
+
+/* The amount term of several packs: it ends at every digit, so scan.c
+ * reports it at every digit itself, and Hyperscan never sees it. */
+#define AMOUNT_EXPR "\\d[\\d.,]*\\d|\\d"
+
+enum { GATE_NONE, GATE_LIT, GATE_DIGIT, GATE_AMOUNT };
+
+/* Where each regex id goes (kind[u]: db_main, db_gate on its literals
+ * lits[u], db_gate on digits, or the digit scan) and the literals. All
+ * of a rule's patterns go the same way, or all stay in db_main, and an
+ * id shared by several rules moves only when all of them move with it:
+ * the matches of one rule then come from one pass, in the order the
+ * single scan of db_main gave them. */
+static void gate_plan(struct matcher *m, unsigned char *kind, char ***lits, size_t *nlits)
+{
+	size_t nr = m->pack->nrules ? m->pack->nrules : 1;
+	unsigned char *rk = xcalloc(nr, 1);  /* rule's kind + 1, 0 when not seen */
+	int changed = 1;
+
+	for (size_t u = 0; u < m->nhs; u++) {
+		unsigned p = m->hs_pids[m->hs_first[u]];
+		size_t minlen = SIZE_MAX;
+		int digit = 0;
+
+		if (m->pat_lit[p])
+			continue;
+		if (strcmp(m->pat_expr[p], AMOUNT_EXPR) == 0 &&
+		    !(m->pat_flags[p] & ~(unsigned)(HS_FLAG_CASELESS | HS_FLAG_DOTALL |
+						     HS_FLAG_MULTILINE | HS_FLAG_UTF8))) {
+			kind[u] = GATE_AMOUNT;
+			continue;
+		}
+		if (m->pat_width[p] == WIDTH_UNBOUNDED || m->pat_width[p] > GATE_MAX_WIDTH)
+			continue;
+		nlits[u] = factor_derive(m->pat_expr[p], &lits[u], &digit);
+		for (size_t i = 0; i < nlits[u]; i++)
+			if (strlen(lits[u][i]) < minlen)
+				minlen = strlen(lits[u][i]);
+		if (digit && m->pat_width[p] <= GATE_DIGIT_WIDTH)
+			kind[u] = GATE_DIGIT;
+		else if (nlits[u] && minlen >= GATE_MIN_FACTOR)
+			kind[u] = GATE_LIT;
+	}
+	/* A rule whose patterns would go different ways keeps all of them in
+	 * db_main; that may strand another rule sharing one of them. */
+	while (changed) {
+		changed = 0;
+		memset(rk, 0, nr);
+		for (size_t u = 0; u < m->nhs; u++) {
+			unsigned char k = kind[u] == GATE_LIT ? GATE_DIGIT : kind[u];
+
+			if (m->pat_lit[m->hs_pids[m->hs_first[u]]])
+				continue;
+			for (size_t i = m->hs_first[u]; i < m->hs_first[u + 1]; i++) {
+				size_t r = m->pat_rule[m->hs_pids[i]];
+
+				if (!rk[r])
+					rk[r] = (unsigned char)(k + 1);
+				else if (rk[r] != k + 1)
+					rk[r] = GATE_NONE + 1;
+			}
+		}
+		for (size_t u = 0; u < m->nhs; u++) {
+			unsigned char k = kind[u] == GATE_LIT ? GATE_DIGIT : kind[u];
+
+			if (m->pat_lit[m->hs_pids[m->hs_first[u]]] || kind[u] == GATE_NONE)
+				continue;
+			for (size_t i = m->hs_first[u]; i < m->hs_first[u + 1]; i++)
+				if (rk[m->pat_rule[m->hs_pids[i]]] != k + 1) {
+					kind[u] = GATE_NONE;
+					changed = 1;
+					break;
+				}
+		}
+	}
+	free(rk);
+}
+
+/* The factors of the gated ids as one literal set, each literal once,
+ * with the widest match that needs it. */
+static void gate_factors(struct matcher *m, const unsigned char *kind, char **lits[],
+			 const size_t *nlits, struct exprset *fac)
+{
+	size_t cap = 0;
+
+	m->amount_u = UINT32_MAX;
+	m->digit_width = 0;
+	for (size_t u = 0; u < m->nhs; u++) {
+		unsigned w = m->pat_width[m->hs_pids[m->hs_first[u]]];
+
+		if (kind[u] == GATE_AMOUNT)
+			m->amount_u = (uint32_t)u;
+		if (kind[u] == GATE_DIGIT && w > m->digit_width)
+			m->digit_width = w;
+		if (kind[u] != GATE_LIT)
+			continue;
+		for (size_t i = 0; i < nlits[u]; i++) {
+			size_t k = 0;
+
+			while (k < fac->n && strcmp(fac->expr[k], lits[u][i]) != 0)
+				k++;
+			if (k == fac->n) {
+				set_add(fac, xstrdup(lits[u][i]), HS_FLAG_CASELESS, (unsigned)k, 1);
+				if (fac->n > cap) {
+					cap = fac->cap;
+					m->fac_width = xreallocarray(m->fac_width, cap, sizeof(*m->fac_width));
+					m->fac_len = xreallocarray(m->fac_len, cap, sizeof(*m->fac_len));
+				}
+				m->fac_width[k] = 0;
+				m->fac_len[k] = (unsigned)strlen(lits[u][i]);
+			}
+			if (w > m->fac_width[k])
+				m->fac_width[k] = w;
+		}
+	}
+	m->nfac = fac->n;
+}
+
 /* The databases of matcher_internal.h hold every pattern and item: one
- * pass of each over the text finds everything the rules and combinations
- * need. */
+ * pass of each over the text, and of db_gate over the windows db_fac
+ * finds, find everything the rules and combinations need. */
 static int build_main(struct matcher *m, struct lw_error *err)
 {
-	struct exprset pad = { 0 }, lit = { 0 }, ulit = { 0 }, re = { 0 };
+	struct exprset pad = { 0 }, lit = { 0 }, ulit = { 0 }, re = { 0 }, gate = { 0 },
+		       fac = { 0 };
+	unsigned char *kind = xcalloc(m->nhs ? m->nhs : 1, 1);
+	char ***lits = xcalloc(m->nhs ? m->nhs : 1, sizeof(*lits));
+	size_t *nlits = xcalloc(m->nhs ? m->nhs : 1, sizeof(*nlits));
 	int rc = 0;
 
+	gate_plan(m, kind, lits, nlits);
+	gate_factors(m, kind, lits, nlits, &fac);
 	for (size_t u = 0; u < m->nhs; u++) {
 		unsigned p = m->hs_pids[m->hs_first[u]];
 
@@ -567,6 +706,10 @@ static int build_main(struct matcher *m, struct lw_error *err)
 			set_add(&ulit, m->pat_lit[p], 0, (unsigned)u, 0);
 		else if (m->pat_lit[p])
 			set_add(&lit, m->pat_lit[p], 0, (unsigned)u, 0);
+		else if (kind[u] == GATE_AMOUNT)
+			continue;
+		else if (kind[u] != GATE_NONE)
+			set_add(&gate, m->pat_expr[p], m->pat_flags[p], (unsigned)u, 0);
 		else
 			set_add(&re, m->pat_expr[p], m->pat_flags[p], (unsigned)u, 0);
 	}
@@ -578,10 +721,25 @@ static int build_main(struct matcher *m, struct lw_error *err)
 		rc = compile_set(m, &ulit, 1, &m->db_ulit, "word-list", err);
 	if (rc == 0 && re.n)
 		rc = compile_set(m, &re, 0, &m->db_main, "pattern", err);
+	if (rc == 0 && gate.n)
+		rc = compile_set(m, &gate, 0, &m->db_gate, "pattern", err);
+	/* Factor ids are no Hyperscan ids of patterns: an error names none. */
+	if (rc == 0 && fac.n)
+		rc = compile_set(m, &fac, 1, &m->db_fac, "factor", err);
+	for (size_t u = 0; u < m->nhs; u++) {
+		for (size_t i = 0; i < nlits[u]; i++)
+			free(lits[u][i]);
+		free(lits[u]);
+	}
+	free(lits);
+	free(nlits);
+	free(kind);
 	set_release(&pad);
 	set_release(&lit);
 	set_release(&ulit);
 	set_release(&re);
+	set_release(&gate);
+	set_release(&fac);
 	return rc;
 }
 
@@ -783,6 +941,10 @@ void matcher_free(struct matcher *m)
 	hs_free_database(m->db_lit);
 	hs_free_database(m->db_ulit);
 	hs_free_database(m->db_pad);
+	hs_free_database(m->db_gate);
+	hs_free_database(m->db_fac);
+	free(m->fac_width);
+	free(m->fac_len);
 	free_tables(m);
 	if (m->combs)
 		for (size_t i = 0; i < m->pack->nrules; i++)

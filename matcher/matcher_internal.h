@@ -3,13 +3,16 @@
 #ifndef LW_MATCHER_INTERNAL_H
 #define LW_MATCHER_INTERNAL_H
 
+#include <stdint.h>
+
 #include <hs/hs.h>
 
 #include "comb.h"
 #include "matcher.h"
 #include "pack_internal.h"
 
-/* Four Hyperscan databases, each scanned at most once per document:
+/* Hyperscan databases, each scanned at most once per document (db_gate
+ * and db_fac, the two-stage scan, below):
  * word-list items made of ASCII letters, digits and spaces as literals with
  * their word boundaries written in as spaces (db_pad, scanned over a copy of
  * the text in which every byte that is not an ASCII word byte is a space, so
@@ -49,6 +52,23 @@ struct matcher {
 	hs_database_t *db_lit;      /* other word-list items of ASCII bytes, as literals */
 	hs_database_t *db_ulit;     /* word-list items with a non-ASCII byte, as literals */
 	hs_database_t *db_pad;      /* ASCII word-list items with their boundaries */
+	/* The two-stage scan (compile.c, gate_plan): regular expressions
+	 * from which a required literal can be read, and whose matches are
+	 * at most pat_width bytes wide, are not in db_main but in db_gate,
+	 * scanned only over windows around the places where db_fac found one
+	 * of those literals (fac_len bytes, as far as fac_width bytes from
+	 * the matches that need it), or around the text's digits for those
+	 * every match of which holds one; db_gate's matches are exactly
+	 * those a scan of the whole text finds. A rule's patterns are all in one of
+	 * the two, so that each rule's matches come in the order they did. */
+	hs_database_t *db_gate;
+	hs_database_t *db_fac;
+	uint32_t digit_width;       /* widest match gated on digits, 0 when none */
+	uint32_t amount_u;          /* the amount term's id (reported at every digit
+	                             * by scan.c, in no database), or UINT32_MAX */
+	size_t nfac;
+	unsigned *fac_width;        /* factor id -> widest match that needs it */
+	unsigned *fac_len;          /* factor id -> its length in bytes */
 	size_t npat;
 	size_t *pat_rule;           /* pattern id -> rule index */
 	const char **pat_expr;      /* pattern id -> normalised expression (owned); NULL

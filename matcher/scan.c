@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Scanning one document: normalise, one Hyperscan pass over every pattern
- * and word-list item, then combinations settled over the whole document
+/* Scanning one document: normalise, one Hyperscan pass of each database
+ * over the text (db_gate's only over windows around its factors and the
+ * text's digits), then combinations settled over the whole document
  * (prox.c), match starts found only for the matches that become evidence,
  * and every hit mapped back to the original bytes. */
 #include <pthread.h>
@@ -67,7 +68,9 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 	if ((m->db_main && hs_alloc_scratch(m->db_main, &s->scratch) != HS_SUCCESS) ||
 	    (m->db_lit && hs_alloc_scratch(m->db_lit, &s->scratch) != HS_SUCCESS) ||
 	    (m->db_ulit && hs_alloc_scratch(m->db_ulit, &s->scratch) != HS_SUCCESS) ||
-	    (m->db_pad && hs_alloc_scratch(m->db_pad, &s->scratch) != HS_SUCCESS)) {
+	    (m->db_pad && hs_alloc_scratch(m->db_pad, &s->scratch) != HS_SUCCESS) ||
+	    (m->db_gate && hs_alloc_scratch(m->db_gate, &s->scratch) != HS_SUCCESS) ||
+	    (m->db_fac && hs_alloc_scratch(m->db_fac, &s->scratch) != HS_SUCCESS)) {
 		lw_error_set(err, "cannot allocate hyperscan scratch space");
 		matcher_scanner_free(s);
 		return NULL;
@@ -90,6 +93,7 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	free(s->spaced);
 	free(s->padded);
 	free(s->defer);
+	free(s->win);
 	free(s->raw);
 	free(s->per_pat);
 	free(s->last);
@@ -741,6 +745,200 @@ static int literal_texts(struct matcher_scanner *s, const char *text, size_t len
 	return scan_literal_texts(text, len, s->spaced, s->padded + 1);
 }
 
+/* ---- the second stage: db_gate over windows around its factors ---------- */
+
+/* A window's edges sit where \b reads the same in the window as in the
+ * whole text: just after an ASCII byte that is no word byte (then \b at
+ * the window's start holds exactly when it does in the text), and just
+ * before one. Such bytes are also character boundaries for UTF-8 mode. */
+static int gate_edge(unsigned char c)
+{
+	return c < 0x80 && !ascii_word(c);
+}
+
+/* Windows cost a Hyperscan call each, about what scanning this many bytes
+ * costs: windows closer than that are scanned as one, and when windows
+ * and calls come to more than the text, db_gate scans the whole text
+ * instead (the same matches either way). */
+#define GATE_CALL_BYTES 96u
+
+/* Adds window [lo, hi) of the text; windows come roughly in order, so one
+ * that starts inside the last usually only stretches it. */
+static void gate_push(struct matcher_scanner *s, size_t lo, size_t hi)
+{
+	if (s->win_whole)
+		return;
+	if (s->nwin && lo >= s->win[2 * s->nwin - 2] && lo <= s->win[2 * s->nwin - 1]) {
+		if (hi > s->win[2 * s->nwin - 1])
+			s->win[2 * s->nwin - 1] = (uint32_t)hi;
+		return;
+	}
+	if (s->nwin * GATE_CALL_BYTES > s->win_len) {
+		s->win_whole = 1;
+		return;
+	}
+	if (s->nwin == s->win_cap) {
+		s->win_cap = s->win_cap ? s->win_cap * 2 : 32;
+		s->win = xreallocarray(s->win, s->win_cap, 2 * sizeof(*s->win));
+	}
+	s->win[2 * s->nwin] = (uint32_t)lo;
+	s->win[2 * s->nwin + 1] = (uint32_t)hi;
+	s->nwin++;
+}
+
+/* A factor of db_fac ended at to: every match that holds this occurrence
+ * lies within the factor's widest match before its end and after its
+ * start. */
+static int on_factor(unsigned k, unsigned long long from, unsigned long long to,
+		     unsigned flags, void *ctx)
+{
+	struct matcher_scanner *s = ctx;
+	const struct matcher *m = s->m;
+	size_t w, hi;
+
+	(void)from;
+	(void)flags;
+	if (k >= m->nfac)
+		return 0;
+	w = m->fac_width[k];
+	hi = (size_t)to - m->fac_len[k] + w;
+	gate_push(s, to > w ? (size_t)to - w : 0, hi < s->win_len ? hi : s->win_len);
+	return 0;
+}
+
+/* Offset of the first ASCII digit in t[i .. len), or len. */
+static size_t next_digit(const unsigned char *t, size_t i, size_t len)
+{
+#ifdef __SSE2__
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(t + i));
+		int mask = _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+							   _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1))));
+
+		if (mask)
+			return i + (size_t)__builtin_ctz((unsigned)mask);
+	}
+#endif
+	while (i < len && (t[i] < '0' || t[i] > '9'))
+		i++;
+	return i;
+}
+
+/* The text's digits: the amount term ends at every one (as Hyperscan
+ * reported /\d[\d.,]*\d|\d/: at each digit, once), and every match
+ * of a pattern gated on digits holds one, so lies in the window around
+ * its run of digits. */
+static void scan_digits(struct matcher_scanner *s, const char *text, size_t len,
+			match_event_handler fn, void *ctx)
+{
+	const struct matcher *m = s->m;
+	const unsigned char *t = (const unsigned char *)text;
+	size_t w = m->digit_width;
+
+	for (size_t i = next_digit(t, 0, len); i < len; i = next_digit(t, i, len)) {
+		size_t a = i;
+
+		for (; i < len && t[i] >= '0' && t[i] <= '9'; i++)
+			if (m->amount_u != UINT32_MAX)
+				(void)fn(m->amount_u, 0, i + 1, 0, ctx);
+		if (w)
+			gate_push(s, a + 1 > w ? a + 1 - w : 0, i - 1 + w < len ? i - 1 + w : len);
+	}
+}
+
+static int cmp_win(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
+}
+
+/* Sorts the windows, moves their edges out to where \b reads the same as
+ * in the whole text, and merges those that overlap, so that no match is
+ * found twice. Returns the bytes they cover. */
+static size_t gate_windows(struct matcher_scanner *s, const unsigned char *t, size_t len)
+{
+	size_t o = 0, cover = 0;
+
+	qsort(s->win, s->nwin, 2 * sizeof(*s->win), cmp_win);
+	for (size_t i = 0; i < s->nwin; i++) {
+		size_t lo = s->win[2 * i], hi = s->win[2 * i + 1];
+
+		while (lo > 0 && !gate_edge(t[lo - 1]))
+			lo--;
+		while (hi < len && !gate_edge(t[hi]))
+			hi++;
+		if (o && lo < s->win[2 * o - 1] + GATE_CALL_BYTES) {
+			if (hi > s->win[2 * o - 1]) {
+				cover += hi - s->win[2 * o - 1];
+				s->win[2 * o - 1] = (uint32_t)hi;
+			}
+			continue;
+		}
+		s->win[2 * o] = (uint32_t)lo;
+		s->win[2 * o + 1] = (uint32_t)hi;
+		cover += hi - lo;
+		o++;
+	}
+	s->nwin = o;
+	return cover;
+}
+
+struct shifted {
+	match_event_handler fn;
+	void *ctx;
+	unsigned long long off;
+};
+
+static int on_shifted(unsigned id, unsigned long long from, unsigned long long to,
+		      unsigned flags, void *ctx)
+{
+	struct shifted *sh = ctx;
+
+	return sh->fn(id, from + sh->off, to + sh->off, flags, sh->ctx);
+}
+
+/* The second stage: the digit scan and db_fac over the text, then
+ * db_gate over the windows around what they found (or the whole text
+ * when the windows cover most of it). A match in a window is a match in
+ * the text (the edges read the same), and every match of a gated pattern
+ * holds a factor or a digit, so lies inside the window around it: the
+ * matches are those one scan of the text finds, window after window in
+ * the order of their ends. */
+int scan_gated(struct matcher_scanner *s, const char *text, size_t len,
+	       match_event_handler fn, void *ctx, struct lw_error *err)
+{
+	const struct matcher *m = s->m;
+	struct shifted sh = { fn, ctx, 0 };
+	size_t cover;
+
+	s->nwin = 0;
+	s->win_whole = 0;
+	s->win_len = len;
+	if (m->db_fac &&
+	    hs_scan(m->db_fac, text, (unsigned)len, 0, s->scratch, on_factor, s) != HS_SUCCESS)
+		return lw_error_set(err, "hyperscan scan failed");
+	if (m->digit_width || m->amount_u != UINT32_MAX)
+		scan_digits(s, text, len, fn, ctx);
+	if (!m->db_gate || (!s->nwin && !s->win_whole))
+		return 0;
+	if (!s->win_whole) {
+		cover = gate_windows(s, (const unsigned char *)text, len);
+		s->win_whole = cover + s->nwin * GATE_CALL_BYTES > len;
+	}
+	if (s->win_whole)
+		return hs_scan(m->db_gate, text, (unsigned)len, 0, s->scratch, fn, ctx) == HS_SUCCESS
+			       ? 0
+			       : lw_error_set(err, "hyperscan scan failed");
+	for (size_t i = 0; i < s->nwin; i++) {
+		sh.off = s->win[2 * i];
+		if (hs_scan(m->db_gate, text + sh.off, s->win[2 * i + 1] - s->win[2 * i], 0,
+			    s->scratch, on_shifted, &sh) != HS_SUCCESS)
+			return lw_error_set(err, "hyperscan scan failed");
+	}
+	return 0;
+}
+
 static int scan_both(struct matcher_scanner *s, const char *text, size_t len,
 		     match_event_handler fn, match_event_handler fn_padded, void *ctx,
 		     struct lw_error *err)
@@ -767,6 +965,8 @@ static int scan_both(struct matcher_scanner *s, const char *text, size_t len,
 	if (m->db_main &&
 	    hs_scan(m->db_main, text, (unsigned)len, 0, s->scratch, fn, ctx) != HS_SUCCESS)
 		return lw_error_set(err, "hyperscan scan failed");
+	if ((m->db_gate || m->amount_u != UINT32_MAX) && scan_gated(s, text, len, fn, ctx, err) < 0)
+		return -1;
 	return 0;
 }
 

@@ -50,6 +50,10 @@ struct matcher_scanner {
 	size_t spaced_cap;              /* of both */
 	uint64_t *defer;                /* PAT_VERIFY matches of db_pad: id << 32 | end */
 	size_t ndefer, defer_cap;
+	uint32_t *win;                  /* db_gate's windows: lo, hi pairs (scan.c) */
+	size_t nwin, win_cap;
+	size_t win_len;                 /* length of the text db_fac scans */
+	int win_whole;                  /* too many windows: db_gate scans the whole text */
 	struct raw_match *raw;
 	size_t nraw, raw_cap;
 	uint32_t *per_pat;              /* per pattern: records kept */
@@ -92,5 +96,11 @@ int prox_eval_rule(struct matcher_scanner *s, size_t rule, struct lw_buf *why);
  * must agree with it on every input (tests/unit/test_scan_pad.c). */
 int scan_literal_texts(const char *text, size_t len, char *spaced, char *padded);
 int scan_literal_texts_ref(const char *text, size_t len, char *spaced, char *padded);
+
+/* The second stage alone: db_fac over text, then db_gate over the windows
+ * around the factors it found (s->win[0 .. 2 * s->nwin), or the whole text
+ * when s->win_whole), fn called with offsets in text. 0 or -1 with err. */
+int scan_gated(struct matcher_scanner *s, const char *text, size_t len,
+	       match_event_handler fn, void *ctx, struct lw_error *err);
 
 #endif
