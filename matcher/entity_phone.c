@@ -9,6 +9,7 @@
 
 #include "entities_internal.h"
 #include "phone.h"
+#include "ucat.h"
 #include "../util/xmalloc.h"
 
 #define MAX_GROUPS 24
@@ -141,9 +142,9 @@ static int other_digit(const char *s, size_t i, size_t len, size_t *n)
 	if ((unsigned char)s[i] < 0x80)
 		return -1;
 	k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
-	if (k <= 0 || utf8proc_category(cp) != UTF8PROC_CATEGORY_ND)
+	if (k <= 0 || text_category((uint32_t)cp) != UTF8PROC_CATEGORY_ND)
 		return -1;
-	while (back < 60 && utf8proc_category(cp - back - 1) == UTF8PROC_CATEGORY_ND)
+	while (back < 60 && text_category((uint32_t)(cp - back - 1)) == UTF8PROC_CATEGORY_ND)
 		back++;
 	*n = (size_t)k;
 	return back % 10;
@@ -237,7 +238,7 @@ static int letter_at(const char *s, size_t j, size_t len)
 		return ent_is_alnum((unsigned char)s[j]);
 	if (utf8proc_iterate((const utf8proc_uint8_t *)s + j, (utf8proc_ssize_t)(len - j), &cp) <= 0)
 		return 0;
-	cat = utf8proc_category(cp);
+	cat = text_category((uint32_t)cp);
 	return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
 }
 
@@ -340,7 +341,7 @@ static int currency_before(const char *s, size_t i)
 	if (utf8proc_iterate((const utf8proc_uint8_t *)s + j - 1,
 			     (utf8proc_ssize_t)(i - j + 1), &cp) < 0)
 		return 0;
-	return utf8proc_category(cp) == UTF8PROC_CATEGORY_SC;
+	return text_category((uint32_t)cp) == UTF8PROC_CATEGORY_SC;
 }
 
 /* Not inside a word, an amount ("$1400", "€1.500") or a decimal, id or
