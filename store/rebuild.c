@@ -115,9 +115,14 @@ static int add_contacts(struct store *st, const struct nodes *nd, const char *sk
 	size_t k = 0;
 	int rows;
 
-	if (db_exec(st, ids ? "SELECT c.normalized, e.listing_id FROM listing_entities e"
+	/* The listings' details first (OFFSET 0 keeps the planner from starting
+	 * at contact_stats): started there, it read every shared detail in the
+	 * store and all of its ads, 905 details and 14,700 pages for a recut
+	 * of 3,200 listings at 100,000, growing with the store. */
+	if (db_exec(st, ids ? "SELECT c.normalized, e.listing_id FROM (SELECT listing_id, normalized"
+			      " FROM listing_entities WHERE listing_id = ANY ($2::bigint[]) OFFSET 0) e"
 			      " JOIN contact_stats c ON c.normalized = e.normalized"
-			      " WHERE e.listing_id = ANY ($2::bigint[]) AND c.generic IS NULL"
+			      " WHERE c.generic IS NULL"
 			      " AND NOT (c.normalized = ANY ($1::text[])) GROUP BY 1, 2 ORDER BY 1, 2"
 			    : "SELECT c.normalized, e.listing_id FROM contact_stats c"
 			      " JOIN listing_entities e ON e.normalized = c.normalized"
