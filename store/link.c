@@ -366,8 +366,10 @@ static int recut_batch(struct store *st, const char *arr, const char *skip, int 
 	snprintf(ms, sizeof(ms), "%zu", h->split_min_size ? h->split_min_size : (size_t)1 << 30);
 	if (db_exec(st, "SELECT t.network_id FROM (SELECT DISTINCT network_id FROM listing_networks"
 			" WHERE listing_id = ANY ($1::bigint[])) t"
-			" WHERE (SELECT count(*) FROM listing_networks m"
-			" WHERE m.network_id = t.network_id) >= $2::integer"
+			/* Whether there are that many members, not how many: most
+			 * of a batch's networks are one ad, a few are large. */
+			" WHERE EXISTS (SELECT FROM listing_networks m"
+			" WHERE m.network_id = t.network_id OFFSET $2::integer - 1)"
 			" UNION SELECT n.network_id FROM contact_stats c"
 			" JOIN listing_entities e ON e.normalized = c.normalized"
 			" JOIN listing_networks n ON n.listing_id = e.listing_id"
