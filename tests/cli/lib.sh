@@ -45,6 +45,31 @@ sql() {
 }
 
 
+# hold_lock KEY [DBURL]: a session at DBURL ($URL by default) takes advisory lock KEY and keeps
+# it until release_lock; its pid is in $holder, and $held is 1 once the lock is granted.
+hold_lock() {
+	hl_url=${2:-$URL}
+	PGOPTIONS='-csearch_path=lurewatch' psql -X -q "$hl_url" -c "CREATE TABLE public.hold AS SELECT 1 AS x" >/dev/null
+	PGOPTIONS='-csearch_path=lurewatch' psql -X -q -t -A "$hl_url" \
+		-c "SELECT pg_advisory_lock($1)" \
+		-c "DO \$\$ BEGIN WHILE EXISTS (SELECT FROM public.hold) LOOP PERFORM pg_sleep(0.1); END LOOP; END \$\$" \
+		>"$TMP/holder.out" 2>&1 &
+	holder=$!
+	pids="$pids $holder"
+	held=""
+	for i in $(seq 1 100); do
+		held=$(PGOPTIONS='-csearch_path=lurewatch' psql -X -q -t -A "$hl_url" \
+			-c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted")
+		[ "$held" = 1 ] && break
+		sleep 0.1
+	done
+}
+# release_lock: hold_lock's session lets go and ends.
+release_lock() {
+	PGOPTIONS='-csearch_path=lurewatch' psql -X -q "$hl_url" -c "DELETE FROM public.hold" >/dev/null
+	wait "$holder"
+}
+
 # load_old_store N SEED: N listings from bench/gen_listings.py (seed SEED, 30% lures) loaded
 # straight into the tables at $URL as bench/bench_rescan.sh loads them: each with one version
 # scored by 'old-pack', nothing linked, queued or extracted, so a rescan does all of that.

@@ -41,21 +41,8 @@ items_state() {
 }
 items_state >"$TMP/items.before"
 
-# A session holds the lock (advisory locks are the database's: in the rescan's) until told to
-# let go: its row of public.hold (no table of the dump) is deleted.
-PGOPTIONS='-csearch_path=lurewatch' psql -X -q "$(url_of two)" -c "CREATE TABLE public.hold AS SELECT 1 AS x" >/dev/null
-PGOPTIONS='-csearch_path=lurewatch' psql -X -q -t -A "$(url_of two)" \
-	-c "SELECT pg_advisory_lock($LOCK_QUEUE)" \
-	-c "DO \$\$ BEGIN WHILE EXISTS (SELECT FROM public.hold) LOOP PERFORM pg_sleep(0.1); END LOOP; END \$\$" \
-	>"$TMP/holder.out" 2>&1 &
-holder=$!
-pids="$pids $holder"
-held=""
-for i in $(seq 1 100); do
-	held=$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $LOCK_QUEUE AND granted")
-	[ "$held" = 1 ] && break
-	sleep 0.1
-done
+# A session holds the lock (advisory locks are the database's: in the rescan's).
+hold_lock $LOCK_QUEUE "$(url_of two)"
 expect_eq "$held" 1 "a session holds the queue's lock"
 
 LUREWATCH_DATABASE_URL=$(url_of two) timeout 600 "$LW" --config "$TMP/lw.conf" rescan -q --jobs 2 \
@@ -77,8 +64,7 @@ sleep 2
 items_state >"$TMP/items.during"
 cmp -s "$TMP/items.before" "$TMP/items.during" && ok "no queue item is written while the lock is held" ||
 	notok "no queue item is written while the lock is held ($(diff "$TMP/items.before" "$TMP/items.during" | grep -c '^>') rows changed)"
-PGOPTIONS='-csearch_path=lurewatch' psql -X -q "$(url_of two)" -c "DELETE FROM public.hold" >/dev/null
-wait "$holder"
+release_lock
 wait "$rescan"
 rc=$?
 expect_eq "$rc" 0 "then the rescan finishes"

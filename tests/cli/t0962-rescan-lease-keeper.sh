@@ -21,20 +21,7 @@ cat >"$TMP/lw.conf" <<CONF
 rules = $TOP/rules
 CONF
 
-# A session holds the queue's lock until its row of public.hold is deleted.
-sql "CREATE TABLE public.hold AS SELECT 1 AS x" >/dev/null
-PGOPTIONS='-csearch_path=lurewatch' psql -X -q -t -A "$URL" \
-	-c "SELECT pg_advisory_lock($LOCK_QUEUE)" \
-	-c "DO \$\$ BEGIN WHILE EXISTS (SELECT FROM public.hold) LOOP PERFORM pg_sleep(0.1); END LOOP; END \$\$" \
-	>"$TMP/holder.out" 2>&1 &
-holder=$!
-pids="$pids $holder"
-held=""
-for i in $(seq 1 100); do
-	held=$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $LOCK_QUEUE AND granted")
-	[ "$held" = 1 ] && break
-	sleep 0.1
-done
+hold_lock $LOCK_QUEUE
 expect_eq "$held" 1 "a session holds the queue's lock"
 
 # The first worker takes the only chunk and blocks writing its first batch.
@@ -59,8 +46,7 @@ b=$!
 pids="$pids $b"
 sleep 3
 expect_eq "$(sql "SELECT max(attempts) FROM rescan_chunks")" 1 "the busy worker's chunk is still its own after 3.5 leases"
-sql "DELETE FROM public.hold" >/dev/null
-wait "$holder"
+release_lock
 wait "$a"
 expect_eq "$?" 0 "the first worker finishes"
 wait "$b"
