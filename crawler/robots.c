@@ -11,6 +11,7 @@
 
 #include "robots.h"
 #include "../util/xmalloc.h"
+#include "../util/hex.h"
 
 enum robots_mode { MODE_RULES, MODE_ALLOW_ALL, MODE_DISALLOW_ALL };
 
@@ -63,17 +64,6 @@ static int is_unreserved(unsigned char c)
 	       c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void trim(struct slice *s)
 {
 	while (s->n > 0 && is_ws((unsigned char)s->p[0])) {
@@ -116,8 +106,8 @@ static char *normalise(const char *p, size_t n, size_t *outlen)
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
-		int hi = i + 2 < n ? hexval((unsigned char)p[i + 1]) : -1;
-		int lo = i + 2 < n ? hexval((unsigned char)p[i + 2]) : -1;
+		int hi = i + 2 < n ? lw_hex_digit((unsigned char)p[i + 1]) : -1;
+		int lo = i + 2 < n ? lw_hex_digit((unsigned char)p[i + 2]) : -1;
 
 		if (c == '%' && hi >= 0 && lo >= 0) {
 			c = (unsigned char)(hi * 16 + lo);

@@ -10,6 +10,7 @@
 #include "url.h"
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
+#include "../util/hex.h"
 
 /* A ref this long cannot become a URL under URL_MAX_LEN even after curl
  * removes dot segments; refusing it early bounds the work. */
@@ -18,17 +19,6 @@
 static int is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int is_unreserved(int c)
@@ -75,10 +65,10 @@ static char *clean_ref(const char *ref)
  * (found by fuzz_url). */
 static int completes_escape(const char *out, size_t n, int c)
 {
-	if (hexval(c) < 0)
+	if (lw_hex_digit(c) < 0)
 		return 0;
 	return (n >= 1 && out[n - 1] == '%') ||
-	       (n >= 2 && out[n - 2] == '%' && hexval((unsigned char)out[n - 1]) >= 0);
+	       (n >= 2 && out[n - 2] == '%' && lw_hex_digit((unsigned char)out[n - 1]) >= 0);
 }
 
 static char *norm_percent(const char *s)
@@ -88,8 +78,8 @@ static char *norm_percent(const char *s)
 	int hi, lo;
 
 	for (i = 0; i < len; i++) {
-		if (s[i] != '%' || i + 2 >= len || (hi = hexval((unsigned char)s[i + 1])) < 0 ||
-		    (lo = hexval((unsigned char)s[i + 2])) < 0) {
+		if (s[i] != '%' || i + 2 >= len || (hi = lw_hex_digit((unsigned char)s[i + 1])) < 0 ||
+		    (lo = lw_hex_digit((unsigned char)s[i + 2])) < 0) {
 			out[n++] = s[i];
 			continue;
 		}

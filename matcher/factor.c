@@ -10,6 +10,7 @@
 
 #include "../util/xmalloc.h"
 #include "factor.h"
+#include "../util/hex.h"
 
 /* One candidate: every match contains one of s[0 .. n). n == 0: none. */
 struct fset {
@@ -74,17 +75,6 @@ static void run_flush(char *run, size_t *rlen, struct fset *best)
 	c.minlen = *rlen;
 	fset_offer(best, &c);
 	*rlen = 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static size_t utf8_put(unsigned long cp, char *out)
@@ -289,15 +279,15 @@ static struct fset parse_seq(struct parser *ps, int depth)
 				if (p[2] == '{') {
 					const char *q = p + 3;
 
-					while (hexval(*q) >= 0 && cp < 0x110000)
-						cp = cp * 16 + (unsigned long)hexval(*q++);
+					while (lw_hex_digit(*q) >= 0 && cp < 0x110000)
+						cp = cp * 16 + (unsigned long)lw_hex_digit(*q++);
 					if (*q != '}' || q == p + 3 || cp >= 0x110000) {
 						ps->fail = 1;
 						break;
 					}
 					ps->p = q + 1;
-				} else if (hexval(p[2]) >= 0 && hexval(p[3]) >= 0) {
-					cp = (unsigned long)(hexval(p[2]) * 16 + hexval(p[3]));
+				} else if (lw_hex_digit(p[2]) >= 0 && lw_hex_digit(p[3]) >= 0) {
+					cp = (unsigned long)(lw_hex_digit(p[2]) * 16 + lw_hex_digit(p[3]));
 					ps->p = p + 4;
 				} else {
 					ps->fail = 1;

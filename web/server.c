@@ -18,6 +18,7 @@
 
 #include "../util/xmalloc.h"
 #include "web_internal.h"
+#include "../util/hex.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8640"
 #define MAX_BODY (256 * 1024)
@@ -80,17 +81,6 @@ const char *web_query(struct web_req *r, const char *name)
 	return v && v[0] ? v : NULL;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static char *urldecode(const char *s, size_t n)
 {
 	char *out = xmalloc(n + 1), *o = out;
@@ -98,9 +88,9 @@ static char *urldecode(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '+') {
 			*o++ = ' ';
-		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-			   hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		} else if (s[i] == '%' && i + 2 < n && lw_hex_digit(s[i + 1]) >= 0 &&
+			   lw_hex_digit(s[i + 2]) >= 0) {
+			*o++ = (char)(lw_hex_digit(s[i + 1]) * 16 + lw_hex_digit(s[i + 2]));
 			i += 2;
 		} else {
 			*o++ = s[i];

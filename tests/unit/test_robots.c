@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "../../crawler/robots.h"
+#include "../../util/hex.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -51,17 +52,6 @@ static void data_path(char *buf, size_t n, const char *rel)
 	snprintf(buf, n, "%s/%s", top && *top ? top : ".", rel);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes hex into a new buffer (caller frees). */
 static char *unhex(const char *hex, size_t *len)
 {
@@ -71,7 +61,7 @@ static char *unhex(const char *hex, size_t *len)
 	assert_non_null(out);
 	assert_int_equal(n % 2, 0);
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+		int hi = lw_hex_digit(hex[i]), lo = lw_hex_digit(hex[i + 1]);
 
 		assert_true(hi >= 0 && lo >= 0);
 		out[i / 2] = (char)(hi * 16 + lo);
