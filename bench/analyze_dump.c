@@ -13,27 +13,7 @@
 #include "../matcher/entities.h"
 #include "../matcher/matcher.h"
 #include "../util/xmalloc.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = xmalloc((size_t)n + 1);
-		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else {
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
+#include "bench_file.h"
 
 static void dump(struct matcher_scanner *s, const char *name, size_t k, const char *doc,
 		 size_t len, struct matcher_analysis *a)
@@ -85,12 +65,10 @@ int main(int argc, char **argv)
 	matcher_analysis_init(&a);
 	for (; i < argc; i++) {
 		size_t len = 0, pos = 0, k = 0;
-		char *buf = slurp(argv[i], &len);
+		char *buf = bench_read_file("analyze_dump", argv[i], &len);
 
-		if (!buf) {
-			fprintf(stderr, "analyze_dump: cannot read %s\n", argv[i]);
+		if (!buf)
 			return 2;
-		}
 		while (pos < len && (limit < 0 || (long)k < limit)) {
 			const char *e = memchr(buf + pos, '\f', len - pos);
 			size_t n = e ? (size_t)(e - buf - pos) : len - pos;

@@ -13,6 +13,7 @@
 #include "../matcher/prepared.h"
 #include "../matcher/text.h"
 #include "../util/xmalloc.h"
+#include "bench_file.h"
 
 int entities_extract_text_reference(const struct lw_text *t, const char *orig,
 				    size_t orig_len, const char *default_region,
@@ -32,27 +33,6 @@ static double cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = xmalloc((size_t)n + 1);
-		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else {
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 int main(int argc, char **argv)
 {
 	struct entity_list l;
@@ -63,7 +43,7 @@ int main(int argc, char **argv)
 	int passes = 0, ref = argc > 3 && !strcmp(argv[3], "ref");
 	char *buf;
 
-	if (argc < 2 || !(buf = slurp(argv[1], &len))) {
+	if (argc < 2 || !(buf = bench_read_file("bench_entities", argv[1], &len))) {
 		fprintf(stderr, "usage: bench_entities CORPUS [MIN_SECONDS [ref]]\n");
 		return 2;
 	}

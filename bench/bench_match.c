@@ -18,6 +18,7 @@
 #include "../matcher/matcher.h"
 #include "../matcher/matcher_internal.h"
 #include "../util/xmalloc.h"
+#include "bench_file.h"
 
 /* The full path of a listing. 0: matcher_scan then entities_extract, each
  * normalising the text on its own (today's ingest). 1: matcher_analyze, one
@@ -161,31 +162,6 @@ static int next_doc(const char *buf, size_t n, size_t *pos, const char **doc, si
 		}
 	}
 	return 0;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p = NULL;
-	long n;
-
-	if (!f || fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0) {
-		fprintf(stderr, "bench_match: cannot read '%s': %s\n", path, strerror(errno));
-		goto out;
-	}
-	p = xmalloc((size_t)n + 1);
-	if (fread(p, 1, (size_t)n, f) != (size_t)n) {
-		fprintf(stderr, "bench_match: short read of '%s'\n", path);
-		free(p);
-		p = NULL;
-		goto out;
-	}
-	p[n] = '\0';
-	*len = (size_t)n;
-out:
-	if (f)
-		fclose(f);
-	return p;
 }
 
 /* ---- the matcher ----------------------------------------------------------- */
@@ -481,7 +457,7 @@ static int run_blob(const char *pack_path, const char *path, double min_secs)
 	char *buf = NULL;
 	int passes = 0, rc = 1;
 
-	if (!m || !(buf = read_file(path, &len)))
+	if (!m || !(buf = bench_read_file("bench_match", path, &len)))
 		goto out;
 	if (!(s = matcher_scanner_new(m, &err))) {
 		fprintf(stderr, "bench_match: %s\n", err.msg);
@@ -574,7 +550,7 @@ static int run_rank(const char *pack_path, const char *path, size_t top)
 	char *buf = NULL;
 	int rc = 1;
 
-	if (!m || !(buf = read_file(path, &len)))
+	if (!m || !(buf = bench_read_file("bench_match", path, &len)))
 		goto out;
 	pack = matcher_get_pack(m);
 	rk = xcalloc(m->npat ? m->npat : 1, sizeof(*rk));
@@ -674,7 +650,7 @@ static int run_pcre2(const char *pack_path, const char *path)
 	char *subj = NULL;
 	int rc = 1;
 
-	if (!m || !md || !mc || !js || !(subj = read_file(path, &len)))
+	if (!m || !md || !mc || !js || !(subj = bench_read_file("bench_match", path, &len)))
 		goto out;
 	pcre2_jit_stack_assign(mc, NULL, js);
 	for (size_t p = 0; p < m->npat; p++) {

@@ -9,6 +9,7 @@
 #include "../matcher/entities.h"
 #include "../matcher/matcher.h"
 #include "../util/xmalloc.h"
+#include "bench_file.h"
 
 #define DOC_SEP '\f'
 
@@ -37,31 +38,6 @@ static long maxrss_kb(void)
 	return ru.ru_maxrss;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p = NULL;
-	long n;
-
-	if (!f || fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0) {
-		fprintf(stderr, "bench_network: cannot read '%s': %s\n", path, strerror(errno));
-		goto out;
-	}
-	p = xmalloc((size_t)n + 1);
-	if (fread(p, 1, (size_t)n, f) != (size_t)n) {
-		fprintf(stderr, "bench_network: short read of '%s'\n", path);
-		free(p);
-		p = NULL;
-		goto out;
-	}
-	p[n] = '\0';
-	*len = (size_t)n;
-out:
-	if (f)
-		fclose(f);
-	return p;
-}
-
 static void rate(const char *key, size_t bytes, double secs)
 {
 	printf("net.%s_seconds=%.4f\nnet.%s_mbps=%.3f\n", key, secs, key,
@@ -88,7 +64,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cap = strtod(argv[3], NULL);
-	text = read_file(argv[2], &len);
+	text = bench_read_file("bench_network", argv[2], &len);
 	if (!text)
 		return 1;
 	pack = matcher_pack_load(argv[1], &err);
