@@ -35,6 +35,12 @@ size_t text_deobfuscate(struct text_unit *u, size_t n);
 size_t text_deobfuscate_part(struct text_unit *u, size_t n,
 			     int (*mostly_latin)(void *), void *arg);
 
+/* 1 when the look-alike pass would change a word of u[0..n), which holds
+ * folded units and no whitespace, as text_deobfuscate_part would run it
+ * with the same mostly_latin (asked only of a word of look-alikes alone). */
+int text_lookalike_fires(const struct text_unit *u, size_t n,
+			 int (*mostly_latin)(void *), void *arg);
+
 /* Counts the Latin and the Cyrillic or Greek letters of u[0..n), as the
  * look-alike pass does. */
 void text_script_count(const struct text_unit *u, size_t n, size_t *latin,

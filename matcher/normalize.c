@@ -23,6 +23,7 @@
 #include "fold.h"
 #include "normbulk.h"
 #include "textindex.h"
+#include "ucat.h"
 #include "../util/xmalloc.h"
 
 /* ---- byte classes -------------------------------------------------------- */
@@ -323,16 +324,21 @@ static void chunk_word(struct chunk *c, const char *w, size_t n, int k,
 	c->bar_last = bar;
 }
 
+static int fold_chunk(struct norm *nm, size_t a, struct chunk *c);
+
 /* Scans the chunk at in[a], writing it lowercased to the output with its
  * words indexed, and classifies it. Stops writing at a non-ASCII byte:
- * such a chunk takes the unit path, and the component rolls back. */
+ * such a chunk is folded whole by fold_chunk, or failing that takes the
+ * unit path, and the component rolls back. */
 static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 {
 	const unsigned char *in = nm->in;
 	struct lw_text *t = nm->t;
 	size_t i = a, n = nm->len, w, o, lone_end = (size_t)-1;
+	size_t nwords, nsents, nparas;
+	struct text_index_state ix;
 	char *out;
-	int k, seen = 0, words = 0;
+	int k, seen = 0, words = 0, rc;
 
 	c->a = a;
 	c->hot = HOT_NONE;
@@ -341,6 +347,11 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 	if (nm->has_pend)
 		put_space(nm);
 	o = t->len;
+	/* The words indexed before a non-ASCII byte turns up are taken back. */
+	nwords = t->nwords;
+	nsents = t->nsents;
+	nparas = t->nparas;
+	ix = nm->ix;
 	out = t->buf + o;               /* out[i - a] is the output of in[i] */
 	while (i < n) {
 		k = cls[in[i]];
@@ -373,6 +384,13 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 		words++;
 	}
 	if (i < n && (cls[in[i]] & C_HIGH)) {
+		t->nwords = nwords;
+		t->nsents = nsents;
+		t->nparas = nparas;
+		nm->ix = ix;
+		rc = fold_chunk(nm, a, c);
+		if (rc)
+			return rc < 0 ? -1 : 0;
 		while (i < n && !(cls[in[i]] & C_WS))
 			i++;
 		c->hot = HOT_UNITS;
@@ -486,6 +504,153 @@ static void serialize(struct norm *nm, const struct text_unit *u, size_t n,
 		o += m;
 	}
 	t->len = o;
+}
+
+/* ---- chunks of other scripts -------------------------------------------- */
+
+/* Private flags of the units fold_chunk makes: part of a word as the
+ * passes see words (letters, marks, digits of other scripts), or a
+ * separator between spaced letters. */
+#define U_WORD 0x40u
+#define U_SEP 0x80u
+
+/* Folds the chunk in[a..) into nm->us, one unit per code point as units_add
+ * would, with U_WORD or U_SEP in the flags; sets *b to the chunk's end and
+ * *bytes to the length of its folded form. Returns 1 instead at the first
+ * character that the chunk-level test in fold_chunk cannot vouch for:
+ * invalid UTF-8; a character that folds to several or none, attaches to
+ * the one before, reads as whitespace or lies outside the BMP; a digit or
+ * one of ! @ $ (leetspeak and digit words look at those); the spaced-letter
+ * separators U+00B7 and U+2022. */
+static int fold_units(struct norm *nm, size_t a, size_t *b, size_t *bytes)
+{
+	const unsigned char *in = nm->in;
+	struct units *us = &nm->us;
+	struct text_unit *x;
+	size_t i, e, n = nm->len, len, bad, sum = 0;
+	uint32_t cp, f, fl, fe;
+	utf8proc_category_t cat;
+	int k;
+
+	for (e = a; e < n && !(cls[in[e]] & C_WS); e++)
+		;
+	if (us->cap < e - a) {
+		us->cap = e - a + 256;
+		us->u = xreallocarray(us->u, us->cap, sizeof(*us->u));
+	}
+	us->n = 0;
+	for (i = a; i < e; i += len) {
+		if (in[i] < 0x80) {
+			len = 1;
+			f = lower[in[i]];
+			fl = in[i] >= 'A' && in[i] <= 'Z' ? TEXT_UNIT_UPPER : 0;
+		} else {
+			len = text_utf8_decode(in + i, n - i, &cp, &bad);
+			if (!len || cp >= 0x10000)
+				return 1;
+			fe = text_fold_entry(cp);
+			f = fe >> 8;
+			if (!(fe & 1) || f >= 0x10000)
+				return 1;
+			fl = fe >> 1 & 1 ? TEXT_UNIT_UPPER : 0;
+		}
+		if (f < 0x80) {
+			k = cls[f];
+			if (k & (C_WS | C_DIGIT | C_LEET))
+				return 1;
+			fl |= k & C_ALPHA ? U_WORD : k & C_SP2 ? U_SEP : 0;
+		} else {
+			if (f == 0xB7 || f == 0x2022)
+				return 1;
+			cat = text_category(f);
+			if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) ||
+			    cat == UTF8PROC_CATEGORY_ND)
+				fl |= U_WORD;
+		}
+		x = &us->u[us->n++];
+		x->cp = f;
+		x->start = (uint32_t)i;
+		x->end = (uint32_t)(i + len);
+		x->flags = (uint8_t)fl;
+		sum += utf8_len(f);
+	}
+	*b = e;
+	*bytes = sum;
+	return 0;
+}
+
+/* The word u[0..n) as chunk_word sees an ASCII one: a number word, or
+ * one that bars number runs. */
+static void fold_word_class(struct chunk *c, const struct text_unit *u,
+			    size_t n, int first)
+{
+	char w[8];
+	size_t i;
+
+	for (i = 0; i < n && i < sizeof(w) && u[i].cp < 0x80; i++)
+		w[i] = (char)u[i].cp;
+	if (i == n) {
+		chunk_word(c, w, n, C_ALPHA, first);
+		return;
+	}
+	/* Longer than any number word, or not ASCII, which none is. */
+	if (first)
+		c->bar_first = 1;
+	c->bar_last = 1;
+}
+
+/* Takes the chunk at in[a], which holds characters other than ASCII, when
+ * no pass could rewrite anything inside it: its units are what fold_units
+ * vouches for, no two lone letters stand one separator apart, and no word
+ * takes Latin look-alikes. Then it writes the chunk's folding, as the unit
+ * path would, and describes the chunk in *c as scan_chunk describes an
+ * ASCII one, so that what could reach across the whitespace around it
+ * (spaced letters, number runs) is still seen. Returns 1 when it took the
+ * chunk, 0 when the chunk must take the unit path (nothing written), -1
+ * when the output overflows. */
+static int fold_chunk(struct norm *nm, size_t a, struct chunk *c)
+{
+	const struct text_unit *u;
+	size_t b, bytes, i, w, m, lone_end = (size_t)-1, from;
+	int first = 1, cyrgreek = 0;
+
+	if (fold_units(nm, a, &b, &bytes))
+		return 0;
+	u = nm->us.u;
+	m = nm->us.n;
+	c->numberish = 0;
+	c->hot = HOT_NONE;
+	c->lone_first = c->bar_first = c->bar_last = 0;
+	for (i = 0; i < m;) {
+		if (!(u[i].flags & U_WORD)) {
+			i++;
+			continue;
+		}
+		for (w = i; i < m && (u[i].flags & U_WORD); i++)
+			cyrgreek |= (u[i].cp >= 0x370 && u[i].cp <= 0x52F) ||
+				    (u[i].cp >= 0x1F00 && u[i].cp <= 0x1FFF);
+		if (i - w == 1) {
+			if (w > 0 && lone_end + 1 == w && (u[w - 1].flags & U_SEP))
+				return 0;
+			lone_end = i;
+			c->lone_first |= w == 0;
+		}
+		fold_word_class(c, u + w, i - w, first);
+		first = 0;
+	}
+	c->lone_last = lone_end == m;
+	if (cyrgreek && text_lookalike_fires(u, m, doc_mostly_latin, nm))
+		return 0;
+	if (nm->budget < bytes)
+		return -1;
+	from = nm->t->len;
+	serialize(nm, u, m, nm->len - b + 1);
+	text_index_feed(nm->t, &nm->ix, from, (const char *)nm->in, nm->len);
+	nm->budget -= bytes;
+	nm->started = 1;
+	c->a = a;
+	c->b = b;
+	return 1;
 }
 
 /* Runs the chunks in[a..b) of one component, and the whitespace between
