@@ -521,8 +521,10 @@ static void serialize(struct norm *nm, const struct text_unit *u, size_t n,
  * invalid UTF-8; a character that folds to several or none, attaches to
  * the one before, reads as whitespace or lies outside the BMP; a digit or
  * one of ! @ $ (leetspeak and digit words look at those); the spaced-letter
- * separators U+00B7 and U+2022. */
-static int fold_units(struct norm *nm, size_t a, size_t *b, size_t *bytes)
+ * separators U+00B7 and U+2022. *cyrgreek says whether a unit is in the
+ * Cyrillic or Greek blocks, where look-alikes are. */
+static int fold_units(struct norm *nm, size_t a, size_t *b, size_t *bytes,
+		      int *cyrgreek)
 {
 	const unsigned char *in = nm->in;
 	struct units *us = &nm->us;
@@ -530,7 +532,7 @@ static int fold_units(struct norm *nm, size_t a, size_t *b, size_t *bytes)
 	size_t i, e, n = nm->len, len, bad, sum = 0;
 	uint32_t cp, f, fl, fe;
 	utf8proc_category_t cat;
-	int k;
+	int k, cg = 0;
 
 	for (e = a; e < n && !(cls[in[e]] & C_WS); e++)
 		;
@@ -562,6 +564,7 @@ static int fold_units(struct norm *nm, size_t a, size_t *b, size_t *bytes)
 		} else {
 			if (f == 0xB7 || f == 0x2022)
 				return 1;
+			cg |= (f >= 0x370 && f <= 0x52F) || (f >= 0x1F00 && f <= 0x1FFF);
 			cat = text_category(f);
 			if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) ||
 			    cat == UTF8PROC_CATEGORY_ND)
@@ -576,7 +579,40 @@ static int fold_units(struct norm *nm, size_t a, size_t *b, size_t *bytes)
 	}
 	*b = e;
 	*bytes = sum;
+	*cyrgreek = cg;
 	return 0;
+}
+
+/* Writes the units u[0..m) of a chunk that fold_chunk took, bytes long
+ * when encoded, keeping room for rest more, and indexes its words as
+ * text_index_feed would index those bytes: a chunk holds no line break,
+ * and whitespace or the end of the text comes after it. */
+static void put_folded(struct norm *nm, const struct text_unit *u, size_t m,
+		       size_t bytes, size_t rest)
+{
+	struct lw_text *t = nm->t;
+	size_t i, k, len, o;
+	int wc, in_word = 0;
+
+	reserve(t, t->len + bytes + rest);
+	o = t->len;
+	for (i = 0; i < m; i++) {
+		len = encode(u[i].cp, t->buf + o);
+		for (k = 0; k < len; k++) {
+			t->start[o + k] = u[i].start;
+			t->end[o + k] = u[i].end;
+		}
+		wc = text_word_class(u[i].cp);
+		if (wc == 1 && in_word)
+			t->word_end[t->nwords - 1] = (uint32_t)(o + len);
+		else if (wc)
+			text_index_word(t, &nm->ix, (uint32_t)o, (uint32_t)(o + len));
+		else if (text_ends_sentence(u[i].cp, i + 1 < m ? u[i + 1].cp : 0))
+			nm->ix.new_sent = 1;
+		in_word = wc == 1;
+		o += len;
+	}
+	t->len = o;
 }
 
 /* The word u[0..n) as chunk_word sees an ASCII one: a number word, or
@@ -611,10 +647,10 @@ static void fold_word_class(struct chunk *c, const struct text_unit *u,
 static int fold_chunk(struct norm *nm, size_t a, struct chunk *c)
 {
 	const struct text_unit *u;
-	size_t b, bytes, i, w, m, lone_end = (size_t)-1, from;
-	int first = 1, cyrgreek = 0;
+	size_t b, bytes, i, w, m, lone_end = (size_t)-1;
+	int first = 1, cyrgreek;
 
-	if (fold_units(nm, a, &b, &bytes))
+	if (fold_units(nm, a, &b, &bytes, &cyrgreek))
 		return 0;
 	u = nm->us.u;
 	m = nm->us.n;
@@ -627,8 +663,7 @@ static int fold_chunk(struct norm *nm, size_t a, struct chunk *c)
 			continue;
 		}
 		for (w = i; i < m && (u[i].flags & U_WORD); i++)
-			cyrgreek |= (u[i].cp >= 0x370 && u[i].cp <= 0x52F) ||
-				    (u[i].cp >= 0x1F00 && u[i].cp <= 0x1FFF);
+			;
 		if (i - w == 1) {
 			if (w > 0 && lone_end + 1 == w && (u[w - 1].flags & U_SEP))
 				return 0;
@@ -643,9 +678,7 @@ static int fold_chunk(struct norm *nm, size_t a, struct chunk *c)
 		return 0;
 	if (nm->budget < bytes)
 		return -1;
-	from = nm->t->len;
-	serialize(nm, u, m, nm->len - b + 1);
-	text_index_feed(nm->t, &nm->ix, from, (const char *)nm->in, nm->len);
+	put_folded(nm, u, m, bytes, nm->len - b + 1);
 	nm->budget -= bytes;
 	nm->started = 1;
 	c->a = a;
