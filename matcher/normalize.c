@@ -188,7 +188,8 @@ struct norm {
 	int has_pend;
 	struct text_index_state ix;
 	int mostly_latin;       /* -1 until a look-alike pass asks */
-	size_t tr_from, tr_at;  /* bulk_trouble(tr_from) is tr_at */
+	size_t tr_from, tr_at;  /* bulk_trouble(tr_from) is tr_at, or is no
+				 * later and tr_at - tr_from < BULK_MIN */
 	struct units us;        /* the unit path's scratch */
 };
 
@@ -794,6 +795,30 @@ static size_t skip_space(const unsigned char *in, size_t i, size_t n, int *nl)
 
 #define BULK_MIN 16
 
+/* Where a byte other than ASCII, which is trouble to the bulk path, lies
+ * within BULK_MIN bytes of in[p], or where the text ends there; (size_t)-1
+ * when neither. The first trouble is then no later, so try_bulk turns the
+ * stretch down as it would with bulk_trouble's answer (and for every chunk
+ * up to it, which the answer is kept for); in text of other scripts that
+ * answer came a word at a time, two 16-byte blocks classified each. */
+static size_t high_soon(const unsigned char *in, size_t n, size_t p)
+{
+	size_t k;
+
+#ifdef __SSE2__
+	if (p + 16 <= n && BULK_MIN == 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_loadu_si128((const __m128i *)(const void *)(in + p)));
+
+		return m ? p + (size_t)__builtin_ctz(m) : (size_t)-1;
+	}
+#endif
+	for (k = 0; k < BULK_MIN && p + k < n; k++)
+		if (in[p + k] >= 0x80)
+			return p + k;
+	return k < BULK_MIN ? n : (size_t)-1;
+}
+
 /* Offers the chunks from p, after the pending whitespace in[q..p), to the
  * bulk path (normbulk.c). When it takes a stretch, the component before
  * it is finished, the stretch is written, and *c describes it as one chunk
@@ -811,7 +836,9 @@ static int try_bulk(struct norm *nm, struct component *comp,
 
 	if (p > nm->tr_at || p < nm->tr_from) {
 		nm->tr_from = p;
-		nm->tr_at = bulk_trouble(in, n, p);
+		nm->tr_at = high_soon(in, n, p);
+		if (nm->tr_at == (size_t)-1)
+			nm->tr_at = bulk_trouble(in, n, p);
 	}
 	/* A few bytes short of trouble, the chunk path is as quick. */
 	if (nm->tr_at - p < BULK_MIN)
