@@ -30,12 +30,7 @@ static int is_digit(uint32_t cp)
 
 static inline __attribute__((always_inline)) int is_letter(uint32_t cp)
 {
-	utf8proc_category_t c;
-
-	if (cp < 0x80)
-		return is_ascii_letter(cp) || (cp >= 'A' && cp <= 'Z');
-	c = text_category(cp);
-	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+	return text_is_letter(cp);
 }
 
 /* Letters, digits and marks (Thai vowels and Devanagari signs are marks,
@@ -53,17 +48,12 @@ static inline __attribute__((always_inline)) int is_word(uint32_t cp)
 
 static inline __attribute__((always_inline)) int is_latin(uint32_t cp)
 {
-	if (cp < 0x80)
-		return is_ascii_letter(cp);
-	return ((cp >= 0xC0 && cp <= 0x2AF) || (cp >= 0x1E00 && cp <= 0x1EFF) ||
-		(cp >= 0x2C60 && cp <= 0x2C7F) || (cp >= 0xA720 && cp <= 0xA7FF)) &&
-	       is_letter(cp);
+	return text_is_latin(cp);
 }
 
 static inline __attribute__((always_inline)) int is_cyrillic_greek(uint32_t cp)
 {
-	return ((cp >= 0x370 && cp <= 0x52F) || (cp >= 0x1F00 && cp <= 0x1FFF)) &&
-	       is_letter(cp);
+	return text_is_cyrillic_greek(cp);
 }
 
 static size_t compact(struct text_unit *u, size_t n)

@@ -422,6 +422,32 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 
 /* ---- the unit path ------------------------------------------------------- */
 
+/* The Latin and the Cyrillic or Greek letters of in[i..j), a run of bytes
+ * >= 0x80, counted as text_script_count counts its units, straight from
+ * the fold cache. Returns -1 when a character there does not fold to one
+ * BMP character (marks that attach, whitespace, emoji, invalid UTF-8):
+ * then only units_add can say. */
+static int run_script_count(const unsigned char *in, size_t n, size_t i,
+			    size_t j, size_t *latin, size_t *other)
+{
+	size_t len, bad, l = 0, o = 0;
+	uint32_t cp, e;
+
+	for (; i < j; i += len) {
+		len = text_utf8_decode(in + i, n - i, &cp, &bad);
+		if (!len || cp >= 0x10000)
+			return -1;
+		e = text_fold_entry(cp);
+		if (!(e & 1))
+			return -1;
+		l += text_is_latin(e >> 8);
+		o += text_is_cyrillic_greek(e >> 8);
+	}
+	*latin = l;
+	*other = o;
+	return 0;
+}
+
 /* Whether the whole document is mostly Latin, for the look-alike pass;
  * counted once, from the document's units. */
 static int doc_mostly_latin(void *arg)
@@ -444,9 +470,11 @@ static int doc_mostly_latin(void *arg)
 		}
 		for (j = i; j < nm->len && in[j] >= 0x80; j++)
 			;
-		all.n = 0;
-		units_add(&all, in, i, j, nm->len, &repaired);
-		text_script_count(all.u, all.n, &l, &o);
+		if (run_script_count(in, nm->len, i, j, &l, &o) < 0) {
+			all.n = 0;
+			units_add(&all, in, i, j, nm->len, &repaired);
+			text_script_count(all.u, all.n, &l, &o);
+		}
 		latin += l;
 		other += o;
 		i = j;
