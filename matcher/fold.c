@@ -206,27 +206,49 @@ static void attach_mark(struct units *us, uint32_t cp, uint32_t end)
 }
 
 _Atomic uint32_t text_fold_cache[0x10000];
+_Atomic uint16_t text_fold_second_cache[0x10000];
+
+/* Two characters neither of which is a space: Thai and Lao SARA AM (a
+ * vowel sign and a mark under NFKC), Latin ligatures, "ß". */
+static int plain_pair(const utf8proc_int32_t *d, utf8proc_ssize_t n)
+{
+	return n == 2 && d[0] != ' ' && d[1] != ' ' && d[0] < 0x10000 &&
+	       d[1] > 0 && d[1] < 0x10000;
+}
 
 uint32_t text_fold_fill(uint32_t cp)
 {
 	utf8proc_int32_t d[DECOMP_MAX];
+	utf8proc_ssize_t n = 0;
 	utf8proc_category_t cat;
-	uint32_t e;
+	uint32_t e = 2;
 
-	if (is_line_break(cp) || is_blank(cp) || is_latin_mark(cp) ||
-	    is_dropped(cp) || is_phone_emoji(cp))
-		e = 2;
-	else if (fold_cp(cp, d) != 1 || d[0] == ' ' ||
-		 ((uint32_t)d[0] == cp && is_pictograph(cp)))
-		e = 2;
-	else {
+	if (!(is_line_break(cp) || is_blank(cp) || is_latin_mark(cp) ||
+	      is_dropped(cp) || is_phone_emoji(cp)))
+		n = fold_cp(cp, d);
+	if ((n == 1 && d[0] != ' ' && !((uint32_t)d[0] == cp && is_pictograph(cp))) ||
+	    plain_pair(d, n)) {
 		cat = text_category(cp);
-		e = (uint32_t)d[0] << 8 |
+		e = (uint32_t)d[0] << 8 | (n == 2 ? 4u : 0u) |
 		    (uint32_t)(cat == UTF8PROC_CATEGORY_LU ||
 			       cat == UTF8PROC_CATEGORY_LT) << 1 | 1;
+		if (n == 2)
+			atomic_store_explicit(&text_fold_second_cache[cp],
+					      (uint16_t)d[1], memory_order_relaxed);
 	}
 	atomic_store_explicit(&text_fold_cache[cp], e, memory_order_relaxed);
 	return e;
+}
+
+uint32_t text_fold_second_fill(uint32_t cp)
+{
+	utf8proc_int32_t d[DECOMP_MAX];
+
+	/* Only after the entry said there is a second, so fold_cp gives two. */
+	fold_cp(cp, d);
+	atomic_store_explicit(&text_fold_second_cache[cp], (uint16_t)d[1],
+			      memory_order_relaxed);
+	return (uint32_t)d[1];
 }
 
 static int add_cp(struct units *us, uint32_t cp, uint32_t start, uint32_t end)
@@ -242,8 +264,12 @@ static int add_cp(struct units *us, uint32_t cp, uint32_t start, uint32_t end)
 			    cp >= 'A' && cp <= 'Z');
 	if (cp < 0x10000) {
 		e = text_fold_entry(cp);
-		if (e & 1)
+		if ((e & 5) == 1)
 			return push(us, e >> 8, start, end, e >> 1 & 1);
+		if (e & 1)
+			return push(us, e >> 8, start, end, e >> 1 & 1) < 0 ||
+			       push(us, text_fold_second(cp), start, end,
+				    e >> 1 & 1) < 0 ? -1 : 0;
 	}
 	if (is_line_break(cp))
 		return push_space(us, 1, start, end);

@@ -79,14 +79,30 @@ text_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp, size_t *bad)
 	return len;
 }
 
-/* For each BMP code point that folds to one other, as letters do: the
- * folding << 8 | capital << 1 | 1; 2 for every other kind (whitespace,
- * marks that attach or drop, emoji, multi-character foldings); 0 until
- * first asked. Atomic for the reason ucat.h gives. */
+/* For each BMP code point that folds to one other BMP character, as
+ * letters do, or to two, neither a space: the (first) folding << 8 |
+ * two << 2 | capital << 1 | 1, the second being in
+ * text_fold_second_cache; 2 for every other kind (whitespace, marks that
+ * attach or drop, emoji, longer foldings); 0 until first asked. Atomic
+ * for the reason ucat.h gives. */
 extern _Atomic uint32_t text_fold_cache[0x10000];
+extern _Atomic uint16_t text_fold_second_cache[0x10000];
 
-/* Works out text_fold_cache[cp] and stores it. */
+/* Work out text_fold_cache[cp] and text_fold_second_cache[cp] and store
+ * them. */
 uint32_t text_fold_fill(uint32_t cp);
+uint32_t text_fold_second_fill(uint32_t cp);
+
+/* The second character cp folds to, when text_fold_entry(cp) & 4 says
+ * there is one. A thread may see the entry before the second it stored
+ * (the stores are relaxed), so 0 means work it out. */
+static inline uint32_t text_fold_second(uint32_t cp)
+{
+	uint32_t s = atomic_load_explicit(&text_fold_second_cache[cp],
+					  memory_order_relaxed);
+
+	return s ? s : text_fold_second_fill(cp);
+}
 
 /* text_fold_cache[cp] for cp < 0x10000, filled when first asked. */
 static inline uint32_t text_fold_entry(uint32_t cp)

@@ -425,7 +425,8 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 /* The Latin and the Cyrillic or Greek letters of in[i..j), a run of bytes
  * >= 0x80, counted as text_script_count counts its units, straight from
  * the fold cache. Returns -1 when a character there does not fold to one
- * BMP character (marks that attach, whitespace, emoji, invalid UTF-8):
+ * or two BMP characters (marks that attach, whitespace, emoji, invalid
+ * UTF-8):
  * then only units_add can say. */
 static int run_script_count(const unsigned char *in, size_t n, size_t i,
 			    size_t j, size_t *latin, size_t *other)
@@ -442,6 +443,10 @@ static int run_script_count(const unsigned char *in, size_t n, size_t i,
 			return -1;
 		l += text_is_latin(e >> 8);
 		o += text_is_cyrillic_greek(e >> 8);
+		if (e & 4) {
+			l += text_is_latin(text_fold_second(cp));
+			o += text_is_cyrillic_greek(text_fold_second(cp));
+		}
 	}
 	*latin = l;
 	*other = o;
@@ -543,28 +548,61 @@ static void serialize(struct norm *nm, const struct text_unit *u, size_t n,
 #define U_WORD 0x40u
 #define U_SEP 0x80u
 
-/* Folds the chunk in[a..) into nm->us, one unit per code point as units_add
- * would, with U_WORD or U_SEP in the flags; sets *b to the chunk's end and
+/* Appends the unit f from in[i..i + len) with the upper-case flag fl;
+ * returns 1 when fold_units must give up on it. */
+static inline __attribute__((always_inline)) int
+fold_unit(struct units *us, uint32_t f, uint32_t fl, size_t i, size_t len,
+	  size_t *bytes, int *cyrgreek)
+{
+	struct text_unit *x;
+	utf8proc_category_t cat;
+	int k;
+
+	if (f < 0x80) {
+		k = cls[f];
+		if (k & (C_WS | C_DIGIT | C_LEET))
+			return 1;
+		fl |= k & C_ALPHA ? U_WORD : k & C_SP2 ? U_SEP : 0;
+	} else {
+		if (f == 0xB7 || f == 0x2022 || f >= 0x10000)
+			return 1;
+		*cyrgreek |= (f >= 0x370 && f <= 0x52F) || (f >= 0x1F00 && f <= 0x1FFF);
+		cat = text_category(f);
+		if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) ||
+		    cat == UTF8PROC_CATEGORY_ND)
+			fl |= U_WORD;
+	}
+	x = &us->u[us->n++];
+	x->cp = f;
+	x->start = (uint32_t)i;
+	x->end = (uint32_t)(i + len);
+	x->flags = (uint8_t)fl;
+	*bytes += utf8_len(f);
+	return 0;
+}
+
+/* Folds the chunk in[a..) into nm->us, its units as units_add would make
+ * them, with U_WORD or U_SEP in the flags; sets *b to the chunk's end and
  * *bytes to the length of its folded form. Returns 1 instead at the first
  * character that the chunk-level test in fold_chunk cannot vouch for:
- * invalid UTF-8; a character that folds to several or none, attaches to
- * the one before, reads as whitespace or lies outside the BMP; a digit or
- * one of ! @ $ (leetspeak and digit words look at those); the spaced-letter
- * separators U+00B7 and U+2022. *cyrgreek says whether a unit is in the
+ * invalid UTF-8; a character that folds to none or more than two, attaches
+ * to the one before, reads as whitespace or lies outside the BMP; a digit
+ * or one of ! @ $ (leetspeak and digit words look at those); the
+ * spaced-letter separators U+00B7 and U+2022. *cyrgreek says whether a unit is in the
  * Cyrillic or Greek blocks, where look-alikes are. */
 static int fold_units(struct norm *nm, size_t a, size_t *b, size_t *bytes,
 		      int *cyrgreek)
 {
 	const unsigned char *in = nm->in;
 	struct units *us = &nm->us;
-	struct text_unit *x;
 	size_t i, e, n = nm->len, len, bad, sum = 0;
-	uint32_t cp, f, fl, fe;
-	utf8proc_category_t cat;
-	int k, cg = 0;
+	uint32_t cp, fl, fe;
+	int cg = 0;
 
 	for (e = a; e < n && !(cls[in[e]] & C_WS); e++)
 		;
+	/* A unit per byte at most: a character folds to two at most, and
+	 * one that does is two bytes long at least. */
 	if (us->cap < e - a) {
 		us->cap = e - a + 256;
 		us->u = xreallocarray(us->u, us->cap, sizeof(*us->u));
@@ -573,38 +611,22 @@ static int fold_units(struct norm *nm, size_t a, size_t *b, size_t *bytes,
 	for (i = a; i < e; i += len) {
 		if (in[i] < 0x80) {
 			len = 1;
-			f = lower[in[i]];
 			fl = in[i] >= 'A' && in[i] <= 'Z' ? TEXT_UNIT_UPPER : 0;
-		} else {
-			len = text_utf8_decode(in + i, n - i, &cp, &bad);
-			if (!len || cp >= 0x10000)
+			if (fold_unit(us, lower[in[i]], fl, i, len, &sum, &cg))
 				return 1;
-			fe = text_fold_entry(cp);
-			f = fe >> 8;
-			if (!(fe & 1) || f >= 0x10000)
-				return 1;
-			fl = fe >> 1 & 1 ? TEXT_UNIT_UPPER : 0;
+			continue;
 		}
-		if (f < 0x80) {
-			k = cls[f];
-			if (k & (C_WS | C_DIGIT | C_LEET))
-				return 1;
-			fl |= k & C_ALPHA ? U_WORD : k & C_SP2 ? U_SEP : 0;
-		} else {
-			if (f == 0xB7 || f == 0x2022)
-				return 1;
-			cg |= (f >= 0x370 && f <= 0x52F) || (f >= 0x1F00 && f <= 0x1FFF);
-			cat = text_category(f);
-			if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) ||
-			    cat == UTF8PROC_CATEGORY_ND)
-				fl |= U_WORD;
-		}
-		x = &us->u[us->n++];
-		x->cp = f;
-		x->start = (uint32_t)i;
-		x->end = (uint32_t)(i + len);
-		x->flags = (uint8_t)fl;
-		sum += utf8_len(f);
+		len = text_utf8_decode(in + i, n - i, &cp, &bad);
+		if (!len || cp >= 0x10000)
+			return 1;
+		fe = text_fold_entry(cp);
+		if (!(fe & 1))
+			return 1;
+		fl = fe >> 1 & 1 ? TEXT_UNIT_UPPER : 0;
+		if (fold_unit(us, fe >> 8, fl, i, len, &sum, &cg) ||
+		    ((fe & 4) && fold_unit(us, text_fold_second(cp), fl, i, len,
+					   &sum, &cg)))
+			return 1;
 	}
 	*b = e;
 	*bytes = sum;

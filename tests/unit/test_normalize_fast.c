@@ -294,7 +294,8 @@ static void test_fast_matches_reference_prose(void **state)
  * ("é ö ü ä", "ж.з.и.к"), full-width digits, ! and separators, marks that
  * attach (e + U+0301) or belong (Devanagari signs), capitals whose folding
  * grows in UTF-8 (U+023A to U+2C65), CJK with its own full stops, digits
- * of other scripts, and punctuation inside the chunk. */
+ * of other scripts, punctuation inside the chunk, and characters that fold
+ * to two. */
 static const char *const scripts[] = {
 	"работа", "Работа,", "«Москва»", "сор", "оно", "СОР", "кто-то", "pаss",
 	"раssроrt", "Ελλάδα", "ΗΕLLΟ", "ωμέγα", "κόσμος.", "ж", "з", "и", "к",
@@ -306,6 +307,10 @@ static const char *const scripts[] = {
 	"Straße", "STRASSE", "İstanbul", "naïve", "Åre", "Göteborg", "växjö",
 	"för", "på", "—", "l’été", "x.é", "é.x", "a.é.b", "ǅ", "ß", "ﬁ", "·",
 	"•", "é·ö", "😊", "ok😊", "\xc3\x28", "é\xff", "ΑΒΓ", "αβγ", "Ηνα",
+	/* Characters that fold to two: Thai SARA AM, ligatures, digraphs,
+	 * "№" (to "no"), "㎏", the two-dot leader (to ".."), "ŉ". */
+	"ทำงาน", "น้ำ", "ำ", "ǆ", "Ǉ", "ﬀ", "ﬅ", "№", "№.", "㎏", "a‥b", "‥",
+	"ŉ", "ß.ß", "ǳ",
 };
 
 static void test_fast_matches_reference_scripts(void **state)
