@@ -311,6 +311,10 @@ static const char *const scripts[] = {
 	 * "№" (to "no"), "㎏", the two-dot leader (to ".."), "ŉ". */
 	"ทำงาน", "น้ำ", "ำ", "ǆ", "Ǉ", "ﬀ", "ﬅ", "№", "№.", "㎏", "a‥b", "‥",
 	"ŉ", "ß.ß", "ǳ",
+	/* Control bytes and DEL end a chunk, wherever they fall in the
+	 * 16-byte blocks chunk_end reads. */
+	"работа\x7fработа", "ทำงาน\x7fงาน", "ทำงานทำงาน\x1fทำงาน", "é\x7f",
+	"高薪高薪高薪\x7f高薪", "\x7fработа",
 };
 
 static void test_fast_matches_reference_scripts(void **state)
