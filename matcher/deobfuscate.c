@@ -30,12 +30,7 @@ static int is_digit(uint32_t cp)
 
 static inline __attribute__((always_inline)) int is_letter(uint32_t cp)
 {
-	utf8proc_category_t c;
-
-	if (cp < 0x80)
-		return is_ascii_letter(cp) || (cp >= 'A' && cp <= 'Z');
-	c = text_category(cp);
-	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+	return text_is_letter(cp);
 }
 
 /* Letters, digits and marks (Thai vowels and Devanagari signs are marks,
@@ -53,17 +48,12 @@ static inline __attribute__((always_inline)) int is_word(uint32_t cp)
 
 static inline __attribute__((always_inline)) int is_latin(uint32_t cp)
 {
-	if (cp < 0x80)
-		return is_ascii_letter(cp);
-	return ((cp >= 0xC0 && cp <= 0x2AF) || (cp >= 0x1E00 && cp <= 0x1EFF) ||
-		(cp >= 0x2C60 && cp <= 0x2C7F) || (cp >= 0xA720 && cp <= 0xA7FF)) &&
-	       is_letter(cp);
+	return text_is_latin(cp);
 }
 
 static inline __attribute__((always_inline)) int is_cyrillic_greek(uint32_t cp)
 {
-	return ((cp >= 0x370 && cp <= 0x52F) || (cp >= 0x1F00 && cp <= 0x1FFF)) &&
-	       is_letter(cp);
+	return text_is_cyrillic_greek(cp);
 }
 
 static size_t compact(struct text_unit *u, size_t n)
@@ -223,10 +213,12 @@ static char lookalike(uint32_t cp, int upper)
 	}
 }
 
-static void fold_word(struct text_unit *u, size_t a, size_t b, int mostly_latin)
+/* Whether the word u[a..b) takes Latin look-alikes: 0 when it does not,
+ * 1 when it does, 2 when it does only if the document is mostly Latin (a
+ * word of look-alikes alone, "сор"). */
+static int word_folds(const struct text_unit *u, size_t a, size_t b)
 {
 	size_t i, latin = 0, other = 0, alike = 0;
-	char c;
 
 	for (i = a; i < b; i++) {
 		if (is_latin(u[i].cp))
@@ -236,7 +228,18 @@ static void fold_word(struct text_unit *u, size_t a, size_t b, int mostly_latin)
 			alike += lookalike(u[i].cp, u[i].flags & TEXT_UNIT_UPPER) != 0;
 		}
 	}
-	if (!other || !(latin || (alike == other && mostly_latin)))
+	if (!other)
+		return 0;
+	return latin ? 1 : alike == other ? 2 : 0;
+}
+
+static void fold_word(struct text_unit *u, size_t a, size_t b, int mostly_latin)
+{
+	size_t i;
+	int f = word_folds(u, a, b);
+	char c;
+
+	if (!f || (f == 2 && !mostly_latin))
 		return;
 	for (i = a; i < b; i++) {
 		c = lookalike(u[i].cp, u[i].flags & TEXT_UNIT_UPPER);
@@ -277,6 +280,24 @@ static void fold_homoglyphs(struct text_unit *u, size_t n,
 			;
 		fold_word(u, a, i, mostly);
 	}
+}
+
+int text_lookalike_fires(const struct text_unit *u, size_t n,
+			 int (*mostly_latin)(void *), void *arg)
+{
+	size_t i, a;
+	int f;
+
+	for (i = 0; i < n; i++) {
+		if (!is_word(u[i].cp))
+			continue;
+		for (a = i; i < n && is_word(u[i].cp); i++)
+			;
+		f = word_folds(u, a, i);
+		if (f == 1 || (f == 2 && mostly_latin(arg)))
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- digit words ----------------------------------------------------------- */

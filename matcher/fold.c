@@ -18,53 +18,6 @@
 
 _Atomic unsigned char text_ucat_cache[0x10000];
 
-/* ---- strict UTF-8 ------------------------------------------------------ */
-
-/* Decodes the code point at p[0..n) and returns its length. On an invalid
- * sequence returns 0 and sets *bad to the length of its maximal invalid
- * prefix (at least 1), so the caller can skip exactly that. The second-byte
- * bounds reject overlongs, surrogates and code points above U+10FFFF. */
-static inline __attribute__((always_inline)) size_t
-utf8_decode(const unsigned char *p, size_t n, uint32_t *cp, size_t *bad)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-	size_t len, i;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		v = c & 0x1Fu;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		v = c & 0x0Fu;
-		lo = c == 0xE0 ? 0xA0 : 0x80;
-		hi = c == 0xED ? 0x9F : 0xBF;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		v = c & 0x07u;
-		lo = c == 0xF0 ? 0x90 : 0x80;
-		hi = c == 0xF4 ? 0x8F : 0xBF;
-	} else {
-		*bad = 1;
-		return 0;
-	}
-	for (i = 1; i < len; i++) {
-		if (i >= n || p[i] < lo || p[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		v = v << 6 | (p[i] & 0x3Fu);
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	*cp = v;
-	return len;
-}
-
 int text_utf8_valid(const char *p, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)p;
@@ -72,7 +25,7 @@ int text_utf8_valid(const char *p, size_t len)
 	uint32_t cp;
 
 	while (i < len) {
-		n = utf8_decode(s + i, len - i, &cp, &bad);
+		n = text_utf8_decode(s + i, len - i, &cp, &bad);
 		if (!n)
 			return 0;
 		i += n;
@@ -252,25 +205,50 @@ static void attach_mark(struct units *us, uint32_t cp, uint32_t end)
 	last->end = end;
 }
 
-/* For each BMP code point that folds to one other, as letters do: the
- * folding << 8 | capital << 1 | 1; 2 for every other kind; 0 until first
- * asked. Atomic for the reason ucat.h gives. */
-static _Atomic uint32_t fold_cache[0x10000];
+_Atomic uint32_t text_fold_cache[0x10000];
+_Atomic uint16_t text_fold_second_cache[0x10000];
 
-static uint32_t fold_entry(uint32_t cp)
+/* Two characters neither of which is a space: Thai and Lao SARA AM (a
+ * vowel sign and a mark under NFKC), Latin ligatures, "ß". */
+static int plain_pair(const utf8proc_int32_t *d, utf8proc_ssize_t n)
+{
+	return n == 2 && d[0] != ' ' && d[1] != ' ' && d[0] < 0x10000 &&
+	       d[1] > 0 && d[1] < 0x10000;
+}
+
+uint32_t text_fold_fill(uint32_t cp)
 {
 	utf8proc_int32_t d[DECOMP_MAX];
+	utf8proc_ssize_t n = 0;
 	utf8proc_category_t cat;
+	uint32_t e = 2;
 
-	if (is_line_break(cp) || is_blank(cp) || is_latin_mark(cp) ||
-	    is_dropped(cp) || is_phone_emoji(cp))
-		return 2;
-	if (fold_cp(cp, d) != 1 || d[0] == ' ' ||
-	    ((uint32_t)d[0] == cp && is_pictograph(cp)))
-		return 2;
-	cat = text_category(cp);
-	return (uint32_t)d[0] << 8 |
-	       (uint32_t)(cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT) << 1 | 1;
+	if (!(is_line_break(cp) || is_blank(cp) || is_latin_mark(cp) ||
+	      is_dropped(cp) || is_phone_emoji(cp)))
+		n = fold_cp(cp, d);
+	if ((n == 1 && d[0] != ' ' && !((uint32_t)d[0] == cp && is_pictograph(cp))) ||
+	    plain_pair(d, n)) {
+		cat = text_category(cp);
+		e = (uint32_t)d[0] << 8 | (n == 2 ? 4u : 0u) |
+		    (uint32_t)(cat == UTF8PROC_CATEGORY_LU ||
+			       cat == UTF8PROC_CATEGORY_LT) << 1 | 1;
+		if (n == 2)
+			atomic_store_explicit(&text_fold_second_cache[cp],
+					      (uint16_t)d[1], memory_order_relaxed);
+	}
+	atomic_store_explicit(&text_fold_cache[cp], e, memory_order_relaxed);
+	return e;
+}
+
+uint32_t text_fold_second_fill(uint32_t cp)
+{
+	utf8proc_int32_t d[DECOMP_MAX];
+
+	/* Only after the entry said there is a second, so fold_cp gives two. */
+	fold_cp(cp, d);
+	atomic_store_explicit(&text_fold_second_cache[cp], (uint16_t)d[1],
+			      memory_order_relaxed);
+	return (uint32_t)d[1];
 }
 
 static int add_cp(struct units *us, uint32_t cp, uint32_t start, uint32_t end)
@@ -285,13 +263,13 @@ static int add_cp(struct units *us, uint32_t cp, uint32_t start, uint32_t end)
 		return push(us, cp >= 'A' && cp <= 'Z' ? cp + 32 : cp, start, end,
 			    cp >= 'A' && cp <= 'Z');
 	if (cp < 0x10000) {
-		e = atomic_load_explicit(&fold_cache[cp], memory_order_relaxed);
-		if (!e) {
-			e = fold_entry(cp);
-			atomic_store_explicit(&fold_cache[cp], e, memory_order_relaxed);
-		}
-		if (e & 1)
+		e = text_fold_entry(cp);
+		if ((e & 5) == 1)
 			return push(us, e >> 8, start, end, e >> 1 & 1);
+		if (e & 1)
+			return push(us, e >> 8, start, end, e >> 1 & 1) < 0 ||
+			       push(us, text_fold_second(cp), start, end,
+				    e >> 1 & 1) < 0 ? -1 : 0;
 	}
 	if (is_line_break(cp))
 		return push_space(us, 1, start, end);
@@ -329,7 +307,7 @@ int units_add(struct units *us, const unsigned char *in, size_t from,
 	uint32_t cp;
 
 	while (i < to) {
-		n = utf8_decode(in + i, doc_len - i, &cp, &bad);
+		n = text_utf8_decode(in + i, doc_len - i, &cp, &bad);
 		if (!n) {
 			if (!in_bad)
 				bad_from = i;
@@ -456,7 +434,7 @@ char *text_normalize_pattern(const char *pattern, struct lw_error *err)
 
 	lw_buf_init(&b, len * TEXT_OUT_FACTOR + TEXT_OUT_SLACK);
 	while (i < len) {
-		n = utf8_decode(p + i, len - i, &cp, &bad);
+		n = text_utf8_decode(p + i, len - i, &cp, &bad);
 		if (!n) {
 			lw_error_set(err, "pattern is not valid utf-8 at byte %zu", i);
 			goto out;

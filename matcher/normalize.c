@@ -23,6 +23,7 @@
 #include "fold.h"
 #include "normbulk.h"
 #include "textindex.h"
+#include "ucat.h"
 #include "../util/xmalloc.h"
 
 /* ---- byte classes -------------------------------------------------------- */
@@ -187,7 +188,8 @@ struct norm {
 	int has_pend;
 	struct text_index_state ix;
 	int mostly_latin;       /* -1 until a look-alike pass asks */
-	size_t tr_from, tr_at;  /* bulk_trouble(tr_from) is tr_at */
+	size_t tr_from, tr_at;  /* bulk_trouble(tr_from) is tr_at, or is no
+				 * later and tr_at - tr_from < BULK_MIN */
 	struct units us;        /* the unit path's scratch */
 };
 
@@ -323,16 +325,47 @@ static void chunk_word(struct chunk *c, const char *w, size_t n, int k,
 	c->bar_last = bar;
 }
 
+/* The end of the chunk at in[a]: its first whitespace or control byte
+ * (C_WS), or n. Chunks of other scripts run long (Thai has no spaces), and
+ * a byte at a time this was 3 instructions a byte of mixed-script text. */
+static size_t chunk_end(const unsigned char *in, size_t n, size_t a)
+{
+	size_t e = a;
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
+	unsigned m;
+
+	for (; e + 16 <= n; e += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + e));
+
+		/* v <= 0x20 unsigned, or DEL */
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi8(_mm_min_epu8(v, sp), v),
+			_mm_cmpeq_epi8(v, del)));
+		if (m)
+			return e + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (e < n && !(cls[in[e]] & C_WS))
+		e++;
+	return e;
+}
+
+static int fold_chunk(struct norm *nm, size_t a, struct chunk *c);
+
 /* Scans the chunk at in[a], writing it lowercased to the output with its
  * words indexed, and classifies it. Stops writing at a non-ASCII byte:
- * such a chunk takes the unit path, and the component rolls back. */
+ * such a chunk is folded whole by fold_chunk, or failing that takes the
+ * unit path, and the component rolls back. */
 static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 {
 	const unsigned char *in = nm->in;
 	struct lw_text *t = nm->t;
 	size_t i = a, n = nm->len, w, o, lone_end = (size_t)-1;
+	size_t nwords, nsents, nparas;
+	struct text_index_state ix;
 	char *out;
-	int k, seen = 0, words = 0;
+	int k, seen = 0, words = 0, rc;
 
 	c->a = a;
 	c->hot = HOT_NONE;
@@ -341,6 +374,11 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 	if (nm->has_pend)
 		put_space(nm);
 	o = t->len;
+	/* The words indexed before a non-ASCII byte turns up are taken back. */
+	nwords = t->nwords;
+	nsents = t->nsents;
+	nparas = t->nparas;
+	ix = nm->ix;
 	out = t->buf + o;               /* out[i - a] is the output of in[i] */
 	while (i < n) {
 		k = cls[in[i]];
@@ -373,8 +411,14 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 		words++;
 	}
 	if (i < n && (cls[in[i]] & C_HIGH)) {
-		while (i < n && !(cls[in[i]] & C_WS))
-			i++;
+		t->nwords = nwords;
+		t->nsents = nsents;
+		t->nparas = nparas;
+		nm->ix = ix;
+		rc = fold_chunk(nm, a, c);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+		i = chunk_end(in, n, i);
 		c->hot = HOT_UNITS;
 	}
 	c->b = i;
@@ -403,6 +447,37 @@ static int scan_chunk(struct norm *nm, size_t a, struct chunk *c)
 
 /* ---- the unit path ------------------------------------------------------- */
 
+/* The Latin and the Cyrillic or Greek letters of in[i..j), a run of bytes
+ * >= 0x80, counted as text_script_count counts its units, straight from
+ * the fold cache. Returns -1 when a character there does not fold to one
+ * or two BMP characters (marks that attach, whitespace, emoji, invalid
+ * UTF-8):
+ * then only units_add can say. */
+static int run_script_count(const unsigned char *in, size_t n, size_t i,
+			    size_t j, size_t *latin, size_t *other)
+{
+	size_t len, bad, l = 0, o = 0;
+	uint32_t cp, e;
+
+	for (; i < j; i += len) {
+		len = text_utf8_decode(in + i, n - i, &cp, &bad);
+		if (!len || cp >= 0x10000)
+			return -1;
+		e = text_fold_entry(cp);
+		if (!(e & 1))
+			return -1;
+		l += text_is_latin(e >> 8);
+		o += text_is_cyrillic_greek(e >> 8);
+		if (e & 4) {
+			l += text_is_latin(text_fold_second(cp));
+			o += text_is_cyrillic_greek(text_fold_second(cp));
+		}
+	}
+	*latin = l;
+	*other = o;
+	return 0;
+}
+
 /* Whether the whole document is mostly Latin, for the look-alike pass;
  * counted once, from the document's units. */
 static int doc_mostly_latin(void *arg)
@@ -425,9 +500,11 @@ static int doc_mostly_latin(void *arg)
 		}
 		for (j = i; j < nm->len && in[j] >= 0x80; j++)
 			;
-		all.n = 0;
-		units_add(&all, in, i, j, nm->len, &repaired);
-		text_script_count(all.u, all.n, &l, &o);
+		if (run_script_count(in, nm->len, i, j, &l, &o) < 0) {
+			all.n = 0;
+			units_add(&all, in, i, j, nm->len, &repaired);
+			text_script_count(all.u, all.n, &l, &o);
+		}
 		latin += l;
 		other += o;
 		i = j;
@@ -486,6 +563,202 @@ static void serialize(struct norm *nm, const struct text_unit *u, size_t n,
 		o += m;
 	}
 	t->len = o;
+}
+
+/* ---- chunks of other scripts -------------------------------------------- */
+
+/* Private flags of the units fold_chunk makes: part of a word as the
+ * passes see words (letters, marks, digits of other scripts), or a
+ * separator between spaced letters. */
+#define U_WORD 0x40u
+#define U_SEP 0x80u
+
+/* Appends the unit f from in[i..i + len) with the upper-case flag fl;
+ * returns 1 when fold_units must give up on it. */
+static inline __attribute__((always_inline)) int
+fold_unit(struct units *us, uint32_t f, uint32_t fl, size_t i, size_t len,
+	  size_t *bytes, int *cyrgreek)
+{
+	struct text_unit *x;
+	utf8proc_category_t cat;
+	int k;
+
+	if (f < 0x80) {
+		k = cls[f];
+		if (k & (C_WS | C_DIGIT | C_LEET))
+			return 1;
+		fl |= k & C_ALPHA ? U_WORD : k & C_SP2 ? U_SEP : 0;
+	} else {
+		if (f == 0xB7 || f == 0x2022 || f >= 0x10000)
+			return 1;
+		*cyrgreek |= (f >= 0x370 && f <= 0x52F) || (f >= 0x1F00 && f <= 0x1FFF);
+		cat = text_category(f);
+		if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) ||
+		    cat == UTF8PROC_CATEGORY_ND)
+			fl |= U_WORD;
+	}
+	x = &us->u[us->n++];
+	x->cp = f;
+	x->start = (uint32_t)i;
+	x->end = (uint32_t)(i + len);
+	x->flags = (uint8_t)fl;
+	*bytes += utf8_len(f);
+	return 0;
+}
+
+/* Folds the chunk in[a..) into nm->us, its units as units_add would make
+ * them, with U_WORD or U_SEP in the flags; sets *b to the chunk's end and
+ * *bytes to the length of its folded form. Returns 1 instead at the first
+ * character that the chunk-level test in fold_chunk cannot vouch for:
+ * invalid UTF-8; a character that folds to none or more than two, attaches
+ * to the one before, reads as whitespace or lies outside the BMP; a digit
+ * or one of ! @ $ (leetspeak and digit words look at those); the
+ * spaced-letter separators U+00B7 and U+2022. *cyrgreek says whether a unit is in the
+ * Cyrillic or Greek blocks, where look-alikes are. */
+static int fold_units(struct norm *nm, size_t a, size_t *b, size_t *bytes,
+		      int *cyrgreek)
+{
+	const unsigned char *in = nm->in;
+	struct units *us = &nm->us;
+	size_t i, e, n = nm->len, len, bad, sum = 0;
+	uint32_t cp, fl, fe;
+	int cg = 0;
+
+	e = chunk_end(in, n, a);
+	/* A unit per byte at most: a character folds to two at most, and
+	 * one that does is two bytes long at least. */
+	if (us->cap < e - a) {
+		us->cap = e - a + 256;
+		us->u = xreallocarray(us->u, us->cap, sizeof(*us->u));
+	}
+	us->n = 0;
+	for (i = a; i < e; i += len) {
+		if (in[i] < 0x80) {
+			len = 1;
+			fl = in[i] >= 'A' && in[i] <= 'Z' ? TEXT_UNIT_UPPER : 0;
+			if (fold_unit(us, lower[in[i]], fl, i, len, &sum, &cg))
+				return 1;
+			continue;
+		}
+		len = text_utf8_decode(in + i, n - i, &cp, &bad);
+		if (!len || cp >= 0x10000)
+			return 1;
+		fe = text_fold_entry(cp);
+		if (!(fe & 1))
+			return 1;
+		fl = fe >> 1 & 1 ? TEXT_UNIT_UPPER : 0;
+		if (fold_unit(us, fe >> 8, fl, i, len, &sum, &cg) ||
+		    ((fe & 4) && fold_unit(us, text_fold_second(cp), fl, i, len,
+					   &sum, &cg)))
+			return 1;
+	}
+	*b = e;
+	*bytes = sum;
+	*cyrgreek = cg;
+	return 0;
+}
+
+/* Writes the units u[0..m) of a chunk that fold_chunk took, bytes long
+ * when encoded, keeping room for rest more, and indexes its words as
+ * text_index_feed would index those bytes: a chunk holds no line break,
+ * and whitespace or the end of the text comes after it. */
+static void put_folded(struct norm *nm, const struct text_unit *u, size_t m,
+		       size_t bytes, size_t rest)
+{
+	struct lw_text *t = nm->t;
+	size_t i, k, len, o;
+	int wc, in_word = 0;
+
+	reserve(t, t->len + bytes + rest);
+	o = t->len;
+	for (i = 0; i < m; i++) {
+		len = encode(u[i].cp, t->buf + o);
+		for (k = 0; k < len; k++) {
+			t->start[o + k] = u[i].start;
+			t->end[o + k] = u[i].end;
+		}
+		wc = text_word_class(u[i].cp);
+		if (wc == 1 && in_word)
+			t->word_end[t->nwords - 1] = (uint32_t)(o + len);
+		else if (wc)
+			text_index_word(t, &nm->ix, (uint32_t)o, (uint32_t)(o + len));
+		else if (text_ends_sentence(u[i].cp, i + 1 < m ? u[i + 1].cp : 0))
+			nm->ix.new_sent = 1;
+		in_word = wc == 1;
+		o += len;
+	}
+	t->len = o;
+}
+
+/* The word u[0..n) as chunk_word sees an ASCII one: a number word, or
+ * one that bars number runs. */
+static void fold_word_class(struct chunk *c, const struct text_unit *u,
+			    size_t n, int first)
+{
+	char w[8];
+	size_t i;
+
+	for (i = 0; i < n && i < sizeof(w) && u[i].cp < 0x80; i++)
+		w[i] = (char)u[i].cp;
+	if (i == n) {
+		chunk_word(c, w, n, C_ALPHA, first);
+		return;
+	}
+	/* Longer than any number word, or not ASCII, which none is. */
+	if (first)
+		c->bar_first = 1;
+	c->bar_last = 1;
+}
+
+/* Takes the chunk at in[a], which holds characters other than ASCII, when
+ * no pass could rewrite anything inside it: its units are what fold_units
+ * vouches for, no two lone letters stand one separator apart, and no word
+ * takes Latin look-alikes. Then it writes the chunk's folding, as the unit
+ * path would, and describes the chunk in *c as scan_chunk describes an
+ * ASCII one, so that what could reach across the whitespace around it
+ * (spaced letters, number runs) is still seen. Returns 1 when it took the
+ * chunk, 0 when the chunk must take the unit path (nothing written), -1
+ * when the output overflows. */
+static int fold_chunk(struct norm *nm, size_t a, struct chunk *c)
+{
+	const struct text_unit *u;
+	size_t b, bytes, i, w, m, lone_end = (size_t)-1;
+	int first = 1, cyrgreek;
+
+	if (fold_units(nm, a, &b, &bytes, &cyrgreek))
+		return 0;
+	u = nm->us.u;
+	m = nm->us.n;
+	c->numberish = 0;
+	c->hot = HOT_NONE;
+	c->lone_first = c->bar_first = c->bar_last = 0;
+	for (i = 0; i < m;) {
+		if (!(u[i].flags & U_WORD)) {
+			i++;
+			continue;
+		}
+		for (w = i; i < m && (u[i].flags & U_WORD); i++)
+			;
+		if (i - w == 1) {
+			if (w > 0 && lone_end + 1 == w && (u[w - 1].flags & U_SEP))
+				return 0;
+			lone_end = i;
+			c->lone_first |= w == 0;
+		}
+		fold_word_class(c, u + w, i - w, first);
+		first = 0;
+	}
+	c->lone_last = lone_end == m;
+	if (cyrgreek && text_lookalike_fires(u, m, doc_mostly_latin, nm))
+		return 0;
+	if (nm->budget < bytes)
+		return -1;
+	put_folded(nm, u, m, bytes, nm->len - b + 1);
+	nm->budget -= bytes;
+	nm->started = 1;
+	c->a = a;
+	c->b = b;
+	return 1;
 }
 
 /* Runs the chunks in[a..b) of one component, and the whitespace between
@@ -596,6 +869,30 @@ static size_t skip_space(const unsigned char *in, size_t i, size_t n, int *nl)
 
 #define BULK_MIN 16
 
+/* Where a byte other than ASCII, which is trouble to the bulk path, lies
+ * within BULK_MIN bytes of in[p], or where the text ends there; (size_t)-1
+ * when neither. The first trouble is then no later, so try_bulk turns the
+ * stretch down as it would with bulk_trouble's answer (and for every chunk
+ * up to it, which the answer is kept for); in text of other scripts that
+ * answer came a word at a time, two 16-byte blocks classified each. */
+static size_t high_soon(const unsigned char *in, size_t n, size_t p)
+{
+	size_t k;
+
+#ifdef __SSE2__
+	if (p + 16 <= n && BULK_MIN == 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_loadu_si128((const __m128i *)(const void *)(in + p)));
+
+		return m ? p + (size_t)__builtin_ctz(m) : (size_t)-1;
+	}
+#endif
+	for (k = 0; k < BULK_MIN && p + k < n; k++)
+		if (in[p + k] >= 0x80)
+			return p + k;
+	return k < BULK_MIN ? n : (size_t)-1;
+}
+
 /* Offers the chunks from p, after the pending whitespace in[q..p), to the
  * bulk path (normbulk.c). When it takes a stretch, the component before
  * it is finished, the stretch is written, and *c describes it as one chunk
@@ -613,7 +910,9 @@ static int try_bulk(struct norm *nm, struct component *comp,
 
 	if (p > nm->tr_at || p < nm->tr_from) {
 		nm->tr_from = p;
-		nm->tr_at = bulk_trouble(in, n, p);
+		nm->tr_at = high_soon(in, n, p);
+		if (nm->tr_at == (size_t)-1)
+			nm->tr_at = bulk_trouble(in, n, p);
 	}
 	/* A few bytes short of trouble, the chunk path is as quick. */
 	if (nm->tr_at - p < BULK_MIN)

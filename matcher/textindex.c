@@ -6,7 +6,6 @@
 #include <utf8proc.h>
 
 #include "text.h"
-#include "ucat.h"
 #include "textindex.h"
 #include "../util/utf8.h"
 #include "../util/xmalloc.h"
@@ -36,36 +35,6 @@ void text_index_opens(struct lw_text *t, struct text_index_state *st)
 	if (st->new_para)
 		push(&t->para_first, &t->nparas, &t->paras_cap, (uint32_t)t->nwords);
 	st->new_sent = st->new_para = 0;
-}
-
-/* 0: not a word character; 1: part of a word; 2: a word by itself. */
-static inline __attribute__((always_inline)) int word_class(uint32_t cp)
-{
-	utf8proc_category_t c;
-
-	if (cp < 0x80)
-		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-		       (cp >= '0' && cp <= '9');
-	if ((cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
-	    (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-	    (cp >= 0x20000 && cp <= 0x2FA1F))
-		return 2;
-	c = text_category(cp);
-	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_ME) ||
-	       c == UTF8PROC_CATEGORY_ND;
-}
-
-/* Folding turns full-width ！？； into ASCII, so in Chinese and Japanese
- * they come straight before the next sentence's first character: there a
- * character that is a word by itself after the mark ends the sentence too.
- * Scripts with marks of their own: the danda (Hindi, Nepali), the Arabic
- * question mark and full stop, the Burmese and Khmer full stops. */
-static int ends_sentence(uint32_t cp, uint32_t next)
-{
-	if (cp == '.' || cp == '!' || cp == '?' || cp == ';')
-		return next == 0 || next == ' ' || next == '\n' || word_class(next) == 2;
-	return cp == 0x3002 || cp == 0xFF01 || cp == 0xFF1F || cp == 0xFF1B || cp == 0x0964 ||
-	       cp == 0x0965 || cp == 0x061F || cp == 0x06D4 || cp == 0x104B || cp == 0x17D4;
 }
 
 /* Line breaks in the input span of a '\n' of the text: two or more make a
@@ -99,7 +68,7 @@ void text_index_feed(struct lw_text *t, struct text_index_state *st,
 
 	while (i < t->len) {
 		uint32_t cp = lw_utf8_decode(b + i, &n), next = 0;
-		int wc = word_class(cp);
+		int wc = text_word_class(cp);
 
 		if (wc == 1 && in_word) {
 			t->word_end[t->nwords - 1] = (uint32_t)(i + n);
@@ -115,7 +84,7 @@ void text_index_feed(struct lw_text *t, struct text_index_state *st,
 			}
 			if (cp == '\n')
 				text_index_line(t, st, i, in, in_len);
-			else if (ends_sentence(cp, next))
+			else if (text_ends_sentence(cp, next))
 				st->new_sent = 1;
 		}
 		i += n;

@@ -286,6 +286,67 @@ static void test_fast_matches_reference_prose(void **state)
 	}
 }
 
+/* Words of other scripts, which fold_chunk (normalize.c) folds straight to
+ * the output when no pass could rewrite them, next to what could make a
+ * pass fire after all: accents that fold to digit words ("dós", "ÓNE"),
+ * Cyrillic words made of look-alikes alone ("сор", "оно") or mixed with
+ * Latin letters ("pаss"), lone letters of other scripts spaced or dotted
+ * ("é ö ü ä", "ж.з.и.к"), full-width digits, ! and separators, marks that
+ * attach (e + U+0301) or belong (Devanagari signs), capitals whose folding
+ * grows in UTF-8 (U+023A to U+2C65), CJK with its own full stops, digits
+ * of other scripts, punctuation inside the chunk, and characters that fold
+ * to two. */
+static const char *const scripts[] = {
+	"работа", "Работа,", "«Москва»", "сор", "оно", "СОР", "кто-то", "pаss",
+	"раssроrt", "Ελλάδα", "ΗΕLLΟ", "ωμέγα", "κόσμος.", "ж", "з", "и", "к",
+	"ж.з.и.к", "é", "ö", "ü", "ä", "é.ö.ü.ä", "é-ö", "dós", "ÓNE", "Dos",
+	"Tres", "dós,", "seís", "Ｔｗｏ", "ＴＷＯ", "ｏｎｅ", "１２３", "ａ！ｂ",
+	"ｗ．ｈ．ａ．ｔ", "e\xcc\x81t\xc3\xa9", "caf\xc3\xa9", "Hộ", "chiếu", "ở",
+	"và", "Đà", "Nẵng.", "हिन्दी", "के", "।", "इच्छुक।", "招聘", "高薪。好",
+	"工作！", "日本語", "สวัสดี", "ครับ", "٣٤٥", "अ१२", "Ⱥ", "Ⱥbc", "ȿ",
+	"Straße", "STRASSE", "İstanbul", "naïve", "Åre", "Göteborg", "växjö",
+	"för", "på", "—", "l’été", "x.é", "é.x", "a.é.b", "ǅ", "ß", "ﬁ", "·",
+	"•", "é·ö", "😊", "ok😊", "\xc3\x28", "é\xff", "ΑΒΓ", "αβγ", "Ηνα",
+	/* Characters that fold to two: Thai SARA AM, ligatures, digraphs,
+	 * "№" (to "no"), "㎏", the two-dot leader (to ".."), "ŉ". */
+	"ทำงาน", "น้ำ", "ำ", "ǆ", "Ǉ", "ﬀ", "ﬅ", "№", "№.", "㎏", "a‥b", "‥",
+	"ŉ", "ß.ß", "ǳ",
+	/* Control bytes and DEL end a chunk, wherever they fall in the
+	 * 16-byte blocks chunk_end reads. */
+	"работа\x7fработа", "ทำงาน\x7fงาน", "ทำงานทำงาน\x1fทำงาน", "é\x7f",
+	"高薪高薪高薪\x7f高薪", "\x7fработа",
+};
+
+static void test_fast_matches_reference_scripts(void **state)
+{
+	static char doc[2048];
+	uint64_t seed;
+	size_t len, i;
+
+	(void)state;
+	for (seed = 1; seed <= 6000; seed++) {
+		rng_state = seed * 0x94D049BB133111EBull;
+		len = 0;
+		for (i = 1 + rnd(50); i > 0; i--) {
+			uint32_t r = rnd(20);
+
+			if (r < 12)
+				len = add(doc, len, sizeof(doc), scripts[rnd(N(scripts))]);
+			else if (r < 15)
+				len = add(doc, len, sizeof(doc), words[rnd(N(words))]);
+			else if (r < 17)
+				len = add(doc, len, sizeof(doc), obfuscated[rnd(N(obfuscated))]);
+			else if (r < 18)
+				len = add(doc, len, sizeof(doc), unicode[rnd(N(unicode))]);
+			/* Mostly one space, so spaced letters and number runs
+			 * can reach across; now and then nothing, gluing two. */
+			if (rnd(10))
+				len = add(doc, len, sizeof(doc), rnd(4) ? " " : spaces[rnd(N(spaces))]);
+		}
+		check_same(doc, len, seed);
+	}
+}
+
 /* Documents that expand past the output cap fail in both, at any mix. */
 static void test_fast_matches_reference_limits(void **state)
 {
@@ -440,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_fast_matches_reference_prose),
 		cmocka_unit_test(test_fast_matches_reference_limits),
 		cmocka_unit_test(test_fast_matches_reference_script_ratio),
+		cmocka_unit_test(test_fast_matches_reference_scripts),
 		cmocka_unit_test(test_index_words),
 		cmocka_unit_test(test_index_sentences),
 		cmocka_unit_test(test_index_paragraphs),
