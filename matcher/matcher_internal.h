@@ -63,6 +63,12 @@ struct matcher {
 	 * the two, so that each rule's matches come in the order they did. */
 	hs_database_t *db_gate;
 	hs_database_t *db_fac;
+	/* Who owns the six databases: Hyperscan's allocator when compiled
+	 * here (hs_free_database each), or this one mapping when read from
+	 * the cache (cache.c, place_dbs): every db_* points into it and only
+	 * munmap frees them. NULL when compiled. */
+	void *db_mem;
+	size_t db_mem_len;
 	uint32_t digit_width;       /* widest match gated on digits, 0 when none */
 	uint32_t amount_u;          /* the amount term's id (reported at every digit
 	                             * by scan.c, in no database), or UINT32_MAX */
