@@ -185,7 +185,9 @@ static int place_dbs(struct matcher *m, const struct reader *r)
 	for (size_t i = 0; i < CACHE_NDB; i++) {
 		if (!r->db_len[i])
 			continue;
-		/* Checks the bytes' CRC, as hs_deserialize_database does. */
+		/* Checks the header (magic, version, platform), as
+		 * hs_deserialize_database does; neither verifies the bytecode
+		 * against its checksum. */
 		if (hs_deserialize_database_at(r->db_bytes[i], r->db_len[i],
 					       (hs_database_t *)(void *)(mem + off)) != HS_SUCCESS) {
 			munmap(mem, total);
@@ -257,7 +259,7 @@ static int take_factors(struct reader *r, struct matcher *m)
 	return 0;
 }
 
-int cache_load(struct matcher *m, const char *dir)
+int cache_load(struct matcher *m, const char *dir, struct lw_error *damaged)
 {
 	char *path = cache_path(m, dir);
 	char *data = NULL, magic[8];
@@ -266,7 +268,11 @@ int cache_load(struct matcher *m, const char *dir)
 	struct reader r = { 0 };
 	int rc = -1;
 
-	if (!path || map_file(path, &data, &len) < 0)
+	if (!path || access(path, F_OK) < 0)
+		goto out;
+	/* From here on a failure is a file that exists but does not read
+	 * back whole: a truncated or damaged cache, worth a word. */
+	if (map_file(path, &data, &len) < 0)
 		goto out;
 	r.p = data;
 	r.left = len;
@@ -282,6 +288,8 @@ int cache_load(struct matcher *m, const char *dir)
 		goto out;
 	rc = 0;
 out:
+	if (rc < 0 && path && access(path, F_OK) == 0)
+		lw_error_set(damaged, "cache file '%s' is damaged", path);
 	if (rc < 0) {
 		/* No database was placed: place_dbs is last and all or nothing. */
 		free(m->fac_width);
@@ -312,7 +320,7 @@ static int put_db(FILE *f, const hs_database_t *db)
 	return rc;
 }
 
-static int mkdirs(const char *dir)
+int cache_mkdirs(const char *dir)
 {
 	char *p = xstrdup(dir);
 	int rc = 0;
@@ -339,7 +347,7 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 	struct lw_buf b;
 	int rc = -1, write_ok;
 
-	if (mkdirs(dir) < 0)
+	if (cache_mkdirs(dir) < 0)
 		return lw_error_set(err, "cannot create cache folder '%s': %s", dir, strerror(errno));
 	path = cache_path(m, dir);
 	if (!path)

@@ -910,20 +910,23 @@ struct matcher *matcher_compile(struct matcher_pack *pack, const struct matcher_
 {
 	struct matcher *m = xcalloc(1, sizeof(*m));
 	char *dir = cache_dir_resolve(opts ? opts->cache_dir : NULL);
-	struct lw_error cerr;
+	struct lw_error cerr, damaged = { "" };
 
 	m->pack = pack;
 	m->threshold = opts && opts->threshold >= 0 ? opts->threshold : pack->threshold;
 	if (parse_combinations(m, err) < 0)
 		goto fail;
 	/* Ad-hoc patterns change every run: not worth a cache entry. */
-	if (dir && !pack->nadhoc && prepare_patterns(m, 0, err) == 0 && cache_load(m, dir) == 0) {
+	if (dir && !pack->nadhoc && prepare_patterns(m, 0, err) == 0 &&
+	    cache_load(m, dir, &damaged) == 0) {
 		if (load_verify(m, err) < 0)
 			goto fail;
 		m->from_cache = 1;
 		free(dir);
 		return m;
 	}
+	if (damaged.msg[0])
+		fprintf(stderr, "lurewatch: warning: %s; compiling the pack again\n", damaged.msg);
 	free_tables(m);
 	if (prepare_patterns(m, 1, err) < 0 || build_main(m, err) < 0)
 		goto fail;

@@ -111,10 +111,13 @@ struct matcher {
 const char *matcher_pattern_expr(struct matcher *m, size_t pid);
 
 /* Loads databases and widths for m's pack from the cache directory; returns
- * 0 on a hit, -1 on a miss (never an error: a bad cache file is a miss). */
-int cache_load(struct matcher *m, const char *dir);
+ * 0 on a hit, -1 on a miss (never an error: a bad cache file is a miss, and
+ * sets damaged to "cache file '...' is damaged" for a warning). */
+int cache_load(struct matcher *m, const char *dir, struct lw_error *damaged);
 /* Stores m's databases; returns 0 or -1 with err set (callers only warn). */
 int cache_store(const struct matcher *m, const char *dir, struct lw_error *err);
+/* Creates dir and its parents (mode 0700); returns 0 or -1 with errno. */
+int cache_mkdirs(const char *dir);
 /* Resolves the cache directory from options and environment; returns a new
  * string (caller frees) or NULL when caching is off. */
 char *cache_dir_resolve(const char *opt);
