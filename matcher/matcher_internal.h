@@ -64,9 +64,9 @@ struct matcher {
 	hs_database_t *db_gate;
 	hs_database_t *db_fac;
 	/* Who owns the six databases: Hyperscan's allocator when compiled
-	 * here (hs_free_database each), or this one mapping when read from
-	 * the cache (cache.c, place_dbs): every db_* points into it and only
-	 * munmap frees them. NULL when compiled. */
+	 * here (hs_free_database each), or this mapping of the cache file
+	 * when read from the cache (cache.c, take_dbs): every db_* points
+	 * into it and only munmap frees them. NULL when compiled. */
 	void *db_mem;
 	size_t db_mem_len;
 	uint32_t digit_width;       /* widest match gated on digits, 0 when none */
