@@ -16,8 +16,18 @@ WARN     = -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes -Werror \
 CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
            -DLW_VERSION='"$(VERSION)"' -DLW_DATADIR='"$(DATADIR)"' \
            -include util/banned.h
-DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# Opened with dlopen when first needed (util/dynlib.h), not linked: igraph and
+# Graphviz bring 18 of the binary's 66 shared libraries, and loading them was
+# a third of every start-up. Their headers are still compiled against, and
+# the sonames dlopen asks for are those of the libraries the headers came with.
+DLPKGS   = igraph libgvc
+soname   = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/lib$(2).so" 2>/dev/null | \
+             awk '$$1 == "SONAME" { print $$2 }')
+IGRAPH_SONAME := $(or $(call soname,igraph,igraph),libigraph.so.3)
+GVC_SONAME    := $(or $(call soname,libgvc,gvc),libgvc.so.6)
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+             -DLW_IGRAPH_SONAME='"$(IGRAPH_SONAME)"' -DLW_GVC_SONAME='"$(GVC_SONAME)"'
+DEPLIBS   := $(shell pkg-config --libs $(filter-out $(DLPKGS),$(PKGS)) 2>/dev/null) -lpthread -lm
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS_ALL) $(DEPCFLAGS) -MMD -MP
 
 ifeq ($(V),1)

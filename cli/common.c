@@ -85,7 +85,7 @@ struct matcher *cli_matcher_open(const char *path, char *const *adhoc, size_t na
 	struct matcher_pack *pack;
 	struct matcher_options opts = { NULL, threshold };
 
-	pack = path ? matcher_pack_load(path, err) : matcher_pack_new();
+	pack = path ? matcher_pack_load_cached(path, &opts, err) : matcher_pack_new();
 	if (!pack && looked[0] && !strcmp(path, LW_DATADIR "/rules")) {
 		lw_error_set(err, "no rule pack found (looked in %s); point to one with --rules DIR, "
 			     "LUREWATCH_RULES=DIR or 'rules = DIR' in the [matcher] section", looked);

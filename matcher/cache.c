@@ -19,7 +19,7 @@
 #include "../util/xmalloc.h"
 #include "matcher_internal.h"
 
-#define CACHE_MAGIC "LWHSDBA"
+#define CACHE_MAGIC "LWHSDBB"
 #define CACHE_MAX_FILE (1024u * 1024u * 1024u)
 
 #ifndef LW_VERSION
@@ -50,12 +50,18 @@ static void cache_key_hash(const char *hash, char out[65])
 {
 	struct lw_sha256 c;
 	const char *hv = hs_version();
+	hs_platform_info_t plat;
 
 	lw_sha256_init(&c);
 	lw_sha256_update(&c, hash, strlen(hash));
 	lw_sha256_update(&c, hv, strlen(hv));
 	lw_sha256_update(&c, LW_VERSION, strlen(LW_VERSION));
 	lw_sha256_update(&c, CACHE_MAGIC, strlen(CACHE_MAGIC));
+	/* The databases are used in place, never deserialized on this machine,
+	 * so nothing else would catch one built for other CPU features. */
+	memset(&plat, 0, sizeof(plat)); /* its padding is hashed too */
+	if (hs_populate_platform(&plat) == HS_SUCCESS)
+		lw_sha256_update(&c, &plat, sizeof(plat));
 	lw_sha256_hex(&c, out);
 }
 
@@ -89,6 +95,37 @@ int matcher_cache_has(const struct matcher_pack *pack, const struct matcher_opti
 	return has;
 }
 
+/* ---- the file ------------------------------------------------------------ */
+
+/* The file holds the tables the scan needs, then a table of the six
+ * databases' places, then the databases themselves as Hyperscan lays them
+ * out in memory (deserialized once, when the file is written), each at a
+ * page boundary. A warm start maps the file and scans with the databases
+ * where they lie: nothing is copied and no fresh memory is touched. Fresh
+ * pages are what costs in this virtual machine: even populated in bulk,
+ * the first write to each of the 3.3 MB the default pack's databases take
+ * cost more than the rest of the matcher's start-up (a bare program:
+ * 28-44 ms for the first memset over a populated 3.3 MB mapping, 0.2 ms for
+ * the second, at load ~15). A Hyperscan database holds offsets, not
+ * pointers (hs_deserialize_database_at places one anywhere 8-byte aligned),
+ * so it may live in a mapped file; the page alignment keeps its bytecode's
+ * alignment what it was when it was placed. */
+
+/* The cache file's databases, in the order of its table of places. */
+#define CACHE_NDB 6
+#define DB_PAGE 4096u
+
+static hs_database_t **db_slots(struct matcher *m, hs_database_t **slots[CACHE_NDB])
+{
+	slots[0] = &m->db_main;
+	slots[1] = &m->db_lit;
+	slots[2] = &m->db_ulit;
+	slots[3] = &m->db_pad;
+	slots[4] = &m->db_gate;
+	slots[5] = &m->db_fac;
+	return slots[0];
+}
+
 /* ---- reading ------------------------------------------------------------- */
 
 struct reader {
@@ -106,24 +143,8 @@ static int take(struct reader *r, void *out, size_t n)
 	return 0;
 }
 
-static int take_db(struct reader *r, hs_database_t **db)
-{
-	uint64_t len;
-
-	if (take(r, &len, sizeof(len)) < 0 || len > r->left)
-		return -1;
-	if (len == 0)
-		return 0;
-	if (hs_deserialize_database(r->p, (size_t)len, db) != HS_SUCCESS)
-		return -1;
-	r->p += len;
-	r->left -= len;
-	return 0;
-}
-
-/* Maps the cache file read-only: Hyperscan copies the database out of it
- * once, so reading it into a buffer first would only add a copy and page
- * faults to every start-up. */
+/* Maps the cache file read-only for the matcher's life, its pages mapped
+ * at once (they are the page cache's: nothing is read or zeroed). */
 static int map_file(const char *path, char **data, size_t *len)
 {
 	struct stat st;
@@ -137,12 +158,38 @@ static int map_file(const char *path, char **data, size_t *len)
 		close(fd);
 		return -1;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
 		return -1;
 	*data = p;
 	*len = (size_t)st.st_size;
+	return 0;
+}
+
+/* The databases' places: each inside the file, on a page boundary, and a
+ * database Hyperscan recognises (magic and version; the platform is in the
+ * file's key) no larger than its place. Sets them all or none. */
+static int take_dbs(struct reader *r, struct matcher *m, const char *data, size_t len)
+{
+	hs_database_t **slots[CACHE_NDB];
+	uint64_t off[CACHE_NDB], size[CACHE_NDB];
+	size_t head = len - r->left + sizeof(off) + sizeof(size), dbsize;
+
+	if (take(r, off, sizeof(off)) < 0 || take(r, size, sizeof(size)) < 0)
+		return -1;
+	for (size_t i = 0; i < CACHE_NDB; i++) {
+		if (!size[i])
+			continue;
+		if (off[i] % DB_PAGE || off[i] < head || off[i] > len || size[i] > len - off[i])
+			return -1;
+		if (hs_database_size((const hs_database_t *)(const void *)(data + off[i]), &dbsize) !=
+			    HS_SUCCESS || dbsize > size[i])
+			return -1;
+	}
+	db_slots(m, slots);
+	for (size_t i = 0; i < CACHE_NDB; i++)
+		*slots[i] = size[i] ? (hs_database_t *)(void *)(data + off[i]) : NULL;
 	return 0;
 }
 
@@ -196,16 +243,20 @@ static int take_factors(struct reader *r, struct matcher *m)
 	return 0;
 }
 
-int cache_load(struct matcher *m, const char *dir)
+int cache_load(struct matcher *m, const char *dir, struct lw_error *damaged)
 {
 	char *path = cache_path(m, dir);
 	char *data = NULL, magic[8];
 	size_t len = 0;
 	uint32_t npat;
-	struct reader r;
+	struct reader r = { 0 };
 	int rc = -1;
 
-	if (!path || map_file(path, &data, &len) < 0)
+	if (!path || access(path, F_OK) < 0)
+		goto out;
+	/* From here on a failure is a file that exists but does not read
+	 * back whole: a truncated or damaged cache, worth a word. */
+	if (map_file(path, &data, &len) < 0)
 		goto out;
 	r.p = data;
 	r.left = len;
@@ -214,30 +265,22 @@ int cache_load(struct matcher *m, const char *dir)
 	    take(&r, m->pat_width, sizeof(*m->pat_width) * npat) < 0 ||
 	    take(&r, m->pat_fixed, sizeof(*m->pat_fixed) * npat) < 0 ||
 	    take(&r, m->pat_check, sizeof(*m->pat_check) * npat) < 0 || take_groups(&r, m) < 0 ||
-	    take_db(&r, &m->db_main) < 0 || take_db(&r, &m->db_lit) < 0 ||
-	    take_db(&r, &m->db_ulit) < 0 || take_db(&r, &m->db_pad) < 0 ||
-	    take_factors(&r, m) < 0 || take_db(&r, &m->db_gate) < 0 ||
-	    take_db(&r, &m->db_fac) < 0 || r.left != 0)
+	    take_factors(&r, m) < 0 || take_dbs(&r, m, data, len) < 0)
 		goto out;
+	/* The matcher keeps the mapping: its databases lie in it. */
+	m->db_mem = data;
+	m->db_mem_len = len;
+	data = NULL;
 	rc = 0;
 out:
+	if (rc < 0 && path && access(path, F_OK) == 0)
+		lw_error_set(damaged, "cache file '%s' is damaged", path);
 	if (rc < 0) {
-		hs_free_database(m->db_main);
-		hs_free_database(m->db_lit);
-		hs_free_database(m->db_ulit);
-		hs_free_database(m->db_pad);
-		hs_free_database(m->db_gate);
-		hs_free_database(m->db_fac);
+		/* No database was set: take_dbs is last and all or nothing. */
 		free(m->fac_width);
 		free(m->fac_len);
 		m->fac_width = m->fac_len = NULL;
 		m->nfac = 0;
-		m->db_gate = NULL;
-		m->db_fac = NULL;
-		m->db_main = NULL;
-		m->db_lit = NULL;
-		m->db_ulit = NULL;
-		m->db_pad = NULL;
 	}
 	if (data)
 		munmap(data, len);
@@ -247,22 +290,84 @@ out:
 
 /* ---- writing ------------------------------------------------------------- */
 
-static int put_db(FILE *f, const hs_database_t *db)
+/* db laid out as Hyperscan places it in memory, in a new page-aligned
+ * buffer (caller frees) of *size bytes; NULL on failure. */
+static char *db_image(const hs_database_t *db, size_t *size)
 {
-	char *bytes = NULL;
-	size_t n = 0;
-	uint64_t len;
-	int rc;
+	char *bytes = NULL, *img = NULL;
+	size_t n = 0, need = 0;
 
-	if (db && hs_serialize_database(db, &bytes, &n) != HS_SUCCESS)
-		return -1;
-	len = n;
-	rc = fwrite(&len, sizeof(len), 1, f) == 1 && (!n || fwrite(bytes, n, 1, f) == 1) ? 0 : -1;
+	if (hs_serialize_database(db, &bytes, &n) != HS_SUCCESS)
+		return NULL;
+	if (hs_serialized_database_size(bytes, n, &need) == HS_SUCCESS && need > 0) {
+		img = aligned_alloc(DB_PAGE, (need + DB_PAGE - 1) / DB_PAGE * DB_PAGE);
+		if (img) {
+			memset(img, 0, need);
+			if (hs_deserialize_database_at(bytes, n, (hs_database_t *)(void *)img) !=
+			    HS_SUCCESS) {
+				free(img);
+				img = NULL;
+			}
+		}
+	}
 	free(bytes);
-	return rc;
+	*size = need;
+	return img;
 }
 
-static int mkdirs(const char *dir)
+/* The header: every table, then the databases' places (after the header,
+ * each on a page boundary). */
+static void put_header(struct lw_buf *b, const struct matcher *m, const size_t size[CACHE_NDB])
+{
+	uint32_t npat = (uint32_t)m->npat, nhs = (uint32_t)m->nhs, nfac = (uint32_t)m->nfac;
+	uint64_t off[CACHE_NDB], len[CACHE_NDB], at;
+
+	lw_buf_add(b, CACHE_MAGIC, 8);
+	lw_buf_add(b, &npat, sizeof(npat));
+	lw_buf_add(b, m->pat_width, sizeof(*m->pat_width) * npat);
+	lw_buf_add(b, m->pat_fixed, sizeof(*m->pat_fixed) * npat);
+	lw_buf_add(b, m->pat_check, sizeof(*m->pat_check) * npat);
+	lw_buf_add(b, &nhs, sizeof(nhs));
+	lw_buf_add(b, m->hs_first, sizeof(*m->hs_first) * ((size_t)nhs + 1));
+	lw_buf_add(b, m->hs_pids, sizeof(*m->hs_pids) * npat);
+	lw_buf_add(b, &m->digit_width, sizeof(m->digit_width));
+	lw_buf_add(b, &m->amount_u, sizeof(m->amount_u));
+	lw_buf_add(b, &nfac, sizeof(nfac));
+	lw_buf_add(b, m->fac_width, sizeof(*m->fac_width) * nfac);
+	lw_buf_add(b, m->fac_len, sizeof(*m->fac_len) * nfac);
+	at = (b->len + sizeof(off) + sizeof(len) + DB_PAGE - 1) / DB_PAGE * DB_PAGE;
+	for (size_t i = 0; i < CACHE_NDB; i++) {
+		off[i] = size[i] ? at : 0;
+		len[i] = size[i];
+		at += (size[i] + DB_PAGE - 1) / DB_PAGE * DB_PAGE;
+	}
+	lw_buf_add(b, off, sizeof(off));
+	lw_buf_add(b, len, sizeof(len));
+}
+
+/* Writes the header, then each image at its page, zeros between. */
+static int put_file(FILE *f, const struct lw_buf *head, char *const img[CACHE_NDB],
+		    const size_t size[CACHE_NDB])
+{
+	static const char zeros[DB_PAGE];
+	size_t at = head->len;
+
+	if (fwrite(head->data, head->len, 1, f) != 1)
+		return -1;
+	for (size_t i = 0; i < CACHE_NDB; i++) {
+		size_t pad;
+
+		if (!size[i])
+			continue;
+		pad = (DB_PAGE - at % DB_PAGE) % DB_PAGE;
+		if ((pad && fwrite(zeros, pad, 1, f) != 1) || fwrite(img[i], size[i], 1, f) != 1)
+			return -1;
+		at += pad + size[i];
+	}
+	return 0;
+}
+
+int cache_mkdirs(const char *dir)
 {
 	char *p = xstrdup(dir);
 	int rc = 0;
@@ -283,17 +388,26 @@ static int mkdirs(const char *dir)
 
 int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 {
-	char *path = NULL, *tmp = NULL;
+	const hs_database_t *dbs[CACHE_NDB] = { m->db_main, m->db_lit, m->db_ulit,
+						m->db_pad, m->db_gate, m->db_fac };
+	char *path = NULL, *tmp = NULL, *img[CACHE_NDB] = { NULL };
+	size_t size[CACHE_NDB] = { 0 };
 	FILE *f = NULL;
-	uint32_t npat = (uint32_t)m->npat, nhs = (uint32_t)m->nhs, nfac = (uint32_t)m->nfac;
-	struct lw_buf b;
+	struct lw_buf b, head;
 	int rc = -1, write_ok;
 
-	if (mkdirs(dir) < 0)
+	lw_buf_init(&head, CACHE_MAX_FILE);
+	if (cache_mkdirs(dir) < 0)
 		return lw_error_set(err, "cannot create cache folder '%s': %s", dir, strerror(errno));
 	path = cache_path(m, dir);
 	if (!path)
 		return lw_error_set(err, "cache path too long");
+	for (size_t i = 0; i < CACHE_NDB; i++)
+		if (dbs[i] && !(img[i] = db_image(dbs[i], &size[i]))) {
+			lw_error_set(err, "cannot lay out a database for the cache");
+			goto out;
+		}
+	put_header(&head, m, size);
 	lw_buf_init(&b, 8192);
 	lw_buf_printf(&b, "%s.tmp.%ld", path, (long)getpid());
 	tmp = lw_buf_detach(&b, NULL);
@@ -302,21 +416,7 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 		lw_error_set(err, "cannot write cache file '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
-	write_ok = fwrite(CACHE_MAGIC, 8, 1, f) == 1 && fwrite(&npat, sizeof(npat), 1, f) == 1 &&
-		   (npat == 0 || fwrite(m->pat_width, sizeof(*m->pat_width), npat, f) == npat) &&
-		   (npat == 0 || fwrite(m->pat_fixed, sizeof(*m->pat_fixed), npat, f) == npat) &&
-		   (npat == 0 || fwrite(m->pat_check, sizeof(*m->pat_check), npat, f) == npat) &&
-		   fwrite(&nhs, sizeof(nhs), 1, f) == 1 &&
-		   fwrite(m->hs_first, sizeof(*m->hs_first), (size_t)nhs + 1, f) == (size_t)nhs + 1 &&
-		   (npat == 0 || fwrite(m->hs_pids, sizeof(*m->hs_pids), npat, f) == npat) &&
-		   put_db(f, m->db_main) == 0 && put_db(f, m->db_lit) == 0 &&
-		   put_db(f, m->db_ulit) == 0 && put_db(f, m->db_pad) == 0 &&
-		   fwrite(&m->digit_width, sizeof(m->digit_width), 1, f) == 1 &&
-		   fwrite(&m->amount_u, sizeof(m->amount_u), 1, f) == 1 &&
-		   fwrite(&nfac, sizeof(nfac), 1, f) == 1 &&
-		   (nfac == 0 || fwrite(m->fac_width, sizeof(*m->fac_width), nfac, f) == nfac) &&
-		   (nfac == 0 || fwrite(m->fac_len, sizeof(*m->fac_len), nfac, f) == nfac) &&
-		   put_db(f, m->db_gate) == 0 && put_db(f, m->db_fac) == 0;
+	write_ok = head.data && put_file(f, &head, img, size) == 0;
 	/* A failed close is a failed write: keep the two results apart. */
 	if (fclose(f) != 0)
 		write_ok = 0;
@@ -333,6 +433,9 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 	}
 	rc = 0;
 out:
+	for (size_t i = 0; i < CACHE_NDB; i++)
+		free(img[i]);
+	lw_buf_release(&head);
 	free(tmp);
 	free(path);
 	return rc;

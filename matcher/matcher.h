@@ -74,6 +74,15 @@ struct matcher_rule {
  * "file:line: reason". */
 struct matcher_pack *matcher_pack_load(const char *path, struct lw_error *err);
 
+struct matcher_options;
+/* As matcher_pack_load, but a warm start takes the parsed rules from the
+ * cache folder of opts (as for matcher_compile; NULL: the default) instead
+ * of parsing the files again; the files are still read and hashed, so an
+ * edit is always seen. A successful parse is stored there. A damaged cache
+ * file is ignored. Same result and errors as matcher_pack_load. */
+struct matcher_pack *matcher_pack_load_cached(const char *path, const struct matcher_options *opts,
+					      struct lw_error *err);
+
 /* Returns an empty pack, to which ad-hoc patterns can be added. */
 struct matcher_pack *matcher_pack_new(void);
 

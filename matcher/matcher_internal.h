@@ -63,6 +63,12 @@ struct matcher {
 	 * the two, so that each rule's matches come in the order they did. */
 	hs_database_t *db_gate;
 	hs_database_t *db_fac;
+	/* Who owns the six databases: Hyperscan's allocator when compiled
+	 * here (hs_free_database each), or this mapping of the cache file
+	 * when read from the cache (cache.c, take_dbs): every db_* points
+	 * into it and only munmap frees them. NULL when compiled. */
+	void *db_mem;
+	size_t db_mem_len;
 	uint32_t digit_width;       /* widest match gated on digits, 0 when none */
 	uint32_t amount_u;          /* the amount term's id (reported at every digit
 	                             * by scan.c, in no database), or UINT32_MAX */
@@ -105,10 +111,13 @@ struct matcher {
 const char *matcher_pattern_expr(struct matcher *m, size_t pid);
 
 /* Loads databases and widths for m's pack from the cache directory; returns
- * 0 on a hit, -1 on a miss (never an error: a bad cache file is a miss). */
-int cache_load(struct matcher *m, const char *dir);
+ * 0 on a hit, -1 on a miss (never an error: a bad cache file is a miss, and
+ * sets damaged to "cache file '...' is damaged" for a warning). */
+int cache_load(struct matcher *m, const char *dir, struct lw_error *damaged);
 /* Stores m's databases; returns 0 or -1 with err set (callers only warn). */
 int cache_store(const struct matcher *m, const char *dir, struct lw_error *err);
+/* Creates dir and its parents (mode 0700); returns 0 or -1 with errno. */
+int cache_mkdirs(const char *dir);
 /* Resolves the cache directory from options and environment; returns a new
  * string (caller frees) or NULL when caching is off. */
 char *cache_dir_resolve(const char *opt);

@@ -14,6 +14,7 @@
 #include "../util/ini.h"
 #include "../util/xmalloc.h"
 #include "comb.h"
+#include "matcher_internal.h"
 #include "pack_internal.h"
 
 #define PACK_MAX_FILE (8u * 1024u * 1024u)
@@ -32,6 +33,7 @@ struct load {
 	int bad_section;        /* inside a section that could not be parsed */
 	int seen_pack;
 	char *weights;          /* [pack] weights, resolved against its file's folder */
+	int nread_errors;       /* files that could not be read */
 };
 
 static void add_error(struct load *ld, int line, const char *fmt, ...)
@@ -530,24 +532,29 @@ out:
 	return rc;
 }
 
-static void load_one(struct load *ld, const char *path)
+/* Reads one file of the pack and adds its path and bytes to the pack's
+ * hash. Returns its bytes (caller frees), or NULL with ferr set, reported
+ * by parse_all in the files' order. */
+static char *read_one(struct load *ld, const char *path, size_t *len, struct lw_error *ferr)
 {
-	struct lw_error ferr;
 	char *data = NULL;
-	size_t len = 0, first = ld->pack->nrules;
 
 	ld->pack->files = xreallocarray(ld->pack->files, ld->pack->nfiles + 1, sizeof(char *));
-	ld->pack->files[ld->pack->nfiles] = xstrdup(path);
-	ld->file = ld->pack->files[ld->pack->nfiles++];
-	if (read_file(path, &data, &len, &ferr) < 0) {
-		ld->nerrors++;
-		if (ld->errors.len)
-			lw_buf_addc(&ld->errors, '\n');
-		lw_buf_adds(&ld->errors, ferr.msg);
-		return;
+	ld->pack->files[ld->pack->nfiles++] = xstrdup(path);
+	if (read_file(path, &data, len, ferr) < 0) {
+		ld->nread_errors++;
+		return NULL;
 	}
 	lw_sha256_update(ld->pack->sha, path, strlen(path) + 1);
-	lw_sha256_update(ld->pack->sha, data, len);
+	lw_sha256_update(ld->pack->sha, data, *len);
+	return data;
+}
+
+static void parse_one(struct load *ld, size_t fileno, const char *data, size_t len)
+{
+	size_t first = ld->pack->nrules;
+
+	ld->file = ld->pack->files[fileno];
 	ld->line = 0;
 	ld->cur = -1;
 	ld->in_pack = 0;
@@ -555,7 +562,6 @@ static void load_one(struct load *ld, const char *path)
 	lw_ini_parse(data, len, &ini_handler, ld);
 	for (size_t i = first; i < ld->pack->nrules; i++)
 		check_rule(ld, &ld->pack->rules[i]);
-	free(data);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -622,13 +628,51 @@ struct matcher_pack *matcher_pack_new(void)
 	return pack;
 }
 
-struct matcher_pack *matcher_pack_load(const char *path, struct lw_error *err)
+/* Parses the files read, or on a warm start takes their rules from the
+ * pack cache (packcache.c) when dir is set; a parse without errors is
+ * stored there. */
+static void parse_all(struct load *ld, char **data, const size_t *len,
+		      const struct lw_error *rerr, const char *dir)
+{
+	struct lw_sha256 pre = *ld->pack->sha;
+	char prehash[65];
+	struct lw_error cerr, damaged = { "" };
+
+	/* The hash of the files alone keys the cache: the weights file, named
+	 * inside them, is read and hashed after, cached or not. */
+	lw_sha256_hex(&pre, prehash);
+	if (dir && !ld->nread_errors) {
+		if (pack_cache_load(ld->pack, &ld->weights, prehash, dir, &damaged) == 0)
+			return;
+		pack_forget_rules(ld->pack);
+		if (damaged.msg[0])
+			fprintf(stderr, "lurewatch: warning: %s; parsing the pack again\n",
+				damaged.msg);
+	}
+	for (size_t i = 0; i < ld->pack->nfiles; i++) {
+		if (data[i]) {
+			parse_one(ld, i, data[i], len[i]);
+			continue;
+		}
+		ld->nerrors++;
+		if (ld->errors.len)
+			lw_buf_addc(&ld->errors, '\n');
+		lw_buf_adds(&ld->errors, rerr[i].msg);
+	}
+	check_combinations(ld, 0);
+	if (dir && !ld->nerrors && ld->pack->nrules &&
+	    pack_cache_store(ld->pack, ld->weights, prehash, dir, &cerr) < 0)
+		fprintf(stderr, "lurewatch: warning: %s\n", cerr.msg);
+}
+
+static struct matcher_pack *pack_load(const char *path, const char *dir, struct lw_error *err)
 {
 	struct matcher_pack *pack = matcher_pack_new();
 	struct load ld;
 	struct stat st;
-	char **files = NULL;
-	size_t nfiles = 0;
+	char **files = NULL, **data = NULL;
+	struct lw_error *rerr = NULL;
+	size_t nfiles = 0, *len = NULL;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.pack = pack;
@@ -646,9 +690,12 @@ struct matcher_pack *matcher_pack_load(const char *path, struct lw_error *err)
 		files[0] = xstrdup(path);
 		nfiles = 1;
 	}
+	data = xcalloc(nfiles, sizeof(*data));
+	len = xcalloc(nfiles, sizeof(*len));
+	rerr = xcalloc(nfiles, sizeof(*rerr));
 	for (size_t i = 0; i < nfiles; i++)
-		load_one(&ld, files[i]);
-	check_combinations(&ld, 0);
+		data[i] = read_one(&ld, files[i], &len[i], &rerr[i]);
+	parse_all(&ld, data, len, rerr, dir);
 	if (!ld.nerrors && ld.weights) {
 		struct lw_error werr;
 
@@ -669,20 +716,38 @@ struct matcher_pack *matcher_pack_load(const char *path, struct lw_error *err)
 	}
 	finish_hash(pack);
 	pack_publish(pack);
-	for (size_t i = 0; i < nfiles; i++)
+	goto out;
+fail:
+	matcher_pack_free(pack);
+	pack = NULL;
+out:
+	for (size_t i = 0; i < nfiles; i++) {
 		free(files[i]);
+		if (data)
+			free(data[i]);
+	}
 	free(files);
+	free(data);
+	free(len);
+	free(rerr);
 	free(ld.weights);
 	lw_buf_release(&ld.errors);
 	return pack;
-fail:
-	for (size_t i = 0; i < nfiles; i++)
-		free(files[i]);
-	free(files);
-	free(ld.weights);
-	lw_buf_release(&ld.errors);
-	matcher_pack_free(pack);
-	return NULL;
+}
+
+struct matcher_pack *matcher_pack_load_cached(const char *path, const struct matcher_options *opts,
+					      struct lw_error *err)
+{
+	char *dir = cache_dir_resolve(opts ? opts->cache_dir : NULL);
+	struct matcher_pack *pack = pack_load(path, dir, err);
+
+	free(dir);
+	return pack;
+}
+
+struct matcher_pack *matcher_pack_load(const char *path, struct lw_error *err)
+{
+	return pack_load(path, NULL, err);
 }
 
 int matcher_pack_add_adhoc(struct matcher_pack *pack, const char *id, const char *pattern,
@@ -717,10 +782,9 @@ int matcher_pack_add_adhoc(struct matcher_pack *pack, const char *id, const char
 	return 0;
 }
 
-void matcher_pack_free(struct matcher_pack *pack)
+/* The rules and [pack] settings, freed; the files read and the hash stay. */
+void pack_forget_rules(struct matcher_pack *pack)
 {
-	if (!pack)
-		return;
 	for (size_t i = 0; i < pack->nrules; i++) {
 		struct pack_rule *r = &pack->rules[i];
 
@@ -737,12 +801,27 @@ void matcher_pack_free(struct matcher_pack *pack)
 	}
 	free(pack->rules);
 	free(pack->index);
-	for (size_t i = 0; i < pack->nfiles; i++)
-		free(pack->files[i]);
-	free(pack->files);
 	free(pack->name);
 	free(pack->version);
 	free(pack->description);
+	pack->rules = NULL;
+	pack->nrules = pack->cap = 0;
+	pack->index = NULL;
+	pack->index_cap = 0;
+	pack->name = pack->version = pack->description = NULL;
+	pack->threshold = MATCHER_DEFAULT_THRESHOLD;
+	pack->has_threshold = 0;
+	pack->short_words = pack->short_boost = pack->context_halving = 0;
+}
+
+void matcher_pack_free(struct matcher_pack *pack)
+{
+	if (!pack)
+		return;
+	pack_forget_rules(pack);
+	for (size_t i = 0; i < pack->nfiles; i++)
+		free(pack->files[i]);
+	free(pack->files);
 	free(pack->sha);
 	free(pack);
 }

@@ -58,6 +58,22 @@ int pack_parse_pattern(const char *text, char **expr, unsigned *flags,
  * open). Returns 0 or -1 with err set to "file:line: reason". */
 int pack_apply_weights(struct matcher_pack *pack, const char *path, struct lw_error *err);
 
+/* Frees the rules and [pack] settings, leaving the files read and the
+ * hash: a pack cache miss then parses into it afresh. */
+void pack_forget_rules(struct matcher_pack *pack);
+
+/* The parsed-pack cache (packcache.c), keyed by prehash (the hash of the
+ * pack's files before the weights file) in dir. pack_cache_load fills an
+ * empty pack whose files are read and returns 0 with *weights (caller frees,
+ * NULL if none) the [pack] weights path; -1 on a miss, leaving whatever it
+ * filled for pack_forget_rules, with damaged set ("cache file '...' is
+ * damaged") when the file exists but does not read back. pack_cache_store returns 0 or -1 with err
+ * (callers only warn). */
+int pack_cache_load(struct matcher_pack *pack, char **weights, const char *prehash,
+		    const char *dir, struct lw_error *damaged);
+int pack_cache_store(const struct matcher_pack *pack, const char *weights, const char *prehash,
+		     const char *dir, struct lw_error *err);
+
 /* Refreshes every rule's public view after the arrays stopped growing. */
 void pack_publish(struct matcher_pack *pack);
 

@@ -3,13 +3,19 @@
  * loosely knit components (igraph), and ids that survive re-linking. */
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <igraph.h>
 
+#include "../util/dynlib.h"
 #include "../util/xmalloc.h"
 #include "netgraph.h"
+
+#ifndef LW_IGRAPH_SONAME
+#define LW_IGRAPH_SONAME "libigraph.so.3"
+#endif
 
 /* Communities a split may produce before the conductance pass gives up
  * merging them back (it is cubic in their number). */
@@ -23,13 +29,48 @@
  * made with this lock held, and only igraph calls: the graph building and
  * the merging pass around them run unlocked. */
 static pthread_mutex_t igraph_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* igraph and its two dozen libraries are opened at the first split, not at
+ * every start-up (util/dynlib.h); its headers still type these pointers. */
+struct igraph_fns {
+	__typeof__(igraph_set_error_handler) *set_error_handler;
+	__typeof__(igraph_set_warning_handler) *set_warning_handler;
+	__typeof__(igraph_error_handler_ignore) *error_handler_ignore;
+	__typeof__(igraph_warning_handler_ignore) *warning_handler_ignore;
+	__typeof__(igraph_vector_int_init) *vector_int_init;
+	__typeof__(igraph_vector_int_destroy) *vector_int_destroy;
+	__typeof__(igraph_vector_init) *vector_init;
+	__typeof__(igraph_vector_destroy) *vector_destroy;
+	__typeof__(igraph_create) *create;
+	__typeof__(igraph_destroy) *destroy;
+	__typeof__(igraph_rng_default) *rng_default;
+	__typeof__(igraph_rng_seed) *rng_seed;
+	__typeof__(igraph_community_leiden) *community_leiden;
+};
+
+#define IG(f) { "igraph_" #f, offsetof(struct igraph_fns, f) }
+static const struct lw_dynsym igraph_syms[] = {
+	IG(set_error_handler), IG(set_warning_handler), IG(error_handler_ignore),
+	IG(warning_handler_ignore), IG(vector_int_init), IG(vector_int_destroy), IG(vector_init),
+	IG(vector_destroy), IG(create), IG(destroy), IG(rng_default), IG(rng_seed),
+	IG(community_leiden),
+};
+#undef IG
+
+static struct igraph_fns ig;
+static struct lw_error igraph_err;
+static int igraph_rc = -1;
 static pthread_once_t igraph_once = PTHREAD_ONCE_INIT;
 
-static void quiet_igraph(void)
+static void igraph_load(void)
 {
+	igraph_rc = lw_dynlib_load(LW_IGRAPH_SONAME, "network split", igraph_syms,
+				   sizeof(igraph_syms) / sizeof(igraph_syms[0]), &ig, &igraph_err);
+	if (igraph_rc < 0)
+		return;
 	/* Failures come back as return codes; the default handler aborts. */
-	igraph_set_error_handler(igraph_error_handler_ignore);
-	igraph_set_warning_handler(igraph_warning_handler_ignore);
+	ig.set_error_handler(ig.error_handler_ignore);
+	ig.set_warning_handler(ig.warning_handler_ignore);
 }
 
 void netgraph_init(struct netgraph *g, size_t n)
@@ -378,18 +419,18 @@ static long split_one(const struct netgraph *g, const struct netgraph_split *o, 
 	uint32_t *low = NULL;
 	long rc = -1;
 	int have_gr = 0;
-	igraph_error_t ig;
+	igraph_error_t ierr;
 
 	for (size_t i = 0; i < nv; i++)
 		local[nodes[i]] = (uint32_t)i;
 	pthread_mutex_lock(&igraph_mu);
-	if (igraph_vector_int_init(&ev, (igraph_integer_t)(2 * m)) != IGRAPH_SUCCESS) {
+	if (ig.vector_int_init(&ev, (igraph_integer_t)(2 * m)) != IGRAPH_SUCCESS) {
 		pthread_mutex_unlock(&igraph_mu);
 		return -1;
 	}
-	igraph_vector_init(&w, (igraph_integer_t)m);
-	igraph_vector_init(&nw, (igraph_integer_t)nv);
-	igraph_vector_int_init(&memb, (igraph_integer_t)nv);
+	ig.vector_init(&w, (igraph_integer_t)m);
+	ig.vector_init(&nw, (igraph_integer_t)nv);
+	ig.vector_int_init(&memb, (igraph_integer_t)nv);
 	pthread_mutex_unlock(&igraph_mu);
 	strength = xcalloc(nv, sizeof(*strength));
 	for (size_t j = 0; j < m; j++) {
@@ -407,16 +448,16 @@ static long split_one(const struct netgraph *g, const struct netgraph_split *o, 
 	/* One hold from seeding to Leiden's end: the generator is shared, and
 	 * the same seed must give the same split whatever other lanes do. */
 	pthread_mutex_lock(&igraph_mu);
-	ig = igraph_create(&gr, &ev, (igraph_integer_t)nv, IGRAPH_UNDIRECTED);
-	if (ig == IGRAPH_SUCCESS) {
+	ierr = ig.create(&gr, &ev, (igraph_integer_t)nv, IGRAPH_UNDIRECTED);
+	if (ierr == IGRAPH_SUCCESS) {
 		have_gr = 1;
-		igraph_rng_seed(igraph_rng_default(), o->seed);
+		ig.rng_seed(ig.rng_default(), o->seed);
 		/* Modularity: node weights are strengths, resolution 1/(2m). */
-		ig = igraph_community_leiden(&gr, &w, &nw, 1.0 / (2.0 * total), 0.01, 0, -1, &memb,
+		ierr = ig.community_leiden(&gr, &w, &nw, 1.0 / (2.0 * total), 0.01, 0, -1, &memb,
 					     &nc, &q);
 	}
 	pthread_mutex_unlock(&igraph_mu);
-	if (ig != IGRAPH_SUCCESS)
+	if (ierr != IGRAPH_SUCCESS)
 		goto out;
 	if (nc > 1 && (size_t)nc <= MERGE_MAX)
 		merge_loose(g, eidx, m, local, strength, nv, &memb, (size_t)nc, o->max_conductance);
@@ -437,11 +478,11 @@ static long split_one(const struct netgraph *g, const struct netgraph_split *o, 
 out:
 	pthread_mutex_lock(&igraph_mu);
 	if (have_gr)
-		igraph_destroy(&gr);
-	igraph_vector_int_destroy(&ev);
-	igraph_vector_int_destroy(&memb);
-	igraph_vector_destroy(&w);
-	igraph_vector_destroy(&nw);
+		ig.destroy(&gr);
+	ig.vector_int_destroy(&ev);
+	ig.vector_int_destroy(&memb);
+	ig.vector_destroy(&w);
+	ig.vector_destroy(&nw);
 	pthread_mutex_unlock(&igraph_mu);
 	free(strength);
 	free(low);
@@ -539,7 +580,14 @@ int netgraph_partition(const struct netgraph *g, const struct netgraph_split *o,
 		root[i] = find(root, (uint32_t)i);
 	comps_build(&c, g, root, o->min_size);
 	local = xcalloc(g->n ? g->n : 1, sizeof(*local));
-	pthread_once(&igraph_once, quiet_igraph);
+	/* Only a component big enough to split needs igraph. */
+	if (c.nbig > 0) {
+		pthread_once(&igraph_once, igraph_load);
+		if (igraph_rc < 0) {
+			lw_error_set(err, "%s", igraph_err.msg);
+			goto out;
+		}
+	}
 	/* root becomes rep: each node's lowest fellow after the splits. */
 	for (size_t k = 0; k < c.nbig; k++) {
 		size_t nv = c.nstart[k + 1] - c.nstart[k], m = c.estart[k + 1] - c.estart[k];

@@ -3,14 +3,53 @@
  * laid out by Graphviz (sfdp for large graphs, neato for small ones) and
  * rendered to SVG. The browser gets it through <img>, where an SVG can run
  * nothing; labels carry only printable ASCII of what ads wrote. */
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <graphviz/gvc.h>
 
+#include "../util/dynlib.h"
 #include "../util/xmalloc.h"
 #include "web_internal.h"
+
+#ifndef LW_GVC_SONAME
+#define LW_GVC_SONAME "libgvc.so.6"
+#endif
+
+/* Graphviz is opened at the first drawing, not at every start-up
+ * (util/dynlib.h); agmemread and agclose come from libcgraph, which libgvc
+ * loads with it. */
+struct gvc_fns {
+	__typeof__(gvContext) *gvContext;
+	__typeof__(gvFreeContext) *gvFreeContext;
+	__typeof__(gvLayout) *gvLayout;
+	__typeof__(gvFreeLayout) *gvFreeLayout;
+	__typeof__(gvRenderData) *gvRenderData;
+	__typeof__(gvFreeRenderData) *gvFreeRenderData;
+	__typeof__(agmemread) *agmemread;
+	__typeof__(agclose) *agclose;
+};
+
+#define GV(f) { #f, offsetof(struct gvc_fns, f) }
+static const struct lw_dynsym gvc_syms[] = {
+	GV(gvContext), GV(gvFreeContext), GV(gvLayout), GV(gvFreeLayout), GV(gvRenderData),
+	GV(gvFreeRenderData), GV(agmemread), GV(agclose),
+};
+#undef GV
+
+static struct gvc_fns gv;
+static struct lw_error gvc_err;
+static int gvc_rc = -1;
+static pthread_once_t gvc_once = PTHREAD_ONCE_INIT;
+
+static void gvc_load(void)
+{
+	gvc_rc = lw_dynlib_load(LW_GVC_SONAME, "network drawing", gvc_syms,
+				sizeof(gvc_syms) / sizeof(gvc_syms[0]), &gv, &gvc_err);
+}
 
 #define MAX_LABEL 32
 #define SFDP_FROM 40
@@ -118,29 +157,35 @@ char *graph_svg(struct web_server *ws, json_t *g, size_t *len, struct lw_error *
 		lw_error_set(err, "graph too large to draw");
 		return NULL;
 	}
+	pthread_once(&gvc_once, gvc_load);
+	if (gvc_rc < 0) {
+		lw_error_set(err, "%s", gvc_err.msg);
+		lw_buf_release(&dot);
+		return NULL;
+	}
 	/* Graphviz keeps global state: one drawing at a time, and one context
 	 * for the server's life: its text-size code caches a font name across
 	 * contexts, so freeing a context and making another reads freed memory
 	 * (found by ASan with Graphviz 2.43). */
 	pthread_mutex_lock(&ws->gv_mu);
 	if (!ws->gvc)
-		ws->gvc = gvContext();
+		ws->gvc = gv.gvContext();
 	gvc = ws->gvc;
 	if (!gvc) {
 		lw_error_set(err, "graphviz: no context");
 		goto out;
 	}
-	graph = agmemread(dot.data);
+	graph = gv.agmemread(dot.data);
 	if (!graph) {
 		lw_error_set(err, "graphviz could not read the graph");
 		goto out;
 	}
-	if (gvLayout(gvc, graph, nodes >= SFDP_FROM ? "sfdp" : "neato") != 0) {
+	if (gv.gvLayout(gvc, graph, nodes >= SFDP_FROM ? "sfdp" : "neato") != 0) {
 		lw_error_set(err, "graphviz layout failed (is the graphviz package installed?)");
 		goto out;
 	}
 	laid = 1;
-	if (gvRenderData(gvc, graph, "svg", &data, &dlen) != 0 || !data) {
+	if (gv.gvRenderData(gvc, graph, "svg", &data, &dlen) != 0 || !data) {
 		lw_error_set(err, "graphviz could not render SVG");
 		goto out;
 	}
@@ -150,11 +195,11 @@ char *graph_svg(struct web_server *ws, json_t *g, size_t *len, struct lw_error *
 	*len = dlen;
 out:
 	if (data)
-		gvFreeRenderData(data);
+		gv.gvFreeRenderData(data);
 	if (laid)
-		gvFreeLayout(gvc, graph);
+		gv.gvFreeLayout(gvc, graph);
 	if (graph)
-		agclose(graph);
+		gv.agclose(graph);
 	pthread_mutex_unlock(&ws->gv_mu);
 	lw_buf_release(&dot);
 	return out;
@@ -162,7 +207,8 @@ out:
 
 void graph_release(struct web_server *ws)
 {
+	/* A context exists only if the library was loaded. */
 	if (ws->gvc)
-		gvFreeContext(ws->gvc);
+		gv.gvFreeContext(ws->gvc);
 	ws->gvc = NULL;
 }
