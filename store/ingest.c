@@ -75,6 +75,9 @@ struct store_ingest {
 	size_t *slots, nslots;
 	struct store_ingest_stats stats;
 	int failed, staged, flagged_only;
+	/* What the staging table's statistics describe (see flush_once):
+	 * 0 none, STAGE_FRESH or STAGE_RESCAN. */
+	int stage_stats;
 	int pack_stored;        /* rule_packs holds the pack: a committed batch named it */
 	int defer_priority;     /* store_ingest_set_defer_priority */
 	int deferred_lost;      /* a failed batch may have taken deferred rows with it */
@@ -1175,6 +1178,8 @@ static unsigned batch_holds(const struct wbatch *w)
 	return have;
 }
 
+enum { STAGE_FRESH = 1, STAGE_RESCAN = 2 };
+
 /* One attempt at writing the batch in one transaction. */
 static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error *err)
 {
@@ -1184,6 +1189,7 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 	const char *params[2] = { matcher_pack_hash(pack), in->actor };
 	PGresult *res = NULL;
 	unsigned have;
+	int kind, stats_kind = 0; /* the statistics this batch's ANALYZE leaves, once committed */
 	size_t fresh = 0; /* listings that are not a rescan's */
 	int queue_locked = 0, rc = -1;
 
@@ -1207,11 +1213,20 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 	 * guesses the staging table's size and, for a rescan's join on version
 	 * ids, scanned listing_versions once per staged row (20 s a batch at
 	 * 30k listings). Only the columns statements join on: statistics of
- * bodies cost more than the rest of ANALYZE. */
-	if (db_exec(in->st, "ANALYZE ingest_stage (seq, url, source, rescore_version)", 0, NULL,
-		    NULL, err) < 0)
-		goto fail;
+	 * bodies cost more than the rest of ANALYZE. The statistics outlive
+	 * the rows (ON COMMIT DELETE ROWS keeps them, and the planner scales
+	 * the row count with the table's pages), and one batch of new ads
+	 * looks like the next to the planner: re-analysing every batch was 2%
+	 * of the backend's CPU. Only a batch of the other kind (rescans or
+	 * not: rescore_version all NULL or none) analyses again. */
 	have = batch_holds(w);
+	kind = (have & NEED_RESCORE) ? STAGE_RESCAN : STAGE_FRESH;
+	if (in->stage_stats != kind) {
+		if (db_exec(in->st, "ANALYZE ingest_stage (seq, url, source, rescore_version)", 0,
+			    NULL, NULL, err) < 0)
+			goto fail;
+		stats_kind = kind;
+	}
 	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++) {
 		const struct batch_step *step = &batch_sql[i];
 		/* Statements name the pack ($1) and actor ($2). */
@@ -1253,6 +1268,8 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 	if (count_outcomes(in, w, err) < 0 || db_commit(in->st, err) < 0)
 		goto fail;
 	in->pack_stored = 1;
+	if (stats_kind)
+		in->stage_stats = stats_kind;
 	refresh_statistics(in, w->seen);
 	rc = 0;
 	goto out;
@@ -1260,6 +1277,7 @@ fail:
 	db_rollback(in->st);
 	/* The temp table dies with a broken connection: re-create it next time. */
 	in->staged = 0;
+	in->stage_stats = 0;
 	in->deferred_lost = 1;
 out:
 	return rc;
@@ -1312,6 +1330,7 @@ int store_ingest_priority_run(struct store_ingest *in, long lo, long hi, int who
 fail:
 	db_rollback(in->st);
 	in->staged = 0;
+	in->stage_stats = 0;
 	in->deferred_lost = 1;
 	return -1;
 }
