@@ -84,7 +84,8 @@ static const char open_page_sql[] = OPEN_PAGE_SQL(ITEM_JSON);
 /* Categories are the matcher's fixed names (matcher_category_name): a
  * comma cannot be part of one. */
 #define BRIEF_COLS                                                                      \
-	"m.mine, m.total, p.id, (SELECT left(v.title, 161) FROM listing_versions v"       \
+	"m.mine, m.total, p.id, (SELECT left(coalesce(v.title, l.title), 161)"          \
+	"  FROM listing_versions v JOIN listings l ON l.id = v.listing_id"               \
 	"  WHERE v.id = p.version_id), (SELECT s.name FROM listings l JOIN sources s"     \
 	"  ON s.id = l.source_id WHERE l.id = p.listing_id), p.score, p.priority_reason," \
 	" p.urgent, array_to_string(p.categories, ','), p.status, p.claimed_by"
@@ -377,9 +378,10 @@ static const char detail_sql[] =
 	"  e.normalized AND o.listing_id <> e.listing_id)) ORDER BY e.start_offset), '[]')"
 	"  FROM listing_entities e WHERE e.listing_id = $1::bigint),"
 	" 'versions', (SELECT coalesce(json_agg(json_build_object('version', v.version,"
-	"  'seen_at', v.seen_at, 'title', v.title, 'score', v.score, 'flagged', v.flagged,"
-	"  'categories', v.categories) ORDER BY v.version DESC), '[]')"
-	"  FROM listing_versions v WHERE v.listing_id = $1::bigint))";
+	"  'seen_at', v.seen_at, 'title', coalesce(v.title, l.title), 'score', v.score,"
+	"  'flagged', v.flagged, 'categories', v.categories) ORDER BY v.version DESC), '[]')"
+	"  FROM listing_versions v JOIN listings l ON l.id = v.listing_id"
+	"  WHERE v.listing_id = $1::bigint))";
 
 /* What the item page shows beyond store_queue_show: the listing's contact
  * details (with how many other listings share each) and its versions. */

@@ -21,8 +21,9 @@ int store_fit_fetch(struct store *st, long after_id, long limit, struct store_fi
 	snprintf(after, sizeof(after), "%ld", after_id);
 	snprintf(lim, sizeof(lim), "%ld", limit);
 	if (db_exec(st,
-		    "SELECT q.id, q.verdict, v.title, v.body FROM queue_items q"
-		    " JOIN listing_versions v ON v.id = q.version_id"
+		    "SELECT q.id, q.verdict, coalesce(v.title, l.title), coalesce(v.body, l.body)"
+		    " FROM queue_items q JOIN listing_versions v ON v.id = q.version_id"
+		    " JOIN listings l ON l.id = v.listing_id"
 		    " WHERE q.status = 'resolved' AND q.id > $1::bigint"
 		    " ORDER BY q.id LIMIT $2::bigint",
 		    2, p, &res, err) < 0)

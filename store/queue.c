@@ -98,10 +98,10 @@ static const char note_sql[] =
 /* The scanned text is store_compose_text()'s: hit offsets refer to it. */
 static const char show_sql[] =
 	"SELECT json_build_object(" ITEM_FIELDS ","
-	" 'body', v.body, 'first_seen', l.first_seen, 'last_seen', l.last_seen,"
+	" 'body', coalesce(v.body, l.body), 'first_seen', l.first_seen, 'last_seen', l.last_seen,"
 	" 'current_version', l.current_version,"
 	" 'versions', (SELECT count(*) FROM listing_versions lv WHERE lv.listing_id = l.id),"
-	" 'rule_pack', v.rule_pack, 'text', v.title || E'\\n\\n' || v.body,"
+	" 'rule_pack', v.rule_pack, 'text', coalesce(v.title, l.title) || E'\\n\\n' || coalesce(v.body, l.body),"
 	" 'hits', (SELECT coalesce(json_agg(json_build_object('rule', h.rule_id, 'category',"
 	" h.category, 'weight', h.weight, 'start', h.start_offset, 'end', h.end_offset,"
 	" 'match', h.matched) ORDER BY h.start_offset, h.end_offset, h.position), '[]')"

@@ -116,10 +116,12 @@ int store_rescan_next(struct store_rescan *r, long max, struct store_rescan_row 
 			     /* A version this pack scored already would be
 			      * analysed only for its writes to find nothing
 			      * to change (the same verdict): it comes
-			      * without its text, and is left alone. */
+			      * without its text, and is left alone. A
+			      * current version's text is its listing's
+			      * (migration 111). */
 			     "SELECT l.id, v.id, l.url, s.name,"
-			     " CASE WHEN v.rule_pack = $6 THEN NULL ELSE v.title END,"
-			     " CASE WHEN v.rule_pack = $6 THEN NULL ELSE v.body END,"
+			     " CASE WHEN v.rule_pack = $6 THEN NULL ELSE coalesce(v.title, l.title) END,"
+			     " CASE WHEN v.rule_pack = $6 THEN NULL ELSE coalesce(v.body, l.body) END,"
 			     " v.rule_pack = $6, v.flagged, f.simhash FROM listings l"
 			     " JOIN listing_versions v ON v.listing_id = l.id"
 			     " AND v.version = l.current_version"

@@ -60,7 +60,8 @@ extern const size_t store_nmigrations;
 
 /* Title and place are those of the version under review (its hits'). */
 #define ITEM_FIELDS                                                              \
-	"'id', q.id, 'listing_id', q.listing_id, 'url', l.url, 'title', v.title,"   \
+	"'id', q.id, 'listing_id', q.listing_id, 'url', l.url,"                    \
+	" 'title', coalesce(v.title, l.title),"                                     \
 	" 'source', s.name, 'location', v.location, 'posted', v.posted,"            \
 	" 'version', v.version, 'score', q.score, 'priority', q.priority,"          \
 	" 'priority_reason', q.priority_reason,"                                    \

@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Postings' bodies are stored compressed with lz4 (store/db.c, migration
-# 110), as ingestion stages them, in the listing and in its version alike,
-# and read back whole: by queue show, search (before and after indexing),
-# and a changed listing's older version.
+# 110), as ingestion stages them, in the listing (its current version has
+# no text of its own: migration 111) and in a changed listing's older
+# version, and read back whole: by queue show, search (before and after
+# indexing), and the older version.
 . "$(dirname "$0")/lib.sh"
 use_pg
 
@@ -52,12 +53,13 @@ PY
 expect_rc 0 "ingest three long postings" "$LW" ingest "$TMP/a.jsonl"
 expect_eq "$(sql "SELECT string_agg(coalesce(pg_column_compression(body), 'none'), ' ' ORDER BY id) FROM listings")" \
 	"lz4 lz4 lz4" "listings' bodies are stored with lz4"
-expect_eq "$(sql "SELECT string_agg(coalesce(pg_column_compression(body), 'none'), ' ' ORDER BY id) FROM listing_versions")" \
-	"lz4 lz4 lz4" "so are their versions'"
+expect_eq "$(sql "SELECT count(*) FROM listing_versions WHERE title IS NULL AND body IS NULL")" \
+	3 "their current versions keep no second copy of the text"
 expect_eq "$(sql "SELECT string_agg(l.url || ' ' || md5(l.body), ' ' ORDER BY l.url) FROM listings l")" \
 	"$(head -n 3 "$TMP/md5" | tr '\n' ' ' | sed 's/ $//')" "the bodies read back as ingested"
 expect_eq "$(sql "SELECT count(*) FROM listings l JOIN listing_versions v ON v.listing_id = l.id
-	WHERE v.body = l.body AND v.title = l.title")" 3 "each version holds its listing's text"
+	WHERE coalesce(v.body, l.body) = l.body AND coalesce(v.title, l.title) = l.title")" 3 \
+	"each version reads its listing's text"
 
 item=$(sql "SELECT q.id FROM queue_items q JOIN listings l ON l.id = q.listing_id WHERE l.url = 'http://s/1'")
 expect_rc 0 "queue show --json of the lure" "$LW" queue show --json "$item"
@@ -69,10 +71,14 @@ expect_rc 0 "and after" "$LW" search quokkaterminus
 expect_grep 'http://s/1' "$TMP/out" "the lure is the listing found"
 
 expect_rc 0 "ingest a changed posting" "$LW" ingest "$TMP/b.jsonl"
-expect_eq "$(sql "SELECT string_agg(v.version || ' ' || md5(v.body) || ' ' || pg_column_compression(v.body), ' '
-	ORDER BY v.version) FROM listing_versions v JOIN listings l ON l.id = v.listing_id WHERE l.url = 'http://s/2'")" \
+expect_eq "$(sql "SELECT string_agg(v.version || ' ' || md5(coalesce(v.body, l.body)) || ' '
+	|| pg_column_compression(coalesce(v.body, l.body)), ' ' ORDER BY v.version)
+	FROM listing_versions v JOIN listings l ON l.id = v.listing_id WHERE l.url = 'http://s/2'")" \
 	"1 $(sed -n '2s#^http://s/2 ##p' "$TMP/md5") lz4 2 $(sed -n '4s#^http://s/2 ##p' "$TMP/md5") lz4" \
-	"the older version keeps its body, the new one has its own"
+	"the older version keeps its body, the new one reads the listing's"
 expect_eq "$(sql "SELECT md5(body) FROM listings WHERE url = 'http://s/2'")" \
 	"$(sed -n '4s#^http://s/2 ##p' "$TMP/md5")" "the listing holds the new body"
+expect_eq "$(sql "SELECT v.version || ' ' || (v.body IS NULL) FROM listing_versions v JOIN listings l
+	ON l.id = v.listing_id WHERE l.url = 'http://s/2' ORDER BY v.version")" "1 false
+2 true" "only the older version holds text of its own"
 finish

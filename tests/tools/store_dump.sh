@@ -39,8 +39,11 @@ BEGIN
 	END LOOP;
 END $$;
 CREATE TEMP TABLE vno AS SELECT id, listing_id, version FROM listing_versions;
-INSERT INTO dump_out SELECT 'listing_versions', (to_jsonb(v) - '{id,seen_at}'::text[])::text
-  FROM listing_versions v;
+-- A current version's text may be its listing's (NULL, migration 111): dumped
+-- as the text it stands for, so stores written before and after compare.
+INSERT INTO dump_out SELECT 'listing_versions', (to_jsonb(v) - '{id,seen_at}'::text[]
+	|| jsonb_build_object('title', coalesce(v.title, l.title), 'body', coalesce(v.body, l.body)))::text
+  FROM listing_versions v JOIN listings l ON l.id = v.listing_id;
 INSERT INTO dump_out SELECT 'hit_sets', (to_jsonb(h) - 'version_id'
 	|| jsonb_build_object('listing_id', n.listing_id, 'version', n.version))::text
   FROM hit_sets h JOIN vno n ON n.id = h.version_id;
