@@ -143,9 +143,34 @@ static int take(struct reader *r, void *out, size_t n)
 	return 0;
 }
 
-/* Maps the cache file read-only for the matcher's life, its pages mapped
- * at once (they are the page cache's: nothing is read or zeroed). */
-static int map_file(const char *path, char **data, size_t *len)
+/* Opens tmp, a new file only this user may read or write (a cache that
+ * others could write would be refused by cache_map_file, whatever the
+ * umask); never follows a link planted at that name. A stale file of the
+ * same name (a crashed writer whose pid came round again) is replaced. */
+FILE *cache_create(const char *tmp, struct lw_error *err)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		lw_error_set(err, "cannot write cache file '%s': %s", tmp, strerror(errno));
+		return NULL;
+	}
+	if (!(f = fdopen(fd, "wb"))) {
+		lw_error_set(err, "cannot write cache file '%s': %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+	}
+	return f;
+}
+
+/* Maps a cache file read-only, whole, with its pages in (their databases are
+ * scanned where they lie). A cache file is executable code to Hyperscan in
+ * all but name, so one that another user owns or may write is refused, with
+ * the reason in *why, whatever its contents. */
+int cache_map_file(const char *path, size_t max, char **data, size_t *len, struct lw_error *why)
 {
 	struct stat st;
 	void *p;
@@ -154,9 +179,14 @@ static int map_file(const char *path, char **data, size_t *len)
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (unsigned long long)st.st_size > CACHE_MAX_FILE) {
+	    (unsigned long long)st.st_size > max) {
 		close(fd);
 		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		close(fd);
+		return lw_error_set(why, "cache file '%s' is not trusted (owned by another user or"
+				    " writable by others)", path);
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
@@ -256,7 +286,7 @@ int cache_load(struct matcher *m, const char *dir, struct lw_error *damaged)
 		goto out;
 	/* From here on a failure is a file that exists but does not read
 	 * back whole: a truncated or damaged cache, worth a word. */
-	if (map_file(path, &data, &len) < 0)
+	if (cache_map_file(path, CACHE_MAX_FILE, &data, &len, damaged) < 0)
 		goto out;
 	r.p = data;
 	r.left = len;
@@ -273,7 +303,7 @@ int cache_load(struct matcher *m, const char *dir, struct lw_error *damaged)
 	data = NULL;
 	rc = 0;
 out:
-	if (rc < 0 && path && access(path, F_OK) == 0)
+	if (rc < 0 && path && access(path, F_OK) == 0 && (!damaged || !damaged->msg[0]))
 		lw_error_set(damaged, "cache file '%s' is damaged", path);
 	if (rc < 0) {
 		/* No database was set: take_dbs is last and all or nothing. */
@@ -411,11 +441,8 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 	lw_buf_init(&b, 8192);
 	lw_buf_printf(&b, "%s.tmp.%ld", path, (long)getpid());
 	tmp = lw_buf_detach(&b, NULL);
-	f = fopen(tmp, "wb");
-	if (!f) {
-		lw_error_set(err, "cannot write cache file '%s': %s", tmp, strerror(errno));
+	if (!(f = cache_create(tmp, err)))
 		goto out;
-	}
 	write_ok = head.data && put_file(f, &head, img, size) == 0;
 	/* A failed close is a failed write: keep the two results apart. */
 	if (fclose(f) != 0)

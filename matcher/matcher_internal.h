@@ -3,6 +3,7 @@
 #ifndef LW_MATCHER_INTERNAL_H
 #define LW_MATCHER_INTERNAL_H
 
+#include <stdio.h>
 #include <stdint.h>
 
 #include <hs/hs.h>
@@ -116,6 +117,13 @@ const char *matcher_pattern_expr(struct matcher *m, size_t pid);
 int cache_load(struct matcher *m, const char *dir, struct lw_error *damaged);
 /* Stores m's databases; returns 0 or -1 with err set (callers only warn). */
 int cache_store(const struct matcher *m, const char *dir, struct lw_error *err);
+/* Maps the cache file at path (at most max bytes) read-only into *data and
+ * *len; returns 0, or -1 for a missing, unreadable or oversized file, and
+ * -1 with *why set for one owned by another user or writable by others. */
+int cache_map_file(const char *path, size_t max, char **data, size_t *len, struct lw_error *why);
+/* Creates the temporary file tmp for a cache file, mode 0600 whatever the
+ * umask, never through a link; NULL with err set on failure. */
+FILE *cache_create(const char *tmp, struct lw_error *err);
 /* Creates dir and its parents (mode 0700); returns 0 or -1 with errno. */
 int cache_mkdirs(const char *dir);
 /* Resolves the cache directory from options and environment; returns a new

@@ -171,11 +171,8 @@ int pack_cache_store(const struct matcher_pack *pack, const char *weights, const
 	lw_buf_init(&t, 8192);
 	lw_buf_printf(&t, "%s.tmp.%ld", path, (long)getpid());
 	tmp = lw_buf_detach(&t, NULL);
-	f = fopen(tmp, "wb");
-	if (!f) {
-		lw_error_set(err, "cannot write cache file '%s': %s", tmp, strerror(errno));
+	if (!(f = cache_create(tmp, err)))
 		goto out;
-	}
 	write_ok = fwrite(w.b.data, w.b.len, 1, f) == 1;
 	/* A failed close is a failed write: keep the two results apart. */
 	if (fclose(f) != 0)
@@ -309,28 +306,6 @@ static void take_rule(struct rd *r, struct matcher_pack *pack, struct pack_rule 
 		r->bad = 1;
 }
 
-static int map_file(const char *path, char **data, size_t *len)
-{
-	struct stat st;
-	void *p;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (unsigned long long)st.st_size > PACKC_MAX_FILE) {
-		close(fd);
-		return -1;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return -1;
-	*data = p;
-	*len = (size_t)st.st_size;
-	return 0;
-}
-
 int pack_cache_load(struct matcher_pack *pack, char **weights, const char *prehash,
 		    const char *dir, struct lw_error *damaged)
 {
@@ -345,7 +320,7 @@ int pack_cache_load(struct matcher_pack *pack, char **weights, const char *preha
 		goto out;
 	/* From here on a failure is a file that exists but does not read
 	 * back whole: a truncated or damaged cache, worth a word. */
-	if (map_file(path, &data, &len) < 0)
+	if (cache_map_file(path, PACKC_MAX_FILE, &data, &len, damaged) < 0)
 		goto out;
 	r.p = data;
 	r.left = len;
@@ -383,7 +358,7 @@ int pack_cache_load(struct matcher_pack *pack, char **weights, const char *preha
 	w = NULL;
 	rc = 0;
 out:
-	if (rc < 0 && path && access(path, F_OK) == 0)
+	if (rc < 0 && path && access(path, F_OK) == 0 && (!damaged || !damaged->msg[0]))
 		lw_error_set(damaged, "cache file '%s' is damaged", path);
 	free(w);
 	if (data)

@@ -108,6 +108,30 @@ cmp -s "$TMP/chsdb.out" "$TMP/nocache.out" && ok "and the answer is the same" ||
 run again
 [ ! -s "$TMP/again.err" ] && ok "then the warm start is quiet again" || notok "quiet again: $(cat "$TMP/again.err")"
 
+# ---- files others could have written are refused ---------------------------------------
+# The databases are scanned where they lie in the file: one another user could write is
+# never used, whatever it holds, and its replacement is this user's alone.
+chmod g+w "$hsdb"
+run ghsdb
+expect_grep "warning: cache file '$hsdb' is not trusted (owned by another user or writable by others); compiling the pack again" \
+	"$TMP/ghsdb.err" "a group-writable .hsdb is refused, and named"
+cmp -s "$TMP/ghsdb.out" "$TMP/nocache.out" && ok "and the answer is the same" || notok "ghsdb output"
+expect_eq "$(stat -c %a "$hsdb")" "600" "its replacement is mode 600"
+chmod o+w "$pack"
+run gpack
+expect_grep "warning: cache file '$pack' is not trusted" "$TMP/gpack.err" "a world-writable .pack is refused"
+cmp -s "$TMP/gpack.out" "$TMP/nocache.out" && ok "and the answer is the same" || notok "gpack output"
+expect_eq "$(stat -c %a "$pack")" "600" "its replacement is mode 600"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chown nobody "$hsdb"
+	run ohsdb
+	expect_grep "'$hsdb' is not trusted" "$TMP/ohsdb.err" "a .hsdb another user owns is refused"
+	cmp -s "$TMP/ohsdb.out" "$TMP/nocache.out" && ok "and the answer is the same" || notok "ohsdb output"
+fi
+(umask 002; LUREWATCH_CACHE="$TMP/cache2" "$LW" match -r "$TMP/pack" "$TMP/ad.txt" >/dev/null 2>&1)
+expect_eq "$(stat -c %a "$TMP"/cache2/* | sort -u | tr '\n' ' ')" "600 " \
+	"with umask 002 the cache files are still this user's alone"
+
 # ---- edits are never served from the cache --------------------------------------------
 sed -i 's/^weight = 2$/weight = 4/' "$TMP/pack/a.rules"
 run edit
