@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -359,6 +360,21 @@ static void print_summary(const struct store_ingest_stats *s, size_t bad, int js
 	       bad);
 }
 
+/* Each batch frees about what the next one allocates: glibc gave it back
+ * to the kernel (trimming the heaps' tops, unmapping whole thread heaps
+ * and blocks past its mmap threshold) and took it again a page fault at a
+ * time. Keeping it halved ingestion's page faults and its system CPU
+ * (10,000 generated listings a run: 37,000 to 49,000 faults and 0.41 to
+ * 0.51 s against 19,000 to 27,500 and 0.21 to 0.22 s). Memory stays
+ * bounded by the batch caps; it is held at its peak until exit. */
+static void keep_freed_memory(void)
+{
+	/* A refusal (0) would only cost the time these save. */
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
+	mallopt(M_TOP_PAD, 16 * 1024 * 1024);
+}
+
 static int parse_format(const char *s, struct ingest_run *run)
 {
 	if (strcmp(s, "auto") == 0)
@@ -445,6 +461,7 @@ int cmd_ingest(int argc, char **argv)
 		default: usage(stderr); return CLI_ERROR;
 		}
 	}
+	keep_freed_memory();
 	cfg = cli_config_load();
 	if (!cfg)
 		return CLI_ERROR;

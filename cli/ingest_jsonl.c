@@ -64,6 +64,29 @@ out:
 	return stop;
 }
 
+/* "NAME:LINE" into out, as snprintf would write it. snprintf itself went
+ * down glibc's slow path (libquadmath registers printf hooks; see
+ * store/ingest.c's fmt_ll) once a line. */
+static void line_origin(char *out, size_t size, const char *name, size_t name_len, size_t lineno)
+{
+	char digits[24];
+	size_t n = 0;
+
+	if (name_len + sizeof(digits) + 2 > size) {
+		snprintf(out, size, "%s:%zu", name, lineno);
+		return;
+	}
+	do {
+		digits[n++] = (char)('0' + lineno % 10);
+		lineno /= 10;
+	} while (lineno);
+	memcpy(out, name, name_len);
+	out[name_len] = ':';
+	for (size_t i = 0; i < n; i++)
+		out[name_len + 1 + i] = digits[n - 1 - i];
+	out[name_len + 1 + n] = '\0';
+}
+
 static int is_blank(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -77,9 +100,10 @@ int jsonl_read(FILE *f, const char *name, jsonl_listing_fn *fn, jsonl_reject_fn 
 {
 	struct lw_buf line;
 	char chunk[65536], origin[PATH_MAX + 32], msg[64];
-	size_t lineno = 1;
+	size_t lineno = 1, name_len;
 	int overflow = 0, stop = 0, rc = 0;
 
+	name_len = strlen(name);
 	lw_buf_init(&line, JSONL_LINE_MAX);
 	while (!stop && fgets(chunk, sizeof(chunk), f)) {
 		size_t n = strlen(chunk);
@@ -89,7 +113,7 @@ int jsonl_read(FILE *f, const char *name, jsonl_listing_fn *fn, jsonl_reject_fn 
 			overflow = 1;
 		if (!eol && !feof(f))
 			continue;
-		snprintf(origin, sizeof(origin), "%s:%zu", name, lineno);
+		line_origin(origin, sizeof(origin), name, name_len, lineno);
 		if (overflow) {
 			snprintf(msg, sizeof(msg), "line longer than %u bytes, skipped",
 				 JSONL_LINE_MAX);

@@ -22,6 +22,9 @@ struct entry {
 	size_t len;
 };
 
+/* Listings analysed at a time (see engine_ingest_new). */
+#define ROUND_MAX 500
+
 struct round {
 	struct entry *v;
 	struct matcher_job *jobs;
@@ -74,9 +77,11 @@ struct engine_ingest *engine_ingest_new(struct store *st, const struct matcher *
 {
 	struct engine_ingest *e = xcalloc(1, sizeof(*e));
 
-	/* A round as large as a store batch: each round's rows make (about)
-	 * one transaction while the next round is analysed. */
-	e->cap = batch_size ? batch_size : 500;
+	/* Rounds of at most ROUND_MAX, fed to the store's batches (which end
+	 * where they always did) a round at a time. A round as large as a
+	 * batch kept the server idle until two batches had been read and one
+	 * analysed, and held twice a batch's listings in memory. */
+	e->cap = batch_size && batch_size < ROUND_MAX ? batch_size : ROUND_MAX;
 	e->region = xstrdup("NZ");
 	for (int i = 0; i < 2; i++) {
 		e->rounds[i].v = xcalloc(e->cap, sizeof(*e->rounds[i].v));

@@ -5,6 +5,8 @@
  * one transaction per batch): new listings, changed listings as new
  * versions, hits, and flagged ones queued or re-queued, every queue change
  * audited. */
+/* strfromd (ISO/IEC TS 18661-1, C2x): see fmt_real. */
+#define __STDC_WANT_IEC_60559_BFP_EXT__ 1
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +75,10 @@ struct store_ingest {
 	 * index + 1, 0 when empty): a linear search cost every listing a
 	 * compare with each one before it, 2 million per batch of 2,000. */
 	size_t *slots, nslots;
+	/* Each rule's weight as its hits' JSON gives it, made at its first
+	 * hit: "%.17g" cost 1,900 instructions a hit (strfromd). */
+	char **weights;
+	size_t nweights;
 	struct store_ingest_stats stats;
 	int failed, staged, flagged_only;
 	/* What the staging table's statistics describe (see flush_once):
@@ -157,6 +163,8 @@ struct store_ingest *store_ingest_new(struct store *st, const struct matcher *m,
 	for (in->nslots = 16; in->nslots < 2 * in->batch_size; in->nslots *= 2)
 		;
 	in->slots = xcalloc(in->nslots, sizeof(*in->slots));
+	in->nweights = m ? matcher_pack_rule_count(matcher_get_pack(m)) : 0;
+	in->weights = xcalloc(in->nweights ? in->nweights : 1, sizeof(*in->weights));
 	lw_buf_init(&in->copy, COPY_MAX);
 	in->exclude = xstrdup("{}");
 	in->next_refresh = 1000;
@@ -188,6 +196,9 @@ void store_ingest_free(struct store_ingest *in)
 	free(in->batch);
 	free(in->spare);
 	free(in->slots);
+	for (size_t i = 0; i < in->nweights; i++)
+		free(in->weights[i]);
+	free(in->weights);
 	free(in->default_source);
 	free(in->actor);
 	free(in->exclude);
@@ -226,7 +237,18 @@ static void parse_date(const char *s, char out[16])
 		return;
 	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return;
-	snprintf(out, 16, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)mo % 100u, (unsigned)d % 100u);
+	/* "%04d-%02d-%02d" without snprintf (see fmt_ll): y is 1990 to 2999. */
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + mo / 10);
+	out[6] = (char)('0' + mo % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = '\0';
 }
 
 static void content_hash(const struct pending *p, char out[65])
@@ -243,6 +265,49 @@ static void content_hash(const struct pending *p, char out[65])
 		lw_sha256_update(&c, s, strlen(s) + 1); /* NUL keeps fields apart */
 	}
 	lw_sha256_hex(&c, out);
+}
+
+/* ---- numbers as text ---------------------------------------------------------- */
+
+/* The process links libquadmath (igraph's LAPACK needs libgfortran), whose
+ * constructor registers printf hooks; with any hook registered glibc sends
+ * every printf of the process down its slow positional path. The numbers
+ * of each listing (its COPY row's, its hits' and contact details' offsets)
+ * went through snprintf: 7% of ingestion's client instructions (callgrind,
+ * 4,000 generated listings). These write the same text without it. */
+
+/* v in decimal into out, NUL-terminated; returns the length. */
+static size_t fmt_ll(char out[24], long long v)
+{
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	char tmp[24];
+	size_t n = 0, k = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[k++] = '-';
+	while (n)
+		out[k++] = tmp[--n];
+	out[k] = '\0';
+	return k;
+}
+
+static int buf_add_ll(struct lw_buf *b, long long v)
+{
+	char num[24];
+	size_t n = fmt_ll(num, v);
+
+	return lw_buf_add(b, num, n);
+}
+
+/* v as snprintf's format (one conversion: "%.4f", "%.17g") would print it:
+ * strfromd formats through the same __printf_fp, without the hooks. */
+static void fmt_real(char *out, size_t size, double v, const char *format)
+{
+	strfromd(out, size, format, v);
 }
 
 /* ---- the JSON of hits and contact details ------------------------------------ */
@@ -299,8 +364,27 @@ static int json_add_real(struct lw_buf *b, double v)
 {
 	char num[40];
 
-	snprintf(num, sizeof(num), "%.17g", v);
+	fmt_real(num, sizeof(num), v, "%.17g");
 	return lw_buf_adds(b, num) < 0 || (!strpbrk(num, ".e") && lw_buf_adds(b, ".0") < 0) ? -1 : 0;
+}
+
+/* Appends rule r's weight w as json_add_real does, from the session's
+ * copy of its text. */
+static int add_weight(struct store_ingest *in, struct lw_buf *b, size_t r, double w)
+{
+	struct lw_buf t;
+
+	if (r >= in->nweights) /* not the session's pack's: never happens */
+		return json_add_real(b, w);
+	if (!in->weights[r]) {
+		lw_buf_init(&t, 64);
+		if (json_add_real(&t, w) < 0) {
+			lw_buf_release(&t);
+			return -1;
+		}
+		in->weights[r] = lw_buf_detach(&t, NULL);
+	}
+	return lw_buf_adds(b, in->weights[r]);
 }
 
 /* Gives the caller b's text (caller frees), or NULL (b released) when it
@@ -375,8 +459,11 @@ static int link_keys(struct pending *p, const struct matcher_analysis *a, struct
 		bad |= json_add_str(&b, value, vl) < 0;
 		bad |= lw_buf_adds(&b, ",\"normalized\":") < 0;
 		bad |= json_add_str(&b, e->normalized, strlen(e->normalized)) < 0;
-		bad |= lw_buf_printf(&b, ",\"start\":%zu,\"end\":%zu}", (size_t)e->start,
-				     (size_t)e->end) < 0;
+		bad |= lw_buf_adds(&b, ",\"start\":") < 0;
+		bad |= buf_add_ll(&b, (long long)e->start) < 0;
+		bad |= lw_buf_adds(&b, ",\"end\":") < 0;
+		bad |= buf_add_ll(&b, (long long)e->end) < 0;
+		bad |= lw_buf_addc(&b, '}') < 0;
 		free(value);
 	}
 	p->entities = json_take(&b, bad);
@@ -445,9 +532,12 @@ static int score(struct store_ingest *in, struct pending *p, const struct matche
 		bad |= lw_buf_adds(&hits, ",\"category\":") < 0;
 		bad |= json_add_str(&hits, cat, strlen(cat)) < 0;
 		bad |= lw_buf_adds(&hits, ",\"weight\":") < 0;
-		bad |= json_add_real(&hits, rule->weight) < 0;
-		bad |= lw_buf_printf(&hits, ",\"start\":%zu,\"end\":%zu,\"match\":",
-				     (size_t)h->start, (size_t)h->end) < 0;
+		bad |= add_weight(in, &hits, h->rule, rule->weight) < 0;
+		bad |= lw_buf_adds(&hits, ",\"start\":") < 0;
+		bad |= buf_add_ll(&hits, (long long)h->start) < 0;
+		bad |= lw_buf_adds(&hits, ",\"end\":") < 0;
+		bad |= buf_add_ll(&hits, (long long)h->end) < 0;
+		bad |= lw_buf_adds(&hits, ",\"match\":") < 0;
 		bad |= json_add_str(&hits, match, ml) < 0;
 		bad |= lw_buf_addc(&hits, '}') < 0;
 		free(match);
@@ -945,10 +1035,10 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 		struct pending *p = &w->v[i];
 		char seq[24], sc[32], fid[24], hs[24];
 
-		snprintf(seq, sizeof(seq), "%zu", i);
-		snprintf(fid, sizeof(fid), "%ld", p->frontier_id);
-		snprintf(hs, sizeof(hs), "%ld", p->http_status);
-		snprintf(sc, sizeof(sc), "%.4f", p->score);
+		fmt_ll(seq, (long long)i);
+		fmt_ll(fid, p->frontier_id);
+		fmt_ll(hs, p->http_status);
+		fmt_real(sc, sizeof(sc), p->score, "%.4f");
 		/* A rescan's row is a stored version: the server has its
 		 * text, and no statement reads it back from the stage (a
 		 * third of the bytes each batch sent, parsed and stored). */
@@ -974,23 +1064,21 @@ static int copy_batch(struct store_ingest *in, const struct wbatch *w, struct lw
 		copy_field(&b, p->last_modified, 0);
 		copy_field(&b, p->redirects, 0);
 		copy_field(&b, p->outlinks, 0);
-		snprintf(fid, sizeof(fid), "%ld", p->rescore_listing);
+		fmt_ll(fid, p->rescore_listing);
 		copy_field(&b, p->rescore_listing ? fid : NULL, 0);
-		snprintf(fid, sizeof(fid), "%ld", p->rescore_version);
+		fmt_ll(fid, p->rescore_version);
 		copy_field(&b, p->rescore_version ? fid : NULL, 0);
 		copy_field(&b, p->entities, 0);
-		snprintf(fid, sizeof(fid), "%lld", p->simhash);
+		fmt_ll(fid, p->simhash);
 		/* (entities is NULL only for a rescan's row whose ties
 		 * stay: nothing reads its fingerprint then.) */
 		copy_field(&b, p->entities && p->simhash ? fid : NULL, 0);
 		copy_field(&b, p->capture, 0);
 		/* A listing not a rescan's is staged as new (see take_ids); a
 		 * rescan's as the stored version it scores again. */
-		snprintf(fid, sizeof(fid), "%lld",
-			 p->rescore_version ? (long long)p->rescore_listing : p->new_listing);
+		fmt_ll(fid, p->rescore_version ? (long long)p->rescore_listing : p->new_listing);
 		copy_field(&b, fid, 0);
-		snprintf(fid, sizeof(fid), "%lld",
-			 p->rescore_version ? (long long)p->rescore_version : p->new_version);
+		fmt_ll(fid, p->rescore_version ? (long long)p->rescore_version : p->new_version);
 		copy_field(&b, fid, 0);
 		copy_field(&b, p->rescore_version ? "f" : "t", 0);
 		copy_field(&b, p->rescore_version ? NULL : "1", 0);
