@@ -302,7 +302,9 @@ static void take_rule(struct rd *r, struct matcher_pack *pack, struct pack_rule 
 	take_strv(r, &x->examples);
 	take_strv(r, &x->counterexamples);
 	take_strv(r, &x->words);
-	if (!x->id || !x->file)
+	/* Scoring indexes arrays by category: a value the parser could not
+	 * have produced is damage, not a rule. */
+	if (!x->id || !x->file || x->pub.category < -1 || x->pub.category >= MATCHER_CAT_COUNT)
 		r->bad = 1;
 }
 
