@@ -722,6 +722,21 @@ static const char stage_sql[] =
 	" version_id bigint, links_same boolean NOT NULL DEFAULT false,"
 	" links_checked boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS";
 
+/* The session's stage tables, and its promise to queue the listings it
+ * inserts for the search index itself (migration 113), which keeps the row
+ * trigger that queues other writers' from firing. Not local to the
+ * transaction: like the tables, it is undone with one that fails, and made
+ * again (the caller clears in->staged then). */
+static int stage_create(struct store_ingest *in, struct lw_error *err)
+{
+	if (db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0 ||
+	    db_exec(in->st, pending_sql, 0, NULL, NULL, err) < 0 ||
+	    db_exec(in->st, "SELECT pg_catalog.set_config('lurewatch.search_queued', 'on', false)",
+		    0, NULL, NULL, err) < 0)
+		return -1;
+	return 0;
+}
+
 /* What a step needs the batch to hold; steps for what it lacks are skipped
  * (each read the whole staging table, and the rescan step all of
  * listing_versions, for every batch). */
@@ -763,11 +778,15 @@ static const struct batch_step batch_sql[] = {
 	 * the ids its listing and version take if it is (take_ids): only those
 	 * stored before are rewritten here, to be looked up below. Handing
 	 * the returned ids back rewrote every staged row, bodies and all. */
-	{ "INSERT INTO listings (id, url, source_id, title, body, location, posted,"
+	/* The new listings are queued for the search index here (migration
+	 * 113: the session says so with lurewatch.search_queued, see
+	 * stage_create); the statement's row count is still theirs. */
+	{ "WITH n AS (INSERT INTO listings (id, url, source_id, title, body, location, posted,"
 	  " posted_on, content_hash) SELECT s.listing_id, s.url, src.id, s.title, s.body, s.location,"
 	  " s.posted, s.posted_on, s.content_hash FROM ingest_stage s"
 	  " JOIN sources src ON src.name = s.source WHERE NOT s.rescore ORDER BY s.seq"
-	  " ON CONFLICT (url) DO NOTHING", STEP_COUNT_STORED },
+	  " ON CONFLICT (url) DO NOTHING RETURNING id)"
+	  " INSERT INTO search_pending (listing_id) SELECT id FROM n", STEP_COUNT_STORED },
 	/* Only when the insert stored fewer than it was given. The ids a
 	 * batch takes are its own (nextval), so a staged listing whose id no
 	 * listing has is one whose URL was stored before. Finding them with
@@ -1313,8 +1332,7 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 		fresh += !w->v[i].rescore_version;
 	if (db_begin(in->st, err) < 0)
 		goto fail;
-	if (!in->staged && (db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0 ||
-			    db_exec(in->st, pending_sql, 0, NULL, NULL, err) < 0))
+	if (!in->staged && stage_create(in, err) < 0)
 		goto fail;
 	in->staged = 1;
 	/* Once per session: every batch's INSERT ... ON CONFLICT was a round
@@ -1420,8 +1438,7 @@ int store_ingest_priority_run(struct store_ingest *in, long lo, long hi, int who
 	snprintf(shi, sizeof(shi), "%ld", hi);
 	if (store_ingest_flush(in, err) < 0 || db_begin(in->st, err) < 0)
 		return -1;
-	if (!in->staged && (db_exec(in->st, stage_sql, 0, NULL, NULL, err) < 0 ||
-			    db_exec(in->st, pending_sql, 0, NULL, NULL, err) < 0))
+	if (!in->staged && stage_create(in, err) < 0)
 		goto fail;
 	in->staged = 1;
 	/* The batches' own statement, over the staged rows they set aside. */
