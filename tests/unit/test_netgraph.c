@@ -135,6 +135,58 @@ static void test_texts_mass(void **state)
 	netgraph_release(&g);
 }
 
+/* Clusters of near-copies among 70,000 nodes (some without a text, node
+ * numbers past 65,536 so pairs span three bytes a side): the ties found by
+ * band must be every pair within 3 bits, no more, each weighed by the larger
+ * of its ads' counts of near-duplicates, as comparing all pairs finds them. */
+static void test_texts_all_pairs(void **state)
+{
+	enum { N = 70000, STEP = 23 };
+	uint64_t *sh = calloc(N, sizeof(*sh)), x = 0x9e3779b97f4a7c15ull, base = 0;
+	unsigned char *has = calloc(N, 1);
+	size_t *deg = calloc(N, sizeof(*deg)), k = 0;
+	struct netgraph g;
+
+	(void)state;
+	for (size_t i = 0, c = 0; i < N; i += STEP, c++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (c % 9 == 0)
+			base = x;
+		/* Up to three of the low 48 bits flipped: within 3 of the cluster's
+		 * base, within 6 of each other. */
+		sh[i] = base ^ 1ull << (x % 48) ^ ((x >> 8) % 3 ? 1ull << (x >> 16) % 48 : 0) ^
+			((x >> 24) % 2 ? 1ull << (x >> 32) % 48 : 0);
+		has[i] = 1;
+	}
+	for (size_t i = 0; i < N; i += STEP)
+		for (size_t j = i + STEP; j < N; j += STEP)
+			if (__builtin_popcountll(sh[i] ^ sh[j]) <= 3) {
+				deg[i]++;
+				deg[j]++;
+			}
+	netgraph_init(&g, N);
+	netgraph_add_texts(&g, sh, has, NULL, 3);
+	netgraph_finish(&g);
+	for (size_t i = 0; i < N; i += STEP)
+		for (size_t j = i + STEP; j < N; j += STEP) {
+			int bits = __builtin_popcountll(sh[i] ^ sh[j]);
+
+			if (bits > 3)
+				continue;
+			assert_true(k < g.ne);
+			assert_int_equal(g.e[k].a, i);
+			assert_int_equal(g.e[k].b, j);
+			assert_true(g.e[k].w == (float)netgraph_text_weight(bits, 3, deg[i] > deg[j] ? deg[i] : deg[j]));
+			k++;
+		}
+	assert_true(k > 1000);                        /* the clusters did tie */
+	assert_int_equal(g.ne, k);
+	netgraph_release(&g);
+	free(sh);
+	free(has);
+	free(deg);
+}
+
 /* ---- partitions ------------------------------------------------------------- */
 
 /* Nodes base..base+k-1 share one detail. */
@@ -456,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_finish_merges_evidence),
 		cmocka_unit_test(test_texts),
 		cmocka_unit_test(test_texts_mass),
+		cmocka_unit_test(test_texts_all_pairs),
 		cmocka_unit_test(test_two_groups_bridged_are_split),
 		cmocka_unit_test(test_copied_text_stays_with_its_details),
 		cmocka_unit_test(test_tight_group_stays_whole),
