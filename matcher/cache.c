@@ -376,23 +376,31 @@ static void put_header(struct lw_buf *b, const struct matcher *m, const size_t s
 }
 
 /* Writes the header, then each image at its page, zeros between. */
-static int put_file(FILE *f, const struct lw_buf *head, char *const img[CACHE_NDB],
-		    const size_t size[CACHE_NDB])
+struct cache_image {
+	const struct lw_buf *head;
+	char *const *img;       /* CACHE_NDB databases laid out, or NULL */
+	const size_t *size;
+};
+
+/* The header, then each database on a page boundary (cache_write_file's
+ * writer; arg is a struct cache_image). */
+static int put_file(FILE *f, void *arg)
 {
 	static const char zeros[DB_PAGE];
-	size_t at = head->len;
+	const struct cache_image *x = arg;
+	size_t at = x->head->len;
 
-	if (fwrite(head->data, head->len, 1, f) != 1)
+	if (!x->head->data || fwrite(x->head->data, x->head->len, 1, f) != 1)
 		return -1;
 	for (size_t i = 0; i < CACHE_NDB; i++) {
 		size_t pad;
 
-		if (!size[i])
+		if (!x->size[i])
 			continue;
 		pad = (DB_PAGE - at % DB_PAGE) % DB_PAGE;
-		if ((pad && fwrite(zeros, pad, 1, f) != 1) || fwrite(img[i], size[i], 1, f) != 1)
+		if ((pad && fwrite(zeros, pad, 1, f) != 1) || fwrite(x->img[i], x->size[i], 1, f) != 1)
 			return -1;
-		at += pad + size[i];
+		at += pad + x->size[i];
 	}
 	return 0;
 }
@@ -416,15 +424,52 @@ int cache_mkdirs(const char *dir)
 	return rc;
 }
 
+/* Writes path whole or not at all: write(f, arg) fills a new temporary file
+ * beside it (cache_create), renamed over path once written and closed, so a
+ * reader never sees half a cache file. 0, or -1 with err set. */
+int cache_write_file(const char *path, int (*write)(FILE *f, void *arg), void *arg,
+		     struct lw_error *err)
+{
+	struct lw_buf b;
+	char *tmp;
+	FILE *f;
+	int rc = -1, write_ok;
+
+	lw_buf_init(&b, 8192);
+	lw_buf_printf(&b, "%s.tmp.%ld", path, (long)getpid());
+	if (!(tmp = lw_buf_detach(&b, NULL)))
+		return lw_error_set(err, "cache path too long");
+	if (!(f = cache_create(tmp, err)))
+		goto out;
+	write_ok = write(f, arg) == 0;
+	/* A failed close is a failed write: keep the two results apart. */
+	if (fclose(f) != 0)
+		write_ok = 0;
+	if (!write_ok) {
+		lw_error_set(err, "cannot write cache file '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		lw_error_set(err, "cannot rename '%s' into place: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
 int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 {
 	const hs_database_t *dbs[CACHE_NDB] = { m->db_main, m->db_lit, m->db_ulit,
 						m->db_pad, m->db_gate, m->db_fac };
-	char *path = NULL, *tmp = NULL, *img[CACHE_NDB] = { NULL };
+	char *path = NULL, *img[CACHE_NDB] = { NULL };
 	size_t size[CACHE_NDB] = { 0 };
-	FILE *f = NULL;
-	struct lw_buf b, head;
-	int rc = -1, write_ok;
+	struct cache_image x;
+	struct lw_buf head;
+	int rc = -1;
 
 	lw_buf_init(&head, CACHE_MAX_FILE);
 	if (cache_mkdirs(dir) < 0)
@@ -438,32 +483,16 @@ int cache_store(const struct matcher *m, const char *dir, struct lw_error *err)
 			goto out;
 		}
 	put_header(&head, m, size);
-	lw_buf_init(&b, 8192);
-	lw_buf_printf(&b, "%s.tmp.%ld", path, (long)getpid());
-	tmp = lw_buf_detach(&b, NULL);
-	if (!(f = cache_create(tmp, err)))
+	x.head = &head;
+	x.img = img;
+	x.size = size;
+	if (cache_write_file(path, put_file, &x, err) < 0)
 		goto out;
-	write_ok = head.data && put_file(f, &head, img, size) == 0;
-	/* A failed close is a failed write: keep the two results apart. */
-	if (fclose(f) != 0)
-		write_ok = 0;
-	f = NULL;
-	if (!write_ok) {
-		lw_error_set(err, "cannot write cache file '%s'", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		lw_error_set(err, "cannot rename '%s' into place: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
 	rc = 0;
 out:
 	for (size_t i = 0; i < CACHE_NDB; i++)
 		free(img[i]);
 	lw_buf_release(&head);
-	free(tmp);
 	free(path);
 	return rc;
 }

@@ -124,6 +124,11 @@ int cache_map_file(const char *path, size_t max, char **data, size_t *len, struc
 /* Creates the temporary file tmp for a cache file, mode 0600 whatever the
  * umask, never through a link; NULL with err set on failure. */
 FILE *cache_create(const char *tmp, struct lw_error *err);
+/* Writes the cache file path whole or not at all, its bytes from write(f,
+ * arg) into a cache_create'd temporary file renamed into place; 0, or -1
+ * with err set. */
+int cache_write_file(const char *path, int (*write)(FILE *f, void *arg), void *arg,
+		     struct lw_error *err);
 /* Creates dir and its parents (mode 0700); returns 0 or -1 with errno. */
 int cache_mkdirs(const char *dir);
 /* Resolves the cache directory from options and environment; returns a new

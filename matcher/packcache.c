@@ -133,14 +133,20 @@ static void put_rule(struct wr *b, const struct matcher_pack *pack, const struct
 	put_strv(b, &r->words);
 }
 
+/* cache_write_file's writer: the buffer built below, whole. */
+static int put_all(FILE *f, void *arg)
+{
+	const struct lw_buf *b = arg;
+
+	return b->len && fwrite(b->data, b->len, 1, f) == 1 ? 0 : -1;
+}
+
 int pack_cache_store(const struct matcher_pack *pack, const char *weights, const char *prehash,
 		     const char *dir, struct lw_error *err)
 {
-	char *path = packc_path(prehash, dir), *tmp = NULL;
+	char *path = packc_path(prehash, dir);
 	struct wr w = { .full = 0 };
-	struct lw_buf t;
-	FILE *f = NULL;
-	int rc = -1, write_ok;
+	int rc = -1;
 
 	if (!path)
 		return lw_error_set(err, "pack cache path too long");
@@ -168,29 +174,11 @@ int pack_cache_store(const struct matcher_pack *pack, const char *weights, const
 		lw_error_set(err, "rule pack too large to cache");
 		goto out;
 	}
-	lw_buf_init(&t, 8192);
-	lw_buf_printf(&t, "%s.tmp.%ld", path, (long)getpid());
-	tmp = lw_buf_detach(&t, NULL);
-	if (!(f = cache_create(tmp, err)))
+	if (cache_write_file(path, put_all, &w.b, err) < 0)
 		goto out;
-	write_ok = fwrite(w.b.data, w.b.len, 1, f) == 1;
-	/* A failed close is a failed write: keep the two results apart. */
-	if (fclose(f) != 0)
-		write_ok = 0;
-	if (!write_ok) {
-		lw_error_set(err, "cannot write cache file '%s'", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		lw_error_set(err, "cannot rename '%s' into place: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
 	rc = 0;
 out:
 	lw_buf_release(&w.b);
-	free(tmp);
 	free(path);
 	return rc;
 }
