@@ -59,5 +59,5 @@ void lw_lazy_need(struct lw_lazy *lib)
 		return;
 	fflush(stdout);
 	fprintf(stderr, "lurewatch: %s\n", err.msg);
-	exit(1);
+	exit(2);
 }

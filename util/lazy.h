@@ -45,9 +45,10 @@ int lw_lazy_open(struct lw_lazy *lib, struct lw_error *err);
 int lw_lazy_is_open(struct lw_lazy *lib);
 
 /* lw_lazy_open for the wrappers, which cannot return an error of their own:
- * on failure prints "lurewatch: <message>" on stderr and exits with status 1.
- * Like xmalloc's exit on out-of-memory, this is the one place library code
- * stops the program: a missing shared library is an installation fault. */
+ * on failure prints "lurewatch: <message>" on stderr and exits with status 2,
+ * the commands' error status (1 is match's "nothing flagged"). Like xmalloc's
+ * abort on out-of-memory, this is a place library code may stop the program:
+ * a missing shared library is a fault of the installation, not of an input. */
 void lw_lazy_need(struct lw_lazy *lib);
 
 #endif
