@@ -80,10 +80,17 @@ static void strv_append(struct strv *s, const char *v, const char *sep)
 	*last = p;
 }
 
-static void strv_release(struct strv *s)
+/* Frees s unless a warm start left it in the mapped cache file. */
+static void free_str(const struct matcher_pack *pack, char *s)
+{
+	if (!pack_cache_owns(pack, s))
+		free(s);
+}
+
+static void strv_release(const struct matcher_pack *pack, struct strv *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
+		free_str(pack, s->v[i]);
 	free(s->v);
 	free(s->lines);
 }
@@ -788,22 +795,23 @@ void pack_forget_rules(struct matcher_pack *pack)
 	for (size_t i = 0; i < pack->nrules; i++) {
 		struct pack_rule *r = &pack->rules[i];
 
-		free(r->id);
-		free(r->description);
-		free(r->source);
-		free(r->lang);
-		free(r->family);
-		free(r->combine);
-		strv_release(&r->patterns);
-		strv_release(&r->examples);
-		strv_release(&r->counterexamples);
-		strv_release(&r->words);
+		free_str(pack, r->id);
+		free_str(pack, r->description);
+		free_str(pack, r->source);
+		free_str(pack, r->lang);
+		free_str(pack, r->family);
+		free_str(pack, r->combine);
+		strv_release(pack, &r->patterns);
+		strv_release(pack, &r->examples);
+		strv_release(pack, &r->counterexamples);
+		strv_release(pack, &r->words);
 	}
 	free(pack->rules);
 	free(pack->index);
-	free(pack->name);
-	free(pack->version);
-	free(pack->description);
+	free_str(pack, pack->name);
+	free_str(pack, pack->version);
+	free_str(pack, pack->description);
+	pack_cache_unmap(pack);
 	pack->rules = NULL;
 	pack->nrules = pack->cap = 0;
 	pack->index = NULL;

@@ -41,6 +41,10 @@ struct matcher_pack {
 	int nadhoc;
 	char hash[65];
 	struct lw_sha256 *sha;          /* while loading */
+	/* A warm start's parsed-pack cache file, mapped read-only for the pack's
+	 * life: the strings of its rules point into it (packcache.c). */
+	char *cache_bytes;
+	size_t cache_len;
 };
 
 /* Finds a rule by id; returns its index or -1. */
@@ -73,6 +77,11 @@ int pack_cache_load(struct matcher_pack *pack, char **weights, const char *preha
 		    const char *dir, struct lw_error *damaged);
 int pack_cache_store(const struct matcher_pack *pack, const char *weights, const char *prehash,
 		     const char *dir, struct lw_error *err);
+
+/* Whether s lies in the mapped cache file (not to be freed), and the
+ * unmapping of that file once nothing points into it. */
+int pack_cache_owns(const struct matcher_pack *pack, const void *s);
+void pack_cache_unmap(struct matcher_pack *pack);
 
 /* Refreshes every rule's public view after the arrays stopped growing. */
 void pack_publish(struct matcher_pack *pack);
