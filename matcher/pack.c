@@ -90,8 +90,8 @@ static void strv_release(const struct matcher_pack *pack, struct strv *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free_str(pack, s->v[i]);
-	free(s->v);
-	free(s->lines);
+	free_str(pack, (char *)s->v);
+	free_str(pack, (char *)s->lines);
 }
 
 static int valid_id(const char *id)

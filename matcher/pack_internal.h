@@ -45,6 +45,9 @@ struct matcher_pack {
 	 * life: the strings of its rules point into it (packcache.c). */
 	char *cache_bytes;
 	size_t cache_len;
+	/* and the arrays of its rules' string lists, in one allocation */
+	char *cache_arrays;
+	size_t cache_arrays_len;
 };
 
 /* Finds a rule by id; returns its index or -1. */
@@ -78,8 +81,9 @@ int pack_cache_load(struct matcher_pack *pack, char **weights, const char *preha
 int pack_cache_store(const struct matcher_pack *pack, const char *weights, const char *prehash,
 		     const char *dir, struct lw_error *err);
 
-/* Whether s lies in the mapped cache file (not to be freed), and the
- * unmapping of that file once nothing points into it. */
+/* Whether s lies in the mapped cache file or the block of arrays beside
+ * it (not to be freed alone), and the release of both once nothing points
+ * into them. */
 int pack_cache_owns(const struct matcher_pack *pack, const void *s);
 void pack_cache_unmap(struct matcher_pack *pack);
 

@@ -32,10 +32,10 @@
 /* Every field of a rule and of a pack is written below or rebuilt on
  * reading; a new field must be added to both, or a warm start would lose
  * it. A tripwire on the build machine's layout fails the build until it is
- * (then update the sizes; cache_bytes and cache_len are this file's own). */
+ * (then update the sizes; the cache_ fields are this file's own). */
 #if defined(__x86_64__) && defined(__LP64__)
 _Static_assert(sizeof(struct pack_rule) == 368, "new pack_rule field: serialise it here");
-_Static_assert(sizeof(struct matcher_pack) == 216, "new matcher_pack field: serialise it here");
+_Static_assert(sizeof(struct matcher_pack) == 232, "new matcher_pack field: serialise it here");
 #endif
 
 static char *packc_path(const char *prehash, const char *dir)
@@ -190,6 +190,8 @@ struct rd {
 	const char *p;
 	size_t left;
 	int bad;                /* set by the first read past the end or bad value */
+	char *arrays;           /* the pack's cache_arrays, filled from the start */
+	size_t arrays_used, arrays_cap;
 };
 
 static void take(struct rd *r, void *out, size_t n)
@@ -252,13 +254,26 @@ static void take_strv(struct rd *r, struct strv *s)
 {
 	/* Each entry takes at least 8 bytes: a count past that is damage. */
 	uint32_t n = take_u32(r);
+	size_t vbytes, lbytes;
 
 	if (r->bad || n > r->left / 8) {
 		r->bad = 1;
 		return;
 	}
-	s->v = xcalloc(n ? n : 1, sizeof(*s->v));
-	s->lines = xcalloc(n ? n : 1, sizeof(*s->lines));
+	/* Carved from one block: thousands of small callocs were a fifth of a
+	 * warm match's page faults. The block's bound (pack_cache_load) holds
+	 * whatever the file says, but a count is checked against it anyway. */
+	vbytes = n * sizeof(*s->v);
+	lbytes = (n * sizeof(*s->lines) + 7) & ~(size_t)7;
+	if (vbytes + lbytes > r->arrays_cap - r->arrays_used) {
+		r->bad = 1;
+		return;
+	}
+	if (n == 0)
+		return; /* as a parsed rule's empty list: NULL */
+	s->v = (char **)(void *)(r->arrays + r->arrays_used);
+	s->lines = (int *)(void *)(r->arrays + r->arrays_used + vbytes);
+	r->arrays_used += vbytes + lbytes;
 	s->cap = n;
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
 		s->v[i] = take_str(r);
@@ -318,6 +333,13 @@ int pack_cache_load(struct matcher_pack *pack, char **weights, const char *preha
 	/* Hit or miss, pack_forget_rules unmaps it after the strings go. */
 	pack->cache_bytes = data;
 	pack->cache_len = len;
+	/* Each list entry takes at least 9 bytes of the file (length, NUL,
+	 * line) and 12 here, each list at most 8 more: twice the file's size
+	 * bounds them all. Pages never written are never faulted in. */
+	r.arrays_cap = 2 * len + 64;
+	r.arrays = pack->cache_arrays = xmalloc(r.arrays_cap);
+	pack->cache_arrays_len = r.arrays_cap;
+	r.arrays_used = 0;
 	r.p = data;
 	r.left = len;
 	r.bad = 0;
@@ -359,17 +381,24 @@ out:
 	return rc;
 }
 
+static int within(const void *s, const char *start, size_t len)
+{
+	uintptr_t p = (uintptr_t)s, b = (uintptr_t)start;
+
+	return start && p >= b && p - b < len;
+}
+
 int pack_cache_owns(const struct matcher_pack *pack, const void *s)
 {
-	uintptr_t p = (uintptr_t)s, start = (uintptr_t)pack->cache_bytes;
-
-	return pack->cache_bytes && p >= start && p - start < pack->cache_len;
+	return within(s, pack->cache_bytes, pack->cache_len) ||
+	       within(s, pack->cache_arrays, pack->cache_arrays_len);
 }
 
 void pack_cache_unmap(struct matcher_pack *pack)
 {
 	if (pack->cache_bytes)
 		munmap(pack->cache_bytes, pack->cache_len);
-	pack->cache_bytes = NULL;
-	pack->cache_len = 0;
+	free(pack->cache_arrays);
+	pack->cache_bytes = pack->cache_arrays = NULL;
+	pack->cache_len = pack->cache_arrays_len = 0;
 }
