@@ -248,6 +248,8 @@ static int parse_or(struct parser *ps)
 	return a;
 }
 
+static void compile_prog(struct comb *c);
+
 int comb_parse(const struct matcher_pack *pack, const char *expr, struct comb *c,
 	       struct lw_error *err)
 {
@@ -257,6 +259,8 @@ int comb_parse(const struct matcher_pack *pack, const char *expr, struct comb *c
 
 	c->nodes = NULL;
 	c->n = 0;
+	c->prog = NULL;
+	c->nprog = 0;
 	c->root = parse_or(&ps);
 	if (c->root < 0)
 		goto out;
@@ -265,6 +269,7 @@ int comb_parse(const struct matcher_pack *pack, const char *expr, struct comb *c
 		fail_at(&ps, "unexpected text (an operator is missing?)");
 		goto out;
 	}
+	compile_prog(c);
 	/* A combination is only evaluated when one of its operands matched, so
 	 * one that holds for an empty document would never fire. */
 	none = xcalloc(pack->nrules ? pack->nrules : 1, 1);
@@ -285,6 +290,9 @@ void comb_release(struct comb *c)
 	free(c->nodes);
 	c->nodes = NULL;
 	c->n = 0;
+	free(c->prog);
+	c->prog = NULL;
+	c->nprog = 0;
 	c->root = -1;
 }
 
@@ -309,9 +317,94 @@ static int eval_bool(const struct comb *c, int i, const unsigned char *state)
 	}
 }
 
-int comb_eval_bool(const struct comb *c, const unsigned char *state)
+int comb_eval_bool_tree(const struct comb *c, const unsigned char *state)
 {
 	return c->root >= 0 && eval_bool(c, c->root, state);
+}
+
+/* ---- the compiled form ------------------------------------------------------- */
+
+/* A scan evaluates a few combinations per document and each walk chased
+ * node indexes through a tree of its own allocation, a cache miss and a
+ * call a node. The program evaluates every node once, short-circuiting
+ * nothing: eval_bool has no side effects, so only its answer counts. */
+enum { COMB_PROG_ID, COMB_PROG_NOT, COMB_PROG_AND, COMB_PROG_OR, COMB_PROG_FIRST };
+#define COMB_PROG_SHIFT 3
+#define COMB_PROG_OP(w) ((w) & ((1u << COMB_PROG_SHIFT) - 1))
+
+static int emit(const struct comb *c, int i, uint32_t *prog, size_t *n)
+{
+	const struct comb_node *x = &c->nodes[i];
+
+	if (x->kind == COMB_ID) {
+		if (x->rule > UINT32_MAX >> COMB_PROG_SHIFT)
+			return -1;
+		prog[(*n)++] = (uint32_t)x->rule << COMB_PROG_SHIFT | COMB_PROG_ID;
+		return 0;
+	}
+	if (emit(c, x->a, prog, n) < 0)
+		return -1;
+	if (x->kind == COMB_NOT) {
+		prog[(*n)++] = COMB_PROG_NOT;
+		return 0;
+	}
+	if (emit(c, x->b, prog, n) < 0)
+		return -1;
+	/* a negated proximity operator is its left operand (eval_bool) */
+	prog[(*n)++] = x->kind == COMB_OR ? COMB_PROG_OR :
+		       x->kind != COMB_AND && x->negated ? COMB_PROG_FIRST : COMB_PROG_AND;
+	return 0;
+}
+
+/* Fills c->prog from the tree; leaves it NULL (the tree is walked) when a
+ * rule index does not fit the program's word. */
+static void compile_prog(struct comb *c)
+{
+	size_t n = 0;
+
+	if (c->root < 0 || c->n == 0)
+		return;
+	c->prog = xreallocarray(NULL, c->n, sizeof(*c->prog));
+	if (emit(c, c->root, c->prog, &n) < 0) {
+		free(c->prog);
+		c->prog = NULL;
+		return;
+	}
+	c->nprog = n;
+}
+
+int comb_eval_bool(const struct comb *c, const unsigned char *state)
+{
+	/* a postfix program of at most COMB_MAX_NODES words stacks no deeper */
+	unsigned char st[COMB_MAX_NODES];
+	size_t sp = 0;
+
+	if (!c->prog)
+		return comb_eval_bool_tree(c, state);
+	for (size_t k = 0; k < c->nprog; k++) {
+		uint32_t w = c->prog[k];
+
+		switch (COMB_PROG_OP(w)) {
+		case COMB_PROG_ID:
+			st[sp++] = state[w >> COMB_PROG_SHIFT] != 0;
+			break;
+		case COMB_PROG_NOT:
+			st[sp - 1] ^= 1;
+			break;
+		case COMB_PROG_AND:
+			sp--;
+			st[sp - 1] &= st[sp];
+			break;
+		case COMB_PROG_OR:
+			sp--;
+			st[sp - 1] |= st[sp];
+			break;
+		default:
+			sp--;
+			break;
+		}
+	}
+	return st[0];
 }
 
 void comb_op_name(const struct comb_node *x, char *buf, size_t cap)
