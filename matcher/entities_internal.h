@@ -164,4 +164,13 @@ void ent_find_urls(struct ent_ctx *c);
 void ent_find_handles(struct ent_ctx *c);
 void ent_find_phones(struct ent_ctx *c);
 
+/* The phone finder's index of decimal digits (Nd) in the Basic Multilingual
+ * Plane: bit n of two[lead - 0xC0] when a digit is among the 64 code
+ * points that lead byte and continuation 0x80 + n encode, likewise
+ * three[lead - 0xE0]. The _ref form asks utf8proc of every code point;
+ * the other, used, only of every eighth, and test_entities holds the two
+ * equal. */
+void ent_phone_index_digits(uint64_t two[32], uint64_t three[16]);
+void ent_phone_index_digits_ref(uint64_t two[32], uint64_t three[16]);
+
 #endif
