@@ -85,8 +85,9 @@ struct ent_keywords {
 	 * first, next[k] - 1 the one after word k (0: none). */
 	uint8_t head[256];
 	uint8_t next[ENT_KEYWORDS_MAX];
-	uint64_t second[256];   /* for a UTF-8 lead byte: bit n when a word
-	                         * starting with it has 0x80 + n next */
+	uint64_t second[256];   /* bit (c & 63) when a word starting with the
+	                         * byte has c next (every bit for a one-byte
+	                         * word): "the" and "this" are no "telegram" */
 };
 
 /* 0 when no keyword of kw can start at byte i of s (NUL-terminated, i
@@ -96,7 +97,7 @@ static inline int ent_keyword_maybe(const struct ent_keywords *kw, const char *s
 {
 	unsigned char b = (unsigned char)s[i];
 
-	return kw->first[b] && (b < 0xC0 || (kw->second[b] >> ((unsigned char)s[i + 1] & 63) & 1));
+	return kw->first[b] && (kw->second[b] >> ((unsigned char)s[i + 1] & 63) & 1);
 }
 
 extern struct ent_keywords ent_kw_whatsapp;
