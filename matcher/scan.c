@@ -56,6 +56,11 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 		s->hs[u].k0 = (uint32_t)m->hs_first[u];
 		s->hs[u].k1 = (uint32_t)m->hs_first[u + 1];
 		s->hs[u].pid0 = s->hs[u].k1 > s->hs[u].k0 ? m->hs_pids[m->hs_first[u]] : 0;
+		s->hs[u].plain = 1;
+		for (size_t k = s->hs[u].k0; k < s->hs[u].k1; k++)
+			if (m->pat_check[m->hs_pids[k]] &
+			    (PAT_CHECK_LEFT | PAT_CHECK_RIGHT | PAT_WORD_LEFT | PAT_WORD_RIGHT))
+				s->hs[u].plain = 0;
 	}
 	s->head = xcalloc(nrules, sizeof(*s->head));
 	s->tail = xcalloc(nrules, sizeof(*s->tail));
@@ -328,6 +333,33 @@ static int on_match_padded(unsigned u, unsigned long long from, unsigned long lo
 	return 0;
 }
 
+/* A match of id u ending at to, one byte after the latest record of each
+ * of its patterns, inside a run of ASCII letters and digits: what record()
+ * would do for each, fold the match into that record (no boundary to
+ * check, the rule fired already, the bytes between are one run), done
+ * without it. The digit scan reports the amount term, eight patterns of
+ * one id, at every digit, and regular expressions end at every byte of
+ * a number: most of the callback's calls. Returns 0 when any pattern of
+ * u would not fold so, leaving every record as it was. */
+static int extend(struct matcher_scanner *s, unsigned u, size_t to)
+{
+	const unsigned char *b = (const unsigned char *)s->norm.buf;
+	const struct scan_hs *h = &s->hs[u];
+	const unsigned *pids = s->m->hs_pids;
+
+	if (!h->plain || to < 2 || !ascii_alnum(b[to - 2]) || !ascii_alnum(b[to - 1]))
+		return 0;
+	for (size_t k = h->k0; k < h->k1; k++) {
+		uint32_t last = s->pat[pids[k]].last;
+
+		if (last == RAW_NONE || s->raw[last].end != to - 1)
+			return 0;
+	}
+	for (size_t k = h->k0; k < h->k1; k++)
+		s->raw[s->pat[pids[k]].last].end = (uint32_t)to;
+	return 1;
+}
+
 /* Hyperscan id u stands for every pattern with the same expression. */
 static int on_match(unsigned u, unsigned long long from, unsigned long long to,
 		    unsigned flags, void *ctx)
@@ -338,6 +370,8 @@ static int on_match(unsigned u, unsigned long long from, unsigned long long to,
 	(void)from;
 	(void)flags;
 	if (u >= m->nhs)
+		return 0;
+	if (!s->no_extend && extend(s, u, (size_t)to))
 		return 0;
 	if (s->hs[u].k1 - s->hs[u].k0 == 1) {
 		record(s, s->hs[u].pid0, (size_t)to);

@@ -56,6 +56,7 @@ struct scan_pat {
 /* One Hyperscan id: its patterns are m->hs_pids[k0 .. k1), pid0 the first. */
 struct scan_hs {
 	uint32_t k0, k1, pid0;
+	uint32_t plain;         /* 1: no pattern of it checks a word boundary */
 };
 
 struct matcher_scanner {
@@ -75,6 +76,7 @@ struct matcher_scanner {
 	size_t nraw, raw_cap;
 	struct scan_pat *pat;           /* per pattern */
 	struct scan_hs *hs;             /* per Hyperscan id */
+	int no_extend;                  /* tests: 1 turns off on_match's extend() */
 	uint32_t *head, *tail;          /* per rule: its first and last match */
 	unsigned char *fired;           /* per rule: matched anywhere */
 	unsigned char *done;            /* per rule: combination evaluated */
