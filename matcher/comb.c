@@ -261,6 +261,7 @@ int comb_parse(const struct matcher_pack *pack, const char *expr, struct comb *c
 	c->n = 0;
 	c->prog = NULL;
 	c->nprog = 0;
+	c->nmust = 0;
 	c->root = parse_or(&ps);
 	if (c->root < 0)
 		goto out;
@@ -293,6 +294,7 @@ void comb_release(struct comb *c)
 	free(c->prog);
 	c->prog = NULL;
 	c->nprog = 0;
+	c->nmust = 0;
 	c->root = -1;
 }
 
@@ -356,14 +358,68 @@ static int emit(const struct comb *c, int i, uint32_t *prog, size_t *n)
 	return 0;
 }
 
+struct must {
+	uint32_t id[COMB_MUST_MAX];
+	unsigned n;
+};
+
+static int must_has(const struct must *m, uint32_t id)
+{
+	for (unsigned k = 0; k < m->n; k++)
+		if (m->id[k] == id)
+			return 1;
+	return 0;
+}
+
+/* Into *out, operands that node i cannot hold without: its own for an
+ * operand, both sides' for '&' and a proximity operator, those both sides
+ * of '|' share, the left side's for a negated proximity operator (it is
+ * its left operand), none for '!'. Any subset of such a set is one too,
+ * so sets are cut at COMB_MUST_MAX. */
+static void must_of(const struct comb *c, int i, struct must *out)
+{
+	const struct comb_node *x = &c->nodes[i];
+	struct must a = { { 0 }, 0 }, b = { { 0 }, 0 };
+
+	out->n = 0;
+	switch (x->kind) {
+	case COMB_ID:
+		if (x->rule <= UINT32_MAX)
+			out->id[out->n++] = (uint32_t)x->rule;
+		return;
+	case COMB_NOT:
+		return;
+	case COMB_OR:
+		must_of(c, x->a, &a);
+		must_of(c, x->b, &b);
+		for (unsigned k = 0; k < a.n; k++)
+			if (must_has(&b, a.id[k]))
+				out->id[out->n++] = a.id[k];
+		return;
+	default:
+		must_of(c, x->a, out);
+		if (x->kind != COMB_AND && x->negated)
+			return;
+		must_of(c, x->b, &b);
+		for (unsigned k = 0; k < b.n && out->n < COMB_MUST_MAX; k++)
+			if (!must_has(out, b.id[k]))
+				out->id[out->n++] = b.id[k];
+		return;
+	}
+}
+
 /* Fills c->prog from the tree; leaves it NULL (the tree is walked) when a
  * rule index does not fit the program's word. */
 static void compile_prog(struct comb *c)
 {
+	struct must m = { { 0 }, 0 };
 	size_t n = 0;
 
 	if (c->root < 0 || c->n == 0)
 		return;
+	must_of(c, c->root, &m);
+	memcpy(c->must, m.id, sizeof(c->must));
+	c->nmust = m.n;
 	c->prog = xreallocarray(NULL, c->n, sizeof(*c->prog));
 	if (emit(c, c->root, c->prog, &n) < 0) {
 		free(c->prog);
@@ -381,6 +437,9 @@ int comb_eval_bool(const struct comb *c, const unsigned char *state)
 
 	if (!c->prog)
 		return comb_eval_bool_tree(c, state);
+	for (unsigned k = 0; k < c->nmust; k++)
+		if (!state[c->must[k]])
+			return 0;
 	for (size_t k = 0; k < c->nprog; k++) {
 		uint32_t w = c->prog[k];
 

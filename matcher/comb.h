@@ -13,6 +13,8 @@
 
 /* Most nodes an expression may hold. */
 #define COMB_MAX_NODES 512
+/* Most operands struct comb keeps as necessary for its bound. */
+#define COMB_MUST_MAX 4
 /* Largest n in NEAR/n and BEFORE/n. */
 #define COMB_MAX_DISTANCE 1000
 
@@ -47,6 +49,10 @@ struct comb {
 	 * no program and is walked instead. */
 	uint32_t *prog;
 	size_t nprog;
+	/* Operands that must all have matched for the bound to hold (some of
+	 * them, at most COMB_MUST_MAX): most evaluations fail, and fail here. */
+	uint32_t must[COMB_MUST_MAX];
+	unsigned nmust;
 };
 
 /* Parses expr, resolving ids in pack. Operands are pattern rules, terms or
