@@ -66,9 +66,11 @@ $(B)/gen/migrations.c: $(MIGRATIONS) scripts/embed_sql.sh
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
 	$(Q)sh scripts/embed_sql.sh $@ $(MIGRATIONS)
+# The generated files include their module's header by name, so that a build
+# folder anywhere (FUZZ_B=/tmp/...) finds it.
 $(B)/gen/migrations.o: $(B)/gen/migrations.c
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Istore -c -o $@ $<
 $(B)/libstore.a: $(B)/gen/migrations.o
 
 # So do the web interface's templates, style sheet and script.
@@ -79,7 +81,7 @@ $(B)/gen/assets.c: $(ASSETS) scripts/embed_assets.sh
 	$(Q)sh scripts/embed_assets.sh $@ $(ASSETS)
 $(B)/gen/assets.o: $(B)/gen/assets.c
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Iweb -c -o $@ $<
 $(B)/libweb.a: $(B)/gen/assets.o
 
 # The installed rules folder is compiled in: rebuild when PREFIX changes.
