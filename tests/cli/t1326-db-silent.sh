@@ -16,12 +16,18 @@ sock=$("$LW" db url | sed -n "s/^host='\([^']*\)'.*/\1/p")
 [ -d "$sock" ] && ok "the cluster's socket folder is $sock" || notok "socket folder from db url ('$sock')"
 
 # silent DIR: silentpg.py on DIR/.s.PGSQL.5432; sets $silent_pid.
+# The output file is removed first: the background job truncates it only
+# once it has forked, and the wait below must not read the "ready" of the
+# previous impostor (on a loaded machine it did, and the command under test
+# ran before the socket existed).
 silent() {
+	rm -f "$TMP/silent.out"
 	python3 "$SILENT" --socket-dir "$1" --idle-exit 120 >"$TMP/silent.out" 2>"$TMP/silent.err" &
 	silent_pid=$!
 	pids="$pids $silent_pid"
 	i=0
-	while ! grep -q '^ready' "$TMP/silent.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q '^ready' "$TMP/silent.out" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q '^ready' "$TMP/silent.out" 2>/dev/null || notok "silentpg.py on $1 did not start within 30 s"
 }
 # elapsed CMD...: output in $TMP/out and $TMP/err, rc in $rc, whole seconds in $secs.
 elapsed() {
