@@ -8,6 +8,7 @@ DATADIR  = $(PREFIX)/share/lurewatch
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CC      ?= cc
+B        = build
 PKGS     = libhs libxml-2.0 libcurl libpq libutf8proc inih jansson libcrypto libpcre2-8 igraph \
            libmicrohttpd libargon2 libgvc zlib
 CFLAGS  ?= -O2 -g
@@ -20,13 +21,22 @@ CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 # Graphviz bring 18 of the binary's 66 shared libraries, and loading them was
 # a third of every start-up. Their headers are still compiled against, and
 # the sonames dlopen asks for are those of the libraries the headers came with.
-DLPKGS   = igraph libgvc
+DLPKGS   = igraph libgvc $(LAZYPKGS)
+# Opened on their first call (util/lazy.h), not linked: libcurl, libpq and
+# libxml2 brought some forty shared libraries (GnuTLS, Kerberos, LDAP, ICU)
+# that `match`, `rules check` and `--version` never use, and faulting them in
+# was most of those commands' start-up. scripts/lazy_libs.sh names their
+# sonames and packages; it asks dpkg, which is slow, so once per build folder.
+LAZYPKGS = libxml-2.0 libcurl libpq libmicrohttpd libargon2 zlib
+LAZY_DEFS := $(shell mkdir -p $(B) && { test -s $(B)/lazy.flags || \
+               sh scripts/lazy_libs.sh >$(B)/lazy.flags; } && cat $(B)/lazy.flags)
 soname   = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/lib$(2).so" 2>/dev/null | \
              awk '$$1 == "SONAME" { print $$2 }')
 IGRAPH_SONAME := $(or $(call soname,igraph,igraph),libigraph.so.3)
 GVC_SONAME    := $(or $(call soname,libgvc,gvc),libgvc.so.6)
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
-             -DLW_IGRAPH_SONAME='"$(IGRAPH_SONAME)"' -DLW_GVC_SONAME='"$(GVC_SONAME)"'
+             -DLW_IGRAPH_SONAME='"$(IGRAPH_SONAME)"' -DLW_GVC_SONAME='"$(GVC_SONAME)"' \
+             $(LAZY_DEFS)
 DEPLIBS   := $(shell pkg-config --libs $(filter-out $(DLPKGS),$(PKGS)) 2>/dev/null) -lpthread -lm
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS_ALL) $(DEPCFLAGS) -MMD -MP
 
@@ -36,7 +46,6 @@ else
 Q = @
 endif
 
-B = build
 MODULES = $(foreach m,util matcher config store engine crawler web archive,$(if $(wildcard $(m)/*.c),$(m)))
 LIBS = $(foreach m,$(MODULES),$(B)/lib$(m).a)
 # Link order: dependents first.

@@ -13,6 +13,7 @@
 #include "../matcher/prepared.h"
 #include "../matcher/text.h"
 #include "../util/xmalloc.h"
+#include "bench_clock.h"
 #include "bench_file.h"
 
 int entities_extract_text_reference(const struct lw_text *t, const char *orig,
@@ -24,14 +25,6 @@ struct doc {
 	size_t len;
 	struct lw_text t;
 };
-
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -69,7 +62,7 @@ int main(int argc, char **argv)
 	}
 	entity_list_init(&l);
 	do {
-		c0 = cpu_now();
+		c0 = bench_cpu_now();
 		for (i = 0; i < ndocs; i++) {
 			if ((ref ? entities_extract_text_reference
 				 : entities_extract_text)(&docs[i].t, docs[i].orig, docs[i].len,
@@ -80,7 +73,7 @@ int main(int argc, char **argv)
 			found += l.n;
 			bytes += docs[i].len;
 		}
-		secs += cpu_now() - c0;
+		secs += bench_cpu_now() - c0;
 		passes++;
 	} while (secs < min_secs);
 	printf("entities.docs=%zu\nentities.passes=%d\nentities.found=%zu\n"

@@ -8,6 +8,7 @@
 
 #include "../crawler/fetch.h"
 #include "../util/xmalloc.h"
+#include "bench_clock.h"
 
 struct run {
 	long done, ok, failed, other;
@@ -15,14 +16,6 @@ struct run {
 	const char *first_error;
 	char first_error_buf[256];
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double cpu_seconds(void)
 {
@@ -32,15 +25,6 @@ static double cpu_seconds(void)
 		return 0;
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static long maxrss_kb(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) < 0)
-		return -1;
-	return ru.ru_maxrss;
 }
 
 static void on_done(const struct fetch_result *r, void *arg)
@@ -107,7 +91,7 @@ int main(int argc, char **argv)
 	/* URLs are handed over a window at a time, as the crawler leases them,
 	 * so memory does not grow with the list. */
 	window = 8 * conns;
-	t0 = now();
+	t0 = bench_now();
 	c0 = cpu_seconds();
 	while (more || fetcher_pending(f)) {
 		while (more && (long)fetcher_pending(f) < window) {
@@ -134,12 +118,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	secs = now() - t0;
+	secs = bench_now() - t0;
 	printf("fetch.urls=%ld\nfetch.ok=%ld\nfetch.failed=%ld\nfetch.other_status=%ld\n", added,
 	       run.ok, run.failed, run.other);
 	printf("fetch.bytes=%llu\nfetch.seconds=%.3f\nfetch.pps=%.1f\nfetch.cpu_seconds=%.3f\n",
 	       run.bytes, secs, secs > 0 ? (double)run.done / secs : 0.0, cpu_seconds() - c0);
-	printf("fetch.maxrss_kb=%ld\n", maxrss_kb());
+	printf("fetch.maxrss_kb=%ld\n", bench_maxrss_kb());
 	if (run.first_error)
 		fprintf(stderr, "bench_fetch: first failure: %s\n", run.first_error);
 	fetcher_free(f);

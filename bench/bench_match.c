@@ -18,6 +18,7 @@
 #include "../matcher/matcher.h"
 #include "../matcher/matcher_internal.h"
 #include "../util/xmalloc.h"
+#include "bench_clock.h"
 #include "bench_file.h"
 
 /* The full path of a listing. 0: matcher_scan then entities_extract, each
@@ -33,39 +34,6 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double proc_cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long maxrss_kb(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) < 0)
-		return -1;
-	return ru.ru_maxrss;
-}
-
 static void report_rate(const char *mode, size_t bytes, double secs)
 {
 	printf("%s.bytes=%zu\n%s.seconds=%.4f\n%s.mbps=%.3f\n", mode, bytes, mode, secs, mode,
@@ -74,7 +42,7 @@ static void report_rate(const char *mode, size_t bytes, double secs)
 
 static void report_rss(const char *mode)
 {
-	printf("%s.maxrss_kb=%ld\n", mode, maxrss_kb());
+	printf("%s.maxrss_kb=%ld\n", mode, bench_maxrss_kb());
 }
 
 /* ---- reading form-feed separated documents -------------------------------- */
@@ -171,7 +139,7 @@ static struct matcher *load(const char *pack_path, double *secs)
 	struct lw_error err;
 	struct matcher_pack *pack;
 	struct matcher *m;
-	double t0 = now();
+	double t0 = bench_now();
 
 	pack = matcher_pack_load(pack_path, &err);
 	if (!pack) {
@@ -182,7 +150,7 @@ static struct matcher *load(const char *pack_path, double *secs)
 	if (!m)
 		fprintf(stderr, "bench_match: %s\n", err.msg);
 	if (secs)
-		*secs = now() - t0;
+		*secs = bench_now() - t0;
 	return m;
 }
 
@@ -203,7 +171,7 @@ static void describe(const struct matcher *m)
  * that the cache must serve. */
 static int run_compile(const char *pack_path)
 {
-	double cold = 0, warm = 0, c0 = proc_cpu_now();
+	double cold = 0, warm = 0, c0 = bench_proc_cpu_now();
 	struct matcher *m = load(pack_path, &cold);
 
 	if (!m)
@@ -211,7 +179,7 @@ static int run_compile(const char *pack_path)
 	/* CPU time as well: on a shared machine the wall time says more about
 	 * the neighbours than about the compiler. */
 	printf("compile.from_cache=%d\ncompile.seconds=%.3f\ncompile.cpu_seconds=%.3f\n",
-	       matcher_from_cache(m), cold, proc_cpu_now() - c0);
+	       matcher_from_cache(m), cold, bench_proc_cpu_now() - c0);
 	describe(m);
 	matcher_free(m);
 	m = load(pack_path, &warm);
@@ -329,11 +297,11 @@ static int full_doc(struct scan_run *r, const char *doc, size_t len, struct lw_e
 #if BENCH_ANALYZE
 	return matcher_analyze(r->s, doc, len, MATCHER_INPUT_TEXT, NULL, &r->out, err);
 #else
-	double c0 = cpu_now();
+	double c0 = bench_cpu_now();
 
 	if (matcher_scan(r->s, doc, len, MATCHER_INPUT_TEXT, &r->out.result, err) < 0)
 		return -1;
-	r->match_cpu += cpu_now() - c0;
+	r->match_cpu += bench_cpu_now() - c0;
 	return entities_extract(doc, len, NULL, &r->out.entities, err);
 #endif
 }
@@ -342,7 +310,7 @@ static int full_doc(struct scan_run *r, const char *doc, size_t len, struct lw_e
  * matcher_scan_raw (Hyperscan alone), full mode runs the full path. */
 static int scan_doc(struct scan_run *r, const char *doc, size_t len, struct lw_error *err)
 {
-	double t0 = now();
+	double t0 = bench_now();
 	long k = 0;
 
 	if (r->full) {
@@ -354,7 +322,7 @@ static int scan_doc(struct scan_run *r, const char *doc, size_t len, struct lw_e
 	} else if ((k = matcher_scan_raw(r->s, doc, len, err)) < 0) {
 		return -1;
 	}
-	r->secs += now() - t0;
+	r->secs += bench_now() - t0;
 	r->hits += (size_t)k;
 	r->bytes += len;
 	r->docs++;
@@ -372,7 +340,7 @@ static int scan_pass(struct scan_run *r, struct reader *rd)
 		size_t len, pos = 0;
 		/* CPU time is read once a chunk: the thread clock is a system
 		 * call, and read twice a document it cost 5% of the full path. */
-		double c0 = cpu_now();
+		double c0 = bench_cpu_now();
 
 		while (next_doc(rd->buf, (size_t)n, &pos, &doc, &len)) {
 			if (scan_doc(r, doc, len, &err) < 0) {
@@ -380,11 +348,11 @@ static int scan_pass(struct scan_run *r, struct reader *rd)
 				return -1;
 			}
 			if (r->max_secs > 0 && r->secs >= r->max_secs) {
-				r->cpu += cpu_now() - c0;
+				r->cpu += bench_cpu_now() - c0;
 				return r->capped = 1;
 			}
 		}
-		r->cpu += cpu_now() - c0;
+		r->cpu += bench_cpu_now() - c0;
 	}
 	return n < 0 ? -1 : 0;
 }
@@ -464,10 +432,10 @@ static int run_blob(const char *pack_path, const char *path, double min_secs)
 		goto out;
 	}
 	do {
-		double t0 = now();
+		double t0 = bench_now();
 
 		k = matcher_scan_raw(s, buf, len, &err);
-		secs += now() - t0;
+		secs += bench_now() - t0;
 		if (k < 0) {
 			fprintf(stderr, "bench_match: %s\n", err.msg);
 			goto out;
@@ -528,9 +496,9 @@ static double time_alone(const char *expr, unsigned flags, const char *buf, size
 		return -1;
 	}
 	if (hs_alloc_scratch(db, &scr) == HS_SUCCESS) {
-		t0 = now();
+		t0 = bench_now();
 		if (hs_scan(db, buf, (unsigned)len, 0, scr, count_cb, matches) == HS_SUCCESS)
-			secs = now() - t0;
+			secs = bench_now() - t0;
 	}
 	hs_free_scratch(scr);
 	hs_free_database(db);
@@ -655,13 +623,13 @@ static int run_pcre2(const char *pack_path, const char *path)
 	pcre2_jit_stack_assign(mc, NULL, js);
 	for (size_t p = 0; p < m->npat; p++) {
 		int jit = 0;
-		double t0 = now(), t1, c1;
+		double t0 = bench_now(), t1, c1;
 		const char *e = matcher_pattern_expr(m, p);
 		pcre2_code *code = e ? pcre2_build(e, m->pat_flags[p], &jit) : NULL;
 		long k;
 
-		t1 = now();
-		c1 = cpu_now();
+		t1 = bench_now();
+		c1 = bench_cpu_now();
 		csecs += t1 - t0;
 		if (!code) {
 			rejected++;
@@ -670,8 +638,8 @@ static int run_pcre2(const char *pack_path, const char *path)
 		nojit += !jit;
 		used++;
 		k = pcre2_count(code, jit, subj, len, md, mc);
-		secs += now() - t1;
-		cpu += cpu_now() - c1;
+		secs += bench_now() - t1;
+		cpu += bench_cpu_now() - c1;
 		if (k < 0)
 			errors++;
 		else

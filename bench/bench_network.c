@@ -9,34 +9,10 @@
 #include "../matcher/entities.h"
 #include "../matcher/matcher.h"
 #include "../util/xmalloc.h"
+#include "bench_clock.h"
 #include "bench_file.h"
 
 #define DOC_SEP '\f'
-
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long maxrss_kb(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) < 0)
-		return -1;
-	return ru.ru_maxrss;
-}
 
 static void rate(const char *key, size_t bytes, double secs)
 {
@@ -76,7 +52,7 @@ int main(int argc, char **argv)
 	}
 	matcher_result_init(&r);
 	entity_list_init(&el);
-	w0 = now();
+	w0 = bench_now();
 	while (pos < len && t_ent + t_sim + t_scan < cap) {
 		const char *d = text + pos;
 		const char *e = memchr(d, DOC_SEP, len - pos);
@@ -87,18 +63,18 @@ int main(int argc, char **argv)
 		pos += n + 1;
 		if (!n)
 			continue;
-		t = cpu_now();
+		t = bench_cpu_now();
 		if (entities_extract(d, n, "NZ", &el, &err) < 0)
 			goto fail;
-		t_ent += cpu_now() - t;
-		t = cpu_now();
+		t_ent += bench_cpu_now() - t;
+		t = bench_cpu_now();
 		if (matcher_simhash(d, n, &h, &err) < 0)
 			goto fail;
-		t_sim += cpu_now() - t;
-		t = cpu_now();
+		t_sim += bench_cpu_now() - t;
+		t = bench_cpu_now();
 		if (matcher_scan(sc, d, n, MATCHER_INPUT_TEXT, &r, &err) < 0)
 			goto fail;
-		t_scan += cpu_now() - t;
+		t_scan += bench_cpu_now() - t;
 		for (size_t i = 0; i < el.n; i++)
 			if (el.v[i].kind >= 0 && el.v[i].kind < ENTITY_KIND_COUNT)
 				per_kind[el.v[i].kind]++;
@@ -109,7 +85,7 @@ int main(int argc, char **argv)
 		docs++;
 	}
 	printf("net.bytes=%zu\nnet.docs=%zu\nnet.capped=%d\nnet.wall_seconds=%.3f\n", bytes, docs,
-	       pos < len, now() - w0);
+	       pos < len, bench_now() - w0);
 	rate("entities", bytes, t_ent);
 	rate("simhash", bytes, t_sim);
 	rate("scan", bytes, t_scan);
@@ -118,7 +94,7 @@ int main(int argc, char **argv)
 	printf("net.kinds=");
 	for (int k = 0; k < ENTITY_KIND_COUNT; k++)
 		printf("%s%s:%zu", k ? "," : "", entity_kind_name(k), per_kind[k]);
-	printf("\nnet.maxrss_kb=%ld\n", maxrss_kb());
+	printf("\nnet.maxrss_kb=%ld\n", bench_maxrss_kb());
 	entity_list_release(&el);
 	matcher_result_release(&r);
 	matcher_scanner_free(sc);

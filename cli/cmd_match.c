@@ -453,8 +453,10 @@ int cmd_match(int argc, char **argv)
 		status = CLI_ERROR;
 out:
 	matcher_result_release(&r);
-	matcher_scanner_free(sc);
-	matcher_free(m);
+	if (CLI_FREE_AT_EXIT) {
+		matcher_scanner_free(sc);
+		matcher_free(m);
+	}
 	free(o.adhoc);
 	fflush(stdout);
 	return status;

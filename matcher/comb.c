@@ -248,6 +248,8 @@ static int parse_or(struct parser *ps)
 	return a;
 }
 
+static void compile_prog(struct comb *c);
+
 int comb_parse(const struct matcher_pack *pack, const char *expr, struct comb *c,
 	       struct lw_error *err)
 {
@@ -257,6 +259,9 @@ int comb_parse(const struct matcher_pack *pack, const char *expr, struct comb *c
 
 	c->nodes = NULL;
 	c->n = 0;
+	c->prog = NULL;
+	c->nprog = 0;
+	c->nmust = 0;
 	c->root = parse_or(&ps);
 	if (c->root < 0)
 		goto out;
@@ -265,6 +270,7 @@ int comb_parse(const struct matcher_pack *pack, const char *expr, struct comb *c
 		fail_at(&ps, "unexpected text (an operator is missing?)");
 		goto out;
 	}
+	compile_prog(c);
 	/* A combination is only evaluated when one of its operands matched, so
 	 * one that holds for an empty document would never fire. */
 	none = xcalloc(pack->nrules ? pack->nrules : 1, 1);
@@ -285,6 +291,10 @@ void comb_release(struct comb *c)
 	free(c->nodes);
 	c->nodes = NULL;
 	c->n = 0;
+	free(c->prog);
+	c->prog = NULL;
+	c->nprog = 0;
+	c->nmust = 0;
 	c->root = -1;
 }
 
@@ -309,9 +319,151 @@ static int eval_bool(const struct comb *c, int i, const unsigned char *state)
 	}
 }
 
-int comb_eval_bool(const struct comb *c, const unsigned char *state)
+int comb_eval_bool_tree(const struct comb *c, const unsigned char *state)
 {
 	return c->root >= 0 && eval_bool(c, c->root, state);
+}
+
+/* ---- the compiled form ------------------------------------------------------- */
+
+/* A scan evaluates a few combinations per document and each walk chased
+ * node indexes through a tree of its own allocation, a cache miss and a
+ * call a node. The program evaluates every node once, short-circuiting
+ * nothing: eval_bool has no side effects, so only its answer counts. */
+enum { COMB_PROG_ID, COMB_PROG_NOT, COMB_PROG_AND, COMB_PROG_OR, COMB_PROG_FIRST };
+#define COMB_PROG_SHIFT 3
+#define COMB_PROG_OP(w) ((w) & ((1u << COMB_PROG_SHIFT) - 1))
+
+static int emit(const struct comb *c, int i, uint32_t *prog, size_t *n)
+{
+	const struct comb_node *x = &c->nodes[i];
+
+	if (x->kind == COMB_ID) {
+		if (x->rule > UINT32_MAX >> COMB_PROG_SHIFT)
+			return -1;
+		prog[(*n)++] = (uint32_t)x->rule << COMB_PROG_SHIFT | COMB_PROG_ID;
+		return 0;
+	}
+	if (emit(c, x->a, prog, n) < 0)
+		return -1;
+	if (x->kind == COMB_NOT) {
+		prog[(*n)++] = COMB_PROG_NOT;
+		return 0;
+	}
+	if (emit(c, x->b, prog, n) < 0)
+		return -1;
+	/* a negated proximity operator is its left operand (eval_bool) */
+	prog[(*n)++] = x->kind == COMB_OR ? COMB_PROG_OR :
+		       x->kind != COMB_AND && x->negated ? COMB_PROG_FIRST : COMB_PROG_AND;
+	return 0;
+}
+
+struct must {
+	uint32_t id[COMB_MUST_MAX];
+	unsigned n;
+};
+
+static int must_has(const struct must *m, uint32_t id)
+{
+	for (unsigned k = 0; k < m->n; k++)
+		if (m->id[k] == id)
+			return 1;
+	return 0;
+}
+
+/* Into *out, operands that node i cannot hold without: its own for an
+ * operand, both sides' for '&' and a proximity operator, those both sides
+ * of '|' share, the left side's for a negated proximity operator (it is
+ * its left operand), none for '!'. Any subset of such a set is one too,
+ * so sets are cut at COMB_MUST_MAX. */
+static void must_of(const struct comb *c, int i, struct must *out)
+{
+	const struct comb_node *x = &c->nodes[i];
+	struct must a = { { 0 }, 0 }, b = { { 0 }, 0 };
+
+	out->n = 0;
+	switch (x->kind) {
+	case COMB_ID:
+		if (x->rule <= UINT32_MAX)
+			out->id[out->n++] = (uint32_t)x->rule;
+		return;
+	case COMB_NOT:
+		return;
+	case COMB_OR:
+		must_of(c, x->a, &a);
+		must_of(c, x->b, &b);
+		for (unsigned k = 0; k < a.n; k++)
+			if (must_has(&b, a.id[k]))
+				out->id[out->n++] = a.id[k];
+		return;
+	default:
+		must_of(c, x->a, out);
+		if (x->kind != COMB_AND && x->negated)
+			return;
+		must_of(c, x->b, &b);
+		for (unsigned k = 0; k < b.n && out->n < COMB_MUST_MAX; k++)
+			if (!must_has(out, b.id[k]))
+				out->id[out->n++] = b.id[k];
+		return;
+	}
+}
+
+/* Fills c->prog from the tree; leaves it NULL (the tree is walked) when a
+ * rule index does not fit the program's word. */
+static void compile_prog(struct comb *c)
+{
+	struct must m = { { 0 }, 0 };
+	size_t n = 0;
+
+	if (c->root < 0 || c->n == 0)
+		return;
+	must_of(c, c->root, &m);
+	memcpy(c->must, m.id, sizeof(c->must));
+	c->nmust = m.n;
+	c->prog = xreallocarray(NULL, c->n, sizeof(*c->prog));
+	if (emit(c, c->root, c->prog, &n) < 0) {
+		free(c->prog);
+		c->prog = NULL;
+		return;
+	}
+	c->nprog = n;
+}
+
+int comb_eval_bool(const struct comb *c, const unsigned char *state)
+{
+	/* a postfix program of at most COMB_MAX_NODES words stacks no deeper */
+	unsigned char st[COMB_MAX_NODES];
+	size_t sp = 0;
+
+	if (!c->prog)
+		return comb_eval_bool_tree(c, state);
+	for (unsigned k = 0; k < c->nmust; k++)
+		if (!state[c->must[k]])
+			return 0;
+	for (size_t k = 0; k < c->nprog; k++) {
+		uint32_t w = c->prog[k];
+
+		switch (COMB_PROG_OP(w)) {
+		case COMB_PROG_ID:
+			st[sp++] = state[w >> COMB_PROG_SHIFT] != 0;
+			break;
+		case COMB_PROG_NOT:
+			st[sp - 1] ^= 1;
+			break;
+		case COMB_PROG_AND:
+			sp--;
+			st[sp - 1] &= st[sp];
+			break;
+		case COMB_PROG_OR:
+			sp--;
+			st[sp - 1] |= st[sp];
+			break;
+		default:
+			sp--;
+			break;
+		}
+	}
+	return st[0];
 }
 
 void comb_op_name(const struct comb_node *x, char *buf, size_t cap)

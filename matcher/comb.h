@@ -13,6 +13,8 @@
 
 /* Most nodes an expression may hold. */
 #define COMB_MAX_NODES 512
+/* Most operands struct comb keeps as necessary for its bound. */
+#define COMB_MUST_MAX 4
 /* Largest n in NEAR/n and BEFORE/n. */
 #define COMB_MAX_DISTANCE 1000
 
@@ -41,6 +43,16 @@ struct comb {
 	struct comb_node *nodes;
 	size_t n;
 	int root;               /* -1 when empty */
+	/* comb_eval_bool's program: the tree in postfix order, one word a
+	 * node (COMB_PROG_* in the low bits, an operand's rule above them),
+	 * in one array instead of a walk over nodes; NULL when the tree has
+	 * no program and is walked instead. */
+	uint32_t *prog;
+	size_t nprog;
+	/* Operands that must all have matched for the bound to hold (some of
+	 * them, at most COMB_MUST_MAX): most evaluations fail, and fail here. */
+	uint32_t must[COMB_MUST_MAX];
+	unsigned nmust;
 };
 
 /* Parses expr, resolving ids in pack. Operands are pattern rules, terms or
@@ -57,6 +69,10 @@ void comb_release(struct comb *c);
  * bound of the real value, used to reject combinations that hold on an
  * empty document and to skip ones that cannot hold. Returns 1 or 0. */
 int comb_eval_bool(const struct comb *c, const unsigned char *state);
+
+/* comb_eval_bool by a walk over the tree, which the program replaces: for
+ * tests, which hold the two to the same answers. */
+int comb_eval_bool_tree(const struct comb *c, const unsigned char *state);
 
 /* The operator's name as written ("NEAR/5", "NOT SENT"). */
 void comb_op_name(const struct comb_node *node, char *buf, size_t cap);

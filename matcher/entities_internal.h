@@ -85,8 +85,9 @@ struct ent_keywords {
 	 * first, next[k] - 1 the one after word k (0: none). */
 	uint8_t head[256];
 	uint8_t next[ENT_KEYWORDS_MAX];
-	uint64_t second[256];   /* for a UTF-8 lead byte: bit n when a word
-	                         * starting with it has 0x80 + n next */
+	uint64_t second[256];   /* bit (c & 63) when a word starting with the
+	                         * byte has c next (every bit for a one-byte
+	                         * word): "the" and "this" are no "telegram" */
 };
 
 /* 0 when no keyword of kw can start at byte i of s (NUL-terminated, i
@@ -96,7 +97,7 @@ static inline int ent_keyword_maybe(const struct ent_keywords *kw, const char *s
 {
 	unsigned char b = (unsigned char)s[i];
 
-	return kw->first[b] && (b < 0xC0 || (kw->second[b] >> ((unsigned char)s[i + 1] & 63) & 1));
+	return kw->first[b] && (kw->second[b] >> ((unsigned char)s[i + 1] & 63) & 1);
 }
 
 extern struct ent_keywords ent_kw_whatsapp;
@@ -163,5 +164,14 @@ void ent_find_emails(struct ent_ctx *c);
 void ent_find_urls(struct ent_ctx *c);
 void ent_find_handles(struct ent_ctx *c);
 void ent_find_phones(struct ent_ctx *c);
+
+/* The phone finder's index of decimal digits (Nd) in the Basic Multilingual
+ * Plane: bit n of two[lead - 0xC0] when a digit is among the 64 code
+ * points that lead byte and continuation 0x80 + n encode, likewise
+ * three[lead - 0xE0]. The _ref form asks utf8proc of every code point;
+ * the other, used, only of every eighth, and test_entities holds the two
+ * equal. */
+void ent_phone_index_digits(uint64_t two[32], uint64_t three[16]);
+void ent_phone_index_digits_ref(uint64_t two[32], uint64_t three[16]);
 
 #endif

@@ -350,15 +350,24 @@ static int trigger(unsigned char ch)
 	return 0;
 }
 
-/* trigger() for every byte, built once after the keyword indexes. */
+/* trigger() for every byte, built once after the keyword indexes; and for
+ * a UTF-8 lead byte, the union of the platforms' second-byte masks
+ * (ent_keywords.second), so that a lead byte no platform's keyword can
+ * start with its next byte costs one test, not one per platform. */
 static uint8_t triggers[256];
+static uint64_t lead_second[64];
 
 static void build_triggers(void)
 {
 	unsigned ch;
+	size_t k;
 
 	for (ch = 0; ch < 256; ch++)
 		triggers[ch] = (uint8_t)trigger((unsigned char)ch);
+	for (ch = 0xC0; ch < 256; ch++)
+		for (k = 0; k < NPLATFORMS; k++)
+			if (platforms[k].kw->first[ch])
+				lead_second[ch - 0xC0] |= platforms[k].kw->second[ch];
 }
 
 static pthread_once_t triggers_once = PTHREAD_ONCE_INIT;
@@ -390,6 +399,10 @@ void ent_find_handles(struct ent_ctx *c)
 			if (i >= c->t->len || ent_full(c))
 				return;
 			if (!triggers[u[i]])
+				continue;
+			/* a lead byte can only open a keyword; in Cyrillic
+			 * text 0xD0 and 0xD1 lead almost every letter */
+			if (u[i] >= 0xC0 && !(lead_second[u[i] - 0xC0] >> (u[i + 1] & 63) & 1))
 				continue;
 			if (s[i] == '@' && (i == 0 || !handle_char((unsigned char)s[i - 1])))
 				at_handle(c, i);

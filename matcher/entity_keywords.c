@@ -62,9 +62,10 @@ static void build(struct ent_keywords *k)
 		else
 			k->head[(unsigned char)k->word[i].text[0]] = (uint8_t)(i + 1);
 		last[(unsigned char)k->word[i].text[0]] = (uint8_t)(i + 1);
-		if ((unsigned char)k->word[i].text[0] >= 0xC0)
-			k->second[(unsigned char)k->word[i].text[0]] |=
-				(uint64_t)1 << ((unsigned char)k->word[i].text[1] & 63);
+		/* a one-byte word may be followed by anything */
+		k->second[(unsigned char)k->word[i].text[0]] |=
+			k->word[i].len < 2 ? ~0ULL
+					   : (uint64_t)1 << ((unsigned char)k->word[i].text[1] & 63);
 	}
 	k->n = i;
 }

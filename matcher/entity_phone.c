@@ -91,18 +91,49 @@ static int word_maybe(const unsigned char *s, size_t i)
 static uint64_t two_byte[32];
 static uint64_t three_byte[16];
 
-static void index_digits(void)
+static void mark_digit(uint64_t two[32], uint64_t three[16], utf8proc_int32_t cp)
+{
+	if (cp < 0x800)
+		two[cp >> 6] |= (uint64_t)1 << (cp & 63);
+	else
+		three[cp >> 12] |= (uint64_t)1 << ((cp >> 6) & 63);
+}
+
+/* Unicode assigns decimal digits only in runs of ten, 0 to 9 in order (a
+ * stability policy other_digit relies on too), and any eight code points
+ * in a row hold a multiple of eight: asking utf8proc of every eighth code
+ * point finds every run, and each found is marked whole, from its first
+ * digit to its last, so that a run across two blocks marks both. An eighth
+ * of the 65,408 look-ups the plain loop made (2 million instructions, a
+ * third of a millisecond, at each process's first contact search). */
+void ent_phone_index_digits(uint64_t two[32], uint64_t three[16])
+{
+	utf8proc_int32_t cp, a, b;
+
+	memset(two, 0, 32 * sizeof(*two));
+	memset(three, 0, 16 * sizeof(*three));
+	for (cp = 0x80; cp < 0x10000; cp += 8) {
+		if (utf8proc_category(cp) != UTF8PROC_CATEGORY_ND)
+			continue;
+		for (a = cp; a > 0x80 && utf8proc_category(a - 1) == UTF8PROC_CATEGORY_ND; a--)
+			;
+		for (b = cp; b + 1 < 0x10000 && utf8proc_category(b + 1) == UTF8PROC_CATEGORY_ND; b++)
+			;
+		for (; a <= b; a++)
+			mark_digit(two, three, a);
+		cp = b - b % 8;
+	}
+}
+
+void ent_phone_index_digits_ref(uint64_t two[32], uint64_t three[16])
 {
 	utf8proc_int32_t cp;
 
-	for (cp = 0x80; cp < 0x10000; cp++) {
-		if (utf8proc_category(cp) != UTF8PROC_CATEGORY_ND)
-			continue;
-		if (cp < 0x800)
-			two_byte[cp >> 6] |= (uint64_t)1 << (cp & 63);
-		else
-			three_byte[cp >> 12] |= (uint64_t)1 << ((cp >> 6) & 63);
-	}
+	memset(two, 0, 32 * sizeof(*two));
+	memset(three, 0, 16 * sizeof(*three));
+	for (cp = 0x80; cp < 0x10000; cp++)
+		if (utf8proc_category(cp) == UTF8PROC_CATEGORY_ND)
+			mark_digit(two, three, cp);
 }
 
 /* 0 when the character at p (a UTF-8 lead byte) can begin no unit. */
@@ -647,7 +678,7 @@ static void index_words(void)
 		last[b] = k + 1;
 		word_second[b] |= (uint64_t)1 << ((unsigned char)number_words[k].w[1] & 63);
 	}
-	index_digits();
+	ent_phone_index_digits(two_byte, three_byte);
 	for (k = 0; k < 0x80; k++)
 		unit_plain[k] = !ent_is_digit((unsigned char)k) && !word_head[k] && k != 'o' &&
 				k != 'l' && k != 'i';

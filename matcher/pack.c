@@ -33,7 +33,6 @@ struct load {
 	int bad_section;        /* inside a section that could not be parsed */
 	int seen_pack;
 	char *weights;          /* [pack] weights, resolved against its file's folder */
-	int nread_errors;       /* files that could not be read */
 };
 
 static void add_error(struct load *ld, int line, const char *fmt, ...)
@@ -80,12 +79,19 @@ static void strv_append(struct strv *s, const char *v, const char *sep)
 	*last = p;
 }
 
-static void strv_release(struct strv *s)
+/* Frees s unless a warm start left it in the mapped cache file. */
+static void free_str(const struct matcher_pack *pack, char *s)
+{
+	if (!pack_cache_owns(pack, s))
+		free(s);
+}
+
+static void strv_release(const struct matcher_pack *pack, struct strv *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	free(s->lines);
+		free_str(pack, s->v[i]);
+	free_str(pack, (char *)s->v);
+	free_str(pack, (char *)s->lines);
 }
 
 static int valid_id(const char *id)
@@ -541,10 +547,8 @@ static char *read_one(struct load *ld, const char *path, size_t *len, struct lw_
 
 	ld->pack->files = xreallocarray(ld->pack->files, ld->pack->nfiles + 1, sizeof(char *));
 	ld->pack->files[ld->pack->nfiles++] = xstrdup(path);
-	if (read_file(path, &data, len, ferr) < 0) {
-		ld->nread_errors++;
+	if (read_file(path, &data, len, ferr) < 0)
 		return NULL;
-	}
 	lw_sha256_update(ld->pack->sha, path, strlen(path) + 1);
 	lw_sha256_update(ld->pack->sha, data, *len);
 	return data;
@@ -628,27 +632,80 @@ struct matcher_pack *matcher_pack_new(void)
 	return pack;
 }
 
-/* Parses the files read, or on a warm start takes their rules from the
- * pack cache (packcache.c) when dir is set; a parse without errors is
- * stored there. */
+/* Hashes one file's path and bytes as read_one does, through a small
+ * buffer, keeping nothing. Returns 0, or -1 when it cannot be read whole
+ * (read_one then says why). */
+static int hash_file(struct lw_sha256 *sha, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[16384];
+	size_t n, total = 0;
+	int rc = 0;
+
+	if (!f)
+		return -1;
+	lw_sha256_update(sha, path, strlen(path) + 1);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		total += n;
+		if (total > PACK_MAX_FILE) {
+			rc = -1;
+			break;
+		}
+		lw_sha256_update(sha, chunk, n);
+	}
+	if (ferror(f))
+		rc = -1;
+	fclose(f);
+	return rc;
+}
+
+/* A warm start: the files' hash keys the pack cache (packcache.c), and on
+ * a hit their bytes are not needed. Reading them whole just to hash them
+ * was a fifth of a warm match's page faults, each page of the buffers a
+ * fresh one. Returns 1 on a hit; on a miss, 0 with the pack back as it was
+ * for read_one and parse_all. */
+static int warm_start(struct load *ld, char **files, size_t nfiles, const char *dir)
+{
+	struct matcher_pack *pack = ld->pack;
+	struct lw_sha256 pre;
+	char prehash[65];
+	struct lw_error damaged = { "" };
+
+	for (size_t i = 0; i < nfiles; i++) {
+		pack->files = xreallocarray(pack->files, pack->nfiles + 1, sizeof(char *));
+		pack->files[pack->nfiles++] = xstrdup(files[i]);
+		if (hash_file(pack->sha, files[i]) < 0)
+			goto miss;
+	}
+	/* The hash of the files alone keys the cache: the weights file, named
+	 * inside them, is read and hashed after, cached or not. */
+	pre = *pack->sha;
+	lw_sha256_hex(&pre, prehash);
+	if (pack_cache_load(pack, &ld->weights, prehash, dir, &damaged) == 0)
+		return 1;
+	if (damaged.msg[0])
+		fprintf(stderr, "lurewatch: warning: %s; parsing the pack again\n", damaged.msg);
+miss:
+	pack_forget_rules(pack);
+	for (size_t i = 0; i < pack->nfiles; i++)
+		free(pack->files[i]);
+	free(pack->files);
+	pack->files = NULL;
+	pack->nfiles = 0;
+	start_hash(pack);
+	return 0;
+}
+
+/* Parses the files read (after warm_start missed, when dir is set); a
+ * parse without errors is stored in the pack cache. */
 static void parse_all(struct load *ld, char **data, const size_t *len,
 		      const struct lw_error *rerr, const char *dir)
 {
 	struct lw_sha256 pre = *ld->pack->sha;
 	char prehash[65];
-	struct lw_error cerr, damaged = { "" };
+	struct lw_error cerr;
 
-	/* The hash of the files alone keys the cache: the weights file, named
-	 * inside them, is read and hashed after, cached or not. */
 	lw_sha256_hex(&pre, prehash);
-	if (dir && !ld->nread_errors) {
-		if (pack_cache_load(ld->pack, &ld->weights, prehash, dir, &damaged) == 0)
-			return;
-		pack_forget_rules(ld->pack);
-		if (damaged.msg[0])
-			fprintf(stderr, "lurewatch: warning: %s; parsing the pack again\n",
-				damaged.msg);
-	}
 	for (size_t i = 0; i < ld->pack->nfiles; i++) {
 		if (data[i]) {
 			parse_one(ld, i, data[i], len[i]);
@@ -690,12 +747,14 @@ static struct matcher_pack *pack_load(const char *path, const char *dir, struct 
 		files[0] = xstrdup(path);
 		nfiles = 1;
 	}
-	data = xcalloc(nfiles, sizeof(*data));
-	len = xcalloc(nfiles, sizeof(*len));
-	rerr = xcalloc(nfiles, sizeof(*rerr));
-	for (size_t i = 0; i < nfiles; i++)
-		data[i] = read_one(&ld, files[i], &len[i], &rerr[i]);
-	parse_all(&ld, data, len, rerr, dir);
+	if (!dir || !warm_start(&ld, files, nfiles, dir)) {
+		data = xcalloc(nfiles, sizeof(*data));
+		len = xcalloc(nfiles, sizeof(*len));
+		rerr = xcalloc(nfiles, sizeof(*rerr));
+		for (size_t i = 0; i < nfiles; i++)
+			data[i] = read_one(&ld, files[i], &len[i], &rerr[i]);
+		parse_all(&ld, data, len, rerr, dir);
+	}
 	if (!ld.nerrors && ld.weights) {
 		struct lw_error werr;
 
@@ -788,22 +847,23 @@ void pack_forget_rules(struct matcher_pack *pack)
 	for (size_t i = 0; i < pack->nrules; i++) {
 		struct pack_rule *r = &pack->rules[i];
 
-		free(r->id);
-		free(r->description);
-		free(r->source);
-		free(r->lang);
-		free(r->family);
-		free(r->combine);
-		strv_release(&r->patterns);
-		strv_release(&r->examples);
-		strv_release(&r->counterexamples);
-		strv_release(&r->words);
+		free_str(pack, r->id);
+		free_str(pack, r->description);
+		free_str(pack, r->source);
+		free_str(pack, r->lang);
+		free_str(pack, r->family);
+		free_str(pack, r->combine);
+		strv_release(pack, &r->patterns);
+		strv_release(pack, &r->examples);
+		strv_release(pack, &r->counterexamples);
+		strv_release(pack, &r->words);
 	}
 	free(pack->rules);
 	free(pack->index);
-	free(pack->name);
-	free(pack->version);
-	free(pack->description);
+	free_str(pack, pack->name);
+	free_str(pack, pack->version);
+	free_str(pack, pack->description);
+	pack_cache_unmap(pack);
 	pack->rules = NULL;
 	pack->nrules = pack->cap = 0;
 	pack->index = NULL;

@@ -41,6 +41,13 @@ struct matcher_pack {
 	int nadhoc;
 	char hash[65];
 	struct lw_sha256 *sha;          /* while loading */
+	/* A warm start's parsed-pack cache file, mapped read-only for the pack's
+	 * life: the strings of its rules point into it (packcache.c). */
+	char *cache_bytes;
+	size_t cache_len;
+	/* and the arrays of its rules' string lists, in one allocation */
+	char *cache_arrays;
+	size_t cache_arrays_len;
 };
 
 /* Finds a rule by id; returns its index or -1. */
@@ -73,6 +80,12 @@ int pack_cache_load(struct matcher_pack *pack, char **weights, const char *preha
 		    const char *dir, struct lw_error *damaged);
 int pack_cache_store(const struct matcher_pack *pack, const char *weights, const char *prehash,
 		     const char *dir, struct lw_error *err);
+
+/* Whether s lies in the mapped cache file or the block of arrays beside
+ * it (not to be freed alone), and the release of both once nothing points
+ * into them. */
+int pack_cache_owns(const struct matcher_pack *pack, const void *s);
+void pack_cache_unmap(struct matcher_pack *pack);
 
 /* Refreshes every rule's public view after the arrays stopped growing. */
 void pack_publish(struct matcher_pack *pack);

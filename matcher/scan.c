@@ -44,9 +44,24 @@ struct matcher_scanner *matcher_scanner_new(const struct matcher *m, struct lw_e
 	text_init(&s->norm);
 	s->raw_cap = 1024;
 	s->raw = xcalloc(s->raw_cap, sizeof(*s->raw));
-	s->per_pat = xcalloc(npat, sizeof(*s->per_pat));
-	s->last = xmalloc(npat * sizeof(*s->last));
-	memset(s->last, 0xff, npat * sizeof(*s->last));
+	s->pat = xcalloc(npat, sizeof(*s->pat));
+	for (size_t i = 0; i < m->npat; i++) {
+		s->pat[i].rule = (uint32_t)m->pat_rule[i];
+		s->pat[i].fixed = m->pat_fixed[i];
+		s->pat[i].check = m->pat_check[i];
+		s->pat[i].last = RAW_NONE;
+	}
+	s->hs = xcalloc(m->nhs ? m->nhs : 1, sizeof(*s->hs));
+	for (size_t u = 0; u < m->nhs; u++) {
+		s->hs[u].k0 = (uint32_t)m->hs_first[u];
+		s->hs[u].k1 = (uint32_t)m->hs_first[u + 1];
+		s->hs[u].pid0 = s->hs[u].k1 > s->hs[u].k0 ? m->hs_pids[m->hs_first[u]] : 0;
+		s->hs[u].plain = 1;
+		for (size_t k = s->hs[u].k0; k < s->hs[u].k1; k++)
+			if (m->pat_check[m->hs_pids[k]] &
+			    (PAT_CHECK_LEFT | PAT_CHECK_RIGHT | PAT_WORD_LEFT | PAT_WORD_RIGHT))
+				s->hs[u].plain = 0;
+	}
 	s->head = xcalloc(nrules, sizeof(*s->head));
 	s->tail = xcalloc(nrules, sizeof(*s->tail));
 	s->fired = xcalloc(nrules, 1);
@@ -95,8 +110,8 @@ void matcher_scanner_free(struct matcher_scanner *s)
 	free(s->defer);
 	free(s->win);
 	free(s->raw);
-	free(s->per_pat);
-	free(s->last);
+	free(s->pat);
+	free(s->hs);
 	free(s->ord);
 	free(s->pmax);
 	free(s->pidx);
@@ -118,8 +133,8 @@ static void reset(struct matcher_scanner *s)
 	}
 	s->ntouched = 0;
 	for (size_t i = 0; i < s->nraw; i++) {
-		s->per_pat[s->raw[i].pid] = 0;
-		s->last[s->raw[i].pid] = RAW_NONE;
+		s->pat[s->raw[i].pid].kept = 0;
+		s->pat[s->raw[i].pid].last = RAW_NONE;
 	}
 	s->nraw = 0;
 }
@@ -148,15 +163,14 @@ static int ascii_word(unsigned char c)
 static int bounded(const struct matcher_scanner *s, unsigned pid, size_t end)
 {
 	const unsigned char *b = (const unsigned char *)s->norm.buf;
-	unsigned check = s->m->pat_check[pid];
+	unsigned check = s->pat[pid].check, fixed = s->pat[pid].fixed;
 
-	if ((check & PAT_WORD_LEFT) && end > s->m->pat_fixed[pid] &&
-	    ascii_word(b[end - s->m->pat_fixed[pid] - 1]))
+	if ((check & PAT_WORD_LEFT) && end > fixed && ascii_word(b[end - fixed - 1]))
 		return 0;
 	if ((check & PAT_WORD_RIGHT) && end < s->norm.len && ascii_word(b[end]))
 		return 0;
 	if (check & PAT_CHECK_LEFT) {
-		size_t i = end - s->m->pat_fixed[pid];
+		size_t i = end - fixed;
 
 		if (i > 0) {
 			do
@@ -192,7 +206,7 @@ static int ascii_alnum(unsigned char c)
 static int fold_into_last(struct matcher_scanner *s, unsigned id, uint32_t to)
 {
 	const unsigned char *b = (const unsigned char *)s->norm.buf;
-	struct raw_match *x = &s->raw[s->last[id]];
+	struct raw_match *x = &s->raw[s->pat[id].last];
 
 	if (to <= x->end || x->end == 0)
 		return 0;
@@ -206,16 +220,16 @@ static int fold_into_last(struct matcher_scanner *s, unsigned id, uint32_t to)
 /* Records a match of pattern id ending at to. */
 static void record(struct matcher_scanner *s, unsigned id, size_t to)
 {
-	const struct matcher *m = s->m;
+	struct scan_pat *p = &s->pat[id];
 	struct raw_match *x;
 	size_t rule;
 
 	/* db_pad's matches come bounded already. */
-	if (!(m->pat_check[id] & PAT_PADDED) &&
-	    (m->pat_check[id] & (PAT_CHECK_LEFT | PAT_CHECK_RIGHT | PAT_WORD_LEFT | PAT_WORD_RIGHT)) &&
+	if (!(p->check & PAT_PADDED) &&
+	    (p->check & (PAT_CHECK_LEFT | PAT_CHECK_RIGHT | PAT_WORD_LEFT | PAT_WORD_RIGHT)) &&
 	    !bounded(s, id, to))
 		return;
-	rule = m->pat_rule[id];
+	rule = p->rule;
 	if (!s->fired[rule]) {
 		s->fired[rule] = 1;
 		s->touched[s->ntouched++] = rule;
@@ -223,17 +237,17 @@ static void record(struct matcher_scanner *s, unsigned id, size_t to)
 	}
 	/* An item bounded on its right ends at most once in a word: only
 	 * patterns without that bound (regular expressions, stems) fold. */
-	if (s->last[id] != RAW_NONE && !(m->pat_check[id] & (PAT_WORD_RIGHT | PAT_CHECK_RIGHT)) &&
+	if (p->last != RAW_NONE && !(p->check & (PAT_WORD_RIGHT | PAT_CHECK_RIGHT)) &&
 	    fold_into_last(s, id, (uint32_t)to))
 		return;
-	if (s->per_pat[id] >= MAX_RAW_PER_PATTERN || s->nraw >= MAX_RAW)
+	if (p->kept >= MAX_RAW_PER_PATTERN || s->nraw >= MAX_RAW)
 		return;
 	if (s->nraw == s->raw_cap) {
 		s->raw_cap *= 2;
 		s->raw = xreallocarray(s->raw, s->raw_cap, sizeof(*s->raw));
 	}
-	s->per_pat[id]++;
-	s->last[id] = (uint32_t)s->nraw;
+	p->kept++;
+	p->last = (uint32_t)s->nraw;
 	x = &s->raw[s->nraw];
 	x->pid = id;
 	x->end = (uint32_t)to;
@@ -277,7 +291,7 @@ static void record_deferred(struct matcher_scanner *s)
 	for (size_t i = 0; i < s->ndefer; i++) {
 		unsigned u = (unsigned)(s->defer[i] >> 32);
 
-		for (size_t k = m->hs_first[u]; k < m->hs_first[u + 1]; k++)
+		for (size_t k = s->hs[u].k0; k < s->hs[u].k1; k++)
 			record(s, m->hs_pids[k], (uint32_t)s->defer[i]);
 	}
 	s->ndefer = 0;
@@ -299,20 +313,51 @@ static int on_match_padded(unsigned u, unsigned long long from, unsigned long lo
 	(void)flags;
 	if (u >= m->nhs)
 		return 0;
-	first = m->hs_pids[m->hs_first[u]];
-	check = m->pat_check[first];
+	first = s->hs[u].pid0;
+	check = s->pat[first].check;
 	end = (size_t)to - 1 - ((check & PAT_WORD_RIGHT) ? 1 : 0);
 	if (check & PAT_VERIFY) {
 		defer_verified(s, u, first, end);
 		return 0;
 	}
 	if ((check & PAT_SPACED) &&
-	    memcmp(s->spaced + end - m->pat_fixed[first], s->padded + 1 + end - m->pat_fixed[first],
-		   m->pat_fixed[first]) != 0)
+	    memcmp(s->spaced + end - s->pat[first].fixed, s->padded + 1 + end - s->pat[first].fixed,
+		   s->pat[first].fixed) != 0)
 		return 0;
-	for (size_t k = m->hs_first[u]; k < m->hs_first[u + 1]; k++)
+	if (s->hs[u].k1 - s->hs[u].k0 == 1) {
+		record(s, first, end);
+		return 0;
+	}
+	for (size_t k = s->hs[u].k0; k < s->hs[u].k1; k++)
 		record(s, m->hs_pids[k], end);
 	return 0;
+}
+
+/* A match of id u ending at to, one byte after the latest record of each
+ * of its patterns, inside a run of ASCII letters and digits: what record()
+ * would do for each, fold the match into that record (no boundary to
+ * check, the rule fired already, the bytes between are one run), done
+ * without it. The digit scan reports the amount term, eight patterns of
+ * one id, at every digit, and regular expressions end at every byte of
+ * a number: most of the callback's calls. Returns 0 when any pattern of
+ * u would not fold so, leaving every record as it was. */
+static int extend(struct matcher_scanner *s, unsigned u, size_t to)
+{
+	const unsigned char *b = (const unsigned char *)s->norm.buf;
+	const struct scan_hs *h = &s->hs[u];
+	const unsigned *pids = s->m->hs_pids;
+
+	if (!h->plain || to < 2 || !ascii_alnum(b[to - 2]) || !ascii_alnum(b[to - 1]))
+		return 0;
+	for (size_t k = h->k0; k < h->k1; k++) {
+		uint32_t last = s->pat[pids[k]].last;
+
+		if (last == RAW_NONE || s->raw[last].end != to - 1)
+			return 0;
+	}
+	for (size_t k = h->k0; k < h->k1; k++)
+		s->raw[s->pat[pids[k]].last].end = (uint32_t)to;
+	return 1;
 }
 
 /* Hyperscan id u stands for every pattern with the same expression. */
@@ -326,7 +371,13 @@ static int on_match(unsigned u, unsigned long long from, unsigned long long to,
 	(void)flags;
 	if (u >= m->nhs)
 		return 0;
-	for (size_t k = m->hs_first[u]; k < m->hs_first[u + 1]; k++)
+	if (!s->no_extend && extend(s, u, (size_t)to))
+		return 0;
+	if (s->hs[u].k1 - s->hs[u].k0 == 1) {
+		record(s, s->hs[u].pid0, (size_t)to);
+		return 0;
+	}
+	for (size_t k = s->hs[u].k0; k < s->hs[u].k1; k++)
 		record(s, m->hs_pids[k], (size_t)to);
 	return 0;
 }

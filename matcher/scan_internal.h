@@ -41,6 +41,24 @@ struct prox_span {
 	unsigned nleaf;
 };
 
+/* What the scan callback reads of one pattern (copied from struct matcher)
+ * beside what it keeps of it during a document, in one 16-byte slot: the
+ * callback runs between Hyperscan's own accesses, which evict the
+ * matcher's separate arrays, and each was a cache miss of its own. */
+struct scan_pat {
+	uint32_t rule;          /* m->pat_rule */
+	uint32_t fixed;         /* m->pat_fixed */
+	uint32_t last;          /* its latest record, or RAW_NONE */
+	uint16_t kept;          /* records kept, at most MAX_RAW_PER_PATTERN */
+	uint8_t check;          /* m->pat_check */
+};
+
+/* One Hyperscan id: its patterns are m->hs_pids[k0 .. k1), pid0 the first. */
+struct scan_hs {
+	uint32_t k0, k1, pid0;
+	uint32_t plain;         /* 1: no pattern of it checks a word boundary */
+};
+
 struct matcher_scanner {
 	const struct matcher *m;
 	hs_scratch_t *scratch;
@@ -56,8 +74,9 @@ struct matcher_scanner {
 	int win_whole;                  /* too many windows: db_gate scans the whole text */
 	struct raw_match *raw;
 	size_t nraw, raw_cap;
-	uint32_t *per_pat;              /* per pattern: records kept */
-	uint32_t *last;                 /* per pattern: its latest record, or RAW_NONE */
+	struct scan_pat *pat;           /* per pattern */
+	struct scan_hs *hs;             /* per Hyperscan id */
+	int no_extend;                  /* tests: 1 turns off on_match's extend() */
 	uint32_t *head, *tail;          /* per rule: its first and last match */
 	unsigned char *fired;           /* per rule: matched anywhere */
 	unsigned char *done;            /* per rule: combination evaluated */

@@ -120,6 +120,13 @@ size_t text_length_words(const struct lw_text *t)
 	for (size_t w = 0; w < t->nwords; w++) {
 		size_t i = t->word_start[w], k = 0;
 
+		/* the unspaced scripts lie in U+0E00..U+19FF, whose UTF-8 lead
+		 * bytes are 0xE0 and 0xE1: any other first byte, ASCII above
+		 * all, starts a spaced word without a decode */
+		if (b[i] != 0xE0 && b[i] != 0xE1) {
+			words++;
+			continue;
+		}
 		if (!unspaced_script(lw_utf8_decode(b + i, &n))) {
 			words++;
 			continue;
