@@ -213,11 +213,11 @@ static int note_mass(struct store *st, const struct graph *g, struct lw_error *e
 }
 
 /* Each component's network: its lowest existing network, or without one
- * its lowest listing id (the first of them to be linked starts it). */
-static long long *targets(struct graph *g)
+ * its lowest listing id (the first of them to be linked starts it). has[root]
+ * is set for a component that holds an existing network; has is uf.n long. */
+static long long *targets(struct graph *g, char *has)
 {
 	long long *t = xcalloc(g->uf.n ? g->uf.n : 1, sizeof(*t));
-	char *has = xcalloc(g->uf.n ? g->uf.n : 1, 1);
 
 	for (size_t i = 0; i < g->uf.n; i++)
 		t[i] = INT64_MAX;
@@ -234,7 +234,6 @@ static long long *targets(struct graph *g)
 		if (!has[root] && g->ids[i] < t[root])
 			t[root] = g->ids[i];
 	}
-	free(has);
 	return t;
 }
 
@@ -257,9 +256,9 @@ static int write_pairs(struct store *st, const char *sql, const long long *a, co
 	return rc;
 }
 
-static int write_networks(struct store *st, struct graph *g, struct lw_error *err)
+static int write_networks(struct store *st, struct graph *g, const long long *t,
+			  struct lw_error *err)
 {
-	long long *t = targets(g);
 	size_t big = g->n > g->nnets ? g->n : g->nnets;
 	long long *a = xcalloc(big ? big : 1, sizeof(*a)), *b = xcalloc(big ? big : 1, sizeof(*b));
 	size_t k = 0;
@@ -304,10 +303,33 @@ static int write_networks(struct store *st, struct graph *g, struct lw_error *er
 		goto out;
 	rc = 0;
 out:
-	free(t);
 	free(a);
 	free(b);
 	return rc;
+}
+
+/* The networks the batch's listings are in once written that may have
+ * split_min_size members or more, for the recut's choice (which counts
+ * them). A component without an existing network is the batch's listings
+ * alone, and its network is new, named after the lowest of them (never an
+ * existing network's id: an existing network's id is a listing of its own or
+ * a fresh one a billion past the listings, migration 010), so one smaller
+ * than that is left out here: most are one ad. Reading the batch's networks
+ * back cost a probe of listing_networks for each listing, and one of its
+ * network index for each network. Returns how many were written to nets (as
+ * long as the batch). */
+static size_t batch_nets(struct graph *g, const long long *t, const char *has, size_t min_size,
+			 long long *nets)
+{
+	size_t *count = xcalloc(g->uf.n ? g->uf.n : 1, sizeof(*count)), k = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		count[uf_find(&g->uf, i)]++;
+	for (size_t r = 0; r < g->uf.n && min_size; r++)
+		if (count[r] && (has[r] || count[r] >= min_size))
+			nets[k++] = t[r];
+	free(count);
+	return k;
 }
 
 void link_hubs_init(struct link_hubs *h, const struct store_network_rules *r)
@@ -353,10 +375,10 @@ static int refresh_hubs(struct store *st, const char *arr, const char *skip,
  * detail that turned generic now, those with a text in a band found too
  * common now, and those of the batch large enough to be split, are
  * recomputed as a rebuild would. */
-static int recut_batch(struct store *st, const char *arr, const char *skip, int max_bits,
-		       const struct link_hubs *h, struct lw_error *err)
+static int recut_batch(struct store *st, const long long *batch, size_t nbatch, const char *skip,
+		       int max_bits, const struct link_hubs *h, struct lw_error *err)
 {
-	char ms[24];
+	char ms[24], *arr = db_bigint_array(batch, nbatch);
 	const char *p[2] = { arr, ms };
 	PGresult *res = NULL;
 	long long *nets;
@@ -364,10 +386,8 @@ static int recut_batch(struct store *st, const char *arr, const char *skip, int 
 	int rc;
 
 	snprintf(ms, sizeof(ms), "%zu", h->split_min_size ? h->split_min_size : (size_t)1 << 30);
-	if (db_exec(st, "SELECT t.network_id FROM (SELECT DISTINCT network_id FROM listing_networks"
-			" WHERE listing_id = ANY ($1::bigint[])) t"
-			/* Whether there are that many members, not how many: most
-			 * of a batch's networks are one ad, a few are large. */
+	rc = db_exec(st, "SELECT t.network_id FROM unnest($1::bigint[]) AS t(network_id)"
+			/* Whether there are that many members, not how many. */
 			" WHERE EXISTS (SELECT FROM listing_networks m"
 			" WHERE m.network_id = t.network_id OFFSET $2::integer - 1)"
 			" UNION SELECT n.network_id FROM contact_stats c"
@@ -385,7 +405,9 @@ static int recut_batch(struct store *st, const char *arr, const char *skip, int 
 			" WHERE m.band = 3 AND o.band3 = m.value) o"
 			" JOIN listing_networks n ON n.listing_id = o.listing_id"
 			" WHERE m.turned = pg_current_xact_id()::text::bigint",
-		    2, p, &res, err) < 0)
+		     2, p, &res, err);
+	free(arr);
+	if (rc < 0)
 		return -1;
 	n = (size_t)PQntuples(res);
 	nets = xcalloc(n ? n : 1, sizeof(*nets));
@@ -403,7 +425,8 @@ int link_listings(struct store *st, const long long *ids, size_t n, const char *
 		  struct lw_error *err)
 {
 	struct graph g;
-	char *arr = NULL, mb[16], bl[24], ms[16];
+	long long *t = NULL, *nets = NULL;
+	char *arr = NULL, *has = NULL, mb[16], bl[24], ms[16];
 	const char *p[5];
 	PGresult *res = NULL;
 	int rc = -1;
@@ -443,12 +466,20 @@ int link_listings(struct store *st, const long long *ids, size_t n, const char *
 	graph_build(&g, res, max_bits);
 	if (note_mass(st, &g, err) < 0)
 		goto out;
-	rc = write_networks(st, &g, err);
-	if (rc == 0 && hubs)
-		rc = recut_batch(st, arr, skip, max_bits, hubs, err);
+	has = xcalloc(g.uf.n ? g.uf.n : 1, 1);
+	t = targets(&g, has);
+	rc = write_networks(st, &g, t, err);
+	if (rc == 0 && hubs) {
+		nets = xcalloc(g.n, sizeof(*nets));
+		rc = recut_batch(st, nets, batch_nets(&g, t, has, hubs->split_min_size, nets), skip,
+				 max_bits, hubs, err);
+	}
 out:
 	PQclear(res);
 	free(arr);
+	free(has);
+	free(t);
+	free(nets);
 	graph_release(&g);
 	return rc;
 }
