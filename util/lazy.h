@@ -35,6 +35,24 @@ struct lw_lazy {
 	{ (soname), (purpose), (package), (syms), sizeof(syms) / sizeof((syms)[0]), (fns),     \
 	  (loaded), 0, { "" } }
 
+/* What each util/lazy_*.c declares: FUNCS(X) lists the library's functions
+ * that lurewatch calls; this gives the file its table `fn` (one pointer of
+ * each function's own type), the library `lib` and `need()`, which opens it
+ * or stops the program (lw_lazy_need). `loaded` is NULL or a function
+ * declared before. Used at file scope, without a semicolon after it. */
+#define LW_LAZY_SLOT(name) __typeof__(name) *name;
+#define LW_LAZY_SYM(name) { #name, offsetof(struct lazy_fns, name) },
+#define LW_LAZY_LIBRARY(FUNCS, soname, purpose, package, loaded)                             \
+	static struct lazy_fns {                                                              \
+		FUNCS(LW_LAZY_SLOT)                                                           \
+	} fn;                                                                                 \
+	static const struct lw_dynsym syms[] = { FUNCS(LW_LAZY_SYM) };                       \
+	static struct lw_lazy lib = LW_LAZY_INIT(soname, purpose, package, syms, &fn, loaded); \
+	static void need(void)                                                                \
+	{                                                                                     \
+		lw_lazy_need(&lib);                                                           \
+	}
+
 /* Opens the library and fills its table, once for the process (the first
  * caller does the work, others wait for it). Returns 0, or -1 with
  * "<purpose> needs <soname>: <loader's reason> (Debian package <package>)"

@@ -10,21 +10,7 @@
 	X(argon2id_hash_encoded) \
 	X(argon2id_verify)
 
-#define SLOT(name) __typeof__(name) *name;
-#define SYM(name) { #name, offsetof(struct argon2_fns, name) },
-
-static struct argon2_fns {
-	FUNCS(SLOT)
-} fn;
-
-static const struct lw_dynsym syms[] = { FUNCS(SYM) };
-
-static struct lw_lazy lib = LW_LAZY_INIT(LW_ARGON2_SONAME, "web interface accounts", LW_ARGON2_PACKAGE, syms, &fn, NULL);
-
-static void need(void)
-{
-	lw_lazy_need(&lib);
-}
+LW_LAZY_LIBRARY(FUNCS, LW_ARGON2_SONAME, "web interface accounts", LW_ARGON2_PACKAGE, NULL)
 
 size_t (argon2_encodedlen)(uint32_t t_cost, uint32_t m_cost, uint32_t parallelism, uint32_t saltlen, uint32_t hashlen, argon2_type type)
 {

@@ -41,21 +41,7 @@
  * ranges, which are curl's ABI) and pass it on as that type. */
 typedef void (*any_function)(void);
 
-#define SLOT(name) __typeof__(name) *name;
-#define SYM(name) { #name, offsetof(struct curl_fns, name) },
-
-static struct curl_fns {
-	FUNCS(SLOT)
-} fn;
-
-static const struct lw_dynsym syms[] = { FUNCS(SYM) };
-
-static struct lw_lazy lib = LW_LAZY_INIT(LW_CURL_SONAME, "fetching web pages", LW_CURL_PACKAGE, syms, &fn, NULL);
-
-static void need(void)
-{
-	lw_lazy_need(&lib);
-}
+LW_LAZY_LIBRARY(FUNCS, LW_CURL_SONAME, "fetching web pages", LW_CURL_PACKAGE, NULL)
 
 void (curl_easy_cleanup)(CURL *curl)
 {

@@ -24,21 +24,7 @@
  * connection or daemon information type takes an argument after the type
  * (microhttpd.h: "..." is "currently unused"), so only the fixed ones go on.
  * MHD_start_daemon's options go on through MHD_start_daemon_va. */
-#define SLOT(name) __typeof__(name) *name;
-#define SYM(name) { #name, offsetof(struct mhd_fns, name) },
-
-static struct mhd_fns {
-	FUNCS(SLOT)
-} fn;
-
-static const struct lw_dynsym syms[] = { FUNCS(SYM) };
-
-static struct lw_lazy lib = LW_LAZY_INIT(LW_MHD_SONAME, "the web interface", LW_MHD_PACKAGE, syms, &fn, NULL);
-
-static void need(void)
-{
-	lw_lazy_need(&lib);
-}
+LW_LAZY_LIBRARY(FUNCS, LW_MHD_SONAME, "the web interface", LW_MHD_PACKAGE, NULL)
 
 enum MHD_Result (MHD_add_response_header)(struct MHD_Response *response, const char *header, const char *content)
 {

@@ -39,21 +39,7 @@
 	X(PQconnectdb) \
 	X(PQexec)
 
-#define SLOT(name) __typeof__(name) *name;
-#define SYM(name) { #name, offsetof(struct pq_fns, name) },
-
-static struct pq_fns {
-	FUNCS(SLOT)
-} fn;
-
-static const struct lw_dynsym syms[] = { FUNCS(SYM) };
-
-static struct lw_lazy lib = LW_LAZY_INIT(LW_PQ_SONAME, "the database", LW_PQ_PACKAGE, syms, &fn, NULL);
-
-static void need(void)
-{
-	lw_lazy_need(&lib);
-}
+LW_LAZY_LIBRARY(FUNCS, LW_PQ_SONAME, "the database", LW_PQ_PACKAGE, NULL)
 
 void (PQclear)(PGresult *res)
 {

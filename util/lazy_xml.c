@@ -59,19 +59,9 @@
 	X(xmlBufferLength) \
 	X(xmlCleanupParser)
 
-#define SLOT(name) __typeof__(name) *name;
-#define SYM(name) { #name, offsetof(struct xml_fns, name) },
-
-static struct xml_fns {
-	FUNCS(SLOT)
-} fn;
-
-static const struct lw_dynsym syms[] = { FUNCS(SYM) };
-
 static void loaded(void);
 
-static struct lw_lazy lib = LW_LAZY_INIT(LW_XML2_SONAME, "reading HTML", LW_XML2_PACKAGE, syms, &fn,
-					 loaded);
+LW_LAZY_LIBRARY(FUNCS, LW_XML2_SONAME, "reading HTML", LW_XML2_PACKAGE, loaded)
 
 /* cli/main.c hands libxml2 its allocators at start-up, before anything
  * knows whether libxml2 will be needed: keep them until it is opened. */
@@ -87,11 +77,6 @@ static void loaded(void)
 {
 	if (mem.set)
 		fn.xmlMemSetup(mem.free_fn, mem.malloc_fn, mem.realloc_fn, mem.strdup_fn);
-}
-
-static void need(void)
-{
-	lw_lazy_need(&lib);
 }
 
 xmlGenericErrorFunc *(__xmlGenericError)(void)

@@ -14,21 +14,7 @@
 	X(inflateInit2_) \
 	X(inflateReset)
 
-#define SLOT(name) __typeof__(name) *name;
-#define SYM(name) { #name, offsetof(struct z_fns, name) },
-
-static struct z_fns {
-	FUNCS(SLOT)
-} fn;
-
-static const struct lw_dynsym syms[] = { FUNCS(SYM) };
-
-static struct lw_lazy lib = LW_LAZY_INIT(LW_Z_SONAME, "compressed input", LW_Z_PACKAGE, syms, &fn, NULL);
-
-static void need(void)
-{
-	lw_lazy_need(&lib);
-}
+LW_LAZY_LIBRARY(FUNCS, LW_Z_SONAME, "compressed input", LW_Z_PACKAGE, NULL)
 
 int (gzclose)(gzFile file)
 {
