@@ -238,9 +238,11 @@ g=$(logq gaps "$TMP/faults.log" /fault/500/grow)
 echo "# /fault/500/grow: $(logq statuses "$TMP/faults.log" /fault/500/grow); gaps $g"
 set -- $g
 # Never early; late by up to a second on a loaded machine (a clean-clone run at load 5-8 saw
-# 2.47 s for a first gap of at most 1.5 s plus polling).
+# 2.47 s for a first gap of at most 1.5 s plus polling). The lower bounds alone show the
+# growth: the third gap's least (2 s) is past the first one's most (1.5 s). Comparing the
+# two measured gaps did not: a first gap late by a second beside a third drawn low (2.541
+# against 2.492 s in a clean-clone run at load 3) is the machine's lateness, not backoff's.
 [ $# -eq 3 ] && ge "$1" 0.495 && ge "$2" 0.995 && ge "$3" 1.995 && ge 3.1 "$1" && ge 4.6 "$2" && ge 7.6 "$3" &&
-	awk -v a="$1" -v c="$3" 'BEGIN { exit !(c > a) }' &&
 	ok "the gaps between attempts grow with backoff = 1: $g s" || notok "the gaps between attempts grow with backoff = 1: $g s"
 g=$(logq gaps "$TMP/faults.log" /fault/429/2/t0600)
 ge "$g" 1.95 && ok "429 with Retry-After: 2 is retried after $g s" || notok "429 with Retry-After: 2 is retried after '$g' s"
