@@ -306,7 +306,9 @@ static void chunk_word(struct chunk *c, const char *w, size_t n, int k,
 	int bar;
 
 	if (!(k & C_DIGIT)) {
-		bar = n == 1 || !number_word(w, n);
+		/* A lone letter does not end a number run: spaced letters may
+		 * make it part of a digit word ("1 2 f i v e" is "1 2 5"). */
+		bar = n > 1 && !number_word(w, n);
 		if (!bar) {
 			c->numberish++;
 			if (c->hot < HOT_NUMWORD)

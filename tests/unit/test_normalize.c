@@ -243,6 +243,10 @@ static void test_digit_words(void **state)
 		{ "Zero Two ONE", "0 2 1" },
 		{ "f1ve f1ve s1x", "5 5 6" },
 		{ "021 five five", "021 5 5" },
+		/* spaced letters spelling a digit word inside a number run */
+		{ "1 2 f i v e", "1 2 5" },
+		{ "call 0 f i v e 5 now", "call 0 5 5 now" },
+		{ "n i n e 0 7 one", "9 0 7 1" },
 		/* ordinary prose */
 		{ "no one will know", "no one will know" },
 		{ "one of the best", "one of the best" },
