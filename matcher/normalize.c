@@ -306,10 +306,11 @@ static void chunk_word(struct chunk *c, const char *w, size_t n, int k,
 	int bar;
 
 	if (!(k & C_DIGIT)) {
-		/* A lone letter does not end a number run: spaced letters may
-		 * make it part of a digit word ("1 2 f i v e" is "1 2 5"). */
+		/* A lone letter neither ends a number run nor counts in one:
+		 * spaced letters may make it part of a digit word ("1 2 f i v
+		 * e" is "1 2 5"), and four of them make the component hot. */
 		bar = n > 1 && !number_word(w, n);
-		if (!bar) {
+		if (!bar && n > 1) {
 			c->numberish++;
 			if (c->hot < HOT_NUMWORD)
 				c->hot = HOT_NUMWORD;
