@@ -198,11 +198,16 @@ static size_t avail(const struct archive_reader *r)
 
 /* ---- records -------------------------------------------------------------------- */
 
+/* memchr from line to line rather than a byte loop: a damaged header is
+ * searched to ARCHIVE_HEADER_MAX once for every candidate record start. */
 static const char *find_end_of_headers(const unsigned char *p, size_t n, size_t *hlen)
 {
+	const unsigned char *nl;
+
 	for (size_t i = 0; i + 1 < n; i++) {
-		if (p[i] != '\n')
-			continue;
+		if (!(nl = memchr(p + i, '\n', n - 1 - i)))
+			break;
+		i = (size_t)(nl - p);
 		if (p[i + 1] == '\n') {
 			*hlen = i + 2;
 			return (const char *)p;
