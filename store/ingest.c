@@ -1220,7 +1220,10 @@ static int count_outcomes(struct store_ingest *in, struct wbatch *w, struct lw_e
  * for 2,000 ads): backend CPU 130-210 ms a batch, 80-90 ms once vacuumed.
  * Only the new pages are visited; without index cleanup and truncation
  * (autovacuum still does both) a VACUUM with nothing to do took 0.4 ms
- * against 120 ms. SKIP_LOCKED: never wait for autovacuum. */
+ * against 120 ms. SKIP_LOCKED: never wait for autovacuum. Under
+ * asynchronous commits (the crawler's writer) the pages of the last few
+ * dozen transactions stay not all-visible until the next VACUUM: a row is
+ * hinted committed only once its commit's WAL is flushed. */
 static const struct {
 	const char *name, *analyze;
 } stat_tables[] = {

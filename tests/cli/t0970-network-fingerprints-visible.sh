@@ -18,6 +18,12 @@ URL=$("$LW" db url)
 # minute, sooner or later on a loaded machine): off for this table, ingestion's own VACUUM is
 # what is tested.
 sql "ALTER TABLE listing_fingerprints SET (autovacuum_enabled = false)" >/dev/null
+# Durable commits, as ingestion has by default: the test cluster's synchronous_commit = off lets
+# a commit return before its WAL is flushed, and PostgreSQL records the commit position for 32
+# transactions together, so until the last ingestion's commit is flushed no row of the earlier
+# runs (all within those 32) may be hinted committed, and VACUUM leaves every page not
+# all-visible: the check below then failed whenever the WAL writer was a moment late.
+sql "ALTER DATABASE \"$(sql "SELECT current_database()")\" SET synchronous_commit = on" >/dev/null
 python3 - "$TMP" <<'PY'
 import json, random, sys
 rng = random.Random(23)
