@@ -106,6 +106,9 @@ static void print_status(const struct config *cfg, const struct matcher_pack *pa
 	print_counts("queue", json_object_get(q, "by_status"));
 	print_counts("open by category", json_object_get(q, "by_category"));
 	printf("urgent open items: %ld\n", num(q, "urgent_open"));
+	if (num(s, "listings_waiting_to_link") > 0)
+		printf("listings waiting to be linked: %ld (the next `lurewatch ingest` links them)\n",
+		       num(s, "listings_waiting_to_link"));
 	print_fleet(s);
 }
 

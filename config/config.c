@@ -58,6 +58,7 @@ static const struct key_def keys[] = {
 	{ "networks", "split_min_size", T_INT, offsetof(struct config, split_min_size), 0, 1 << 30 },
 	{ "networks", "split_max_conductance", T_DOUBLE, offsetof(struct config, split_max_conductance), 0, 1 },
 	{ "networks", "link_on_ingest", T_BOOL, offsetof(struct config, link_on_ingest), 0, 1 },
+	{ "networks", "link_in_background", T_BOOL, offsetof(struct config, link_in_background), 0, 1 },
 	{ "crawler", "connect_timeout", T_INT, offsetof(struct config, crawler.connect_timeout), 1, 600 },
 	{ "crawler", "timeout", T_INT, offsetof(struct config, crawler.timeout), 1, 3600 },
 	{ "crawler", "low_speed_time", T_INT, offsetof(struct config, crawler.low_speed_time), 1, 3600 },
@@ -342,6 +343,7 @@ static void set_defaults(struct config *c)
 	c->split_min_size = 8;
 	c->split_max_conductance = 0.3;
 	c->link_on_ingest = 1;
+	c->link_in_background = 1;
 	c->log_level = xstrdup("info");
 	lw_buf_init(&b, 512);
 	lw_buf_printf(&b, "lurewatch/%s (+https://github.com/lurewatch/lurewatch#crawling)",

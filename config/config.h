@@ -80,6 +80,7 @@ struct config {
 	int split_min_size;     /* components this large are tried for a split */
 	double split_max_conductance; /* a part cut off may keep at most this share of its ties outside */
 	int link_on_ingest;     /* 0: ingestion stores details, networks wait for a rebuild */
+	int link_in_background; /* 1: ingest links a batch while it writes the next */
 	struct config_crawler crawler;
 	struct config_serve serve;
 	char *daemon_metrics_listen; /* [daemon] metrics_listen: ADDR:PORT for /metrics */

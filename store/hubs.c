@@ -20,6 +20,7 @@ void store_network_rules_from_config(struct store_network_rules *r, const struct
 	r->split_min_size = cfg->split_min_size > 0 ? (size_t)cfg->split_min_size : 0;
 	r->split_max_conductance = cfg->split_max_conductance;
 	r->link_on_ingest = cfg->link_on_ingest;
+	r->link_in_background = cfg->link_in_background;
 }
 
 #define HUB_JSON                                                                              \

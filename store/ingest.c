@@ -93,6 +93,12 @@ struct store_ingest {
 	char *exclude;          /* PostgreSQL array literal of excluded entities */
 	char max_bits[8];
 	struct link_hubs hubs;  /* generic contacts */
+	/* Linking in the background (store/ingest_link.c): started by the
+	 * writer after each batch commits, waited for by the next start and by
+	 * store_ingest_flush. link_failed: a run failed; reported once. */
+	struct link_bg *bg;
+	int link_failed;
+	struct lw_error link_err;
 	/* Writing: w is the batch handed over; with a writer thread
 	 * (store_ingest_set_writer) it is written while the caller fills the
 	 * next one into the other array (spare). Only the thread touches the
@@ -203,6 +209,7 @@ void store_ingest_free(struct store_ingest *in)
 	free(in->actor);
 	free(in->exclude);
 	lw_buf_release(&in->copy);
+	link_bg_free(in->bg);
 	link_hubs_release(&in->hubs);
 	free(in);
 }
@@ -476,9 +483,46 @@ static int link_keys(struct pending *p, const struct matcher_analysis *a, struct
 	return 0;
 }
 
+/* Whether a batch leaves its linking and priority to the background
+ * linker: only with a writer thread (the caller's thread is then free to
+ * wait for it at the next hand-over), and not for a rescan that defers its
+ * priority step to one run over all its listings. */
+static int link_behind(const struct store_ingest *in)
+{
+	return in->writer && in->hubs.background && !in->hubs.off && !in->defer_priority;
+}
+
+/* Starts the background linker over whatever waits in link_pending. */
+static void link_start(struct store_ingest *in)
+{
+	struct lw_error e;
+
+	if (in->link_failed)
+		return;
+	if (!in->bg)
+		in->bg = link_bg_new();
+	if (link_bg_start(in->bg, in->st, in->exclude, atoi(in->max_bits), &in->hubs,
+			  in->retry_seconds, &e) < 0) {
+		in->link_failed = 1;
+		in->link_err = e;
+	}
+}
+
+/* The linker reads exclude and hubs while it runs. */
+static void link_quiesce(struct store_ingest *in)
+{
+	struct lw_error e;
+
+	if (link_bg_wait(in->bg, &e) < 0 && !in->link_failed) {
+		in->link_failed = 1;
+		in->link_err = e;
+	}
+}
+
 void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_t n,
 			    int max_bits)
 {
+	link_quiesce(in);
 	free(in->exclude);
 	in->exclude = db_text_array(exclude, n);
 	snprintf(in->max_bits, sizeof(in->max_bits), "%d", max_bits);
@@ -486,6 +530,7 @@ void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_
 
 void store_ingest_set_rules(struct store_ingest *in, const struct store_network_rules *r)
 {
+	link_quiesce(in);
 	link_hubs_release(&in->hubs);
 	link_hubs_init(&in->hubs, r);
 }
@@ -707,6 +752,13 @@ static const char pending_sql[] =
 static const char defer_sql[] =
 	"INSERT INTO ingest_priority_pending SELECT listing_id, version_id, links_same, flagged"
 	" FROM ingest_stage WHERE version_id IS NOT NULL";
+
+/* What a batch leaves to the background linker (store/ingest_link.c,
+ * migration 115): the rows link_batch and the priority step read. */
+static const char pending_link_sql[] =
+	"INSERT INTO link_pending (listing_id, version_id, links_same, flagged)"
+	" SELECT listing_id, version_id, links_same, flagged FROM ingest_stage"
+	" WHERE version_id IS NOT NULL AND (NOT links_same OR flagged)";
 
 static const char stage_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS ingest_stage ("
@@ -1016,6 +1068,19 @@ static const struct batch_step batch_sql[] = {
 	  " AND (q.priority, q.priority_reason) IS DISTINCT FROM ((q.score * p.factor)::real, p.reason)",
 	  STEP_PRIORITY },
 };
+
+const char *ingest_stage_sql(void)
+{
+	return stage_sql;
+}
+
+const char *ingest_priority_sql(void)
+{
+	for (size_t i = 0; i < sizeof(batch_sql) / sizeof(batch_sql[0]); i++)
+		if (batch_sql[i].flags & STEP_PRIORITY)
+			return batch_sql[i].sql;
+	return NULL;
+}
 
 /* Appends s for COPY's text format: backslash escapes, \N for NULL. Runs
  * without a special byte are copied whole: byte by byte, this was a tenth
@@ -1329,7 +1394,7 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 	unsigned have;
 	int kind, stats_kind = 0; /* the statistics this batch's ANALYZE leaves, once committed */
 	size_t fresh = 0; /* listings that are not a rescan's */
-	int queue_locked = 0, rc = -1;
+	int queue_locked = 0, rc = -1, behind = link_behind(in);
 
 	for (size_t i = 0; i < w->n; i++)
 		fresh += !w->v[i].rescore_version;
@@ -1374,10 +1439,13 @@ static int flush_once(struct store_ingest *in, struct wbatch *w, struct lw_error
 		if ((step->flags & STEP_FRESH_ONLY) && (have & (NEED_EXISTING | NEED_RESCORE)))
 			continue;
 		if (step->flags & STEP_LINK) {
-			if (link_batch(in, err) < 0)
+			if (behind ? db_exec(in->st, pending_link_sql, 0, NULL, NULL, err) < 0
+				   : link_batch(in, err) < 0)
 				goto fail;
 			continue;
 		}
+		if ((step->flags & STEP_PRIORITY) && behind)
+			continue; /* the linker's, after linking */
 		if ((step->flags & STEP_PRIORITY) && in->defer_priority) {
 			if (db_exec(in->st, defer_sql, 0, NULL, NULL, err) < 0)
 				goto fail;
@@ -1510,6 +1578,10 @@ static void write_batch(struct store_ingest *in, struct wbatch *w)
 		waited += pause;
 		pause = pause * 2 > 8 ? 8 : pause * 2;
 	}
+	/* The batch committed what it left the linker: start it (after the
+	 * run before it), while the caller fills the next batch. */
+	if (rc == 0 && link_behind(in))
+		link_start(in);
 	if (rc < 0) {
 		memset(&w->stats, 0, sizeof(w->stats));
 		lw_error_prefix(&w->err, "batch of %zu listings (%s to %s) not committed", w->n,
@@ -1538,6 +1610,18 @@ static void add_counts(struct store_ingest_stats *a, const struct store_ingest_s
 	a->queued += b->queued;
 }
 
+/* A background linker's failure, once: the batches stay committed and
+ * their listings wait in link_pending, but the caller stops feeding, as
+ * after a batch that failed. */
+static int link_reported(struct store_ingest *in, struct lw_error *err)
+{
+	if (!in->link_failed || in->failed)
+		return 0;
+	in->failed = 1;
+	*err = in->link_err;
+	return -1;
+}
+
 /* Waits for the batch handed over, takes its counts and frees its rows. */
 static int finish(struct store_ingest *in, struct lw_error *err)
 {
@@ -1562,7 +1646,7 @@ static int finish(struct store_ingest *in, struct lw_error *err)
 	in->spare = w->v;
 	w->v = NULL;
 	w->n = 0;
-	return rc;
+	return rc < 0 ? rc : link_reported(in, err);
 }
 
 /* Hands the filled batch over: written at once, or on the writer thread
@@ -1599,7 +1683,12 @@ void store_ingest_set_writer(struct store_ingest *in, int on)
 
 int store_ingest_flush(struct store_ingest *in, struct lw_error *err)
 {
-	if (ship(in, err) < 0)
+	if (ship(in, err) < 0 || finish(in, err) < 0)
 		return -1;
-	return finish(in, err);
+	/* Flushed means linked too. A session that wrote no batch links what
+	 * a killed ingest left waiting; any batch's linker takes that too. */
+	if (!in->bg && link_behind(in))
+		link_start(in);
+	link_quiesce(in);
+	return link_reported(in, err);
 }

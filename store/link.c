@@ -341,6 +341,7 @@ void link_hubs_init(struct link_hubs *h, const struct store_network_rules *r)
 	h->split_min_size = r->split_min_size;
 	h->split_max_conductance = r->split_max_conductance;
 	h->off = !r->link_on_ingest;
+	h->background = r->link_in_background;
 }
 
 void link_hubs_release(struct link_hubs *h)

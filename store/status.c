@@ -20,6 +20,10 @@ int store_status(struct store *st, json_t **out, struct lw_error *err)
 		" 'frontier', (SELECT json_object_agg(state, n) FROM"
 		"   (SELECT state, count(*) AS n FROM crawl_urls GROUP BY state) f),"
 		" 'listings', (SELECT count(*) FROM listings),"
+		/* Stored, their linking left to a background linker (migration
+		 * 115): a batch or two while an ingest runs, more only if one
+		 * was killed since (the next ingest links them). */
+		" 'listings_waiting_to_link', (SELECT count(DISTINCT listing_id) FROM link_pending),"
 		" 'queue', json_build_object("
 		"   'by_status', (SELECT coalesce(json_object_agg(status, n), '{}'::json) FROM"
 		"     (SELECT status, count(*) AS n FROM queue_items GROUP BY status) q),"

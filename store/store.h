@@ -199,6 +199,8 @@ struct store_network_rules {
 	size_t split_min_size;  /* components tried for a split (0: none) */
 	double split_max_conductance;
 	int link_on_ingest;     /* 0: batches store details but link nothing */
+	int link_in_background; /* 1: with a writer thread, link on a second connection
+				 * while the next batch is written (store/ingest_link.c) */
 };
 
 /* The rules cfg sets (its arrays borrowed: keep cfg while r is used). */

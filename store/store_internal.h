@@ -179,6 +179,7 @@ struct link_hubs {
 	size_t split_min_size;
 	double split_max_conductance;
 	int off;        /* [networks] link_on_ingest = false */
+	int background; /* [networks] link_in_background */
 };
 int link_listings(struct store *st, const long long *ids, size_t n, const char *skip,
 		  int max_bits, long long below, const struct link_hubs *hubs,
@@ -189,6 +190,21 @@ int link_listings(struct store *st, const long long *ids, size_t n, const char *
  * logged with cause "ingest". Returns 0 or -1 with err. */
 int network_recut(struct store *st, const long long *nets, size_t n, const char *skip, int max_bits,
 		  size_t split_min_size, double split_max_conductance, struct lw_error *err);
+/* Linking in the background (store/ingest_link.c): link_bg_start waits for
+ * the run before it (-1 with err if that one failed), then links what
+ * link_pending names on a connection and thread of its own, made from
+ * writer's on first use; link_bg_wait waits for it and gives its outcome.
+ * skip and hubs are borrowed until the run is waited for. */
+struct link_bg;
+struct link_bg *link_bg_new(void);
+int link_bg_start(struct link_bg *b, const struct store *writer, const char *skip, int max_bits,
+		  const struct link_hubs *hubs, double retry_seconds, struct lw_error *err);
+int link_bg_wait(struct link_bg *b, struct lw_error *err);
+void link_bg_free(struct link_bg *b);
+/* The statements of store/ingest.c a linker runs too: the session's
+ * staging table, and the batch's network priority step over it. */
+const char *ingest_stage_sql(void);
+const char *ingest_priority_sql(void);
 /* Fills h from r (h->known allocated: link_hubs_release). */
 void link_hubs_init(struct link_hubs *h, const struct store_network_rules *r);
 void link_hubs_release(struct link_hubs *h);
