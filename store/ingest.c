@@ -756,9 +756,10 @@ static const char defer_sql[] =
 /* What a batch leaves to the background linker (store/ingest_link.c,
  * migration 115): the rows link_batch and the priority step read. */
 static const char pending_link_sql[] =
-	"INSERT INTO link_pending (listing_id, version_id, links_same, flagged)"
-	" SELECT listing_id, version_id, links_same, flagged FROM ingest_stage"
-	" WHERE version_id IS NOT NULL AND (NOT links_same OR flagged)";
+	"INSERT INTO link_pending (listing_ids, version_ids, links_same, flagged)"
+	" SELECT array_agg(listing_id), array_agg(version_id), array_agg(links_same),"
+	" array_agg(flagged) FROM ingest_stage"
+	" WHERE version_id IS NOT NULL AND (NOT links_same OR flagged) HAVING count(*) > 0";
 
 static const char stage_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS ingest_stage ("

@@ -68,11 +68,13 @@ static int drain_once(struct link_bg *b, struct lw_error *err)
 	 * newest version; one deleted meanwhile is dropped. */
 	if (db_exec(b->st, "SELECT pg_advisory_xact_lock(" LOCK_LINK ")", 0, NULL, NULL, err) < 0 ||
 	    db_exec(b->st,
-		    "WITH d AS (DELETE FROM link_pending RETURNING *)"
+		    "WITH d AS (DELETE FROM link_pending RETURNING *),"
+		    " u AS (SELECT x.* FROM d CROSS JOIN LATERAL unnest(d.listing_ids, d.version_ids,"
+		    " d.links_same, d.flagged) AS x(listing_id, version_id, links_same, flagged))"
 		    " INSERT INTO ingest_stage (listing_id, version_id, links_same, flagged)"
-		    " SELECT d.listing_id, max(d.version_id), bool_and(d.links_same), bool_or(d.flagged)"
-		    " FROM d WHERE EXISTS (SELECT FROM listings l WHERE l.id = d.listing_id)"
-		    " GROUP BY d.listing_id",
+		    " SELECT u.listing_id, max(u.version_id), bool_and(u.links_same), bool_or(u.flagged)"
+		    " FROM u WHERE EXISTS (SELECT FROM listings l WHERE l.id = u.listing_id)"
+		    " GROUP BY u.listing_id",
 		    0, NULL, &res, err) < 0)
 		goto fail;
 	b->linked = strtoul(PQcmdTuples(res), NULL, 10);
@@ -137,8 +139,8 @@ static void *run(void *arg)
 	}
 	if (b->rc < 0)
 		lw_error_prefix(&b->err,
-				"linking in the background (the listings are stored and wait in"
-				" link_pending for the next ingest, or run `lurewatch network rebuild`)");
+				"linking in the background (the listings are stored, and wait in"
+				" link_pending for the next `lurewatch ingest` to link them)");
 	return NULL;
 }
 

@@ -23,7 +23,8 @@ int store_status(struct store *st, json_t **out, struct lw_error *err)
 		/* Stored, their linking left to a background linker (migration
 		 * 115): a batch or two while an ingest runs, more only if one
 		 * was killed since (the next ingest links them). */
-		" 'listings_waiting_to_link', (SELECT count(DISTINCT listing_id) FROM link_pending),"
+		" 'listings_waiting_to_link', (SELECT count(DISTINCT x) FROM link_pending,"
+		"   unnest(listing_ids) AS x),"
 		" 'queue', json_build_object("
 		"   'by_status', (SELECT coalesce(json_object_agg(status, n), '{}'::json) FROM"
 		"     (SELECT status, count(*) AS n FROM queue_items GROUP BY status) q),"

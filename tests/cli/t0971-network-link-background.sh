@@ -99,7 +99,7 @@ for i in $(seq 1 100); do
 	[ "$stored" -ge 194 ] && break
 	sleep 0.1
 done
-waiting=$(q killed "SELECT count(DISTINCT listing_id) FROM link_pending")
+waiting=$(q killed "SELECT count(DISTINCT x) FROM link_pending, unnest(listing_ids) AS x")
 linked=$(q killed "SELECT count(*) FROM listing_networks")
 if [ "$stored" -ge 194 ] && [ "$waiting" -ge 97 ] && [ "$linked" = 0 ]; then
 	ok "with linking held up, batches commit ($stored listings) and wait to be linked ($waiting)"
@@ -115,7 +115,7 @@ for i in $(seq 1 100); do
 		AND pid <> pg_backend_pid()")" = 0 ] && break
 	sleep 0.1
 done
-left=$(q killed "SELECT count(DISTINCT listing_id) FROM link_pending")
+left=$(q killed "SELECT count(DISTINCT x) FROM link_pending, unnest(listing_ids) AS x")
 if [ "$left" -ge 97 ] && [ "$(q killed "SELECT count(*) FROM listing_networks")" = 0 ]; then
 	ok "the killed ingest left $left committed listings waiting, none linked"
 else
