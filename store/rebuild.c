@@ -393,6 +393,59 @@ static int next_fresh_id(struct store *st, long long *next, struct lw_error *err
 	return 0;
 }
 
+/* A recut names a part that holds none of its networks' old ids after its
+ * lowest listing, as a rebuild does; but where a rebuild renames every
+ * network, a recut sees only some, and a network outside it may still be
+ * called after that listing (it kept the id when the listing left it, as
+ * the part holding most of its members). Named so, the part became one
+ * network with it: at 1,000,000 listings two true groups of 25 and 23 ads
+ * that shared nothing ended in one network of 48 this way. Such a part
+ * takes a fresh id instead. */
+static int unclash_ids(struct store *st, const struct nodes *nd, const struct netgraph_result *r,
+		       long long *next, long long *net, struct lw_error *err)
+{
+	long long *olds = xcalloc(nd->n ? nd->n : 1, sizeof(*olds));
+	long long *names = xcalloc(r->nparts ? r->nparts : 1, sizeof(*names));
+	size_t no = 0, nn = 0;
+	char *arr = NULL;
+	const char *p[1];
+	PGresult *res = NULL;
+	int rc = -1;
+
+	for (size_t i = 0; i < nd->n; i++)
+		if (nd->old[i] >= 0)
+			olds[no++] = nd->old[i];
+	qsort(olds, no, sizeof(*olds), cmp_ll);
+	/* The parts named after a listing rather than given an old id. */
+	for (size_t q = 0; q < r->nparts; q++)
+		if (!bsearch(&net[q], olds, no, sizeof(*olds), cmp_ll))
+			names[nn++] = net[q];
+	if (nn == 0) {
+		rc = 0;
+		goto out;
+	}
+	arr = db_bigint_array(names, nn);
+	p[0] = arr;
+	if (db_exec(st, "SELECT DISTINCT c.id FROM unnest($1::bigint[]) AS c(id)"
+			" WHERE EXISTS (SELECT FROM listing_networks n WHERE n.network_id = c.id)",
+		    1, p, &res, err) < 0)
+		goto out;
+	for (int i = 0; i < PQntuples(res); i++) {
+		long long busy = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+
+		for (size_t q = 0; q < r->nparts; q++)
+			if (net[q] == busy)
+				net[q] = (*next)++;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	free(arr);
+	free(olds);
+	free(names);
+	return rc;
+}
+
 /* The networks of nd's listings recomputed from their strong edges (all
  * listings when all is 1), written and logged. Inside the caller's
  * transaction. */
@@ -415,6 +468,8 @@ static int recompute(struct store *st, struct nodes *nd, const char *skip, int m
 		goto out;
 	net = xcalloc(res.nparts ? res.nparts : 1, sizeof(*net));
 	netgraph_assign_ids(&res, nd->n, nd->old, nd->ids, &next, net);
+	if (!all && unclash_ids(st, nd, &res, &next, net, err) < 0)
+		goto out;
 	newid = xcalloc(nd->n ? nd->n : 1, sizeof(*newid));
 	for (size_t i = 0; i < nd->n; i++)
 		newid[i] = net[res.part[i]];
