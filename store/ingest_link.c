@@ -80,8 +80,11 @@ static int drain_once(struct link_bg *b, struct lw_error *err)
 	b->linked = strtoul(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	res = NULL;
-	if (b->linked == 0)
-		return db_commit(b->st, err);
+	if (b->linked == 0) {
+		if (db_commit(b->st, err) < 0)
+			goto fail;
+		return 0;
+	}
 	if (db_exec(b->st, "SELECT listing_id FROM ingest_stage WHERE NOT links_same", 0, NULL,
 		    &res, err) < 0)
 		goto fail;
@@ -109,9 +112,9 @@ out:
 	return rc;
 }
 
-/* Retries as the writer does (write_batch in store/ingest.c): another
- * linker's transaction chosen as the deadlock victim's partner, or the
- * connection lost for up to retry_seconds. */
+/* Retries as the writer does (write_batch in store/ingest.c): a deadlock
+ * or serialization conflict with another session a few times, a lost
+ * connection for up to retry_seconds. */
 static void *run(void *arg)
 {
 	struct link_bg *b = arg;
