@@ -147,6 +147,11 @@ expect_eq "$(sql "SELECT count(*) FROM listings l WHERE (SELECT count(*) FROM li
 	0 "every listing has exactly one version"
 expect_eq "$(sql "SELECT count(*) FROM listing_versions v WHERE v.flagged AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.version_id = v.id)")" \
 	0 "every flagged version has its hits"
+# An ingest killed after a batch committed and before its background linker did leaves the
+# batch waiting in link_pending; the runs after it link what was left.
+expect_eq "$(sql "SELECT count(*) FROM link_pending")" 0 "nothing a killed ingest left is still waiting to be linked"
+expect_eq "$(sql "SELECT count(*) FROM listings l WHERE NOT EXISTS (SELECT FROM listing_networks n WHERE n.listing_id = l.id)")" \
+	0 "every listing is linked into a network"
 sql "$QUEUE_SQL" >"$TMP/queue.got"
 if cmp -s "$TMP/queue.want" "$TMP/queue.got"; then ok "the queue equals the uninterrupted run's ($nq items)"; else
 	notok "the queue equals the uninterrupted run's"
