@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../util/buf.h"
 #include "../util/xmalloc.h"
@@ -122,6 +123,32 @@ int store_conflict_failed(const struct store *st)
 	/* deadlock_detected and serialization_failure: the server rolled the
 	 * transaction back only because another one held what it needed. */
 	return strcmp(st->sqlstate, "40P01") == 0 || strcmp(st->sqlstate, "40001") == 0;
+}
+
+enum db_retry db_retry_next(const struct store *st, struct db_retry_state *r, int max_conflicts,
+			   double retry_seconds)
+{
+	if (r->pause == 0)
+		r->pause = 0.5;
+	if (store_conflict_failed(st) && r->conflicts < max_conflicts) {
+		r->conflicts++;
+		return DB_RETRY_CONFLICT;
+	}
+	if (store_connection_lost(st) && r->waited < retry_seconds)
+		return DB_RETRY_RECONNECT;
+	return DB_RETRY_NO;
+}
+
+void db_retry_sleep(struct db_retry_state *r, enum db_retry how)
+{
+	if (how == DB_RETRY_CONFLICT) {
+		/* Short and jittered: the other transaction is about to finish. */
+		usleep((useconds_t)(r->conflicts * (20000 + rand() % 80000)));
+	} else if (how == DB_RETRY_RECONNECT) {
+		usleep((useconds_t)(r->pause * 1e6));
+		r->waited += r->pause;
+		r->pause = r->pause * 2 > 8 ? 8 : r->pause * 2;
+	}
 }
 
 /* A dropped connection (server restarted, or one that did not answer in

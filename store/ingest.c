@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../util/sha256.h"
 
@@ -492,6 +491,15 @@ static int link_behind(const struct store_ingest *in)
 	return in->writer && in->hubs.background && !in->hubs.off && !in->defer_priority;
 }
 
+/* Keeps the background linker's first failure, for link_reported. */
+static void link_failure(struct store_ingest *in, const struct lw_error *e)
+{
+	if (in->link_failed)
+		return;
+	in->link_failed = 1;
+	in->link_err = *e;
+}
+
 /* Starts the background linker over whatever waits in link_pending. */
 static void link_start(struct store_ingest *in)
 {
@@ -502,10 +510,8 @@ static void link_start(struct store_ingest *in)
 	if (!in->bg)
 		in->bg = link_bg_new();
 	if (link_bg_start(in->bg, in->st, in->exclude, atoi(in->max_bits), &in->hubs,
-			  in->retry_seconds, &e) < 0) {
-		in->link_failed = 1;
-		in->link_err = e;
-	}
+			  in->retry_seconds, &e) < 0)
+		link_failure(in, &e);
 }
 
 /* The linker reads exclude and hubs while it runs. */
@@ -513,10 +519,8 @@ static void link_quiesce(struct store_ingest *in)
 {
 	struct lw_error e;
 
-	if (link_bg_wait(in->bg, &e) < 0 && !in->link_failed) {
-		in->link_failed = 1;
-		in->link_err = e;
-	}
+	if (link_bg_wait(in->bg, &e) < 0)
+		link_failure(in, &e);
 }
 
 void store_ingest_set_links(struct store_ingest *in, char *const *exclude, size_t n,
@@ -1550,8 +1554,9 @@ void store_ingest_set_retry(struct store_ingest *in, double seconds)
  * the writer thread when there is one. */
 static void write_batch(struct store_ingest *in, struct wbatch *w)
 {
-	double pause = 0.5, waited = 0;
-	int rc, conflicts = 0;
+	struct db_retry_state r = { 0, 0, 0 };
+	enum db_retry how;
+	int rc;
 
 	memset(&w->stats, 0, sizeof(w->stats));
 	for (;;) {
@@ -1561,23 +1566,18 @@ static void write_batch(struct store_ingest *in, struct wbatch *w)
 		/* Another writer (a second crawl or ingest on the same database)
 		 * held rows this batch needed, and the server chose this batch to
 		 * roll back: run it again after a short, jittered pause. */
-		if (store_conflict_failed(in->st) && conflicts < CONFLICT_RETRIES) {
-			conflicts++;
-			lw_log(LW_LOG_WARN, "db_conflict_retry", "listings=%zu attempt=%d error=%s",
-			       w->n, conflicts, lw_log_q(w->err.msg));
-			memset(&w->stats, 0, sizeof(w->stats));
-			usleep((useconds_t)(conflicts * (20000 + rand() % 80000)));
-			continue;
-		}
-		if (!store_connection_lost(in->st) || waited >= in->retry_seconds)
+		how = db_retry_next(in->st, &r, CONFLICT_RETRIES, in->retry_seconds);
+		if (how == DB_RETRY_NO)
 			break;
-		lw_log(LW_LOG_WARN, "db_retry", "listings=%zu wait=%.1f waited=%.1f error=%s", w->n,
-		       pause, waited, lw_log_q(w->err.msg));
+		if (how == DB_RETRY_CONFLICT)
+			lw_log(LW_LOG_WARN, "db_conflict_retry", "listings=%zu attempt=%d error=%s",
+			       w->n, r.conflicts, lw_log_q(w->err.msg));
+		else
+			lw_log(LW_LOG_WARN, "db_retry", "listings=%zu wait=%.1f waited=%.1f error=%s",
+			       w->n, r.pause, r.waited, lw_log_q(w->err.msg));
 		/* The failed attempt's counts were never committed. */
 		memset(&w->stats, 0, sizeof(w->stats));
-		usleep((useconds_t)(pause * 1e6));
-		waited += pause;
-		pause = pause * 2 > 8 ? 8 : pause * 2;
+		db_retry_sleep(&r, how);
 	}
 	/* The batch committed what it left the linker: start it (after the
 	 * run before it), while the caller fills the next batch. */
@@ -1587,8 +1587,8 @@ static void write_batch(struct store_ingest *in, struct wbatch *w)
 		memset(&w->stats, 0, sizeof(w->stats));
 		lw_error_prefix(&w->err, "batch of %zu listings (%s to %s) not committed", w->n,
 				w->v[0].origin, w->v[w->n - 1].origin);
-	} else if (waited > 0) {
-		lw_log(LW_LOG_INFO, "db_reconnected", "listings=%zu waited=%.1f", w->n, waited);
+	} else if (r.waited > 0) {
+		lw_log(LW_LOG_INFO, "db_reconnected", "listings=%zu waited=%.1f", w->n, r.waited);
 	}
 	w->rc = rc;
 }

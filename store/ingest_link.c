@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../util/log.h"
 #include "../util/xmalloc.h"
@@ -112,33 +111,27 @@ out:
 	return rc;
 }
 
-/* Retries as the writer does (write_batch in store/ingest.c): a deadlock
- * or serialization conflict with another session a few times, a lost
- * connection for up to retry_seconds. */
+/* Retries as the writer does (write_batch in store/ingest.c). */
 static void *run(void *arg)
 {
 	struct link_bg *b = arg;
-	double pause = 0.5, waited = 0;
-	int conflicts = 0;
+	struct db_retry_state r = { 0, 0, 0 };
+	enum db_retry how;
 
 	for (;;) {
 		b->rc = drain_once(b, &b->err);
 		if (b->rc == 0)
 			break;
-		if (store_conflict_failed(b->st) && conflicts < LINK_CONFLICT_RETRIES) {
-			conflicts++;
-			lw_log(LW_LOG_WARN, "link_conflict_retry", "attempt=%d error=%s", conflicts,
-			       lw_log_q(b->err.msg));
-			usleep((useconds_t)(conflicts * (20000 + rand() % 80000)));
-			continue;
-		}
-		if (!store_connection_lost(b->st) || waited >= b->retry_seconds)
+		how = db_retry_next(b->st, &r, LINK_CONFLICT_RETRIES, b->retry_seconds);
+		if (how == DB_RETRY_NO)
 			break;
-		lw_log(LW_LOG_WARN, "link_retry", "wait=%.1f waited=%.1f error=%s", pause, waited,
-		       lw_log_q(b->err.msg));
-		usleep((useconds_t)(pause * 1e6));
-		waited += pause;
-		pause = pause * 2 > 8 ? 8 : pause * 2;
+		if (how == DB_RETRY_CONFLICT)
+			lw_log(LW_LOG_WARN, "link_conflict_retry", "attempt=%d error=%s", r.conflicts,
+			       lw_log_q(b->err.msg));
+		else
+			lw_log(LW_LOG_WARN, "link_retry", "wait=%.1f waited=%.1f error=%s", r.pause,
+			       r.waited, lw_log_q(b->err.msg));
+		db_retry_sleep(&r, how);
 	}
 	if (b->rc < 0)
 		lw_error_prefix(&b->err,

@@ -158,6 +158,20 @@ char *db_text_array(char *const *v, size_t n);
 /* "{1,2,3}" for a bigint[] parameter. Caller frees. */
 char *db_bigint_array(const long long *v, size_t n);
 
+/* Whether a transaction that failed on st is worth running again, for
+ * its writers (store/ingest.c, store/ingest_link.c): after a deadlock or
+ * serialization conflict with another session, max_conflicts times; after
+ * a lost connection, until retry_seconds were spent waiting. The caller
+ * logs (r says how long it waited, and will) and then calls
+ * db_retry_sleep. Start r zeroed. */
+struct db_retry_state {
+	double pause, waited;   /* the next wait for the server, and the waits so far */
+	int conflicts;
+};
+enum db_retry { DB_RETRY_NO, DB_RETRY_CONFLICT, DB_RETRY_RECONNECT };
+enum db_retry db_retry_next(const struct store *st, struct db_retry_state *r, int max_conflicts,
+			   double retry_seconds);
+void db_retry_sleep(struct db_retry_state *r, enum db_retry how);
 int db_begin(struct store *st, struct lw_error *err);
 int db_commit(struct store *st, struct lw_error *err);
 /* Rolls back, ignoring errors (used on failure paths). */
