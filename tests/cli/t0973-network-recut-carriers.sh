@@ -4,7 +4,7 @@
 # that turned generic, or a fingerprint band that passed NETGRAPH_TEXT_MASS texts, tied only the
 # ads that carry it, so only networks holding two or more of them are recomputed. The smallest
 # such network, a pair glued by nothing else, must still come apart in the batch where its tie
-# stops counting, as in a rebuild; the ads carrying it alone in their networks keep them.
+# stops counting, as in a rebuild, while a network holding one such ad keeps its other ties.
 . "$(dirname "$0")/lib.sh"
 use_pg
 
@@ -45,7 +45,7 @@ with open(sys.argv[1] + "/t2.jsonl", "w") as f:
 PY
 printf '[networks]\nhub_max_ads = 6\n' >"$TMP/lw.conf"
 
-# pair A B: 1 when ads A and B are in one network.
+# pair A B: t when ads A and B are in one network, else f.
 pair() {
 	psql "$URL" -X -q -At -v ON_ERROR_STOP=1 -c "SELECT count(DISTINCT n.network_id) = 1
 		FROM lurewatch.listing_networks n JOIN lurewatch.listings l ON l.id = n.listing_id
