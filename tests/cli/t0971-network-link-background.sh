@@ -7,7 +7,7 @@
 # details and the same queue priorities with their reasons. A linker that cannot get the
 # linking lock leaves the writer going, and a process killed then leaves its committed
 # listings named in link_pending, unlinked; the next ingest links them, and the store ends
-# as if nothing had happened.
+# as if nothing had happened. A linker whose connection is cut stops the ingest and says so.
 . "$(dirname "$0")/lib.sh"
 use_pg
 
@@ -159,4 +159,43 @@ side_lw mixed ingest -q "$TMP/y.jsonl" >/dev/null || notok "ingest y"
 expect_eq "$(q mixed "SELECT string_agg(right(l.url, 1), ' ' ORDER BY l.id) FROM listing_networks n
 	JOIN listings l ON l.id = n.listing_id GROUP BY n.network_id HAVING count(*) > 1")" "z y" \
 	"an ad ties to the linked ads of its number, past one stored without a network"
+
+# A linker whose connection is cut (here while it waits for the linking lock, with no retry)
+# stops the ingest, which says its listings are stored and wait to be linked: the writer's
+# batches stay committed, and the next ingest links them.
+sql "CREATE DATABASE cut TEMPLATE $DB" >/dev/null
+cp "$TMP/behind.conf" "$TMP/cut.conf"
+hold_lock 74692044 "$(url_of cut)"
+side_lw cut ingest -q --retry 0 --batch 97 "$TMP/p1.jsonl" >"$TMP/c.out" 2>"$TMP/c.err" &
+cpid=$!
+pids="$pids $cpid"
+lpid=""
+for i in $(seq 1 100); do
+	lpid=$(q cut "SELECT pid FROM pg_stat_activity WHERE datname = 'cut'
+		AND wait_event_type = 'Lock' AND wait_event = 'advisory' LIMIT 1")
+	[ -n "$lpid" ] && break
+	sleep 0.1
+done
+if [ -n "$lpid" ]; then
+	q cut "SELECT pg_terminate_backend($lpid)" >/dev/null
+	wait "$cpid"
+	rc=$?
+else
+	kill -9 "$cpid" 2>/dev/null
+	wait "$cpid" 2>/dev/null
+	rc="no linker waited for the lock"
+fi
+release_lock
+expect_eq "$rc" 2 "an ingest whose linker loses its connection exits 2"
+expect_grep "wait in link_pending" "$TMP/c.err" "and says its listings are stored and wait to be linked"
+stored=$(q cut "SELECT count(*) FROM listings")
+waiting=$(q cut "SELECT count(DISTINCT x) FROM link_pending, unnest(listing_ids) AS x")
+if [ "$stored" -ge 97 ] && [ "$waiting" = "$stored" ]; then
+	ok "its $stored committed listings all wait to be linked"
+else
+	notok "after the cut linker: $stored stored, $waiting waiting"
+fi
+expect_rc 0 "an ingest of nothing links them" side_lw cut ingest -q "$TMP/none.jsonl"
+expect_eq "$(q cut "SELECT count(*) FROM listings l WHERE NOT EXISTS
+	(SELECT FROM listing_networks n WHERE n.listing_id = l.id)")" 0 "every stored listing is linked"
 finish
