@@ -38,7 +38,6 @@ struct link_bg {
 	pthread_t thread;
 	int running;
 	int rc;                 /* the last run's outcome */
-	size_t linked;          /* listings it took */
 	struct lw_error err;
 };
 
@@ -52,10 +51,9 @@ static int drain_once(struct link_bg *b, struct lw_error *err)
 {
 	PGresult *res = NULL;
 	long long *ids = NULL;
-	size_t n = 0;
+	size_t n = 0, taken;
 	int rc = -1;
 
-	b->linked = 0;
 	if (db_begin(b->st, err) < 0)
 		goto fail;
 	if (!b->staged && db_exec(b->st, ingest_stage_sql(), 0, NULL, NULL, err) < 0)
@@ -76,10 +74,10 @@ static int drain_once(struct link_bg *b, struct lw_error *err)
 		    " GROUP BY u.listing_id",
 		    0, NULL, &res, err) < 0)
 		goto fail;
-	b->linked = strtoul(PQcmdTuples(res), NULL, 10);
+	taken = strtoul(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	res = NULL;
-	if (b->linked == 0) {
+	if (taken == 0) {
 		if (db_commit(b->st, err) < 0)
 			goto fail;
 		return 0;
@@ -105,7 +103,6 @@ fail:
 	PQclear(res);
 	db_rollback(b->st);
 	b->staged = 0; /* the temp table dies with a broken connection */
-	b->linked = 0;
 out:
 	free(ids);
 	return rc;
